@@ -1,0 +1,67 @@
+import "@nomicfoundation/hardhat-toolbox";
+import "@fhevm/hardhat-plugin";
+import { subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import type { HardhatUserConfig } from "hardhat/config";
+import fs from "node:fs";
+import path from "node:path";
+
+// Every file in tasks/ registers its own Hardhat tasks.
+const tasksDir = path.join(__dirname, "tasks");
+if (fs.existsSync(tasksDir) && !process.env.HARDHAT_SKIP_TASKS) {
+  for (const f of fs.readdirSync(tasksDir).sort()) {
+    if (f.endsWith(".ts")) require(path.join(tasksDir, f));
+  }
+}
+
+const SOLC_VERSION = "0.8.28";
+
+// Hardhat downloads solc from the internet; use the solc-js build shipped in the npm `solc` package instead.
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersion: string }, _hre, runSuper) => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const solc = require("solc");
+  const bundled = solc.version().split("+")[0];
+  if (args.solcVersion !== bundled) return runSuper(args);
+  return {
+    compilerPath: require.resolve("solc/soljson.js"),
+    isSolcJs: true,
+    version: args.solcVersion,
+    longVersion: solc.version(),
+  };
+});
+
+const accounts = process.env.PRIVATE_KEY ? [process.env.PRIVATE_KEY] : [];
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion: "cancun",
+    },
+  },
+  networks: {
+    hardhat: { allowUnlimitedContractSize: false },
+    localhost: { url: process.env.LOCAL_RPC_URL ?? "http://127.0.0.1:8545" },
+    shardeumTestnet: {
+      url: process.env.SHARDEUM_TESTNET_RPC_URL ?? "https://api-mezame.shardeum.org",
+      chainId: 8119,
+      accounts,
+    },
+    shardeum: {
+      url: process.env.SHARDEUM_RPC_URL ?? "https://api.shardeum.org",
+      chainId: 8118,
+      accounts,
+    },
+    fhevm: {
+      url: process.env.FHEVM_RPC_URL ?? "https://ethereum-sepolia-rpc.publicnode.com",
+      chainId: Number(process.env.FHEVM_CHAIN_ID ?? 11155111),
+      accounts,
+    },
+  },
+  mocha: { timeout: 600_000 },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+  gasReporter: { enabled: !!process.env.REPORT_GAS },
+};
+
+export default config;
