@@ -5,11 +5,12 @@ pragma solidity 0.8.28;
 /// @notice The one interface the core uses to check a SNARK. Every model version names a contract that implements it:
 /// the Groth16 adapter over a snarkjs-exported verifier, or any externally built verifier (an EZKL Halo2 verifier
 /// wrapped to this interface, say).
-/// @dev Public-signal layout version 1 (the only layout the core emits today), for a proof over one shard:
-///   signals[0] = outputCommitment  Poseidon commitment to the quantized outputs of the batch
-///   signals[1] = inputCommitment   Poseidon commitment to the quantized inputs (the job's Merkle leaf value)
-///   signals[2] = binding           uint256(keccak256(abi.encode(chainid, core, jobId, shardIndex, worker))) mod r
-///   signals[3] = modelCommitment   only for private-weight models: Poseidon commitment to the weights
+/// @dev Public-signal layout version 1 (the only layout the core emits today), for a proof over one shard. Circuits
+/// declare the commitments as outputs and the binding as their one public input, so snarkjs orders them this way:
+///   signals[0]   = outputCommitment  Poseidon commitment to the quantized outputs of the batch
+///   signals[1]   = inputCommitment   Poseidon commitment to the quantized inputs (the value in the job's Merkle leaf)
+///   signals[2]   = modelCommitment   only for private-weight models: Poseidon commitment to the weights
+///   signals[last]= binding           uint256(keccak256(abi.encode(chainid, core, jobId, shardIndex, worker))) mod r
 /// r is the BN254 scalar field order. Verifiers must return false (not revert) on a proof that does not verify,
 /// and should reject malformed encodings cheaply.
 interface IProofVerifier {
