@@ -1,0 +1,99 @@
+import { expect } from "chai";
+import { ethers, fhevm } from "hardhat";
+import { FhevmType } from "@fhevm/hardhat-plugin";
+import { decryptOwnReputation } from "../../lib/fhe/reputation";
+import { applyOutcomes, deployLocalFhe, type LocalFhe } from "./fixtures";
+
+describe("fhe: ConfidentialReputation", function () {
+  let f: LocalFhe;
+
+  beforeEach(async function () {
+    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    f = await deployLocalFhe();
+  });
+
+  it("counts settlements and slashes and floors the score at zero", async function () {
+    // 3 settled (30), 2 slashed (5, then 0 not -20), 4 settled (40)
+    await applyOutcomes(f.reputation, f.updater, f.alice.address, 1000n, "SSSXXSSSS");
+    expect(await decryptOwnReputation(fhevm, f.reputation, f.alice)).to.deep.equal({
+      successes: 7n,
+      failures: 2n,
+      score: 40n,
+    });
+    // slashed first, from nothing: stays at 0, counters still move
+    await applyOutcomes(f.reputation, f.updater, f.bob.address, 1000n, "XX");
+    expect(await decryptOwnReputation(fhevm, f.reputation, f.bob)).to.deep.equal({
+      successes: 0n,
+      failures: 2n,
+      score: 0n,
+    });
+  });
+
+  it("reads an unknown worker as zeros without any decryption", async function () {
+    expect(await decryptOwnReputation(fhevm, f.reputation, f.carol)).to.deep.equal({
+      successes: 0n,
+      failures: 0n,
+      score: 0n,
+    });
+  });
+
+  it("lets only the worker decrypt its values", async function () {
+    await applyOutcomes(f.reputation, f.updater, f.alice.address, 1000n, "SS");
+    const handle = await f.reputation.scoreOf(f.alice.address);
+    const contract = await f.reputation.getAddress();
+    expect(await fhevm.userDecryptEuint(FhevmType.euint32, handle, contract, f.alice)).to.equal(20n);
+    for (const other of [f.bob, f.owner, f.updater]) {
+      let error: unknown;
+      try {
+        await fhevm.userDecryptEuint(FhevmType.euint32, handle, contract, other);
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error)).to.match(/not authorized/i);
+    }
+  });
+
+  it("accepts outcomes only from the updater and rejects the zero worker", async function () {
+    await expect(f.reputation.connect(f.alice).onSettled(f.alice.address, 1n, 0n))
+      .to.be.revertedWithCustomError(f.reputation, "NotUpdater")
+      .withArgs(f.alice.address);
+    await expect(f.reputation.connect(f.owner).onSlashed(f.alice.address, 1n, 0n))
+      .to.be.revertedWithCustomError(f.reputation, "NotUpdater")
+      .withArgs(f.owner.address);
+    await expect(
+      f.reputation.connect(f.updater).onSettled(ethers.ZeroAddress, 1n, 0n),
+    ).to.be.revertedWithCustomError(f.reputation, "ZeroAddress");
+    expect(await f.reputation.scoreOf(f.alice.address)).to.equal(ethers.ZeroHash);
+  });
+
+  it("lets only the owner choose the updater and readers", async function () {
+    await expect(f.reputation.connect(f.alice).setUpdater(f.alice.address))
+      .to.be.revertedWithCustomError(f.reputation, "OwnableUnauthorizedAccount")
+      .withArgs(f.alice.address);
+    await expect(f.reputation.connect(f.alice).setReader(f.alice.address, true))
+      .to.be.revertedWithCustomError(f.reputation, "OwnableUnauthorizedAccount")
+      .withArgs(f.alice.address);
+    await expect(f.reputation.setUpdater(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+      f.reputation,
+      "ZeroAddress",
+    );
+    await expect(f.reputation.setUpdater(f.bob.address)).to.emit(f.reputation, "UpdaterSet").withArgs(f.bob.address);
+    await expect(f.reputation.connect(f.bob).onSettled(f.alice.address, 1n, 0n))
+      .to.emit(f.reputation, "ReputationUpdated")
+      .withArgs(f.alice.address, 1n, 0n, true);
+    await expect(f.reputation.connect(f.updater).onSettled(f.alice.address, 1n, 1n)).to.be.revertedWithCustomError(
+      f.reputation,
+      "NotUpdater",
+    );
+  });
+
+  it("shares a score only with authorised readers", async function () {
+    await expect(f.reputation.connect(f.alice).shareScore(f.alice.address))
+      .to.be.revertedWithCustomError(f.reputation, "NotReader")
+      .withArgs(f.alice.address);
+    await expect(f.reputation.setReader(f.alice.address, true))
+      .to.emit(f.reputation, "ReaderSet")
+      .withArgs(f.alice.address, true);
+    await expect(f.reputation.connect(f.alice).shareScore(f.alice.address)).not.to.be.reverted;
+  });
+});
