@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { deployFheChain, deploySettlementGate } from "../../lib/fhe/deploy";
 import { relayEligibilityDecryption, requestEligibility } from "../../lib/fhe/eligibility";
 import {
   SETTLED,
@@ -46,26 +47,15 @@ interface TwoChains {
 async function deployTwoChains(): Promise<TwoChains> {
   const [owner, r1, r2, r3, outsider, requester, alice, bob, keeper] = await ethers.getSigners();
   const relayers = [r1, r2, r3];
-  const relayerAddresses = relayers.map((r) => r.address);
+  const quorum = { relayers: relayers.map((r) => r.address), threshold: 2 };
   const { chainId } = await ethers.provider.getNetwork();
   // settlement chain: the core (stand-in) exists first
   const core = await (await ethers.getContractFactory("TestJobDirectory")).deploy();
-  // FHE chain
-  const reputation = await (await ethers.getContractFactory("ConfidentialReputation")).deploy(owner, ethers.ZeroAddress);
-  const receiver = await (
-    await ethers.getContractFactory("ReputationRelayReceiver")
-  ).deploy(chainId, await core.getAddress(), await reputation.getAddress(), owner, relayerAddresses, 2);
-  await (await reputation.setUpdater(await receiver.getAddress())).wait();
-  const gateway = await (
-    await ethers.getContractFactory("PrivacyGateway")
-  ).deploy(await reputation.getAddress(), await receiver.getAddress());
-  await (await reputation.setReader(await gateway.getAddress(), true)).wait();
-  // settlement chain: the gate trusting that gateway, and a claimer consuming the gate
-  const gate = await (
-    await ethers.getContractFactory("RelayedEligibilityGate")
-  ).deploy(chainId, await gateway.getAddress(), owner, relayerAddresses, 2);
+  // FHE chain, then the settlement chain's gate trusting its gateway, and a claimer consuming the gate
+  const fhe = await deployFheChain(owner, { chainId, core: await core.getAddress() }, quorum);
+  const { gate } = await deploySettlementGate(owner, { chainId, gateway: await fhe.gateway.getAddress() }, quorum);
   const probe = await (await ethers.getContractFactory("GatedClaimProbe")).deploy(await gate.getAddress());
-  return { owner, relayers, outsider, requester, alice, bob, keeper, core, reputation, receiver, gateway, gate, probe };
+  return { owner, relayers, outsider, requester, alice, bob, keeper, core, ...fhe, gate, probe };
 }
 
 let eventCounter = 0n;
