@@ -29,11 +29,22 @@ async function measure(): Promise<void> {
   };
 
   const directory = await new t.TestJobDirectory__factory(owner).deploy();
-  const reputation = await deployed("ConfidentialReputation", await new t.ConfidentialReputation__factory(owner).deploy(owner, updater));
-  const gateway = await deployed("PrivacyGateway", await new t.PrivacyGateway__factory(owner).deploy(reputation, directory));
+  const reputation = await deployed(
+    "ConfidentialReputation",
+    await new t.ConfidentialReputation__factory(owner).deploy(owner, updater)
+  );
+  const gateway = await deployed(
+    "PrivacyGateway",
+    await new t.PrivacyGateway__factory(owner).deploy(reputation, directory)
+  );
   await (await reputation.setReader(gateway, true)).wait();
 
-  await record("onSettled (first outcome of a worker)", (await reputation.connect(updater).onSettled(alice, 1n, 0n)).hash);
+  await record(
+    "onSettled (first outcome of a worker)",
+    (
+      await reputation.connect(updater).onSettled(alice, 1n, 0n)
+    ).hash
+  );
   await record("onSettled", (await reputation.connect(updater).onSettled(alice, 1n, 1n)).hash);
   await record("onSlashed", (await reputation.connect(updater).onSlashed(alice, 1n, 2n)).hash);
   await record("onSlashed (first outcome of a worker)", (await reputation.connect(updater).onSlashed(r1, 1n, 3n)).hash);
@@ -54,20 +65,33 @@ async function measure(): Promise<void> {
   const rep2 = await new t.ConfidentialReputation__factory(owner).deploy(owner, ethers.ZeroAddress);
   const receiver = await deployed(
     "ReputationRelayReceiver",
-    await new t.ReputationRelayReceiver__factory(owner).deploy(chainId, directory, rep2, owner, quorum, 2),
+    await new t.ReputationRelayReceiver__factory(owner).deploy(chainId, directory, rep2, owner, quorum, 2)
   );
   await (await rep2.setUpdater(receiver)).wait();
-  const o: Outcome = { sourceTx: ethers.id("tx"), logIndex: 0n, kind: relay.SETTLED, worker: alice.address, jobId: 1n, shardIndex: 0n };
+  const o: Outcome = {
+    sourceTx: ethers.id("tx"),
+    logIndex: 0n,
+    kind: relay.SETTLED,
+    worker: alice.address,
+    jobId: 1n,
+    shardIndex: 0n,
+  };
   const osigs = await relay.signOutcome([r1, r2], receiver, o);
   await record("relayOutcome settled (2-of-2 signatures)", await relay.submitOutcome(receiver, keeper, o, osigs));
   const jsigs = await relay.signJobRequester([r1, r2], receiver, 1n, requester.address);
-  await record("relayJobRequester (2-of-2)", await relay.submitJobRequester(receiver, keeper, 1n, requester.address, jsigs));
+  await record(
+    "relayJobRequester (2-of-2)",
+    await relay.submitJobRequester(receiver, keeper, 1n, requester.address, jsigs)
+  );
   const gate = await deployed(
     "RelayedEligibilityGate",
-    await new t.RelayedEligibilityGate__factory(owner).deploy(chainId, gateway, owner, quorum, 2),
+    await new t.RelayedEligibilityGate__factory(owner).deploy(chainId, gateway, owner, quorum, 2)
   );
   const esigs = await relay.signEligibility([r1, r2], gate, gateway, 1n, alice.address);
-  await record("relayEligibility (2-of-2, settlement chain)", await relay.submitEligibility(gate, keeper, 1n, alice.address, esigs));
+  await record(
+    "relayEligibility (2-of-2, settlement chain)",
+    await relay.submitEligibility(gate, keeper, 1n, alice.address, esigs)
+  );
 
   const out = path.join(REPO_ROOT, "bench", "results", "fhe-gas.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });

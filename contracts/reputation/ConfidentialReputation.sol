@@ -59,21 +59,21 @@ contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, 
     /// @inheritdoc IReputationHook
     function onSettled(address worker, uint256 jobId, uint256 shardIndex) external onlyUpdater {
         if (worker == address(0)) revert ZeroAddress();
-        Record storage r = _records[worker];
+        (Record storage r, bool fresh) = _record(worker);
+        if (fresh) _keep(r.failures, worker);
         r.successes = _keep(FHE.add(r.successes, uint32(1)), worker);
         r.score = _keep(FHE.add(r.score, SETTLE_REWARD), worker);
-        if (!FHE.isInitialized(r.failures)) r.failures = _keep(FHE.asEuint32(0), worker);
         emit ReputationUpdated(worker, jobId, shardIndex, true);
     }
 
     /// @inheritdoc IReputationHook
     function onSlashed(address worker, uint256 jobId, uint256 shardIndex) external onlyUpdater {
         if (worker == address(0)) revert ZeroAddress();
-        Record storage r = _records[worker];
+        (Record storage r, bool fresh) = _record(worker);
+        if (fresh) _keep(r.successes, worker);
         r.failures = _keep(FHE.add(r.failures, uint32(1)), worker);
         ebool coversPenalty = FHE.ge(r.score, SLASH_PENALTY);
         r.score = _keep(FHE.select(coversPenalty, FHE.sub(r.score, SLASH_PENALTY), FHE.asEuint32(0)), worker);
-        if (!FHE.isInitialized(r.successes)) r.successes = _keep(FHE.asEuint32(0), worker);
         emit ReputationUpdated(worker, jobId, shardIndex, false);
     }
 
@@ -98,6 +98,24 @@ contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, 
     /// @inheritdoc IConfidentialReputation
     function scoreOf(address worker) external view returns (euint32) {
         return _records[worker].score;
+    }
+
+    /// @dev The worker's record; on its first outcome the three counters start as encrypted zeros whose handles are
+    /// unique to this worker, and `fresh` is true (the caller then grants the ACL of the counter it does not update).
+    /// fhEVM handles are deterministic in an operation's inputs: records grown from the shared handle of a trivial
+    /// zero would share handles whenever two workers share a history, and one worker's ACL grant would open the
+    /// other's ciphertext. Seeding from one random value ((r AND 0), then AND 0 again for each next counter) gives
+    /// three distinct zero handles no one else holds.
+    function _record(address worker) private returns (Record storage r, bool fresh) {
+        r = _records[worker];
+        fresh = !FHE.isInitialized(r.score);
+        if (fresh) {
+            euint32 zero = FHE.and(FHE.randEuint32(), uint32(0));
+            r.successes = zero;
+            zero = FHE.and(zero, uint32(0));
+            r.failures = zero;
+            r.score = FHE.and(zero, uint32(0));
+        }
     }
 
     /// @dev ACL of every stored value: this contract keeps compute rights, the worker may decrypt; nobody else.

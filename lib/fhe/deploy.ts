@@ -45,7 +45,8 @@ export function fheDeploymentPath(network: string, dir = FHE_DEPLOYMENTS_DIR): s
 /** Reads deployments/<network>.fhe.json; a one-line error naming the file when it is missing. */
 export function readFheDeployment(network: string, dir = FHE_DEPLOYMENTS_DIR): FheDeployment {
   const file = fheDeploymentPath(network, dir);
-  if (!fs.existsSync(file)) throw new Error(`no FHE deployment for network "${network}": ${file} is missing (run fhe:deploy)`);
+  if (!fs.existsSync(file))
+    throw new Error(`no FHE deployment for network "${network}": ${file} is missing (run fhe:deploy)`);
   return JSON.parse(fs.readFileSync(file, "utf8")) as FheDeployment;
 }
 
@@ -56,7 +57,8 @@ export function writeFheDeployment(d: FheDeployment, dir = FHE_DEPLOYMENTS_DIR):
   return file;
 }
 
-function checkQuorum(q: RelayerConfig): void {
+/** Throws a one-line error unless the quorum is usable: at least one relayer, 1 <= threshold <= relayers. */
+export function checkQuorum(q: RelayerConfig): void {
   if (q.relayers.length === 0) throw new Error("a split layout needs at least one relayer address");
   if (!Number.isInteger(q.threshold) || q.threshold < 1 || q.threshold > q.relayers.length) {
     throw new Error(`relayer threshold must be an integer in 1..${q.relayers.length}, got ${q.threshold}`);
@@ -64,7 +66,11 @@ function checkQuorum(q: RelayerConfig): void {
 }
 
 /** Hands the reputation to `owner` (Ownable2Step: `owner` must then call acceptOwnership). */
-async function handOver(reputation: { transferOwnership(o: string): Promise<{ wait(): Promise<unknown> }> }, me: string, owner?: string) {
+async function handOver(
+  reputation: { transferOwnership(o: string): Promise<{ wait(): Promise<unknown> }> },
+  me: string,
+  owner?: string
+) {
   if (owner && owner.toLowerCase() !== me.toLowerCase()) await (await reputation.transferOwnership(owner)).wait();
 }
 
@@ -85,11 +91,14 @@ export async function deployFheChain(
   deployer: Signer,
   source: { chainId: bigint; core: string },
   quorum: RelayerConfig,
-  owner?: string,
+  owner?: string
 ) {
   checkQuorum(quorum);
   const me = await deployer.getAddress();
-  const reputation = await new ConfidentialReputation__factory(deployer).deploy(me, "0x0000000000000000000000000000000000000000");
+  const reputation = await new ConfidentialReputation__factory(deployer).deploy(
+    me,
+    "0x0000000000000000000000000000000000000000"
+  );
   await reputation.waitForDeployment();
   const receiver = await new ReputationRelayReceiver__factory(deployer).deploy(
     source.chainId,
@@ -97,7 +106,7 @@ export async function deployFheChain(
     reputation,
     owner ?? me,
     quorum.relayers,
-    quorum.threshold,
+    quorum.threshold
   );
   await receiver.waitForDeployment();
   await (await reputation.setUpdater(receiver)).wait();
@@ -113,7 +122,7 @@ export async function deploySettlementGate(
   deployer: Signer,
   fhe: { chainId: bigint; gateway: string },
   quorum: RelayerConfig,
-  owner?: string,
+  owner?: string
 ) {
   checkQuorum(quorum);
   const gate = await new RelayedEligibilityGate__factory(deployer).deploy(
@@ -121,7 +130,7 @@ export async function deploySettlementGate(
     fhe.gateway,
     owner ?? (await deployer.getAddress()),
     quorum.relayers,
-    quorum.threshold,
+    quorum.threshold
   );
   await gate.waitForDeployment();
   return { gate };

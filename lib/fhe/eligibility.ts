@@ -28,7 +28,7 @@ export async function relayEligibilityDecryption(
   gateway: PrivacyGateway,
   submitter: Signer,
   jobId: bigint,
-  worker: string,
+  worker: string
 ): Promise<RelayedEligibility> {
   const handle = await gateway.resultHandleOf(jobId, worker);
   if (handle === ZERO_HANDLE) throw new Error(`no eligibility request for job ${jobId} and worker ${worker}`);

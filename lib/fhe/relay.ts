@@ -50,7 +50,9 @@ const ELIGIBILITY_TYPES: Record<string, TypedDataField[]> = {
 };
 
 /** The EIP-712 domain a relay contract verifies against (ERC-5267: its name, version, chain id and address). */
-export async function relayDomain(contract: ReputationRelayReceiver | RelayedEligibilityGate): Promise<TypedDataDomain> {
+export async function relayDomain(
+  contract: ReputationRelayReceiver | RelayedEligibilityGate
+): Promise<TypedDataDomain> {
   const d = await contract.eip712Domain();
   return { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
 }
@@ -60,10 +62,13 @@ export async function signByQuorum(
   relayers: Signer[],
   domain: TypedDataDomain,
   types: Record<string, TypedDataField[]>,
-  value: Record<string, unknown>,
+  value: Record<string, unknown>
 ): Promise<string[]> {
   const signed = await Promise.all(
-    relayers.map(async (r) => ({ address: BigInt(await r.getAddress()), sig: await r.signTypedData(domain, types, value) })),
+    relayers.map(async (r) => ({
+      address: BigInt(await r.getAddress()),
+      sig: await r.signTypedData(domain, types, value),
+    }))
   );
   signed.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   return signed.map((s) => s.sig);
@@ -73,7 +78,7 @@ export async function signByQuorum(
 export async function signOutcome(
   relayers: Signer[],
   receiver: ReputationRelayReceiver,
-  outcome: Outcome,
+  outcome: Outcome
 ): Promise<string[]> {
   const [sourceChainId, sourceCore] = await Promise.all([receiver.sourceChainId(), receiver.sourceCore()]);
   return signByQuorum(relayers, await relayDomain(receiver), OUTCOME_TYPES, { sourceChainId, sourceCore, ...outcome });
@@ -84,7 +89,7 @@ export async function submitOutcome(
   receiver: ReputationRelayReceiver,
   submitter: Signer,
   outcome: Outcome,
-  signatures: string[],
+  signatures: string[]
 ): Promise<string> {
   const tx = await receiver.connect(submitter).relayOutcome(outcome, signatures);
   await tx.wait();
@@ -96,7 +101,7 @@ export async function signJobRequester(
   relayers: Signer[],
   receiver: ReputationRelayReceiver,
   jobId: bigint,
-  requester: string,
+  requester: string
 ): Promise<string[]> {
   const [sourceChainId, sourceCore] = await Promise.all([receiver.sourceChainId(), receiver.sourceCore()]);
   return signByQuorum(relayers, await relayDomain(receiver), JOB_REQUESTER_TYPES, {
@@ -113,7 +118,7 @@ export async function submitJobRequester(
   submitter: Signer,
   jobId: bigint,
   requester: string,
-  signatures: string[],
+  signatures: string[]
 ): Promise<string> {
   const tx = await receiver.connect(submitter).relayJobRequester(jobId, requester, signatures);
   await tx.wait();
@@ -130,18 +135,25 @@ export async function signEligibility(
   gate: RelayedEligibilityGate,
   gateway: PrivacyGateway,
   jobId: bigint,
-  worker: string,
+  worker: string
 ): Promise<string[]> {
   const [fheChainId, sourceGateway] = await Promise.all([gate.fheChainId(), gate.sourceGateway()]);
   const gatewayAddress = await gateway.getAddress();
   const network = await gateway.runner!.provider!.getNetwork();
   if (sourceGateway.toLowerCase() !== gatewayAddress.toLowerCase() || network.chainId !== fheChainId) {
-    throw new Error(`gate trusts gateway ${sourceGateway} on chain ${fheChainId}, not ${gatewayAddress} on ${network.chainId}`);
+    throw new Error(
+      `gate trusts gateway ${sourceGateway} on chain ${fheChainId}, not ${gatewayAddress} on ${network.chainId}`
+    );
   }
   if (!(await gateway.isEligible(jobId, worker))) {
     throw new Error(`gateway has no verified eligibility for job ${jobId} and worker ${worker}`);
   }
-  return signByQuorum(relayers, await relayDomain(gate), ELIGIBILITY_TYPES, { fheChainId, sourceGateway, jobId, worker });
+  return signByQuorum(relayers, await relayDomain(gate), ELIGIBILITY_TYPES, {
+    fheChainId,
+    sourceGateway,
+    jobId,
+    worker,
+  });
 }
 
 /** Submits a signed eligibility to the settlement chain's gate. Returns the transaction hash. */
@@ -150,7 +162,7 @@ export async function submitEligibility(
   submitter: Signer,
   jobId: bigint,
   worker: string,
-  signatures: string[],
+  signatures: string[]
 ): Promise<string> {
   const tx = await gate.connect(submitter).relayEligibility(jobId, worker, signatures);
   await tx.wait();

@@ -17,7 +17,7 @@ export interface ReputationStats {
 export async function decryptOwnReputation(
   fhevm: Fhevm,
   reputation: ConfidentialReputation,
-  worker: Signer,
+  worker: Signer
 ): Promise<ReputationStats> {
   const address = await worker.getAddress();
   const contract = await reputation.getAddress();

@@ -12,7 +12,7 @@ export async function setEncryptedMinScore(
   gateway: PrivacyGateway,
   requester: Signer,
   jobId: bigint,
-  minScore: bigint | number | string,
+  minScore: bigint | number | string
 ): Promise<string> {
   const value = parseScore(minScore, "minimum score");
   const gatewayAddress = await gateway.getAddress();

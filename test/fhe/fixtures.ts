@@ -1,11 +1,6 @@
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type {
-  ConfidentialReputation,
-  GatedClaimProbe,
-  PrivacyGateway,
-  TestJobDirectory,
-} from "../../typechain-types";
+import type { ConfidentialReputation, GatedClaimProbe, PrivacyGateway, TestJobDirectory } from "../../typechain-types";
 
 /** One-chain wiring as on a local node: directory (core stand-in) -> reputation (updater) -> gateway (reader). */
 export interface LocalFhe {
@@ -43,7 +38,7 @@ export async function applyOutcomes(
   worker: string,
   jobId: bigint,
   pattern: string,
-  firstShard = 100n,
+  firstShard = 100n
 ) {
   const receipts = [];
   let shard = firstShard;

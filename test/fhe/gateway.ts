@@ -59,7 +59,7 @@ describe("fhe: PrivacyGateway", function () {
     const kms = fhevm.revertedWithCustomErrorArgs("KMSVerifier", "KMSInvalidSigner");
     await expect(f.gateway.submitEligibility(JOB, f.bob.address, clear, proof)).to.be.revertedWithCustomError(...kms);
     await expect(f.gateway.submitEligibility(OTHER_JOB, f.bob.address, clear, proof)).to.be.revertedWithCustomError(
-      ...kms,
+      ...kms
     );
     // no pending request for Alice on the other job: nothing to replay against
     await expect(f.gateway.submitEligibility(OTHER_JOB, f.alice.address, clear, proof))
@@ -75,7 +75,7 @@ describe("fhe: PrivacyGateway", function () {
       .withArgs(JOB, f.alice.address, true);
     await expect(f.gateway.submitEligibility(JOB, f.alice.address, clear, proof)).to.be.revertedWithCustomError(
       f.gateway,
-      "NoPendingRequest",
+      "NoPendingRequest"
     );
   });
 
@@ -86,10 +86,10 @@ describe("fhe: PrivacyGateway", function () {
     const forged = ethers.AbiCoder.defaultAbiCoder().encode(["bool"], [true]);
     expect(forged).not.to.equal(bobNo.abiEncodedClearValues);
     await expect(
-      f.gateway.submitEligibility(JOB, f.bob.address, forged, bobNo.decryptionProof),
+      f.gateway.submitEligibility(JOB, f.bob.address, forged, bobNo.decryptionProof)
     ).to.be.revertedWithCustomError(...fhevm.revertedWithCustomErrorArgs("KMSVerifier", "KMSInvalidSigner"));
     await expect(
-      f.gateway.submitEligibility(JOB, f.bob.address, forged + "00", bobNo.decryptionProof),
+      f.gateway.submitEligibility(JOB, f.bob.address, forged + "00", bobNo.decryptionProof)
     ).to.be.revertedWithCustomError(f.gateway, "MalformedCleartext");
   });
 
@@ -109,7 +109,7 @@ describe("fhe: PrivacyGateway", function () {
     await setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, 1);
     await requestEligibility(f.gateway, f.carol, JOB);
     expect((await relayEligibilityDecryption(fhevm, f.gateway, f.keeper, JOB, f.carol.address)).eligible).to.equal(
-      false,
+      false
     );
   });
 
@@ -145,10 +145,10 @@ describe("fhe: PrivacyGateway", function () {
       .to.be.revertedWithCustomError(f.gateway, "NoPendingRequest")
       .withArgs(JOB, f.alice.address);
     await expect(setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, -1)).to.be.rejectedWith(
-      /non-negative integer/,
+      /non-negative integer/
     );
     await expect(setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, 2n ** 32n)).to.be.rejectedWith(
-      /exceeds the euint32 maximum/,
+      /exceeds the euint32 maximum/
     );
     await setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, 1);
     await (await f.reputation.setReader(await f.gateway.getAddress(), false)).wait();

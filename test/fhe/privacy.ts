@@ -55,8 +55,16 @@ describe("fhe: no clear value in storage, events or calldata", function () {
     const last = await ethers.provider.getBlockNumber();
 
     // the values really are these (so the scan below looks for the right numbers)
-    expect(await decryptOwnReputation(fhevm, f.reputation, f.alice)).to.deep.equal({ successes: 7n, failures: 2n, score: 40n });
-    expect(await decryptOwnReputation(fhevm, f.reputation, f.bob)).to.deep.equal({ successes: 3n, failures: 1n, score: 10n });
+    expect(await decryptOwnReputation(fhevm, f.reputation, f.alice)).to.deep.equal({
+      successes: 7n,
+      failures: 2n,
+      score: 40n,
+    });
+    expect(await decryptOwnReputation(fhevm, f.reputation, f.bob)).to.deep.equal({
+      successes: 3n,
+      failures: 1n,
+      score: 10n,
+    });
     const secrets = new Set([7n, 2n, 40n, 3n, 10n, MIN_SCORE]); // 1 is left out: it is every `true` in a log
 
     const ours = new Set([await f.reputation.getAddress(), await f.gateway.getAddress()].map((a) => a.toLowerCase()));
@@ -68,7 +76,8 @@ describe("fhe: no clear value in storage, events or calldata", function () {
       for (const tx of block.prefetchedTransactions) {
         if (tx.to && ours.has(tx.to.toLowerCase())) {
           callsSeen++;
-          for (const w of words(tx.data, 4)) expect(secrets.has(w), `calldata of ${tx.hash} holds ${w}`).to.equal(false);
+          for (const w of words(tx.data, 4))
+            expect(secrets.has(w), `calldata of ${tx.hash} holds ${w}`).to.equal(false);
         }
         const receipt = (await ethers.provider.getTransactionReceipt(tx.hash))!;
         for (const log of receipt.logs.filter((l) => ours.has(l.address.toLowerCase()))) {
@@ -89,7 +98,11 @@ describe("fhe: no clear value in storage, events or calldata", function () {
     const workers = [f.alice.address, f.bob.address];
     const expectedHandles = new Set<bigint>();
     for (const w of workers) {
-      for (const h of [await f.reputation.successesOf(w), await f.reputation.failuresOf(w), await f.reputation.scoreOf(w)]) {
+      for (const h of [
+        await f.reputation.successesOf(w),
+        await f.reputation.failuresOf(w),
+        await f.reputation.scoreOf(w),
+      ]) {
         expectedHandles.add(BigInt(h));
       }
       expectedHandles.add(BigInt(await f.gateway.resultHandleOf(JOB, w)));

@@ -61,7 +61,14 @@ async function deployTwoChains(): Promise<TwoChains> {
 let eventCounter = 0n;
 function outcome(kind: Outcome["kind"], worker: string, shardIndex: bigint): Outcome {
   eventCounter++;
-  return { sourceTx: ethers.id(`settlement tx ${eventCounter}`), logIndex: eventCounter, kind, worker, jobId: JOB, shardIndex };
+  return {
+    sourceTx: ethers.id(`settlement tx ${eventCounter}`),
+    logIndex: eventCounter,
+    kind,
+    worker,
+    jobId: JOB,
+    shardIndex,
+  };
 }
 
 describe("fhe: two-chain relay", function () {
@@ -81,14 +88,28 @@ describe("fhe: two-chain relay", function () {
   it("carries outcomes to the FHE chain and a positive eligibility back to the settlement gate", async function () {
     await (await c.core.connect(c.requester).post(JOB)).wait();
     const requester = await c.core.jobRequester(JOB);
-    await submitJobRequester(c.receiver, c.keeper, JOB, requester, await signJobRequester(quorum, c.receiver, JOB, requester));
+    await submitJobRequester(
+      c.receiver,
+      c.keeper,
+      JOB,
+      requester,
+      await signJobRequester(quorum, c.receiver, JOB, requester)
+    );
     expect(await c.receiver.jobRequester(JOB)).to.equal(c.requester.address);
 
     for (let s = 0n; s < 4n; s++) await relay(outcome(SETTLED, c.alice.address, s));
     await relay(outcome(SETTLED, c.bob.address, 4n));
     await relay(outcome(SLASHED, c.bob.address, 5n));
-    expect(await decryptOwnReputation(fhevm, c.reputation, c.alice)).to.deep.equal({ successes: 4n, failures: 0n, score: 40n });
-    expect(await decryptOwnReputation(fhevm, c.reputation, c.bob)).to.deep.equal({ successes: 1n, failures: 1n, score: 0n });
+    expect(await decryptOwnReputation(fhevm, c.reputation, c.alice)).to.deep.equal({
+      successes: 4n,
+      failures: 0n,
+      score: 40n,
+    });
+    expect(await decryptOwnReputation(fhevm, c.reputation, c.bob)).to.deep.equal({
+      successes: 1n,
+      failures: 1n,
+      score: 0n,
+    });
 
     await setEncryptedMinScore(fhevm, c.gateway, c.requester, JOB, 33);
     for (const w of [c.alice, c.bob]) {
@@ -96,7 +117,7 @@ describe("fhe: two-chain relay", function () {
       await relayEligibilityDecryption(fhevm, c.gateway, c.keeper, JOB, w.address);
     }
     await expect(signEligibility(quorum, c.gate, c.gateway, JOB, c.bob.address)).to.be.rejectedWith(
-      /no verified eligibility/,
+      /no verified eligibility/
     );
     const sigs = await signEligibility(quorum, c.gate, c.gateway, JOB, c.alice.address);
     await expect(c.gate.connect(c.keeper).relayEligibility(JOB, c.alice.address, sigs))
@@ -125,15 +146,17 @@ describe("fhe: two-chain relay", function () {
     const sigs = await signOutcome(quorum, c.receiver, o);
     await expect(c.receiver.relayOutcome({ ...o, worker: c.bob.address }, sigs)).to.be.revertedWithCustomError(
       c.receiver,
-      "NotRelayer",
+      "NotRelayer"
     );
     await expect(c.receiver.relayOutcome({ ...o, kind: SLASHED }, sigs)).to.be.revertedWithCustomError(
       c.receiver,
-      "NotRelayer",
+      "NotRelayer"
     );
     expect(await c.reputation.scoreOf(c.alice.address)).to.equal(ethers.ZeroHash);
 
-    const eventId = ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256"], [o.sourceTx, o.logIndex]));
+    const eventId = ethers.keccak256(
+      ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256"], [o.sourceTx, o.logIndex])
+    );
     await expect(c.receiver.relayOutcome(o, sigs))
       .to.emit(c.receiver, "OutcomeApplied")
       .withArgs(eventId, c.alice.address, JOB, 0n, SETTLED);
@@ -158,7 +181,7 @@ describe("fhe: two-chain relay", function () {
     const o = outcome(SETTLED, c.alice.address, 0n);
     await expect(otherReceiver.relayOutcome(o, await signOutcome(quorum, c.receiver, o))).to.be.revertedWithCustomError(
       otherReceiver,
-      "NotRelayer",
+      "NotRelayer"
     );
     // a receiver for another source core or chain computes another digest
     const otherSource = await (
@@ -166,12 +189,18 @@ describe("fhe: two-chain relay", function () {
     ).deploy(chainId + 1n, await c.core.getAddress(), await c.reputation.getAddress(), c.owner, relayerAddresses, 2);
     await expect(otherSource.relayOutcome(o, await signOutcome(quorum, c.receiver, o))).to.be.revertedWithCustomError(
       otherSource,
-      "NotRelayer",
+      "NotRelayer"
     );
 
     // eligibility for a gate trusting another gateway
     await (await c.core.connect(c.requester).post(JOB)).wait();
-    await submitJobRequester(c.receiver, c.keeper, JOB, c.requester.address, await signJobRequester(quorum, c.receiver, JOB, c.requester.address));
+    await submitJobRequester(
+      c.receiver,
+      c.keeper,
+      JOB,
+      c.requester.address,
+      await signJobRequester(quorum, c.receiver, JOB, c.requester.address)
+    );
     await relay(outcome(SETTLED, c.alice.address, 1n));
     await setEncryptedMinScore(fhevm, c.gateway, c.requester, JOB, 5);
     await requestEligibility(c.gateway, c.alice, JOB);
@@ -179,10 +208,18 @@ describe("fhe: two-chain relay", function () {
     const otherGate = await (
       await ethers.getContractFactory("RelayedEligibilityGate")
     ).deploy(chainId, c.outsider.address, c.owner, relayerAddresses, 2);
-    await expect(signEligibility(quorum, otherGate, c.gateway, JOB, c.alice.address)).to.be.rejectedWith(/gate trusts gateway/);
+    await expect(signEligibility(quorum, otherGate, c.gateway, JOB, c.alice.address)).to.be.rejectedWith(
+      /gate trusts gateway/
+    );
     const sigs = await signEligibility(quorum, c.gate, c.gateway, JOB, c.alice.address);
-    await expect(otherGate.relayEligibility(JOB, c.alice.address, sigs)).to.be.revertedWithCustomError(otherGate, "NotRelayer");
-    await expect(c.gate.relayEligibility(JOB + 1n, c.alice.address, sigs)).to.be.revertedWithCustomError(c.gate, "NotRelayer");
+    await expect(otherGate.relayEligibility(JOB, c.alice.address, sigs)).to.be.revertedWithCustomError(
+      otherGate,
+      "NotRelayer"
+    );
+    await expect(c.gate.relayEligibility(JOB + 1n, c.alice.address, sigs)).to.be.revertedWithCustomError(
+      c.gate,
+      "NotRelayer"
+    );
     await expect(c.gate.relayEligibility(JOB, c.bob.address, sigs)).to.be.revertedWithCustomError(c.gate, "NotRelayer");
     expect(await otherGate.isEligible(JOB, c.alice.address)).to.equal(false);
   });
@@ -194,9 +231,12 @@ describe("fhe: two-chain relay", function () {
       .withArgs(3);
     await expect(c.receiver.relayOutcome({ ...o, worker: ethers.ZeroAddress }, [])).to.be.revertedWithCustomError(
       c.receiver,
-      "ZeroAddress",
+      "ZeroAddress"
     );
-    await expect(c.receiver.relayJobRequester(JOB, ethers.ZeroAddress, [])).to.be.revertedWithCustomError(c.receiver, "ZeroAddress");
+    await expect(c.receiver.relayJobRequester(JOB, ethers.ZeroAddress, [])).to.be.revertedWithCustomError(
+      c.receiver,
+      "ZeroAddress"
+    );
     const sigs = await signJobRequester(quorum, c.receiver, JOB, c.requester.address);
     await submitJobRequester(c.receiver, c.keeper, JOB, c.requester.address, sigs);
     await expect(c.receiver.relayJobRequester(JOB, c.requester.address, sigs))
@@ -215,7 +255,9 @@ describe("fhe: two-chain relay", function () {
     await expect(c.gate.setRelayer(c.relayers[0].address, false))
       .to.be.revertedWithCustomError(c.gate, "InvalidThreshold")
       .withArgs(3, 2);
-    await expect(c.gate.setRelayer(c.outsider.address, true)).to.emit(c.gate, "RelayerSet").withArgs(c.outsider.address, true);
+    await expect(c.gate.setRelayer(c.outsider.address, true))
+      .to.emit(c.gate, "RelayerSet")
+      .withArgs(c.outsider.address, true);
     await expect(c.gate.setRelayer(c.relayers[0].address, false)).to.emit(c.gate, "RelayerSet");
     expect([await c.gate.relayerCount(), await c.gate.threshold()]).to.deep.equal([3n, 3n]);
   });

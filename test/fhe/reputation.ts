@@ -37,9 +37,13 @@ describe("fhe: ConfidentialReputation", function () {
     });
   });
 
-  it("lets only the worker decrypt its values", async function () {
+  it("lets only the worker decrypt its values, even when another worker has the same history", async function () {
     await applyOutcomes(f.reputation, f.updater, f.alice.address, 1000n, "SS");
+    await applyOutcomes(f.reputation, f.updater, f.bob.address, 1000n, "SS", 200n);
     const handle = await f.reputation.scoreOf(f.alice.address);
+    // fhEVM handles are deterministic in their inputs: equal histories must still give distinct ciphertexts
+    expect(handle).not.to.equal(await f.reputation.scoreOf(f.bob.address));
+    expect(await f.reputation.successesOf(f.alice.address)).not.to.equal(await f.reputation.successesOf(f.bob.address));
     const contract = await f.reputation.getAddress();
     expect(await fhevm.userDecryptEuint(FhevmType.euint32, handle, contract, f.alice)).to.equal(20n);
     for (const other of [f.bob, f.owner, f.updater]) {
@@ -60,9 +64,10 @@ describe("fhe: ConfidentialReputation", function () {
     await expect(f.reputation.connect(f.owner).onSlashed(f.alice.address, 1n, 0n))
       .to.be.revertedWithCustomError(f.reputation, "NotUpdater")
       .withArgs(f.owner.address);
-    await expect(
-      f.reputation.connect(f.updater).onSettled(ethers.ZeroAddress, 1n, 0n),
-    ).to.be.revertedWithCustomError(f.reputation, "ZeroAddress");
+    await expect(f.reputation.connect(f.updater).onSettled(ethers.ZeroAddress, 1n, 0n)).to.be.revertedWithCustomError(
+      f.reputation,
+      "ZeroAddress"
+    );
     expect(await f.reputation.scoreOf(f.alice.address)).to.equal(ethers.ZeroHash);
   });
 
@@ -75,7 +80,7 @@ describe("fhe: ConfidentialReputation", function () {
       .withArgs(f.alice.address);
     await expect(f.reputation.setUpdater(ethers.ZeroAddress)).to.be.revertedWithCustomError(
       f.reputation,
-      "ZeroAddress",
+      "ZeroAddress"
     );
     await expect(f.reputation.setUpdater(f.bob.address)).to.emit(f.reputation, "UpdaterSet").withArgs(f.bob.address);
     await expect(f.reputation.connect(f.bob).onSettled(f.alice.address, 1n, 0n))
@@ -83,7 +88,7 @@ describe("fhe: ConfidentialReputation", function () {
       .withArgs(f.alice.address, 1n, 0n, true);
     await expect(f.reputation.connect(f.updater).onSettled(f.alice.address, 1n, 1n)).to.be.revertedWithCustomError(
       f.reputation,
-      "NotUpdater",
+      "NotUpdater"
     );
   });
 
