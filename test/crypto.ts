@@ -2,6 +2,7 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { gcm } from "@noble/ciphers/aes.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import {
   decrypt,
@@ -45,6 +46,16 @@ describe("crypto: AES-256-GCM storage envelope", () => {
     expect(readEnvelopeHeader(a.ciphertext)).to.deep.equal({ version: 1, encrypted: true });
     expect(text(decrypt(a.ciphertext, a.dataKey))).to.equal(text(plain));
     expect(text(openEnvelope(a.ciphertext, a.dataKey))).to.equal(text(plain));
+  });
+
+  it("is standard AES-256-GCM: @noble/ciphers opens our envelopes and seals ones we open", () => {
+    const plain = bytes("interop ".repeat(1000));
+    const { ciphertext, dataKey } = encryptForStorage(plain);
+    const header = ciphertext.subarray(0, 6);
+    const nonce = ciphertext.subarray(6, 18);
+    expect(text(gcm(dataKey, nonce, header).decrypt(ciphertext.subarray(18)))).to.equal(text(plain));
+    const resealed = new Uint8Array([...header, ...nonce, ...gcm(dataKey, nonce, header).encrypt(bytes("from noble"))]);
+    expect(text(decrypt(resealed, dataKey))).to.equal("from noble");
   });
 
   it("names a wrong key, altered ciphertext, altered header, truncation", () => {
