@@ -24,7 +24,7 @@ import {
   wrapKey,
   WRAPPED_KEY_LEN,
 } from "../lib/crypto";
-import { EmbeddedContentStore } from "../lib/storage";
+import { EmbeddedContentStore, getSealed, putSealed } from "../lib/storage";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -144,11 +144,13 @@ describe("crypto + storage: a shard's input from requester to worker", () => {
     const store = new EmbeddedContentStore({ dir });
     const worker = generateWorkerKeyPair();
     const input = bytes(JSON.stringify([[0.1, 0.2], [0.3, 0.4]]));
-    const { ciphertext, dataKey } = encryptForStorage(input);
-    const cid = await store.put(ciphertext);
-    const wrapped = wrapKey(dataKey, worker.publicKey); // what releaseShardKey puts in its event
-    const fetched = await store.get(cid);
-    expect(text(openEnvelope(fetched, unwrapKey(wrapped, worker.privateKey)))).to.equal(text(input));
+    const { cid, dataKey } = await putSealed(store, input);
+    const wrapped = wrapKey(dataKey!, worker.publicKey); // what releaseShardKey puts in its event
+    expect(text(await getSealed(store, cid, unwrapKey(wrapped, worker.privateKey)))).to.equal(text(input));
+    expect(Buffer.from(await store.get(cid)).includes(Buffer.from("0.1"))).to.equal(false);
+    const pub = await putSealed(store, bytes("public model"), { public: true });
+    expect(pub.dataKey).to.equal(undefined);
+    expect(text(await getSealed(store, pub.cid))).to.equal("public model");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
