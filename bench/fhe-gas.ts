@@ -14,6 +14,7 @@ async function measure(): Promise<void> {
   const { ethers, fhevm } = await import("hardhat");
   const { requestEligibility } = await import("../lib/fhe/eligibility");
   const { setEncryptedMinScore } = await import("../lib/fhe/threshold");
+  const { rateShard } = await import("../lib/fhe/rating");
   const relay = await import("../lib/fhe/relay");
   const t = await import("../typechain-types");
   const [owner, updater, requester, alice, r1, r2, keeper] = await ethers.getSigners();
@@ -59,6 +60,10 @@ async function measure(): Promise<void> {
     .connect(keeper)
     .submitEligibility(1n, alice, decrypted.abiEncodedClearValues, decrypted.decryptionProof);
   await record("submitEligibility (FHE.checkSignatures)", submit.hash);
+
+  const rated = await new t.ConfidentialReputation__factory(owner).deploy(owner, directory); // core stand-in updates
+  await (await directory.settle(rated, alice, 1n, 0n)).wait();
+  await record("rate (euint8 input, clamp to 5, add)", await rateShard(fhevm, rated, requester, 1n, 0n, 4));
 
   const { chainId } = await ethers.provider.getNetwork();
   const quorum = [r1.address, r2.address];

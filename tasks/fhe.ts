@@ -162,6 +162,47 @@ task("eligibility:relay", "Keeper: publicly decrypt a pending eligibility answer
     })
   );
 
+task(
+  "job:rate",
+  "Requester: rate a settled shard 0..5; the rating is encrypted locally and only raises the worker's encrypted score"
+)
+  .addParam("job", "job id", undefined, types.string)
+  .addParam("shard", "shard index", undefined, types.string)
+  .addParam("rating", "integer from 0 to 5", undefined, types.string)
+  .addOptionalParam(
+    "reputation",
+    "ConfidentialReputation address (default: deployments/<network>.fhe.json)",
+    undefined,
+    types.string
+  )
+  .addOptionalParam("account", "requester account (default: first account)", undefined, types.string)
+  .setAction(
+    oneLine(async (a: { job: string; shard: string; rating: string; reputation?: string; account?: string }, hre) => {
+      const { rateShard } = await import("../lib/fhe/rating");
+      const jobId = jobIdOf(a.job);
+      if (!/^\d+$/.test(a.shard.trim()))
+        throw new HardhatPluginError(PLUGIN, `--shard must be a non-negative integer, got "${a.shard}"`);
+      const rating = Number(a.rating);
+      const env = await fheEnv(hre);
+      const requester = await signerFor(hre, a.account);
+      let hash: string;
+      try {
+        hash = await rateShard(
+          hre.fhevm,
+          env.reputation(a.reputation, requester),
+          requester,
+          jobId,
+          BigInt(a.shard.trim()),
+          rating
+        );
+      } catch (e) {
+        if (e instanceof Error && /^rating must be/.test(e.message)) throw new HardhatPluginError(PLUGIN, e.message);
+        throw e;
+      }
+      console.log(`shard ${a.shard} of job ${jobId} rated (tx ${hash})`);
+    })
+  );
+
 task("reputation:show", "Worker: decrypt your own reputation (only you can)")
   .addOptionalParam(
     "reputation",

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {euint32} from "encrypted-types/EncryptedTypes.sol";
+import {euint32, externalEuint8} from "encrypted-types/EncryptedTypes.sol";
 import {IReputationHook} from "./IReputationHook.sol";
 
 /// @title IConfidentialReputation
 /// @notice Encrypted per-worker reputation (Zama fhEVM): successes, failures and a score that rises by
-/// `SETTLE_REWARD` on every settlement and falls by `SLASH_PENALTY` on every slash, floored at zero. Values are only
+/// `SETTLE_REWARD` on every settlement, by the job requester's encrypted rating (0..MAX_RATING) of each settled shard,
+/// and falls by `SLASH_PENALTY` on every slash, floored at zero. The ratings are the score's private input: without
+/// them it would be a public function of public settlement events. Values are only
 /// ever handles to ciphertexts: the worker may decrypt its own, the contract keeps the right to compute on them, and
 /// authorised readers (the privacy gateway) get a transaction-scoped right to compare a score.
 interface IConfidentialReputation is IReputationHook {
@@ -25,6 +27,23 @@ interface IConfidentialReputation is IReputationHook {
     /// @param shardIndex The shard.
     /// @param settled True for a settlement, false for a slash.
     event ReputationUpdated(address indexed worker, uint256 indexed jobId, uint256 shardIndex, bool settled);
+
+    /// @notice The requester of `jobId` rated the settled shard; the rating itself stays encrypted.
+    /// @param jobId The job.
+    /// @param shardIndex The shard.
+    /// @param worker The worker who settled it.
+    event Rated(uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker);
+
+    /// @notice Fires when a shard is rated that did not settle here or was already rated.
+    /// @param jobId The job.
+    /// @param shardIndex The shard.
+    error NotRateable(uint256 jobId, uint256 shardIndex);
+
+    /// @notice Fires when a rating comes from anyone but the job's requester (asked of the updater, which is the job
+    /// directory: the core, or the relay receiver).
+    /// @param jobId The job.
+    /// @param caller The rejected caller.
+    error NotJobRequester(uint256 jobId, address caller);
 
     /// @notice Fires when an outcome is reported by an account other than the updater.
     /// @param caller The rejected caller.
@@ -58,6 +77,21 @@ interface IConfidentialReputation is IReputationHook {
 
     /// @notice Score removed per slashed claim, never below zero (public protocol parameter).
     function SLASH_PENALTY() external view returns (uint32);
+
+    /// @notice Largest rating counted; an encrypted rating above it counts as MAX_RATING (clamped in FHE).
+    function MAX_RATING() external view returns (uint8);
+
+    /// @notice The job's requester adds its encrypted rating of a settled shard to the worker's score, once per shard.
+    /// @param jobId The job.
+    /// @param shardIndex A shard that settled (reported through onSettled) and is not yet rated.
+    /// @param rating The requester's encrypted euint8 rating, bound to this contract and the caller.
+    /// @param inputProof The input proof produced with the encrypted input.
+    function rate(uint256 jobId, uint256 shardIndex, externalEuint8 rating, bytes calldata inputProof) external;
+
+    /// @notice Who settled (`jobId`, `shardIndex`) and whether it was rated; address(0) if it did not settle here.
+    /// @param jobId The job.
+    /// @param shardIndex The shard.
+    function settlementOf(uint256 jobId, uint256 shardIndex) external view returns (address worker, bool rated);
 
     /// @notice Handle of `worker`'s encrypted number of settled shards (zero handle before the first outcome).
     /// @param worker The worker.

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {FHE, ebool, euint32} from "@fhevm/solidity/lib/FHE.sol";
+import {FHE, ebool, euint32, externalEuint8} from "@fhevm/solidity/lib/FHE.sol";
 import {ZamaEthereumConfig} from "@fhevm/solidity/config/ZamaConfig.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IConfidentialReputation} from "../interfaces/IConfidentialReputation.sol";
+import {IJobDirectory} from "../interfaces/IJobDirectory.sol";
 import {IReputationHook} from "../interfaces/IReputationHook.sol";
 
 /// @title ConfidentialReputation
@@ -19,8 +20,16 @@ contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, 
         euint32 score; // slot 2
     }
 
+    /// @dev A shard that settled here. Layout: one slot, `worker` (20 bytes) then `rated` (1 byte), 11 bytes free.
+    struct Settlement {
+        address worker;
+        bool rated;
+    }
+
     /// @inheritdoc IConfidentialReputation
     uint32 public constant SETTLE_REWARD = 10;
+    /// @inheritdoc IConfidentialReputation
+    uint8 public constant MAX_RATING = 5;
     /// @inheritdoc IConfidentialReputation
     uint32 public constant SLASH_PENALTY = 25;
 
@@ -29,6 +38,7 @@ contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, 
     /// @inheritdoc IConfidentialReputation
     mapping(address reader => bool allowed) public isReader;
     mapping(address worker => Record record) private _records;
+    mapping(uint256 jobId => mapping(uint256 shardIndex => Settlement settlement)) private _settlements;
 
     /// @param initialOwner Chooses the updater and readers (and nothing else).
     /// @param initialUpdater The core or the relay receiver; may be address(0) and set later.
@@ -63,6 +73,7 @@ contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, 
         if (fresh) _keep(r.failures, worker);
         r.successes = _keep(FHE.add(r.successes, uint32(1)), worker);
         r.score = _keep(FHE.add(r.score, SETTLE_REWARD), worker);
+        _settlements[jobId][shardIndex] = Settlement({worker: worker, rated: false});
         emit ReputationUpdated(worker, jobId, shardIndex, true);
     }
 
@@ -75,6 +86,25 @@ contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, 
         ebool coversPenalty = FHE.ge(r.score, SLASH_PENALTY);
         r.score = _keep(FHE.select(coversPenalty, FHE.sub(r.score, SLASH_PENALTY), FHE.asEuint32(0)), worker);
         emit ReputationUpdated(worker, jobId, shardIndex, false);
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    function rate(uint256 jobId, uint256 shardIndex, externalEuint8 rating, bytes calldata inputProof) external {
+        Settlement storage s = _settlements[jobId][shardIndex];
+        address worker = s.worker;
+        if (worker == address(0) || s.rated) revert NotRateable(jobId, shardIndex);
+        if (msg.sender != IJobDirectory(updater).jobRequester(jobId)) revert NotJobRequester(jobId, msg.sender);
+        s.rated = true;
+        euint32 bonus = FHE.min(FHE.asEuint32(FHE.fromExternal(rating, inputProof)), uint32(MAX_RATING));
+        Record storage r = _records[worker];
+        r.score = _keep(FHE.add(r.score, bonus), worker);
+        emit Rated(jobId, shardIndex, worker);
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    function settlementOf(uint256 jobId, uint256 shardIndex) external view returns (address worker, bool rated) {
+        Settlement storage s = _settlements[jobId][shardIndex];
+        return (s.worker, s.rated);
     }
 
     /// @inheritdoc IConfidentialReputation

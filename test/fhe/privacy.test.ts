@@ -1,12 +1,14 @@
 import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
 import { relayEligibilityDecryption, requestEligibility } from "../../lib/fhe/eligibility";
+import { rateShard } from "../../lib/fhe/rating";
 import { decryptOwnReputation } from "../../lib/fhe/reputation";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import { applyOutcomes, deployLocalFhe, type LocalFhe } from "./fixtures";
 
 const JOB = 1000n;
 const MIN_SCORE = 33n;
+const RATING = 4;
 const coder = ethers.AbiCoder.defaultAbiCoder();
 
 /** 32-byte words of `hex` starting at byte `from` (ABI data is word-aligned after the selector). */
@@ -47,6 +49,10 @@ describe("fhe: no clear value in storage, events or calldata", function () {
 
     await applyOutcomes(f.reputation, f.updater, f.alice.address, JOB, "SSSXXSSSS"); // 7 / 2 / 40
     await applyOutcomes(f.reputation, f.updater, f.bob.address, JOB, "SSXS", 200n); // 3 / 1 / 10
+    // the core stand-in becomes the updater, settles one more shard for Alice and her requester rates it 4
+    await (await f.reputation.setUpdater(f.directory)).wait();
+    await (await f.directory.settle(f.reputation, f.alice, JOB, 300n)).wait(); // 8 / 2 / 50
+    await rateShard(fhevm, f.reputation, f.requester, JOB, 300n, RATING); // score 54
     await setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, MIN_SCORE);
     for (const w of [f.alice, f.bob]) {
       await requestEligibility(f.gateway, w, JOB);
@@ -56,16 +62,16 @@ describe("fhe: no clear value in storage, events or calldata", function () {
 
     // the values really are these (so the scan below looks for the right numbers)
     expect(await decryptOwnReputation(fhevm, f.reputation, f.alice)).to.deep.equal({
-      successes: 7n,
+      successes: 8n,
       failures: 2n,
-      score: 40n,
+      score: 54n,
     });
     expect(await decryptOwnReputation(fhevm, f.reputation, f.bob)).to.deep.equal({
       successes: 3n,
       failures: 1n,
       score: 10n,
     });
-    const secrets = new Set([7n, 2n, 40n, 3n, 10n, MIN_SCORE]); // 1 is left out: it is every `true` in a log
+    const secrets = new Set([8n, 2n, 54n, 3n, 10n, MIN_SCORE, BigInt(RATING)]); // not 1: every `true` in a log
 
     const ours = new Set([await f.reputation.getAddress(), await f.gateway.getAddress()].map((a) => a.toLowerCase()));
     let logsSeen = 0;
@@ -89,11 +95,12 @@ describe("fhe: no clear value in storage, events or calldata", function () {
         }
       }
     }
-    expect(callsSeen).to.equal(13 + 1 + 4);
+    expect(callsSeen).to.equal(13 + 1 + 1 + 1 + 4); // outcomes, setUpdater, rate, setMinScore, requests + submits
     expect(logsSeen).to.be.greaterThan(callsSeen);
-    // 13 ReputationUpdated + 1 MinScoreSet + 2 EligibilityRequested + 2 EligibilityResolved name the job; the 2
+    // 14 ReputationUpdated + 1 Rated + 1 MinScoreSet + 2 EligibilityRequested + 2 EligibilityResolved name the job;
+    // UpdaterSet does not; the 2
     // PublicDecryptionVerified logs (emitted by FHE.checkSignatures) carry the handle and the public boolean only
-    expect([jobIdWords, logsSeen]).to.deep.equal([18, 20]);
+    expect([jobIdWords, logsSeen]).to.deep.equal([20, 23]);
 
     const workers = [f.alice.address, f.bob.address];
     const expectedHandles = new Set<bigint>();

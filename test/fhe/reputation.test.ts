@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
 import { FhevmType } from "@fhevm/hardhat-plugin";
+import { rateShard } from "../../lib/fhe/rating";
 import { decryptOwnReputation } from "../../lib/fhe/reputation";
 import { applyOutcomes, deployLocalFhe, type LocalFhe } from "./fixtures";
 
@@ -100,5 +101,59 @@ describe("fhe: ConfidentialReputation", function () {
       .to.emit(f.reputation, "ReaderSet")
       .withArgs(f.alice.address, true);
     await expect(f.reputation.connect(f.alice).shareScore(f.alice.address)).not.to.be.reverted;
+  });
+});
+
+describe("fhe: encrypted ratings", function () {
+  it("adds the requester's encrypted rating of a settled shard to the score, once, clamped to the maximum", async function () {
+    const [owner, requester, alice, other] = await ethers.getSigners();
+    const core = await (await ethers.getContractFactory("TestJobDirectory")).deploy();
+    const reputation = await (await ethers.getContractFactory("ConfidentialReputation")).deploy(owner, core);
+    await (await core.connect(requester).post(5n)).wait();
+    await (await core.settle(reputation, alice, 5n, 0n)).wait();
+    await (await core.settle(reputation, alice, 5n, 1n)).wait();
+    expect(await reputation.settlementOf(5n, 0n)).to.deep.equal([alice.address, false]);
+
+    await rateShard(fhevm, reputation, requester, 5n, 0n, 4);
+    const [rated] = await reputation.queryFilter(reputation.filters.Rated());
+    expect([rated.args.jobId, rated.args.shardIndex, rated.args.worker]).to.deep.equal([5n, 0n, alice.address]);
+    expect((await decryptOwnReputation(fhevm, reputation, alice)).score).to.equal(24n);
+    await expect(rateShard(fhevm, reputation, requester, 5n, 0n, 4))
+      .to.be.revertedWithCustomError(reputation, "NotRateable")
+      .withArgs(5n, 0n);
+
+    // a requester bypassing the client with an out-of-range rating gets the maximum, not more
+    const big = await fhevm
+      .createEncryptedInput(await reputation.getAddress(), requester.address)
+      .add8(200)
+      .encrypt();
+    await (await reputation.connect(requester).rate(5n, 1n, big.handles[0], big.inputProof)).wait();
+    expect(await decryptOwnReputation(fhevm, reputation, alice)).to.deep.equal({
+      successes: 2n,
+      failures: 0n,
+      score: 29n,
+    });
+
+    await (await core.settle(reputation, alice, 5n, 2n)).wait();
+    await expect(rateShard(fhevm, reputation, other, 5n, 2n, 1))
+      .to.be.revertedWithCustomError(reputation, "NotJobRequester")
+      .withArgs(5n, other.address);
+    await expect(rateShard(fhevm, reputation, requester, 5n, 9n, 1))
+      .to.be.revertedWithCustomError(reputation, "NotRateable")
+      .withArgs(5n, 9n);
+    await expect(rateShard(fhevm, reputation, requester, 5n, 2n, 6)).to.be.rejectedWith(/integer from 0 to 5/);
+    // the requester cannot read the score it contributed to
+    let error: unknown;
+    try {
+      await fhevm.userDecryptEuint(
+        FhevmType.euint32,
+        await reputation.scoreOf(alice.address),
+        await reputation.getAddress(),
+        requester
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).to.match(/not authorized/i);
   });
 });
