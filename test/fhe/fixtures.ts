@@ -1,4 +1,6 @@
-import { ethers } from "hardhat";
+import { expect } from "chai";
+import { ethers, fhevm } from "hardhat";
+import { decryptOwnReputation } from "../../lib/fhe/reputation";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ConfidentialReputation, GatedClaimProbe, PrivacyGateway, TestJobDirectory } from "../../typechain-types";
 
@@ -51,4 +53,15 @@ export async function applyOutcomes(
     shard++;
   }
   return receipts;
+}
+
+/** Asserts what `worker` decrypts from its own record. */
+export async function expectReputation(
+  reputation: ConfidentialReputation,
+  worker: HardhatEthersSigner,
+  successes: bigint,
+  failures: bigint,
+  score: bigint
+) {
+  expect(await decryptOwnReputation(fhevm, reputation, worker)).to.deep.equal({ successes, failures, score });
 }

@@ -2,9 +2,8 @@ import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
 import { relayEligibilityDecryption, requestEligibility } from "../../lib/fhe/eligibility";
 import { rateShard } from "../../lib/fhe/rating";
-import { decryptOwnReputation } from "../../lib/fhe/reputation";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
-import { applyOutcomes, deployLocalFhe, type LocalFhe } from "./fixtures";
+import { applyOutcomes, deployLocalFhe, type LocalFhe, expectReputation } from "./fixtures";
 
 const JOB = 1000n;
 const MIN_SCORE = 33n;
@@ -61,16 +60,8 @@ describe("fhe: no clear value in storage, events or calldata", function () {
     const last = await ethers.provider.getBlockNumber();
 
     // the values really are these (so the scan below looks for the right numbers)
-    expect(await decryptOwnReputation(fhevm, f.reputation, f.alice)).to.deep.equal({
-      successes: 8n,
-      failures: 2n,
-      score: 54n,
-    });
-    expect(await decryptOwnReputation(fhevm, f.reputation, f.bob)).to.deep.equal({
-      successes: 3n,
-      failures: 1n,
-      score: 10n,
-    });
+    await expectReputation(f.reputation, f.alice, 8n, 2n, 54n);
+    await expectReputation(f.reputation, f.bob, 3n, 1n, 10n);
     const secrets = new Set([8n, 2n, 54n, 3n, 10n, MIN_SCORE, BigInt(RATING)]); // not 1: every `true` in a log
 
     const ours = new Set([await f.reputation.getAddress(), await f.gateway.getAddress()].map((a) => a.toLowerCase()));

@@ -15,6 +15,7 @@ import {
   type Outcome,
 } from "../../lib/fhe/relay";
 import { decryptOwnReputation } from "../../lib/fhe/reputation";
+import { expectReputation } from "./fixtures";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import type {
   ConfidentialReputation,
@@ -100,16 +101,8 @@ describe("fhe: two-chain relay", function () {
     for (let s = 0n; s < 4n; s++) await relay(outcome(SETTLED, c.alice.address, s));
     await relay(outcome(SETTLED, c.bob.address, 4n));
     await relay(outcome(SLASHED, c.bob.address, 5n));
-    expect(await decryptOwnReputation(fhevm, c.reputation, c.alice)).to.deep.equal({
-      successes: 4n,
-      failures: 0n,
-      score: 40n,
-    });
-    expect(await decryptOwnReputation(fhevm, c.reputation, c.bob)).to.deep.equal({
-      successes: 1n,
-      failures: 1n,
-      score: 0n,
-    });
+    await expectReputation(c.reputation, c.alice, 4n, 0n, 40n);
+    await expectReputation(c.reputation, c.bob, 1n, 1n, 0n);
 
     await setEncryptedMinScore(fhevm, c.gateway, c.requester, JOB, 33);
     for (const w of [c.alice, c.bob]) {

@@ -3,7 +3,7 @@ import { ethers, fhevm } from "hardhat";
 import { FhevmType } from "@fhevm/hardhat-plugin";
 import { rateShard } from "../../lib/fhe/rating";
 import { decryptOwnReputation } from "../../lib/fhe/reputation";
-import { applyOutcomes, deployLocalFhe, type LocalFhe } from "./fixtures";
+import { applyOutcomes, deployLocalFhe, type LocalFhe, expectReputation } from "./fixtures";
 
 describe("fhe: ConfidentialReputation", function () {
   let f: LocalFhe;
@@ -16,26 +16,14 @@ describe("fhe: ConfidentialReputation", function () {
   it("counts settlements and slashes and floors the score at zero", async function () {
     // 3 settled (30), 2 slashed (5, then 0 not -20), 4 settled (40)
     await applyOutcomes(f.reputation, f.updater, f.alice.address, 1000n, "SSSXXSSSS");
-    expect(await decryptOwnReputation(fhevm, f.reputation, f.alice)).to.deep.equal({
-      successes: 7n,
-      failures: 2n,
-      score: 40n,
-    });
+    await expectReputation(f.reputation, f.alice, 7n, 2n, 40n);
     // slashed first, from nothing: stays at 0, counters still move
     await applyOutcomes(f.reputation, f.updater, f.bob.address, 1000n, "XX");
-    expect(await decryptOwnReputation(fhevm, f.reputation, f.bob)).to.deep.equal({
-      successes: 0n,
-      failures: 2n,
-      score: 0n,
-    });
+    await expectReputation(f.reputation, f.bob, 0n, 2n, 0n);
   });
 
   it("reads an unknown worker as zeros without any decryption", async function () {
-    expect(await decryptOwnReputation(fhevm, f.reputation, f.carol)).to.deep.equal({
-      successes: 0n,
-      failures: 0n,
-      score: 0n,
-    });
+    await expectReputation(f.reputation, f.carol, 0n, 0n, 0n);
   });
 
   it("lets only the worker decrypt its values, even when another worker has the same history", async function () {
@@ -128,11 +116,7 @@ describe("fhe: encrypted ratings", function () {
       .add8(200)
       .encrypt();
     await (await reputation.connect(requester).rate(5n, 1n, big.handles[0], big.inputProof)).wait();
-    expect(await decryptOwnReputation(fhevm, reputation, alice)).to.deep.equal({
-      successes: 2n,
-      failures: 0n,
-      score: 29n,
-    });
+    await expectReputation(reputation, alice, 2n, 0n, 29n);
 
     await (await core.settle(reputation, alice, 5n, 2n)).wait();
     await expect(rateShard(fhevm, reputation, other, 5n, 2n, 1))
