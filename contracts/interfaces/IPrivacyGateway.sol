@@ -89,6 +89,11 @@ interface IPrivacyGateway is IEligibilityGate {
     /// @param jobId The job.
     function minScoreOf(uint256 jobId) external view returns (euint32);
 
+    /// @notice Whether (`jobId`, `worker`) has a request awaiting its decryption (what a keeper relays).
+    /// @param jobId The job.
+    /// @param worker The worker.
+    function isPending(uint256 jobId, address worker) external view returns (bool);
+
     /// @notice Handle of the pending (or last resolved) eligibility boolean of (`jobId`, `worker`), zero if none.
     /// @param jobId The job.
     /// @param worker The worker.

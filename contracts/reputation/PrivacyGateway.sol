@@ -101,6 +101,12 @@ contract PrivacyGateway is IPrivacyGateway, ZamaEthereumConfig {
     }
 
     /// @inheritdoc IPrivacyGateway
+    function isPending(uint256 jobId, address worker) external view returns (bool) {
+        Eligibility storage state = _eligibility[jobId][worker];
+        return FHE.isInitialized(state.result) && !state.resolved;
+    }
+
+    /// @inheritdoc IPrivacyGateway
     function resultHandleOf(uint256 jobId, address worker) external view returns (bytes32) {
         return FHE.toBytes32(_eligibility[jobId][worker].result);
     }

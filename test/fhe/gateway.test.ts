@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
 import { FhevmType } from "@fhevm/hardhat-plugin";
 import { relayEligibilityDecryption, requestEligibility } from "../../lib/fhe/eligibility";
+import { relayPendingEligibility } from "../../lib/fhe/keeper";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import { applyOutcomes, deployLocalFhe, type LocalFhe } from "./fixtures";
 
@@ -155,5 +156,32 @@ describe("fhe: PrivacyGateway", function () {
     await expect(f.gateway.connect(f.alice).requestEligibility(JOB))
       .to.be.revertedWithCustomError(f.reputation, "NotReader")
       .withArgs(await f.gateway.getAddress());
+  });
+});
+
+describe("fhe: keeper relays pending eligibility requests", function () {
+  it("relays each pending (job, worker) once and skips resolved ones", async function () {
+    const f = await deployLocalFhe();
+    const from = await ethers.provider.getBlockNumber();
+    await (await f.directory.connect(f.requester).post(JOB)).wait();
+    await (await f.directory.connect(f.requester).post(OTHER_JOB)).wait();
+    await applyOutcomes(f.reputation, f.updater, f.alice.address, 7n, "SSSS"); // 40
+    await setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, 33);
+    await setEncryptedMinScore(fhevm, f.gateway, f.requester, OTHER_JOB, 50);
+    await requestEligibility(f.gateway, f.alice, JOB);
+    await requestEligibility(f.gateway, f.alice, OTHER_JOB);
+    await requestEligibility(f.gateway, f.bob, JOB);
+    await relayEligibilityDecryption(fhevm, f.gateway, f.bob, JOB, f.bob.address); // Bob relayed himself
+    await requestEligibility(f.gateway, f.alice, OTHER_JOB); // a second request replaces the first
+    expect(await f.gateway.isPending(JOB, f.alice.address)).to.equal(true);
+    expect(await f.gateway.isPending(JOB, f.bob.address)).to.equal(false);
+
+    const relayed = await relayPendingEligibility(fhevm, f.gateway, f.keeper, from);
+    expect(relayed.map((r) => [r.jobId, r.worker, r.eligible])).to.deep.equal([
+      [JOB, f.alice.address, true],
+      [OTHER_JOB, f.alice.address, false],
+    ]);
+    expect(await relayPendingEligibility(fhevm, f.gateway, f.keeper, from)).to.deep.equal([]);
+    expect(await f.gateway.isPending(OTHER_JOB, f.alice.address)).to.equal(false);
   });
 });
