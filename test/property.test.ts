@@ -16,6 +16,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { deployProtocol, type ProtocolContracts } from "../lib/chain/deployments";
 import { ShardTree } from "../lib/chain/merkle";
 import { FIELD_ORDER } from "../lib/chain/binding";
+import { describeError } from "../lib/chain/errors";
 import { versionSpec, ENC_KEY } from "./helpers/protocol";
 import type { InvariantLens } from "../typechain-types";
 
@@ -182,9 +183,9 @@ describe("property: random action sequences keep the books balanced", function (
           await actions[name]();
         } catch (err) {
           // Only the core's named errors are acceptable outcomes of a random action.
-          const msg = (err as Error).message;
-          if (!/reverted with custom error '/.test(msg)) throw err;
-          outcome = msg.match(/custom error '(\w+)/)![1];
+          const named = describeError(err).match(/^OblivionCore\.(\w+)\(/);
+          if (!named) throw err;
+          outcome = named[1];
         }
         counts[`${name}:${outcome}`] = (counts[`${name}:${outcome}`] ?? 0) + 1;
         const ctx = `seed ${seed} step ${i} (${name}: ${outcome})`;
