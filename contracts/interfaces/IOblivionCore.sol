@@ -45,7 +45,7 @@ interface IOblivionCore {
     }
 
     /// @notice A job as stored.
-    /// Layout (8 slots):
+    /// Layout (7 slots):
     ///   slot 0: requester (20) | shardCount (4) | modelId (4) | modelVersion (4)
     ///   slot 1: verifier (20) | claimWindow (4) | protocolFeeBps (2) | gated (1) | cancelled (1) | settledShards (4)
     ///   slot 2: modelOwner (20) | openClaims (4) | postedAt (8)
