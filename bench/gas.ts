@@ -9,7 +9,7 @@ import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { deployEnv, registerAndStake, postJob, proveShard, submit, WINDOW } from "../test/helpers/protocol";
-import { releaseCurve } from "../test/helpers/snarkjs";
+import { runMain } from "../test/helpers/snarkjs";
 
 interface Row {
   operation: string;
@@ -89,10 +89,4 @@ async function main() {
   console.table(rows);
 }
 
-main()
-  .then(releaseCurve)
-  .catch(async (err) => {
-    await releaseCurve();
-    console.error(err);
-    process.exitCode = 1;
-  });
+runMain(main);

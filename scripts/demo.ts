@@ -6,7 +6,7 @@ import { ethers, network } from "hardhat";
 import { formatEther, parseEther } from "ethers";
 import { createLogger } from "../lib/util/log";
 import { deployEnv, registerAndStake, postJob, proveShard, submit, WINDOW } from "../test/helpers/protocol";
-import { releaseCurve } from "../test/helpers/snarkjs";
+import { runMain } from "../test/helpers/snarkjs";
 import { auditRecords, jobStatus } from "../lib/chain/protocol";
 
 const log = createLogger({ source: "demo" });
@@ -72,10 +72,4 @@ async function main() {
   });
 }
 
-main()
-  .then(releaseCurve)
-  .catch(async (err) => {
-    await releaseCurve();
-    console.error(err);
-    process.exitCode = 1;
-  });
+runMain(main);

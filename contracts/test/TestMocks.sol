@@ -5,6 +5,8 @@ import {IReputationHook} from "../interfaces/IReputationHook.sol";
 import {IEligibilityGate} from "../interfaces/IEligibilityGate.sol";
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {IOblivionCore} from "../interfaces/IOblivionCore.sol";
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {BN254} from "../libraries/BN254.sol";
 
 /// @notice Test-only reputation hook: records calls, or reverts / burns gas on demand.
 contract MockReputationHook is IReputationHook {
@@ -60,13 +62,11 @@ contract MockEligibilityGate is IEligibilityGate {
 /// worker, outputCommitment, inputCommitment) and it returns true only when the received signals are exactly the
 /// layout-v1 signals for that context (binding recomputed here). Never used where a real proof is required.
 contract BookkeepingVerifier is IProofVerifier {
-    uint256 private constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-
     function verifyProof(bytes calldata proof, uint256[] calldata s) external pure returns (bool) {
         if (proof.length != 7 * 32 || s.length != 3) return false;
         (uint256 chainId, address core, uint256 jobId, uint256 shard, address worker, uint256 out, uint256 inp) =
             abi.decode(proof, (uint256, address, uint256, uint256, address, uint256, uint256));
-        uint256 binding = uint256(keccak256(abi.encode(chainId, core, jobId, shard, worker))) % R;
+        uint256 binding = uint256(keccak256(abi.encode(chainId, core, jobId, shard, worker))) % BN254.SCALAR_FIELD;
         return s[0] == out && s[1] == inp && s[2] == binding;
     }
 }
@@ -145,17 +145,7 @@ contract RejectingReceiver {
 
 /// @notice Test-only registry that reports a layout version the core does not build.
 contract MockRegistryV2 {
-    struct JobTerms {
-        address owner;
-        bool active;
-        uint128 feePerInference;
-        address verifier;
-        uint32 batchSize;
-        uint8 layoutVersion;
-        uint256 modelCommitment;
-    }
-
-    function jobTerms(uint256, uint32) external view returns (JobTerms memory) {
-        return JobTerms(msg.sender, true, 0, address(this), 0, 2, 0);
+    function jobTerms(uint256, uint32) external view returns (IModelRegistry.JobTerms memory) {
+        return IModelRegistry.JobTerms(msg.sender, true, 0, address(this), 0, 2, 0);
     }
 }
