@@ -581,8 +581,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         uint256 steps;
         while (jobId <= count && steps < maxSteps) {
             Job storage job = _jobs[jobId];
-            ++steps;
             if (job.openClaims == 0 || shardIndex >= job.shardCount) {
+                ++steps; // a job with nothing to reclaim costs one step
                 (jobId, shardIndex) = (jobId + 1, 0);
                 continue;
             }

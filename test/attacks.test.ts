@@ -42,6 +42,19 @@ describe("attacks", function () {
     await expect(submit(env, b, 0, env.worker, p)).to.be.revertedWithCustomError(env.core, "InvalidProof");
   });
 
+  it("a proof replayed on another core deployment (same job id, shard, worker and inputs) fails", async function () {
+    const env = await loadFixture(withWorkers);
+    const other = await deployEnv(); // a second, independent deployment on the same chain
+    await registerAndStake(other, other.worker);
+    const a = await postJob(env);
+    const b = await postJob(other);
+    expect(b.jobId).to.equal(a.jobId);
+    await env.core.connect(env.worker).claim(a.jobId, 0);
+    await other.core.connect(other.worker).claim(b.jobId, 0);
+    const p = await proveShard(env, a, 0, env.worker.address);
+    await expect(submit(other, b, 0, other.worker, p)).to.be.revertedWithCustomError(other.core, "InvalidProof");
+  });
+
   it("a proof for one shard fails on another shard of the same job", async function () {
     const env = await loadFixture(withWorkers);
     const job = await postJob(env);

@@ -371,10 +371,13 @@ describe("OblivionCore: jobs", function () {
       await env.keeper.sendTransaction({ to: await env.core.getAddress(), data: payload });
       [can, payload] = await env.core.checker();
       expect(payload).to.equal(env.core.interface.encodeFunctionData("reclaimExpired", [b.jobId, 4]));
-      // Paging: 3 steps from job 2 reach shard 1 only.
+      // Paging: 3 steps from job 2 scan its shards 0..2.
       let r = await env.core.checkerFrom(b.jobId, 0, 3);
       expect(r.canExec).to.equal(false);
-      expect([r.nextJobId, r.nextShard]).to.deep.equal([b.jobId, 2n]);
+      expect([r.nextJobId, r.nextShard]).to.deep.equal([b.jobId, 3n]);
+      // One step at a time still advances.
+      r = await env.core.checkerFrom(b.jobId, 3, 1);
+      expect([r.canExec, r.nextJobId, r.nextShard]).to.deep.equal([false, b.jobId, 4n]);
       r = await env.core.checkerFrom(r.nextJobId, r.nextShard, 10);
       expect(r.canExec).to.equal(true);
       expect([r.nextJobId, r.nextShard]).to.deep.equal([b.jobId, 4n]);

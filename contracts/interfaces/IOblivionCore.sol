@@ -314,8 +314,9 @@ interface IOblivionCore {
     /// @return execPayload Calldata of `reclaimExpired(jobId, shardIndex)` for it (empty when none).
     function checker() external view returns (bool canExec, bytes memory execPayload);
 
-    /// @notice Paged variant of `checker`: scans from (fromJobId, fromShard) visiting at most `maxSteps` jobs and
-    /// shards in all.
+    /// @notice Paged variant of `checker`: scans from (fromJobId, fromShard) for at most `maxSteps` steps; a step is
+    /// one shard of a job with open claims, or one whole job without any. Every step advances the cursor, so paging
+    /// with any maxSteps >= 1 reaches the end.
     /// @return canExec True when an expired claim was found.
     /// @return execPayload Calldata of `reclaimExpired` for it.
     /// @return nextJobId Where the next page starts (the found claim itself, or the first position not scanned).

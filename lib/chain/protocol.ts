@@ -48,6 +48,64 @@ export async function postJob(core: OblivionCore, params: JobParams): Promise<{ 
   throw new Error(`postJob ${receipt.hash} emitted no JobPosted event`);
 }
 
+export function claimShard(core: OblivionCore, jobId: bigint, shardIndex: number) {
+  return mined(core.claim(jobId, shardIndex));
+}
+
+/** The requester hands the claiming worker the shard's data key, wrapped to the worker's public key. */
+export function releaseShardKey(core: OblivionCore, jobId: bigint, shardIndex: number, wrappedKey: string) {
+  return mined(core.releaseShardKey(jobId, shardIndex, wrappedKey));
+}
+
+export interface ShardResult {
+  inputCommitment: bigint;
+  /** Merkle proof of (shardIndex, inputCommitment) under the job's input root (ShardTree.proof). */
+  merkleProof: string[];
+  outputCommitment: bigint;
+  outputCid: string;
+  /** Proof bytes for the model version's verifier. */
+  proof: string;
+}
+
+/** Settles a claimed shard; returns the audit record id. */
+export async function submitResult(core: OblivionCore, jobId: bigint, shardIndex: number, r: ShardResult) {
+  const receipt = await mined(
+    core.submitResult(jobId, shardIndex, r.inputCommitment, r.merkleProof, r.outputCommitment, r.outputCid, r.proof),
+  );
+  return receipt;
+}
+
+export function reclaimExpired(core: OblivionCore, jobId: bigint, shardIndex: number) {
+  return mined(core.reclaimExpired(jobId, shardIndex));
+}
+
+export function cancelJob(core: OblivionCore, jobId: bigint) {
+  return mined(core.cancelJob(jobId));
+}
+
+/**
+ * Every expired claim, found by paging `checkerFrom` (`stepsPerCall` jobs and shards per call) from job 1 to the end.
+ */
+export async function findExpiredClaims(
+  core: OblivionCore,
+  stepsPerCall = 2_000,
+): Promise<{ jobId: bigint; shardIndex: number }[]> {
+  if (!Number.isInteger(stepsPerCall) || stepsPerCall < 1) throw new Error(`findExpiredClaims: stepsPerCall must be >= 1, got ${stepsPerCall}`);
+  const found: { jobId: bigint; shardIndex: number }[] = [];
+  const jobCount = await core.jobCount();
+  let [jobId, shard] = [1n, 0n];
+  while (jobId <= jobCount) {
+    const r = await core.checkerFrom(jobId, shard, stepsPerCall);
+    if (r.canExec) {
+      found.push({ jobId: r.nextJobId, shardIndex: Number(r.nextShard) });
+      [jobId, shard] = [r.nextJobId, r.nextShard + 1n];
+    } else {
+      [jobId, shard] = [r.nextJobId, r.nextShard];
+    }
+  }
+  return found;
+}
+
 export interface ShardView {
   index: number;
   status: ShardStatusName;
