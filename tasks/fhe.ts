@@ -1,305 +1,185 @@
-// FHE tasks: thin shells over lib/fhe. Against a `hardhat node` (mock) use --network localhost; the plugin's CLI API
-// is initialised first, as scripts outside `hardhat test` must.
+/**
+ * FHE tasks: `job:gate`, `job:rate`, `eligibility:request`, `eligibility:relay`, `reputation:show`, `fhe:deploy`.
+ * Thin shells over lib/fhe. Against a `hardhat node` (the fhEVM mock) pass --network localhost: the plugin's CLI API
+ * is initialised first, as every script outside `hardhat test` must.
+ */
 import { task, types } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Signer } from "ethers";
+import { parseAddress, parseUint } from "../lib/chain/args";
+import { runTask } from "../lib/chain/taskContext";
 
-const PLUGIN = "fhe";
+const FROM = "index of the signer to use";
+const FROM_ARG = (a: { from: string }) => Number(parseUint("from", a.from, 0n, 1000n));
 
-/** Runs a task body; a contract revert becomes a one-line error naming the contract error. */
-function oneLine<A>(body: (a: A, hre: HardhatRuntimeEnvironment) => Promise<void>) {
-  return async (a: A, hre: HardhatRuntimeEnvironment) => {
-    const { revertReason } = await import("../lib/fhe/errors");
-    try {
-      await body(a, hre);
-    } catch (e) {
-      const reason = revertReason(e);
-      if (reason) throw new HardhatPluginError(PLUGIN, `the contract refused: ${reason}`);
-      throw e;
-    }
-  };
+/** Whether the plugin is initialised in this process (it throws on any access otherwise). */
+function pluginReady(hre: HardhatRuntimeEnvironment): boolean {
+  try {
+    void hre.fhevm.isMock;
+    return true;
+  } catch (e) {
+    if (/not initialized/.test((e as Error).message)) return false;
+    throw e;
+  }
 }
 
-type Named = "PrivacyGateway" | "ConfidentialReputation";
-
-/** Initialises the fhEVM CLI API and resolves contract addresses (flag, else deployments/<network>.fhe.json). */
-async function fheEnv(hre: HardhatRuntimeEnvironment) {
-  if (hre.network.name === "hardhat") {
-    throw new HardhatPluginError(
-      PLUGIN,
-      "the fhEVM mock is not available in-process: start `hardhat node` and pass --network localhost"
+/** The fhEVM API, the signer and the FHE contracts (flag, else deployments/<network>.fhe.json). */
+async function fheContext(
+  hre: HardhatRuntimeEnvironment,
+  from: number,
+  given: { gateway?: string; reputation?: string }
+) {
+  // In-process the plugin sets its mock up only under `hardhat test`; elsewhere its CLI API must be initialised.
+  if (hre.network.name !== "hardhat") await hre.fhevm.initializeCLIApi();
+  else if (!pluginReady(hre)) {
+    throw new Error(
+      "the fhEVM mock runs in-process only under `hardhat test`: start `hardhat node`, pass --network localhost"
     );
   }
-  await hre.fhevm.initializeCLIApi();
   const { readFheDeployment } = await import("../lib/fhe/deploy");
   const { ConfidentialReputation__factory, PrivacyGateway__factory } = await import("../typechain-types");
-  const addressOf = (flag: string, given: string | undefined, name: Named): string => {
-    if (given) {
-      if (!hre.ethers.isAddress(given)) throw new HardhatPluginError(PLUGIN, `--${flag} is not an address: "${given}"`);
-      return given;
-    }
-    let address: string | undefined;
-    try {
-      address = readFheDeployment(hre.network.name).contracts[name];
-    } catch (e) {
-      throw new HardhatPluginError(PLUGIN, `${(e as Error).message}; or pass --${flag}`);
-    }
-    if (!address)
-      throw new HardhatPluginError(PLUGIN, `the FHE deployment of ${hre.network.name} has no ${name}; pass --${flag}`);
+  const signers = await hre.ethers.getSigners();
+  const signer = signers[from];
+  if (!signer)
+    throw new Error(`bad --from: no signer ${from} on network ${hre.network.name} (${signers.length} available)`);
+  const addressOf = (flag: "gateway" | "reputation", name: "PrivacyGateway" | "ConfidentialReputation") => {
+    if (given[flag] !== undefined) return parseAddress(flag, given[flag]);
+    const address = readFheDeployment(hre.network.name).contracts[name];
+    if (!address) throw new Error(`the FHE deployment of ${hre.network.name} has no ${name}; pass --${flag}`);
     return address;
   };
   return {
-    gateway: (given: string | undefined, runner: Signer) =>
-      PrivacyGateway__factory.connect(addressOf("gateway", given, "PrivacyGateway"), runner),
-    reputation: (given: string | undefined, runner: Signer) =>
-      ConfidentialReputation__factory.connect(addressOf("reputation", given, "ConfidentialReputation"), runner),
+    fhevm: hre.fhevm,
+    signer,
+    gateway: () => PrivacyGateway__factory.connect(addressOf("gateway", "PrivacyGateway"), signer),
+    reputation: () =>
+      ConfidentialReputation__factory.connect(addressOf("reputation", "ConfidentialReputation"), signer),
   };
 }
 
-/** The signer for --account (an address among the configured accounts), else the first account. */
-async function signerFor(hre: HardhatRuntimeEnvironment, account: string | undefined) {
-  const signers = await hre.ethers.getSigners();
-  if (signers.length === 0)
-    throw new HardhatPluginError(PLUGIN, `no account configured for network ${hre.network.name}`);
-  if (!account) return signers[0];
-  const s = signers.find((x) => x.address.toLowerCase() === account.toLowerCase());
-  if (!s) throw new HardhatPluginError(PLUGIN, `--account ${account} is not one of the configured accounts`);
-  return s;
-}
-
-function jobIdOf(raw: string): bigint {
-  if (!/^\d+$/.test(raw.trim()))
-    throw new HardhatPluginError(PLUGIN, `--job must be a non-negative integer, got "${raw}"`);
-  return BigInt(raw.trim());
-}
+const GATEWAY = "PrivacyGateway address (default: deployments/<network>.fhe.json)";
+const REPUTATION = "ConfidentialReputation address (default: deployments/<network>.fhe.json)";
 
 task("job:gate", "Requester: encrypt a minimum score locally and set it as the job's eligibility threshold")
-  .addParam("job", "job id", undefined, types.string)
-  .addParam(
-    "minScore",
-    "minimum reputation score (0..2^32-1); only its ciphertext leaves this machine",
-    undefined,
-    types.string
-  )
-  .addOptionalParam(
-    "gateway",
-    "PrivacyGateway address (default: deployments/<network>.fhe.json)",
-    undefined,
-    types.string
-  )
-  .addOptionalParam("account", "requester account (default: first account)", undefined, types.string)
-  .setAction(
-    oneLine(async (a: { job: string; minScore: string; gateway?: string; account?: string }, hre) => {
-      const { parseScore } = await import("../lib/fhe/types");
+  .addParam("job", "job id")
+  .addParam("minScore", "minimum reputation score (0..2^32-1); only its ciphertext leaves this machine")
+  .addOptionalParam("gateway", GATEWAY)
+  .addOptionalParam("from", FROM, "0", types.string)
+  .setAction(async (a: { job: string; minScore: string; gateway?: string; from: string }, hre) =>
+    runTask("job:gate", async () => {
+      const { MAX_UINT32 } = await import("../lib/fhe/types");
       const { setEncryptedMinScore } = await import("../lib/fhe/threshold");
-      const jobId = jobIdOf(a.job);
-      let minScore: bigint;
-      try {
-        minScore = parseScore(a.minScore, "--min-score");
-      } catch (e) {
-        throw new HardhatPluginError(PLUGIN, (e as Error).message);
-      }
-      const env = await fheEnv(hre);
-      const requester = await signerFor(hre, a.account);
-      const hash = await setEncryptedMinScore(hre.fhevm, env.gateway(a.gateway, requester), requester, jobId, minScore);
+      const jobId = parseUint("job", a.job);
+      const minScore = parseUint("min-score", a.minScore, 0n, MAX_UINT32);
+      const c = await fheContext(hre, FROM_ARG(a), a);
+      const hash = await setEncryptedMinScore(c.fhevm, c.gateway(), c.signer, jobId, minScore);
       console.log(`job ${jobId} is gated by an encrypted minimum score (tx ${hash})`);
     })
   );
 
+task("job:rate", "Requester: rate a settled shard 0..5, encrypted locally; it only raises the worker's encrypted score")
+  .addParam("job", "job id")
+  .addParam("shard", "shard index")
+  .addParam("rating", "integer from 0 to 5")
+  .addOptionalParam("reputation", REPUTATION)
+  .addOptionalParam("from", FROM, "0", types.string)
+  .setAction(async (a: { job: string; shard: string; rating: string; reputation?: string; from: string }, hre) =>
+    runTask("job:rate", async () => {
+      const { MAX_RATING, rateShard } = await import("../lib/fhe/rating");
+      const jobId = parseUint("job", a.job);
+      const shard = parseUint("shard", a.shard);
+      const rating = Number(parseUint("rating", a.rating, 0n, BigInt(MAX_RATING)));
+      const c = await fheContext(hre, FROM_ARG(a), a);
+      const hash = await rateShard(c.fhevm, c.reputation(), c.signer, jobId, shard, rating);
+      console.log(`shard ${shard} of job ${jobId} rated (tx ${hash})`);
+    })
+  );
+
 task("eligibility:request", "Worker: ask whether your encrypted score reaches a job's encrypted minimum")
-  .addParam("job", "job id", undefined, types.string)
+  .addParam("job", "job id")
   .addFlag("relay", "also decrypt the answer publicly and submit it yourself (otherwise a keeper does)")
-  .addOptionalParam(
-    "gateway",
-    "PrivacyGateway address (default: deployments/<network>.fhe.json)",
-    undefined,
-    types.string
-  )
-  .addOptionalParam("account", "worker account (default: first account)", undefined, types.string)
-  .setAction(
-    oneLine(async (a: { job: string; relay: boolean; gateway?: string; account?: string }, hre) => {
+  .addOptionalParam("gateway", GATEWAY)
+  .addOptionalParam("from", FROM, "0", types.string)
+  .setAction(async (a: { job: string; relay: boolean; gateway?: string; from: string }, hre) =>
+    runTask("eligibility:request", async () => {
       const { requestEligibility, relayEligibilityDecryption } = await import("../lib/fhe/eligibility");
-      const jobId = jobIdOf(a.job);
-      const env = await fheEnv(hre);
-      const worker = await signerFor(hre, a.account);
-      const gateway = env.gateway(a.gateway, worker);
-      const handle = await requestEligibility(gateway, worker, jobId);
-      console.log(`eligibility requested for job ${jobId} by ${worker.address} (encrypted answer ${handle})`);
+      const jobId = parseUint("job", a.job);
+      const c = await fheContext(hre, FROM_ARG(a), a);
+      const handle = await requestEligibility(c.gateway(), c.signer, jobId);
+      console.log(`eligibility requested for job ${jobId} by ${c.signer.address} (encrypted answer ${handle})`);
       if (a.relay) {
-        const r = await relayEligibilityDecryption(hre.fhevm, gateway, worker, jobId, worker.address);
+        const r = await relayEligibilityDecryption(c.fhevm, c.gateway(), c.signer, jobId, c.signer.address);
         console.log(`${r.eligible ? "eligible" : "not eligible"} for job ${jobId} (tx ${r.txHash})`);
       }
     })
   );
 
 task("eligibility:relay", "Keeper: publicly decrypt a pending eligibility answer and submit it with its proof")
-  .addParam("job", "job id", undefined, types.string)
-  .addParam("worker", "worker address", undefined, types.string)
-  .addOptionalParam(
-    "gateway",
-    "PrivacyGateway address (default: deployments/<network>.fhe.json)",
-    undefined,
-    types.string
-  )
-  .addOptionalParam("account", "submitting account (default: first account)", undefined, types.string)
-  .setAction(
-    oneLine(async (a: { job: string; worker: string; gateway?: string; account?: string }, hre) => {
+  .addParam("job", "job id")
+  .addParam("worker", "worker address")
+  .addOptionalParam("gateway", GATEWAY)
+  .addOptionalParam("from", FROM, "0", types.string)
+  .setAction(async (a: { job: string; worker: string; gateway?: string; from: string }, hre) =>
+    runTask("eligibility:relay", async () => {
       const { relayEligibilityDecryption } = await import("../lib/fhe/eligibility");
-      const jobId = jobIdOf(a.job);
-      if (!hre.ethers.isAddress(a.worker))
-        throw new HardhatPluginError(PLUGIN, `--worker is not an address: "${a.worker}"`);
-      const env = await fheEnv(hre);
-      const submitter = await signerFor(hre, a.account);
-      const r = await relayEligibilityDecryption(
-        hre.fhevm,
-        env.gateway(a.gateway, submitter),
-        submitter,
-        jobId,
-        a.worker
-      );
-      console.log(`${a.worker} is ${r.eligible ? "eligible" : "not eligible"} for job ${jobId} (tx ${r.txHash})`);
-    })
-  );
-
-task(
-  "job:rate",
-  "Requester: rate a settled shard 0..5; the rating is encrypted locally and only raises the worker's encrypted score"
-)
-  .addParam("job", "job id", undefined, types.string)
-  .addParam("shard", "shard index", undefined, types.string)
-  .addParam("rating", "integer from 0 to 5", undefined, types.string)
-  .addOptionalParam(
-    "reputation",
-    "ConfidentialReputation address (default: deployments/<network>.fhe.json)",
-    undefined,
-    types.string
-  )
-  .addOptionalParam("account", "requester account (default: first account)", undefined, types.string)
-  .setAction(
-    oneLine(async (a: { job: string; shard: string; rating: string; reputation?: string; account?: string }, hre) => {
-      const { rateShard } = await import("../lib/fhe/rating");
-      const jobId = jobIdOf(a.job);
-      if (!/^\d+$/.test(a.shard.trim()))
-        throw new HardhatPluginError(PLUGIN, `--shard must be a non-negative integer, got "${a.shard}"`);
-      const rating = Number(a.rating);
-      const env = await fheEnv(hre);
-      const requester = await signerFor(hre, a.account);
-      let hash: string;
-      try {
-        hash = await rateShard(
-          hre.fhevm,
-          env.reputation(a.reputation, requester),
-          requester,
-          jobId,
-          BigInt(a.shard.trim()),
-          rating
-        );
-      } catch (e) {
-        if (e instanceof Error && /^rating must be/.test(e.message)) throw new HardhatPluginError(PLUGIN, e.message);
-        throw e;
-      }
-      console.log(`shard ${a.shard} of job ${jobId} rated (tx ${hash})`);
+      const jobId = parseUint("job", a.job);
+      const worker = parseAddress("worker", a.worker);
+      const c = await fheContext(hre, FROM_ARG(a), a);
+      const r = await relayEligibilityDecryption(c.fhevm, c.gateway(), c.signer, jobId, worker);
+      console.log(`${worker} is ${r.eligible ? "eligible" : "not eligible"} for job ${jobId} (tx ${r.txHash})`);
     })
   );
 
 task("reputation:show", "Worker: decrypt your own reputation (only you can)")
-  .addOptionalParam(
-    "reputation",
-    "ConfidentialReputation address (default: deployments/<network>.fhe.json)",
-    undefined,
-    types.string
-  )
-  .addOptionalParam("account", "worker account (default: first account)", undefined, types.string)
+  .addOptionalParam("reputation", REPUTATION)
+  .addOptionalParam("from", FROM, "0", types.string)
   .addFlag("json", "print {worker, successes, failures, score} as JSON")
-  .setAction(
-    oneLine(async (a: { reputation?: string; account?: string; json: boolean }, hre) => {
+  .setAction(async (a: { reputation?: string; from: string; json: boolean }, hre) =>
+    runTask("reputation:show", async () => {
       const { decryptOwnReputation } = await import("../lib/fhe/reputation");
-      const env = await fheEnv(hre);
-      const worker = await signerFor(hre, a.account);
-      const s = await decryptOwnReputation(hre.fhevm, env.reputation(a.reputation, worker), worker);
+      const c = await fheContext(hre, FROM_ARG(a), a);
+      const s = await decryptOwnReputation(c.fhevm, c.reputation(), c.signer);
       if (a.json) {
-        console.log(
-          JSON.stringify({
-            worker: worker.address,
-            successes: Number(s.successes),
-            failures: Number(s.failures),
-            score: Number(s.score),
-          })
-        );
+        const { toJson } = await import("../lib/chain/taskContext");
+        console.log(toJson({ worker: c.signer.address, ...s }));
       } else {
-        console.log(`${worker.address}: ${s.successes} settled, ${s.failures} slashed, score ${s.score}`);
+        console.log(`${c.signer.address}: ${s.successes} settled, ${s.failures} slashed, score ${s.score}`);
       }
     })
   );
 
 task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) into deployments/<network>.fhe.json")
-  .addParam(
-    "layout",
-    "local: one chain with the fhEVM; fhe / settlement: the two sides of a split layout",
-    undefined,
-    types.string
-  )
-  .addOptionalParam("core", "local: the core (reputation updater and job directory)", undefined, types.string)
-  .addOptionalParam("sourceChainId", "fhe: settlement chain id", undefined, types.string)
-  .addOptionalParam("sourceCore", "fhe: core address on the settlement chain", undefined, types.string)
-  .addOptionalParam("fheChainId", "settlement: FHE chain id", undefined, types.string)
-  .addOptionalParam("gateway", "settlement: PrivacyGateway address on the FHE chain", undefined, types.string)
-  .addOptionalParam("relayers", "fhe / settlement: comma-separated relayer addresses", undefined, types.string)
+  .addParam("layout", "local: one chain with the fhEVM; fhe / settlement: the two sides of a split layout")
+  .addOptionalParam("core", "local: the core (reputation updater and job directory)")
+  .addOptionalParam("sourceChainId", "fhe: settlement chain id")
+  .addOptionalParam("sourceCore", "fhe: core address on the settlement chain")
+  .addOptionalParam("fheChainId", "settlement: FHE chain id")
+  .addOptionalParam("gateway", "settlement: PrivacyGateway address on the FHE chain")
+  .addOptionalParam("relayers", "fhe / settlement: comma-separated relayer addresses")
   .addOptionalParam("threshold", "fhe / settlement: signatures required", "1", types.string)
-  .addOptionalParam(
-    "owner",
-    "owner of the reputation and relayer sets (default: deployer; must acceptOwnership)",
-    undefined,
-    types.string
-  )
-  .setAction(
-    oneLine(async (a: Record<string, string | undefined>, hre) => {
+  .addOptionalParam("owner", "owner of the reputation and relayer sets (default: deployer; must acceptOwnership)")
+  .setAction(async (a: Record<string, string | undefined>, hre) =>
+    runTask("fhe:deploy", async () => {
       const d = await import("../lib/fhe/deploy");
-      const need = (flag: string, v: string | undefined): string => {
-        if (!v) throw new HardhatPluginError(PLUGIN, `--layout ${a.layout} needs --${flag}`);
-        return v;
-      };
-      const address = (flag: string, v: string | undefined): string => {
-        if (!hre.ethers.isAddress(need(flag, v)))
-          throw new HardhatPluginError(PLUGIN, `--${flag} is not an address: "${v}"`);
-        return v!;
-      };
-      const uint = (flag: string, v: string | undefined): bigint => {
-        if (!/^\d+$/.test(need(flag, v)))
-          throw new HardhatPluginError(PLUGIN, `--${flag} must be a non-negative integer, got "${v}"`);
-        return BigInt(v!);
-      };
       const quorum = () => {
-        const q = {
-          relayers: need("relayers", a.relayers)
-            .split(",")
-            .map((r) => r.trim()),
-          threshold: Number(uint("threshold", a.threshold)),
-        };
-        for (const r of q.relayers)
-          if (!hre.ethers.isAddress(r)) throw new HardhatPluginError(PLUGIN, `--relayers holds a non-address: "${r}"`);
-        try {
-          d.checkQuorum(q);
-        } catch (e) {
-          throw new HardhatPluginError(PLUGIN, (e as Error).message);
-        }
+        const relayers = (a.relayers ?? "").split(",").map((r, i) => parseAddress(`relayers[${i}]`, r.trim()));
+        const q = { relayers, threshold: Number(parseUint("threshold", a.threshold, 1n, BigInt(relayers.length))) };
+        d.checkQuorum(q);
         return q;
       };
-      const owner = a.owner ? address("owner", a.owner) : undefined;
+      const owner = a.owner === undefined ? undefined : parseAddress("owner", a.owner);
       const [deployer] = await hre.ethers.getSigners();
       const chainId = (await hre.ethers.provider.getNetwork()).chainId;
       let contracts: import("../lib/fhe/deploy").FheDeployment["contracts"];
       if (a.layout === "local") {
-        const c = await d.deployLocalFhe(deployer, address("core", a.core), owner);
+        const c = await d.deployLocalFhe(deployer, parseAddress("core", a.core), owner);
         contracts = {
           ConfidentialReputation: await c.reputation.getAddress(),
           PrivacyGateway: await c.gateway.getAddress(),
         };
       } else if (a.layout === "fhe") {
         const source = {
-          chainId: uint("source-chain-id", a.sourceChainId),
-          core: address("source-core", a.sourceCore),
+          chainId: parseUint("source-chain-id", a.sourceChainId),
+          core: parseAddress("source-core", a.sourceCore),
         };
         const c = await d.deployFheChain(deployer, source, quorum(), owner);
         contracts = {
@@ -308,11 +188,11 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
           PrivacyGateway: await c.gateway.getAddress(),
         };
       } else if (a.layout === "settlement") {
-        const fhe = { chainId: uint("fhe-chain-id", a.fheChainId), gateway: address("gateway", a.gateway) };
+        const fhe = { chainId: parseUint("fhe-chain-id", a.fheChainId), gateway: parseAddress("gateway", a.gateway) };
         const c = await d.deploySettlementGate(deployer, fhe, quorum(), owner);
         contracts = { RelayedEligibilityGate: await c.gate.getAddress() };
       } else {
-        throw new HardhatPluginError(PLUGIN, `--layout must be local, fhe or settlement, got "${a.layout}"`);
+        throw new Error(`bad --layout: "${a.layout}" is not local, fhe or settlement`);
       }
       const file = d.writeFheDeployment({
         network: hre.network.name,

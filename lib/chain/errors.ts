@@ -5,6 +5,10 @@ import {
   ModelRegistry__factory,
   InferenceAudit__factory,
   Groth16VerifierAdapter__factory,
+  ConfidentialReputation__factory,
+  PrivacyGateway__factory,
+  ReputationRelayReceiver__factory,
+  RelayedEligibilityGate__factory,
 } from "../../typechain-types";
 
 const KNOWN: [string, Interface][] = [
@@ -12,6 +16,10 @@ const KNOWN: [string, Interface][] = [
   ["ModelRegistry", new Interface(ModelRegistry__factory.abi as InterfaceAbi)],
   ["InferenceAudit", new Interface(InferenceAudit__factory.abi as InterfaceAbi)],
   ["Groth16VerifierAdapter", new Interface(Groth16VerifierAdapter__factory.abi as InterfaceAbi)],
+  ["ConfidentialReputation", new Interface(ConfidentialReputation__factory.abi as InterfaceAbi)],
+  ["PrivacyGateway", new Interface(PrivacyGateway__factory.abi as InterfaceAbi)],
+  ["ReputationRelayReceiver", new Interface(ReputationRelayReceiver__factory.abi as InterfaceAbi)],
+  ["RelayedEligibilityGate", new Interface(RelayedEligibilityGate__factory.abi as InterfaceAbi)],
 ];
 
 function revertData(err: unknown): string | undefined {
