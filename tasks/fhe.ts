@@ -149,7 +149,10 @@ task("reputation:show", "Worker: decrypt your own reputation (only you can)")
 
 task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) into deployments/<network>.fhe.json")
   .addParam("layout", "local: one chain with the fhEVM; fhe / settlement: the two sides of a split layout")
-  .addOptionalParam("core", "local: the core (reputation updater and job directory)")
+  .addOptionalParam(
+    "core",
+    "local: the core (updater, directory; wired when the deployer owns it); settlement: core to wire"
+  )
   .addOptionalParam("sourceChainId", "fhe: settlement chain id")
   .addOptionalParam("sourceCore", "fhe: core address on the settlement chain")
   .addOptionalParam("fheChainId", "settlement: FHE chain id")
@@ -170,12 +173,22 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
       const [deployer] = await hre.ethers.getSigners();
       const chainId = (await hre.ethers.provider.getNetwork()).chainId;
       let contracts: import("../lib/fhe/deploy").FheDeployment["contracts"];
+      const wire = async (core: string, gate: string, hook?: string) => {
+        if (await d.wireCore(deployer, core, gate, hook)) {
+          console.log(`core ${core} now uses gate ${gate}${hook ? ` and hook ${hook}` : ""}`);
+        } else {
+          const calls = `${hook ? `setReputationHook(${hook}) and ` : ""}setEligibilityGate(${gate})`;
+          console.log(`the deployer does not own core ${core}: its owner must call ${calls}`);
+        }
+      };
       if (a.layout === "local") {
-        const c = await d.deployLocalFhe(deployer, parseAddress("core", a.core), owner);
+        const core = parseAddress("core", a.core);
+        const c = await d.deployLocalFhe(deployer, core, owner);
         contracts = {
           ConfidentialReputation: await c.reputation.getAddress(),
           PrivacyGateway: await c.gateway.getAddress(),
         };
+        await wire(core, contracts.PrivacyGateway!, contracts.ConfidentialReputation);
       } else if (a.layout === "fhe") {
         const source = {
           chainId: parseUint("source-chain-id", a.sourceChainId),
@@ -191,6 +204,7 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
         const fhe = { chainId: parseUint("fhe-chain-id", a.fheChainId), gateway: parseAddress("gateway", a.gateway) };
         const c = await d.deploySettlementGate(deployer, fhe, quorum(), owner);
         contracts = { RelayedEligibilityGate: await c.gate.getAddress() };
+        if (a.core !== undefined) await wire(parseAddress("core", a.core), contracts.RelayedEligibilityGate!);
       } else {
         throw new Error(`bad --layout: "${a.layout}" is not local, fhe or settlement`);
       }

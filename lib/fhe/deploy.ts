@@ -4,12 +4,14 @@
  *   directory; the privacy gateway is the core's eligibility gate.
  * - fhe: the FHE chain of a split layout: reputation fed by a relay receiver, which is also the gateway's directory.
  * - settlement: the settlement chain of a split layout: a relayed eligibility gate trusting the FHE chain's gateway.
- * Wiring the core itself (its reputation hook and eligibility gate) is the protocol deploy's job.
+ * `wireCore` points the core at them (its owner only): hook + gate on one chain, only the relayed gate on a split
+ * settlement chain (no hook there: outcomes reach the FHE chain through the relayers).
  */
 import fs from "node:fs";
 import path from "node:path";
 import type { Signer } from "ethers";
 import {
+  OblivionCore__factory,
   ConfidentialReputation__factory,
   PrivacyGateway__factory,
   RelayedEligibilityGate__factory,
@@ -134,4 +136,16 @@ export async function deploySettlementGate(
   );
   await gate.waitForDeployment();
   return { gate };
+}
+
+/**
+ * Points the core at the FHE side: `hook` (the reputation on one chain; omitted on a split settlement chain) and `gate`
+ * (the privacy gateway, or the relayed gate). `owner` must own the core; returns false, changing nothing, otherwise.
+ */
+export async function wireCore(owner: Signer, core: string, gate: string, hook?: string): Promise<boolean> {
+  const c = OblivionCore__factory.connect(core, owner);
+  if ((await c.owner()).toLowerCase() !== (await owner.getAddress()).toLowerCase()) return false;
+  if (hook !== undefined) await (await c.setReputationHook(hook)).wait();
+  await (await c.setEligibilityGate(gate)).wait();
+  return true;
 }

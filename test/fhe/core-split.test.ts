@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployFheChain, deploySettlementGate } from "../../lib/fhe/deploy";
+import { deployFheChain, deploySettlementGate, wireCore } from "../../lib/fhe/deploy";
 import { requestEligibility } from "../../lib/fhe/eligibility";
 import { relayPendingEligibility } from "../../lib/fhe/keeper";
 import { signEligibility, submitEligibility } from "../../lib/fhe/relay";
@@ -30,7 +30,8 @@ describe("fhe with OblivionCore (two chains, relayed)", function () {
     const { chainId } = await ethers.provider.getNetwork();
     fhe = await deployFheChain(env.owner, { chainId, core: await env.core.getAddress() }, quorum);
     ({ gate } = await deploySettlementGate(env.owner, { chainId, gateway: await fhe.gateway.getAddress() }, quorum));
-    await (await env.core.connect(env.owner).setEligibilityGate(gate)).wait();
+    expect(await wireCore(env.owner, await env.core.getAddress(), await gate.getAddress())).to.equal(true);
+    expect(await env.core.reputationHook()).to.equal(ethers.ZeroAddress);
     await registerAndStake(env, env.worker);
     await registerAndStake(env, env.worker2);
   });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployLocalFhe } from "../../lib/fhe/deploy";
+import { deployLocalFhe, wireCore } from "../../lib/fhe/deploy";
 import { relayEligibilityDecryption, requestEligibility } from "../../lib/fhe/eligibility";
 import { relayPendingEligibility } from "../../lib/fhe/keeper";
 import { rateShard } from "../../lib/fhe/rating";
@@ -20,9 +20,14 @@ describe("fhe with OblivionCore (one chain)", function () {
   before(async function () {
     if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
     env = await deployEnv();
-    ({ reputation, gateway } = await deployLocalFhe(env.owner, await env.core.getAddress()));
-    await (await env.core.connect(env.owner).setReputationHook(reputation)).wait();
-    await (await env.core.connect(env.owner).setEligibilityGate(gateway)).wait();
+    const core = await env.core.getAddress();
+    ({ reputation, gateway } = await deployLocalFhe(env.owner, core));
+    expect(await wireCore(env.worker, core, await gateway.getAddress(), await reputation.getAddress())).to.equal(false);
+    expect(await wireCore(env.owner, core, await gateway.getAddress(), await reputation.getAddress())).to.equal(true);
+    expect([await env.core.reputationHook(), await env.core.eligibilityGate()]).to.deep.equal([
+      await reputation.getAddress(),
+      await gateway.getAddress(),
+    ]);
     await registerAndStake(env, env.worker);
     await registerAndStake(env, env.worker2);
   });
