@@ -50,7 +50,7 @@ export class ReleaseAgent {
         if (this.sent.has(key)) continue;
         const secret = file.shards[i];
         const dataKey = dataKeyOf(secret);
-        let wrapped = new Uint8Array(0);
+        let wrapped: Uint8Array = new Uint8Array(0);
         if (dataKey) {
           const [, pub] = await core.workerProfile(s.worker);
           wrapped = wrapKey(dataKey, getBytes(pub));
