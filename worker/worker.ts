@@ -188,7 +188,7 @@ export class Worker {
     const t0 = Date.now();
     const ids = { job: job.jobId, shard: shardIndex };
     const shard = job.shards[shardIndex];
-    const deadlineMs = Number(shard.deadline ?? 0n) * 1000;
+    const deadline = shard.deadline ?? 0n;
 
     const waitUntil = Date.now() + this.cfg.releaseTimeoutMs;
     while (!shard.release) {
@@ -237,7 +237,8 @@ export class Worker {
     const sealed = sealWithKey(encodeJson(result), dataKey);
     const outputCid = await withRetry(() => store.put(sealed), { attempts: 5, baseDelayMs: 500, maxDelayMs: 4_000 });
 
-    if (Date.now() > deadlineMs) throw new Error("claim deadline passed while proving");
+    const head = await withRetry(() => this.deps.wallet.provider!.getBlock("latest"), RPC);
+    if (BigInt(head!.timestamp) >= deadline) throw new Error("claim deadline passed while proving");
     // Read the shard right before submitting: a retry after a lost response must not submit twice.
     const onChain = await withRetry(() => this.core.getShard(job.jobId, shardIndex), RPC);
     if (onChain.status !== 1n || onChain.worker.toLowerCase() !== this.address.toLowerCase()) {
