@@ -29,9 +29,11 @@ const results = new Map<string, { text: string; cls: string }>();
 
 function workerBox(w: WorkerSnapshot, chainTime: number): HTMLElement {
   let current = "—";
+  let deadline = "—";
   if (w.current) {
     const left = Number(w.current.deadline) - chainTime;
-    current = `job ${w.current.jobId} · shard ${w.current.shardIndex} (${left > 0 ? `${left}s left` : "expired"})`;
+    current = `job ${w.current.jobId} · shard ${w.current.shardIndex}`;
+    deadline = left > 0 ? `${left}s left` : "expired";
   }
   const row = (k: string, v: string) => [el("dt", {}, k), el("dd", {}, v)];
   return el(
@@ -45,7 +47,9 @@ function workerBox(w: WorkerSnapshot, chainTime: number): HTMLElement {
       ...row("stake", eth(w.stake)),
       ...row("locked", eth(w.locked)),
       ...row("current", current),
+      ...row("deadline", deadline),
       ...row("earned", eth(w.earned)),
+      ...row("withdrawn", eth(w.withdrawn)),
       ...row("settled / slashed", `${w.settled} / ${w.slashed}`),
     ),
   );
@@ -58,7 +62,13 @@ function jobRow(j: JobSnapshot): HTMLElement {
   return el(
     "div",
     { class: "job", "data-job": j.jobId },
-    el("div", { class: "title" }, el("b", {}, `Job #${j.jobId}`), `model ${j.modelId} v${j.modelVersion}${j.cancelled ? " · cancelled" : ""}`, `${j.settled}/${j.shardCount} settled`),
+    el(
+      "div",
+      { class: "title" },
+      el("b", {}, `Job #${j.jobId}`),
+      el("span", {}, `model ${j.modelId} v${j.modelVersion}${j.cancelled ? " · cancelled" : ""}`),
+      el("span", {}, `${j.settled}/${j.shardCount} settled`),
+    ),
     bar,
     el("div", { class: "legend" }, `${j.settled} settled · ${j.claimed} claimed · ${j.open} open`),
   );
