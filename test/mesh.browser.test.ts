@@ -121,7 +121,7 @@ describe("mesh view in Chromium", function () {
     expect(await page.locator('[data-result="1"]').textContent()).to.equal("valid proof, hash matches");
     const missing = await fetch(`${mesh!.url}api/audit/99/verify`, { method: "POST" });
     expect(missing.status).to.equal(404);
-    expect((await missing.json()).error).to.equal("record 99 does not exist");
+    expect(((await missing.json()) as { error: string }).error).to.equal("record 99 does not exist");
     const bad = await fetch(`${mesh!.url}api/audit/x1/verify`, { method: "POST" });
     expect(bad.status).to.equal(400);
   });
