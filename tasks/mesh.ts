@@ -1,5 +1,6 @@
 /** `mesh`: serves the live mesh view on 127.0.0.1 until SIGINT/SIGTERM. */
 import { task, types } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
 
 task("mesh", "Serves the live mesh view (workers, jobs, audit records, training rounds) on 127.0.0.1")
   .addOptionalParam("port", "TCP port on 127.0.0.1 (0: a free one)", 8600, types.int)
@@ -9,7 +10,7 @@ task("mesh", "Serves the live mesh view (workers, jobs, audit records, training 
     const { startMesh } = await import("../lib/mesh");
     const { jsonFileTrainingSource } = await import("../lib/mesh/training");
     const { createLogger } = await import("../lib/util/log");
-    if (!Number.isInteger(args.poll) || args.poll < 50) throw new Error(`--poll must be at least 50 ms, got ${args.poll}`);
+    if (!Number.isInteger(args.poll) || args.poll < 50) throw new HardhatPluginError("mesh", `--poll must be at least 50 ms, got ${args.poll}`);
     const log = createLogger({ source: "mesh" });
     const mesh = await startMesh({
       network: hre.network.name,
@@ -18,6 +19,8 @@ task("mesh", "Serves the live mesh view (workers, jobs, audit records, training 
       pollMs: args.poll,
       training: args.training ? jsonFileTrainingSource(args.training) : undefined,
       log,
+    }).catch((err: Error) => {
+      throw new HardhatPluginError("mesh", err.message, err);
     });
     console.log(`mesh view of ${hre.network.name}: ${mesh.url}`);
     await new Promise<void>((resolve) => {
