@@ -51,3 +51,16 @@ export function describeError(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   return msg.split("\n")[0];
 }
+
+/** The custom error's bare name (e.g. "ShardNotOpen"), to tell a lost race from a real fault; undefined if none. */
+export function revertName(err: unknown): string | undefined {
+  const named = (err as { revert?: { name?: string } } | undefined)?.revert?.name;
+  if (named) return named;
+  const data = revertData(err);
+  if (!data || data.length < 10) return undefined;
+  for (const [, iface] of KNOWN()) {
+    const parsed = iface.parseError(data);
+    if (parsed) return parsed.name;
+  }
+  return undefined;
+}
