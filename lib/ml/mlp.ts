@@ -128,6 +128,11 @@ export function trainMlpFrom(start: MlpModel, X: Float64Array[], Y: number[], op
   return model;
 }
 
+/** Per-example gradients of `model` (whose parameters it reads live) on the examples (X, Y). */
+export function mlpGradients(model: MlpModel, X: Float64Array[], Y: number[]): PerExampleGradients {
+  return new MlpGradients(model, X, Y);
+}
+
 /**
  * Per-example cross-entropy gradients of an MLP. Uses that a dense layer's weight gradient is the outer product δ·aᵀ,
  * so its squared norm is ‖δ‖²·‖a‖² (plus ‖δ‖² for the bias) — no need to materialise per-example gradients — and skips
