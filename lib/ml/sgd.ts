@@ -17,6 +17,12 @@ export interface SgdOptions {
   seed: number;
   /** Train with DP-SGD: per-example clipping to `clip`, Gaussian noise `sigma`·`clip`, Poisson sampling. */
   dp?: DpSgdParams;
+  /**
+   * Return an exponential moving average of the iterates, avg ← β·avg + (1 − β)·params after every step, instead of the
+   * last iterate (β = this value in [0, 1); 0 or absent: last iterate). Post-processing, so free under DP; it averages
+   * out part of the injected noise.
+   */
+  ema?: number;
 }
 
 /**
@@ -36,6 +42,7 @@ export function validateSgdOptions(n: number, o: SgdOptions): void {
   }
   if (!Number.isSafeInteger(o.seed)) throw new RangeError(`SGD: seed must be a safe integer, got ${o.seed}`);
   if (o.dp) validateDpParams(o.dp);
+  if (o.ema !== undefined && !(o.ema >= 0 && o.ema < 1)) throw new RangeError(`SGD: ema must be in [0, 1), got ${o.ema}`);
 }
 
 /**
@@ -48,8 +55,11 @@ export function runSgd(params: Float64Array, n: number, model: PerExampleGradien
   if (model.dim !== params.length) throw new Error(`SGD: model has ${model.dim} parameters, vector ${params.length}`);
   const rng = new Rng(o.seed);
   const grad = new Float64Array(params.length);
+  const beta = o.ema ?? 0;
+  const avg = beta > 0 ? Float64Array.from(params) : null;
   const step = () => {
     for (let k = 0; k < params.length; k++) params[k] -= o.lr * grad[k];
+    if (avg) for (let k = 0; k < params.length; k++) avg[k] = beta * avg[k] + (1 - beta) * params[k];
   };
   if (o.dp) {
     const q = o.batch / n;
@@ -58,6 +68,7 @@ export function runSgd(params: Float64Array, n: number, model: PerExampleGradien
       privateGradient(model, poissonBatch(rng, n, q), o.dp, o.batch, rng, grad);
       step();
     }
+    if (avg) params.set(avg);
     return;
   }
   if (!Number.isInteger(o.epochs)) throw new RangeError(`SGD: non-private epochs must be an integer, got ${o.epochs}`);
@@ -71,4 +82,5 @@ export function runSgd(params: Float64Array, n: number, model: PerExampleGradien
       step();
     }
   }
+  if (avg) params.set(avg);
 }
