@@ -5,6 +5,7 @@ import {
   dpSgdEpsilon,
   epsilonFromRdp,
   logErfc,
+  maxRoundsForEpsilon,
   maxStepsForEpsilon,
   sigmaForEpsilon,
 } from "../lib/privacy/accountant";
@@ -76,6 +77,16 @@ describe("RDP accountant (Poisson-subsampled Gaussian)", () => {
     expect(eps(T)).to.be.at.most(3);
     expect(eps(T + 1)).to.be.greaterThan(3);
     expect(maxStepsForEpsilon(1, 0.5, 0.1, 1e-5)).to.equal(0);
+  });
+
+  it("maxRoundsForEpsilon: the round budget stays within epsilon and one more round exceeds it", () => {
+    const job = { samples: 2000, batch: 100, sigma: 1.2, localEpochs: 1, delta: 1e-5, epsilon: 4 };
+    const b = maxRoundsForEpsilon(job);
+    expect(b.stepsPerRound).to.equal(20);
+    expect(b.rounds).to.be.greaterThan(0);
+    const eps = (rounds: number) => dpSgdEpsilon({ ...job, epochs: rounds * job.localEpochs }).epsilon;
+    expect(eps(b.rounds)).to.be.at.most(4);
+    expect(eps(b.rounds + 1)).to.be.greaterThan(4);
   });
 
   it("sigmaForEpsilon inverts the accountant", () => {

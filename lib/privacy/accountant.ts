@@ -232,3 +232,24 @@ export function sigmaForEpsilon(
   }
   return hi;
 }
+
+/**
+ * Round budget of a training job: each round a participant runs `localEpochs` of DP-SGD on its `samples` examples
+ * (ceil(localEpochs · samples / batch) steps at rate batch / samples), so the job may run at most
+ * floor(maxStepsForEpsilon / stepsPerRound) rounds within (epsilon, delta). This is the number recorded on-chain at
+ * posting, beside epsilon.
+ */
+export function maxRoundsForEpsilon(r: {
+  samples: number;
+  batch: number;
+  sigma: number;
+  localEpochs: number;
+  delta: number;
+  epsilon: number;
+  conversion?: Conversion;
+}): { rounds: number; stepsPerRound: number; maxSteps: number } {
+  validateRun({ samples: r.samples, batch: r.batch, sigma: r.sigma, epochs: r.localEpochs, delta: r.delta });
+  const stepsPerRound = Math.ceil((r.localEpochs * r.samples) / r.batch);
+  const maxSteps = maxStepsForEpsilon(r.batch / r.samples, r.sigma, r.epsilon, r.delta, r.conversion);
+  return { rounds: Math.floor(maxSteps / stepsPerRound), stepsPerRound, maxSteps };
+}
