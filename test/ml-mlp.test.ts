@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Rng } from "../lib/ml/rng";
-import { loadMnist } from "../lib/data/mnist";
+import { loadMnist, poolMnist2x2 } from "../lib/data/mnist";
 import {
   initMlp,
   mlpAccuracy,
@@ -29,6 +29,19 @@ describe("MNIST data and softmax MLP", () => {
     expect(new Set(d.testY).size).to.equal(10);
     // fixed order: the first labels are part of the contract other modules (sharding) rely on
     expect(d.trainY.slice(0, 10)).to.deep.equal(loadMnist().trainY.slice(0, 10));
+  });
+
+  it("pools 28×28 digits to 14×14 by 2×2 means", () => {
+    const x = new Float64Array(784);
+    x[0] = 1; // top-left block
+    x[29] = 0.5; // same block (row 1, col 1)
+    x[783] = 0.8; // bottom-right block
+    const p = poolMnist2x2(x);
+    expect(p.length).to.equal(196);
+    expect(p[0]).to.equal(0.375);
+    expect(p[195]).to.be.closeTo(0.2, 1e-15);
+    expect(p.reduce((s, v) => s + v, 0)).to.be.closeTo(2.3 / 4, 1e-15);
+    expect(() => poolMnist2x2(new Float64Array(10))).to.throw(/784/);
   });
 
   it("back-propagation matches finite differences, and the outer-product norm matches the dense gradient", () => {

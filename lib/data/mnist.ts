@@ -52,3 +52,19 @@ export function loadMnist(): MnistData {
   };
   return cached;
 }
+
+/**
+ * 2×2 mean pooling of a 28×28 digit to 14×14 (196 values). A fixed, data-independent transform — it costs no privacy —
+ * that shrinks the first layer fourfold, which matters under DP-SGD (noise is added to every weight).
+ */
+export function poolMnist2x2(x: Float64Array): Float64Array {
+  if (x.length !== MNIST_PIXELS) throw new RangeError(`mnist: expected ${MNIST_PIXELS} pixels, got ${x.length}`);
+  const out = new Float64Array(196);
+  for (let r = 0; r < 14; r++) {
+    for (let c = 0; c < 14; c++) {
+      const p = 2 * r * 28 + 2 * c;
+      out[r * 14 + c] = (x[p] + x[p + 1] + x[p + 28] + x[p + 29]) / 4;
+    }
+  }
+  return out;
+}
