@@ -2,12 +2,22 @@ import { task, types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import { dpSgdEpsilon } from "../lib/privacy/accountant";
 
-/** Parses a required numeric CLI argument; a one-line named error otherwise. */
+/** One-line error naming the task and the bad argument, in the style of the other tasks ("bad --arg: problem"). */
+function fail(arg: string, problem: string): never {
+  throw new HardhatPluginError("v-oblivion", `dp:epsilon: bad --${arg}: ${problem}`);
+}
+
+/** Parses a required numeric CLI argument. */
 function num(name: string, raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === "") throw new HardhatPluginError("dp:epsilon", `missing --${name}`);
+  if (raw === undefined || raw.trim() === "") fail(name, "missing");
   const v = Number(raw);
-  if (!Number.isFinite(v)) throw new HardhatPluginError("dp:epsilon", `--${name} must be a number, got "${raw}"`);
+  if (!Number.isFinite(v)) fail(name, `"${raw}" is not a number`);
   return v;
+}
+
+/** Which argument a RangeError from the accountant's validateRun is about (its message starts with the name). */
+function argOf(message: string): string {
+  return message.split(" ")[0];
 }
 
 task("dp:epsilon", "Privacy spent by DP-SGD (Poisson sampling, RDP accountant): prints epsilon")
@@ -20,7 +30,7 @@ task("dp:epsilon", "Privacy spent by DP-SGD (Poisson sampling, RDP accountant): 
   .addFlag("json", 'print exactly {"epsilon": ...}')
   .setAction(async (a: Record<string, string> & { json: boolean }) => {
     if (a.conversion !== "improved" && a.conversion !== "classic") {
-      throw new HardhatPluginError("dp:epsilon", `--conversion must be "improved" or "classic", got "${a.conversion}"`);
+      fail("conversion", `"${a.conversion}" is not "improved" or "classic"`);
     }
     let r;
     try {
@@ -33,7 +43,7 @@ task("dp:epsilon", "Privacy spent by DP-SGD (Poisson sampling, RDP accountant): 
         conversion: a.conversion,
       });
     } catch (e) {
-      if (e instanceof RangeError) throw new HardhatPluginError("dp:epsilon", e.message);
+      if (e instanceof RangeError) fail(argOf(e.message), e.message);
       throw e;
     }
     if (a.json) console.log(JSON.stringify({ epsilon: r.epsilon }));

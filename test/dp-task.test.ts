@@ -30,12 +30,13 @@ describe("task dp:epsilon", () => {
 
   it("names the bad argument", async () => {
     const bad: [Record<string, string>, RegExp][] = [
-      [{ sigma: "abc" }, /--sigma must be a number/],
-      [{ batch: "70000" }, /batch \(70000\) must not exceed samples/],
-      [{ delta: "2" }, /delta must be in \(0, 1\)/],
-      [{ epochs: "0" }, /epochs must be a positive number/],
-      [{ samples: "1.5" }, /samples must be a positive integer/],
-      [{ conversion: "fast" }, /--conversion must be/],
+      [{ sigma: "abc" }, /^dp:epsilon: bad --sigma: "abc" is not a number$/],
+      [{ batch: "70000" }, /^dp:epsilon: bad --batch: batch \(70000\) must not exceed samples/],
+      [{ delta: "2" }, /^dp:epsilon: bad --delta: delta must be in \(0, 1\)/],
+      [{ epochs: "0" }, /^dp:epsilon: bad --epochs: epochs must be a positive number/],
+      [{ samples: "1.5" }, /^dp:epsilon: bad --samples: samples must be a positive integer/],
+      [{ sigma: "" }, /^dp:epsilon: bad --sigma: missing$/],
+      [{ conversion: "fast" }, /^dp:epsilon: bad --conversion: "fast" is not/],
     ];
     for (const [override, re] of bad) {
       let err: Error | undefined;
