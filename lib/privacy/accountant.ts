@@ -4,10 +4,10 @@
  * rdp_accountant.compute_rdp: integer orders by the binomial expansion of A_α (their eq. for integer α), fractional
  * orders by the two-sided series with erfc tails. RDP composes additively over steps.
  *
- * Conversion to (ε, δ): by default the improved conversion TF Privacy's get_privacy_spent uses since 2020 (Balle et al.
- * 2020, "Hypothesis testing interpretations and Rényi DP", Prop. 12 / Canonne, Kamath & Steinke 2020):
+ * Conversion to (ε, δ): by default the improved conversion TF Privacy's get_privacy_spent uses since 2020 (Canonne,
+ * Kamath & Steinke 2020, arXiv:2004.00010 Prop. 12; also Asoodeh et al. 2020, arXiv:2001.05990 Eq. 20):
  *   ε = rdp_α + log1p(−1/α) − log(δ·α) / (α − 1)   (α > 1.01; ε = 0 when δ² + expm1(−rdp_α) ≥ 0),
- * or, with conversion "classic", Mironov 2017 Prop. 3: ε = rdp_α − log δ / (α − 1). ε is the minimum over the orders.
+ * or, with conversion "classic", Mironov 2017 (arXiv:1702.07476) Prop. 3: ε = rdp_α − log δ / (α − 1). ε is the minimum over the orders.
  * Neighbouring datasets: add/remove one example (the relation Poisson sampling is analysed under).
  */
 
