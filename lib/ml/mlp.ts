@@ -18,6 +18,8 @@ export interface MlpModel {
 export interface MlpTrainOptions extends SgdOptions {
   /** Hidden layer widths; [] gives multinomial logistic regression. */
   hidden: number[];
+  /** Number of classes (default: largest label + 1; set it when a data subset may lack the top classes). */
+  classes?: number;
 }
 
 /** Layer widths [in, hidden..., out] of a model. */
@@ -114,7 +116,7 @@ export function mlpAccuracy(model: MlpModel, X: ArrayLike<number>[], Y: number[]
 export function trainMlp(trainX: Float64Array[], trainY: number[], opts: MlpTrainOptions): MlpModel {
   if (trainX.length !== trainY.length) throw new RangeError(`MLP: ${trainX.length} inputs but ${trainY.length} labels`);
   if (trainX.length === 0) throw new RangeError("MLP: empty training set");
-  const classes = Math.max(...trainY) + 1;
+  const classes = opts.classes ?? Math.max(...trainY) + 1;
   const shape = [trainX[0].length, ...opts.hidden, classes];
   return trainMlpFrom(initMlp(shape, opts.seed), trainX, trainY, opts);
 }
@@ -262,3 +264,4 @@ class MlpGradients implements PerExampleGradients {
     }
   }
 }
+
