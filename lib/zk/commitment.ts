@@ -5,7 +5,7 @@
  * - A list of field elements is hashed by a Poseidon chain: h = Poseidon(w[0..16)); then h = Poseidon(h, next <=15).
  * - inputCommitment: the committed input bytes of the whole batch (sample after sample), 8 bits each.
  * - outputCommitment: the quantized outputs of the batch, each offset by 2^(rangeBits-1) to make it unsigned.
- * - modelCommitment (private-weight models): every linear op's weights (row by row) then its biases, as field
+ * - modelCommitment (private-weight models): every linear op's unique weights then its biases, as field
  *   elements (negative values as r - |v|), through the same chain.
  */
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -66,8 +66,7 @@ export function modelWeights(q: QuantModel): bigint[] {
   const out: bigint[] = [];
   for (const op of q.ops) {
     if (op.kind !== "linear") continue;
-    for (const r of op.rows) out.push(...r.w);
-    out.push(...op.bias);
+    out.push(...op.params, ...op.biasParams);
   }
   return out;
 }

@@ -5,13 +5,16 @@
  */
 import type { GraphIR, Layer } from "../onnx/read";
 
+/** One output of a linear op: sum over t of params[pidx[t]] * input[idx[t]], plus biasParams[bidx]. */
 export interface LinearRow {
   idx: Int32Array;
-  w: Float64Array;
+  pidx: Int32Array;
+  bidx: number;
 }
 
+/** Parameters are kept unique (a convolution kernel is shared by every output position). */
 export type FloatOp =
-  | { kind: "linear"; node: string; inSize: number; outSize: number; rows: LinearRow[]; bias: Float64Array; relu: boolean }
+  | { kind: "linear"; node: string; inSize: number; outSize: number; params: Float64Array; biasParams: Float64Array; rows: LinearRow[]; relu: boolean }
   | { kind: "max"; node: string; inSize: number; outSize: number; windows: Int32Array[] }
   | { kind: "relu"; node: string; size: number };
 
@@ -43,29 +46,27 @@ function lowerLayer(l: Layer, inSize: number): FloatOp | null {
   switch (l.kind) {
     case "dense": {
       const idx = Int32Array.from({ length: l.inSize }, (_, i) => i);
-      const rows = Array.from({ length: l.outSize }, (_, o) => ({ idx, w: l.W.slice(o * l.inSize, (o + 1) * l.inSize) }));
-      return { kind: "linear", node: l.node, inSize, outSize: l.outSize, rows, bias: Float64Array.from(l.b), relu: false };
+      const rows = Array.from({ length: l.outSize }, (_, o) => ({ idx, pidx: idx.map((i) => o * l.inSize + i), bidx: o }));
+      return { kind: "linear", node: l.node, inSize, outSize: l.outSize, params: Float64Array.from(l.W), biasParams: Float64Array.from(l.b), rows, relu: false };
     }
     case "conv": {
       const [cout, oh, ow] = l.outShape;
       const cin = l.inShape[0];
       const [kh, kw] = l.kernel;
       const rows: LinearRow[] = [];
-      const bias = new Float64Array(cout * oh * ow);
       for (let co = 0; co < cout; co++)
         for (let oy = 0; oy < oh; oy++)
           for (let ox = 0; ox < ow; ox++) {
             const idx: number[] = [];
-            const w: number[] = [];
+            const pidx: number[] = [];
             for (let ci = 0; ci < cin; ci++)
               for (const p of windowIndices(ci, l.inShape, oy, ox, l)) {
                 idx.push(p.index);
-                w.push(l.W[((co * cin + ci) * kh + p.ky) * kw + p.kx]);
+                pidx.push(((co * cin + ci) * kh + p.ky) * kw + p.kx);
               }
-            bias[rows.length] = l.b[co];
-            rows.push({ idx: Int32Array.from(idx), w: Float64Array.from(w) });
+            rows.push({ idx: Int32Array.from(idx), pidx: Int32Array.from(pidx), bidx: co });
           }
-      return { kind: "linear", node: l.node, inSize, outSize: rows.length, rows, bias, relu: false };
+      return { kind: "linear", node: l.node, inSize, outSize: rows.length, params: Float64Array.from(l.W), biasParams: Float64Array.from(l.b), rows, relu: false };
     }
     case "avgpool":
     case "maxpool": {
@@ -73,6 +74,7 @@ function lowerLayer(l: Layer, inSize: number): FloatOp | null {
       const [C, oh, ow] = p.outShape;
       const wins: Int32Array[] = [];
       const rows: LinearRow[] = [];
+      const counts: number[] = []; // distinct window sizes: the pool's parameters are 1/count
       for (let c = 0; c < C; c++)
         for (let oy = 0; oy < oh; oy++)
           for (let ox = 0; ox < ow; ox++) {
@@ -80,14 +82,16 @@ function lowerLayer(l: Layer, inSize: number): FloatOp | null {
             if (win.length === 0) throw new Error(`${p.kind} node "${p.node}": a window lies entirely in the padding`);
             wins.push(Int32Array.from(win));
             const count = p.countIncludePad ? p.kernel[0] * p.kernel[1] : win.length;
-            rows.push({ idx: Int32Array.from(win), w: new Float64Array(win.length).fill(1 / count) });
+            if (!counts.includes(count)) counts.push(count);
+            rows.push({ idx: Int32Array.from(win), pidx: new Int32Array(win.length).fill(counts.indexOf(count)), bidx: 0 });
           }
       if (p.kind === "maxpool") return { kind: "max", node: p.node, inSize, outSize: wins.length, windows: wins };
-      return { kind: "linear", node: p.node, inSize, outSize: rows.length, rows, bias: new Float64Array(rows.length), relu: false };
+      const params = Float64Array.from(counts, (c) => 1 / c);
+      return { kind: "linear", node: p.node, inSize, outSize: rows.length, params, biasParams: new Float64Array(1), rows, relu: false };
     }
     case "add": {
-      const rows = Array.from({ length: inSize }, (_, i) => ({ idx: Int32Array.of(i), w: Float64Array.of(1) }));
-      return { kind: "linear", node: l.node, inSize, outSize: inSize, rows, bias: Float64Array.from(l.b), relu: false };
+      const rows = Array.from({ length: inSize }, (_, i) => ({ idx: Int32Array.of(i), pidx: Int32Array.of(0), bidx: i }));
+      return { kind: "linear", node: l.node, inSize, outSize: inSize, params: Float64Array.of(1), biasParams: Float64Array.from(l.b), rows, relu: false };
     }
     case "relu":
       return { kind: "relu", node: l.node, size: inSize };
@@ -125,9 +129,9 @@ export function floatOp(op: FloatOp, a: Float64Array): { out: Float64Array; pre:
   if (op.kind === "linear") {
     const pre = new Float64Array(op.outSize);
     for (let o = 0; o < op.outSize; o++) {
-      const { idx, w } = op.rows[o];
-      let s = op.bias[o];
-      for (let t = 0; t < idx.length; t++) s += w[t] * a[idx[t]];
+      const { idx, pidx, bidx } = op.rows[o];
+      let s = op.biasParams[bidx];
+      for (let t = 0; t < idx.length; t++) s += op.params[pidx[t]] * a[idx[t]];
       pre[o] = s;
     }
     return { out: op.relu ? pre.map((v) => Math.max(0, v)) : pre, pre };

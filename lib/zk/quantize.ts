@@ -20,7 +20,7 @@ export interface QuantOptions {
 }
 
 export type QuantOp =
-  | { kind: "linear"; node: string; inSize: number; outSize: number; rows: { idx: number[]; w: bigint[] }[]; bias: bigint[]; shift: number; relu: boolean }
+  | { kind: "linear"; node: string; inSize: number; outSize: number; params: bigint[]; biasParams: bigint[]; rows: { idx: number[]; pidx: number[]; bidx: number }[]; shift: number; relu: boolean }
   | { kind: "max"; node: string; inSize: number; outSize: number; windows: number[][] }
   | { kind: "relu"; node: string; size: number };
 
@@ -71,8 +71,7 @@ export function quantizeModel(m: LoweredModel, calibration: ArrayLike<number>[],
       ops.push(op.kind === "max" ? { ...op, windows: op.windows.map((w) => Array.from(w)) } : { ...op });
       continue;
     }
-    let mw = 0;
-    for (const r of op.rows) mw = Math.max(mw, maxAbs(r.w) * scale);
+    const mw = maxAbs(op.params) * scale;
     const fw = Math.floor(Math.log2((2 ** (wb - 1) - 1) / (mw || 1)));
     let mp = 0;
     for (const r of results) mp = Math.max(mp, maxAbs(r.pre));
@@ -82,8 +81,9 @@ export function quantizeModel(m: LoweredModel, calibration: ArrayLike<number>[],
     const half = shift > 0 ? 1n << BigInt(shift - 1) : 0n;
     ops.push({
       kind: "linear", node: op.node, inSize: op.inSize, outSize: op.outSize, relu: op.relu, shift,
-      rows: op.rows.map((r) => ({ idx: Array.from(r.idx), w: Array.from(r.w, (v) => BigInt(Math.round(v * scale * 2 ** fw))) })),
-      bias: Array.from(op.bias, (b) => BigInt(Math.round(b * 2 ** fw)) + half),
+      rows: op.rows.map((r) => ({ idx: Array.from(r.idx), pidx: Array.from(r.pidx), bidx: r.bidx })),
+      params: Array.from(op.params, (v) => BigInt(Math.round(v * scale * 2 ** fw))),
+      biasParams: Array.from(op.biasParams, (b) => BigInt(Math.round(b * 2 ** fw)) + half),
     });
     scale = 2 ** -fout;
     exp = fout;
@@ -117,8 +117,8 @@ export function parseQuant(json: string): QuantModel {
   const q = JSON.parse(json) as QuantModel;
   for (const op of q.ops) {
     if (op.kind !== "linear") continue;
-    op.bias = op.bias.map((b) => BigInt(b));
-    for (const r of op.rows) r.w = r.w.map((w) => BigInt(w));
+    op.params = op.params.map((w) => BigInt(w));
+    op.biasParams = op.biasParams.map((b) => BigInt(b));
   }
   return q;
 }

@@ -17,8 +17,8 @@ export function quantForward(q: QuantModel, bytes: number[]): bigint[] {
     if (op.kind === "linear") {
       const k = BigInt(op.shift);
       a = op.rows.map((r, o) => {
-        let acc = op.bias[o];
-        for (let t = 0; t < r.idx.length; t++) acc += r.w[t] * a[r.idx[t]];
+        let acc = op.biasParams[r.bidx];
+        for (let t = 0; t < r.idx.length; t++) acc += op.params[r.pidx[t]] * a[r.idx[t]];
         const v = acc >> k; // floor division by 2^k
         if (v < -lim || v >= lim) throw new Error(`activation overflow at node "${op.node}" (output ${o}): ${v} needs more than ${q.rangeBits} bits`);
         return op.relu && v < 0n ? 0n : v;
