@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { AbiCoder, keccak256 } from "ethers";
-import { buildModelArtifacts, type ModelArtifacts } from "../lib/zk/model";
-import { proveBatch, ProverThread, type ProveResult } from "../lib/zk/prover";
-import { compileVerifier, decodeProof, deployVerifier } from "../lib/zk/verifier";
-import { FIELD_R } from "../lib/zk/commitment";
-import { uniformCalibration } from "../lib/zk/model";
-import { cnnOnnx, mlpOnnx } from "./helpers/zkModels";
+import { buildModelArtifacts, type ModelArtifacts } from "../../lib/zk/model";
+import { proveBatch, ProverThread, type ProveResult } from "../../lib/zk/prover";
+import { compileVerifier, decodeProof, deployVerifier } from "../../lib/zk/verifier";
+import { FIELD_R } from "../../lib/zk/commitment";
+import { uniformCalibration } from "../../lib/zk/model";
+import { cnnOnnx, mlpOnnx } from "./models";
 import fs from "node:fs";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
