@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IOblivionCore} from "./interfaces/IOblivionCore.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IInferenceAudit} from "./interfaces/IInferenceAudit.sol";
+import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
+import {IReputationHook} from "./interfaces/IReputationHook.sol";
+import {IEligibilityGate} from "./interfaces/IEligibilityGate.sol";
+import {BN254} from "./libraries/BN254.sol";
+
+/// @title OblivionCore
+/// @notice The protocol core (see IOblivionCore for the lifecycle and value flows). The only contract holding value:
+/// address(this).balance == sum of job escrows + worker stakes (staked and unbonding) + pull balances.
+contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardTransient {
+    using SafeCast for uint256;
+
+    /// @notice BN254 scalar field order r; commitments and the binding live below it.
+    uint256 public constant FIELD_ORDER = BN254.SCALAR_FIELD;
+    uint256 private constant BPS = 10_000;
+    /// @notice Highest protocol fee, in bps of the price per shard.
+    uint16 public constant MAX_PROTOCOL_FEE_BPS = 1_000;
+    /// @notice Bounds of the keeper bounty share of a slash.
+    uint16 public constant MIN_BOUNTY_BPS = 100;
+    uint16 public constant MAX_BOUNTY_BPS = 2_000;
+    /// @notice Highest requester share of a slash.
+    uint16 public constant MAX_REQUESTER_BPS = 9_000;
+    /// @notice Highest treasury share of a slash (the rest after requester and bounty).
+    uint16 public constant MAX_TREASURY_SLASH_BPS = 5_000;
+    /// @notice Bounds of the reputation hook's gas.
+    uint32 public constant MIN_HOOK_GAS = 50_000;
+    uint32 public constant MAX_HOOK_GAS = 2_000_000;
+    /// @notice Bounds of a job's claim window.
+    uint32 public constant MIN_CLAIM_WINDOW = 60;
+    uint32 public constant MAX_CLAIM_WINDOW = 30 days;
+    /// @notice Bounds of the unbonding period.
+    uint64 public constant MIN_UNBONDING = 60;
+    uint64 public constant MAX_UNBONDING = 30 days;
+    /// @notice Most shards per job.
+    uint32 public constant MAX_SHARDS = 1_000_000;
+    /// @notice Jobs plus shards `checker()` visits at most.
+    uint256 public constant CHECKER_MAX_STEPS = 2_000;
+    /// @notice The public-signal layout this core builds.
+    uint8 public constant LAYOUT_V1 = 1;
+
+    /// @notice The model marketplace.
+    IModelRegistry public immutable registry;
+    /// @notice The audit trail written on every settlement.
+    IInferenceAudit public immutable audit;
+    /// @notice Seconds between `requestUnstake` and `withdrawStake`.
+    uint64 public immutable unbondingPeriod;
+
+    /// @notice Receives protocol fees and the treasury share of slashes.
+    address public treasury;
+    /// @notice Protocol fee in bps for jobs posted from now on.
+    uint16 public protocolFeeBps;
+    /// @notice Requester share of a slash, in bps.
+    uint16 public slashRequesterBps;
+    /// @notice Caller (keeper) share of a slash, in bps.
+    uint16 public slashBountyBps;
+    /// @notice Gas each reputation hook call gets.
+    uint32 public hookGasLimit;
+    /// @notice Reputation hook (zero: none).
+    IReputationHook public reputationHook;
+    /// @notice Eligibility gate for gated jobs (zero: gated jobs cannot be posted or claimed).
+    IEligibilityGate public eligibilityGate;
+
+    uint256 private _jobCount;
+    mapping(uint256 jobId => Job) private _jobs;
+    mapping(uint256 jobId => mapping(uint256 shardIndex => Shard)) private _shards;
+    mapping(uint256 jobId => mapping(uint256 shardIndex => mapping(address worker => bool))) private _claimedBefore;
+    mapping(address worker => Worker) private _workers;
+    mapping(address worker => string) private _metadataCid;
+    mapping(address worker => bytes) private _encryptionKey;
+    mapping(address account => uint256) private _balances;
+
+    /// @param owner_ Owner (protocol governance).
+    /// @param registry_ Model registry.
+    /// @param audit_ Audit trail; must bind this core.
+    /// @param treasury_ Initial treasury.
+    /// @param unbondingPeriod_ Unbonding period in seconds, in [MIN_UNBONDING, MAX_UNBONDING].
+    constructor(
+        address owner_,
+        IModelRegistry registry_,
+        IInferenceAudit audit_,
+        address treasury_,
+        uint64 unbondingPeriod_
+    ) Ownable(owner_) {
+        if (address(registry_) == address(0) || address(audit_) == address(0) || treasury_ == address(0)) {
+            revert ZeroAddress();
+        }
+        if (unbondingPeriod_ < MIN_UNBONDING || unbondingPeriod_ > MAX_UNBONDING) {
+            revert InvalidUnbondingPeriod(unbondingPeriod_);
+        }
+        registry = registry_;
+        audit = audit_;
+        treasury = treasury_;
+        unbondingPeriod = unbondingPeriod_;
+        protocolFeeBps = 250;
+        slashRequesterBps = 5_000;
+        slashBountyBps = 1_000;
+        hookGasLimit = 500_000;
+    }
+
+    // ================================================================== workers
+
+    /// @inheritdoc IOblivionCore
+    function registerWorker(string calldata metadataCid, bytes calldata encryptionPublicKey) external {
+        if (bytes(metadataCid).length == 0) revert EmptyMetadataCid();
+        uint256 keyLen = encryptionPublicKey.length;
+        if (keyLen != 33 && keyLen != 65) revert InvalidEncryptionKey(keyLen);
+        _workers[msg.sender].registered = true;
+        _metadataCid[msg.sender] = metadataCid;
+        _encryptionKey[msg.sender] = encryptionPublicKey;
+        emit WorkerRegistered(msg.sender, metadataCid, encryptionPublicKey);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function stake() external payable {
+        Worker storage w = _registered(msg.sender);
+        if (msg.value == 0) revert ZeroAmount();
+        uint128 total = w.stake + msg.value.toUint128();
+        w.stake = total;
+        emit Staked(msg.sender, msg.value, total);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function requestUnstake(uint256 amount) external {
+        Worker storage w = _registered(msg.sender);
+        if (amount == 0) revert ZeroAmount();
+        uint256 free = w.stake - w.locked;
+        if (amount > free) revert InsufficientFreeStake(free, amount);
+        uint128 amt = uint128(amount); // amount <= free < 2^128
+        w.stake -= amt;
+        w.unbonding += amt;
+        uint64 end = uint64(block.timestamp) + unbondingPeriod;
+        w.unbondingEnd = end;
+        emit UnstakeRequested(msg.sender, amount, w.unbonding, end);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function withdrawStake() external nonReentrant {
+        Worker storage w = _workers[msg.sender];
+        uint256 amount = w.unbonding;
+        if (amount == 0) revert NothingUnbonding();
+        if (block.timestamp < w.unbondingEnd) revert UnbondingNotOver(w.unbondingEnd);
+        w.unbonding = 0;
+        w.unbondingEnd = 0;
+        emit StakeWithdrawn(msg.sender, amount);
+        _send(msg.sender, amount);
+    }
+
+    // ================================================================== jobs
+
+    /// @inheritdoc IOblivionCore
+    function postJob(JobParams calldata p) external payable whenNotPaused returns (uint256 jobId) {
+        if (p.shardCount == 0 || p.shardCount > MAX_SHARDS) revert InvalidShardCount(p.shardCount);
+        if (p.inputRoot == bytes32(0)) revert ZeroInputRoot();
+        if (p.pricePerShard == 0) revert ZeroPrice();
+        if (p.claimWindow < MIN_CLAIM_WINDOW || p.claimWindow > MAX_CLAIM_WINDOW) {
+            revert InvalidClaimWindow(p.claimWindow);
+        }
+        if (p.minStake != 0 && p.minStake < p.collateral) revert MinStakeBelowCollateral(p.minStake, p.collateral);
+        if (p.gated && address(eligibilityGate) == address(0)) revert GateNotSet();
+        if (p.modelId > type(uint32).max) revert ValueTooLarge();
+        IModelRegistry.JobTerms memory t = registry.jobTerms(p.modelId, p.modelVersion);
+        if (!t.active) revert ModelInactive(p.modelId);
+        if (t.layoutVersion != LAYOUT_V1) revert UnsupportedLayout(t.layoutVersion);
+        (uint128 ownerFeePerShard, uint256 escrow) = _escrowFor(p, t);
+        if (msg.value != escrow) revert IncorrectPayment(escrow, msg.value);
+
+        jobId = ++_jobCount;
+        _jobs[jobId] = Job({
+            requester: msg.sender,
+            shardCount: p.shardCount,
+            modelId: uint32(p.modelId),
+            modelVersion: p.modelVersion,
+            verifier: t.verifier,
+            claimWindow: p.claimWindow,
+            protocolFeeBps: protocolFeeBps,
+            gated: p.gated,
+            cancelled: false,
+            settledShards: 0,
+            modelOwner: t.owner,
+            openClaims: 0,
+            postedAt: uint64(block.timestamp),
+            pricePerShard: p.pricePerShard,
+            ownerFeePerShard: ownerFeePerShard,
+            collateral: p.collateral,
+            minStake: p.minStake,
+            inputRoot: p.inputRoot,
+            modelCommitment: t.modelCommitment
+        });
+        emit JobPosted(jobId, msg.sender, p.modelId, p.modelVersion, p.shardCount, p.inputRoot, escrow);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function claim(uint256 jobId, uint256 shardIndex) external whenNotPaused {
+        Job storage job = _job(jobId);
+        if (job.cancelled) revert JobIsCancelled(jobId);
+        Shard storage s = _shard(job, jobId, shardIndex);
+        if (s.status != ShardStatus.Open) revert ShardNotOpen(jobId, shardIndex);
+        Worker storage w = _registered(msg.sender);
+        if (_claimedBefore[jobId][shardIndex][msg.sender]) revert AlreadyClaimedBefore(jobId, shardIndex, msg.sender);
+        if (w.stake < job.minStake) revert StakeBelowMinimum(w.stake, job.minStake);
+        uint128 collateral = job.collateral;
+        uint256 free = w.stake - w.locked;
+        if (free < collateral) revert InsufficientFreeStake(free, collateral);
+        if (job.gated) {
+            IEligibilityGate gate = eligibilityGate;
+            if (address(gate) == address(0)) revert GateNotSet();
+            if (!gate.isEligible(jobId, msg.sender)) revert NotEligible(jobId, msg.sender);
+        }
+
+        uint64 deadline = uint64(block.timestamp) + job.claimWindow;
+        s.worker = msg.sender;
+        s.deadline = deadline;
+        s.status = ShardStatus.Claimed;
+        _claimedBefore[jobId][shardIndex][msg.sender] = true;
+        w.locked += collateral;
+        job.openClaims += 1;
+        emit ShardClaimed(jobId, shardIndex, msg.sender, deadline);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function releaseShardKey(uint256 jobId, uint256 shardIndex, bytes calldata wrappedKey) external {
+        Job storage job = _job(jobId);
+        if (msg.sender != job.requester) revert NotRequester(msg.sender, job.requester);
+        Shard storage s = _shard(job, jobId, shardIndex);
+        if (s.status != ShardStatus.Claimed) revert ShardNotClaimed(jobId, shardIndex);
+        if (wrappedKey.length == 0) revert EmptyWrappedKey();
+        emit ShardKeyReleased(jobId, shardIndex, s.worker, wrappedKey);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function submitResult(
+        uint256 jobId,
+        uint256 shardIndex,
+        uint256 inputCommitment,
+        bytes32[] calldata merkleProof,
+        uint256 outputCommitment,
+        string calldata outputCid,
+        bytes calldata proof
+    ) external nonReentrant returns (uint256 recordId) {
+        Job storage job = _job(jobId);
+        _checkSubmission(job, jobId, shardIndex, inputCommitment, merkleProof, outputCommitment);
+        _verify(job, _signals(job, jobId, shardIndex, inputCommitment, outputCommitment), proof);
+        _settle(job, jobId, shardIndex, outputCommitment, outputCid);
+        // Interactions: the trusted audit trail, then the gas-capped hook.
+        recordId = _record(job, jobId, shardIndex, inputCommitment, outputCommitment, keccak256(proof));
+        _callHook(msg.sender, jobId, shardIndex, true);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function reclaimExpired(uint256 jobId, uint256 shardIndex) external nonReentrant {
+        Job storage job = _job(jobId);
+        Shard storage s = _shard(job, jobId, shardIndex);
+        if (s.status != ShardStatus.Claimed) revert ShardNotClaimed(jobId, shardIndex);
+        if (block.timestamp <= s.deadline) revert ClaimNotExpired(s.deadline);
+
+        address worker = s.worker;
+        uint128 collateral = job.collateral;
+        Worker storage w = _workers[worker];
+        w.locked -= collateral;
+        w.stake -= collateral;
+        s.worker = address(0);
+        s.deadline = 0;
+        s.status = ShardStatus.Open;
+        job.openClaims -= 1;
+
+        uint256 toCaller = uint256(collateral) * slashBountyBps / BPS;
+        uint256 toRequester = uint256(collateral) * slashRequesterBps / BPS;
+        uint256 toTreasury = collateral - toCaller - toRequester;
+        address requester = job.requester;
+        _balances[msg.sender] += toCaller;
+        _balances[requester] += toRequester;
+        _balances[treasury] += toTreasury;
+        emit ClaimSlashed(jobId, shardIndex, worker, msg.sender, toRequester, toCaller, toTreasury);
+        if (job.cancelled) {
+            uint256 refund = _perShard(job);
+            _balances[requester] += refund;
+            emit EscrowRefunded(jobId, shardIndex, refund);
+        }
+        _callHook(worker, jobId, shardIndex, false);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function cancelJob(uint256 jobId) external {
+        Job storage job = _job(jobId);
+        if (msg.sender != job.requester) revert NotRequester(msg.sender, job.requester);
+        if (job.cancelled) revert JobIsCancelled(jobId);
+        uint256 unclaimed = uint256(job.shardCount) - job.settledShards - job.openClaims;
+        uint256 refund = unclaimed * _perShard(job);
+        job.cancelled = true;
+        _balances[msg.sender] += refund;
+        emit JobCancelled(jobId, refund);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function withdraw() external nonReentrant {
+        uint256 amount = _balances[msg.sender];
+        if (amount == 0) revert NothingToWithdraw();
+        _balances[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        _send(msg.sender, amount);
+    }
+
+    // ================================================================== keepers
+
+    /// @inheritdoc IOblivionCore
+    function checker() external view returns (bool canExec, bytes memory execPayload) {
+        (canExec, execPayload,,) = _scan(1, 0, CHECKER_MAX_STEPS);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function checkerFrom(uint256 fromJobId, uint256 fromShard, uint256 maxSteps)
+        external
+        view
+        returns (bool canExec, bytes memory execPayload, uint256 nextJobId, uint256 nextShard)
+    {
+        return _scan(fromJobId == 0 ? 1 : fromJobId, fromShard, maxSteps);
+    }
+
+    // ================================================================== owner
+
+    /// @inheritdoc IOblivionCore
+    function setProtocolFee(uint16 feeBps) external onlyOwner {
+        if (feeBps > MAX_PROTOCOL_FEE_BPS) revert FeeTooHigh(feeBps);
+        protocolFeeBps = feeBps;
+        emit ProtocolFeeSet(feeBps);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function setTreasury(address treasury_) external onlyOwner {
+        if (treasury_ == address(0)) revert ZeroAddress();
+        treasury = treasury_;
+        emit TreasurySet(treasury_);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function setSlashSplit(uint16 requesterBps, uint16 bountyBps) external onlyOwner {
+        uint256 sum = uint256(requesterBps) + bountyBps;
+        if (
+            bountyBps < MIN_BOUNTY_BPS || bountyBps > MAX_BOUNTY_BPS || requesterBps > MAX_REQUESTER_BPS || sum > BPS
+                || BPS - sum > MAX_TREASURY_SLASH_BPS
+        ) revert SlashSplitOutOfBounds(requesterBps, bountyBps);
+        slashRequesterBps = requesterBps;
+        slashBountyBps = bountyBps;
+        emit SlashSplitSet(requesterBps, bountyBps);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function setReputationHook(address hook) external onlyOwner {
+        reputationHook = IReputationHook(hook);
+        emit ReputationHookSet(hook);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function setHookGasLimit(uint32 gasLimit) external onlyOwner {
+        if (gasLimit < MIN_HOOK_GAS || gasLimit > MAX_HOOK_GAS) revert InvalidHookGasLimit(gasLimit);
+        hookGasLimit = gasLimit;
+        emit HookGasLimitSet(gasLimit);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function setEligibilityGate(address gate) external onlyOwner {
+        eligibilityGate = IEligibilityGate(gate);
+        emit EligibilityGateSet(gate);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function pause() external onlyOwner {
+        _pause();
+    }
+
+    /// @inheritdoc IOblivionCore
+    function unpause() external onlyOwner {
+        _unpause();
+    }
+
+    // ================================================================== views
+
+    /// @inheritdoc IOblivionCore
+    function jobRequester(uint256 jobId) external view returns (address) {
+        return _jobs[jobId].requester;
+    }
+
+    /// @inheritdoc IOblivionCore
+    function getJob(uint256 jobId) external view returns (Job memory) {
+        return _job(jobId);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function getShard(uint256 jobId, uint256 shardIndex) external view returns (Shard memory) {
+        return _shard(_job(jobId), jobId, shardIndex);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function getWorker(address worker) external view returns (Worker memory) {
+        return _workers[worker];
+    }
+
+    /// @inheritdoc IOblivionCore
+    function workerProfile(address worker)
+        external
+        view
+        returns (string memory metadataCid, bytes memory encryptionPublicKey)
+    {
+        return (_metadataCid[worker], _encryptionKey[worker]);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function jobEscrow(uint256 jobId) external view returns (uint256) {
+        Job storage job = _job(jobId);
+        uint256 live = job.cancelled ? job.openClaims : uint256(job.shardCount) - job.settledShards;
+        return live * _perShard(job);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function jobEscrowFor(JobParams calldata p) external view returns (uint256 escrow) {
+        (, escrow) = _escrowFor(p, registry.jobTerms(p.modelId, p.modelVersion));
+    }
+
+    /// @inheritdoc IOblivionCore
+    function hasClaimed(uint256 jobId, uint256 shardIndex, address worker) external view returns (bool) {
+        return _claimedBefore[jobId][shardIndex][worker];
+    }
+
+    /// @inheritdoc IOblivionCore
+    function bindingOf(uint256 jobId, uint256 shardIndex, address worker) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), jobId, shardIndex, worker))) % FIELD_ORDER;
+    }
+
+    /// @inheritdoc IOblivionCore
+    function balanceOf(address account) external view returns (uint256) {
+        return _balances[account];
+    }
+
+    /// @inheritdoc IOblivionCore
+    function jobCount() external view returns (uint256) {
+        return _jobCount;
+    }
+
+    // ================================================================== internals
+
+    /// @dev Checks the claim is the caller's and live, and that the input leaf is under the job's root.
+    function _checkSubmission(
+        Job storage job,
+        uint256 jobId,
+        uint256 shardIndex,
+        uint256 inputCommitment,
+        bytes32[] calldata merkleProof,
+        uint256 outputCommitment
+    ) private view {
+        Shard storage s = _shard(job, jobId, shardIndex);
+        if (s.status != ShardStatus.Claimed) revert ShardNotClaimed(jobId, shardIndex);
+        if (s.worker != msg.sender) revert NotClaimant(msg.sender, s.worker);
+        if (block.timestamp > s.deadline) revert ClaimExpired(s.deadline);
+        if (inputCommitment >= FIELD_ORDER) revert CommitmentOutOfField(inputCommitment);
+        if (outputCommitment >= FIELD_ORDER) revert CommitmentOutOfField(outputCommitment);
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(shardIndex, inputCommitment))));
+        if (!MerkleProof.verifyCalldata(merkleProof, job.inputRoot, leaf)) revert InvalidInputProof();
+    }
+
+    function _verify(Job storage job, uint256[] memory signals, bytes calldata proof) private view {
+        if (!IProofVerifier(job.verifier).verifyProof(proof, signals)) revert InvalidProof();
+    }
+
+    /// @dev Marks the shard settled, unlocks the collateral and credits worker, model owner and treasury.
+    function _settle(Job storage job, uint256 jobId, uint256 shardIndex, uint256 outputCommitment, string calldata outputCid)
+        private
+    {
+        uint256 price = job.pricePerShard;
+        uint256 fee = price * job.protocolFeeBps / BPS;
+        uint256 ownerFee = job.ownerFeePerShard;
+        _shards[jobId][shardIndex].status = ShardStatus.Settled;
+        _workers[msg.sender].locked -= job.collateral;
+        job.openClaims -= 1;
+        job.settledShards += 1;
+        _balances[msg.sender] += price - fee;
+        _balances[job.modelOwner] += ownerFee;
+        _balances[treasury] += fee;
+        emit ShardSettled(jobId, shardIndex, msg.sender, outputCommitment, outputCid, price - fee, ownerFee, fee);
+    }
+
+    function _record(
+        Job storage job,
+        uint256 jobId,
+        uint256 shardIndex,
+        uint256 inputCommitment,
+        uint256 outputCommitment,
+        bytes32 proofHash
+    ) private returns (uint256) {
+        return audit.record(
+            jobId,
+            shardIndex,
+            job.modelId,
+            job.modelVersion,
+            msg.sender,
+            job.verifier,
+            inputCommitment,
+            outputCommitment,
+            proofHash
+        );
+    }
+
+    function _job(uint256 jobId) private view returns (Job storage job) {
+        job = _jobs[jobId];
+        if (job.requester == address(0)) revert JobNotFound(jobId);
+    }
+
+    function _shard(Job storage job, uint256 jobId, uint256 shardIndex) private view returns (Shard storage) {
+        if (shardIndex >= job.shardCount) revert ShardOutOfRange(jobId, shardIndex);
+        return _shards[jobId][shardIndex];
+    }
+
+    function _registered(address account) private view returns (Worker storage w) {
+        w = _workers[account];
+        if (!w.registered) revert NotRegistered(account);
+    }
+
+    function _perShard(Job storage job) private view returns (uint256) {
+        return uint256(job.pricePerShard) + job.ownerFeePerShard;
+    }
+
+    /// @dev ownerFeePerShard = fee per inference * max(batchSize, 1); escrow = shards * (price + ownerFeePerShard).
+    function _escrowFor(JobParams calldata p, IModelRegistry.JobTerms memory t)
+        private
+        pure
+        returns (uint128 ownerFeePerShard, uint256 escrow)
+    {
+        uint256 inferences = t.batchSize == 0 ? 1 : t.batchSize;
+        ownerFeePerShard = (uint256(t.feePerInference) * inferences).toUint128();
+        escrow = uint256(p.shardCount) * (uint256(p.pricePerShard) + ownerFeePerShard);
+    }
+
+    /// @dev Layout v1: [outputCommitment, inputCommitment, (modelCommitment), binding].
+    function _signals(Job storage job, uint256 jobId, uint256 shardIndex, uint256 input, uint256 output)
+        private
+        view
+        returns (uint256[] memory signals)
+    {
+        uint256 modelCommitment = job.modelCommitment;
+        signals = new uint256[](modelCommitment == 0 ? 3 : 4);
+        signals[0] = output;
+        signals[1] = input;
+        if (modelCommitment != 0) signals[2] = modelCommitment;
+        signals[signals.length - 1] = bindingOf(jobId, shardIndex, msg.sender);
+    }
+
+    function _callHook(address worker, uint256 jobId, uint256 shardIndex, bool settled) private {
+        IReputationHook hook = reputationHook;
+        if (address(hook) == address(0)) return;
+        uint256 gasLimit = hookGasLimit;
+        // EIP-150 keeps 1/64 back; without this check a caller could starve the hook on purpose.
+        if (gasleft() < gasLimit + gasLimit / 63 + 10_000) revert InsufficientGasForHook();
+        if (settled) {
+            try hook.onSettled{gas: gasLimit}(worker, jobId, shardIndex) {}
+            catch (bytes memory reason) {
+                emit ReputationHookFailed(worker, jobId, shardIndex, true, reason);
+            }
+        } else {
+            try hook.onSlashed{gas: gasLimit}(worker, jobId, shardIndex) {}
+            catch (bytes memory reason) {
+                emit ReputationHookFailed(worker, jobId, shardIndex, false, reason);
+            }
+        }
+    }
+
+    function _scan(uint256 jobId, uint256 shardIndex, uint256 maxSteps)
+        private
+        view
+        returns (bool, bytes memory, uint256, uint256)
+    {
+        uint256 count = _jobCount;
+        uint256 steps;
+        while (jobId <= count && steps < maxSteps) {
+            Job storage job = _jobs[jobId];
+            if (job.openClaims == 0 || shardIndex >= job.shardCount) {
+                ++steps; // a job with nothing to reclaim costs one step
+                (jobId, shardIndex) = (jobId + 1, 0);
+                continue;
+            }
+            mapping(uint256 => Shard) storage shards = _shards[jobId];
+            uint256 n = job.shardCount;
+            for (; shardIndex < n && steps < maxSteps; ++shardIndex) {
+                ++steps;
+                Shard storage s = shards[shardIndex];
+                if (s.status == ShardStatus.Claimed && block.timestamp > s.deadline) {
+                    return (true, abi.encodeCall(this.reclaimExpired, (jobId, shardIndex)), jobId, shardIndex);
+                }
+            }
+            if (shardIndex >= n) (jobId, shardIndex) = (jobId + 1, 0);
+        }
+        return (false, bytes(""), jobId, shardIndex);
+    }
+
+    function _send(address to, uint256 amount) private {
+        (bool ok,) = payable(to).call{value: amount}("");
+        if (!ok) revert TransferFailed(to, amount);
+    }
+}

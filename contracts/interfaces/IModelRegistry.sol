@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IModelRegistry
+/// @notice The model marketplace. A model has an owner, a name, a fee per inference and a list of immutable versions;
+/// each version names the ONNX graph, the circuit, its proving key and the on-chain verifier. Jobs pin a version, so
+/// publishing a later one never changes what a posted job verifies against.
+interface IModelRegistry {
+    /// @notice What a model owner supplies for one version.
+    /// @param onnxCid Content id of the ONNX graph.
+    /// @param circuitCid Content id of the compiled circuit (wasm/r1cs bundle).
+    /// @param provingKeyCid Content id of the proving key (zkey).
+    /// @param circuitHash Hash of the circuit artifact, so workers can check what they downloaded.
+    /// @param verifier An IProofVerifier for this circuit.
+    /// @param proofSystem Proof system id (see the PROOF_SYSTEM_* constants; any non-zero id is accepted).
+    /// @param layoutVersion Public-signal layout version; only 1 exists today.
+    /// @param batchSize Inferences per shard (0 means one: the shard is a single inference).
+    /// @param numPublicSignals Public signals the verifier takes: 3 in layout 1, 4 with a model commitment.
+    /// @param devSetup True when the proving key comes from a single-party development setup (not a ceremony).
+    /// @param modelCommitment Poseidon commitment to private weights, 0 for models with public weights.
+    struct VersionSpec {
+        string onnxCid;
+        string circuitCid;
+        string provingKeyCid;
+        bytes32 circuitHash;
+        address verifier;
+        uint16 proofSystem;
+        uint8 layoutVersion;
+        uint32 batchSize;
+        uint8 numPublicSignals;
+        bool devSetup;
+        uint256 modelCommitment;
+    }
+
+    /// @notice A model as stored.
+    /// Layout: slot 0 = owner (20) | active (1) | versionCount (4); slot 1 = feePerInference (16); slot 2+ = name.
+    struct Model {
+        address owner;
+        bool active;
+        uint32 versionCount;
+        uint128 feePerInference;
+        string name;
+    }
+
+    /// @notice One published version as stored.
+    /// Layout: slot 0 = verifier (20) | proofSystem (2) | layoutVersion (1) | numPublicSignals (1) | batchSize (4) |
+    /// devSetup (1) (29 bytes); slot 1 = circuitHash; slot 2 = modelCommitment;
+    /// slots 3+ = the three CIDs.
+    struct ModelVersion {
+        address verifier;
+        uint16 proofSystem;
+        uint8 layoutVersion;
+        uint8 numPublicSignals;
+        uint32 batchSize;
+        bool devSetup;
+        bytes32 circuitHash;
+        uint256 modelCommitment;
+        string onnxCid;
+        string circuitCid;
+        string provingKeyCid;
+    }
+
+    /// @notice What the core reads from the registry when a job is posted (one call).
+    struct JobTerms {
+        address owner;
+        bool active;
+        uint128 feePerInference;
+        address verifier;
+        uint32 batchSize;
+        uint8 layoutVersion;
+        uint256 modelCommitment;
+    }
+
+    /// @notice A model was registered with its first version.
+    event ModelRegistered(uint256 indexed modelId, address indexed owner, string name, uint128 feePerInference);
+    /// @notice A version was published (version 1 is published together with ModelRegistered).
+    event VersionPublished(
+        uint256 indexed modelId,
+        uint32 indexed version,
+        address verifier,
+        bytes32 circuitHash,
+        uint256 modelCommitment,
+        bool devSetup
+    );
+    /// @notice The owner changed the fee per inference; posted jobs keep the fee they escrowed.
+    event FeeUpdated(uint256 indexed modelId, uint128 feePerInference);
+    /// @notice The owner deactivated the model: no new jobs; posted jobs still settle.
+    event ModelDeactivated(uint256 indexed modelId);
+
+    /// @notice Fires when a model id is 0 or above the number of registered models.
+    error ModelNotFound(uint256 modelId);
+    /// @notice Fires when a version is 0 or above the model's published versions.
+    error VersionNotFound(uint256 modelId, uint32 version);
+    /// @notice Fires when someone other than the model's owner calls an owner-only function.
+    error NotModelOwner(uint256 modelId, address caller);
+    /// @notice Fires when the model was already deactivated (deactivate, setFee, publishVersion).
+    error ModelNotActive(uint256 modelId);
+    /// @notice Fires when the model name is empty.
+    error EmptyName();
+    /// @notice Fires when one of the three CIDs is empty; `field` names it.
+    error EmptyCid(string field);
+    /// @notice Fires when the verifier is the zero address or holds no code.
+    error InvalidVerifier(address verifier);
+    /// @notice Fires when the proof system id is 0.
+    error InvalidProofSystem();
+    /// @notice Fires when the layout version is not one the core can build signals for.
+    error UnsupportedLayout(uint8 layoutVersion);
+    /// @notice Fires when numPublicSignals does not match the layout (3, or 4 with a model commitment).
+    error SignalCountMismatch(uint8 expected, uint8 given);
+    /// @notice Fires when the model commitment is not below the BN254 scalar field order.
+    error CommitmentOutOfField(uint256 value);
+
+    /// @notice Registers a model with its first version; the caller becomes its owner.
+    /// @param name Human-readable name (non-empty).
+    /// @param feePerInference Native-token fee paid to the owner per inference.
+    /// @param spec The first version.
+    /// @return modelId The new model's id (ids start at 1).
+    function registerModel(string calldata name, uint128 feePerInference, VersionSpec calldata spec)
+        external
+        returns (uint256 modelId);
+
+    /// @notice Publishes a new version of an active model. Owner only.
+    /// @return version The new version number.
+    function publishVersion(uint256 modelId, VersionSpec calldata spec) external returns (uint32 version);
+
+    /// @notice Sets the fee per inference for jobs posted from now on. Owner only, active models only.
+    function setFee(uint256 modelId, uint128 feePerInference) external;
+
+    /// @notice Deactivates a model for good: no new jobs. Owner only.
+    function deactivate(uint256 modelId) external;
+
+    /// @notice Number of registered models (the highest id).
+    function modelCount() external view returns (uint256);
+
+    /// @notice The stored model. Reverts ModelNotFound.
+    function getModel(uint256 modelId) external view returns (Model memory);
+
+    /// @notice The stored version. Reverts ModelNotFound / VersionNotFound.
+    function getVersion(uint256 modelId, uint32 version) external view returns (ModelVersion memory);
+
+    /// @notice The terms a job posted now on (modelId, version) would pin. Reverts ModelNotFound / VersionNotFound.
+    function jobTerms(uint256 modelId, uint32 version) external view returns (JobTerms memory);
+}

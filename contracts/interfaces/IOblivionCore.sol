@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IOblivionCore
+/// @notice The protocol core: the only contract that holds value. Workers stake native tokens; requesters post
+/// sharded inference jobs into escrow; workers claim shards against collateral and settle them with a SNARK that is
+/// verified here, in the transaction that pays them; stalled claims are slashed by anyone.
+/// @dev Value flows (all credits are pull balances, withdrawn with `withdraw`):
+///   post:    requester pays shardCount * (pricePerShard + ownerFeePerShard) into escrow, where
+///            ownerFeePerShard = model fee per inference * max(batchSize, 1), both snapshotted at post.
+///   settle:  pricePerShard - protocolFee -> worker, ownerFeePerShard -> model owner,
+///            protocolFee = pricePerShard * protocolFeeBps / 10_000 (bps snapshotted at post) -> treasury.
+///   reclaim: the claim's collateral leaves the worker's stake: bountyBps -> caller, requesterBps -> requester,
+///            the rest -> treasury. The shard reopens (or, on a cancelled job, its escrow goes back to the requester).
+///   cancel:  the escrow of every shard neither settled nor under an open claim goes back to the requester.
+/// Every state-changing function validates, updates state, emits, then calls out.
+interface IOblivionCore {
+    /// @notice Shard states. A shard is Open until claimed, Claimed until settled or reclaimed, Settled for good.
+    enum ShardStatus {
+        Open,
+        Claimed,
+        Settled
+    }
+
+    /// @notice Parameters of `postJob`.
+    /// @param modelId Registry model id.
+    /// @param modelVersion The version the job pins.
+    /// @param shardCount Number of shards (1 .. MAX_SHARDS).
+    /// @param inputRoot Root of the StandardMerkleTree over leaves (uint256 shardIndex, uint256 inputCommitment).
+    /// @param pricePerShard Paid per settled shard (worker share plus protocol fee).
+    /// @param collateral Locked from the worker's stake per claim, slashed when the claim expires.
+    /// @param claimWindow Seconds a worker has to settle after claiming (MIN_CLAIM_WINDOW .. MAX_CLAIM_WINDOW).
+    /// @param minStake Minimum total stake to claim (0: none beyond the collateral).
+    /// @param gated When true each claim must pass the eligibility gate.
+    struct JobParams {
+        uint256 modelId;
+        uint32 modelVersion;
+        uint32 shardCount;
+        bytes32 inputRoot;
+        uint128 pricePerShard;
+        uint128 collateral;
+        uint32 claimWindow;
+        uint128 minStake;
+        bool gated;
+    }
+
+    /// @notice A job as stored.
+    /// Layout (7 slots):
+    ///   slot 0: requester (20) | shardCount (4) | modelId (4) | modelVersion (4)
+    ///   slot 1: verifier (20) | claimWindow (4) | protocolFeeBps (2) | gated (1) | cancelled (1) | settledShards (4)
+    ///   slot 2: modelOwner (20) | openClaims (4) | postedAt (8)
+    ///   slot 3: pricePerShard (16) | ownerFeePerShard (16)
+    ///   slot 4: collateral (16) | minStake (16)
+    ///   slot 5: inputRoot
+    ///   slot 6: modelCommitment (0 for public-weight models)
+    /// Remaining escrow is not stored: it is perShard * (shardCount - settledShards) while live and
+    /// perShard * openClaims once cancelled (see `jobEscrow`).
+    struct Job {
+        address requester;
+        uint32 shardCount;
+        uint32 modelId;
+        uint32 modelVersion;
+        address verifier;
+        uint32 claimWindow;
+        uint16 protocolFeeBps;
+        bool gated;
+        bool cancelled;
+        uint32 settledShards;
+        address modelOwner;
+        uint32 openClaims;
+        uint64 postedAt;
+        uint128 pricePerShard;
+        uint128 ownerFeePerShard;
+        uint128 collateral;
+        uint128 minStake;
+        bytes32 inputRoot;
+        uint256 modelCommitment;
+    }
+
+    /// @notice A shard as stored. Layout: worker (20) | deadline (8) | status (1), one slot.
+    struct Shard {
+        address worker;
+        uint64 deadline;
+        ShardStatus status;
+    }
+
+    /// @notice A worker's stake as stored.
+    /// Layout: slot 0 = stake (16) | locked (16); slot 1 = unbonding (16) | unbondingEnd (8) | registered (1).
+    /// `locked` is the part of `stake` held as collateral by open claims; `unbonding` has left `stake` and is
+    /// withdrawable from `unbondingEnd`.
+    struct Worker {
+        uint128 stake;
+        uint128 locked;
+        uint128 unbonding;
+        uint64 unbondingEnd;
+        bool registered;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice A worker registered or updated its profile.
+    event WorkerRegistered(address indexed worker, string metadataCid, bytes encryptionPublicKey);
+    /// @notice Stake was added.
+    event Staked(address indexed worker, uint256 amount, uint256 totalStake);
+    /// @notice Free stake moved to unbonding; withdrawable from `unbondingEnd`.
+    event UnstakeRequested(address indexed worker, uint256 amount, uint256 totalUnbonding, uint64 unbondingEnd);
+    /// @notice Unbonded stake was sent to the worker.
+    event StakeWithdrawn(address indexed worker, uint256 amount);
+    /// @notice A job was posted and its escrow paid.
+    event JobPosted(
+        uint256 indexed jobId,
+        address indexed requester,
+        uint256 indexed modelId,
+        uint32 modelVersion,
+        uint32 shardCount,
+        bytes32 inputRoot,
+        uint256 escrow
+    );
+    /// @notice A shard was claimed; the claim expires at `deadline`.
+    event ShardClaimed(uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker, uint64 deadline);
+    /// @notice The requester released the shard's data key, wrapped (ECIES) to the claiming worker's public key.
+    event ShardKeyReleased(uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker, bytes wrappedKey);
+    /// @notice A shard settled with a verified proof and everyone was paid.
+    event ShardSettled(
+        uint256 indexed jobId,
+        uint256 indexed shardIndex,
+        address indexed worker,
+        uint256 outputCommitment,
+        string outputCid,
+        uint256 workerPay,
+        uint256 ownerFee,
+        uint256 protocolFee
+    );
+    /// @notice An expired claim was slashed and the shard reopened.
+    event ClaimSlashed(
+        uint256 indexed jobId,
+        uint256 indexed shardIndex,
+        address indexed worker,
+        address caller,
+        uint256 toRequester,
+        uint256 toCaller,
+        uint256 toTreasury
+    );
+    /// @notice The requester cancelled the job and `refund` went to its balance.
+    event JobCancelled(uint256 indexed jobId, uint256 refund);
+    /// @notice A cancelled job's reclaimed shard returned its escrow to the requester.
+    event EscrowRefunded(uint256 indexed jobId, uint256 indexed shardIndex, uint256 amount);
+    /// @notice `account` withdrew its pull balance.
+    event Withdrawn(address indexed account, uint256 amount);
+    /// @notice The owner set the protocol fee for jobs posted from now on.
+    event ProtocolFeeSet(uint16 feeBps);
+    /// @notice The owner set the treasury.
+    event TreasurySet(address treasury);
+    /// @notice The owner set the slash split (the treasury gets the rest).
+    event SlashSplitSet(uint16 requesterBps, uint16 bountyBps);
+    /// @notice The owner set (or cleared, with zero) the reputation hook.
+    event ReputationHookSet(address hook);
+    /// @notice The owner set the gas given to each reputation hook call.
+    event HookGasLimitSet(uint32 gasLimit);
+    /// @notice The owner set (or cleared, with zero) the eligibility gate.
+    event EligibilityGateSet(address gate);
+    /// @notice The reputation hook reverted or ran out of its gas; settlement or slashing went ahead.
+    event ReputationHookFailed(address indexed worker, uint256 indexed jobId, uint256 shardIndex, bool settled, bytes reason);
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice Fires when a zero address is given where an account or contract is needed.
+    error ZeroAddress();
+    /// @notice Fires when a constructor's unbonding period is outside [MIN_UNBONDING, MAX_UNBONDING].
+    error InvalidUnbondingPeriod(uint256 period);
+    /// @notice Fires when a worker registers with an empty metadata CID.
+    error EmptyMetadataCid();
+    /// @notice Fires when the encryption key is not a 33-byte compressed or 65-byte uncompressed secp256k1 key.
+    error InvalidEncryptionKey(uint256 length);
+    /// @notice Fires when a function that needs a registered worker is called by another account.
+    error NotRegistered(address account);
+    /// @notice Fires when an amount (or msg.value) that must be positive is zero.
+    error ZeroAmount();
+    /// @notice Fires when an unstake request or a claim needs more free (unlocked) stake than the worker has.
+    error InsufficientFreeStake(uint256 available, uint256 needed);
+    /// @notice Fires when `withdrawStake` is called with nothing unbonding.
+    error NothingUnbonding();
+    /// @notice Fires when `withdrawStake` is called before the unbonding period ends.
+    error UnbondingNotOver(uint64 unbondingEnd);
+    /// @notice Fires when the job id is 0 or not yet used.
+    error JobNotFound(uint256 jobId);
+    /// @notice Fires when shardCount is 0 or above MAX_SHARDS.
+    error InvalidShardCount(uint256 shardCount);
+    /// @notice Fires when the shard index is not below the job's shard count.
+    error ShardOutOfRange(uint256 jobId, uint256 shardIndex);
+    /// @notice Fires when the input Merkle root is zero.
+    error ZeroInputRoot();
+    /// @notice Fires when the price per shard is zero.
+    error ZeroPrice();
+    /// @notice Fires when the claim window is outside [MIN_CLAIM_WINDOW, MAX_CLAIM_WINDOW].
+    error InvalidClaimWindow(uint256 claimWindow);
+    /// @notice Fires when the minimum stake is set below the collateral (a claim could never lock it).
+    error MinStakeBelowCollateral(uint256 minStake, uint256 collateral);
+    /// @notice Fires when msg.value differs from the job's escrow.
+    error IncorrectPayment(uint256 expected, uint256 sent);
+    /// @notice Fires when the model is deactivated.
+    error ModelInactive(uint256 modelId);
+    /// @notice Fires when the model version's signal layout is not one this core builds.
+    error UnsupportedLayout(uint8 layoutVersion);
+    /// @notice Fires when a gated job is posted or claimed while no eligibility gate is set.
+    error GateNotSet();
+    /// @notice Fires when a cancelled job is claimed or cancelled again.
+    error JobIsCancelled(uint256 jobId);
+    /// @notice Fires when claiming a shard that is claimed or settled.
+    error ShardNotOpen(uint256 jobId, uint256 shardIndex);
+    /// @notice Fires when a worker claims a shard it has claimed before (its earlier claim expired).
+    error AlreadyClaimedBefore(uint256 jobId, uint256 shardIndex, address worker);
+    /// @notice Fires when the worker's stake is below the job's minimum stake.
+    error StakeBelowMinimum(uint256 stake, uint256 minStake);
+    /// @notice Fires when the eligibility gate says no to a claim on a gated job.
+    error NotEligible(uint256 jobId, address worker);
+    /// @notice Fires when submitting, releasing a key for, or reclaiming a shard that is not claimed.
+    error ShardNotClaimed(uint256 jobId, uint256 shardIndex);
+    /// @notice Fires when anyone but the claiming worker submits a result.
+    error NotClaimant(address caller, address worker);
+    /// @notice Fires when a result arrives after the claim's deadline.
+    error ClaimExpired(uint64 deadline);
+    /// @notice Fires when reclaiming a claim whose deadline has not passed.
+    error ClaimNotExpired(uint64 deadline);
+    /// @notice Fires when the input commitment and Merkle proof do not match the job's input root.
+    error InvalidInputProof();
+    /// @notice Fires when a commitment is not below the BN254 scalar field order.
+    error CommitmentOutOfField(uint256 value);
+    /// @notice Fires when the model's verifier rejects the proof.
+    error InvalidProof();
+    /// @notice Fires when anyone but the job's requester cancels it or releases a key.
+    error NotRequester(address caller, address requester);
+    /// @notice Fires when a wrapped key is empty.
+    error EmptyWrappedKey();
+    /// @notice Fires when `withdraw` is called with a zero balance.
+    error NothingToWithdraw();
+    /// @notice Fires when a native-token transfer fails.
+    error TransferFailed(address to, uint256 amount);
+    /// @notice Fires when the protocol fee is set above MAX_PROTOCOL_FEE_BPS.
+    error FeeTooHigh(uint256 feeBps);
+    /// @notice Fires when the slash split leaves its bounds (see SlashSplitSet and the MAX_/MIN_ constants).
+    error SlashSplitOutOfBounds(uint256 requesterBps, uint256 bountyBps);
+    /// @notice Fires when the hook gas limit is outside [MIN_HOOK_GAS, MAX_HOOK_GAS].
+    error InvalidHookGasLimit(uint256 gasLimit);
+    /// @notice Fires when the caller left too little gas for the reputation hook's full gas limit (it would let a
+    /// caller make the hook fail on purpose).
+    error InsufficientGasForHook();
+    /// @notice Fires when a value does not fit its packed storage field.
+    error ValueTooLarge();
+
+    // ------------------------------------------------------------------ workers
+
+    /// @notice Registers the caller as a worker, or updates its profile.
+    /// @param metadataCid Content id of the worker's metadata (hardware, endpoints).
+    /// @param encryptionPublicKey secp256k1 public key (33 or 65 bytes) that requesters wrap shard keys to.
+    function registerWorker(string calldata metadataCid, bytes calldata encryptionPublicKey) external;
+
+    /// @notice Adds msg.value to the caller's stake. Registered workers only.
+    function stake() external payable;
+
+    /// @notice Moves `amount` of free stake into unbonding and restarts the unbonding clock.
+    function requestUnstake(uint256 amount) external;
+
+    /// @notice Sends all unbonded stake to the caller once the unbonding period is over.
+    function withdrawStake() external;
+
+    // ------------------------------------------------------------------ jobs
+
+    /// @notice Posts a job; msg.value must equal `jobEscrowFor(params)`. Not while paused.
+    /// @return jobId The new job's id (ids start at 1).
+    function postJob(JobParams calldata params) external payable returns (uint256 jobId);
+
+    /// @notice Claims an open shard: locks the job's collateral from the caller's stake and starts its deadline.
+    /// Not while paused.
+    function claim(uint256 jobId, uint256 shardIndex) external;
+
+    /// @notice The requester hands the claiming worker the shard's data key, wrapped to the worker's public key.
+    /// Only emits: the key is useless to anyone else.
+    function releaseShardKey(uint256 jobId, uint256 shardIndex, bytes calldata wrappedKey) external;
+
+    /// @notice Settles a claimed shard: checks the input leaf, verifies the proof over layout-v1 signals
+    /// [outputCommitment, inputCommitment, (modelCommitment), binding] and pays everyone. Claimant only, before the
+    /// deadline.
+    /// @param inputCommitment The shard's input commitment (its Merkle leaf value).
+    /// @param merkleProof Proof of the leaf (shardIndex, inputCommitment) under the job's input root.
+    /// @param outputCommitment The proof's output commitment.
+    /// @param outputCid Content id of the (encrypted) outputs, for the requester.
+    /// @param proof The proof bytes for the model version's verifier.
+    /// @return recordId The audit record written.
+    function submitResult(
+        uint256 jobId,
+        uint256 shardIndex,
+        uint256 inputCommitment,
+        bytes32[] calldata merkleProof,
+        uint256 outputCommitment,
+        string calldata outputCid,
+        bytes calldata proof
+    ) external returns (uint256 recordId);
+
+    /// @notice Slashes an expired claim; callable by anyone, who earns the bounty share. The shard reopens.
+    function reclaimExpired(uint256 jobId, uint256 shardIndex) external;
+
+    /// @notice Cancels a job: the requester's balance gets the escrow of every shard that is neither settled nor
+    /// claimed; claims still open may settle or be reclaimed. Requester only.
+    function cancelJob(uint256 jobId) external;
+
+    /// @notice Sends the caller's whole pull balance to it.
+    function withdraw() external;
+
+    // ------------------------------------------------------------------ keepers
+
+    /// @notice Gelato-style resolver: the first expired claim among the first CHECKER_MAX_STEPS jobs and shards.
+    /// @return canExec True when an expired claim was found.
+    /// @return execPayload Calldata of `reclaimExpired(jobId, shardIndex)` for it (empty when none).
+    function checker() external view returns (bool canExec, bytes memory execPayload);
+
+    /// @notice Paged variant of `checker`: scans from (fromJobId, fromShard) for at most `maxSteps` steps; a step is
+    /// one shard of a job with open claims, or one whole job without any. Every step advances the cursor, so paging
+    /// with any maxSteps >= 1 reaches the end.
+    /// @return canExec True when an expired claim was found.
+    /// @return execPayload Calldata of `reclaimExpired` for it.
+    /// @return nextJobId Where the next page starts (the found claim itself, or the first position not scanned).
+    /// @return nextShard Shard index that goes with nextJobId.
+    function checkerFrom(uint256 fromJobId, uint256 fromShard, uint256 maxSteps)
+        external
+        view
+        returns (bool canExec, bytes memory execPayload, uint256 nextJobId, uint256 nextShard);
+
+    // ------------------------------------------------------------------ owner
+
+    /// @notice Sets the protocol fee (bps of the price per shard) for jobs posted from now on; at most
+    /// MAX_PROTOCOL_FEE_BPS.
+    function setProtocolFee(uint16 feeBps) external;
+
+    /// @notice Sets the treasury that receives protocol fees and the treasury share of slashes.
+    function setTreasury(address treasury) external;
+
+    /// @notice Sets the slash split: bountyBps in [MIN_BOUNTY_BPS, MAX_BOUNTY_BPS], requesterBps at most
+    /// MAX_REQUESTER_BPS, and the treasury's rest (10_000 - both) at most MAX_TREASURY_SLASH_BPS.
+    function setSlashSplit(uint16 requesterBps, uint16 bountyBps) external;
+
+    /// @notice Sets the reputation hook (zero disables it).
+    function setReputationHook(address hook) external;
+
+    /// @notice Sets the gas each reputation hook call gets, in [MIN_HOOK_GAS, MAX_HOOK_GAS].
+    function setHookGasLimit(uint32 gasLimit) external;
+
+    /// @notice Sets the eligibility gate used by gated jobs (zero disables gated jobs).
+    function setEligibilityGate(address gate) external;
+
+    /// @notice Pauses new jobs and claims (settlement, slashing, cancelling and withdrawals go on).
+    function pause() external;
+
+    /// @notice Lifts the pause.
+    function unpause() external;
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice The job's requester (zero for unknown jobs).
+    function jobRequester(uint256 jobId) external view returns (address);
+
+    /// @notice The stored job. Reverts JobNotFound.
+    function getJob(uint256 jobId) external view returns (Job memory);
+
+    /// @notice The stored shard. Reverts JobNotFound / ShardOutOfRange.
+    function getShard(uint256 jobId, uint256 shardIndex) external view returns (Shard memory);
+
+    /// @notice The worker's stake record.
+    function getWorker(address worker) external view returns (Worker memory);
+
+    /// @notice The worker's profile.
+    function workerProfile(address worker)
+        external
+        view
+        returns (string memory metadataCid, bytes memory encryptionPublicKey);
+
+    /// @notice Escrow the job still holds. Reverts JobNotFound.
+    function jobEscrow(uint256 jobId) external view returns (uint256);
+
+    /// @notice The msg.value `postJob(params)` needs now. Reverts as postJob would on an unknown model.
+    function jobEscrowFor(JobParams calldata params) external view returns (uint256);
+
+    /// @notice Whether `worker` has ever claimed the shard.
+    function hasClaimed(uint256 jobId, uint256 shardIndex, address worker) external view returns (bool);
+
+    /// @notice The binding signal for a proof by `worker` on the shard, as the core computes it.
+    function bindingOf(uint256 jobId, uint256 shardIndex, address worker) external view returns (uint256);
+
+    /// @notice Pull balance of `account`.
+    function balanceOf(address account) external view returns (uint256);
+
+    /// @notice Number of jobs posted (the highest id).
+    function jobCount() external view returns (uint256);
+}

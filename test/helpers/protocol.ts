@@ -1,0 +1,187 @@
+/**
+ * Shared test setup: the protocol deployed through lib/chain/deployments, both fixture circuits' real verifiers behind
+ * the Groth16 adapter and registered as models, and helpers to post jobs on fixture inputs and prove shards.
+ */
+import { ethers } from "hardhat";
+import { ContractFactory, parseEther, type Signer } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { deployProtocol, type ProtocolContracts } from "../../lib/chain/deployments";
+import { computeBinding } from "../../lib/chain/binding";
+import { ShardTree } from "../../lib/chain/merkle";
+import { Groth16VerifierAdapter__factory, type Groth16VerifierAdapter } from "../../typechain-types";
+import type { IModelRegistry } from "../../typechain-types/contracts/ModelRegistry";
+import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
+import { buildFixture, proveFixture, FIXTURE_WEIGHT, type FixtureName, type ShardProof } from "./fixtureCircuit";
+import { fixtureInputCommitment, fixtureModelCommitment } from "./commitments";
+
+export const FEE_PER_INFERENCE = parseEther("0.001");
+export const PUBLIC_BATCH = 4;
+export const PRICE = parseEther("0.01");
+export const COLLATERAL = parseEther("0.05");
+export const WINDOW = 600;
+export const ENC_KEY = "0x02" + "11".repeat(32); // a 33-byte compressed secp256k1 key
+
+export interface Env extends ProtocolContracts {
+  owner: HardhatEthersSigner;
+  treasury: HardhatEthersSigner;
+  requester: HardhatEthersSigner;
+  worker: HardhatEthersSigner;
+  worker2: HardhatEthersSigner;
+  keeper: HardhatEthersSigner;
+  modelOwner: HardhatEthersSigner;
+  others: HardhatEthersSigner[];
+  /** Adapter over the real verifier of each fixture. */
+  adapters: Record<FixtureName, Groth16VerifierAdapter>;
+  /** Model ids: 1 = fixture_public (batch 4), 2 = fixture_private (batch 0, model commitment). */
+  models: Record<FixtureName, bigint>;
+  circuitHash: Record<FixtureName, string>;
+}
+
+/** Deploys a fixture's snarkjs verifier and the adapter over it. */
+export async function deployFixtureVerifier(signer: Signer, name: FixtureName): Promise<Groth16VerifierAdapter> {
+  const art = await buildFixture(name);
+  const raw = await new ContractFactory(art.verifier.abi as never[], art.verifier.bytecode, signer).deploy();
+  await raw.waitForDeployment();
+  const adapter = await new Groth16VerifierAdapter__factory(signer).deploy(await raw.getAddress(), art.signalCount);
+  await adapter.waitForDeployment();
+  return adapter;
+}
+
+export function versionSpec(
+  verifier: string,
+  circuitHash: string,
+  over: Partial<IModelRegistry.VersionSpecStruct> = {},
+): IModelRegistry.VersionSpecStruct {
+  return {
+    onnxCid: "bafyonnx",
+    circuitCid: "bafycircuit",
+    provingKeyCid: "bafyzkey",
+    circuitHash,
+    verifier,
+    proofSystem: 1,
+    layoutVersion: 1,
+    batchSize: 0,
+    numPublicSignals: 3,
+    devSetup: true,
+    modelCommitment: 0n,
+    ...over,
+  };
+}
+
+/** Full environment; use with loadFixture. */
+export async function deployEnv(): Promise<Env> {
+  const [owner, treasury, requester, worker, worker2, keeper, modelOwner, ...others] = await ethers.getSigners();
+  const { contracts } = await deployProtocol(owner, { treasury: treasury.address, unbondingPeriod: 3600 });
+  const adapters = {
+    fixture_public: await deployFixtureVerifier(owner, "fixture_public"),
+    fixture_private: await deployFixtureVerifier(owner, "fixture_private"),
+  };
+  const circuitHash = {
+    fixture_public: (await buildFixture("fixture_public")).circuitHash,
+    fixture_private: (await buildFixture("fixture_private")).circuitHash,
+  };
+  const reg = contracts.registry.connect(modelOwner);
+  await reg.registerModel(
+    "fixture-public",
+    FEE_PER_INFERENCE,
+    versionSpec(await adapters.fixture_public.getAddress(), circuitHash.fixture_public, { batchSize: PUBLIC_BATCH }),
+  );
+  await reg.registerModel(
+    "fixture-private",
+    FEE_PER_INFERENCE,
+    versionSpec(await adapters.fixture_private.getAddress(), circuitHash.fixture_private, {
+      numPublicSignals: 4,
+      modelCommitment: await fixtureModelCommitment(FIXTURE_WEIGHT),
+    }),
+  );
+  return {
+    ...contracts,
+    owner,
+    treasury,
+    requester,
+    worker,
+    worker2,
+    keeper,
+    modelOwner,
+    others,
+    adapters,
+    models: { fixture_public: 1n, fixture_private: 2n },
+    circuitHash,
+  };
+}
+
+/** Registers `w` as a worker and stakes `amount`. */
+export async function registerAndStake(env: Env, w: Signer, amount = parseEther("1")): Promise<void> {
+  await env.core.connect(w).registerWorker("bafyworker", ENC_KEY);
+  if (amount > 0n) await env.core.connect(w).stake({ value: amount });
+}
+
+/** Fixture inputs of shard i of a job posted with `salt`. */
+export function shardInputs(i: number, salt = 0): [bigint, bigint] {
+  return [BigInt(i + 3 + salt * 1000), BigInt(2 * i + 11 + salt * 1000)];
+}
+
+export interface PostedJob {
+  jobId: bigint;
+  tree: ShardTree;
+  inputs: [bigint, bigint][];
+  fixture: FixtureName;
+  params: IOblivionCore.JobParamsStruct;
+}
+
+export interface PostOptions {
+  fixture?: FixtureName;
+  shards?: number;
+  salt?: number;
+  requester?: Signer;
+  over?: Partial<IOblivionCore.JobParamsStruct>;
+}
+
+/** The job parameters and shard tree for fixture inputs, without posting. */
+export async function jobParams(env: Env, o: PostOptions = {}) {
+  const fixture = o.fixture ?? "fixture_public";
+  const shards = o.shards ?? 4;
+  const inputs = Array.from({ length: shards }, (_, i) => shardInputs(i, o.salt ?? 0));
+  const tree = new ShardTree(await Promise.all(inputs.map(fixtureInputCommitment)));
+  const params: IOblivionCore.JobParamsStruct = {
+    modelId: env.models[fixture],
+    modelVersion: 1,
+    shardCount: shards,
+    inputRoot: tree.root,
+    pricePerShard: PRICE,
+    collateral: COLLATERAL,
+    claimWindow: WINDOW,
+    minStake: 0n,
+    gated: false,
+    ...o.over,
+  };
+  return { fixture, inputs, tree, params };
+}
+
+/** Posts a job over fixture inputs, paying exactly the escrow. */
+export async function postJob(env: Env, o: PostOptions = {}): Promise<PostedJob> {
+  const { fixture, inputs, tree, params } = await jobParams(env, o);
+  const core = env.core.connect(o.requester ?? env.requester);
+  const escrow = await core.jobEscrowFor(params);
+  await core.postJob(params, { value: escrow });
+  return { jobId: await env.core.jobCount(), tree, inputs, fixture, params };
+}
+
+/** A real proof of shard `i` of `job` bound to `worker`. */
+export async function proveShard(env: Env, job: PostedJob, i: number, worker: string): Promise<ShardProof> {
+  const binding = computeBinding({
+    chainId: (await ethers.provider.getNetwork()).chainId,
+    core: await env.core.getAddress(),
+    jobId: job.jobId,
+    shardIndex: BigInt(i),
+    worker,
+  });
+  return proveFixture(job.fixture, job.inputs[i], binding);
+}
+
+/** Submits a proven result for shard `i` from `worker`. */
+export function submit(env: Env, job: PostedJob, i: number, worker: Signer, p: ShardProof, cid = "bafyout") {
+  return env.core
+    .connect(worker)
+    .submitResult(job.jobId, i, p.inputCommitment, job.tree.proof(i), p.outputCommitment, cid, p.proof);
+}
