@@ -1,6 +1,7 @@
 import { Rng } from "./rng";
 import { SgdOptions, runSgd } from "./sgd";
 import { PerExampleGradients } from "../privacy/dpsgd";
+import { OnnxNodeSpec, buildOnnxModel } from "../onnx/write";
 
 /** A dense layer: W is out × in, row-major. */
 export interface DenseLayer {
@@ -265,3 +266,31 @@ class MlpGradients implements PerExampleGradients {
   }
 }
 
+/**
+ * Serialized ONNX model of `model` (float32 weights): per layer Gemm(input, W, b, transB=1) — W stays out × in — with
+ * Relu between layers. Input "input" [N, in], output "logits" [N, classes], N symbolic.
+ */
+export function mlpToOnnx(model: MlpModel): Uint8Array {
+  const L = model.layers.length;
+  const nodes: OnnxNodeSpec[] = [];
+  let x = "input";
+  model.layers.forEach((_, i) => {
+    const last = i === L - 1;
+    const gemmOut = last ? "logits" : `dense${i}`;
+    nodes.push({ op: "Gemm", inputs: [x, `W${i}`, `b${i}`], outputs: [gemmOut], name: `dense${i}`, attributes: { transB: 1 } });
+    x = gemmOut;
+    if (!last) {
+      nodes.push({ op: "Relu", inputs: [gemmOut], outputs: [`relu${i}`], name: `relu${i}` });
+      x = `relu${i}`;
+    }
+  });
+  return buildOnnxModel({
+    inputs: [{ name: "input", dims: ["N", model.layers[0].in] }],
+    outputs: [{ name: "logits", dims: ["N", model.layers[L - 1].out] }],
+    initializers: model.layers.flatMap((l, i) => [
+      { name: `W${i}`, dims: [l.out, l.in], data: Float32Array.from(l.W) },
+      { name: `b${i}`, dims: [l.out], data: Float32Array.from(l.b) },
+    ]),
+    nodes,
+  });
+}
