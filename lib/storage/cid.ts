@@ -71,3 +71,19 @@ export async function verifyContent(
   if (actual !== parsed.toString()) throw new CidMismatchError(parsed.toString(), actual, backend);
   return bytes;
 }
+
+/**
+ * Uploads to a service that computes CIDs itself (`upload` returns the CID it reports) and refuses any CID other
+ * than ours: a service that chunks or hashes differently would give CIDs whose reads we could not verify.
+ */
+export async function uploadWithCidCheck(
+  bytes: Uint8Array,
+  profile: ImportProfile,
+  backend: string,
+  upload: (name: string) => Promise<string>,
+): Promise<string> {
+  const expected = await computeCid(bytes, profile);
+  const reported = await upload(expected);
+  if (reported !== expected) throw new CidMismatchError(expected, reported, backend);
+  return expected;
+}

@@ -5,3 +5,4 @@ export { EmbeddedContentStore } from "./embedded";
 export { KuboContentStore } from "./kubo";
 export { PinataContentStore } from "./pinata";
 export { createContentStore, resolveStorageConfig, DEFAULT_STORE_DIR, type StorageConfig, type StorageConfigInput } from "./config";
+export { putSealed, getSealed, type SealedPut } from "./sealed";

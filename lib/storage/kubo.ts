@@ -5,8 +5,8 @@
  */
 import { create, type KuboRPCClient } from "kubo-rpc-client";
 import type { ContentStore } from "./content-store";
-import { computeCid, KUBO_CIDV1, parseCid, verifyContent, type ImportProfile } from "./cid";
-import { CidMismatchError, ContentNotFoundError, StorageBackendError } from "./errors";
+import { KUBO_CIDV1, parseCid, uploadWithCidCheck, verifyContent, type ImportProfile } from "./cid";
+import { ContentNotFoundError, StorageBackendError } from "./errors";
 
 export interface KuboStoreOptions {
   /** RPC API base, e.g. http://127.0.0.1:5001 */
@@ -40,22 +40,19 @@ export class KuboContentStore implements ContentStore {
   }
 
   async put(bytes: Uint8Array): Promise<string> {
-    const expected = await computeCid(bytes, this.profile);
-    let reported: string;
-    try {
-      const res = await this.client.add(bytes, {
-        cidVersion: this.profile.cidVersion,
-        rawLeaves: this.profile.rawLeaves,
-        chunker: `size-${this.profile.chunkSize}`,
-        pin: true,
-      });
-      reported = res.cid.toString();
-    } catch (err) {
-      throw backendError(err, "add");
-    }
-    // A node configured with another chunker or hash would give another CID: refuse rather than mix CIDs.
-    if (reported !== expected) throw new CidMismatchError(expected, reported, KIND);
-    return expected;
+    return uploadWithCidCheck(bytes, this.profile, KIND, async () => {
+      try {
+        const res = await this.client.add(bytes, {
+          cidVersion: this.profile.cidVersion,
+          rawLeaves: this.profile.rawLeaves,
+          chunker: `size-${this.profile.chunkSize}`,
+          pin: true,
+        });
+        return res.cid.toString();
+      } catch (err) {
+        throw backendError(err, "add");
+      }
+    });
   }
 
   async get(cid: string): Promise<Uint8Array> {

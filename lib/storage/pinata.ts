@@ -6,8 +6,8 @@
  */
 import { PinataSDK } from "pinata";
 import type { ContentStore } from "./content-store";
-import { computeCid, KUBO_CIDV1, parseCid, verifyContent, type ImportProfile } from "./cid";
-import { CidMismatchError, ContentNotFoundError, StorageBackendError } from "./errors";
+import { KUBO_CIDV1, parseCid, uploadWithCidCheck, verifyContent, type ImportProfile } from "./cid";
+import { ContentNotFoundError, StorageBackendError } from "./errors";
 
 export interface PinataStoreOptions {
   /** API key (JWT) of the Pinata account. */
@@ -44,18 +44,14 @@ export class PinataContentStore implements ContentStore {
   }
 
   async put(bytes: Uint8Array): Promise<string> {
-    const expected = await computeCid(bytes, this.profile);
-    let reported: string;
-    try {
-      const file = new File([bytes], expected, { type: "application/octet-stream" });
-      const res = await this.sdk.upload.public.file(file);
-      reported = res.cid;
-    } catch (err) {
-      throw backendError(err, "upload");
-    }
-    // Pinata builds its own DAG; if its chunking ever differs from ours the CIDs differ and reads could not verify.
-    if (reported !== expected) throw new CidMismatchError(expected, reported, KIND);
-    return expected;
+    return uploadWithCidCheck(bytes, this.profile, KIND, async (name) => {
+      try {
+        const res = await this.sdk.upload.public.file(new File([bytes], name, { type: "application/octet-stream" }));
+        return res.cid;
+      } catch (err) {
+        throw backendError(err, "upload");
+      }
+    });
   }
 
   async get(cid: string): Promise<Uint8Array> {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { gcm } from "@noble/ciphers/aes.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import {
   decrypt,
@@ -23,7 +24,7 @@ import {
   wrapKey,
   WRAPPED_KEY_LEN,
 } from "../lib/crypto";
-import { EmbeddedContentStore } from "../lib/storage";
+import { EmbeddedContentStore, getSealed, putSealed } from "../lib/storage";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -45,6 +46,16 @@ describe("crypto: AES-256-GCM storage envelope", () => {
     expect(readEnvelopeHeader(a.ciphertext)).to.deep.equal({ version: 1, encrypted: true });
     expect(text(decrypt(a.ciphertext, a.dataKey))).to.equal(text(plain));
     expect(text(openEnvelope(a.ciphertext, a.dataKey))).to.equal(text(plain));
+  });
+
+  it("is standard AES-256-GCM: @noble/ciphers opens our envelopes and seals ones we open", () => {
+    const plain = bytes("interop ".repeat(1000));
+    const { ciphertext, dataKey } = encryptForStorage(plain);
+    const header = ciphertext.subarray(0, 6);
+    const nonce = ciphertext.subarray(6, 18);
+    expect(text(gcm(dataKey, nonce, header).decrypt(ciphertext.subarray(18)))).to.equal(text(plain));
+    const resealed = new Uint8Array([...header, ...nonce, ...gcm(dataKey, nonce, header).encrypt(bytes("from noble"))]);
+    expect(text(decrypt(resealed, dataKey))).to.equal("from noble");
   });
 
   it("names a wrong key, altered ciphertext, altered header, truncation", () => {
@@ -133,11 +144,13 @@ describe("crypto + storage: a shard's input from requester to worker", () => {
     const store = new EmbeddedContentStore({ dir });
     const worker = generateWorkerKeyPair();
     const input = bytes(JSON.stringify([[0.1, 0.2], [0.3, 0.4]]));
-    const { ciphertext, dataKey } = encryptForStorage(input);
-    const cid = await store.put(ciphertext);
-    const wrapped = wrapKey(dataKey, worker.publicKey); // what releaseShardKey puts in its event
-    const fetched = await store.get(cid);
-    expect(text(openEnvelope(fetched, unwrapKey(wrapped, worker.privateKey)))).to.equal(text(input));
+    const { cid, dataKey } = await putSealed(store, input);
+    const wrapped = wrapKey(dataKey!, worker.publicKey); // what releaseShardKey puts in its event
+    expect(text(await getSealed(store, cid, unwrapKey(wrapped, worker.privateKey)))).to.equal(text(input));
+    expect(Buffer.from(await store.get(cid)).includes(Buffer.from("0.1"))).to.equal(false);
+    const pub = await putSealed(store, bytes("public model"), { public: true });
+    expect(pub.dataKey).to.equal(undefined);
+    expect(text(await getSealed(store, pub.cid))).to.equal("public model");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

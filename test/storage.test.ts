@@ -23,6 +23,7 @@ import {
 import { deterministicBytes } from "./helpers/deterministic-bytes";
 import { startFakeKubo, type FakeKubo } from "./helpers/fake-kubo";
 import { startFakePinata, type FakePinata } from "./helpers/fake-pinata";
+import { blockPath, corruptBlock } from "./helpers/storage-faults";
 
 const run = promisify(execFile);
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -133,15 +134,12 @@ describe("storage: embedded store", () => {
 
   it("rejects a root node corrupted on disk and a single-block file flipped on disk", async () => {
     const cid = await store.put(deterministicBytes(300_000, "corrupt-root"));
-    const root = blockFiles(dir).find((f) => fs.statSync(f).size < 1000)!;
-    const data = fs.readFileSync(root);
-    data[data.length - 3] ^= 0x01;
-    fs.writeFileSync(root, data);
+    corruptBlock(dir, cid, -3);
     await rejectsWith(store.get(cid), CidMismatchError);
 
     const small = await store.put(utf8("tiny"));
-    const file = blockFiles(dir).find((f) => fs.readFileSync(f).toString() === "tiny")!;
-    fs.writeFileSync(file, "tinY");
+    corruptBlock(dir, small);
+    expect(fs.readFileSync(blockPath(dir, small)).toString()).to.equal("tinx");
     await rejectsWith(store.get(small), CidMismatchError);
   });
 

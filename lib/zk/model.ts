@@ -1,0 +1,121 @@
+/**
+ * Model artifacts: ONNX -> IR -> quantized model -> circuit -> r1cs/wasm -> Groth16 setup -> verification key and
+ * Solidity verifier, cached under .cache/zk/<circuit hash>/. A model set up without a ceremony file is a
+ * development setup: `dev` is true and every log line about it says DEV-SETUP.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { readOnnx } from "../onnx/read";
+import type { Logger } from "../util/log";
+import { compileCircuit, generateCircuit } from "./circuit";
+import { modelCommitment } from "./commitment";
+import { lowerGraph } from "./lower";
+import { parseQuant, quantizeModel, serializeQuant, type QuantModel, type QuantOptions } from "./quantize";
+import { deviationReport, type DeviationReport } from "./reference";
+import { ceremonySetup, devSetup } from "./setup";
+import { exportVerifierSource } from "./verifier";
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const snarkjs = require("snarkjs");
+
+export interface BuildOptions {
+  batch?: number;
+  privateWeights?: boolean;
+  /** Benchmark only: private weights without a model commitment (circomlib-ml style); not registrable. */
+  unboundWeights?: boolean;
+  /** Public prepared powers-of-tau file; without it a development setup is made. */
+  ptau?: string;
+  /** Float input vectors used to choose scales and to report the deviation; default: 64 seeded uniform [0,1) inputs. */
+  calibration?: ArrayLike<number>[];
+  quant?: QuantOptions;
+  cacheRoot?: string;
+  log?: Logger;
+}
+
+export interface ModelArtifacts {
+  dir: string;
+  circuitHash: string;
+  batch: number;
+  privateWeights: boolean;
+  dev: boolean;
+  setupMethod: "dev" | "ceremony";
+  inputShape: number[];
+  outputSize: number;
+  constraints: number;
+  compileSeconds: number;
+  setupSeconds: number;
+  publicSignals: number;
+  deviation: DeviationReport;
+  /** Private-weight models: the Poseidon commitment to the weights (decimal). */
+  modelCommitment?: string;
+  files: { onnx: string; circuit: string; r1cs: string; wasm: string; zkey: string; vkey: string; verifier: string; quant: string };
+  quant: QuantModel;
+}
+
+/** Seeded uniform [0,1) vectors (xorshift32), the default calibration when none is given. */
+export function uniformCalibration(size: number, count: number, seed = 1): Float64Array[] {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 2 ** 32;
+  };
+  return Array.from({ length: count }, () => Float64Array.from({ length: size }, next));
+}
+
+/** Label for log lines: every line about a dev-setup model carries DEV-SETUP. */
+export const modelTag = (a: Pick<ModelArtifacts, "circuitHash" | "dev">) => `model ${a.circuitHash.slice(0, 10)}${a.dev ? " DEV-SETUP" : ""}`;
+
+export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions = {}): Promise<ModelArtifacts> {
+  const ir = readOnnx(onnx);
+  const lowered = lowerGraph(ir);
+  let calibration = opts.calibration;
+  if (!calibration || calibration.length === 0) {
+    opts.log?.warn("no calibration data: using 64 seeded uniform [0,1) inputs to choose scales");
+    calibration = uniformCalibration(lowered.inputSize, 64);
+  }
+  const quant = quantizeModel(lowered, calibration, opts.quant);
+  const deviation = deviationReport(lowered, quant, calibration);
+  const gen = generateCircuit(quant, { batch: opts.batch ?? 1, privateWeights: !!opts.privateWeights, unboundWeights: opts.unboundWeights });
+  const dev = !opts.ptau;
+  const dir = path.join(opts.cacheRoot ?? path.join(".cache", "zk"), `${gen.hash.slice(2, 18)}-${dev ? "dev" : "ceremony"}`);
+  const tag = modelTag({ circuitHash: gen.hash, dev });
+  const metaFile = path.join(dir, "artifacts.json");
+  if (fs.existsSync(metaFile)) {
+    const cached = loadModelArtifacts(dir);
+    if (cached.circuitHash === gen.hash && fs.existsSync(cached.files.zkey)) {
+      opts.log?.info(`${tag}: artifacts cached`, { dir, constraints: cached.constraints });
+      return { ...cached, deviation };
+    }
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const files = {
+    onnx: path.join(dir, "model.onnx"), circuit: path.join(dir, "model.circom"), r1cs: path.join(dir, "model.r1cs"),
+    wasm: path.join(dir, "model_js", "model.wasm"), zkey: path.join(dir, "model.zkey"), vkey: path.join(dir, "vkey.json"),
+    verifier: path.join(dir, "Groth16Verifier.sol"), quant: path.join(dir, "quant.json"),
+  };
+  fs.writeFileSync(files.onnx, onnx);
+  fs.writeFileSync(files.quant, serializeQuant(quant));
+  opts.log?.info(`${tag}: compiling circuit`, { batch: gen.options.batch, privateWeights: gen.options.privateWeights });
+  const compiled = await compileCircuit(gen, dir);
+  opts.log?.info(`${tag}: compiled`, { constraints: compiled.constraints, seconds: compiled.compileSeconds });
+  const setup = opts.ptau ? await ceremonySetup(compiled.r1cs, opts.ptau, files.zkey) : await devSetup(compiled.r1cs, files.zkey);
+  opts.log?.info(`${tag}: ${dev ? "development setup (single party, knows tau: NOT for production)" : "ceremony setup"}`, { seconds: setup.seconds, domain: setup.domainSize });
+  fs.writeFileSync(files.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(files.zkey)));
+  fs.writeFileSync(files.verifier, await exportVerifierSource(files.zkey));
+  const art: ModelArtifacts = {
+    dir, circuitHash: gen.hash, batch: gen.options.batch, privateWeights: gen.options.privateWeights, dev, setupMethod: setup.method,
+    inputShape: ir.inputShape, outputSize: quant.outputSize, constraints: compiled.constraints, compileSeconds: compiled.compileSeconds,
+    setupSeconds: setup.seconds, publicSignals: gen.publicSignals, deviation, files, quant,
+    modelCommitment: gen.publicSignals === 4 ? (await modelCommitment(quant)).toString() : undefined,
+  };
+  const { quant: _q, ...meta } = art;
+  void _q;
+  fs.writeFileSync(metaFile, JSON.stringify(meta, null, 1));
+  return art;
+}
+
+export function loadModelArtifacts(dir: string): ModelArtifacts {
+  const metaFile = path.join(dir, "artifacts.json");
+  if (!fs.existsSync(metaFile)) throw new Error(`no model artifacts in ${dir}`);
+  const meta = JSON.parse(fs.readFileSync(metaFile, "utf8")) as Omit<ModelArtifacts, "quant">;
+  return { ...meta, quant: parseQuant(fs.readFileSync(meta.files.quant, "utf8")) };
+}

@@ -1,0 +1,122 @@
+/**
+ * Worker-side proving: run the float model with onnxruntime-node (the answer the requester gets), compute the
+ * quantized outputs, check they agree with the float ones (same argmax; maximum deviation reported), and prove in
+ * a child process (snarkjs cannot run in a worker thread). Returns the core's calldata: TEAM.md proof bytes and the public signals (layout v1).
+ */
+import path from "node:path";
+import { fork, type ChildProcess } from "node:child_process";
+import { createOnnxSession, type OnnxSession, type Provider } from "../runtime/onnx";
+import type { Logger } from "../util/log";
+import { FIELD_R, inputCommitment, modelWeights, outputCommitment } from "./commitment";
+import { modelTag, type ModelArtifacts } from "./model";
+import { argmax, dequantizeOutput, quantizeInput } from "./quantize";
+import { quantForward } from "./reference";
+import { encodeProof, type Groth16Proof } from "./verifier";
+
+export interface ProveResult {
+  floatOutputs: number[][];
+  circuitOutputs: number[][];
+  quantOutputs: bigint[][];
+  maxDeviation: number;
+  argmaxAgree: boolean;
+  inputBytes: number[][];
+  inputCommitment: bigint;
+  outputCommitment: bigint;
+  proof: Groth16Proof;
+  /** Layout v1: [outputCommitment, inputCommitment, (modelCommitment), binding]. */
+  publicSignals: bigint[];
+  proofBytes: string;
+  proveSeconds: number;
+}
+
+export interface ThreadProof {
+  proof: Groth16Proof;
+  publicSignals: string[];
+  seconds: number;
+  /** Peak resident memory of the prover process so far. */
+  maxRssMB: number;
+}
+
+/** A prover child process holding a warm snarkjs; prove() may be called repeatedly; close() stops it by PID. */
+export class ProverThread {
+  private child: ChildProcess = fork(path.join(__dirname, "proveWorker.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  private next = 0;
+  private pending = new Map<number, { resolve: (v: ThreadProof) => void; reject: (e: Error) => void }>();
+
+  constructor() {
+    this.child.on("message", (m: ThreadProof & { id: number; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.error) p.reject(new Error(`prover process: ${m.error}`));
+      else p.resolve(m);
+    });
+    this.child.on("exit", (code) => {
+      for (const p of this.pending.values()) p.reject(new Error(`prover process exited with code ${code}`));
+      this.pending.clear();
+    });
+  }
+
+  prove(input: Record<string, unknown>, wasm: string, zkey: string): Promise<ThreadProof> {
+    const id = this.next++;
+    return new Promise<ThreadProof>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.send({ id, input, wasm, zkey });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once("exit", r));
+    this.child.disconnect();
+    const t = setTimeout(() => this.child.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
+export interface ProveOptions {
+  provider?: Provider;
+  session?: OnnxSession;
+  thread?: ProverThread;
+  /** Refuse to prove when the quantized argmax differs from the float argmax (default true). */
+  requireArgmaxAgreement?: boolean;
+  log?: Logger;
+}
+
+/** Witness input for a batch of committed bytes. */
+export function witnessInput(art: ModelArtifacts, bytes: number[][], binding: bigint): Record<string, unknown> {
+  const input: Record<string, unknown> = { binding: (((binding % FIELD_R) + FIELD_R) % FIELD_R).toString(), x: bytes };
+  if (art.privateWeights) input.weights = modelWeights(art.quant).map((v) => (((v % FIELD_R) + FIELD_R) % FIELD_R).toString());
+  return input;
+}
+
+/** Runs, checks and proves one batch of float inputs (exactly `art.batch` vectors) for `binding`. */
+export async function proveBatch(art: ModelArtifacts, inputs: ArrayLike<number>[], binding: bigint, opts: ProveOptions = {}): Promise<ProveResult> {
+  if (inputs.length !== art.batch) throw new Error(`${modelTag(art)}: batch of ${inputs.length} inputs, the circuit takes exactly ${art.batch}`);
+  const session = opts.session ?? (await createOnnxSession(art.files.onnx, { inputShape: art.inputShape, provider: opts.provider, log: opts.log }));
+  const floatOutputs = (await session.run(inputs)).map((o) => Array.from(o));
+  const inputBytes = inputs.map((x) => quantizeInput(art.quant, x));
+  const quantOutputs = inputBytes.map((b) => quantForward(art.quant, b));
+  const circuitOutputs = quantOutputs.map((o) => dequantizeOutput(art.quant, o));
+  let maxDeviation = 0;
+  let argmaxAgree = true;
+  floatOutputs.forEach((f, i) => {
+    f.forEach((v, j) => (maxDeviation = Math.max(maxDeviation, Math.abs(v - circuitOutputs[i][j]))));
+    if (argmax(f) !== argmax(circuitOutputs[i])) argmaxAgree = false;
+  });
+  if (!argmaxAgree && opts.requireArgmaxAgreement !== false) {
+    throw new Error(`${modelTag(art)}: quantized outputs disagree with the float model (argmax differs; max deviation ${maxDeviation})`);
+  }
+  const [inC, outC] = await Promise.all([inputCommitment(inputBytes), outputCommitment(quantOutputs, art.quant.rangeBits)]);
+  const thread = opts.thread ?? new ProverThread();
+  try {
+    const r = await thread.prove(witnessInput(art, inputBytes, binding), art.files.wasm, art.files.zkey);
+    const publicSignals = r.publicSignals.map((s) => BigInt(s));
+    if (publicSignals[0] !== outC || publicSignals[1] !== inC) throw new Error(`${modelTag(art)}: circuit commitments differ from the reference implementation`);
+    opts.log?.info(`${modelTag(art)}: proved`, { seconds: r.seconds, maxDeviation });
+    return { floatOutputs, circuitOutputs, quantOutputs, maxDeviation, argmaxAgree, inputBytes, inputCommitment: inC, outputCommitment: outC, proof: r.proof, publicSignals, proofBytes: encodeProof(r.proof), proveSeconds: r.seconds };
+  } finally {
+    if (!opts.thread) await thread.close();
+  }
+}

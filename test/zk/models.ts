@@ -1,0 +1,52 @@
+/** Tiny seeded ONNX models for the zk tests: an MLP and a small CNN (conv, relu, max pool, average pool, gemm). */
+import { buildOnnxModel } from "../../lib/onnx/write";
+
+export function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+const vec = (r: () => number, n: number, scale = 1) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
+
+/** MLP in -> hidden -> out with Gemm(transB=1)/Relu, input "input" [N, in], output "logits". */
+export function mlpOnnx(seed: number, sizes: number[]): Uint8Array {
+  const r = rng(seed);
+  const initializers = [];
+  const nodes = [];
+  let cur = "input";
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    initializers.push({ name: `W${l}`, dims: [sizes[l + 1], sizes[l]], data: vec(r, sizes[l] * sizes[l + 1], 1 / Math.sqrt(sizes[l])) });
+    initializers.push({ name: `b${l}`, dims: [sizes[l + 1]], data: vec(r, sizes[l + 1], 0.1) });
+    const out = l + 2 === sizes.length ? "logits" : `h${l}`;
+    nodes.push({ op: "Gemm", inputs: [cur, `W${l}`, `b${l}`], outputs: [l + 2 === sizes.length ? out : `g${l}`], attributes: { transB: 1 } });
+    if (l + 2 < sizes.length) nodes.push({ op: "Relu", inputs: [`g${l}`], outputs: [out] });
+    cur = out;
+  }
+  return buildOnnxModel({ inputs: [{ name: "input", dims: ["N", sizes[0]] }], outputs: [{ name: "logits", dims: ["N", sizes[sizes.length - 1]] }], initializers, nodes });
+}
+
+/** CNN on [1, 6, 6]: Conv 2x3x3 pad 1 -> Relu -> MaxPool 2 -> AveragePool 3 (pad) -> Flatten -> Gemm -> 3 logits. */
+export function cnnOnnx(seed: number): Uint8Array {
+  const r = rng(seed);
+  return buildOnnxModel({
+    inputs: [{ name: "input", dims: ["N", 1, 6, 6] }],
+    outputs: [{ name: "logits", dims: ["N", 3] }],
+    initializers: [
+      { name: "cw", dims: [2, 1, 3, 3], data: vec(r, 18, 0.5) },
+      { name: "cb", dims: [2], data: vec(r, 2, 0.1) },
+      { name: "W", dims: [3, 8], data: vec(r, 24) },
+      { name: "b", dims: [3], data: vec(r, 3, 0.1) },
+    ],
+    nodes: [
+      { op: "Conv", inputs: ["input", "cw", "cb"], outputs: ["c"], attributes: { pads: [1, 1, 1, 1], kernel_shape: [3, 3] } },
+      { op: "Relu", inputs: ["c"], outputs: ["r"] },
+      { op: "MaxPool", inputs: ["r"], outputs: ["m"], attributes: { kernel_shape: [2, 2], strides: [2, 2] } },
+      { op: "AveragePool", inputs: ["m"], outputs: ["a"], attributes: { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] } },
+      { op: "Flatten", inputs: ["a"], outputs: ["f"] },
+      { op: "Gemm", inputs: ["f", "W", "b"], outputs: ["logits"], attributes: { transB: 1 } },
+    ],
+  });
+}

@@ -1,0 +1,60 @@
+import { expect } from "chai";
+import * as ort from "onnxruntime-node";
+import { readOnnx } from "../../lib/onnx/read";
+import { buildOnnxModel } from "../../lib/onnx/write";
+import { floatForward, lowerGraph } from "../../lib/zk/lower";
+import { cnnOnnx, mlpOnnx, rng } from "./models";
+
+async function ortRun(bytes: Uint8Array, x: Float64Array, dims: number[]) {
+  const s = await ort.InferenceSession.create(bytes);
+  const r = await s.run({ [s.inputNames[0]]: new ort.Tensor("float32", Float32Array.from(x), dims) });
+  return Array.from(r[s.outputNames[0]].data as Float32Array);
+}
+
+describe("onnx: write and read", function () {
+  it("reads an MLP and a CNN whose float forward pass matches onnxruntime", async () => {
+    const r = rng(3);
+    for (const [bytes, dims] of [[mlpOnnx(1, [5, 4, 3]), [1, 5]], [cnnOnnx(2), [1, 1, 6, 6]]] as const) {
+      const x = Float64Array.from({ length: (dims as readonly number[]).reduce((a: number, b: number) => a * b, 1) }, r);
+      const ours = floatForward(lowerGraph(readOnnx(bytes)), x);
+      const theirs = await ortRun(bytes, x, [...dims]);
+      theirs.forEach((v, i) => expect(ours[i]).to.be.closeTo(v, 1e-5));
+    }
+  });
+
+  it("folds MatMul + Add and reads Reshape", async () => {
+    const W = Float32Array.from([1, -2, 0.5, 3, 0, 1]);
+    const bytes = buildOnnxModel({
+      inputs: [{ name: "x", dims: ["N", 1, 3] }], outputs: [{ name: "y", dims: ["N", 2] }],
+      initializers: [{ name: "W", dims: [3, 2], data: W }, { name: "b", dims: [2], data: Float32Array.from([0.25, -0.5]) }],
+      nodes: [{ op: "Flatten", inputs: ["x"], outputs: ["f"] }, { op: "MatMul", inputs: ["f", "W"], outputs: ["m"] }, { op: "Add", inputs: ["m", "b"], outputs: ["y"] }],
+    });
+    const ir = readOnnx(bytes);
+    expect(ir.layers.map((l) => l.kind)).to.deep.equal(["reshape", "dense"]);
+    const x = Float64Array.from([0.5, 1, -1]);
+    const ours = floatForward(lowerGraph(ir), x);
+    const theirs = await ortRun(bytes, x, [1, 1, 3]);
+    theirs.forEach((v, i) => expect(ours[i]).to.be.closeTo(v, 1e-6));
+  });
+
+  it("rejects an unsupported operator naming operator and node", () => {
+    const bytes = buildOnnxModel({
+      inputs: [{ name: "x", dims: ["N", 4] }], outputs: [{ name: "y", dims: ["N", 4] }], initializers: [],
+      nodes: [{ op: "Sigmoid", inputs: ["x"], outputs: ["y"], name: "act1" }],
+    });
+    expect(() => readOnnx(bytes)).to.throw(/unsupported ONNX operator Sigmoid \(node "act1"\)/);
+  });
+
+  it("rejects a malformed file with a clear error", () => {
+    expect(() => readOnnx(Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0x7f, 1, 2]))).to.throw(/malformed ONNX file/);
+    expect(() => readOnnx(new Uint8Array(0))).to.throw(/malformed ONNX file/);
+  });
+
+  it("rejects non-sequential graphs and bad attributes", () => {
+    const bytes = buildOnnxModel({
+      inputs: [{ name: "x", dims: ["N", 2, 4, 4] }], outputs: [{ name: "y", dims: ["N", 2, 2, 2] }], initializers: [],
+      nodes: [{ op: "MaxPool", inputs: ["x"], outputs: ["y"], name: "pool", attributes: { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 } }],
+    });
+    expect(() => readOnnx(bytes)).to.throw(/operator MaxPool \(node "pool"\): ceil_mode=1 is not supported/);
+  });
+});

@@ -1,0 +1,75 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { AbiCoder, keccak256 } from "ethers";
+import { buildModelArtifacts, type ModelArtifacts } from "../../lib/zk/model";
+import { proveBatch, ProverThread, type ProveResult } from "../../lib/zk/prover";
+import { compileVerifier, decodeProof, deployVerifier } from "../../lib/zk/verifier";
+import { FIELD_R } from "../../lib/zk/commitment";
+import { uniformCalibration } from "../../lib/zk/model";
+import { cnnOnnx, mlpOnnx } from "./models";
+import fs from "node:fs";
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const snarkjs = require("snarkjs");
+
+const QUANT = { rangeBits: 24, activationBits: 12 };
+const binding = (core: string, jobId: number, shard: number, worker: string) =>
+  BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "address", "uint256", "uint256", "address"], [31337, core, jobId, shard, worker]))) % FIELD_R;
+
+describe("zk: build, dev setup, prove, verify on-chain", function () {
+  let thread: ProverThread;
+  before(() => (thread = new ProverThread()));
+  after(async () => thread.close());
+
+  for (const [name, onnx, inSize, batch] of [
+    ["MLP 8-6-3, batch 2", mlpOnnx(7, [8, 6, 3]), 8, 2],
+    ["CNN conv/maxpool/avgpool/gemm", cnnOnnx(11), 36, 1],
+  ] as const) {
+    describe(name, function () {
+      let art: ModelArtifacts;
+      let res: ProveResult;
+      let verifier: Awaited<ReturnType<typeof deployVerifier>>;
+
+      before(async function () {
+        const calibration = uniformCalibration(inSize, 32, 5);
+        art = await buildModelArtifacts(onnx, { batch, calibration, quant: QUANT });
+        const [s] = await ethers.getSigners();
+        verifier = await deployVerifier(compileVerifier(fs.readFileSync(art.files.verifier, "utf8")), s);
+        res = await proveBatch(art, calibration.slice(0, batch), binding(verifier.address, 1, 0, s.address), { thread });
+      });
+
+      it("is a flagged development setup under the EIP-170 limit", () => {
+        expect(art.dev).to.equal(true);
+        expect(art.setupMethod).to.equal("dev");
+        expect(verifier.codeSize).to.be.lessThan(24_576);
+      });
+
+      it("agrees with the float model and verifies with snarkjs", async () => {
+        expect(res.argmaxAgree).to.equal(true);
+        expect(res.maxDeviation).to.be.lessThan(0.05);
+        const vk = JSON.parse(fs.readFileSync(art.files.vkey, "utf8"));
+        expect(await snarkjs.groth16.verify(vk, res.publicSignals.map(String), res.proof)).to.equal(true);
+      });
+
+      it("verifies on-chain and rejects tampering", async () => {
+        const p = decodeProof(res.proofBytes);
+        const sig = res.publicSignals;
+        expect(sig.length).to.equal(3);
+        expect(await verifier.contract.verifyProof(p.a, p.b, p.c, sig)).to.equal(true);
+        const tamperedC: [bigint, bigint] = [p.c[0], (p.c[1] + 1n) % FIELD_R];
+        expect(await verifier.contract.verifyProof(p.a, p.b, p.c, [sig[0] + 1n, sig[1], sig[2]])).to.equal(false);
+        expect(await verifier.contract.verifyProof(p.a, p.b, p.c, [sig[0], sig[1] + 1n, sig[2]])).to.equal(false);
+        // Swapped binding (another worker).
+        const [, other] = await ethers.getSigners();
+        expect(await verifier.contract.verifyProof(p.a, p.b, p.c, [sig[0], sig[1], binding(verifier.address, 1, 0, other.address)])).to.equal(false);
+        // A tampered proof point (off the curve) is rejected (the raw verifier returns false or reverts).
+        let rejected = false;
+        try {
+          rejected = !(await verifier.contract.verifyProof(p.a, p.b, tamperedC, sig));
+        } catch {
+          rejected = true;
+        }
+        expect(rejected).to.equal(true);
+      });
+    });
+  }
+});
