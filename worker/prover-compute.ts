@@ -7,7 +7,9 @@ import type { ContentStore } from "../lib/storage";
 import type { Logger } from "../lib/util/log";
 import { createOnnxSession, type OnnxSession, type Provider } from "../lib/runtime/onnx";
 import { fetchArtifacts, type ProvingArtifacts } from "../lib/zk/publish";
-import { proveCommittedBatch, ProverThread } from "../lib/zk/prover";
+import { proveBatch, ProverThread } from "../lib/zk/prover";
+import type { ModelArtifacts } from "../lib/zk/model";
+import { quantizeInput } from "../lib/zk/quantize";
 import type { ComputeResult, ShardCompute } from "./compute";
 
 interface Loaded {
@@ -47,7 +49,13 @@ export class ProverCompute implements ShardCompute {
   async run(modelId: bigint, version: bigint, inputs: number[][], binding: bigint): Promise<ComputeResult> {
     const { art, session } = await this.load(modelId, version);
     const t0 = Date.now();
-    const r = await proveCommittedBatch(art, inputs, binding, { session, thread: this.thread, log: this.log });
+    // The requester committed 8-bit inputs; the float model runs on their dequantized values, which quantize back
+    // to exactly the committed bytes.
+    const floats = inputs.map((u) => u.map((b) => (b - art.quant.inputZeroPoint) * art.quant.inputScale));
+    floats.forEach((x, i) => {
+      if (quantizeInput(art.quant, x).some((b, j) => b !== inputs[i][j])) throw new Error(`input ${i} of the shard is not a byte vector of the model's input size`);
+    });
+    const r = await proveBatch(art as ModelArtifacts, floats, binding, { session, thread: this.thread, log: this.log });
     return {
       outputs: r.floatOutputs,
       quantizedOutputs: r.quantOutputs,

@@ -66,6 +66,16 @@ export async function publishArtifacts(store: ContentStore, art: ModelArtifacts)
   return { onnxCid, circuitCid, provingKeyCid };
 }
 
+/** Reads a circuit bundle (small: what a requester needs to quantize and commit inputs) and checks its hash. */
+export async function fetchCircuitBundle(store: ContentStore, circuitCid: string, circuitHash: string): Promise<CircuitBundle> {
+  const bundle = JSON.parse(new TextDecoder().decode(openEnvelope(await store.get(circuitCid)))) as CircuitBundle;
+  if (bundle.version !== 1) throw new Error(`circuit bundle ${circuitCid} has unsupported version ${bundle.version}`);
+  if (bundle.circuitHash.toLowerCase() !== circuitHash.toLowerCase()) {
+    throw new Error(`circuit bundle ${circuitCid} is for circuit ${bundle.circuitHash}, the registry names ${circuitHash}`);
+  }
+  return bundle;
+}
+
 /**
  * Downloads (or reuses from `cacheDir`) what a worker needs to prove for a registered version, checking the
  * bundle's circuit hash against the registry's.
@@ -75,11 +85,7 @@ export async function fetchArtifacts(
   v: PublishedCids & { circuitHash: string },
   cacheDir: string,
 ): Promise<ProvingArtifacts> {
-  const bundle = JSON.parse(new TextDecoder().decode(openEnvelope(await store.get(v.circuitCid)))) as CircuitBundle;
-  if (bundle.version !== 1) throw new Error(`circuit bundle ${v.circuitCid} has unsupported version ${bundle.version}`);
-  if (bundle.circuitHash.toLowerCase() !== v.circuitHash.toLowerCase()) {
-    throw new Error(`circuit bundle ${v.circuitCid} is for circuit ${bundle.circuitHash}, the registry names ${v.circuitHash}`);
-  }
+  const bundle = await fetchCircuitBundle(store, v.circuitCid, v.circuitHash);
   const dir = path.join(cacheDir, bundle.circuitHash.slice(2, 18));
   fs.mkdirSync(dir, { recursive: true });
   const files = { onnx: path.join(dir, "model.onnx"), wasm: path.join(dir, "model.wasm"), zkey: path.join(dir, "model.zkey") };
