@@ -1,34 +1,54 @@
-/** Names the custom error behind a failed call or transaction, so callers can tell a lost race from a real fault. */
-import type { Interface } from "ethers";
+/** Turns a failed contract call into one line naming the custom error and its arguments. */
+import { Interface, type InterfaceAbi } from "ethers";
+import {
+  OblivionCore__factory,
+  ModelRegistry__factory,
+  InferenceAudit__factory,
+  Groth16VerifierAdapter__factory,
+} from "../../typechain-types";
 
-function findData(err: unknown, depth = 0): string | undefined {
-  if (!err || typeof err !== "object" || depth > 5) return undefined;
-  const e = err as Record<string, unknown>;
-  if (typeof e.data === "string" && e.data.startsWith("0x") && e.data.length >= 10) return e.data;
-  for (const k of ["error", "info", "cause"]) {
-    const d = findData(e[k], depth + 1);
-    if (d) return d;
+const KNOWN: [string, Interface][] = [
+  ["OblivionCore", new Interface(OblivionCore__factory.abi as InterfaceAbi)],
+  ["ModelRegistry", new Interface(ModelRegistry__factory.abi as InterfaceAbi)],
+  ["InferenceAudit", new Interface(InferenceAudit__factory.abi as InterfaceAbi)],
+  ["Groth16VerifierAdapter", new Interface(Groth16VerifierAdapter__factory.abi as InterfaceAbi)],
+];
+
+function revertData(err: unknown): string | undefined {
+  let e = err as { data?: unknown; error?: unknown; info?: { error?: { data?: unknown } } } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (typeof e.data === "string" && e.data.startsWith("0x")) return e.data;
+    if (typeof e.info?.error?.data === "string") return e.info.error.data as string;
+    e = e.error as typeof e;
   }
   return undefined;
 }
 
-/** The custom error's name (e.g. "ShardNotOpen"), or undefined when the failure carries no decodable revert data. */
-export function revertName(err: unknown, iface: Interface): string | undefined {
-  const named = (err as { revert?: { name?: string } })?.revert?.name;
-  if (named) return named;
-  const data = findData(err);
-  if (!data) return undefined;
-  try {
-    return iface.parseError(data)?.name;
-  } catch {
-    return undefined; // revert data from another contract's ABI: nothing to name
+/** "OblivionCore.InsufficientFreeStake(available=1, needed=2)" for a decodable revert, else the error's message. */
+export function describeError(err: unknown): string {
+  const data = revertData(err);
+  if (data && data.length >= 10) {
+    for (const [name, iface] of KNOWN) {
+      const parsed = iface.parseError(data);
+      if (parsed) {
+        const args = parsed.fragment.inputs.map((inp, i) => `${inp.name}=${String(parsed.args[i])}`).join(", ");
+        return `${name}.${parsed.name}(${args})`;
+      }
+    }
   }
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split("\n")[0];
 }
 
-/** One line for logs: the revert name when there is one, else the error's first line. */
-export function describeError(err: unknown, iface?: Interface): string {
-  const name = iface ? revertName(err, iface) : undefined;
-  if (name) return name;
-  const msg = (err as Error)?.message ?? String(err);
-  return msg.split("\n")[0].slice(0, 200);
+/** The custom error's bare name (e.g. "ShardNotOpen"), to tell a lost race from a real fault; undefined if none. */
+export function revertName(err: unknown): string | undefined {
+  const named = (err as { revert?: { name?: string } } | undefined)?.revert?.name;
+  if (named) return named;
+  const data = revertData(err);
+  if (!data || data.length < 10) return undefined;
+  for (const [, iface] of KNOWN) {
+    const parsed = iface.parseError(data);
+    if (parsed) return parsed.name;
+  }
+  return undefined;
 }
