@@ -2,13 +2,13 @@
 pragma solidity 0.8.28;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {BN254} from "./libraries/BN254.sol";
 
 /// @title ModelRegistry
 /// @notice The model marketplace (see IModelRegistry). Holds no value.
 contract ModelRegistry is IModelRegistry {
     /// @notice BN254 scalar field order.
-    uint256 public constant FIELD_ORDER =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 public constant FIELD_ORDER = BN254.SCALAR_FIELD;
     /// @notice The only public-signal layout the core builds: [output, input, (model), binding].
     uint8 public constant LAYOUT_V1 = 1;
     /// @notice Proof system ids in use (informational; any non-zero id is accepted).

@@ -12,6 +12,7 @@ import {IInferenceAudit} from "./interfaces/IInferenceAudit.sol";
 import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
 import {IReputationHook} from "./interfaces/IReputationHook.sol";
 import {IEligibilityGate} from "./interfaces/IEligibilityGate.sol";
+import {BN254} from "./libraries/BN254.sol";
 
 /// @title OblivionCore
 /// @notice The protocol core (see IOblivionCore for the lifecycle and value flows). The only contract holding value:
@@ -20,8 +21,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     using SafeCast for uint256;
 
     /// @notice BN254 scalar field order r; commitments and the binding live below it.
-    uint256 public constant FIELD_ORDER =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 public constant FIELD_ORDER = BN254.SCALAR_FIELD;
     uint256 private constant BPS = 10_000;
     /// @notice Highest protocol fee, in bps of the price per shard.
     uint16 public constant MAX_PROTOCOL_FEE_BPS = 1_000;
@@ -581,8 +581,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         uint256 steps;
         while (jobId <= count && steps < maxSteps) {
             Job storage job = _jobs[jobId];
-            ++steps;
             if (job.openClaims == 0 || shardIndex >= job.shardCount) {
+                ++steps; // a job with nothing to reclaim costs one step
                 (jobId, shardIndex) = (jobId + 1, 0);
                 continue;
             }

@@ -45,7 +45,7 @@ interface IOblivionCore {
     }
 
     /// @notice A job as stored.
-    /// Layout (8 slots):
+    /// Layout (7 slots):
     ///   slot 0: requester (20) | shardCount (4) | modelId (4) | modelVersion (4)
     ///   slot 1: verifier (20) | claimWindow (4) | protocolFeeBps (2) | gated (1) | cancelled (1) | settledShards (4)
     ///   slot 2: modelOwner (20) | openClaims (4) | postedAt (8)
@@ -314,8 +314,9 @@ interface IOblivionCore {
     /// @return execPayload Calldata of `reclaimExpired(jobId, shardIndex)` for it (empty when none).
     function checker() external view returns (bool canExec, bytes memory execPayload);
 
-    /// @notice Paged variant of `checker`: scans from (fromJobId, fromShard) visiting at most `maxSteps` jobs and
-    /// shards in all.
+    /// @notice Paged variant of `checker`: scans from (fromJobId, fromShard) for at most `maxSteps` steps; a step is
+    /// one shard of a job with open claims, or one whole job without any. Every step advances the cursor, so paging
+    /// with any maxSteps >= 1 reaches the end.
     /// @return canExec True when an expired claim was found.
     /// @return execPayload Calldata of `reclaimExpired` for it.
     /// @return nextJobId Where the next page starts (the found claim itself, or the first position not scanned).

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
+import {BN254} from "../libraries/BN254.sol";
 
 /// @title Groth16VerifierAdapter
 /// @notice IProofVerifier over any snarkjs-exported Groth16 verifier with `signalCount` public signals.
@@ -12,11 +13,9 @@ import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 /// a fixed gas cap. B (in G2) is left to the precompile, which the cap bounds.
 contract Groth16VerifierAdapter is IProofVerifier {
     /// @notice BN254 base field order q.
-    uint256 public constant BASE_FIELD_ORDER =
-        21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    uint256 public constant BASE_FIELD_ORDER = BN254.BASE_FIELD;
     /// @notice BN254 scalar field order r.
-    uint256 public constant SCALAR_FIELD_ORDER =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 public constant SCALAR_FIELD_ORDER = BN254.SCALAR_FIELD;
     /// @notice Proof bytes: abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c), 8 words.
     uint256 public constant PROOF_LENGTH = 256;
     /// @notice Gas for the pairing check and its fixed work; VERIFY_GAS_PER_SIGNAL is added per signal.

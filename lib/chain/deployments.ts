@@ -15,7 +15,10 @@ import {
   type OblivionCore,
 } from "../../typechain-types";
 
-export const DEPLOYMENTS_DIR = path.resolve(__dirname, "..", "..", "deployments");
+/** Where deployment files live: $DEPLOYMENTS_DIR, else deployments/ at the repository root. */
+export function deploymentsDir(): string {
+  return process.env.DEPLOYMENTS_DIR ?? path.resolve(__dirname, "..", "..", "deployments");
+}
 
 export interface DeployConfig {
   /** Protocol owner (defaults to the deployer). */
@@ -47,12 +50,12 @@ export interface ProtocolContracts {
   core: OblivionCore;
 }
 
-export function deploymentPath(network: string, dir = DEPLOYMENTS_DIR): string {
+export function deploymentPath(network: string, dir = deploymentsDir()): string {
   return path.join(dir, `${network}.json`);
 }
 
 /** Reads deployments/<network>.json; throws a one-line error naming the file when it is missing or malformed. */
-export function readDeployment(network: string, dir = DEPLOYMENTS_DIR): Deployment {
+export function readDeployment(network: string, dir = deploymentsDir()): Deployment {
   const file = deploymentPath(network, dir);
   if (!fs.existsSync(file)) throw new Error(`no deployment for network "${network}": ${file} is missing (run the deploy task)`);
   const d = JSON.parse(fs.readFileSync(file, "utf8")) as Deployment;
@@ -129,7 +132,7 @@ export async function deployOrReuse(
   network: string,
   deployer: Signer,
   config: DeployConfig = {},
-  dir = DEPLOYMENTS_DIR,
+  dir = deploymentsDir(),
 ): Promise<{ deployment: Deployment; changed: boolean }> {
   const provider = deployer.provider;
   if (!provider) throw new Error("deployer signer has no provider");

@@ -7,14 +7,12 @@ let poseidon: Promise<Poseidon> | undefined;
 
 /** Poseidon(x[0], x[1]): the fixture's inputCommitment. */
 export async function fixtureInputCommitment(x: [bigint, bigint]): Promise<bigint> {
-  poseidon ??= buildPoseidon();
-  const p = await poseidon;
+  const p = await (poseidon ??= buildPoseidon());
   return p.F.toObject(p(x));
 }
 
 /** Poseidon(w): the private fixture's modelCommitment. */
 export async function fixtureModelCommitment(w: bigint): Promise<bigint> {
-  poseidon ??= buildPoseidon();
-  const p = await poseidon;
+  const p = await (poseidon ??= buildPoseidon());
   return p.F.toObject(p([w]));
 }

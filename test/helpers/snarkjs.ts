@@ -32,6 +32,16 @@ export interface Snarkjs {
 
 export default snarkjs as Snarkjs;
 
+/** Runs a script's main, then stops the curve threads; a failure sets a non-zero exit code. */
+export function runMain(main: () => Promise<void>): void {
+  main()
+    .catch((err) => {
+      console.error(err);
+      process.exitCode = 1;
+    })
+    .finally(releaseCurve);
+}
+
 /** Stops the worker threads of the bn128 curve singleton, so the process can exit. */
 export async function releaseCurve(): Promise<void> {
   const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };

@@ -1,0 +1,235 @@
+/**
+ * Typed helpers over the protocol contracts, shared by the Hardhat tasks, the worker and the keeper. Each sends one
+ * transaction (or reads) and returns plain data; amounts are wei (bigint).
+ */
+import type { ContractTransactionReceipt } from "ethers";
+import type { InferenceAudit, ModelRegistry, OblivionCore } from "../../typechain-types";
+import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
+
+export const SHARD_STATUS = ["open", "claimed", "settled"] as const;
+export type ShardStatusName = (typeof SHARD_STATUS)[number];
+
+async function mined(tx: Promise<{ wait(): Promise<ContractTransactionReceipt | null> }>): Promise<ContractTransactionReceipt> {
+  const receipt = await (await tx).wait();
+  if (!receipt) throw new Error("transaction was dropped");
+  return receipt;
+}
+
+export function registerWorker(core: OblivionCore, metadataCid: string, encryptionPublicKey: string) {
+  return mined(core.registerWorker(metadataCid, encryptionPublicKey));
+}
+
+export function stake(core: OblivionCore, amount: bigint) {
+  return mined(core.stake({ value: amount }));
+}
+
+export function requestUnstake(core: OblivionCore, amount: bigint) {
+  return mined(core.requestUnstake(amount));
+}
+
+export function withdrawStake(core: OblivionCore) {
+  return mined(core.withdrawStake());
+}
+
+export function withdraw(core: OblivionCore) {
+  return mined(core.withdraw());
+}
+
+export type JobParams = IOblivionCore.JobParamsStruct;
+
+/** Posts a job paying exactly the escrow the core asks for; returns the new job id. */
+export async function postJob(core: OblivionCore, params: JobParams): Promise<{ jobId: bigint; escrow: bigint; txHash: string }> {
+  const escrow = await core.jobEscrowFor(params);
+  const receipt = await mined(core.postJob(params, { value: escrow }));
+  for (const log of receipt.logs) {
+    const parsed = core.interface.parseLog(log);
+    if (parsed?.name === "JobPosted") return { jobId: parsed.args.jobId as bigint, escrow, txHash: receipt.hash };
+  }
+  throw new Error(`postJob ${receipt.hash} emitted no JobPosted event`);
+}
+
+export function claimShard(core: OblivionCore, jobId: bigint, shardIndex: number) {
+  return mined(core.claim(jobId, shardIndex));
+}
+
+/** The requester hands the claiming worker the shard's data key, wrapped to the worker's public key. */
+export function releaseShardKey(core: OblivionCore, jobId: bigint, shardIndex: number, wrappedKey: string) {
+  return mined(core.releaseShardKey(jobId, shardIndex, wrappedKey));
+}
+
+export interface ShardResult {
+  inputCommitment: bigint;
+  /** Merkle proof of (shardIndex, inputCommitment) under the job's input root (ShardTree.proof). */
+  merkleProof: string[];
+  outputCommitment: bigint;
+  outputCid: string;
+  /** Proof bytes for the model version's verifier. */
+  proof: string;
+}
+
+/** Settles a claimed shard; returns the audit record id. */
+export async function submitResult(core: OblivionCore, jobId: bigint, shardIndex: number, r: ShardResult) {
+  const receipt = await mined(
+    core.submitResult(jobId, shardIndex, r.inputCommitment, r.merkleProof, r.outputCommitment, r.outputCid, r.proof),
+  );
+  return receipt;
+}
+
+export function reclaimExpired(core: OblivionCore, jobId: bigint, shardIndex: number) {
+  return mined(core.reclaimExpired(jobId, shardIndex));
+}
+
+export function cancelJob(core: OblivionCore, jobId: bigint) {
+  return mined(core.cancelJob(jobId));
+}
+
+/**
+ * Every expired claim, found by paging `checkerFrom` (`stepsPerCall` jobs and shards per call) from job 1 to the end.
+ */
+export async function findExpiredClaims(
+  core: OblivionCore,
+  stepsPerCall = 2_000,
+): Promise<{ jobId: bigint; shardIndex: number }[]> {
+  if (!Number.isInteger(stepsPerCall) || stepsPerCall < 1) throw new Error(`findExpiredClaims: stepsPerCall must be >= 1, got ${stepsPerCall}`);
+  const found: { jobId: bigint; shardIndex: number }[] = [];
+  const jobCount = await core.jobCount();
+  let [jobId, shard] = [1n, 0n];
+  while (jobId <= jobCount) {
+    const r = await core.checkerFrom(jobId, shard, stepsPerCall);
+    if (r.canExec) {
+      found.push({ jobId: r.nextJobId, shardIndex: Number(r.nextShard) });
+      [jobId, shard] = [r.nextJobId, r.nextShard + 1n];
+    } else {
+      [jobId, shard] = [r.nextJobId, r.nextShard];
+    }
+  }
+  return found;
+}
+
+export interface ShardView {
+  index: number;
+  status: ShardStatusName;
+  worker: string;
+  deadline: number;
+}
+
+export interface JobStatus {
+  jobId: bigint;
+  requester: string;
+  modelId: number;
+  modelVersion: number;
+  shardCount: number;
+  settledShards: number;
+  openClaims: number;
+  cancelled: boolean;
+  pricePerShard: bigint;
+  ownerFeePerShard: bigint;
+  collateral: bigint;
+  claimWindow: number;
+  escrow: bigint;
+  /** The first `maxShards` shards. */
+  shards: ShardView[];
+}
+
+/** A job's state with its first `maxShards` shards. */
+export async function jobStatus(core: OblivionCore, jobId: bigint, maxShards = 64): Promise<JobStatus> {
+  const j = await core.getJob(jobId);
+  const n = Math.min(Number(j.shardCount), maxShards);
+  const shards = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const s = await core.getShard(jobId, i);
+      return { index: i, status: SHARD_STATUS[Number(s.status)], worker: s.worker, deadline: Number(s.deadline) };
+    }),
+  );
+  return {
+    jobId,
+    requester: j.requester,
+    modelId: Number(j.modelId),
+    modelVersion: Number(j.modelVersion),
+    shardCount: Number(j.shardCount),
+    settledShards: Number(j.settledShards),
+    openClaims: Number(j.openClaims),
+    cancelled: j.cancelled,
+    pricePerShard: j.pricePerShard,
+    ownerFeePerShard: j.ownerFeePerShard,
+    collateral: j.collateral,
+    claimWindow: Number(j.claimWindow),
+    escrow: await core.jobEscrow(jobId),
+    shards,
+  };
+}
+
+export interface AuditRecordView {
+  recordId: bigint;
+  jobId: bigint;
+  shardIndex: number;
+  submitter: string;
+  verifier: string;
+  modelId: number;
+  modelVersion: number;
+  timestamp: number;
+  inputCommitment: bigint;
+  outputCommitment: bigint;
+  proofHash: string;
+}
+
+async function recordView(audit: InferenceAudit, id: bigint): Promise<AuditRecordView> {
+  const r = await audit.getRecord(id);
+  return {
+    recordId: id,
+    jobId: r.jobId,
+    shardIndex: Number(r.shardIndex),
+    submitter: r.submitter,
+    verifier: r.verifier,
+    modelId: Number(r.modelId),
+    modelVersion: Number(r.modelVersion),
+    timestamp: Number(r.timestamp),
+    inputCommitment: r.inputCommitment,
+    outputCommitment: r.outputCommitment,
+    proofHash: r.proofHash,
+  };
+}
+
+/** The audit records of a job, in settlement order. */
+export async function auditRecords(audit: InferenceAudit, jobId: bigint): Promise<AuditRecordView[]> {
+  const ids = await audit.recordIdsOfJob(jobId);
+  return Promise.all(ids.map((id) => recordView(audit, id)));
+}
+
+/** One audit record by id. */
+export function auditRecord(audit: InferenceAudit, recordId: bigint): Promise<AuditRecordView> {
+  return recordView(audit, recordId);
+}
+
+export interface ModelView {
+  modelId: number;
+  name: string;
+  owner: string;
+  active: boolean;
+  feePerInference: bigint;
+  versions: { version: number; verifier: string; batchSize: number; numPublicSignals: number; devSetup: boolean; onnxCid: string; circuitHash: string }[];
+}
+
+/** Every registered model with its versions. */
+export async function listModels(registry: ModelRegistry): Promise<ModelView[]> {
+  const count = Number(await registry.modelCount());
+  const out: ModelView[] = [];
+  for (let id = 1; id <= count; id++) {
+    const m = await registry.getModel(id);
+    const versions = [];
+    for (let v = 1; v <= Number(m.versionCount); v++) {
+      const ver = await registry.getVersion(id, v);
+      versions.push({
+        version: v,
+        verifier: ver.verifier,
+        batchSize: Number(ver.batchSize),
+        numPublicSignals: Number(ver.numPublicSignals),
+        devSetup: ver.devSetup,
+        onnxCid: ver.onnxCid,
+        circuitHash: ver.circuitHash,
+      });
+    }
+    out.push({ modelId: id, name: m.name, owner: m.owner, active: m.active, feePerInference: m.feePerInference, versions });
+  }
+  return out;
+}

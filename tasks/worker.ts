@@ -1,0 +1,61 @@
+/** Worker tasks: `worker:register`, `stake`, `unstake`, `withdraw`. */
+import { task, types } from "hardhat/config";
+import { formatEther } from "ethers";
+import { parseAmount, parseHexBytes, parseNonEmpty, parseUint } from "../lib/chain/args";
+import { registerWorker, requestUnstake, stake, withdraw, withdrawStake } from "../lib/chain/protocol";
+import { runTask, taskContext } from "../lib/chain/taskContext";
+
+const FROM = "index of the signer to use";
+
+task("worker:register", "Register (or update) the signer as a worker")
+  .addParam("cid", "content id of the worker's metadata")
+  .addParam("key", "secp256k1 encryption public key, 0x hex (33 or 65 bytes)")
+  .addOptionalParam("from", FROM, "0", types.string)
+  .setAction(async (a: { cid: string; key: string; from: string }, hre) =>
+    runTask("worker:register", async () => {
+      const cid = parseNonEmpty("cid", a.cid);
+      const key = parseHexBytes("key", a.key, [33, 65]);
+      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      const r = await registerWorker(ctx.core, cid, key);
+      console.log(`registered ${await ctx.signer.getAddress()} (tx ${r.hash})`);
+    }),
+  );
+
+task("stake", "Add native tokens to the signer's worker stake")
+  .addParam("amount", "amount in ether")
+  .addOptionalParam("from", FROM, "0", types.string)
+  .setAction(async (a: { amount: string; from: string }, hre) =>
+    runTask("stake", async () => {
+      const amount = parseAmount("amount", a.amount);
+      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      await stake(ctx.core, amount);
+      const w = await ctx.core.getWorker(await ctx.signer.getAddress());
+      console.log(`staked ${a.amount}; total stake ${formatEther(w.stake)}, locked ${formatEther(w.locked)}`);
+    }),
+  );
+
+task("unstake", "Move free stake into unbonding (withdraw it with `withdraw --stake` after the period)")
+  .addParam("amount", "amount in ether")
+  .addOptionalParam("from", FROM, "0", types.string)
+  .setAction(async (a: { amount: string; from: string }, hre) =>
+    runTask("unstake", async () => {
+      const amount = parseAmount("amount", a.amount);
+      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      await requestUnstake(ctx.core, amount);
+      const w = await ctx.core.getWorker(await ctx.signer.getAddress());
+      console.log(`unbonding ${formatEther(w.unbonding)}, withdrawable from ${new Date(Number(w.unbondingEnd) * 1000).toISOString()}`);
+    }),
+  );
+
+task("withdraw", "Withdraw the signer's pull balance (or, with --stake, its unbonded stake)")
+  .addFlag("stake", "withdraw unbonded stake instead of the pull balance")
+  .addOptionalParam("from", FROM, "0", types.string)
+  .setAction(async (a: { stake: boolean; from: string }, hre) =>
+    runTask("withdraw", async () => {
+      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      const me = await ctx.signer.getAddress();
+      const amount = a.stake ? (await ctx.core.getWorker(me)).unbonding : await ctx.core.balanceOf(me);
+      await (a.stake ? withdrawStake(ctx.core) : withdraw(ctx.core));
+      console.log(`withdrew ${formatEther(amount)} ${a.stake ? "of unbonded stake" : "of balance"} to ${me}`);
+    }),
+  );

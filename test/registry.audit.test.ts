@@ -1,0 +1,140 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { deployEnv, versionSpec, registerAndStake, postJob, proveShard, type Env } from "./helpers/protocol";
+import { proveFixture } from "./helpers/fixtureCircuit";
+import { releaseCurve } from "./helpers/snarkjs";
+import { InferenceAudit__factory } from "../typechain-types";
+
+describe("ModelRegistry", function () {
+  after(releaseCurve);
+
+  it("registers, publishes versions, updates the fee and deactivates, owner only", async function () {
+    const env = await loadFixture(deployEnv);
+    const r = env.registry;
+    const v = await env.adapters.fixture_public.getAddress();
+    expect(await r.modelCount()).to.equal(2);
+    const m = await r.getModel(1);
+    expect(m.owner).to.equal(env.modelOwner.address);
+    expect(m.name).to.equal("fixture-public");
+    expect(m.versionCount).to.equal(1);
+    const ver = await r.getVersion(1, 1);
+    expect(ver.verifier).to.equal(v);
+    expect(ver.circuitHash).to.equal(env.circuitHash.fixture_public);
+    expect(ver.devSetup).to.equal(true);
+    await expect(r.connect(env.worker).publishVersion(1, versionSpec(v, ethers.ZeroHash)))
+      .to.be.revertedWithCustomError(r, "NotModelOwner")
+      .withArgs(1, env.worker.address);
+    await expect(r.connect(env.modelOwner).publishVersion(1, versionSpec(v, ethers.ZeroHash, { batchSize: 8 })))
+      .to.emit(r, "VersionPublished")
+      .withArgs(1, 2, v, ethers.ZeroHash, 0, true);
+    expect((await r.jobTerms(1, 2)).batchSize).to.equal(8);
+    expect((await r.jobTerms(1, 1)).batchSize).to.equal(4); // version 1 unchanged
+    await expect(r.connect(env.modelOwner).setFee(1, 7)).to.emit(r, "FeeUpdated").withArgs(1, 7);
+    await expect(r.connect(env.worker).setFee(1, 7)).to.be.revertedWithCustomError(r, "NotModelOwner");
+    await expect(r.connect(env.modelOwner).deactivate(1)).to.emit(r, "ModelDeactivated").withArgs(1);
+    expect((await r.jobTerms(1, 1)).active).to.equal(false);
+    await expect(r.connect(env.modelOwner).deactivate(1)).to.be.revertedWithCustomError(r, "ModelNotActive");
+    await expect(r.connect(env.modelOwner).setFee(1, 1)).to.be.revertedWithCustomError(r, "ModelNotActive");
+    await expect(r.getModel(0)).to.be.revertedWithCustomError(r, "ModelNotFound").withArgs(0);
+    await expect(r.getVersion(2, 0)).to.be.revertedWithCustomError(r, "VersionNotFound").withArgs(2, 0);
+    await expect(r.getVersion(2, 2)).to.be.revertedWithCustomError(r, "VersionNotFound");
+  });
+
+  it("validates every version field", async function () {
+    const env = await loadFixture(deployEnv);
+    const r = env.registry.connect(env.modelOwner);
+    const v = await env.adapters.fixture_public.getAddress();
+    const h = ethers.ZeroHash;
+    const reg = (over: object, name = "m") => r.registerModel(name, 0, versionSpec(v, h, over));
+    await expect(reg({}, "")).to.be.revertedWithCustomError(r, "EmptyName");
+    await expect(reg({ onnxCid: "" })).to.be.revertedWithCustomError(r, "EmptyCid").withArgs("onnxCid");
+    await expect(reg({ circuitCid: "" })).to.be.revertedWithCustomError(r, "EmptyCid").withArgs("circuitCid");
+    await expect(reg({ provingKeyCid: "" })).to.be.revertedWithCustomError(r, "EmptyCid").withArgs("provingKeyCid");
+    await expect(reg({ verifier: env.worker.address })).to.be.revertedWithCustomError(r, "InvalidVerifier");
+    await expect(reg({ proofSystem: 0 })).to.be.revertedWithCustomError(r, "InvalidProofSystem");
+    await expect(reg({ layoutVersion: 2 })).to.be.revertedWithCustomError(r, "UnsupportedLayout").withArgs(2);
+    await expect(reg({ numPublicSignals: 4 })).to.be.revertedWithCustomError(r, "SignalCountMismatch").withArgs(3, 4);
+    await expect(reg({ modelCommitment: 5n, numPublicSignals: 3 }))
+      .to.be.revertedWithCustomError(r, "SignalCountMismatch")
+      .withArgs(4, 3);
+    const big = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+    await expect(reg({ modelCommitment: big, numPublicSignals: 4 })).to.be.revertedWithCustomError(r, "CommitmentOutOfField");
+    await expect(reg({})).to.emit(r, "ModelRegistered").withArgs(3, env.modelOwner.address, "m", 0);
+  });
+
+  it("a posted job keeps its pinned version and fee after the model changes", async function () {
+    const env = await loadFixture(deployEnv);
+    await registerAndStake(env, env.worker);
+    const job = await postJob(env);
+    const before = await env.core.getJob(job.jobId);
+    await env.registry.connect(env.modelOwner).setFee(1, 1);
+    await env.registry
+      .connect(env.modelOwner)
+      .publishVersion(1, versionSpec(await env.adapters.fixture_private.getAddress(), ethers.ZeroHash, { numPublicSignals: 4, modelCommitment: 9n }));
+    const after = await env.core.getJob(job.jobId);
+    expect(after.ownerFeePerShard).to.equal(before.ownerFeePerShard);
+    expect(after.verifier).to.equal(before.verifier);
+    expect(after.modelVersion).to.equal(1);
+  });
+});
+
+describe("InferenceAudit", function () {
+  after(releaseCurve);
+
+  it("is bound once, by its deployer, and only the core writes settlement records", async function () {
+    const env = await loadFixture(deployEnv);
+    const a = env.audit;
+    expect(await a.core()).to.equal(await env.core.getAddress());
+    await expect(a.connect(env.owner).bindCore(env.worker.address)).to.be.revertedWithCustomError(a, "CoreAlreadyBound");
+    await expect(a.connect(env.worker).bindCore(env.worker.address)).to.be.revertedWithCustomError(a, "NotDeployer");
+    const fresh = await new InferenceAudit__factory(env.owner).deploy();
+    await expect(fresh.bindCore(ethers.ZeroAddress)).to.be.revertedWithCustomError(fresh, "ZeroCore");
+    await expect(a.connect(env.worker).record(1, 0, 1, 1, env.worker.address, env.worker.address, 1, 2, ethers.ZeroHash))
+      .to.be.revertedWithCustomError(a, "NotCore")
+      .withArgs(env.worker.address);
+    await fresh.bindCore(env.owner.address);
+    await expect(fresh.record(2n ** 64n, 0, 1, 1, env.worker.address, env.worker.address, 1, 2, ethers.ZeroHash)).to.be.revertedWithCustomError(
+      fresh,
+      "ValueTooLarge",
+    );
+    await fresh.record(5, 3, 1, 1, env.worker.address, env.worker.address, 1, 2, ethers.ZeroHash);
+    expect(await fresh.recordIdsOfJob(5)).to.deep.equal([1n]);
+    await expect(a.getRecord(0)).to.be.revertedWithCustomError(a, "RecordNotFound").withArgs(0);
+    await expect(a.getRecord(1)).to.be.revertedWithCustomError(a, "RecordNotFound");
+    expect(await a.recordIdsOfJob(1)).to.deep.equal([]);
+  });
+
+  it("anchors a proof verified outside jobs only after verifying it itself", async function () {
+    const env: Env = await loadFixture(deployEnv);
+    const a = env.audit.connect(env.keeper);
+    const adapter = await env.adapters.fixture_public.getAddress();
+    const p = await proveFixture("fixture_public", [4n, 9n], 777n);
+    await expect(a.anchor(env.worker.address, p.proof, p.signals)).to.be.revertedWithCustomError(a, "InvalidVerifier");
+    await expect(a.anchor(adapter, p.proof, p.signals.slice(0, 2))).to.be.revertedWithCustomError(a, "TooFewSignals").withArgs(2);
+    const wrong = [...p.signals];
+    wrong[2] = 778n;
+    await expect(a.anchor(adapter, p.proof, wrong)).to.be.revertedWithCustomError(a, "ProofRejected").withArgs(adapter);
+    await expect(a.anchor(adapter, p.proof, p.signals))
+      .to.emit(a, "Anchored")
+      .withArgs(1, env.keeper.address, adapter, ethers.keccak256(p.proof));
+    const r = await a.getRecord(1);
+    expect(r.jobId).to.equal(0n);
+    expect(r.outputCommitment).to.equal(p.outputCommitment);
+    expect(r.inputCommitment).to.equal(p.inputCommitment);
+    expect(await a.anchoredBy(env.keeper.address)).to.deep.equal([1n]);
+    expect(await a.recordCount()).to.equal(1n);
+  });
+
+  it("settlement records a real proof once per shard", async function () {
+    const env = await loadFixture(deployEnv);
+    await registerAndStake(env, env.worker);
+    const job = await postJob(env, { shards: 2 });
+    await env.core.connect(env.worker).claim(job.jobId, 1);
+    const p = await proveShard(env, job, 1, env.worker.address);
+    await env.core
+      .connect(env.worker)
+      .submitResult(job.jobId, 1, p.inputCommitment, job.tree.proof(1), p.outputCommitment, "bafy", p.proof);
+    expect(await env.audit.recordIdsOfJob(job.jobId)).to.deep.equal([1n]);
+  });
+});
