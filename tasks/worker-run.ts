@@ -2,12 +2,12 @@
 import { task, types } from "hardhat/config";
 
 task("worker:run", "Runs a worker: claims shards, runs and proves them, submits, and reclaims expired claims when idle")
-  .addOptionalParam("config", "worker config JSON file (env OBLIVION_* overrides it)", undefined, types.inputFile)
+  .addOptionalParam("workerConfig", "worker config JSON file (env OBLIVION_* overrides it)", undefined, types.inputFile)
   .addFlag("json", "one JSON object per log line")
-  .setAction(async (args: { config?: string; json: boolean }, hre) => {
+  .setAction(async (args: { workerConfig?: string; json: boolean }, hre) => {
     const { runWorkerProcess } = await import("../worker/main");
     await runWorkerProcess({
-      configFile: args.config,
+      configFile: args.workerConfig,
       network: hre.network.name,
       rpcUrl: (hre.network.config as { url?: string }).url,
       json: args.json,
