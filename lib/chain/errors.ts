@@ -50,7 +50,7 @@ export function revertName(err: unknown): string | undefined {
   if (named) return named;
   const data = revertData(err);
   if (!data || data.length < 10) return undefined;
-  for (const [, iface] of KNOWN) {
+  for (const [, iface] of KNOWN()) {
     const parsed = iface.parseError(data);
     if (parsed) return parsed.name;
   }
