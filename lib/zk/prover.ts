@@ -39,7 +39,8 @@ export interface ThreadProof {
 
 /** A prover child process holding a warm snarkjs; prove() may be called repeatedly; close() stops it by PID. */
 export class ProverThread {
-  private child: ChildProcess = fork(path.join(__dirname, "proveWorker.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // A bare Node process (execArgv []): no inherited --require hooks of Hardhat or ts-node, so it stays small.
+  private child: ChildProcess = fork(path.join(__dirname, "proveWorker.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] });
   private next = 0;
   private pending = new Map<number, { resolve: (v: ThreadProof) => void; reject: (e: Error) => void }>();
 

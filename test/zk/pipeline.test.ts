@@ -17,6 +17,7 @@ const binding = (core: string, jobId: number, shard: number, worker: string) =>
 
 describe("zk: build, dev setup, prove, verify on-chain", function () {
   let thread: ProverThread;
+  const built: { verifier: Awaited<ReturnType<typeof deployVerifier>>; res: ProveResult }[] = [];
   before(() => (thread = new ProverThread()));
   after(async () => thread.close());
 
@@ -35,6 +36,7 @@ describe("zk: build, dev setup, prove, verify on-chain", function () {
         const [s] = await ethers.getSigners();
         verifier = await deployVerifier(compileVerifier(fs.readFileSync(art.files.verifier, "utf8")), s);
         res = await proveBatch(art, calibration.slice(0, batch), binding(verifier.address, 1, 0, s.address), { thread });
+        built.push({ verifier, res });
       });
 
       it("is a flagged development setup under the EIP-170 limit", () => {
@@ -72,4 +74,46 @@ describe("zk: build, dev setup, prove, verify on-chain", function () {
       });
     });
   }
+
+  it("rejects a proof on another model's verifier", async () => {
+    expect(built.length).to.equal(2);
+    const [mlp, cnn] = built;
+    const p = decodeProof(mlp.res.proofBytes);
+    expect(await cnn.verifier.contract.verifyProof(p.a, p.b, p.c, mlp.res.publicSignals)).to.equal(false);
+    const q = decodeProof(cnn.res.proofBytes);
+    expect(await mlp.verifier.contract.verifyProof(q.a, q.b, q.c, cnn.res.publicSignals)).to.equal(false);
+  });
+});
+
+describe("zk: ceremony setup path (public ptau -> zkey new + contribution)", function () {
+  it("proves and verifies with a zkey made from a prepared powers-of-tau file", async () => {
+    const dir = ".cache/zk-test/ptau";
+    fs.mkdirSync(dir, { recursive: true });
+    const ptau = `${dir}/pot9_final.ptau`;
+    if (!fs.existsSync(ptau)) {
+      const curve = await snarkjs.curves.getCurveFromName("bn128");
+      await snarkjs.powersOfTau.newAccumulator(curve, 9, `${dir}/pot9_0.ptau`);
+      await snarkjs.powersOfTau.contribute(`${dir}/pot9_0.ptau`, `${dir}/pot9_1.ptau`, "test", "entropy");
+      await snarkjs.powersOfTau.preparePhase2(`${dir}/pot9_1.ptau`, ptau);
+    }
+    const calibration = uniformCalibration(3, 8, 9);
+    const art = await buildModelArtifacts(mlpOnnx(9, [3, 2]), { calibration, ptau, quant: { rangeBits: 16, activationBits: 10 } });
+    expect(art.dev).to.equal(false);
+    expect(art.setupMethod).to.equal("ceremony");
+    const thread = new ProverThread();
+    const res = await proveBatch(art, calibration.slice(0, 1), 99n, { thread });
+    await thread.close();
+    const vk = JSON.parse(fs.readFileSync(art.files.vkey, "utf8"));
+    expect(await snarkjs.groth16.verify(vk, res.publicSignals.map(String), res.proof)).to.equal(true);
+  });
+
+  it("names a missing ptau file", async () => {
+    let err: Error | null = null;
+    try {
+      await buildModelArtifacts(mlpOnnx(10, [3, 2]), { calibration: uniformCalibration(3, 4), ptau: "/nonexistent.ptau", quant: { rangeBits: 16, activationBits: 10 } });
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err?.message).to.match(/powers-of-tau file not found: \/nonexistent.ptau/);
+  });
 });

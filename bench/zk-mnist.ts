@@ -1,0 +1,171 @@
+/**
+ * Verifiable-inference benchmark on MNIST 784-56-10 (npm run bench:zk; `hardhat run`, in-process network).
+ * Trains the MLP (fixed split, fixed seed), exports ONNX, builds the circuit with weights as constants, makes the
+ * development setup (no ceremony file), and measures accuracy (float vs circuit arithmetic on the test images),
+ * constraints, setup, proving time and the prover process's peak RSS at B=1 and at a larger B, verify gas and
+ * gas per inference; then the same model with weights as private witness (circomlib-ml style) side by side.
+ * Writes bench/results/zk-mnist.json. Env: ZK_BENCH_BATCH (default 4), ZK_BENCH_TEST (test images, default all).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { ethers } from "hardhat";
+import os from "node:os";
+import { parseEther, type Signer } from "ethers";
+import { computeBinding } from "../lib/chain/binding";
+import { deployProtocol, type ProtocolContracts } from "../lib/chain/deployments";
+import { ShardTree } from "../lib/chain/merkle";
+import { createContentStore } from "../lib/storage";
+import { inputCommitment } from "../lib/zk/commitment";
+import { buildModelArtifacts, type ModelArtifacts } from "../lib/zk/model";
+import { ProverThread, witnessInput } from "../lib/zk/prover";
+import { registerOnnxModel } from "../lib/zk/register";
+import { argmax, quantizeInput } from "../lib/zk/quantize";
+import { quantForward } from "../lib/zk/reference";
+import { compileVerifier, decodeProof, deployVerifier, encodeProof } from "../lib/zk/verifier";
+import { createOnnxSession } from "../lib/runtime/onnx";
+import { createLogger } from "../lib/util/log";
+import { loadMnistSplit, mlpToOnnx, trainMlp } from "./zk-mnist-train";
+
+const log = createLogger({ source: "bench:zk" });
+const BATCH = Number(process.env.ZK_BENCH_BATCH ?? 4);
+
+async function proveTimes(art: ModelArtifacts, batches: number[][][], thread: ProverThread) {
+  const times: number[] = [];
+  let rss = 0;
+  let last = null as Awaited<ReturnType<ProverThread["prove"]>> | null;
+  for (const bytes of batches) {
+    last = await thread.prove(witnessInput(art, bytes, 12345n), art.files.wasm, art.files.zkey);
+    times.push(last.seconds);
+    rss = Math.max(rss, last.maxRssMB);
+  }
+  const warm = times.slice(1).sort((a, b) => a - b);
+  return { cold: times[0], warm: warm[Math.floor(warm.length / 2)] ?? times[0], rss, last: last! };
+}
+
+async function gasOf(art: ModelArtifacts, proof: Awaited<ReturnType<ProverThread["prove"]>>) {
+  const [signer] = await ethers.getSigners();
+  const v = await deployVerifier(compileVerifier(fs.readFileSync(art.files.verifier, "utf8")), signer);
+  const p = decodeProof(encodeProof(proof.proof));
+  const sig = proof.publicSignals.map(BigInt);
+  if (!(await v.contract.verifyProof(p.a, p.b, p.c, sig))) throw new Error("bench: on-chain verification failed");
+  const gas = await v.contract.verifyProof.estimateGas(p.a, p.b, p.c, sig);
+  return { verifyGas: Number(gas) - 21_000, codeSize: v.codeSize };
+}
+
+/** One job of one shard through the real core: post, claim, prove (bound to the claim), settle; returns gasUsed. */
+async function settleGas(c: ProtocolContracts, modelId: bigint, art: ModelArtifacts, bytes: number[][], worker: Signer, thread: ProverThread) {
+  const [, requester] = await ethers.getSigners();
+  const tree = new ShardTree([await inputCommitment(bytes)]);
+  const params = { modelId, modelVersion: 1, shardCount: 1, inputRoot: tree.root, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false };
+  await (await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) })).wait();
+  const jobId = await c.core.jobCount();
+  await (await c.core.connect(worker).claim(jobId, 0)).wait();
+  const binding = computeBinding({ chainId: (await ethers.provider.getNetwork()).chainId, core: await c.core.getAddress(), jobId, shardIndex: 0n, worker: await worker.getAddress() });
+  const p = await thread.prove(witnessInput(art, bytes, binding), art.files.wasm, art.files.zkey);
+  const sig = p.publicSignals.map(BigInt);
+  const tx = await c.core.connect(worker).submitResult(jobId, 0, sig[1], tree.proof(0), sig[0], "bafyout", encodeProof(p.proof));
+  const receipt = await tx.wait();
+  if (!receipt || receipt.status !== 1) throw new Error("bench: settlement failed");
+  return Number(receipt.gasUsed);
+}
+
+async function main() {
+  const t0 = Date.now();
+  const data = loadMnistSplit();
+  const nTest = Math.min(Number(process.env.ZK_BENCH_TEST ?? data.testX.length), data.testX.length);
+  log.info("training MLP 784-56-10", { train: data.trainX.length, test: nTest });
+  const mlp = trainMlp(data.trainX, data.trainY, [784, 56, 10], { epochs: 8, lr: 0.1, batch: 32, seed: 1 });
+  const onnx = mlpToOnnx(mlp);
+  const calibration = data.trainX.slice(0, 1000);
+
+  const art1 = await buildModelArtifacts(onnx, { batch: 1, calibration, log });
+  log.info(`model ${art1.circuitHash.slice(0, 10)} DEV-SETUP: built`, { constraints: art1.constraints, setupSeconds: art1.setupSeconds });
+
+  // Accuracy: float model in onnxruntime vs the circuit's arithmetic (the BigInt reference the tests tie to it).
+  const session = await createOnnxSession(onnx, { inputShape: [784], threads: 1 });
+  const testX = data.testX.slice(0, nTest);
+  const testY = data.testY.slice(0, nTest);
+  const floatOut = await session.run(testX);
+  let floatOk = 0;
+  let circOk = 0;
+  const testBytes = testX.map((x) => quantizeInput(art1.quant, x));
+  testX.forEach((_, i) => {
+    if (argmax(floatOut[i]) === testY[i]) floatOk++;
+    if (argmax(quantForward(art1.quant, testBytes[i]).map(Number)) === testY[i]) circOk++;
+  });
+  const floatAccuracy = (100 * floatOk) / nTest;
+  const circuitAccuracy = (100 * circOk) / nTest;
+
+  const thread = new ProverThread();
+  const p1 = await proveTimes(art1, [0, 1, 2, 3].map((i) => [testBytes[i]]), thread);
+  const g1 = await gasOf(art1, p1.last);
+  await thread.close();
+
+  const artB = await buildModelArtifacts(onnx, { batch: BATCH, calibration, log });
+  const threadB = new ProverThread();
+  const pB = await proveTimes(artB, [0, 1, 2].map((k) => testBytes.slice(k * BATCH, (k + 1) * BATCH)), threadB);
+  const gB = await gasOf(artB, pB.last);
+  await threadB.close();
+
+  const artW = await buildModelArtifacts(onnx, { batch: 1, calibration, privateWeights: true, unboundWeights: true, log });
+  const threadW = new ProverThread();
+  const pW = await proveTimes(artW, [0, 1, 2].map((i) => [testBytes[i]]), threadW);
+  await threadW.close();
+
+  // Settlement through the real core (register via the library, as model:register does; artifacts are cached).
+  const [owner, , worker] = await ethers.getSigners();
+  const { contracts } = await deployProtocol(owner, { treasury: owner.address, unbondingPeriod: 3600 });
+  const store = createContentStore({ kind: "embedded", embedded: { dir: fs.mkdtempSync(path.join(os.tmpdir(), "bench-zk-store-")) } });
+  await (await contracts.core.connect(worker).registerWorker("bafyworker", "0x02" + "11".repeat(32))).wait();
+  await (await contracts.core.connect(worker).stake({ value: parseEther("10") })).wait();
+  const settle: number[] = [];
+  for (const b of [1, BATCH]) {
+    const reg = await registerOnnxModel({ onnx, name: `mnist-b${b}`, feePerInference: parseEther("0.0001"), batch: b, calibration, log }, contracts.registry, owner, store);
+    const th = new ProverThread();
+    settle.push(await settleGas(contracts, reg.modelId, reg.artifacts, testBytes.slice(8, 8 + b), worker, th));
+    await th.close();
+  }
+  await store.close();
+  const result = {
+    floatAccuracy,
+    circuitAccuracy,
+    accuracyLossPoints: floatAccuracy - circuitAccuracy,
+    testImages: nTest,
+    constraints: art1.constraints,
+    setupSeconds: art1.setupSeconds,
+    compileSeconds: art1.compileSeconds,
+    proveSeconds: p1.warm,
+    proveSecondsCold: p1.cold,
+    peakRssMB: Math.round(p1.rss),
+    batch: BATCH,
+    constraintsBatch: artB.constraints,
+    setupSecondsBatch: artB.setupSeconds,
+    proveSecondsBatch: pB.warm,
+    peakRssMBBatch: Math.round(pB.rss),
+    verifyGas: g1.verifyGas,
+    verifyGasBatch: gB.verifyGas,
+    settleGas: settle[0],
+    settleGasBatch: settle[1],
+    settleGasPerInference: settle[1] / BATCH,
+    verifierBytes: g1.codeSize,
+    witnessWeightsConstraints: artW.constraints,
+    witnessWeightsSetupSeconds: artW.setupSeconds,
+    witnessWeightsProveSeconds: pW.warm,
+    witnessWeightsPeakRssMB: Math.round(pW.rss),
+    witnessWeightsProveRatio: pW.warm / p1.warm,
+    totalSeconds: (Date.now() - t0) / 1000,
+    loadAverage1m: os.loadavg()[0],
+    cpuCores: os.cpus().length,
+  };
+  fs.mkdirSync(path.join("bench", "results"), { recursive: true });
+  fs.writeFileSync(path.join("bench", "results", "zk-mnist.json"), JSON.stringify(result, null, 2) + "\n");
+  console.log(JSON.stringify(result, null, 2));
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

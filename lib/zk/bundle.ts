@@ -1,0 +1,72 @@
+/**
+ * Circuit artifacts in the content store: the ONNX graph, the proving key (zkey) and a circuit bundle (JSON: the
+ * artifact metadata, the quantized model, the circom source and the witness generator wasm, base64). A worker
+ * fetches them by the CIDs in the registry, checks the circuit hash, and gets a local artifacts directory.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { ContentStore } from "../storage";
+import { loadModelArtifacts, type ModelArtifacts } from "./model";
+
+export interface ArtifactCids {
+  onnxCid: string;
+  circuitCid: string;
+  provingKeyCid: string;
+}
+
+interface CircuitBundle {
+  meta: Omit<ModelArtifacts, "quant" | "files" | "dir">;
+  quant: string;
+  circom: string;
+  wasm: string;
+  vkey: string;
+  verifier: string;
+}
+
+export async function uploadArtifacts(art: ModelArtifacts, store: ContentStore): Promise<ArtifactCids> {
+  const { quant: _q, files, dir: _d, ...meta } = art;
+  void _q;
+  void _d;
+  const bundle: CircuitBundle = {
+    meta,
+    quant: fs.readFileSync(files.quant, "utf8"),
+    circom: fs.readFileSync(files.circuit, "utf8"),
+    wasm: fs.readFileSync(files.wasm).toString("base64"),
+    vkey: fs.readFileSync(files.vkey, "utf8"),
+    verifier: fs.readFileSync(files.verifier, "utf8"),
+  };
+  const [onnxCid, circuitCid, provingKeyCid] = await Promise.all([
+    store.put(fs.readFileSync(files.onnx)),
+    store.put(new TextEncoder().encode(JSON.stringify(bundle))),
+    store.put(fs.readFileSync(files.zkey)),
+  ]);
+  return { onnxCid, circuitCid, provingKeyCid };
+}
+
+/** Fetches a registered version's artifacts into `<cacheRoot>/<hash>-fetched` (reused when already there). */
+export async function fetchArtifacts(cids: ArtifactCids, circuitHash: string, store: ContentStore, cacheRoot = path.join(".cache", "zk")): Promise<ModelArtifacts> {
+  const dir = path.join(cacheRoot, `${circuitHash.slice(2, 18)}-fetched`);
+  if (fs.existsSync(path.join(dir, "artifacts.json"))) {
+    const cached = loadModelArtifacts(dir);
+    if (cached.circuitHash === circuitHash) return cached;
+  }
+  const bundle = JSON.parse(new TextDecoder().decode(await store.get(cids.circuitCid))) as CircuitBundle;
+  if (bundle.meta.circuitHash !== circuitHash) {
+    throw new Error(`circuit bundle ${cids.circuitCid} has circuit hash ${bundle.meta.circuitHash}, the registry says ${circuitHash}`);
+  }
+  fs.mkdirSync(path.join(dir, "model_js"), { recursive: true });
+  const files = {
+    onnx: path.join(dir, "model.onnx"), circuit: path.join(dir, "model.circom"), r1cs: path.join(dir, "model.r1cs"),
+    wasm: path.join(dir, "model_js", "model.wasm"), zkey: path.join(dir, "model.zkey"), vkey: path.join(dir, "vkey.json"),
+    verifier: path.join(dir, "Groth16Verifier.sol"), quant: path.join(dir, "quant.json"),
+  };
+  fs.writeFileSync(files.onnx, await store.get(cids.onnxCid));
+  fs.writeFileSync(files.zkey, await store.get(cids.provingKeyCid));
+  fs.writeFileSync(files.quant, bundle.quant);
+  fs.writeFileSync(files.circuit, bundle.circom);
+  fs.writeFileSync(files.wasm, Buffer.from(bundle.wasm, "base64"));
+  fs.writeFileSync(files.vkey, bundle.vkey);
+  fs.writeFileSync(files.verifier, bundle.verifier);
+  fs.writeFileSync(path.join(dir, "artifacts.json"), JSON.stringify({ ...bundle.meta, dir, files }, null, 1));
+  return loadModelArtifacts(dir);
+}

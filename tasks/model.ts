@@ -1,0 +1,81 @@
+/** Model tasks: `model:register` (ONNX -> circuit, setup, verifier, registry) and `model:prove`. */
+import fs from "node:fs";
+import { task, types } from "hardhat/config";
+import { parseAmount, parseUint } from "../lib/chain/args";
+import { runTask, taskContext, toJson } from "../lib/chain/taskContext";
+import { readInputs } from "../lib/requester/inputs";
+import { createContentStore } from "../lib/storage";
+import { createLogger } from "../lib/util/log";
+import { argmax } from "../lib/zk/quantize";
+import { proveRegistered } from "../lib/zk/proveRegistered";
+import { registerOnnxModel } from "../lib/zk/register";
+
+task("model:register", "Compile an ONNX model into a circuit, set it up, deploy its verifier and register it")
+  .addParam("onnx", "ONNX file")
+  .addParam("name", "model name")
+  .addParam("fee", "owner fee per inference, in wei")
+  .addOptionalParam("batch", "inputs per proof", "1", types.string)
+  .addFlag("privateWeights", "keep weights private (witness + Poseidon model commitment)")
+  .addOptionalParam("ptau", "public prepared powers-of-tau file (without it: a flagged development setup)")
+  .addOptionalParam("calibration", "calibration inputs (.json array of vectors, .csv or .npy)")
+  .setAction(async (a: { onnx: string; name: string; fee: string; batch: string; privateWeights: boolean; ptau?: string; calibration?: string }, hre) =>
+    runTask("model:register", async () => {
+      if (!fs.existsSync(a.onnx)) throw new Error(`--onnx: file not found: ${a.onnx}`);
+      const batch = Number(parseUint("batch", a.batch, 1n, 1024n));
+      const fee = parseAmount("fee", a.fee, { allowZero: true });
+      const calibration = a.calibration ? readInputs(a.calibration) : undefined;
+      const ctx = await taskContext(hre);
+      const store = createContentStore();
+      const log = createLogger({ source: "model:register" });
+      try {
+        const r = await registerOnnxModel(
+          { onnx: new Uint8Array(fs.readFileSync(a.onnx)), name: a.name, feePerInference: fee, batch, privateWeights: a.privateWeights, ptau: a.ptau, calibration, log },
+          ctx.registry, ctx.signer, store,
+        );
+        const art = r.artifacts;
+        console.log(`model id ${r.modelId} version ${r.version}${art.dev ? " (DEV-SETUP: single-party development setup, not for production)" : ""}`);
+        console.log(`verifier ${r.adapter} (Groth16 ${r.groth16Verifier}, ${r.verifierBytes} bytes)`);
+        console.log(`constraints ${art.constraints}, batch ${art.batch}, public signals ${art.publicSignals}`);
+        console.log(`setup ${art.setupMethod} ${art.setupSeconds.toFixed(1)} s, circuit hash ${art.circuitHash}`);
+        console.log(`quantization: max deviation ${art.deviation.maxAbsDeviation.toExponential(3)}, argmax agreement ${(100 * art.deviation.argmaxAgreement).toFixed(2)}% on ${art.deviation.samples} calibration inputs`);
+        if (art.modelCommitment) console.log(`model commitment ${art.modelCommitment}`);
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+
+task("model:prove", "Run a registered model on one batch, prove it, and check the proof with the on-chain verifier")
+  .addParam("model", "model id")
+  .addParam("input", "JSON file: array of B input vectors")
+  .addOptionalParam("out", "write the proof, signals and outputs as JSON here")
+  .addOptionalParam("modelVersion", "model version (default: latest)")
+  .addOptionalParam("job", "job id for the binding", "0", types.string)
+  .addOptionalParam("shard", "shard index for the binding", "0", types.string)
+  .setAction(async (a: { model: string; input: string; out?: string; modelVersion?: string; job: string; shard: string }, hre) =>
+    runTask("model:prove", async () => {
+      const modelId = parseUint("model", a.model, 1n);
+      const inputs = readInputs(a.input);
+      const ctx = await taskContext(hre);
+      const store = createContentStore();
+      const log = createLogger({ source: "model:prove" });
+      try {
+        const r = await proveRegistered({ registry: ctx.registry, core: ctx.core, signer: ctx.signer, store, log }, modelId, inputs, {
+          version: a.modelVersion === undefined ? undefined : Number(parseUint("modelVersion", a.modelVersion, 1n, 2n ** 32n - 1n)),
+          jobId: parseUint("job", a.job),
+          shardIndex: parseUint("shard", a.shard),
+        });
+        const dev = r.artifacts.dev ? " DEV-SETUP" : "";
+        r.floatOutputs.forEach((f, i) => console.log(`input ${i}: argmax ${argmax(f)} float [${f.map((v) => v.toFixed(4)).join(", ")}] circuit argmax ${argmax(r.circuitOutputs[i])}`));
+        console.log(`model ${modelId} v${r.version}${dev}: proved in ${r.proveSeconds.toFixed(2)} s, max deviation ${r.maxDeviation.toExponential(3)}`);
+        console.log(`on-chain verifier ${r.verifier}: ${r.onChainValid ? "valid" : "INVALID"}`);
+        if (a.out) {
+          fs.writeFileSync(a.out, toJson({ modelId, version: r.version, proof: r.proofBytes, publicSignals: r.publicSignals, binding: r.binding, floatOutputs: r.floatOutputs, circuitOutputs: r.circuitOutputs, proveSeconds: r.proveSeconds, devSetup: r.artifacts.dev }));
+          console.log(`wrote ${a.out}`);
+        }
+        if (!r.onChainValid) throw new Error("the on-chain verifier rejected the proof");
+      } finally {
+        await store.close();
+      }
+    }),
+  );
