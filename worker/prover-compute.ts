@@ -6,14 +6,14 @@ import type { ModelRegistry } from "../typechain-types";
 import type { ContentStore } from "../lib/storage";
 import type { Logger } from "../lib/util/log";
 import { createOnnxSession, type OnnxSession, type Provider } from "../lib/runtime/onnx";
-import { fetchArtifacts, type ProvingArtifacts } from "../lib/zk/publish";
-import { proveBatch, ProverThread } from "../lib/zk/prover";
+import { fetchArtifacts } from "../lib/zk/bundle";
 import type { ModelArtifacts } from "../lib/zk/model";
+import { proveBatch, ProverThread } from "../lib/zk/prover";
 import { quantizeInput } from "../lib/zk/quantize";
 import type { ComputeResult, ShardCompute } from "./compute";
 
 interface Loaded {
-  art: ProvingArtifacts;
+  art: ModelArtifacts;
   session: OnnxSession;
 }
 
@@ -35,9 +35,10 @@ export class ProverCompute implements ShardCompute {
     if (!p) {
       p = (async () => {
         const v = await this.registry.getVersion(modelId, version);
-        const art = await fetchArtifacts(this.store, { onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid, circuitHash: v.circuitHash }, this.artifactsDir);
+        const cids = { onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid };
+        const art = await fetchArtifacts(cids, v.circuitHash, this.store, this.artifactsDir);
         const session = await createOnnxSession(art.files.onnx, { inputShape: art.inputShape, provider: this.provider, log: this.log });
-        this.log.info("model loaded", { model: modelId, version, constraints: art.constraints, batch: art.batch, dev: art.dev ? "DEV-SETUP" : undefined });
+        this.log.info("model loaded", { model: modelId, version, constraints: art.constraints, batch: art.batch, setup: art.dev ? "DEV-SETUP" : "ceremony" });
         return { art, session };
       })();
       p.catch(() => this.models.delete(key)); // a failed load is retried on the next shard
@@ -50,20 +51,23 @@ export class ProverCompute implements ShardCompute {
     const { art, session } = await this.load(modelId, version);
     const t0 = Date.now();
     // The requester committed 8-bit inputs; the float model runs on their dequantized values, which quantize back
-    // to exactly the committed bytes.
+    // to exactly the committed bytes (checked).
     const floats = inputs.map((u) => u.map((b) => (b - art.quant.inputZeroPoint) * art.quant.inputScale));
     floats.forEach((x, i) => {
-      if (quantizeInput(art.quant, x).some((b, j) => b !== inputs[i][j])) throw new Error(`input ${i} of the shard is not a byte vector of the model's input size`);
+      if (quantizeInput(art.quant, x).some((b, j) => b !== inputs[i][j])) {
+        throw new Error(`input ${i} of the shard is not a byte vector of the model's input size`);
+      }
     });
-    const r = await proveBatch(art as ModelArtifacts, floats, binding, { session, thread: this.thread, log: this.log });
+    const r = await proveBatch(art, floats, binding, { session, thread: this.thread, log: this.log });
+    const proveMs = Math.round(r.proveSeconds * 1000);
     return {
       outputs: r.floatOutputs,
       quantizedOutputs: r.quantOutputs,
       outputCommitment: r.outputCommitment,
       inputCommitment: r.inputCommitment,
       proof: r.proofBytes,
-      inferMs: Date.now() - t0 - Math.round(r.proveSeconds * 1000),
-      proveMs: Math.round(r.proveSeconds * 1000),
+      inferMs: Math.max(0, Date.now() - t0 - proveMs),
+      proveMs,
     };
   }
 
