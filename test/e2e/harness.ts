@@ -109,6 +109,8 @@ export async function startMesh(): Promise<Mesh> {
       return { held: await d.provider.getBalance(await c.getAddress()), accounted };
     },
     async stop() {
+      fs.mkdirSync(path.join(REPO_ROOT, "test-output"), { recursive: true });
+      fs.writeFileSync(path.join(REPO_ROOT, "test-output", `e2e-${process.pid}.log`), logs.join("\n"));
       await store.close();
       await d.stop();
       fs.rmSync(home, { recursive: true, force: true });
