@@ -77,7 +77,7 @@ export function devnetEnv(d: Devnet, extra: Record<string, string> = {}): NodeJS
     ...process.env,
     LOCAL_RPC_URL: d.url,
     OBLIVION_HOME: d.home,
-    OBLIVION_DEPLOYMENTS_DIR: d.deploymentsDir,
+    DEPLOYMENTS_DIR: d.deploymentsDir,
     ...extra,
   };
 }

@@ -11,12 +11,13 @@ import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore
 import { ShardTree } from "../chain/merkle";
 import { encryptForStorage, packPublic } from "../crypto";
 import type { ContentStore } from "../storage";
-import { REPO_ROOT } from "../util/processes";
+import { oblivionHome } from "../util/home";
 import { inputCommitment } from "../zk/commitment";
 import { quantizeInput, type QuantModel } from "../zk/quantize";
 import { encodeJson, type ShardPackage } from "./shard";
 
-export const JOBS_DIR = path.join(REPO_ROOT, ".oblivion", "jobs");
+/** Where job files (with their data keys) live: $OBLIVION_HOME/jobs. */
+export const JOBS_DIR = path.join(oblivionHome(), "jobs");
 
 export interface ShardSecret {
   packageCid: string;
