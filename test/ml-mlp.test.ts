@@ -77,6 +77,12 @@ describe("MNIST data and softmax MLP", () => {
     expect(predictMlp(model, d.testX[0])).to.be.within(0, 9);
   });
 
+  it("sizes the output layer from `classes` when given (a shard may lack the top labels)", () => {
+    const x = [new Float64Array(4), Float64Array.from([1, 0, 0, 0])];
+    expect(trainMlp(x, [0, 1], { hidden: [3], epochs: 1, lr: 0.1, batch: 1, seed: 1 }).layers[1].out).to.equal(2);
+    expect(trainMlp(x, [0, 1], { hidden: [3], epochs: 1, lr: 0.1, batch: 1, seed: 1, classes: 10 }).layers[1].out).to.equal(10);
+  });
+
   it("rejects mismatched data with named errors", () => {
     const x = [new Float64Array(4)];
     expect(() => trainMlp(x, [0, 1], { hidden: [], epochs: 1, lr: 0.1, batch: 1, seed: 1 })).to.throw(/labels/);

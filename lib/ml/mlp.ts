@@ -1,6 +1,7 @@
 import { Rng } from "./rng";
 import { SgdOptions, runSgd } from "./sgd";
 import { PerExampleGradients } from "../privacy/dpsgd";
+import { OnnxNodeSpec, buildOnnxModel } from "../onnx/write";
 
 /** A dense layer: W is out × in, row-major. */
 export interface DenseLayer {
@@ -18,6 +19,8 @@ export interface MlpModel {
 export interface MlpTrainOptions extends SgdOptions {
   /** Hidden layer widths; [] gives multinomial logistic regression. */
   hidden: number[];
+  /** Number of classes (default: largest label + 1; set it when a data subset may lack the top classes). */
+  classes?: number;
 }
 
 /** Layer widths [in, hidden..., out] of a model. */
@@ -114,7 +117,7 @@ export function mlpAccuracy(model: MlpModel, X: ArrayLike<number>[], Y: number[]
 export function trainMlp(trainX: Float64Array[], trainY: number[], opts: MlpTrainOptions): MlpModel {
   if (trainX.length !== trainY.length) throw new RangeError(`MLP: ${trainX.length} inputs but ${trainY.length} labels`);
   if (trainX.length === 0) throw new RangeError("MLP: empty training set");
-  const classes = Math.max(...trainY) + 1;
+  const classes = opts.classes ?? Math.max(...trainY) + 1;
   const shape = [trainX[0].length, ...opts.hidden, classes];
   return trainMlpFrom(initMlp(shape, opts.seed), trainX, trainY, opts);
 }
@@ -261,4 +264,33 @@ class MlpGradients implements PerExampleGradients {
       }
     }
   }
+}
+
+/**
+ * Serialized ONNX model of `model` (float32 weights): per layer Gemm(input, W, b, transB=1) — W stays out × in — with
+ * Relu between layers. Input "input" [N, in], output "logits" [N, classes], N symbolic.
+ */
+export function mlpToOnnx(model: MlpModel): Uint8Array {
+  const L = model.layers.length;
+  const nodes: OnnxNodeSpec[] = [];
+  let x = "input";
+  model.layers.forEach((_, i) => {
+    const last = i === L - 1;
+    const gemmOut = last ? "logits" : `dense${i}`;
+    nodes.push({ op: "Gemm", inputs: [x, `W${i}`, `b${i}`], outputs: [gemmOut], name: `dense${i}`, attributes: { transB: 1 } });
+    x = gemmOut;
+    if (!last) {
+      nodes.push({ op: "Relu", inputs: [gemmOut], outputs: [`relu${i}`], name: `relu${i}` });
+      x = `relu${i}`;
+    }
+  });
+  return buildOnnxModel({
+    inputs: [{ name: "input", dims: ["N", model.layers[0].in] }],
+    outputs: [{ name: "logits", dims: ["N", model.layers[L - 1].out] }],
+    initializers: model.layers.flatMap((l, i) => [
+      { name: `W${i}`, dims: [l.out, l.in], data: Float32Array.from(l.W) },
+      { name: `b${i}`, dims: [l.out], data: Float32Array.from(l.b) },
+    ]),
+    nodes,
+  });
 }

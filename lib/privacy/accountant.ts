@@ -4,10 +4,10 @@
  * rdp_accountant.compute_rdp: integer orders by the binomial expansion of A_α (their eq. for integer α), fractional
  * orders by the two-sided series with erfc tails. RDP composes additively over steps.
  *
- * Conversion to (ε, δ): by default the improved conversion TF Privacy's get_privacy_spent uses since 2020 (Balle et al.
- * 2020, "Hypothesis testing interpretations and Rényi DP", Prop. 12 / Canonne, Kamath & Steinke 2020):
+ * Conversion to (ε, δ): by default the improved conversion TF Privacy's get_privacy_spent uses since 2020 (Canonne,
+ * Kamath & Steinke 2020, arXiv:2004.00010 Prop. 12; also Asoodeh et al. 2020, arXiv:2001.05990 Eq. 20):
  *   ε = rdp_α + log1p(−1/α) − log(δ·α) / (α − 1)   (α > 1.01; ε = 0 when δ² + expm1(−rdp_α) ≥ 0),
- * or, with conversion "classic", Mironov 2017 Prop. 3: ε = rdp_α − log δ / (α − 1). ε is the minimum over the orders.
+ * or, with conversion "classic", Mironov 2017 (arXiv:1702.07476) Prop. 3: ε = rdp_α − log δ / (α − 1). ε is the minimum over the orders.
  * Neighbouring datasets: add/remove one example (the relation Poisson sampling is analysed under).
  */
 
@@ -176,18 +176,18 @@ export function dpSgdEpsilon(r: DpSgdRun): { epsilon: number; order: number; ste
   return { epsilon, order, steps, q };
 }
 
+/** How ε is computed from RDP: the conversion (default "improved") and the orders (default DEFAULT_ORDERS). */
+export interface AccountingOptions {
+  conversion?: Conversion;
+  orders?: readonly number[];
+}
+
 /**
  * The largest number of steps (or training rounds, each one sampled Gaussian mechanism with rate q and noise sigma)
  * whose ε at `delta` stays ≤ `epsilon`. Returns 0 if not even one step fits.
  */
-export function maxStepsForEpsilon(
-  q: number,
-  sigma: number,
-  epsilon: number,
-  delta: number,
-  conversion: Conversion = "improved",
-  orders: readonly number[] = DEFAULT_ORDERS,
-): number {
+export function maxStepsForEpsilon(q: number, sigma: number, epsilon: number, delta: number, o: AccountingOptions = {}): number {
+  const { conversion = "improved", orders = DEFAULT_ORDERS } = o;
   if (!(epsilon > 0)) throw new RangeError(`accountant: epsilon budget must be > 0, got ${epsilon}`);
   const perStep = computeRdp(q, sigma, 1, orders);
   const eps = (t: number) => epsilonFromRdp(orders, perStep.map((r) => r * t), delta, conversion).epsilon;
@@ -208,14 +208,8 @@ export function maxStepsForEpsilon(
 }
 
 /** Smallest noise multiplier (to 1e-4 relative) giving ε ≤ `epsilon` for `steps` steps at rate q. */
-export function sigmaForEpsilon(
-  q: number,
-  steps: number,
-  epsilon: number,
-  delta: number,
-  conversion: Conversion = "improved",
-  orders: readonly number[] = DEFAULT_ORDERS,
-): number {
+export function sigmaForEpsilon(q: number, steps: number, epsilon: number, delta: number, o: AccountingOptions = {}): number {
+  const { conversion = "improved", orders = DEFAULT_ORDERS } = o;
   if (!(epsilon > 0)) throw new RangeError(`accountant: epsilon target must be > 0, got ${epsilon}`);
   const eps = (s: number) => epsilonFromRdp(orders, computeRdp(q, s, steps, orders), delta, conversion).epsilon;
   let lo = 0.05;
@@ -250,6 +244,6 @@ export function maxRoundsForEpsilon(r: {
 }): { rounds: number; stepsPerRound: number; maxSteps: number } {
   validateRun({ samples: r.samples, batch: r.batch, sigma: r.sigma, epochs: r.localEpochs, delta: r.delta });
   const stepsPerRound = Math.ceil((r.localEpochs * r.samples) / r.batch);
-  const maxSteps = maxStepsForEpsilon(r.batch / r.samples, r.sigma, r.epsilon, r.delta, r.conversion);
+  const maxSteps = maxStepsForEpsilon(r.batch / r.samples, r.sigma, r.epsilon, r.delta, { conversion: r.conversion });
   return { rounds: Math.floor(maxSteps / stepsPerRound), stepsPerRound, maxSteps };
 }
