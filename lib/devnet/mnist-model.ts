@@ -25,7 +25,7 @@ export interface MnistModelOptions {
 
 export function loadOrTrainMnistMlp(o: MnistModelOptions = {}): TrainedModel {
   const hidden = o.hidden ?? 56;
-  const epochs = o.epochs ?? 8;
+  const epochs = o.epochs ?? 15;
   const seed = o.seed ?? 7;
   const dir = o.cacheDir ?? path.join(REPO_ROOT, ".cache", "models");
   const base = path.join(dir, `mnist-784-${hidden}-10-e${epochs}-s${seed}`);
@@ -35,7 +35,7 @@ export function loadOrTrainMnistMlp(o: MnistModelOptions = {}): TrainedModel {
     return { onnx: new Uint8Array(fs.readFileSync(`${base}.onnx`)), data, cached: true, ...meta };
   }
   const t0 = Date.now();
-  const model = trainMlp(data.trainX, data.trainY, { hidden: [hidden], epochs, lr: 0.1, batch: 32, seed });
+  const model = trainMlp(data.trainX, data.trainY, { hidden: [hidden], epochs, lr: 0.1, batch: 16, seed });
   const trainSeconds = (Date.now() - t0) / 1000;
   const floatAccuracy = mlpAccuracy(model, data.testX, data.testY);
   const onnx = mlpToOnnx(model);
