@@ -74,14 +74,14 @@ export class ReclaimDuty implements KeeperDuty {
           gas: rc?.gasUsed,
         });
       } catch (err) {
-        const name = revertName(err, core.interface);
+        const name = revertName(err);
         if (name && LOST_RACE.has(name)) {
           this.stats.lostRaces++;
           this.log.info("reclaim lost a race", { job: jobId, shard: shardIndex, reason: name });
         } else if (isTransportError(err)) {
           throw err;
         } else {
-          this.log.error("reclaim failed", { job: jobId, shard: shardIndex, reason: describeError(err, core.interface) });
+          this.log.error("reclaim failed", { job: jobId, shard: shardIndex, reason: describeError(err) });
         }
       }
       // Continue after the claim just handled.

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { isHexString, parseEther } from "ethers";
-import { REPO_ROOT } from "../lib/util/processes";
+import { oblivionHome } from "../lib/util/home";
 
 export type ExecutionProvider = "cpu" | "cuda";
 
@@ -56,12 +56,12 @@ const DEFAULTS: Raw = {
   minPriceWei: "0",
   stakeWei: parseEther("1").toString(),
   withdrawThresholdWei: parseEther("0.05").toString(),
-  encryptionKeyFile: path.join(REPO_ROOT, ".oblivion", "worker-key.json"),
+  encryptionKeyFile: path.join(oblivionHome(), "worker-key.json"),
   metadataCid: "bafkqaaa",
   pollMs: 1000,
   releaseTimeoutMs: 60_000,
   keeperDuty: true,
-  artifactsDir: path.join(REPO_ROOT, ".oblivion", "artifacts"),
+  artifactsDir: path.join(oblivionHome(), "artifacts"),
   json: false,
 };
 

@@ -107,7 +107,7 @@ export class Worker {
         await this.tick(signal);
       } catch (err) {
         if (signal.aborted) break;
-        log.warn("tick failed; retrying", { reason: describeError(err, this.core.interface) });
+        log.warn("tick failed; retrying", { reason: describeError(err) });
       }
       await sleep(this.cfg.pollMs, signal).catch(() => undefined);
     }
@@ -146,14 +146,14 @@ export class Worker {
       try {
         await this.core.claim.staticCall(job.jobId, shardIndex);
       } catch (err) {
-        const name = revertName(err, this.core.interface);
+        const name = revertName(err);
         if (name && SKIPPABLE_CLAIM.has(name)) continue;
         throw err;
       }
       try {
         await this.send("claim", () => this.core.claim(job.jobId, shardIndex));
       } catch (err) {
-        const name = revertName(err, this.core.interface);
+        const name = revertName(err);
         if (name && SKIPPABLE_CLAIM.has(name)) continue; // lost the race between the static call and the tx
         throw err;
       }
@@ -175,7 +175,7 @@ export class Worker {
         this.deps.log.error("shard abandoned; its claim will expire", {
           job: job.jobId,
           shard: shardIndex,
-          reason: describeError(err, this.core.interface),
+          reason: describeError(err),
         });
       })
       .finally(() => this.inFlight.delete(key));

@@ -23,7 +23,7 @@ export async function connectRpc(url: string, pollingMs = 250): Promise<JsonRpcP
     baseDelayMs: 250,
     maxDelayMs: 2_000,
   });
-  return new JsonRpcProvider(url, Network.from(chainId), { staticNetwork: true, pollingInterval: pollingMs });
+  return new JsonRpcProvider(url, Network.from(chainId), { staticNetwork: true, pollingInterval: pollingMs, cacheTimeout: -1 });
 }
 
 export function walletFor(privateKey: string, provider: JsonRpcProvider): Wallet {

@@ -63,7 +63,7 @@ export class ReleaseAgent {
           this.log.info("released shard key", { job: job.jobId, shard: i, worker: s.worker, encrypted: !!dataKey });
         } catch (err) {
           // The claim may have been settled or reclaimed since the last sync: nothing to release any more.
-          if (revertName(err, core.interface) === "ShardNotClaimed") continue;
+          if (revertName(err) === "ShardNotClaimed") continue;
           throw err;
         }
       }

@@ -11,10 +11,13 @@ import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore
 import { ShardTree } from "../chain/merkle";
 import { encryptForStorage, packPublic } from "../crypto";
 import type { ContentStore } from "../storage";
-import { REPO_ROOT } from "../util/processes";
+import { oblivionHome } from "../util/home";
+import { inputCommitment } from "../zk/commitment";
+import { quantizeInput, type QuantModel } from "../zk/quantize";
 import { encodeJson, type ShardPackage } from "./shard";
 
-export const JOBS_DIR = path.join(REPO_ROOT, ".oblivion", "jobs");
+/** Where job files (with their data keys) live: $OBLIVION_HOME/jobs. */
+export const JOBS_DIR = path.join(oblivionHome(), "jobs");
 
 export interface ShardSecret {
   packageCid: string;
@@ -113,3 +116,27 @@ export function readJobFile(chainId: string, core: string, jobId: bigint, jobsDi
 }
 
 export const dataKeyOf = (s: ShardSecret): Uint8Array | undefined => (s.dataKey ? getBytes(s.dataKey) : undefined);
+
+/**
+ * Quantizes float input vectors to the model's committed bytes, groups them into shards of `batch` inferences and
+ * commits each shard. The last shard is padded by repeating its last vector (its outputs for the padding are
+ * ignored by `job:results`).
+ */
+export async function quantizeShards(
+  quant: QuantModel,
+  batch: number,
+  vectors: ArrayLike<number>[],
+): Promise<{ batches: number[][][]; commitments: bigint[]; padded: number }> {
+  if (vectors.length === 0) throw new Error("no input vectors");
+  const bytes = vectors.map((v, i) => {
+    if (v.length !== quant.inputSize) throw new Error(`input ${i} has ${v.length} values, the model takes ${quant.inputSize}`);
+    return quantizeInput(quant, v);
+  });
+  const batches: number[][][] = [];
+  for (let i = 0; i < bytes.length; i += batch) batches.push(bytes.slice(i, i + batch));
+  const last = batches[batches.length - 1];
+  const padded = batch - last.length;
+  while (last.length < batch) last.push(last[last.length - 1]);
+  const commitments = await Promise.all(batches.map((b) => inputCommitment(b)));
+  return { batches, commitments, padded };
+}
