@@ -6,9 +6,12 @@ import type { HardhatUserConfig } from "hardhat/config";
 import fs from "node:fs";
 import path from "node:path";
 
-// Every file in tasks/ registers its own Hardhat tasks.
+// Every file in tasks/ registers its own Hardhat tasks. They use the typechain bindings, which the first compile of
+// a fresh clone generates: until then (`npm run build`, which `npm test` and `npm run demo` run first) only
+// Hardhat's own tasks exist.
 const tasksDir = path.join(__dirname, "tasks");
-if (fs.existsSync(tasksDir) && !process.env.HARDHAT_SKIP_TASKS) {
+const typechainReady = fs.existsSync(path.join(__dirname, "typechain-types", "index.ts"));
+if (typechainReady && fs.existsSync(tasksDir) && !process.env.HARDHAT_SKIP_TASKS) {
   for (const f of fs.readdirSync(tasksDir).sort()) {
     if (f.endsWith(".ts")) require(path.join(tasksDir, f));
   }
