@@ -20,9 +20,11 @@ import { describeError } from "../lib/chain/errors";
 import { versionSpec, ENC_KEY } from "./helpers/protocol";
 import type { InvariantLens } from "../typechain-types";
 
-// Defaults give 2,000 steps per run; the env variables only make local experiments shorter or longer.
-const SEEDS = Number(process.env.PROPERTY_SEEDS ?? 4);
-const STEPS = Number(process.env.PROPERTY_STEPS ?? 500);
+// Defaults give 2,000 steps per `npm test` run; the env variables only make local experiments shorter or longer.
+// Under solidity-coverage (instrumented contracts, ~10x slower) one short sequence is enough for line coverage.
+const UNDER_COVERAGE = process.env.SOLIDITY_COVERAGE === "true";
+const SEEDS = Number(process.env.PROPERTY_SEEDS ?? (UNDER_COVERAGE ? 1 : 4));
+const STEPS = Number(process.env.PROPERTY_STEPS ?? (UNDER_COVERAGE ? 250 : 500));
 
 function rng(seed: number) {
   let a = seed >>> 0;
