@@ -1,14 +1,17 @@
 import "@nomicfoundation/hardhat-toolbox";
 import "@fhevm/hardhat-plugin";
 import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import fs from "node:fs";
 import path from "node:path";
 
-// Every file in tasks/ registers its own Hardhat tasks.
+// Every file in tasks/ registers its own Hardhat tasks. They use the typechain bindings, which the first compile of
+// a fresh clone generates: until then (`npm run build`, which `npm test` and `npm run demo` run first) only
+// Hardhat's own tasks exist.
 const tasksDir = path.join(__dirname, "tasks");
-if (fs.existsSync(tasksDir) && !process.env.HARDHAT_SKIP_TASKS) {
+const typechainReady = fs.existsSync(path.join(__dirname, "typechain-types", "index.ts"));
+if (typechainReady && fs.existsSync(tasksDir) && !process.env.HARDHAT_SKIP_TASKS) {
   for (const f of fs.readdirSync(tasksDir).sort()) {
     if (f.endsWith(".ts")) require(path.join(tasksDir, f));
   }
@@ -28,6 +31,12 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersi
     version: args.solcVersion,
     longVersion: solc.version(),
   };
+});
+
+// Test files are test/**/*.test.ts; helpers and fixtures beside them are not run as suites.
+subtask(TASK_TEST_GET_TEST_FILES).setAction(async (args: { testFiles: string[] }, _hre, runSuper) => {
+  const files: string[] = await runSuper(args);
+  return args.testFiles.length > 0 ? files : files.filter((f) => f.endsWith(".test.ts"));
 });
 
 const accounts = process.env.PRIVATE_KEY ? [process.env.PRIVATE_KEY] : [];
