@@ -55,7 +55,7 @@ describe("mesh view in Chromium", function () {
     signers = await Promise.all([0, 1, 2, 3, 4, 5, 6].map((i) => provider.getSigner(i)));
     const [owner, modelOwner, requester] = signers;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-deploy-"));
-    const { deployment } = await deployOrReuse("meshtest", owner, {}, dir);
+    const { deployment } = await deployOrReuse("meshtest", owner, {}, { dir });
     c = attach(deployment, owner);
     const adapter = await deployFixtureVerifier(owner, "fixture_public");
     await (await c.registry

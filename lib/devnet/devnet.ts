@@ -56,7 +56,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   try {
     const provider = await connectRpc(url, 100);
     const accounts = Array.from({ length: 20 }, (_, i) => devAccount(i, provider));
-    const { deployment } = await deployOrReuse(DEVNET_NETWORK, accounts[0], { unbondingPeriod: opts.unbondingPeriod ?? 60 }, deploymentsDir);
+    const { deployment } = await deployOrReuse(DEVNET_NETWORK, accounts[0], { unbondingPeriod: opts.unbondingPeriod ?? 60 }, { dir: deploymentsDir });
     const contracts = attach(deployment, provider);
     return {
       url, provider, deployment, contracts, accounts, home, deploymentsDir, node, children,

@@ -1,7 +1,7 @@
 /** Starts the mesh view for a recorded deployment: connect, find the deployment block, follow, serve. */
 import type { JsonRpcProvider } from "ethers";
 import { connectRpc } from "../chain/connect";
-import { attach, DEPLOYMENTS_DIR, readDeployment, type Deployment } from "../chain/deployments";
+import { attach, deploymentsDir, readDeployment, type Deployment } from "../chain/deployments";
 import type { Logger } from "../util/log";
 import { MeshFollower } from "./follower";
 import { startMeshServer, type MeshServer } from "./server";
@@ -31,7 +31,7 @@ export async function startMesh(o: MeshOptions): Promise<MeshServer & { provider
   if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)) {
     throw new Error(`--port must be an integer in 0..65535, got ${o.port}`);
   }
-  const deployment = readDeployment(o.network, o.deploymentsDir ?? DEPLOYMENTS_DIR);
+  const deployment = readDeployment(o.network, o.deploymentsDir ?? deploymentsDir());
   const provider = await connectRpc(o.rpcUrl, o.pollMs ?? 500);
   try {
     const chainId = (await provider.getNetwork()).chainId.toString();
