@@ -57,6 +57,7 @@ export class Worker {
   readonly address: string;
   private readonly core: ProtocolContracts["core"];
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly abandoned = new Set<string>();
   private readonly jobs = new Map<bigint, Job>();
   private readonly reclaim: ReclaimDuty;
   private txChain: Promise<unknown> = Promise.resolve();
@@ -169,6 +170,12 @@ export class Worker {
   private startShard(job: JobView, shardIndex: number): void {
     const key = `${job.jobId}:${shardIndex}`;
     if (this.inFlight.has(key)) return;
+    if (this.abandoned.has(key)) return;
+    if (this.cfg.misbehave !== "stall" && Math.random() < this.cfg.abandonRate) {
+      this.abandoned.add(key);
+      this.deps.log.warn("leaving this claim to expire (abandon rate, load tests only)", { job: job.jobId, shard: shardIndex });
+      return;
+    }
     const p = (this.cfg.misbehave === "stall" ? new Promise<void>(() => undefined) : this.work(job, shardIndex))
       .catch((err) => {
         this.stats.abandoned++;
