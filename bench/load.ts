@@ -56,18 +56,19 @@ async function main(): Promise<void> {
     }, jobsDir);
     const book = new JobBook(core, d.provider);
     const agent = new ReleaseAgent(core, requester, book, log.child("requester"), jobsDir);
-    let lastForward = Date.now();
+    const seen = new Map<string, number>();
     for (;;) {
-      await book.sync();
+      for (const ev of await book.sync()) if (ev.name === "ShardClaimed") seen.set(`${ev.shardIndex}:${ev.worker}`, Date.now());
       await agent.tick();
       const t = book.totals();
       log.progress("settled", t.settled, SHARDS);
       if (t.settled === SHARDS) break;
-      // Abandoned claims expire after WINDOW seconds of chain time; on this local chain, move time on every 20 s.
-      if (Date.now() - lastForward > 20_000) {
+      // Abandoned claims expire after WINDOW seconds of chain time. On this local chain, time moves on only when no
+      // shard is open and every open claim has sat for 30 s of wall time (honest ones settle in seconds).
+      const claims = book.job(posted.jobId).shards.flatMap((s, i) => (s.state === "claimed" ? [seen.get(`${i}:${s.worker}`) ?? Date.now()] : []));
+      if (t.open === 0 && claims.length > 0 && claims.every((at) => Date.now() - at > 30_000)) {
         await d.provider.send("evm_increaseTime", [WINDOW + 1]);
         await d.provider.send("evm_mine", []);
-        lastForward = Date.now();
       }
       await sleep(500);
     }
