@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const agent = new ReleaseAgent(core, requester, book, log.child("requester"), jobsDir);
     const seen = new Map<string, number>();
     for (;;) {
-      for (const ev of await book.sync()) if (ev.name === "ShardClaimed") seen.set(`${ev.shardIndex}:${ev.worker}`, Date.now());
+      for (const ev of await book.sync()) if (ev.name === "ShardClaimed") seen.set(`${ev.shardIndex}:${ev.worker?.toLowerCase()}`, Date.now());
       await agent.tick();
       const t = book.totals();
       log.progress("settled", t.settled, SHARDS);
