@@ -5,6 +5,7 @@
 import path from "node:path";
 import { parseEther, type Wallet } from "ethers";
 import { FhevmType } from "@fhevm/hardhat-plugin";
+import { revertName } from "../lib/chain/errors";
 import { JobBook } from "../lib/chain/jobbook";
 import type { Devnet } from "../lib/devnet/devnet";
 import { decryptOwnReputation, type ReputationStats } from "../lib/fhe/reputation";
@@ -75,6 +76,7 @@ export async function runGatedJob(o: {
   const eligibility = new Map<string, boolean>();
   const settledBy: string[] = [];
   const deadline = Date.now() + o.timeoutMs;
+  let refusalShown = false;
   for (;;) {
     for (const ev of await o.book.sync()) {
       if (ev.jobId !== posted.jobId) continue;
@@ -90,14 +92,33 @@ export async function runGatedJob(o: {
       const who = name.get(e.args.worker.toLowerCase()) ?? e.args.worker;
       if (!eligibility.has(who)) eligibility.set(who, e.args.eligible);
     }
+    // Show the refusal on the chain itself too, while a shard is still open (an open shard is checked before the gate).
+    const openShard = o.book.job(posted.jobId).shards.findIndex((s) => s.state === "open");
+    if (!refusalShown && eligibility.get(o.staller.name) === false && openShard >= 0) {
+      refusalShown = await claimRefused(core.connect(o.staller.wallet), posted.jobId, openShard);
+      if (refusalShown) log.info(`checked: ${o.staller.name}'s claim on open gated shard ${openShard} reverts with NotEligible`);
+    }
     const done = settledBy.length === prepared.shards.length;
-    if (done && eligibility.has(o.staller.name) && o.staller.refusedJobs.has(posted.jobId.toString())) break;
+    if (done && eligibility.has(o.staller.name) && (refusalShown || o.staller.refusedJobs.has(posted.jobId.toString()))) break;
     if (Date.now() > deadline) {
       throw new Error(`gated job timed out: ${settledBy.length}/${prepared.shards.length} settled, staller eligibility ${eligibility.get(o.staller.name) ?? "not relayed"}`);
     }
     await sleep(250);
   }
   return { jobId: posted.jobId, minScore: o.minScore, shards: prepared.shards.length, eligibility, settledBy };
+}
+
+/** Whether `core`'s signer is refused a claim on (jobId, shard) with NotEligible (false: the shard was taken meanwhile). */
+async function claimRefused(core: Devnet["contracts"]["core"], jobId: bigint, shard: number): Promise<boolean> {
+  try {
+    await core.claim.staticCall(jobId, shard);
+  } catch (err) {
+    const name = revertName(err);
+    if (name === "NotEligible") return true;
+    if (name === "ShardNotOpen") return false;
+    throw err;
+  }
+  throw new Error(`the ineligible worker could claim gated shard ${shard} of job ${jobId}`);
 }
 
 /** Each worker decrypts its own record (user decryption, its own key); `intruder` then tries a worker's score. */

@@ -30,7 +30,7 @@ const TIMEOUT_MS = Number(process.env.DEMO_TIMEOUT_MS ?? 600_000);
 const FHE = process.env.DEMO_FHE !== "false";
 /** Honest workers settle main-job shards (+10 each); the staller is slashed to the floor of 0. */
 const GATED_MIN_SCORE = 10;
-const GATED_SHARDS = 2;
+const GATED_SHARDS = 3;
 const log = createLogger({ source: "demo" });
 const eth = (x: bigint) => `${formatEther(x)} ETH`;
 
