@@ -28,7 +28,7 @@ const CFG: WorkerConfig = {
   rpcUrl: "http://127.0.0.1:1", privateKey: "0x" + "11".repeat(32), network: "hardhat", models: [], concurrency: 1,
   executionProvider: "cpu", minPriceWei: 0n, stakeWei: parseEther("1"), withdrawThresholdWei: parseEther("1000"),
   encryptionKeyFile: "", metadataCid: "bafkqaaa", pollMs: 100, releaseTimeoutMs: 0, keeperDuty: false, artifactsDir: "",
-  json: true,
+  json: true, abandonRate: 0,
 };
 const NO_COMPUTE: ShardCompute = {
   run: () => Promise.reject(new Error("compute must not run: the shard has no key release")),
