@@ -212,7 +212,6 @@ export class Worker {
     const t0 = Date.now();
     const ids = { job: job.jobId, shard: shardIndex };
     const shard = job.shards[shardIndex];
-    const deadline = shard.deadline ?? 0n;
 
     const waitUntil = Date.now() + this.cfg.releaseTimeoutMs;
     while (!shard.release) {
@@ -261,14 +260,15 @@ export class Worker {
     const sealed = sealWithKey(encodeJson(result), dataKey);
     const outputCid = await withRetry(() => store.put(sealed), { attempts: 5, baseDelayMs: 500, maxDelayMs: 4_000 });
 
-    const head = await withRetry(() => this.deps.wallet.provider!.getBlock("latest"), RPC);
-    if (BigInt(head!.timestamp) >= deadline) throw new Error("claim deadline passed while proving");
-    // Read the shard right before submitting: a retry after a lost response must not submit twice.
+    // Read the shard right before submitting: a retry after a lost response must not submit twice, and the
+    // deadline on-chain is the one that counts (the key release restarts the claim window).
     const onChain = await withRetry(() => this.core.getShard(job.jobId, shardIndex), RPC);
     if (onChain.status !== 1n || onChain.worker.toLowerCase() !== this.address.toLowerCase()) {
       log.warn("claim no longer ours; not submitting", ids);
       return;
     }
+    const head = await withRetry(() => this.deps.wallet.provider!.getBlock("latest"), RPC);
+    if (BigInt(head!.timestamp) >= onChain.deadline) throw new Error("claim deadline passed while proving");
     const rc = await this.send("submit", () =>
       this.core.submitResult(job.jobId, shardIndex, inputCommitment, pkg.merkleProof, r.outputCommitment, outputCid, r.proof),
     );
