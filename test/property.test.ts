@@ -133,6 +133,11 @@ describe("property: random action sequences keep the books balanced", function (
           dropClaim(j, shard);
           j.settled++;
         },
+        release: async () => {
+          // The requester releases the key of a claim (a second release, or a stale claim, gets a named error).
+          const c = claims.length ? r.pick(claims) : { job: r.pick(jobs), shard: 0 };
+          await core.connect(r.next() < 0.95 ? c.job.requester : r.pick(requesters)).releaseShardKey(c.job.id, c.shard, "0xaa");
+        },
         expire: async () => {
           await network.provider.send("evm_increaseTime", [30 + r.int(150)]);
           await network.provider.send("evm_mine");
@@ -168,7 +173,7 @@ describe("property: random action sequences keep the books balanced", function (
         withdraw: async () => core.connect(r.pick([treasury, modelOwner, keeper, ...requesters, ...workers])).withdraw(),
       };
       const weights: [string, number][] = [
-        ["post", 3], ["claim", 5], ["submit", 5], ["expire", 2], ["reclaim", 2], ["cancel", 1],
+        ["post", 3], ["claim", 5], ["release", 3], ["submit", 5], ["expire", 2], ["reclaim", 2], ["cancel", 1],
         ["stake", 1], ["unstake", 1], ["withdrawStake", 1], ["withdraw", 2],
       ];
       for (const [n] of weights) actionNames[n] = true;

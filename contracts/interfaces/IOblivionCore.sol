@@ -77,11 +77,14 @@ interface IOblivionCore {
         uint256 modelCommitment;
     }
 
-    /// @notice A shard as stored. Layout: worker (20) | deadline (8) | status (1), one slot.
+    /// @notice A shard as stored. Layout: worker (20) | deadline (8) | status (1) | keyReleased (1), one slot.
+    /// `keyReleased` is set by `releaseShardKey` for the current claim and cleared when the shard reopens: an expired
+    /// claim whose key was never released is voided by `reclaimExpired`, not slashed.
     struct Shard {
         address worker;
         uint64 deadline;
         ShardStatus status;
+        bool keyReleased;
     }
 
     /// @notice A worker's stake as stored.
@@ -141,6 +144,9 @@ interface IOblivionCore {
         uint256 toCaller,
         uint256 toTreasury
     );
+    /// @notice An expired claim whose key the requester never released was voided: the worker's collateral was
+    /// unlocked (not taken), the shard reopened, no bounty was paid and the reputation hook was not called.
+    event ClaimVoided(uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker, address caller);
     /// @notice The requester cancelled the job and `refund` went to its balance.
     event JobCancelled(uint256 indexed jobId, uint256 refund);
     /// @notice A cancelled job's reclaimed shard returned its escrow to the requester.
@@ -159,6 +165,22 @@ interface IOblivionCore {
     event HookGasLimitSet(uint32 gasLimit);
     /// @notice The owner set (or cleared, with zero) the eligibility gate.
     event EligibilityGateSet(address gate);
+    /// @notice The owner bound the collateral manager (once; see `bindCollateralManager`).
+    event CollateralManagerBound(address manager);
+    /// @notice The collateral manager locked `amount` of the worker's free stake.
+    event ManagerLocked(address indexed worker, uint256 amount);
+    /// @notice The collateral manager released `amount` of what it had locked.
+    event ManagerReleased(address indexed worker, uint256 amount);
+    /// @notice The collateral manager slashed `amount` of what it had locked, split like a claim's slash.
+    event ManagerSlashed(
+        address indexed worker,
+        uint256 amount,
+        address indexed beneficiary,
+        address indexed keeper,
+        uint256 toBeneficiary,
+        uint256 toKeeper,
+        uint256 toTreasury
+    );
     /// @notice The reputation hook reverted or ran out of its gas; settlement or slashing went ahead.
     event ReputationHookFailed(address indexed worker, uint256 indexed jobId, uint256 shardIndex, bool settled, bytes reason);
 
@@ -230,6 +252,8 @@ interface IOblivionCore {
     error InvalidProof();
     /// @notice Fires when anyone but the job's requester cancels it or releases a key.
     error NotRequester(address caller, address requester);
+    /// @notice Fires when the requester releases a key a second time for the same claim.
+    error KeyAlreadyReleased(uint256 jobId, uint256 shardIndex);
     /// @notice Fires when a wrapped key is empty.
     error EmptyWrappedKey();
     /// @notice Fires when `withdraw` is called with a zero balance.
@@ -245,6 +269,12 @@ interface IOblivionCore {
     /// @notice Fires when the caller left too little gas for the reputation hook's full gas limit (it would let a
     /// caller make the hook fail on purpose).
     error InsufficientGasForHook();
+    /// @notice Fires when anyone but the bound collateral manager calls a manager entry point.
+    error NotCollateralManager(address caller);
+    /// @notice Fires when `bindCollateralManager` is called once a manager is bound.
+    error CollateralManagerAlreadyBound(address manager);
+    /// @notice Fires when the manager releases or slashes more than it has locked for the worker.
+    error ManagerLockExceeded(uint256 lockedByManager, uint256 requested);
     /// @notice Fires when a value does not fit its packed storage field.
     error ValueTooLarge();
 
@@ -275,7 +305,10 @@ interface IOblivionCore {
     function claim(uint256 jobId, uint256 shardIndex) external;
 
     /// @notice The requester hands the claiming worker the shard's data key, wrapped to the worker's public key.
-    /// Only emits: the key is useless to anyone else.
+    /// Emits the key (useless to anyone else) and records that it was released, once per claim (a second call
+    /// reverts KeyAlreadyReleased). Only a claim whose key was released can be slashed when it expires; otherwise
+    /// `reclaimExpired` voids it. The core cannot check that the key opens the shard's data: a requester releasing
+    /// a wrong key can still get the worker slashed (see docs/contracts.md).
     function releaseShardKey(uint256 jobId, uint256 shardIndex, bytes calldata wrappedKey) external;
 
     /// @notice Settles a claimed shard: checks the input leaf, verifies the proof over layout-v1 signals
@@ -297,7 +330,11 @@ interface IOblivionCore {
         bytes calldata proof
     ) external returns (uint256 recordId);
 
-    /// @notice Slashes an expired claim; callable by anyone, who earns the bounty share. The shard reopens.
+    /// @notice Ends an expired claim; callable by anyone. The shard reopens (or, on a cancelled job, its escrow goes
+    /// back to the requester). When the requester released the key, the collateral is slashed (ClaimSlashed; the
+    /// caller earns the bounty share; the reputation hook's onSlashed runs). When it never did, the claim is voided
+    /// (ClaimVoided): the collateral is unlocked, not taken, no bounty is paid and the hook is not called. Either way
+    /// the worker may not claim that shard again.
     function reclaimExpired(uint256 jobId, uint256 shardIndex) external;
 
     /// @notice Cancels a job: the requester's balance gets the escrow of every shard that is neither settled nor
@@ -309,7 +346,8 @@ interface IOblivionCore {
 
     // ------------------------------------------------------------------ keepers
 
-    /// @notice Gelato-style resolver: the first expired claim among the first CHECKER_MAX_STEPS jobs and shards.
+    /// @notice Gelato-style resolver: the first expired claim among the first CHECKER_MAX_STEPS jobs and shards,
+    /// whether `reclaimExpired` would slash it (key released) or void it (key never released): both free the shard.
     /// @return canExec True when an expired claim was found.
     /// @return execPayload Calldata of `reclaimExpired(jobId, shardIndex)` for it (empty when none).
     function checker() external view returns (bool canExec, bytes memory execPayload);
@@ -354,6 +392,34 @@ interface IOblivionCore {
     /// @notice Lifts the pause.
     function unpause() external;
 
+    // ------------------------------------------------------------------ collateral manager
+
+    /// @notice Binds the one collateral manager (say, the training module) that may lock, release and slash workers'
+    /// stake. Owner only, once; zero reverts ZeroAddress. A second call reverts CollateralManagerAlreadyBound.
+    function bindCollateralManager(address manager) external;
+
+    /// @notice The bound collateral manager (zero until bound).
+    function collateralManager() external view returns (address);
+
+    /// @notice Locks `amount` of the worker's free stake (`stake - locked`) for the manager: it joins `Worker.locked`,
+    /// so it cannot be unstaked or locked by a claim until the manager releases or slashes it. Manager only; the
+    /// worker must be registered (NotRegistered); `amount` > 0 (ZeroAmount) and at most the free stake
+    /// (InsufficientFreeStake).
+    function managerLock(address worker, uint256 amount) external;
+
+    /// @notice Unlocks `amount` of what the manager locked for the worker. Manager only; `amount` > 0 (ZeroAmount) and
+    /// at most `lockedByManager(worker)` (ManagerLockExceeded).
+    function managerRelease(address worker, uint256 amount) external;
+
+    /// @notice Takes `amount` of what the manager locked from the worker's locked stake and stake, split with the
+    /// core's slash split: requesterBps to `beneficiary`, bountyBps to `keeper`, the rest to the treasury, all as
+    /// pull balances. Manager only; `amount` > 0 (ZeroAmount) and at most `lockedByManager(worker)`
+    /// (ManagerLockExceeded); beneficiary and keeper non-zero (ZeroAddress). Does not call the reputation hook.
+    function managerSlash(address worker, uint256 amount, address beneficiary, address keeper) external;
+
+    /// @notice The part of the worker's `locked` stake held by the collateral manager.
+    function lockedByManager(address worker) external view returns (uint256);
+
     // ------------------------------------------------------------------ views
 
     /// @notice The job's requester (zero for unknown jobs).
@@ -380,7 +446,8 @@ interface IOblivionCore {
     /// @notice The msg.value `postJob(params)` needs now. Reverts as postJob would on an unknown model.
     function jobEscrowFor(JobParams calldata params) external view returns (uint256);
 
-    /// @notice Whether `worker` has ever claimed the shard.
+    /// @notice Whether `worker` holds or settled the shard's claim, or had a claim on it that expired (and so may not
+    /// claim it again).
     function hasClaimed(uint256 jobId, uint256 shardIndex, address worker) external view returns (bool);
 
     /// @notice The binding signal for a proof by `worker` on the shard, as the core computes it.
