@@ -49,7 +49,8 @@ async function main() {
   log.info("audit record written", { record: rec.recordId, shard: rec.shardIndex, worker: rec.submitter, proofHash: rec.proofHash });
 
   await env.core.connect(env.worker2).claim(job.jobId, 1);
-  log.info("bob claimed shard 1 ... and went silent");
+  await env.core.connect(env.requester).releaseShardKey(job.jobId, 1, ethers.hexlify(ethers.randomBytes(97)));
+  log.info("bob claimed shard 1, got its key ... and went silent (without the key his claim would be voided, not slashed)");
   await network.provider.send("evm_increaseTime", [WINDOW + 1]);
   await network.provider.send("evm_mine");
   const [canExec, payload] = await env.core.checker();

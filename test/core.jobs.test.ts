@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { recordStruct } from "../lib/chain/protocol";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther } from "ethers";
@@ -215,7 +216,9 @@ describe("OblivionCore: jobs", function () {
       expect(await env.core.jobEscrow(job.jobId)).to.equal(3n * perShardPublic);
       const ids = await env.audit.recordIdsOfJob(job.jobId);
       expect(ids).to.deep.equal([1n]);
-      const r = await env.audit.getRecord(1);
+      const [log] = await env.audit.queryFilter(env.audit.filters.Recorded(1));
+      const r = log.args.record;
+      expect(await env.audit.isRecord(1, recordStruct(r))).to.equal(true);
       expect(r.submitter).to.equal(env.worker.address);
       expect(r.jobId).to.equal(job.jobId);
       expect(r.shardIndex).to.equal(1n);

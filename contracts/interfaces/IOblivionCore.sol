@@ -10,8 +10,12 @@ pragma solidity 0.8.28;
 ///            ownerFeePerShard = model fee per inference * max(batchSize, 1), both snapshotted at post.
 ///   settle:  pricePerShard - protocolFee -> worker, ownerFeePerShard -> model owner,
 ///            protocolFee = pricePerShard * protocolFeeBps / 10_000 (bps snapshotted at post) -> treasury.
-///   reclaim: the claim's collateral leaves the worker's stake: bountyBps -> caller, requesterBps -> requester,
-///            the rest -> treasury. The shard reopens (or, on a cancelled job, its escrow goes back to the requester).
+///   reclaim: with the key released, the claim's collateral leaves the worker's stake: bountyBps -> caller,
+///            requesterBps -> requester, the rest -> treasury; with the key never released the claim is voided and
+///            the collateral only unlocked. The shard reopens (or, on a cancelled job, its escrow goes back to the
+///            requester).
+///   manager: the bound collateral manager may lock free stake into `locked`, release it, or slash it with the same
+///            split (requesterBps -> beneficiary, bountyBps -> keeper, rest -> treasury).
 ///   cancel:  the escrow of every shard neither settled nor under an open claim goes back to the requester.
 /// Every state-changing function validates, updates state, emits, then calls out.
 interface IOblivionCore {
@@ -47,8 +51,9 @@ interface IOblivionCore {
     /// @notice A job as stored.
     /// Layout (7 slots):
     ///   slot 0: requester (20) | shardCount (4) | modelId (4) | modelVersion (4)
-    ///   slot 1: verifier (20) | claimWindow (4) | protocolFeeBps (2) | gated (1) | cancelled (1) | settledShards (4)
-    ///   slot 2: modelOwner (20) | openClaims (4) | postedAt (8)
+    ///   slot 1: verifier (20) | claimWindow (4) | protocolFeeBps (2) | gated (1) | cancelled (1) | postedAt (4)
+    ///   slot 2: modelOwner (20) | openClaims (4) | settledShards (4)
+    /// (openClaims and settledShards share a slot: a settlement updates both with one write.)
     ///   slot 3: pricePerShard (16) | ownerFeePerShard (16)
     ///   slot 4: collateral (16) | minStake (16)
     ///   slot 5: inputRoot
@@ -65,10 +70,10 @@ interface IOblivionCore {
         uint16 protocolFeeBps;
         bool gated;
         bool cancelled;
-        uint32 settledShards;
+        uint32 postedAt;
         address modelOwner;
         uint32 openClaims;
-        uint64 postedAt;
+        uint32 settledShards;
         uint128 pricePerShard;
         uint128 ownerFeePerShard;
         uint128 collateral;
