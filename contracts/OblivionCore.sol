@@ -245,8 +245,12 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         Shard storage s = _shard(job, jobId, shardIndex);
         if (s.status != ShardStatus.Claimed) revert ShardNotClaimed(jobId, shardIndex);
         if (s.keyReleased) revert KeyAlreadyReleased(jobId, shardIndex);
+        if (block.timestamp > s.deadline) revert ClaimExpired(s.deadline);
         if (wrappedKey.length == 0) revert EmptyWrappedKey();
         s.keyReleased = true;
+        // The worker gets a full claim window from the moment it can start: a requester releasing at the last
+        // second (or after expiry, which reverts) cannot set up a slash.
+        s.deadline = uint64(block.timestamp) + job.claimWindow;
         emit ShardKeyReleased(jobId, shardIndex, s.worker, wrappedKey);
     }
 

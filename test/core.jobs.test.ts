@@ -190,6 +190,17 @@ describe("OblivionCore: jobs", function () {
         .to.emit(c, "ShardKeyReleased")
         .withArgs(job.jobId, 0, env.worker.address, "0xaabb");
       expect((await c.getShard(job.jobId, 0)).keyReleased).to.equal(true);
+      // The release restarted the window.
+      const [released] = await c.queryFilter(c.filters.ShardKeyReleased(job.jobId, 0));
+      const releasedAt = (await released.getBlock()).timestamp;
+      expect((await c.getShard(job.jobId, 0)).deadline).to.equal(BigInt(releasedAt + WINDOW));
+      // After expiry a key can no longer be released (it would set up a slash the worker had no time to avoid).
+      await c.connect(env.worker).claim(job.jobId, 1);
+      await time.increase(WINDOW + 1);
+      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 1, "0xaabb")).to.be.revertedWithCustomError(
+        c,
+        "ClaimExpired",
+      );
       await expect(c.connect(env.requester).releaseShardKey(job.jobId, 0, "0xaabb"))
         .to.be.revertedWithCustomError(c, "KeyAlreadyReleased")
         .withArgs(job.jobId, 0);

@@ -245,7 +245,7 @@ interface IOblivionCore {
     error ShardNotClaimed(uint256 jobId, uint256 shardIndex);
     /// @notice Fires when anyone but the claiming worker submits a result.
     error NotClaimant(address caller, address worker);
-    /// @notice Fires when a result arrives after the claim's deadline.
+    /// @notice Fires when a result arrives, or the requester releases a key, after the claim's deadline.
     error ClaimExpired(uint64 deadline);
     /// @notice Fires when reclaiming a claim whose deadline has not passed.
     error ClaimNotExpired(uint64 deadline);
@@ -311,7 +311,8 @@ interface IOblivionCore {
 
     /// @notice The requester hands the claiming worker the shard's data key, wrapped to the worker's public key.
     /// Emits the key (useless to anyone else) and records that it was released, once per claim (a second call
-    /// reverts KeyAlreadyReleased). Only a claim whose key was released can be slashed when it expires; otherwise
+    /// reverts KeyAlreadyReleased), and restarts the claim's deadline at now + claimWindow, so the worker always has
+    /// a full window with the key. Reverts ClaimExpired once the claim's deadline has passed. Only a claim whose key was released can be slashed when it expires; otherwise
     /// `reclaimExpired` voids it. The core cannot check that the key opens the shard's data: a requester releasing
     /// a wrong key can still get the worker slashed (see docs/contracts.md).
     function releaseShardKey(uint256 jobId, uint256 shardIndex, bytes calldata wrappedKey) external;
