@@ -42,7 +42,7 @@ async function main() {
 
   rows.push({ operation: "claim", gas: await gasOf(env.core.connect(env.worker).claim(small.jobId, 0)), note: "first claim of the job" });
   rows.push({ operation: "claim", gas: await gasOf(env.core.connect(env.worker).claim(small.jobId, 1)), note: "later claim" });
-  rows.push({ operation: "releaseShardKey", gas: await gasOf(env.core.connect(env.requester).releaseShardKey(small.jobId, 1, "0x" + "ab".repeat(97))), note: "97-byte wrapped key; marks the claim's key released" });
+  rows.push({ operation: "releaseShardKey", gas: await gasOf(env.core.connect(env.requester).releaseShardKey(small.jobId, 1, "0x" + "ab".repeat(97))), note: "97-byte wrapped key; marks the key released, restarts the window" });
   await env.core.connect(env.worker2).claim(small.jobId, 2);
   await env.core.connect(env.worker2).claim(small.jobId, 3);
 
