@@ -40,8 +40,11 @@ async function main() {
   const { job: big, gas: bigGas } = await postGas({ shards: 4096, salt: 1 });
   rows.push({ operation: "postJob", gas: bigGas, note: "4,096 shards (one Merkle root: same cost)" });
 
-  rows.push({ operation: "claim", gas: await gasOf(env.core.connect(env.worker).claim(small.jobId, 0)), note: "locks collateral, records the claim" });
-  rows.push({ operation: "claim", gas: await gasOf(env.core.connect(env.worker).claim(small.jobId, 1)), note: "a second shard of the same job" });
+  rows.push({ operation: "claim", gas: await gasOf(env.core.connect(env.worker).claim(small.jobId, 0)), note: "first claim of the job" });
+  rows.push({ operation: "claim", gas: await gasOf(env.core.connect(env.worker).claim(small.jobId, 1)), note: "later claim" });
+  rows.push({ operation: "releaseShardKey", gas: await gasOf(env.core.connect(env.requester).releaseShardKey(small.jobId, 1, "0x" + "ab".repeat(97))), note: "97-byte wrapped key; marks the key released, restarts the window" });
+  await env.core.connect(env.worker2).claim(small.jobId, 2);
+  await env.core.connect(env.worker2).claim(small.jobId, 3);
 
   const p0 = await proveShard(env, small, 0, env.worker.address);
   const verifyTx = await env.owner.sendTransaction({
@@ -53,6 +56,8 @@ async function main() {
   await env.core.connect(env.worker2).claim(big.jobId, 4000);
   const pBig = await proveShard(env, big, 4000, env.worker2.address);
   rows.push({ operation: "submitResult (verify + pay + audit)", gas: await gasOf(submit(env, big, 4000, env.worker2, pBig)), note: "3 signals, 4,096-shard tree (12-step Merkle proof)" });
+  const p3 = await proveShard(env, small, 3, env.worker2.address);
+  rows.push({ operation: "submitResult (verify + pay + audit)", gas: await gasOf(submit(env, small, 3, env.worker2, p3)), note: "3 signals, second record of the job (balances warm)" });
   const priv = await postJob(env, { fixture: "fixture_private", shards: 2, salt: 2 });
   await env.core.connect(env.worker).claim(priv.jobId, 0);
   const pPriv = await proveShard(env, priv, 0, env.worker.address);
@@ -60,6 +65,7 @@ async function main() {
 
   await time.increase(WINDOW + 1);
   rows.push({ operation: "reclaimExpired", gas: await gasOf(env.core.connect(env.keeper).reclaimExpired(small.jobId, 1)), note: "slash + reopen, no hook" });
+  rows.push({ operation: "reclaimExpired", gas: await gasOf(env.core.connect(env.keeper).reclaimExpired(small.jobId, 2)), note: "void (key never released) + reopen" });
   rows.push({ operation: "withdraw", gas: await gasOf(env.core.connect(env.worker).withdraw()), note: "pull balance to an EOA" });
   rows.push({ operation: "cancelJob", gas: await gasOf(env.core.connect(env.requester).cancelJob(big.jobId)), note: "" });
 
@@ -71,6 +77,10 @@ async function main() {
     rows,
   };
   const root = path.resolve(__dirname, "..");
+  // The figures before the settlement gas work (bench/results/gas-before.json), matched by operation and note.
+  const before: Row[] = JSON.parse(fs.readFileSync(path.join(root, "bench", "results", "gas-before.json"), "utf8")).rows;
+  const beforeOf = (r: Row) => before.find((b) => b.operation === r.operation && b.note === r.note)?.gas;
+  const fmt = (n: number | undefined) => (n === undefined ? "" : n.toLocaleString("en-US"));
   fs.mkdirSync(path.join(root, "bench", "results"), { recursive: true });
   fs.writeFileSync(path.join(root, "bench", "results", "gas.json"), JSON.stringify(out, null, 2) + "\n");
   const md = [
@@ -80,10 +90,11 @@ async function main() {
     "test fixture circuits; solc 0.8.28, optimizer 200 runs. Figures are the transaction's gasUsed (21k base included)",
     "unless the note says otherwise. Raw data: bench/results/gas.json.",
     "",
-    "| Operation | Gas | Note |",
-    "|---|---:|---|",
-    ...rows.map((r) => `| ${r.operation} | ${r.gas.toLocaleString("en-US")} | ${r.note} |`),
+    "| Operation | Gas | Before | Note |",
+    "|---|---:|---:|---|",
+    ...rows.map((r) => `| ${r.operation} | ${fmt(r.gas)} | ${fmt(beforeOf(r))} | ${r.note} |`),
     "",
+    ...fs.readFileSync(path.join(root, "bench", "gas-notes.md"), "utf8").split("\n"),
   ].join("\n");
   fs.writeFileSync(path.join(root, "docs", "gas.md"), md);
   console.table(rows);

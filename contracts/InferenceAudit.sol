@@ -13,9 +13,11 @@ contract InferenceAudit is IInferenceAudit {
     /// @inheritdoc IInferenceAudit
     address public core;
 
-    Record[] private _records; // record id = index + 1
-    mapping(uint256 jobId => uint256[]) private _byJob;
-    mapping(address submitter => uint256[]) private _anchoredBy;
+    uint256 private _count; // record ids are 1 .. _count
+    /// @dev Entry layout: previous record id of the same chain (8) | digest (24). See IInferenceAudit's @dev.
+    mapping(uint256 recordId => bytes32) private _entries;
+    mapping(uint256 jobId => uint256) private _lastOfJob;
+    mapping(address submitter => uint256) private _lastAnchoredBy;
 
     constructor() {
         deployer = msg.sender;
@@ -47,22 +49,22 @@ contract InferenceAudit is IInferenceAudit {
             jobId > type(uint64).max || shardIndex > type(uint32).max || modelId > type(uint32).max
                 || modelVersion > type(uint32).max
         ) revert ValueTooLarge();
-        recordId = _append(
-            Record({
-                submitter: worker,
-                jobId: uint64(jobId),
-                shardIndex: uint32(shardIndex),
-                verifier: verifier,
-                modelId: uint32(modelId),
-                modelVersion: uint32(modelVersion),
-                timestamp: uint32(block.timestamp),
-                inputCommitment: inputCommitment,
-                outputCommitment: outputCommitment,
-                proofHash: proofHash
-            })
-        );
-        _byJob[jobId].push(recordId);
-        emit Recorded(recordId, jobId, shardIndex, worker, proofHash);
+        Record memory r = Record({
+            submitter: worker,
+            jobId: uint64(jobId),
+            shardIndex: uint32(shardIndex),
+            verifier: verifier,
+            modelId: uint32(modelId),
+            modelVersion: uint32(modelVersion),
+            timestamp: uint32(block.timestamp),
+            inputCommitment: inputCommitment,
+            outputCommitment: outputCommitment,
+            proofHash: proofHash
+        });
+        uint256 previous = _lastOfJob[jobId];
+        recordId = _append(r, previous);
+        _lastOfJob[jobId] = recordId;
+        emit Recorded(recordId, jobId, worker, r);
     }
 
     /// @inheritdoc IInferenceAudit
@@ -73,48 +75,67 @@ contract InferenceAudit is IInferenceAudit {
         if (verifier.code.length == 0) revert InvalidVerifier(verifier);
         if (publicSignals.length < 3) revert TooFewSignals(publicSignals.length);
         if (!IProofVerifier(verifier).verifyProof(proof, publicSignals)) revert ProofRejected(verifier);
-        bytes32 proofHash = keccak256(proof);
-        recordId = _append(
-            Record({
-                submitter: msg.sender,
-                jobId: 0,
-                shardIndex: 0,
-                verifier: verifier,
-                modelId: 0,
-                modelVersion: 0,
-                timestamp: uint32(block.timestamp),
-                inputCommitment: publicSignals[1],
-                outputCommitment: publicSignals[0],
-                proofHash: proofHash
-            })
-        );
-        _anchoredBy[msg.sender].push(recordId);
-        emit Anchored(recordId, msg.sender, verifier, proofHash);
+        Record memory r = Record({
+            submitter: msg.sender,
+            jobId: 0,
+            shardIndex: 0,
+            verifier: verifier,
+            modelId: 0,
+            modelVersion: 0,
+            timestamp: uint32(block.timestamp),
+            inputCommitment: publicSignals[1],
+            outputCommitment: publicSignals[0],
+            proofHash: keccak256(proof)
+        });
+        recordId = _append(r, _lastAnchoredBy[msg.sender]);
+        _lastAnchoredBy[msg.sender] = recordId;
+        emit Anchored(recordId, msg.sender, verifier, r);
     }
 
     /// @inheritdoc IInferenceAudit
     function recordCount() external view returns (uint256) {
-        return _records.length;
+        return _count;
     }
 
     /// @inheritdoc IInferenceAudit
-    function getRecord(uint256 recordId) external view returns (Record memory) {
-        if (recordId == 0 || recordId > _records.length) revert RecordNotFound(recordId);
-        return _records[recordId - 1];
+    function entryOf(uint256 recordId) public view returns (bytes24 digest, uint256 previous) {
+        if (recordId == 0 || recordId > _count) revert RecordNotFound(recordId);
+        bytes32 e = _entries[recordId];
+        return (bytes24(e << 64), uint256(e) >> 192);
+    }
+
+    /// @inheritdoc IInferenceAudit
+    function isRecord(uint256 recordId, Record calldata record_) external view returns (bool) {
+        (bytes24 digest,) = entryOf(recordId);
+        return digest == digestOf(record_);
+    }
+
+    /// @inheritdoc IInferenceAudit
+    function digestOf(Record memory record_) public pure returns (bytes24) {
+        return bytes24(keccak256(abi.encode(record_)));
     }
 
     /// @inheritdoc IInferenceAudit
     function recordIdsOfJob(uint256 jobId) external view returns (uint256[] memory) {
-        return _byJob[jobId];
+        return _chain(_lastOfJob[jobId]);
     }
 
     /// @inheritdoc IInferenceAudit
     function anchoredBy(address submitter) external view returns (uint256[] memory) {
-        return _anchoredBy[submitter];
+        return _chain(_lastAnchoredBy[submitter]);
     }
 
-    function _append(Record memory r) private returns (uint256) {
-        _records.push(r);
-        return _records.length;
+    /// @dev One slot per record: previous (8) | digest (24).
+    function _append(Record memory r, uint256 previous) private returns (uint256 id) {
+        id = ++_count;
+        _entries[id] = bytes32((previous << 192) | (uint256(keccak256(abi.encode(r))) >> 64));
+    }
+
+    /// @dev The ids of the chain ending at `last`, oldest first.
+    function _chain(uint256 last) private view returns (uint256[] memory ids) {
+        uint256 n;
+        for (uint256 id = last; id != 0; id = uint256(_entries[id]) >> 192) ++n;
+        ids = new uint256[](n);
+        for (uint256 id = last; id != 0; id = uint256(_entries[id]) >> 192) ids[--n] = id;
     }
 }

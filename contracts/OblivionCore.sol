@@ -70,10 +70,17 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     /// @notice Eligibility gate for gated jobs (zero: gated jobs cannot be posted or claimed).
     IEligibilityGate public eligibilityGate;
 
+    /// @inheritdoc IOblivionCore
+    address public collateralManager;
+    /// @inheritdoc IOblivionCore
+    mapping(address worker => uint256) public lockedByManager;
+
     uint256 private _jobCount;
     mapping(uint256 jobId => Job) private _jobs;
     mapping(uint256 jobId => mapping(uint256 shardIndex => Shard)) private _shards;
-    mapping(uint256 jobId => mapping(uint256 shardIndex => mapping(address worker => bool))) private _claimedBefore;
+    /// @dev Set when a worker's claim on the shard ends by `reclaimExpired` (the current claimant is in the shard slot,
+    /// so a claim costs no extra slot).
+    mapping(uint256 jobId => mapping(uint256 shardIndex => mapping(address worker => bool))) private _expiredBefore;
     mapping(address worker => Worker) private _workers;
     mapping(address worker => string) private _metadataCid;
     mapping(address worker => bytes) private _encryptionKey;
@@ -105,6 +112,11 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         slashRequesterBps = 5_000;
         slashBountyBps = 1_000;
         hookGasLimit = 500_000;
+    }
+
+    modifier onlyCollateralManager() {
+        if (msg.sender != collateralManager) revert NotCollateralManager(msg.sender);
+        _;
     }
 
     // ================================================================== workers
@@ -185,10 +197,10 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
             protocolFeeBps: protocolFeeBps,
             gated: p.gated,
             cancelled: false,
-            settledShards: 0,
+            postedAt: uint32(block.timestamp),
             modelOwner: t.owner,
             openClaims: 0,
-            postedAt: uint64(block.timestamp),
+            settledShards: 0,
             pricePerShard: p.pricePerShard,
             ownerFeePerShard: ownerFeePerShard,
             collateral: p.collateral,
@@ -206,7 +218,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         Shard storage s = _shard(job, jobId, shardIndex);
         if (s.status != ShardStatus.Open) revert ShardNotOpen(jobId, shardIndex);
         Worker storage w = _registered(msg.sender);
-        if (_claimedBefore[jobId][shardIndex][msg.sender]) revert AlreadyClaimedBefore(jobId, shardIndex, msg.sender);
+        if (_expiredBefore[jobId][shardIndex][msg.sender]) revert AlreadyClaimedBefore(jobId, shardIndex, msg.sender);
         if (w.stake < job.minStake) revert StakeBelowMinimum(w.stake, job.minStake);
         uint128 collateral = job.collateral;
         uint256 free = w.stake - w.locked;
@@ -221,7 +233,6 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         s.worker = msg.sender;
         s.deadline = deadline;
         s.status = ShardStatus.Claimed;
-        _claimedBefore[jobId][shardIndex][msg.sender] = true;
         w.locked += collateral;
         job.openClaims += 1;
         emit ShardClaimed(jobId, shardIndex, msg.sender, deadline);
@@ -233,7 +244,13 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         if (msg.sender != job.requester) revert NotRequester(msg.sender, job.requester);
         Shard storage s = _shard(job, jobId, shardIndex);
         if (s.status != ShardStatus.Claimed) revert ShardNotClaimed(jobId, shardIndex);
+        if (s.keyReleased) revert KeyAlreadyReleased(jobId, shardIndex);
+        if (block.timestamp > s.deadline) revert ClaimExpired(s.deadline);
         if (wrappedKey.length == 0) revert EmptyWrappedKey();
+        s.keyReleased = true;
+        // The worker gets a full claim window from the moment it can start: a requester releasing at the last
+        // second (or after expiry, which reverts) cannot set up a slash.
+        s.deadline = uint64(block.timestamp) + job.claimWindow;
         emit ShardKeyReleased(jobId, shardIndex, s.worker, wrappedKey);
     }
 
@@ -264,29 +281,33 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         if (block.timestamp <= s.deadline) revert ClaimNotExpired(s.deadline);
 
         address worker = s.worker;
+        bool slash = s.keyReleased;
         uint128 collateral = job.collateral;
         Worker storage w = _workers[worker];
         w.locked -= collateral;
-        w.stake -= collateral;
-        s.worker = address(0);
-        s.deadline = 0;
-        s.status = ShardStatus.Open;
+        if (slash) w.stake -= collateral;
+        delete _shards[jobId][shardIndex]; // Open, no worker, no deadline, key not released
+        _expiredBefore[jobId][shardIndex][worker] = true;
         job.openClaims -= 1;
 
-        uint256 toCaller = uint256(collateral) * slashBountyBps / BPS;
-        uint256 toRequester = uint256(collateral) * slashRequesterBps / BPS;
-        uint256 toTreasury = collateral - toCaller - toRequester;
         address requester = job.requester;
-        _balances[msg.sender] += toCaller;
-        _balances[requester] += toRequester;
-        _balances[treasury] += toTreasury;
-        emit ClaimSlashed(jobId, shardIndex, worker, msg.sender, toRequester, toCaller, toTreasury);
+        if (slash) {
+            uint256 toCaller = uint256(collateral) * slashBountyBps / BPS;
+            uint256 toRequester = uint256(collateral) * slashRequesterBps / BPS;
+            uint256 toTreasury = collateral - toCaller - toRequester;
+            _balances[msg.sender] += toCaller;
+            _balances[requester] += toRequester;
+            _balances[treasury] += toTreasury;
+            emit ClaimSlashed(jobId, shardIndex, worker, msg.sender, toRequester, toCaller, toTreasury);
+        } else {
+            emit ClaimVoided(jobId, shardIndex, worker, msg.sender);
+        }
         if (job.cancelled) {
             uint256 refund = _perShard(job);
             _balances[requester] += refund;
             emit EscrowRefunded(jobId, shardIndex, refund);
         }
-        _callHook(worker, jobId, shardIndex, false);
+        if (slash) _callHook(worker, jobId, shardIndex, false);
     }
 
     /// @inheritdoc IOblivionCore
@@ -385,6 +406,51 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         _unpause();
     }
 
+    // ================================================================== collateral manager
+
+    /// @inheritdoc IOblivionCore
+    function bindCollateralManager(address manager) external onlyOwner {
+        if (collateralManager != address(0)) revert CollateralManagerAlreadyBound(collateralManager);
+        if (manager == address(0)) revert ZeroAddress();
+        collateralManager = manager;
+        emit CollateralManagerBound(manager);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function managerLock(address worker, uint256 amount) external onlyCollateralManager {
+        Worker storage w = _registered(worker);
+        if (amount == 0) revert ZeroAmount();
+        uint256 free = w.stake - w.locked;
+        if (amount > free) revert InsufficientFreeStake(free, amount);
+        w.locked += uint128(amount); // amount <= free < 2^128
+        lockedByManager[worker] += amount;
+        emit ManagerLocked(worker, amount);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function managerRelease(address worker, uint256 amount) external onlyCollateralManager {
+        _takeManagerLock(worker, amount).locked -= uint128(amount);
+        emit ManagerReleased(worker, amount);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function managerSlash(address worker, uint256 amount, address beneficiary, address keeper)
+        external
+        onlyCollateralManager
+    {
+        if (beneficiary == address(0) || keeper == address(0)) revert ZeroAddress();
+        Worker storage w = _takeManagerLock(worker, amount);
+        w.locked -= uint128(amount);
+        w.stake -= uint128(amount);
+        uint256 toBeneficiary = amount * slashRequesterBps / BPS;
+        uint256 toKeeper = amount * slashBountyBps / BPS;
+        uint256 toTreasury = amount - toBeneficiary - toKeeper;
+        _balances[beneficiary] += toBeneficiary;
+        _balances[keeper] += toKeeper;
+        _balances[treasury] += toTreasury;
+        emit ManagerSlashed(worker, amount, beneficiary, keeper, toBeneficiary, toKeeper, toTreasury);
+    }
+
     // ================================================================== views
 
     /// @inheritdoc IOblivionCore
@@ -430,7 +496,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
 
     /// @inheritdoc IOblivionCore
     function hasClaimed(uint256 jobId, uint256 shardIndex, address worker) external view returns (bool) {
-        return _claimedBefore[jobId][shardIndex][worker];
+        return _expiredBefore[jobId][shardIndex][worker]
+            || (worker != address(0) && _shards[jobId][shardIndex].worker == worker);
     }
 
     /// @inheritdoc IOblivionCore
@@ -509,6 +576,15 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
             outputCommitment,
             proofHash
         );
+    }
+
+    /// @dev Checks and lowers the manager's share of the worker's lock; the caller lowers `locked` itself.
+    function _takeManagerLock(address worker, uint256 amount) private returns (Worker storage) {
+        if (amount == 0) revert ZeroAmount();
+        uint256 held = lockedByManager[worker];
+        if (amount > held) revert ManagerLockExceeded(held, amount);
+        lockedByManager[worker] = held - amount;
+        return _workers[worker];
     }
 
     function _job(uint256 jobId) private view returns (Job storage job) {

@@ -76,6 +76,7 @@ describe("attacks", function () {
     // Earn a pull balance as a keeper bounty.
     const job = await postJob(env);
     await env.core.connect(env.worker).claim(job.jobId, 0);
+    await env.core.connect(env.requester).releaseShardKey(job.jobId, 0, "0xaa");
     await time.increase(WINDOW + 1);
     await attacker.reclaim(job.jobId, 0);
     const bounty = await env.core.balanceOf(await attacker.getAddress());

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { recordStruct } from "../lib/chain/protocol";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther } from "ethers";
@@ -19,6 +20,12 @@ import {
 import { releaseCurve } from "./helpers/snarkjs";
 
 const perShardPublic = PRICE + FEE_PER_INFERENCE * BigInt(PUBLIC_BATCH);
+
+/** Claims shard `i` for `worker` and has the requester release its key, so that an expiry is slashed. */
+async function claimReleased(env: Env, jobId: bigint, i: number, worker = env.worker) {
+  await env.core.connect(worker).claim(jobId, i);
+  await env.core.connect(env.requester).releaseShardKey(jobId, i, "0xaa");
+}
 
 async function withWorkers(): Promise<Env> {
   const env = await deployEnv();
@@ -121,6 +128,8 @@ describe("OblivionCore: jobs", function () {
       expect(s.status).to.equal(1);
       expect((await env.core.getWorker(env.worker.address)).locked).to.equal(COLLATERAL);
       expect(await env.core.hasClaimed(job.jobId, 2, env.worker.address)).to.equal(true);
+      expect(await env.core.hasClaimed(job.jobId, 2, env.worker2.address)).to.equal(false);
+      expect(await env.core.hasClaimed(job.jobId, 0, ethers.ZeroAddress)).to.equal(false);
       expect((await env.core.getJob(job.jobId)).openClaims).to.equal(1);
     });
 
@@ -180,6 +189,21 @@ describe("OblivionCore: jobs", function () {
       await expect(c.connect(env.requester).releaseShardKey(job.jobId, 0, "0xaabb"))
         .to.emit(c, "ShardKeyReleased")
         .withArgs(job.jobId, 0, env.worker.address, "0xaabb");
+      expect((await c.getShard(job.jobId, 0)).keyReleased).to.equal(true);
+      // The release restarted the window.
+      const [released] = await c.queryFilter(c.filters.ShardKeyReleased(job.jobId, 0));
+      const releasedAt = (await released.getBlock()).timestamp;
+      expect((await c.getShard(job.jobId, 0)).deadline).to.equal(BigInt(releasedAt + WINDOW));
+      // After expiry a key can no longer be released (it would set up a slash the worker had no time to avoid).
+      await c.connect(env.worker).claim(job.jobId, 1);
+      await time.increase(WINDOW + 1);
+      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 1, "0xaabb")).to.be.revertedWithCustomError(
+        c,
+        "ClaimExpired",
+      );
+      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 0, "0xaabb"))
+        .to.be.revertedWithCustomError(c, "KeyAlreadyReleased")
+        .withArgs(job.jobId, 0);
     });
   });
 
@@ -203,7 +227,9 @@ describe("OblivionCore: jobs", function () {
       expect(await env.core.jobEscrow(job.jobId)).to.equal(3n * perShardPublic);
       const ids = await env.audit.recordIdsOfJob(job.jobId);
       expect(ids).to.deep.equal([1n]);
-      const r = await env.audit.getRecord(1);
+      const [log] = await env.audit.queryFilter(env.audit.filters.Recorded(1));
+      const r = log.args.record;
+      expect(await env.audit.isRecord(1, recordStruct(r))).to.equal(true);
       expect(r.submitter).to.equal(env.worker.address);
       expect(r.jobId).to.equal(job.jobId);
       expect(r.shardIndex).to.equal(1n);
@@ -273,7 +299,7 @@ describe("OblivionCore: jobs", function () {
     it("slashes collateral to requester / caller / treasury and reopens the shard", async function () {
       const env = await loadFixture(withWorkers);
       const job = await postJob(env);
-      await env.core.connect(env.worker).claim(job.jobId, 3);
+      await claimReleased(env, job.jobId, 3);
       await expect(env.core.connect(env.keeper).reclaimExpired(job.jobId, 3)).to.be.revertedWithCustomError(
         env.core,
         "ClaimNotExpired",
@@ -290,7 +316,9 @@ describe("OblivionCore: jobs", function () {
       const w = await env.core.getWorker(env.worker.address);
       expect(w.stake).to.equal(parseEther("1") - COLLATERAL);
       expect(w.locked).to.equal(0n);
-      expect((await env.core.getShard(job.jobId, 3)).status).to.equal(0);
+      const shard = await env.core.getShard(job.jobId, 3);
+      expect([shard.status, shard.worker, shard.deadline, shard.keyReleased]).to.deep.equal([0n, ethers.ZeroAddress, 0n, false]);
+      expect(await env.core.hasClaimed(job.jobId, 3, env.worker.address)).to.equal(true);
       await expect(env.core.connect(env.worker).claim(job.jobId, 3))
         .to.be.revertedWithCustomError(env.core, "AlreadyClaimedBefore")
         .withArgs(job.jobId, 3, env.worker.address);
@@ -300,6 +328,33 @@ describe("OblivionCore: jobs", function () {
         "ShardNotClaimed",
       );
     });
+
+    it("voids an expired claim whose key was never released: collateral unlocked, no bounty, no hook", async function () {
+      const env = await loadFixture(withWorkers);
+      const hook = await (await ethers.getContractFactory("MockReputationHook")).deploy();
+      await env.core.connect(env.owner).setReputationHook(await hook.getAddress());
+      const job = await postJob(env);
+      await env.core.connect(env.worker).claim(job.jobId, 1);
+      await time.increase(WINDOW + 1);
+      const [can, payload] = await env.core.checker();
+      expect(can).to.equal(true);
+      expect(payload).to.equal(env.core.interface.encodeFunctionData("reclaimExpired", [job.jobId, 1]));
+      await expect(env.core.connect(env.keeper).reclaimExpired(job.jobId, 1))
+        .to.emit(env.core, "ClaimVoided")
+        .withArgs(job.jobId, 1, env.worker.address, env.keeper.address)
+        .and.not.to.emit(env.core, "ClaimSlashed");
+      const w = await env.core.getWorker(env.worker.address);
+      expect([w.stake, w.locked]).to.deep.equal([parseEther("1"), 0n]);
+      for (const a of [env.keeper, env.requester, env.treasury]) expect(await env.core.balanceOf(a.address)).to.equal(0n);
+      expect(await hook.slashedCalls()).to.equal(0);
+      expect((await env.core.getShard(job.jobId, 1)).status).to.equal(0);
+      expect((await env.core.getJob(job.jobId)).openClaims).to.equal(0);
+      expect((await env.core.checker())[0]).to.equal(false);
+      await expect(env.core.connect(env.worker).claim(job.jobId, 1)).to.be.revertedWithCustomError(env.core, "AlreadyClaimedBefore");
+      // The next claimant starts with the key unreleased again; the requester releases to it once.
+      await claimReleased(env, job.jobId, 1, env.worker2);
+      expect((await env.core.getShard(job.jobId, 1)).keyReleased).to.equal(true);
+    });
   });
 
   describe("cancelJob", function () {
@@ -307,7 +362,7 @@ describe("OblivionCore: jobs", function () {
       const env = await loadFixture(withWorkers);
       const job = await postJob(env);
       await env.core.connect(env.worker).claim(job.jobId, 0);
-      await env.core.connect(env.worker2).claim(job.jobId, 1);
+      await claimReleased(env, job.jobId, 1, env.worker2);
       await expect(env.core.connect(env.keeper).cancelJob(job.jobId)).to.be.revertedWithCustomError(env.core, "NotRequester");
       await expect(env.core.connect(env.requester).cancelJob(job.jobId))
         .to.emit(env.core, "JobCancelled")
@@ -439,14 +494,14 @@ describe("OblivionCore: owner powers and hooks", function () {
     await env.core.connect(env.worker).claim(job.jobId, 0);
     await submit(env, job, 0, env.worker, await proveShard(env, job, 0, env.worker.address));
     expect(await hook.settledCalls()).to.equal(1);
-    await env.core.connect(env.worker).claim(job.jobId, 1);
+    await claimReleased(env, job.jobId, 1);
     await time.increase(WINDOW + 1);
     await env.core.connect(env.keeper).reclaimExpired(job.jobId, 1);
     expect(await hook.slashedCalls()).to.equal(1);
     expect(await hook.lastWorker()).to.equal(env.worker.address);
 
     await hook.setMode(1); // revert
-    await env.core.connect(env.worker2).claim(job.jobId, 2);
+    await claimReleased(env, job.jobId, 2, env.worker2);
     await time.increase(WINDOW + 1);
     await expect(env.core.connect(env.keeper).reclaimExpired(job.jobId, 2)).to.emit(env.core, "ReputationHookFailed");
     await hook.setMode(2); // burn gas: capped
@@ -464,7 +519,7 @@ describe("OblivionCore: owner powers and hooks", function () {
     await env.core.connect(env.owner).setReputationHook(await hook.getAddress());
     await env.core.connect(env.owner).setHookGasLimit(2_000_000);
     const job = await postJob(env);
-    await env.core.connect(env.worker).claim(job.jobId, 0);
+    await claimReleased(env, job.jobId, 0);
     await time.increase(WINDOW + 1);
     await expect(env.core.connect(env.keeper).reclaimExpired(job.jobId, 0, { gasLimit: 1_000_000 })).to.be.revertedWithCustomError(
       env.core,

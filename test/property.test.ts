@@ -3,13 +3,16 @@
  * after every step that the core's balance equals escrow + stakes + pull balances (treasury included), that no
  * worker's locked collateral exceeds its stake, and that every settled shard has exactly one audit record (checked in
  * depth for the job the step touched after every step, and for every job at the end of each sequence; records are
- * append-only and only a settlement of that job adds one).
+ * append-only and only a settlement of that job adds one). Actions include the requester's key release (an expired
+ * claim is slashed only after one, voided otherwise) and a collateral manager's lock / release / slash of stake
+ * (TestCollateralManager); the invariant also checks manager locks never exceed `locked`.
  *
  * Speed: settlements here use BookkeepingVerifier (contracts/test/TestMocks.sol), which accepts only the exact
  * layout-v1 signals for the (chain, core, job, shard, worker) encoded in its "proof" — binding recomputed on-chain.
  * Real-proof settlement is covered by the unit and attack tests.
  */
 import { expect } from "chai";
+import { recordStruct } from "../lib/chain/protocol";
 import { ethers, network } from "hardhat";
 import { AbiCoder, parseEther } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -78,6 +81,10 @@ describe("property: random action sequences keep the books balanced", function (
         .connect(modelOwner)
         .registerModel("bookkeeping", parseEther("0.001"), versionSpec(await verifier.getAddress(), ethers.ZeroHash, { batchSize: 2 }));
       const lens = (await (await ethers.getContractFactory("InvariantLens")).deploy()) as unknown as InvariantLens;
+      const manager = await (await ethers.getContractFactory("TestCollateralManager")).deploy(coreAddr);
+      await core.connect(owner).bindCollateralManager(await manager.getAddress());
+      // Up to the whole free stake (or the whole manager lock), sometimes 1 wei more to hit the named errors.
+      const upTo = (max: bigint) => (max === 0n || r.next() < 0.1 ? max + 1n : 1n + (max * BigInt(r.int(1000))) / 1000n);
       for (const w of workers) {
         await core.connect(w).registerWorker("bafyw", ENC_KEY);
         await core.connect(w).stake({ value: parseEther("0.3") });
@@ -135,6 +142,11 @@ describe("property: random action sequences keep the books balanced", function (
           dropClaim(j, shard);
           j.settled++;
         },
+        release: async () => {
+          // The requester releases the key of a claim (a second release, or a stale claim, gets a named error).
+          const c = claims.length ? r.pick(claims) : { job: r.pick(jobs), shard: 0 };
+          await core.connect(r.next() < 0.95 ? c.job.requester : r.pick(requesters)).releaseShardKey(c.job.id, c.shard, "0xaa");
+        },
         expire: async () => {
           await network.provider.send("evm_increaseTime", [30 + r.int(150)]);
           await network.provider.send("evm_mine");
@@ -166,12 +178,25 @@ describe("property: random action sequences keep the books balanced", function (
           const free = info.stake - info.locked;
           await core.connect(w).requestUnstake(free === 0n ? 1n : 1n + BigInt(r.int(Number(free / 10n ** 12n))) * 10n ** 12n);
         },
+        managerLock: async () => {
+          const w = r.pick(workers);
+          const info = await core.getWorker(w.address);
+          await manager.lock(w.address, upTo(info.stake - info.locked));
+        },
+        managerRelease: async () => {
+          const w = r.pick(workers);
+          await manager.release(w.address, upTo(await core.lockedByManager(w.address)));
+        },
+        managerSlash: async () => {
+          const w = r.pick(workers);
+          await manager.slash(w.address, upTo(await core.lockedByManager(w.address)), r.pick(requesters).address, keeper.address);
+        },
         withdrawStake: async () => core.connect(r.pick(workers)).withdrawStake(),
         withdraw: async () => core.connect(r.pick([treasury, modelOwner, keeper, ...requesters, ...workers])).withdraw(),
       };
       const weights: [string, number][] = [
-        ["post", 3], ["claim", 5], ["submit", 5], ["expire", 2], ["reclaim", 2], ["cancel", 1],
-        ["stake", 1], ["unstake", 1], ["withdrawStake", 1], ["withdraw", 2],
+        ["post", 3], ["claim", 5], ["release", 3], ["submit", 5], ["expire", 2], ["reclaim", 2], ["cancel", 1],
+        ["stake", 1], ["unstake", 1], ["managerLock", 1], ["managerRelease", 1], ["managerSlash", 1], ["withdrawStake", 1], ["withdraw", 2],
       ];
       for (const [n] of weights) actionNames[n] = true;
       const total = weights.reduce((a, [, w]) => a + w, 0);
@@ -200,6 +225,20 @@ describe("property: random action sequences keep the books balanced", function (
       }
       const all = await lens.check(coreAddr, auditAddr, accounts, jobs.map((j) => j.id));
       expect(all.auditOk, `seed ${seed}: full audit check`).to.equal(true);
+      // Each job's records (from their logs, checked against the stored digests) name its settled shards, once each.
+      for (const j of jobs) {
+        const logs = await audit.queryFilter(audit.filters.Recorded(undefined, j.id));
+        const ids = await audit.recordIdsOfJob(j.id);
+        expect(logs.map((l) => l.args.recordId), `seed ${seed} job ${j.id}: record ids`).to.deep.equal(ids);
+        const shards = new Set<number>();
+        for (const l of logs) {
+          expect(await audit.isRecord(l.args.recordId, recordStruct(l.args.record)), `seed ${seed}: record ${l.args.recordId}`).to.equal(true);
+          const shard = Number(l.args.record.shardIndex);
+          expect((await core.getShard(j.id, shard)).status, `seed ${seed} job ${j.id} shard ${shard}`).to.equal(2n);
+          shards.add(shard);
+        }
+        expect(shards.size, `seed ${seed} job ${j.id}: one record per settled shard`).to.equal(logs.length);
+      }
       await network.provider.send("evm_revert", [snapshot]);
     }
     console.log(`      ${steps} steps; outcomes: ${JSON.stringify(counts)}`);

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { recordStruct } from "../lib/chain/protocol";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deployEnv, versionSpec, registerAndStake, postJob, proveShard, type Env } from "./helpers/protocol";
@@ -98,9 +99,23 @@ describe("InferenceAudit", function () {
       "ValueTooLarge",
     );
     await fresh.record(5, 3, 1, 1, env.worker.address, env.worker.address, 1, 2, ethers.ZeroHash);
-    expect(await fresh.recordIdsOfJob(5)).to.deep.equal([1n]);
-    await expect(a.getRecord(0)).to.be.revertedWithCustomError(a, "RecordNotFound").withArgs(0);
-    await expect(a.getRecord(1)).to.be.revertedWithCustomError(a, "RecordNotFound");
+    await fresh.record(6, 0, 1, 1, env.worker.address, env.worker.address, 1, 2, ethers.ZeroHash);
+    await fresh.record(5, 1, 1, 1, env.worker.address, env.worker.address, 1, 2, ethers.ZeroHash);
+    // Per-job chains: job 5 holds records 1 and 3, job 6 record 2.
+    expect(await fresh.recordIdsOfJob(5)).to.deep.equal([1n, 3n]);
+    expect(await fresh.recordIdsOfJob(6)).to.deep.equal([2n]);
+    expect((await fresh.entryOf(3)).previous).to.equal(1n);
+    expect((await fresh.entryOf(1)).previous).to.equal(0n);
+    const [log] = await fresh.queryFilter(fresh.filters.Recorded(3));
+    const rec = log.args.record;
+    expect([rec.jobId, rec.shardIndex, rec.submitter]).to.deep.equal([5n, 1n, env.worker.address]);
+    expect(await fresh.isRecord(3, recordStruct(rec))).to.equal(true);
+    expect(await fresh.isRecord(1, recordStruct(rec))).to.equal(false);
+    const forged = { ...recordStruct(rec), outputCommitment: 3n };
+    expect(await fresh.isRecord(3, forged)).to.equal(false);
+    expect((await fresh.entryOf(3)).digest).to.equal(await fresh.digestOf(recordStruct(rec)));
+    await expect(a.entryOf(0)).to.be.revertedWithCustomError(a, "RecordNotFound").withArgs(0);
+    await expect(a.isRecord(1, recordStruct(rec))).to.be.revertedWithCustomError(a, "RecordNotFound").withArgs(1);
     expect(await a.recordIdsOfJob(1)).to.deep.equal([]);
   });
 
@@ -114,15 +129,19 @@ describe("InferenceAudit", function () {
     const wrong = [...p.signals];
     wrong[2] = 778n;
     await expect(a.anchor(adapter, p.proof, wrong)).to.be.revertedWithCustomError(a, "ProofRejected").withArgs(adapter);
-    await expect(a.anchor(adapter, p.proof, p.signals))
-      .to.emit(a, "Anchored")
-      .withArgs(1, env.keeper.address, adapter, ethers.keccak256(p.proof));
-    const r = await a.getRecord(1);
+    await expect(a.anchor(adapter, p.proof, p.signals)).to.emit(a, "Anchored");
+    await a.anchor(adapter, p.proof, p.signals);
+    const [log] = await a.queryFilter(a.filters.Anchored(1));
+    const r = log.args.record;
+    expect([log.args.submitter, log.args.verifier]).to.deep.equal([env.keeper.address, adapter]);
     expect(r.jobId).to.equal(0n);
     expect(r.outputCommitment).to.equal(p.outputCommitment);
     expect(r.inputCommitment).to.equal(p.inputCommitment);
-    expect(await a.anchoredBy(env.keeper.address)).to.deep.equal([1n]);
-    expect(await a.recordCount()).to.equal(1n);
+    expect(r.proofHash).to.equal(ethers.keccak256(p.proof));
+    expect(await a.isRecord(1, recordStruct(r))).to.equal(true);
+    expect(await a.anchoredBy(env.keeper.address)).to.deep.equal([1n, 2n]);
+    expect(await a.anchoredBy(env.worker.address)).to.deep.equal([]);
+    expect(await a.recordCount()).to.equal(2n);
   });
 
   it("settlement records a real proof once per shard", async function () {

@@ -4,10 +4,13 @@ pragma solidity 0.8.28;
 /// @title IInferenceAudit
 /// @notice Append-only trail of verified inferences. The core writes one record per settled shard; anyone may anchor
 /// a proof verified outside jobs, after this contract has verified it itself. Records are never changed or deleted.
+/// @dev Storage per record is one slot (the settlement's gas budget): entry = previous (8) | digest (24), where
+/// `previous` is the id of the same job's (or, for anchored records, the same submitter's) previous record, 0 for
+/// the first, and `digest` is the first 24 bytes of keccak256(abi.encode(record)). The full record is emitted in
+/// `Recorded` / `Anchored`; `isRecord` checks a record read from a log (or anywhere) against the stored digest.
+/// Lookups by job and by submitter walk the `previous` chain from the last record (one slot per job / submitter).
 interface IInferenceAudit {
-    /// @notice One record.
-    /// Layout: slot 0 = submitter (20) | jobId (8) | shardIndex (4); slot 1 = verifier (20) | modelId (4) |
-    /// modelVersion (4) | timestamp (4); slot 2 = inputCommitment; slot 3 = outputCommitment; slot 4 = proofHash.
+    /// @notice One record, as emitted and hashed (not stored; see the contract's @dev).
     /// For anchored records jobId, shardIndex, modelId and modelVersion are 0 (job ids start at 1).
     struct Record {
         address submitter;
@@ -22,12 +25,10 @@ interface IInferenceAudit {
         bytes32 proofHash;
     }
 
-    /// @notice The core's settlement was recorded.
-    event Recorded(
-        uint256 indexed recordId, uint256 indexed jobId, uint256 shardIndex, address indexed worker, bytes32 proofHash
-    );
-    /// @notice A proof verified by this contract outside any job was anchored.
-    event Anchored(uint256 indexed recordId, address indexed submitter, address indexed verifier, bytes32 proofHash);
+    /// @notice The core's settlement was recorded; `record` is the full record whose digest is stored.
+    event Recorded(uint256 indexed recordId, uint256 indexed jobId, address indexed worker, Record record);
+    /// @notice A proof verified by this contract outside any job was anchored; `record` is the full record.
+    event Anchored(uint256 indexed recordId, address indexed submitter, address indexed verifier, Record record);
     /// @notice The deployer bound the one core allowed to write settlement records.
     event CoreBound(address core);
 
@@ -80,8 +81,16 @@ interface IInferenceAudit {
     /// @notice Number of records (the highest id).
     function recordCount() external view returns (uint256);
 
-    /// @notice One record. Reverts RecordNotFound.
-    function getRecord(uint256 recordId) external view returns (Record memory);
+    /// @notice The stored entry of a record: its digest (first 24 bytes of keccak256(abi.encode(record))) and the
+    /// id of the previous record of the same job (or anchoring submitter), 0 for the first. Reverts RecordNotFound.
+    function entryOf(uint256 recordId) external view returns (bytes24 digest, uint256 previous);
+
+    /// @notice Whether `record` (say, decoded from the `Recorded` or `Anchored` log of `recordId`) is the stored
+    /// record `recordId`. Reverts RecordNotFound.
+    function isRecord(uint256 recordId, Record calldata record) external view returns (bool);
+
+    /// @notice The digest stored for `record`: the first 24 bytes of keccak256(abi.encode(record)).
+    function digestOf(Record calldata record) external pure returns (bytes24);
 
     /// @notice Ids of the records of `jobId`, in settlement order (empty for unknown jobs).
     function recordIdsOfJob(uint256 jobId) external view returns (uint256[] memory);

@@ -10,8 +10,12 @@ pragma solidity 0.8.28;
 ///            ownerFeePerShard = model fee per inference * max(batchSize, 1), both snapshotted at post.
 ///   settle:  pricePerShard - protocolFee -> worker, ownerFeePerShard -> model owner,
 ///            protocolFee = pricePerShard * protocolFeeBps / 10_000 (bps snapshotted at post) -> treasury.
-///   reclaim: the claim's collateral leaves the worker's stake: bountyBps -> caller, requesterBps -> requester,
-///            the rest -> treasury. The shard reopens (or, on a cancelled job, its escrow goes back to the requester).
+///   reclaim: with the key released, the claim's collateral leaves the worker's stake: bountyBps -> caller,
+///            requesterBps -> requester, the rest -> treasury; with the key never released the claim is voided and
+///            the collateral only unlocked. The shard reopens (or, on a cancelled job, its escrow goes back to the
+///            requester).
+///   manager: the bound collateral manager may lock free stake into `locked`, release it, or slash it with the same
+///            split (requesterBps -> beneficiary, bountyBps -> keeper, rest -> treasury).
 ///   cancel:  the escrow of every shard neither settled nor under an open claim goes back to the requester.
 /// Every state-changing function validates, updates state, emits, then calls out.
 interface IOblivionCore {
@@ -47,8 +51,9 @@ interface IOblivionCore {
     /// @notice A job as stored.
     /// Layout (7 slots):
     ///   slot 0: requester (20) | shardCount (4) | modelId (4) | modelVersion (4)
-    ///   slot 1: verifier (20) | claimWindow (4) | protocolFeeBps (2) | gated (1) | cancelled (1) | settledShards (4)
-    ///   slot 2: modelOwner (20) | openClaims (4) | postedAt (8)
+    ///   slot 1: verifier (20) | claimWindow (4) | protocolFeeBps (2) | gated (1) | cancelled (1) | postedAt (4)
+    ///   slot 2: modelOwner (20) | openClaims (4) | settledShards (4)
+    /// (openClaims and settledShards share a slot: a settlement updates both with one write.)
     ///   slot 3: pricePerShard (16) | ownerFeePerShard (16)
     ///   slot 4: collateral (16) | minStake (16)
     ///   slot 5: inputRoot
@@ -65,10 +70,10 @@ interface IOblivionCore {
         uint16 protocolFeeBps;
         bool gated;
         bool cancelled;
-        uint32 settledShards;
+        uint32 postedAt;
         address modelOwner;
         uint32 openClaims;
-        uint64 postedAt;
+        uint32 settledShards;
         uint128 pricePerShard;
         uint128 ownerFeePerShard;
         uint128 collateral;
@@ -77,11 +82,14 @@ interface IOblivionCore {
         uint256 modelCommitment;
     }
 
-    /// @notice A shard as stored. Layout: worker (20) | deadline (8) | status (1), one slot.
+    /// @notice A shard as stored. Layout: worker (20) | deadline (8) | status (1) | keyReleased (1), one slot.
+    /// `keyReleased` is set by `releaseShardKey` for the current claim and cleared when the shard reopens: an expired
+    /// claim whose key was never released is voided by `reclaimExpired`, not slashed.
     struct Shard {
         address worker;
         uint64 deadline;
         ShardStatus status;
+        bool keyReleased;
     }
 
     /// @notice A worker's stake as stored.
@@ -141,6 +149,9 @@ interface IOblivionCore {
         uint256 toCaller,
         uint256 toTreasury
     );
+    /// @notice An expired claim whose key the requester never released was voided: the worker's collateral was
+    /// unlocked (not taken), the shard reopened, no bounty was paid and the reputation hook was not called.
+    event ClaimVoided(uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker, address caller);
     /// @notice The requester cancelled the job and `refund` went to its balance.
     event JobCancelled(uint256 indexed jobId, uint256 refund);
     /// @notice A cancelled job's reclaimed shard returned its escrow to the requester.
@@ -159,6 +170,22 @@ interface IOblivionCore {
     event HookGasLimitSet(uint32 gasLimit);
     /// @notice The owner set (or cleared, with zero) the eligibility gate.
     event EligibilityGateSet(address gate);
+    /// @notice The owner bound the collateral manager (once; see `bindCollateralManager`).
+    event CollateralManagerBound(address manager);
+    /// @notice The collateral manager locked `amount` of the worker's free stake.
+    event ManagerLocked(address indexed worker, uint256 amount);
+    /// @notice The collateral manager released `amount` of what it had locked.
+    event ManagerReleased(address indexed worker, uint256 amount);
+    /// @notice The collateral manager slashed `amount` of what it had locked, split like a claim's slash.
+    event ManagerSlashed(
+        address indexed worker,
+        uint256 amount,
+        address indexed beneficiary,
+        address indexed keeper,
+        uint256 toBeneficiary,
+        uint256 toKeeper,
+        uint256 toTreasury
+    );
     /// @notice The reputation hook reverted or ran out of its gas; settlement or slashing went ahead.
     event ReputationHookFailed(address indexed worker, uint256 indexed jobId, uint256 shardIndex, bool settled, bytes reason);
 
@@ -218,7 +245,7 @@ interface IOblivionCore {
     error ShardNotClaimed(uint256 jobId, uint256 shardIndex);
     /// @notice Fires when anyone but the claiming worker submits a result.
     error NotClaimant(address caller, address worker);
-    /// @notice Fires when a result arrives after the claim's deadline.
+    /// @notice Fires when a result arrives, or the requester releases a key, after the claim's deadline.
     error ClaimExpired(uint64 deadline);
     /// @notice Fires when reclaiming a claim whose deadline has not passed.
     error ClaimNotExpired(uint64 deadline);
@@ -230,6 +257,8 @@ interface IOblivionCore {
     error InvalidProof();
     /// @notice Fires when anyone but the job's requester cancels it or releases a key.
     error NotRequester(address caller, address requester);
+    /// @notice Fires when the requester releases a key a second time for the same claim.
+    error KeyAlreadyReleased(uint256 jobId, uint256 shardIndex);
     /// @notice Fires when a wrapped key is empty.
     error EmptyWrappedKey();
     /// @notice Fires when `withdraw` is called with a zero balance.
@@ -248,6 +277,12 @@ interface IOblivionCore {
     /// @notice Fires when the reputation hook or eligibility gate is set to an address without code (calls to it
     /// would revert and block settlement or claims).
     error NotAContract(address account);
+    /// @notice Fires when anyone but the bound collateral manager calls a manager entry point.
+    error NotCollateralManager(address caller);
+    /// @notice Fires when `bindCollateralManager` is called once a manager is bound.
+    error CollateralManagerAlreadyBound(address manager);
+    /// @notice Fires when the manager releases or slashes more than it has locked for the worker.
+    error ManagerLockExceeded(uint256 lockedByManager, uint256 requested);
     /// @notice Fires when a value does not fit its packed storage field.
     error ValueTooLarge();
 
@@ -278,7 +313,11 @@ interface IOblivionCore {
     function claim(uint256 jobId, uint256 shardIndex) external;
 
     /// @notice The requester hands the claiming worker the shard's data key, wrapped to the worker's public key.
-    /// Only emits: the key is useless to anyone else.
+    /// Emits the key (useless to anyone else) and records that it was released, once per claim (a second call
+    /// reverts KeyAlreadyReleased), and restarts the claim's deadline at now + claimWindow, so the worker always has
+    /// a full window with the key. Reverts ClaimExpired once the claim's deadline has passed. Only a claim whose key was released can be slashed when it expires; otherwise
+    /// `reclaimExpired` voids it. The core cannot check that the key opens the shard's data: a requester releasing
+    /// a wrong key can still get the worker slashed (see docs/contracts.md).
     function releaseShardKey(uint256 jobId, uint256 shardIndex, bytes calldata wrappedKey) external;
 
     /// @notice Settles a claimed shard: checks the input leaf, verifies the proof over layout-v1 signals
@@ -300,7 +339,11 @@ interface IOblivionCore {
         bytes calldata proof
     ) external returns (uint256 recordId);
 
-    /// @notice Slashes an expired claim; callable by anyone, who earns the bounty share. The shard reopens.
+    /// @notice Ends an expired claim; callable by anyone. The shard reopens (or, on a cancelled job, its escrow goes
+    /// back to the requester). When the requester released the key, the collateral is slashed (ClaimSlashed; the
+    /// caller earns the bounty share; the reputation hook's onSlashed runs). When it never did, the claim is voided
+    /// (ClaimVoided): the collateral is unlocked, not taken, no bounty is paid and the hook is not called. Either way
+    /// the worker may not claim that shard again.
     function reclaimExpired(uint256 jobId, uint256 shardIndex) external;
 
     /// @notice Cancels a job: the requester's balance gets the escrow of every shard that is neither settled nor
@@ -312,7 +355,8 @@ interface IOblivionCore {
 
     // ------------------------------------------------------------------ keepers
 
-    /// @notice Gelato-style resolver: the first expired claim among the first CHECKER_MAX_STEPS jobs and shards.
+    /// @notice Gelato-style resolver: the first expired claim among the first CHECKER_MAX_STEPS jobs and shards,
+    /// whether `reclaimExpired` would slash it (key released) or void it (key never released): both free the shard.
     /// @return canExec True when an expired claim was found.
     /// @return execPayload Calldata of `reclaimExpired(jobId, shardIndex)` for it (empty when none).
     function checker() external view returns (bool canExec, bytes memory execPayload);
@@ -357,6 +401,34 @@ interface IOblivionCore {
     /// @notice Lifts the pause.
     function unpause() external;
 
+    // ------------------------------------------------------------------ collateral manager
+
+    /// @notice Binds the one collateral manager (say, the training module) that may lock, release and slash workers'
+    /// stake. Owner only, once; zero reverts ZeroAddress. A second call reverts CollateralManagerAlreadyBound.
+    function bindCollateralManager(address manager) external;
+
+    /// @notice The bound collateral manager (zero until bound).
+    function collateralManager() external view returns (address);
+
+    /// @notice Locks `amount` of the worker's free stake (`stake - locked`) for the manager: it joins `Worker.locked`,
+    /// so it cannot be unstaked or locked by a claim until the manager releases or slashes it. Manager only; the
+    /// worker must be registered (NotRegistered); `amount` > 0 (ZeroAmount) and at most the free stake
+    /// (InsufficientFreeStake).
+    function managerLock(address worker, uint256 amount) external;
+
+    /// @notice Unlocks `amount` of what the manager locked for the worker. Manager only; `amount` > 0 (ZeroAmount) and
+    /// at most `lockedByManager(worker)` (ManagerLockExceeded).
+    function managerRelease(address worker, uint256 amount) external;
+
+    /// @notice Takes `amount` of what the manager locked from the worker's locked stake and stake, split with the
+    /// core's slash split: requesterBps to `beneficiary`, bountyBps to `keeper`, the rest to the treasury, all as
+    /// pull balances. Manager only; `amount` > 0 (ZeroAmount) and at most `lockedByManager(worker)`
+    /// (ManagerLockExceeded); beneficiary and keeper non-zero (ZeroAddress). Does not call the reputation hook.
+    function managerSlash(address worker, uint256 amount, address beneficiary, address keeper) external;
+
+    /// @notice The part of the worker's `locked` stake held by the collateral manager.
+    function lockedByManager(address worker) external view returns (uint256);
+
     // ------------------------------------------------------------------ views
 
     /// @notice The job's requester (zero for unknown jobs).
@@ -383,7 +455,8 @@ interface IOblivionCore {
     /// @notice The msg.value `postJob(params)` needs now. Reverts as postJob would on an unknown model.
     function jobEscrowFor(JobParams calldata params) external view returns (uint256);
 
-    /// @notice Whether `worker` has ever claimed the shard.
+    /// @notice Whether `worker` holds or settled the shard's claim, or had a claim on it that expired (and so may not
+    /// claim it again).
     function hasClaimed(uint256 jobId, uint256 shardIndex, address worker) external view returns (bool);
 
     /// @notice The binding signal for a proof by `worker` on the shard, as the core computes it.

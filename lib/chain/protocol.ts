@@ -5,6 +5,7 @@
 import type { ContractTransactionReceipt } from "ethers";
 import type { InferenceAudit, ModelRegistry, OblivionCore } from "../../typechain-types";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
+import type { IInferenceAudit } from "../../typechain-types/contracts/InferenceAudit";
 
 export const SHARD_STATUS = ["open", "claimed", "settled"] as const;
 export type ShardStatusName = (typeof SHARD_STATUS)[number];
@@ -173,8 +174,25 @@ export interface AuditRecordView {
   proofHash: string;
 }
 
+/** A record decoded from a log, as the plain struct `isRecord` / `digestOf` take (decoded results are read-only). */
+export function recordStruct(r: IInferenceAudit.RecordStructOutput): IInferenceAudit.RecordStruct {
+  const { submitter, jobId, shardIndex, verifier, modelId, modelVersion, timestamp, inputCommitment, outputCommitment, proofHash } = r;
+  return { submitter, jobId, shardIndex, verifier, modelId, modelVersion, timestamp, inputCommitment, outputCommitment, proofHash };
+}
+
+/**
+ * Record `id`, read from its `Recorded` or `Anchored` log (the audit stores only a digest per record) and checked
+ * on-chain against the stored digest with `isRecord`.
+ */
 async function recordView(audit: InferenceAudit, id: bigint): Promise<AuditRecordView> {
-  const r = await audit.getRecord(id);
+  await audit.entryOf(id); // reverts RecordNotFound for an unknown id
+  const logs = [
+    ...(await audit.queryFilter(audit.filters.Recorded(id))),
+    ...(await audit.queryFilter(audit.filters.Anchored(id))),
+  ];
+  if (logs.length === 0) throw new Error(`audit record ${id}: no Recorded/Anchored log found (is the node's log history pruned?)`);
+  const r = logs[0].args.record;
+  if (!(await audit.isRecord(id, recordStruct(r)))) throw new Error(`audit record ${id}: its log does not match the stored digest`);
   return {
     recordId: id,
     jobId: r.jobId,

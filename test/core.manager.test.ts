@@ -1,0 +1,108 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { parseEther } from "ethers";
+import { deployEnv, registerAndStake, postJob, COLLATERAL, WINDOW, type Env } from "./helpers/protocol";
+import type { TestCollateralManager } from "../typechain-types";
+
+const STAKE = parseEther("1");
+
+async function withManager(): Promise<Env & { manager: TestCollateralManager }> {
+  const env = await deployEnv();
+  await registerAndStake(env, env.worker, STAKE);
+  const manager = await (await ethers.getContractFactory("TestCollateralManager")).deploy(await env.core.getAddress());
+  await env.core.connect(env.owner).bindCollateralManager(await manager.getAddress());
+  return { ...env, manager };
+}
+
+describe("OblivionCore: collateral manager", function () {
+  it("binds once, owner only, never zero", async function () {
+    const env = await deployEnv();
+    const c = env.core;
+    expect(await c.collateralManager()).to.equal(ethers.ZeroAddress);
+    await expect(c.connect(env.keeper).bindCollateralManager(env.keeper.address)).to.be.revertedWithCustomError(
+      c,
+      "OwnableUnauthorizedAccount",
+    );
+    await expect(c.connect(env.owner).bindCollateralManager(ethers.ZeroAddress)).to.be.revertedWithCustomError(c, "ZeroAddress");
+    await expect(c.connect(env.owner).bindCollateralManager(env.keeper.address))
+      .to.emit(c, "CollateralManagerBound")
+      .withArgs(env.keeper.address);
+    expect(await c.collateralManager()).to.equal(env.keeper.address);
+    await expect(c.connect(env.owner).bindCollateralManager(env.owner.address))
+      .to.be.revertedWithCustomError(c, "CollateralManagerAlreadyBound")
+      .withArgs(env.keeper.address);
+  });
+
+  it("locks free stake into Worker.locked; unstaking and claims cannot take it; release frees it", async function () {
+    const env = await loadFixture(withManager);
+    const { core: c, manager: m, worker } = env;
+    await expect(c.connect(worker).managerLock(worker.address, 1n))
+      .to.be.revertedWithCustomError(c, "NotCollateralManager")
+      .withArgs(worker.address);
+    await expect(m.lock(env.keeper.address, 1n)).to.be.revertedWithCustomError(c, "NotRegistered");
+    await expect(m.lock(worker.address, 0n)).to.be.revertedWithCustomError(c, "ZeroAmount");
+    await expect(m.lock(worker.address, STAKE + 1n))
+      .to.be.revertedWithCustomError(c, "InsufficientFreeStake")
+      .withArgs(STAKE, STAKE + 1n);
+    const locked = STAKE - COLLATERAL / 2n;
+    await expect(m.lock(worker.address, locked)).to.emit(c, "ManagerLocked").withArgs(worker.address, locked);
+    expect(await c.lockedByManager(worker.address)).to.equal(locked);
+    expect((await c.getWorker(worker.address)).locked).to.equal(locked);
+    await expect(c.connect(worker).requestUnstake(COLLATERAL))
+      .to.be.revertedWithCustomError(c, "InsufficientFreeStake")
+      .withArgs(COLLATERAL / 2n, COLLATERAL);
+    const job = await postJob(env);
+    await expect(c.connect(worker).claim(job.jobId, 0)).to.be.revertedWithCustomError(c, "InsufficientFreeStake");
+
+    await expect(c.connect(worker).managerRelease(worker.address, 1n)).to.be.revertedWithCustomError(c, "NotCollateralManager");
+    await expect(m.release(worker.address, 0n)).to.be.revertedWithCustomError(c, "ZeroAmount");
+    await expect(m.release(worker.address, locked + 1n))
+      .to.be.revertedWithCustomError(c, "ManagerLockExceeded")
+      .withArgs(locked, locked + 1n);
+    await expect(m.release(worker.address, COLLATERAL)).to.emit(c, "ManagerReleased").withArgs(worker.address, COLLATERAL);
+    await c.connect(worker).claim(job.jobId, 0);
+    const w = await c.getWorker(worker.address);
+    expect(w.locked).to.equal(locked - COLLATERAL + COLLATERAL);
+    expect(await c.lockedByManager(worker.address)).to.equal(locked - COLLATERAL);
+    // A claim's reclaim only ever takes the claim's collateral, never the manager's lock.
+    await c.connect(env.requester).releaseShardKey(job.jobId, 0, "0xaa");
+    await time.increase(WINDOW + 1);
+    await c.connect(env.keeper).reclaimExpired(job.jobId, 0);
+    expect((await c.getWorker(worker.address)).locked).to.equal(locked - COLLATERAL);
+    expect(await c.lockedByManager(worker.address)).to.equal(locked - COLLATERAL);
+  });
+
+  it("slashes only what it locked, with the core's slash split, into pull balances", async function () {
+    const env = await loadFixture(withManager);
+    const { core: c, manager: m, worker } = env;
+    const amount = parseEther("0.2");
+    await m.lock(worker.address, amount);
+    const [ben, keeper] = [env.requester.address, env.keeper.address];
+    await expect(c.connect(worker).managerSlash(worker.address, 1n, ben, keeper)).to.be.revertedWithCustomError(
+      c,
+      "NotCollateralManager",
+    );
+    await expect(m.slash(worker.address, 1n, ethers.ZeroAddress, keeper)).to.be.revertedWithCustomError(c, "ZeroAddress");
+    await expect(m.slash(worker.address, 1n, ben, ethers.ZeroAddress)).to.be.revertedWithCustomError(c, "ZeroAddress");
+    await expect(m.slash(worker.address, 0n, ben, keeper)).to.be.revertedWithCustomError(c, "ZeroAmount");
+    await expect(m.slash(worker.address, amount + 1n, ben, keeper))
+      .to.be.revertedWithCustomError(c, "ManagerLockExceeded")
+      .withArgs(amount, amount + 1n);
+    const part = parseEther("0.15");
+    const toBen = (part * 5_000n) / 10_000n;
+    const toKeeper = (part * 1_000n) / 10_000n;
+    const before = await ethers.provider.getBalance(await c.getAddress());
+    await expect(m.slash(worker.address, part, ben, keeper))
+      .to.emit(c, "ManagerSlashed")
+      .withArgs(worker.address, part, ben, keeper, toBen, toKeeper, part - toBen - toKeeper);
+    expect(await c.balanceOf(ben)).to.equal(toBen);
+    expect(await c.balanceOf(keeper)).to.equal(toKeeper);
+    expect(await c.balanceOf(env.treasury.address)).to.equal(part - toBen - toKeeper);
+    const w = await c.getWorker(worker.address);
+    expect([w.stake, w.locked]).to.deep.equal([STAKE - part, amount - part]);
+    expect(await c.lockedByManager(worker.address)).to.equal(amount - part);
+    // No value left the core: the slash moved stake into pull balances.
+    expect(await ethers.provider.getBalance(await c.getAddress())).to.equal(before);
+  });
+});
