@@ -3,6 +3,7 @@
  * earnings, the outcome of their latest claim) through the core's events and `getWorker`, and the latest audit
  * records through the InferenceAudit's events. `sync()` reads what is new; `snapshot()` is what the page gets.
  */
+import { auditRecord } from "../chain/protocol";
 import type { Provider } from "ethers";
 import type { InferenceAudit, OblivionCore } from "../../typechain-types";
 import { JobBook, type BookEvent } from "../chain/jobbook";
@@ -206,7 +207,7 @@ export class MeshFollower {
       if (r.verifier) continue;
       let v = this.verifierOf.get(r.recordId);
       if (!v) {
-        v = lc((await this.o.audit.getRecord(r.recordId)).verifier);
+        v = lc((await auditRecord(this.o.audit, BigInt(r.recordId))).verifier);
         this.verifierOf.set(r.recordId, v);
       }
       r.verifier = v;

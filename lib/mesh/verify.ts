@@ -4,6 +4,7 @@
  * call): its calldata is decoded with the typechain interface, the layout-v1 signals are rebuilt (binding from the
  * chain id, the core, job, shard and worker; the job's model commitment) and the record's verifier is staticcalled.
  */
+import { auditRecord } from "../chain/protocol";
 import { keccak256, type Provider } from "ethers";
 import { IProofVerifier__factory, type InferenceAudit, type OblivionCore } from "../../typechain-types";
 import { computeBinding, layoutV1Signals } from "../chain/binding";
@@ -45,7 +46,7 @@ async function recordTx(ctx: ReverifyContext, recordId: bigint, anchored: boolea
 async function recover(ctx: ReverifyContext, recordId: bigint) {
   let record;
   try {
-    record = await ctx.audit.getRecord(recordId);
+    record = await auditRecord(ctx.audit, recordId);
   } catch (err) {
     if (revertName(err) === "RecordNotFound") throw new ReverifyError(`record ${recordId} does not exist`, 404);
     throw err;
