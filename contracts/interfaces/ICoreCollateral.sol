@@ -6,6 +6,9 @@ pragma solidity 0.8.28;
 /// worker's free stake, releases it, or slashes it with the core's slash split. The worker's stake stays in the core;
 /// locked stake cannot be unstaked, so one stake backs inference claims and training work alike.
 interface ICoreCollateral {
+    /// @notice Binds the one collateral manager (core owner only, once).
+    function bindCollateralManager(address manager) external;
+
     /// @notice The one contract allowed to call managerLock / managerRelease / managerSlash (zero until bound).
     function collateralManager() external view returns (address);
 

@@ -5,6 +5,7 @@ import {
   ModelRegistry__factory,
   InferenceAudit__factory,
   Groth16VerifierAdapter__factory,
+  TrainingJobs__factory,
 } from "../../typechain-types";
 
 let known: [string, Interface][] | undefined;
@@ -15,6 +16,7 @@ function KNOWN(): [string, Interface][] {
     ["ModelRegistry", new Interface(ModelRegistry__factory.abi as InterfaceAbi)],
     ["InferenceAudit", new Interface(InferenceAudit__factory.abi as InterfaceAbi)],
     ["Groth16VerifierAdapter", new Interface(Groth16VerifierAdapter__factory.abi as InterfaceAbi)],
+    ["TrainingJobs", new Interface(TrainingJobs__factory.abi as InterfaceAbi)],
   ]);
 }
 
