@@ -356,6 +356,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
 
     /// @inheritdoc IOblivionCore
     function setReputationHook(address hook) external onlyOwner {
+        if (hook != address(0) && hook.code.length == 0) revert NotAContract(hook);
         reputationHook = IReputationHook(hook);
         emit ReputationHookSet(hook);
     }
@@ -369,6 +370,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
 
     /// @inheritdoc IOblivionCore
     function setEligibilityGate(address gate) external onlyOwner {
+        if (gate != address(0) && gate.code.length == 0) revert NotAContract(gate);
         eligibilityGate = IEligibilityGate(gate);
         emit EligibilityGateSet(gate);
     }

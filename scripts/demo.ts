@@ -1,75 +1,223 @@
 /**
- * `npm run demo`: the protocol on the in-process Hardhat network, one job walked through post, claim, settlement with
- * a real Groth16 proof (the test fixture circuit), and an expired claim that a keeper finds with checker() and slashes.
+ * `npm run demo`: the whole mesh on this machine. A Hardhat node as a child process, the protocol deployed, a real
+ * MNIST model trained, compiled into a circuit and registered with its on-chain verifier, three worker processes
+ * (one of which claims and stalls) and a keeper process, and a job of MNIST test images posted with encrypted
+ * shards. It follows the job live, then prints what happened and checks the returned outputs against the labels.
  */
-import { ethers, network } from "hardhat";
+import path from "node:path";
 import { formatEther, parseEther } from "ethers";
+import { JobBook } from "../lib/chain/jobbook";
+import { loadOrTrainMnistMlp } from "../lib/devnet/mnist-model";
+import { spawnKeeper, spawnWorker, startDevnet, type Devnet } from "../lib/devnet/devnet";
+import { ReleaseAgent } from "../lib/requester/agent";
+import { postPreparedJob, prepareShards, quantizeShards, readJobFile } from "../lib/requester/job";
+import { fetchJobResults } from "../lib/requester/results";
+import { createContentStore } from "../lib/storage";
 import { createLogger } from "../lib/util/log";
-import { deployEnv, registerAndStake, postJob, proveShard, submit, WINDOW } from "../test/helpers/protocol";
-import { runMain } from "../test/helpers/snarkjs";
-import { auditRecords, jobStatus } from "../lib/chain/protocol";
+import { sleep } from "../lib/util/retry";
+import { registerOnnxModel } from "../lib/zk/register";
 
+const SHARDS = Number(process.env.DEMO_SHARDS ?? 8);
+const BATCH = Number(process.env.DEMO_BATCH ?? 1);
+const TIMEOUT_MS = Number(process.env.DEMO_TIMEOUT_MS ?? 600_000);
 const log = createLogger({ source: "demo" });
 const eth = (x: bigint) => `${formatEther(x)} ETH`;
 
-async function main() {
-  log.info("building the fixture circuit (cached under .cache/ after the first run) and deploying the protocol");
-  const env = await deployEnv();
-  log.info("deployed", {
-    core: await env.core.getAddress(),
-    registry: await env.registry.getAddress(),
-    audit: await env.audit.getAddress(),
-    network: network.name,
-  });
-  const model = await env.registry.getModel(env.models.fixture_public);
-  log.info("model registered", { id: env.models.fixture_public, name: model.name, feePerInference: eth(model.feePerInference) });
-
-  await registerAndStake(env, env.worker, parseEther("1"));
-  await registerAndStake(env, env.worker2, parseEther("1"));
-  log.info("two workers registered and staked 1 ETH each", { alice: env.worker.address, bob: env.worker2.address });
-
-  const job = await postJob(env, { shards: 2 });
-  const status = await jobStatus(env.core, job.jobId);
-  log.info("job posted", { jobId: job.jobId, shards: status.shardCount, escrow: eth(status.escrow), root: job.tree.root });
-
-  await env.core.connect(env.worker).claim(job.jobId, 0);
-  log.info("alice claimed shard 0", { collateral: eth(status.collateral), window: `${WINDOW}s` });
-  await env.core.connect(env.requester).releaseShardKey(job.jobId, 0, ethers.hexlify(ethers.randomBytes(97)));
-  log.info("requester released shard 0's data key, wrapped to alice's public key");
-  const proof = await proveShard(env, job, 0, env.worker.address);
-  log.info("alice proved shard 0 (Groth16, binding to chain/core/job/shard/alice)", { output: proof.outputCommitment });
-  const rc = await (await submit(env, job, 0, env.worker, proof, "bafy-demo-output-0")).wait();
-  log.info("shard 0 settled: proof verified on-chain and everyone paid", {
-    gas: rc!.gasUsed,
-    alice: eth(await env.core.balanceOf(env.worker.address)),
-    modelOwner: eth(await env.core.balanceOf(env.modelOwner.address)),
-    treasury: eth(await env.core.balanceOf(env.treasury.address)),
-  });
-  const [rec] = await auditRecords(env.audit, job.jobId);
-  log.info("audit record written", { record: rec.recordId, shard: rec.shardIndex, worker: rec.submitter, proofHash: rec.proofHash });
-
-  await env.core.connect(env.worker2).claim(job.jobId, 1);
-  log.info("bob claimed shard 1 ... and went silent");
-  await network.provider.send("evm_increaseTime", [WINDOW + 1]);
-  await network.provider.send("evm_mine");
-  const [canExec, payload] = await env.core.checker();
-  log.info("keeper asks checker()", { canExec });
-  if (!canExec) throw new Error("demo: checker() found no expired claim");
-  await (await env.keeper.sendTransaction({ to: await env.core.getAddress(), data: payload })).wait();
-  log.info("keeper executed reclaimExpired: bob's collateral slashed, shard 1 reopened", {
-    keeperBounty: eth(await env.core.balanceOf(env.keeper.address)),
-    requester: eth(await env.core.balanceOf(env.requester.address)),
-    bobStake: eth((await env.core.getWorker(env.worker2.address)).stake),
-  });
-
-  await (await env.core.connect(env.worker).withdraw()).wait();
-  log.info("alice withdrew her pay");
-  const final = await jobStatus(env.core, job.jobId);
-  log.info("job now", {
-    settled: final.settledShards,
-    open: final.shards.filter((s) => s.status === "open").length,
-    escrow: eth(final.escrow),
-  });
+interface WorkerSeen {
+  name: string;
+  account: number;
+  address: string;
+  proveMs: number[];
+  settled: number;
 }
 
-runMain(main);
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const devnet = await startDevnet();
+  log.info("local chain up", { rpc: devnet.url, core: devnet.deployment.contracts.OblivionCore.address });
+  const interrupted = () => {
+    log.warn("interrupted: stopping the chain, workers and keeper");
+    devnet.stop().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
+  try {
+    await run(devnet, t0);
+  } finally {
+    await devnet.stop();
+    log.info("all processes stopped");
+  }
+}
+
+async function run(d: Devnet, t0: number): Promise<void> {
+  const [owner, requester] = d.accounts;
+  process.env.OBLIVION_HOME = d.home;
+  const store = createContentStore({}, { ...process.env, OBLIVION_STORE_DIR: path.join(d.home, "ipfs") });
+
+  // 1. The model: train (or reuse), compile to a circuit, set up, deploy its verifier, register.
+  const trained = loadOrTrainMnistMlp();
+  log.info(trained.cached ? "MNIST MLP 784-56-10 (cached)" : "trained MNIST MLP 784-56-10", {
+    floatTestAccuracy: trained.floatAccuracy.toFixed(4),
+    trainSeconds: trained.trainSeconds.toFixed(1),
+  });
+  const reg = await registerOnnxModel(
+    {
+      onnx: trained.onnx,
+      name: "mnist-mlp-784-56-10",
+      feePerInference: parseEther("0.001"),
+      batch: BATCH,
+      calibration: trained.data.trainX.slice(0, 256),
+      log: log.child("zk"),
+    },
+    d.contracts.registry,
+    owner,
+    store,
+  );
+  const art = reg.artifacts;
+  log.info("model registered", {
+    model: reg.modelId,
+    version: reg.version,
+    verifier: reg.adapter,
+    constraints: art.constraints,
+    setupSeconds: art.setupSeconds.toFixed(1),
+    setup: art.dev ? "DEV-SETUP (single party)" : "ceremony",
+  });
+
+  // 2. Workers (w3 claims and stalls) and a keeper, each its own process.
+  const workers: WorkerSeen[] = [
+    { name: "w1", account: 2, address: d.accounts[2].address, proveMs: [], settled: 0 },
+    { name: "w2", account: 3, address: d.accounts[3].address, proveMs: [], settled: 0 },
+    { name: "w3-staller", account: 4, address: d.accounts[4].address, proveMs: [], settled: 0 },
+  ];
+  const byAddr = new Map(workers.map((w) => [w.address.toLowerCase(), w]));
+  const nameOf = (a?: string) => (a ? (byAddr.get(a.toLowerCase())?.name ?? (a.toLowerCase() === d.accounts[5].address.toLowerCase() ? "keeper" : a.slice(0, 8))) : "?");
+  for (const w of workers) {
+    spawnWorker(d, {
+      account: w.account,
+      misbehave: w.name.includes("staller") ? "stall" : undefined,
+      config: { OBLIVION_KEEPER_DUTY: "false", OBLIVION_POLL_MS: "300" },
+      onLine: (line) => {
+        try {
+          const rec = JSON.parse(line) as { msg?: string; proveMs?: number; level?: string };
+          if (rec.msg === "settled" && rec.proveMs !== undefined) w.proveMs.push(rec.proveMs);
+          if (rec.level === "error" || rec.level === "warn") log.warn(`${w.name}: ${rec.msg}`, { detail: line.slice(0, 200) });
+        } catch {
+          if (line.trim()) log.info(`${w.name} | ${line}`);
+        }
+      },
+    });
+  }
+  spawnKeeper(d, {
+    account: 5,
+    onLine: (line) => {
+      if (!line.startsWith("{") && line.trim()) log.info(`keeper | ${line}`);
+    },
+  });
+  log.info("started 3 workers (w3 misbehaves: claims, then stalls) and 1 keeper");
+
+  // 3. The job: MNIST test images, quantized and committed, encrypted per shard, posted with escrow.
+  const images = trained.data.testX.slice(0, SHARDS * BATCH);
+  const labels = trained.data.testY.slice(0, SHARDS * BATCH);
+  const shards = await quantizeShards(art.quant, art.batch, images);
+  const prepared = await prepareShards(store, shards.batches, shards.commitments, true);
+  const core = d.contracts.core.connect(requester);
+  const posted = await postPreparedJob(core, requester, prepared, {
+    modelId: reg.modelId,
+    modelVersion: reg.version,
+    pricePerShard: parseEther("0.01"),
+    collateral: parseEther("0.1"),
+    claimWindow: 60,
+    minStake: 0n,
+    gated: false,
+  }, path.join(d.home, "jobs"));
+  log.info("job posted", { job: posted.jobId, shards: SHARDS, batch: art.batch, escrow: eth(posted.escrow), gas: posted.gasUsed });
+
+  // 4. Follow it: release keys on claims, print every step, fast-forward chain time only when nothing but the
+  //    staller's claim is left (a local chain; on a real one the keeper simply waits out the 60 s window).
+  const book = new JobBook(core, d.provider);
+  const agent = new ReleaseAgent(core, requester, book, log.child("requester"), path.join(d.home, "jobs"));
+  let slash: { worker: string; caller: string; toCaller: bigint; toRequester: bigint; toTreasury: bigint } | undefined;
+  const settleGas: bigint[] = [];
+  const deadline = Date.now() + TIMEOUT_MS;
+  let fastForwarded = false;
+  for (;;) {
+    for (const ev of await book.sync()) {
+      if (ev.jobId !== posted.jobId) continue;
+      const who = nameOf(ev.worker);
+      if (ev.name === "ShardClaimed") log.info(`${who} claimed shard ${ev.shardIndex}`);
+      if (ev.name === "ShardSettled") {
+        const rc = await d.provider.getTransactionReceipt(ev.txHash);
+        settleGas.push(rc!.gasUsed);
+        const w = byAddr.get(ev.worker!.toLowerCase());
+        if (w) w.settled++;
+        log.info(`${who} settled shard ${ev.shardIndex}: proof verified on-chain`, { gas: rc!.gasUsed, paid: eth(ev.args.workerPay as bigint) });
+      }
+      if (ev.name === "ClaimSlashed") {
+        slash = {
+          worker: ev.worker!,
+          caller: ev.args.caller as string,
+          toCaller: ev.args.toCaller as bigint,
+          toRequester: ev.args.toRequester as bigint,
+          toTreasury: ev.args.toTreasury as bigint,
+        };
+        log.info(`${nameOf(slash.caller)} reclaimed ${who}'s expired claim on shard ${ev.shardIndex}: slashed`, {
+          bounty: eth(slash.toCaller),
+          toRequester: eth(slash.toRequester),
+          toTreasury: eth(slash.toTreasury),
+        });
+      }
+    }
+    await agent.tick();
+    const job = book.job(posted.jobId);
+    const settled = job.shards.filter((s) => s.state === "settled").length;
+    log.progress("settled", settled, SHARDS);
+    if (settled === SHARDS) break;
+    if (Date.now() > deadline) throw new Error(`demo timed out with ${settled}/${SHARDS} shards settled`);
+    const open = job.shards.filter((s) => s.state === "open").length;
+    const stalled = job.shards.filter((s) => s.state === "claimed" && s.worker === workers[2].address.toLowerCase());
+    if (!fastForwarded && open === 0 && stalled.length > 0 && stalled.length === SHARDS - settled) {
+      log.info("only the staller's claim is left: fast-forwarding the local chain past its 60 s claim window");
+      await d.provider.send("evm_increaseTime", [61]);
+      await d.provider.send("evm_mine", []);
+      fastForwarded = true;
+    }
+    await sleep(250);
+  }
+
+  // 5. Results: outputs fetched, decrypted and checked against the proven commitments, then against the labels.
+  const jobFile = readJobFile((await d.provider.getNetwork()).chainId.toString(), await core.getAddress(), posted.jobId, path.join(d.home, "jobs"));
+  const results = await fetchJobResults(d.contracts.core, d.contracts.audit, store, jobFile, art.quant.rangeBits);
+  const predictions = results.flatMap((r) => r.predictions).slice(0, labels.length);
+  const correct = predictions.filter((p, i) => p === labels[i]).length;
+
+  const balances = await Promise.all(workers.map((w) => d.contracts.core.balanceOf(w.address)));
+  const stakes = await Promise.all(workers.map((w) => d.contracts.core.getWorker(w.address)));
+  const allProve = workers.flatMap((w) => w.proveMs);
+  const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  console.log("\n================ demo summary ================");
+  console.log(`shards settled         ${results.length}/${SHARDS} (batch ${art.batch}), every one with a proof verified on-chain`);
+  console.log(`prove time per shard   ${(avg(allProve) / 1000).toFixed(2)} s average (${allProve.length} proofs)`);
+  console.log(`gas per settlement     ${(avg(settleGas.map(Number)) / 1000).toFixed(0)}k average (verify + pay + audit record)`);
+  console.log(`circuit                ${art.constraints} constraints, ${art.dev ? "DEV-SETUP (single-party setup: not for production)" : "ceremony setup"}`);
+  for (const [i, w] of workers.entries()) {
+    const earned = balances[i] + 0n;
+    console.log(`${w.name.padEnd(22)} settled ${w.settled}, earned ${eth(earned)} (pull balance), stake ${eth(stakes[i].stake)}`);
+  }
+  if (slash) {
+    console.log(`slash                  ${nameOf(slash.worker)} lost its collateral; ${nameOf(slash.caller)} reclaimed it for a ${eth(slash.toCaller)} bounty (requester ${eth(slash.toRequester)}, treasury ${eth(slash.toTreasury)})`);
+  } else {
+    console.log("slash                  none (the staller never claimed)");
+  }
+  console.log(`accuracy of outputs    ${correct}/${labels.length} = ${((100 * correct) / labels.length).toFixed(1)} % against the true labels (float model on the full test split: ${(100 * trained.floatAccuracy).toFixed(1)} %)`);
+  console.log(`wall time              ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.log("==============================================\n");
+  await store.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`demo failed: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);

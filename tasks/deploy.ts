@@ -1,6 +1,6 @@
 /** `deploy`: deploys the protocol to the selected network and writes deployments/<network>.json (safe to re-run). */
 import { task, types } from "hardhat/config";
-import { deployOrReuse } from "../lib/chain/deployments";
+import { artifactCreationCode, deployOrReuse } from "../lib/chain/deployments";
 import { parseAddress, parseUint } from "../lib/chain/args";
 import { runTask } from "../lib/chain/taskContext";
 
@@ -16,7 +16,8 @@ task("deploy", "Deploy ModelRegistry, InferenceAudit and OblivionCore; writes de
         unbondingPeriod: Number(parseUint("unbonding", args.unbonding, 60n, 30n * 86400n)),
       };
       const [deployer] = await hre.ethers.getSigners();
-      const { deployment, changed } = await deployOrReuse(hre.network.name, deployer, config);
+      const code = await artifactCreationCode(hre.artifacts);
+      const { deployment, changed } = await deployOrReuse(hre.network.name, deployer, config, { code });
       console.log(`${changed ? "deployed" : "unchanged"} on ${hre.network.name} (chain ${deployment.chainId})`);
       for (const [name, c] of Object.entries(deployment.contracts)) console.log(`  ${name.padEnd(15)} ${c.address}`);
     }),

@@ -2,7 +2,6 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder } from "ethers";
-import { Groth16VerifierAdapter__factory } from "../typechain-types";
 import { deployFixtureVerifier } from "./helpers/protocol";
 import { proveFixture, type ShardProof } from "./helpers/fixtureCircuit";
 import { releaseCurve } from "./helpers/snarkjs";
@@ -44,7 +43,7 @@ describe("Groth16VerifierAdapter", function () {
     const sel = ethers.id("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[3])").slice(0, 10);
     expect(await adapter.verifySelector()).to.equal(sel);
     expect(await adapter.signalCount()).to.equal(3);
-    const f = new Groth16VerifierAdapter__factory(owner);
+    const f = await ethers.getContractFactory("Groth16VerifierAdapter", owner);
     await expect(f.deploy(owner.address, 3)).to.be.revertedWithCustomError(f, "InvalidVerifier");
     await expect(f.deploy(await adapter.groth16Verifier(), 0)).to.be.revertedWithCustomError(f, "InvalidSignalCount");
   });
@@ -83,7 +82,7 @@ describe("Groth16VerifierAdapter", function () {
     const cap = await adapter.verifyGas();
     expect(await gasUsed(adapter, badB, proof.signals)).to.be.lessThan(cap + 40_000n);
     const burner = await (await ethers.getContractFactory("GasBurningVerifier")).deploy();
-    const wrapped = await new Groth16VerifierAdapter__factory(owner).deploy(await burner.getAddress(), 3);
+    const wrapped = await (await ethers.getContractFactory("Groth16VerifierAdapter", owner)).deploy(await burner.getAddress(), 3);
     expect(await wrapped.verifyProof(proof.proof, proof.signals, { gasLimit: 5_000_000 })).to.equal(false);
     expect(await gasUsed(wrapped, proof.proof, proof.signals)).to.be.lessThan(cap + 40_000n);
   });

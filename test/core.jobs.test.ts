@@ -417,7 +417,11 @@ describe("OblivionCore: owner powers and hooks", function () {
     await expect(o.setHookGasLimit(49_999)).to.be.revertedWithCustomError(c, "InvalidHookGasLimit");
     await expect(o.setHookGasLimit(2_000_001)).to.be.revertedWithCustomError(c, "InvalidHookGasLimit");
     await expect(o.setHookGasLimit(100_000)).to.emit(c, "HookGasLimitSet").withArgs(100_000);
-    await expect(o.setReputationHook(env.keeper.address)).to.emit(c, "ReputationHookSet").withArgs(env.keeper.address);
+    await expect(o.setReputationHook(env.keeper.address)).to.be.revertedWithCustomError(c, "NotAContract").withArgs(env.keeper.address);
+    await expect(o.setEligibilityGate(env.keeper.address)).to.be.revertedWithCustomError(c, "NotAContract").withArgs(env.keeper.address);
+    const hookAddr = await env.registry.getAddress(); // any contract; a hook without the functions just fails softly
+    await expect(o.setReputationHook(hookAddr)).to.emit(c, "ReputationHookSet").withArgs(hookAddr);
+    await expect(o.setReputationHook(ethers.ZeroAddress)).to.emit(c, "ReputationHookSet").withArgs(ethers.ZeroAddress);
     await expect(c.connect(env.worker).setReputationHook(env.worker.address)).to.be.revertedWithCustomError(
       c,
       "OwnableUnauthorizedAccount",

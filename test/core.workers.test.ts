@@ -4,14 +4,13 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther } from "ethers";
 import { deployEnv, registerAndStake, postJob, ENC_KEY, COLLATERAL } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
-import { OblivionCore__factory } from "../typechain-types";
 
 describe("OblivionCore: workers and stake", function () {
   after(releaseCurve);
 
   it("constructor rejects zero addresses and unbonding periods out of bounds", async function () {
     const env = await loadFixture(deployEnv);
-    const f = new OblivionCore__factory(env.owner);
+    const f = await ethers.getContractFactory("OblivionCore", env.owner);
     const reg = await env.registry.getAddress();
     const aud = await env.audit.getAddress();
     const z = ethers.ZeroAddress;

@@ -17,12 +17,14 @@ import { deployProtocol, type ProtocolContracts } from "../lib/chain/deployments
 import { ShardTree } from "../lib/chain/merkle";
 import { FIELD_ORDER } from "../lib/chain/binding";
 import { describeError } from "../lib/chain/errors";
-import { versionSpec, ENC_KEY } from "./helpers/protocol";
+import { versionSpec, ENC_KEY, creationCode } from "./helpers/protocol";
 import type { InvariantLens } from "../typechain-types";
 
-// Defaults give 2,000 steps per run; the env variables only make local experiments shorter or longer.
-const SEEDS = Number(process.env.PROPERTY_SEEDS ?? 4);
-const STEPS = Number(process.env.PROPERTY_STEPS ?? 500);
+// Defaults give 2,000 steps per `npm test` run; the env variables only make local experiments shorter or longer.
+// Under solidity-coverage (instrumented contracts, ~10x slower) one short sequence is enough for line coverage.
+const UNDER_COVERAGE = process.env.SOLIDITY_COVERAGE === "true";
+const SEEDS = Number(process.env.PROPERTY_SEEDS ?? (UNDER_COVERAGE ? 1 : 4));
+const STEPS = Number(process.env.PROPERTY_STEPS ?? (UNDER_COVERAGE ? 250 : 500));
 
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -67,7 +69,7 @@ describe("property: random action sequences keep the books balanced", function (
     for (let seed = 1; seed <= SEEDS; seed++) {
       const snapshot = await network.provider.send("evm_snapshot");
       const r = rng(seed * 7919);
-      const { contracts } = await deployProtocol(owner, { treasury: treasury.address, unbondingPeriod: 120 });
+      const { contracts } = await deployProtocol(owner, { treasury: treasury.address, unbondingPeriod: 120 }, await creationCode());
       const { core, audit, registry }: ProtocolContracts = contracts;
       const coreAddr = await core.getAddress();
       const auditAddr = await audit.getAddress();

@@ -4,7 +4,6 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deployEnv, versionSpec, registerAndStake, postJob, proveShard, type Env } from "./helpers/protocol";
 import { proveFixture } from "./helpers/fixtureCircuit";
 import { releaseCurve } from "./helpers/snarkjs";
-import { InferenceAudit__factory } from "../typechain-types";
 
 describe("ModelRegistry", function () {
   after(releaseCurve);
@@ -88,7 +87,7 @@ describe("InferenceAudit", function () {
     expect(await a.core()).to.equal(await env.core.getAddress());
     await expect(a.connect(env.owner).bindCore(env.worker.address)).to.be.revertedWithCustomError(a, "CoreAlreadyBound");
     await expect(a.connect(env.worker).bindCore(env.worker.address)).to.be.revertedWithCustomError(a, "NotDeployer");
-    const fresh = await new InferenceAudit__factory(env.owner).deploy();
+    const fresh = await (await ethers.getContractFactory("InferenceAudit", env.owner)).deploy();
     await expect(fresh.bindCore(ethers.ZeroAddress)).to.be.revertedWithCustomError(fresh, "ZeroCore");
     await expect(a.connect(env.worker).record(1, 0, 1, 1, env.worker.address, env.worker.address, 1, 2, ethers.ZeroHash))
       .to.be.revertedWithCustomError(a, "NotCore")

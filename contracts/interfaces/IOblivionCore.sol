@@ -245,6 +245,9 @@ interface IOblivionCore {
     /// @notice Fires when the caller left too little gas for the reputation hook's full gas limit (it would let a
     /// caller make the hook fail on purpose).
     error InsufficientGasForHook();
+    /// @notice Fires when the reputation hook or eligibility gate is set to an address without code (calls to it
+    /// would revert and block settlement or claims).
+    error NotAContract(address account);
     /// @notice Fires when a value does not fit its packed storage field.
     error ValueTooLarge();
 
@@ -339,13 +342,13 @@ interface IOblivionCore {
     /// MAX_REQUESTER_BPS, and the treasury's rest (10_000 - both) at most MAX_TREASURY_SLASH_BPS.
     function setSlashSplit(uint16 requesterBps, uint16 bountyBps) external;
 
-    /// @notice Sets the reputation hook (zero disables it).
+    /// @notice Sets the reputation hook (zero disables it; otherwise it must hold code).
     function setReputationHook(address hook) external;
 
     /// @notice Sets the gas each reputation hook call gets, in [MIN_HOOK_GAS, MAX_HOOK_GAS].
     function setHookGasLimit(uint32 gasLimit) external;
 
-    /// @notice Sets the eligibility gate used by gated jobs (zero disables gated jobs).
+    /// @notice Sets the eligibility gate used by gated jobs (zero disables gated jobs; otherwise it must hold code).
     function setEligibilityGate(address gate) external;
 
     /// @notice Pauses new jobs and claims (settlement, slashing, cancelling and withdrawals go on).

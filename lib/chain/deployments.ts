@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { keccak256, type Provider, type Signer } from "ethers";
+import { ContractFactory, keccak256, type InterfaceAbi, type Provider, type Signer } from "ethers";
 import {
   InferenceAudit__factory,
   ModelRegistry__factory,
@@ -81,42 +81,78 @@ export function resolveConfig(deployer: string, config: DeployConfig): Required<
   };
 }
 
-const initCodeHashes = () => ({
-  ModelRegistry: keccak256(ModelRegistry__factory.bytecode),
-  InferenceAudit: keccak256(InferenceAudit__factory.bytecode),
-  OblivionCore: keccak256(OblivionCore__factory.bytecode),
+export type ContractName = "ModelRegistry" | "InferenceAudit" | "OblivionCore";
+/** Creation code (bytecode without constructor arguments) of each contract. */
+export type CreationCode = Record<ContractName, string>;
+
+const FACTORIES = { ModelRegistry: ModelRegistry__factory, InferenceAudit: InferenceAudit__factory, OblivionCore: OblivionCore__factory };
+
+/** Creation code embedded in the typechain factories at their last generation. */
+export function typechainCreationCode(): CreationCode {
+  return {
+    ModelRegistry: ModelRegistry__factory.bytecode,
+    InferenceAudit: InferenceAudit__factory.bytecode,
+    OblivionCore: OblivionCore__factory.bytecode,
+  };
+}
+
+/** Creation code from Hardhat's artifacts: what the last compile produced (instrumented ones under coverage). */
+export async function artifactCreationCode(artifacts: {
+  readArtifact(name: string): Promise<{ bytecode: string }>;
+}): Promise<CreationCode> {
+  return {
+    ModelRegistry: (await artifacts.readArtifact("ModelRegistry")).bytecode,
+    InferenceAudit: (await artifacts.readArtifact("InferenceAudit")).bytecode,
+    OblivionCore: (await artifacts.readArtifact("OblivionCore")).bytecode,
+  };
+}
+
+const initCodeHashes = (code: CreationCode): CreationCode => ({
+  ModelRegistry: keccak256(code.ModelRegistry),
+  InferenceAudit: keccak256(code.InferenceAudit),
+  OblivionCore: keccak256(code.OblivionCore),
 });
+
+function factory(name: ContractName, code: CreationCode, deployer: Signer): ContractFactory {
+  return new ContractFactory(FACTORIES[name].abi as InterfaceAbi, code[name], deployer);
+}
 
 /** Deploys the three contracts and binds the audit trail to the core; no file is written. */
 export async function deployProtocol(
   deployer: Signer,
   config: DeployConfig = {},
+  code: CreationCode = typechainCreationCode(),
 ): Promise<{ contracts: ProtocolContracts; config: Required<DeployConfig>; txs: Record<string, string> }> {
   const cfg = resolveConfig(await deployer.getAddress(), config);
-  const registry = await new ModelRegistry__factory(deployer).deploy();
-  await registry.waitForDeployment();
-  const audit = await new InferenceAudit__factory(deployer).deploy();
-  await audit.waitForDeployment();
-  const core = await new OblivionCore__factory(deployer).deploy(
-    cfg.owner,
-    await registry.getAddress(),
-    await audit.getAddress(),
-    cfg.treasury,
-    cfg.unbondingPeriod,
-  );
-  await core.waitForDeployment();
-  await (await audit.bindCore(await core.getAddress())).wait();
-  const txs = {
-    ModelRegistry: registry.deploymentTransaction()?.hash ?? "",
-    InferenceAudit: audit.deploymentTransaction()?.hash ?? "",
-    OblivionCore: core.deploymentTransaction()?.hash ?? "",
+  const txs: Record<string, string> = {};
+  const deploy = async (name: ContractName, args: unknown[]): Promise<string> => {
+    const c = await factory(name, code, deployer).deploy(...args);
+    await c.waitForDeployment();
+    txs[name] = c.deploymentTransaction()?.hash ?? "";
+    return c.getAddress();
   };
-  return { contracts: { registry, audit, core }, config: cfg, txs };
+  const registryAddr = await deploy("ModelRegistry", []);
+  const auditAddr = await deploy("InferenceAudit", []);
+  const coreAddr = await deploy("OblivionCore", [cfg.owner, registryAddr, auditAddr, cfg.treasury, cfg.unbondingPeriod]);
+  const audit = InferenceAudit__factory.connect(auditAddr, deployer);
+  await (await audit.bindCore(coreAddr)).wait();
+  const contracts = {
+    registry: ModelRegistry__factory.connect(registryAddr, deployer),
+    audit,
+    core: OblivionCore__factory.connect(coreAddr, deployer),
+  };
+  return { contracts, config: cfg, txs };
 }
 
-async function isCurrent(d: Deployment, provider: Provider, chainId: string, cfg: Required<DeployConfig>): Promise<boolean> {
+async function isCurrent(
+  d: Deployment,
+  provider: Provider,
+  chainId: string,
+  cfg: Required<DeployConfig>,
+  code: CreationCode,
+): Promise<boolean> {
   if (d.chainId !== chainId || JSON.stringify(d.config) !== JSON.stringify(cfg)) return false;
-  const hashes = initCodeHashes();
+  const hashes = initCodeHashes(code);
   for (const name of Object.keys(hashes) as (keyof typeof hashes)[]) {
     const c = d.contracts[name];
     if (!c || c.initCodeHash !== hashes[name]) return false;
@@ -132,7 +168,7 @@ export async function deployOrReuse(
   network: string,
   deployer: Signer,
   config: DeployConfig = {},
-  dir = deploymentsDir(),
+  { dir = deploymentsDir(), code = typechainCreationCode() }: { dir?: string; code?: CreationCode } = {},
 ): Promise<{ deployment: Deployment; changed: boolean }> {
   const provider = deployer.provider;
   if (!provider) throw new Error("deployer signer has no provider");
@@ -142,10 +178,10 @@ export async function deployOrReuse(
   const file = deploymentPath(network, dir);
   if (fs.existsSync(file)) {
     const existing = readDeployment(network, dir);
-    if (await isCurrent(existing, provider, chainId, cfg)) return { deployment: existing, changed: false };
+    if (await isCurrent(existing, provider, chainId, cfg, code)) return { deployment: existing, changed: false };
   }
-  const { contracts, txs } = await deployProtocol(deployer, cfg);
-  const hashes = initCodeHashes();
+  const { contracts, txs } = await deployProtocol(deployer, cfg, code);
+  const hashes = initCodeHashes(code);
   const entry = async (name: keyof typeof hashes, c: { getAddress(): Promise<string> }): Promise<DeployedContract> => ({
     address: await c.getAddress(),
     initCodeHash: hashes[name],

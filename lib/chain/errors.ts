@@ -5,6 +5,10 @@ import {
   ModelRegistry__factory,
   InferenceAudit__factory,
   Groth16VerifierAdapter__factory,
+  ConfidentialReputation__factory,
+  PrivacyGateway__factory,
+  ReputationRelayReceiver__factory,
+  RelayedEligibilityGate__factory,
   TrainingJobs__factory,
 } from "../../typechain-types";
 
@@ -16,6 +20,10 @@ function KNOWN(): [string, Interface][] {
     ["ModelRegistry", new Interface(ModelRegistry__factory.abi as InterfaceAbi)],
     ["InferenceAudit", new Interface(InferenceAudit__factory.abi as InterfaceAbi)],
     ["Groth16VerifierAdapter", new Interface(Groth16VerifierAdapter__factory.abi as InterfaceAbi)],
+    ["ConfidentialReputation", new Interface(ConfidentialReputation__factory.abi as InterfaceAbi)],
+    ["PrivacyGateway", new Interface(PrivacyGateway__factory.abi as InterfaceAbi)],
+    ["ReputationRelayReceiver", new Interface(ReputationRelayReceiver__factory.abi as InterfaceAbi)],
+    ["RelayedEligibilityGate", new Interface(RelayedEligibilityGate__factory.abi as InterfaceAbi)],
     ["TrainingJobs", new Interface(TrainingJobs__factory.abi as InterfaceAbi)],
   ]);
 }
@@ -44,4 +52,17 @@ export function describeError(err: unknown): string {
   }
   const msg = err instanceof Error ? err.message : String(err);
   return msg.split("\n")[0];
+}
+
+/** The custom error's bare name (e.g. "ShardNotOpen"), to tell a lost race from a real fault; undefined if none. */
+export function revertName(err: unknown): string | undefined {
+  const named = (err as { revert?: { name?: string } } | undefined)?.revert?.name;
+  if (named) return named;
+  const data = revertData(err);
+  if (!data || data.length < 10) return undefined;
+  for (const [, iface] of KNOWN()) {
+    const parsed = iface.parseError(data);
+    if (parsed) return parsed.name;
+  }
+  return undefined;
 }

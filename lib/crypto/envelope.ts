@@ -56,6 +56,16 @@ function checkDataKey(key: Uint8Array): void {
 /** Seals content for storage under a fresh random 256-bit data key. `ciphertext` is the whole envelope. */
 export function encryptForStorage(plain: Uint8Array): { ciphertext: Uint8Array; dataKey: Uint8Array } {
   const dataKey = new Uint8Array(randomBytes(DATA_KEY_LEN));
+  return { ciphertext: sealWithKey(plain, dataKey), dataKey };
+}
+
+/**
+ * Seals content under a given data key (a worker returns a shard's result under the key the requester chose for
+ * its inputs); without a key the envelope is public.
+ */
+export function sealWithKey(plain: Uint8Array, dataKey?: Uint8Array): Uint8Array {
+  if (!dataKey) return packPublic(plain);
+  checkDataKey(dataKey);
   const nonce = new Uint8Array(randomBytes(NONCE_LEN));
   const h = header(true);
   const cipher = createCipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_LEN }).setAAD(h);
@@ -66,7 +76,7 @@ export function encryptForStorage(plain: Uint8Array): { ciphertext: Uint8Array; 
   out.set(nonce, HEADER_LEN);
   out.set(body, HEADER_LEN + NONCE_LEN);
   out.set(cipher.getAuthTag(), HEADER_LEN + NONCE_LEN + body.length);
-  return { ciphertext: out, dataKey };
+  return out;
 }
 
 /** An unencrypted envelope, for public models. */

@@ -1,5 +1,5 @@
 export * from "./errors";
-export { encryptForStorage, packPublic, decrypt, openEnvelope, readEnvelopeHeader, DATA_KEY_LEN, type EnvelopeHeader } from "./envelope";
+export { encryptForStorage, sealWithKey, packPublic, decrypt, openEnvelope, readEnvelopeHeader, DATA_KEY_LEN, type EnvelopeHeader } from "./envelope";
 export { wrapKey, unwrapKey, WRAPPED_KEY_LEN } from "./keywrap";
 export {
   generateWorkerKeyPair,

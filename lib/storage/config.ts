@@ -1,11 +1,12 @@
 /**
  * Which content store a process uses, from a config object and the environment (the object wins):
  *   OBLIVION_STORE       embedded (default) | kubo | pinata
- *   OBLIVION_STORE_DIR   embedded block directory, default <repo>/.oblivion/ipfs (shared by all local processes)
+ *   OBLIVION_STORE_DIR   embedded block directory, default $OBLIVION_HOME/ipfs (shared by all local processes)
  *   OBLIVION_KUBO_URL    Kubo RPC API, default http://127.0.0.1:5001
  *   PINATA_JWT, PINATA_GATEWAY_URL (required for pinata), PINATA_API_URL, PINATA_UPLOAD_URL, PINATA_GATEWAY_TOKEN
  */
 import path from "node:path";
+import { oblivionHome } from "../util/home";
 import type { ContentStore } from "./content-store";
 import { KUBO_CIDV1, type ImportProfile } from "./cid";
 import { EmbeddedContentStore } from "./embedded";
@@ -33,7 +34,7 @@ export interface StorageConfigInput {
 }
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
-export const DEFAULT_STORE_DIR = path.join(REPO_ROOT, ".oblivion", "ipfs");
+export const DEFAULT_STORE_DIR = path.join(oblivionHome({}), "ipfs");
 export const DEFAULT_KUBO_URL = "http://127.0.0.1:5001";
 
 function pinataConfig(input: Partial<PinataStoreOptions> | undefined, env: NodeJS.ProcessEnv): PinataStoreOptions {
@@ -73,7 +74,7 @@ export function resolveStorageConfig(input: StorageConfigInput = {}, env: NodeJS
   return {
     kind,
     profile: checkProfile(input.profile ?? KUBO_CIDV1),
-    embedded: { dir: path.resolve(input.embedded?.dir ?? env.OBLIVION_STORE_DIR ?? DEFAULT_STORE_DIR) },
+    embedded: { dir: path.resolve(input.embedded?.dir ?? env.OBLIVION_STORE_DIR ?? path.join(oblivionHome(env), "ipfs")) },
     kubo: { url: input.kubo?.url ?? env.OBLIVION_KUBO_URL ?? DEFAULT_KUBO_URL, timeoutMs: input.kubo?.timeoutMs },
     pinata: kind === "pinata" ? pinataConfig(input.pinata, env) : undefined,
   };

@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { sleep } from "./retry";
+import { isTransportError, sleep } from "./retry";
+import { rpcChainId } from "../chain/connect";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const HARDHAT_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "hardhat");
@@ -58,14 +59,10 @@ export async function waitForRpc(url: string, timeoutMs = 60_000): Promise<void>
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (res.ok) return;
-    } catch {
-      // not up yet: connection refused is the expected answer while the node starts
+      await rpcChainId(url);
+      return;
+    } catch (err) {
+      if (!isTransportError(err)) throw err;
     }
     if (Date.now() > deadline) throw new Error(`RPC endpoint ${url} did not answer within ${timeoutMs} ms`);
     await sleep(200);

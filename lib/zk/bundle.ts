@@ -54,19 +54,30 @@ export async function fetchArtifacts(cids: ArtifactCids, circuitHash: string, st
   if (bundle.meta.circuitHash !== circuitHash) {
     throw new Error(`circuit bundle ${cids.circuitCid} has circuit hash ${bundle.meta.circuitHash}, the registry says ${circuitHash}`);
   }
-  fs.mkdirSync(path.join(dir, "model_js"), { recursive: true });
-  const files = {
-    onnx: path.join(dir, "model.onnx"), circuit: path.join(dir, "model.circom"), r1cs: path.join(dir, "model.r1cs"),
-    wasm: path.join(dir, "model_js", "model.wasm"), zkey: path.join(dir, "model.zkey"), vkey: path.join(dir, "vkey.json"),
-    verifier: path.join(dir, "Groth16Verifier.sol"), quant: path.join(dir, "quant.json"),
+  // Written into a private directory and renamed into place, so workers sharing the cache never read half a file.
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  fs.mkdirSync(path.join(tmp, "model_js"), { recursive: true });
+  const name = {
+    onnx: "model.onnx", circuit: "model.circom", r1cs: "model.r1cs", wasm: path.join("model_js", "model.wasm"), zkey: "model.zkey",
+    vkey: "vkey.json", verifier: "Groth16Verifier.sol", quant: "quant.json",
   };
-  fs.writeFileSync(files.onnx, await store.get(cids.onnxCid));
-  fs.writeFileSync(files.zkey, await store.get(cids.provingKeyCid));
-  fs.writeFileSync(files.quant, bundle.quant);
-  fs.writeFileSync(files.circuit, bundle.circom);
-  fs.writeFileSync(files.wasm, Buffer.from(bundle.wasm, "base64"));
-  fs.writeFileSync(files.vkey, bundle.vkey);
-  fs.writeFileSync(files.verifier, bundle.verifier);
-  fs.writeFileSync(path.join(dir, "artifacts.json"), JSON.stringify({ ...bundle.meta, dir, files }, null, 1));
+  const at = (root: string) => Object.fromEntries(Object.entries(name).map(([k, f]) => [k, path.join(root, f)])) as ModelArtifacts["files"];
+  const files = at(dir);
+  const t = at(tmp);
+  fs.writeFileSync(t.onnx, await store.get(cids.onnxCid));
+  fs.writeFileSync(t.zkey, await store.get(cids.provingKeyCid));
+  fs.writeFileSync(t.quant, bundle.quant);
+  fs.writeFileSync(t.circuit, bundle.circom);
+  fs.writeFileSync(t.wasm, Buffer.from(bundle.wasm, "base64"));
+  fs.writeFileSync(t.vkey, bundle.vkey);
+  fs.writeFileSync(t.verifier, bundle.verifier);
+  fs.writeFileSync(path.join(tmp, "artifacts.json"), JSON.stringify({ ...bundle.meta, dir, files }, null, 1));
+  try {
+    fs.renameSync(tmp, dir);
+  } catch (err) {
+    // Another process put the same artifacts in place first: keep theirs.
+    if (!fs.existsSync(path.join(dir, "artifacts.json"))) throw err;
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
   return loadModelArtifacts(dir);
 }

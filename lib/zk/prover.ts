@@ -33,6 +33,8 @@ export interface ThreadProof {
   proof: Groth16Proof;
   publicSignals: string[];
   seconds: number;
+  /** CPU time of the prover process (all threads) for this proof. */
+  cpuSeconds: number;
   /** Peak resident memory of the prover process so far. */
   maxRssMB: number;
 }

@@ -244,7 +244,10 @@ export async function ceremonySetup(r1csPath: string, ptauPath: string, zkeyPath
   const tmp = zkeyPath + ".0.zkey";
   fs.mkdirSync(path.dirname(zkeyPath), { recursive: true });
   const hash = await snarkjs.zKey.newZKey(r1csPath, ptauPath, tmp);
-  if (hash === -1 || !fs.existsSync(tmp)) throw new Error(`snarkjs zkey new failed for ${r1csPath} with ${ptauPath} (circuit too big for this ptau, or ptau not prepared for phase 2)`);
+  if (hash === -1 || !fs.existsSync(tmp)) {
+    fs.rmSync(tmp, { force: true });
+    throw new Error(`snarkjs zkey new failed for ${r1csPath} with ${ptauPath} (circuit too big for this ptau, or ptau not prepared for phase 2)`);
+  }
   await snarkjs.zKey.contribute(tmp, zkeyPath, "v-oblivion operator", crypto.randomBytes(32).toString("hex"));
   fs.rmSync(tmp);
   const cs = readR1cs(r1csPath);

@@ -2,13 +2,13 @@
  * Shared test setup: the protocol deployed through lib/chain/deployments, both fixture circuits' real verifiers behind
  * the Groth16 adapter and registered as models, and helpers to post jobs on fixture inputs and prove shards.
  */
-import { ethers } from "hardhat";
+import { ethers, artifacts } from "hardhat";
 import { ContractFactory, parseEther, type Signer } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { deployProtocol, type ProtocolContracts } from "../../lib/chain/deployments";
+import { artifactCreationCode, deployProtocol, type ProtocolContracts } from "../../lib/chain/deployments";
 import { computeBinding } from "../../lib/chain/binding";
 import { ShardTree } from "../../lib/chain/merkle";
-import { Groth16VerifierAdapter__factory, type Groth16VerifierAdapter } from "../../typechain-types";
+import type { Groth16VerifierAdapter } from "../../typechain-types";
 import type { IModelRegistry } from "../../typechain-types/contracts/ModelRegistry";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
 import { buildFixture, proveFixture, FIXTURE_WEIGHT, type FixtureName, type ShardProof } from "./fixtureCircuit";
@@ -37,14 +37,23 @@ export interface Env extends ProtocolContracts {
   circuitHash: Record<FixtureName, string>;
 }
 
+/**
+ * Creation code from Hardhat's artifacts, not the typechain factories: under solidity-coverage the artifacts hold the
+ * instrumented build, which is what must run for coverage to count.
+ */
+export function creationCode() {
+  return artifactCreationCode(artifacts);
+}
+
 /** Deploys a fixture's snarkjs verifier and the adapter over it. */
 export async function deployFixtureVerifier(signer: Signer, name: FixtureName): Promise<Groth16VerifierAdapter> {
   const art = await buildFixture(name);
   const raw = await new ContractFactory(art.verifier.abi as never[], art.verifier.bytecode, signer).deploy();
   await raw.waitForDeployment();
-  const adapter = await new Groth16VerifierAdapter__factory(signer).deploy(await raw.getAddress(), art.signalCount);
+  const factory = await ethers.getContractFactory("Groth16VerifierAdapter", signer);
+  const adapter = await factory.deploy(await raw.getAddress(), art.signalCount);
   await adapter.waitForDeployment();
-  return adapter;
+  return adapter as unknown as Groth16VerifierAdapter;
 }
 
 export function versionSpec(
@@ -71,7 +80,7 @@ export function versionSpec(
 /** Full environment; use with loadFixture. */
 export async function deployEnv(): Promise<Env> {
   const [owner, treasury, requester, worker, worker2, keeper, modelOwner, ...others] = await ethers.getSigners();
-  const { contracts } = await deployProtocol(owner, { treasury: treasury.address, unbondingPeriod: 3600 });
+  const { contracts } = await deployProtocol(owner, { treasury: treasury.address, unbondingPeriod: 3600 }, await creationCode());
   const adapters = {
     fixture_public: await deployFixtureVerifier(owner, "fixture_public"),
     fixture_private: await deployFixtureVerifier(owner, "fixture_private"),

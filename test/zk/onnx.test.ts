@@ -3,6 +3,7 @@ import * as ort from "onnxruntime-node";
 import { readOnnx } from "../../lib/onnx/read";
 import { buildOnnxModel } from "../../lib/onnx/write";
 import { floatForward, lowerGraph } from "../../lib/zk/lower";
+import { createOnnxSession } from "../../lib/runtime/onnx";
 import { cnnOnnx, mlpOnnx, rng } from "./models";
 
 async function ortRun(bytes: Uint8Array, x: Float64Array, dims: number[]) {
@@ -56,5 +57,17 @@ describe("onnx: write and read", function () {
       nodes: [{ op: "MaxPool", inputs: ["x"], outputs: ["y"], name: "pool", attributes: { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 } }],
     });
     expect(() => readOnnx(bytes)).to.throw(/operator MaxPool \(node "pool"\): ceil_mode=1 is not supported/);
+  });
+
+  it("runtime: runs a batch on cpu; cuda requested falls back to cpu with a warning where CUDA is missing", async () => {
+    const bytes = mlpOnnx(1, [5, 4, 3]);
+    const warnings: string[] = [];
+    const log = { info() {}, error() {}, progress() {}, child() { return log; }, warn: (m: string) => warnings.push(m) };
+    const s = await createOnnxSession(bytes, { inputShape: [5], provider: "cuda", log });
+    if (s.provider === "cpu") expect(warnings.join(" ")).to.match(/CUDA execution provider unavailable.*falling back to cpu/);
+    const x = [Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5]), Float64Array.from([1, 0, 1, 0, 1])];
+    const out = await s.run(x);
+    expect(out.length).to.equal(2);
+    out.forEach((o, i) => Array.from(floatForward(lowerGraph(readOnnx(bytes)), x[i])).forEach((v, j) => expect(o[j]).to.be.closeTo(v, 1e-5)));
   });
 });

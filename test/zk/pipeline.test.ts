@@ -21,9 +21,9 @@ describe("zk: build, dev setup, prove, verify on-chain", function () {
   before(() => (thread = new ProverThread()));
   after(async () => thread.close());
 
-  for (const [name, onnx, inSize, batch] of [
-    ["MLP 8-6-3, batch 2", mlpOnnx(7, [8, 6, 3]), 8, 2],
-    ["CNN conv/maxpool/avgpool/gemm", cnnOnnx(11), 36, 1],
+  for (const [name, onnx, inSize, batch, privateWeights] of [
+    ["MLP 8-6-3, public weights, batch 2", mlpOnnx(7, [8, 6, 3]), 8, 2, false],
+    ["CNN conv/maxpool/avgpool/gemm, private weights", cnnOnnx(11), 36, 1, true],
   ] as const) {
     describe(name, function () {
       let art: ModelArtifacts;
@@ -32,7 +32,7 @@ describe("zk: build, dev setup, prove, verify on-chain", function () {
 
       before(async function () {
         const calibration = uniformCalibration(inSize, 32, 5);
-        art = await buildModelArtifacts(onnx, { batch, calibration, quant: QUANT });
+        art = await buildModelArtifacts(onnx, { batch, calibration, privateWeights, quant: QUANT });
         const [s] = await ethers.getSigners();
         verifier = await deployVerifier(compileVerifier(fs.readFileSync(art.files.verifier, "utf8")), s);
         res = await proveBatch(art, calibration.slice(0, batch), binding(verifier.address, 1, 0, s.address), { thread });
@@ -55,14 +55,15 @@ describe("zk: build, dev setup, prove, verify on-chain", function () {
       it("verifies on-chain and rejects tampering", async () => {
         const p = decodeProof(res.proofBytes);
         const sig = res.publicSignals;
-        expect(sig.length).to.equal(3);
+        expect(sig.length).to.equal(privateWeights ? 4 : 3);
+        if (privateWeights) expect(sig[2].toString()).to.equal(art.modelCommitment);
         expect(await verifier.contract.verifyProof(p.a, p.b, p.c, sig)).to.equal(true);
         const tamperedC: [bigint, bigint] = [p.c[0], (p.c[1] + 1n) % FIELD_R];
-        expect(await verifier.contract.verifyProof(p.a, p.b, p.c, [sig[0] + 1n, sig[1], sig[2]])).to.equal(false);
-        expect(await verifier.contract.verifyProof(p.a, p.b, p.c, [sig[0], sig[1] + 1n, sig[2]])).to.equal(false);
+        const withSignal = (i: number, v: bigint) => sig.map((x, j) => (j === i ? v : x));
+        for (let i = 0; i + 1 < sig.length; i++) expect(await verifier.contract.verifyProof(p.a, p.b, p.c, withSignal(i, sig[i] + 1n))).to.equal(false);
         // Swapped binding (another worker).
         const [, other] = await ethers.getSigners();
-        expect(await verifier.contract.verifyProof(p.a, p.b, p.c, [sig[0], sig[1], binding(verifier.address, 1, 0, other.address)])).to.equal(false);
+        expect(await verifier.contract.verifyProof(p.a, p.b, p.c, withSignal(sig.length - 1, binding(verifier.address, 1, 0, other.address)))).to.equal(false);
         // A tampered proof point (off the curve) is rejected (the raw verifier returns false or reverts).
         let rejected = false;
         try {
@@ -75,13 +76,17 @@ describe("zk: build, dev setup, prove, verify on-chain", function () {
     });
   }
 
-  it("rejects a proof on another model's verifier", async () => {
-    expect(built.length).to.equal(2);
-    const [mlp, cnn] = built;
-    const p = decodeProof(mlp.res.proofBytes);
-    expect(await cnn.verifier.contract.verifyProof(p.a, p.b, p.c, mlp.res.publicSignals)).to.equal(false);
-    const q = decodeProof(cnn.res.proofBytes);
-    expect(await mlp.verifier.contract.verifyProof(q.a, q.b, q.c, cnn.res.publicSignals)).to.equal(false);
+  describe("across models", function () {
+    it("rejects a proof on another model's verifier", async () => {
+      expect(built.length).to.equal(2);
+      const [mlp, cnn] = built;
+      // The CNN (private weights) takes 4 signals, the MLP 3: each proof gets the other's layout.
+      const [m, c] = [mlp.res.publicSignals, cnn.res.publicSignals];
+      const p = decodeProof(mlp.res.proofBytes);
+      expect(await cnn.verifier.contract.verifyProof(p.a, p.b, p.c, [m[0], m[1], c[2], m[2]])).to.equal(false);
+      const q = decodeProof(cnn.res.proofBytes);
+      expect(await mlp.verifier.contract.verifyProof(q.a, q.b, q.c, [c[0], c[1], c[3]])).to.equal(false);
+    });
   });
 });
 
@@ -89,12 +94,12 @@ describe("zk: ceremony setup path (public ptau -> zkey new + contribution)", fun
   it("proves and verifies with a zkey made from a prepared powers-of-tau file", async () => {
     const dir = ".cache/zk-test/ptau";
     fs.mkdirSync(dir, { recursive: true });
-    const ptau = `${dir}/pot9_final.ptau`;
+    const ptau = `${dir}/pot10_final.ptau`;
     if (!fs.existsSync(ptau)) {
       const curve = await snarkjs.curves.getCurveFromName("bn128");
-      await snarkjs.powersOfTau.newAccumulator(curve, 9, `${dir}/pot9_0.ptau`);
-      await snarkjs.powersOfTau.contribute(`${dir}/pot9_0.ptau`, `${dir}/pot9_1.ptau`, "test", "entropy");
-      await snarkjs.powersOfTau.preparePhase2(`${dir}/pot9_1.ptau`, ptau);
+      await snarkjs.powersOfTau.newAccumulator(curve, 10, `${dir}/pot10_0.ptau`);
+      await snarkjs.powersOfTau.contribute(`${dir}/pot10_0.ptau`, `${dir}/pot10_1.ptau`, "test", "entropy");
+      await snarkjs.powersOfTau.preparePhase2(`${dir}/pot10_1.ptau`, ptau);
     }
     const calibration = uniformCalibration(3, 8, 9);
     const art = await buildModelArtifacts(mlpOnnx(9, [3, 2]), { calibration, ptau, quant: { rangeBits: 16, activationBits: 10 } });

@@ -1,0 +1,111 @@
+// Gas (and HCU, the fhEVM's homomorphic complexity units) of every FHE-related call, measured against the plugin's
+// mock, which runs the real fhEVM host contracts (ACL, executor, KMS verifier) symbolically, as a host chain does.
+// Run: `npm run bench:fhe-gas` (= `hardhat test bench/fhe-gas.ts`: the plugin sets its mock up only under `hardhat
+// test` or `hardhat node`, and its CLI mode insists on a node at port 8545, which a shared machine cannot promise).
+// Writes bench/results/fhe-gas.json; docs/fhe.md carries the table.
+import fs from "node:fs";
+import path from "node:path";
+import type { Outcome } from "../lib/fhe/relay";
+import { REPO_ROOT } from "../lib/util/processes";
+
+type Row = { call: string; gas: number; hcu: number | null };
+
+async function measure(): Promise<void> {
+  const { ethers, fhevm } = await import("hardhat");
+  const { requestEligibility } = await import("../lib/fhe/eligibility");
+  const { setEncryptedMinScore } = await import("../lib/fhe/threshold");
+  const { rateShard } = await import("../lib/fhe/rating");
+  const relay = await import("../lib/fhe/relay");
+  const t = await import("../typechain-types");
+  const [owner, updater, requester, alice, r1, r2, keeper] = await ethers.getSigners();
+  const rows: Row[] = [];
+  const record = async (call: string, hash: string) => {
+    const receipt = (await ethers.provider.getTransactionReceipt(hash))!;
+    rows.push({ call, gas: Number(receipt.gasUsed), hcu: fhevm.computeTransactionHCU(receipt).globalHCU });
+  };
+  const deployed = async <C extends { deploymentTransaction(): { hash: string } | null }>(name: string, c: C) => {
+    const receipt = (await ethers.provider.getTransactionReceipt(c.deploymentTransaction()!.hash))!;
+    rows.push({ call: `deploy ${name}`, gas: Number(receipt.gasUsed), hcu: null });
+    return c;
+  };
+
+  const directory = await new t.TestJobDirectory__factory(owner).deploy();
+  const reputation = await deployed(
+    "ConfidentialReputation",
+    await new t.ConfidentialReputation__factory(owner).deploy(owner, updater)
+  );
+  const gateway = await deployed(
+    "PrivacyGateway",
+    await new t.PrivacyGateway__factory(owner).deploy(reputation, directory)
+  );
+  await (await reputation.setReader(gateway, true)).wait();
+
+  await record(
+    "onSettled (first outcome of a worker)",
+    (
+      await reputation.connect(updater).onSettled(alice, 1n, 0n)
+    ).hash
+  );
+  await record("onSettled", (await reputation.connect(updater).onSettled(alice, 1n, 1n)).hash);
+  await record("onSlashed", (await reputation.connect(updater).onSlashed(alice, 1n, 2n)).hash);
+  await record("onSlashed (first outcome of a worker)", (await reputation.connect(updater).onSlashed(r1, 1n, 3n)).hash);
+
+  await (await reputation.connect(updater).onSettled(alice, 1n, 4n)).wait(); // score 10, above the minimum below
+  await (await directory.connect(requester).post(1n)).wait();
+  await record("setMinScore (euint32 input + proof)", await setEncryptedMinScore(fhevm, gateway, requester, 1n, 5));
+  await requestEligibility(gateway, alice, 1n);
+  await record("requestEligibility", (await ethers.provider.getBlock("latest"))!.transactions[0]);
+  const decrypted = await fhevm.publicDecrypt([await gateway.resultHandleOf(1n, alice.address)]);
+  const submit = await gateway
+    .connect(keeper)
+    .submitEligibility(1n, alice, decrypted.abiEncodedClearValues, decrypted.decryptionProof);
+  await record("submitEligibility (FHE.checkSignatures)", submit.hash);
+
+  const rated = await new t.ConfidentialReputation__factory(owner).deploy(owner, directory); // core stand-in updates
+  await (await directory.settle(rated, alice, 1n, 0n)).wait();
+  await record("rate (euint8 input, clamp to 5, add)", await rateShard(fhevm, rated, requester, 1n, 0n, 4));
+
+  const { chainId } = await ethers.provider.getNetwork();
+  const quorum = [r1.address, r2.address];
+  const rep2 = await new t.ConfidentialReputation__factory(owner).deploy(owner, ethers.ZeroAddress);
+  const receiver = await deployed(
+    "ReputationRelayReceiver",
+    await new t.ReputationRelayReceiver__factory(owner).deploy(chainId, directory, rep2, owner, quorum, 2)
+  );
+  await (await rep2.setUpdater(receiver)).wait();
+  const o: Outcome = {
+    sourceTx: ethers.id("tx"),
+    logIndex: 0n,
+    kind: relay.SETTLED,
+    worker: alice.address,
+    jobId: 1n,
+    shardIndex: 0n,
+  };
+  const osigs = await relay.signOutcome([r1, r2], receiver, o);
+  await record("relayOutcome settled (2-of-2 signatures)", await relay.submitOutcome(receiver, keeper, o, osigs));
+  const jsigs = await relay.signJobRequester([r1, r2], receiver, 1n, requester.address);
+  await record(
+    "relayJobRequester (2-of-2)",
+    await relay.submitJobRequester(receiver, keeper, 1n, requester.address, jsigs)
+  );
+  const gate = await deployed(
+    "RelayedEligibilityGate",
+    await new t.RelayedEligibilityGate__factory(owner).deploy(chainId, gateway, owner, quorum, 2)
+  );
+  const esigs = await relay.signEligibility([r1, r2], gate, gateway, 1n, alice.address);
+  await record(
+    "relayEligibility (2-of-2, settlement chain)",
+    await relay.submitEligibility(gate, keeper, 1n, alice.address, esigs)
+  );
+
+  const out = path.join(REPO_ROOT, "bench", "results", "fhe-gas.json");
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const meta = { network: "hardhat node + @fhevm/hardhat-plugin 0.4.2 mock", solc: "0.8.28, optimizer 200 runs" };
+  fs.writeFileSync(out, JSON.stringify({ ...meta, rows }, null, 2) + "\n");
+  console.log("| call | gas | HCU |\n|---|---:|---:|");
+  for (const r of rows) console.log(`| ${r.call} | ${r.gas.toLocaleString("en-US")} | ${r.hcu ?? "-"} |`);
+}
+
+describe("bench: gas of the FHE calls (fhEVM mock)", function () {
+  it("measures and writes bench/results/fhe-gas.json", measure);
+});

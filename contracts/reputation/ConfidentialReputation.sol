@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {FHE, ebool, euint32, externalEuint8} from "@fhevm/solidity/lib/FHE.sol";
+import {ZamaEthereumConfig} from "@fhevm/solidity/config/ZamaConfig.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IConfidentialReputation} from "../interfaces/IConfidentialReputation.sol";
+import {IJobDirectory} from "../interfaces/IJobDirectory.sol";
+import {IReputationHook} from "../interfaces/IReputationHook.sol";
+
+/// @title ConfidentialReputation
+/// @notice Encrypted worker reputation fed by settlement outcomes. Only handles are stored; the clear values exist
+/// nowhere on chain. The owner can only choose the updater and the readers; it cannot read or set any value.
+contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, Ownable2Step {
+    /// @dev One worker's encrypted record. Layout: three full slots, one 32-byte ciphertext handle each (handles
+    /// cannot be packed). A zero handle means "never updated" and FHE operations read it as an encrypted zero.
+    struct Record {
+        euint32 successes; // slot 0
+        euint32 failures; // slot 1
+        euint32 score; // slot 2
+    }
+
+    /// @dev A shard that settled here. Layout: one slot, `worker` (20 bytes) then `rated` (1 byte), 11 bytes free.
+    struct Settlement {
+        address worker;
+        bool rated;
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    uint32 public constant SETTLE_REWARD = 10;
+    /// @inheritdoc IConfidentialReputation
+    uint8 public constant MAX_RATING = 5;
+    /// @inheritdoc IConfidentialReputation
+    uint32 public constant SLASH_PENALTY = 25;
+
+    /// @inheritdoc IConfidentialReputation
+    address public updater;
+    /// @inheritdoc IConfidentialReputation
+    mapping(address reader => bool allowed) public isReader;
+    mapping(address worker => Record record) private _records;
+    mapping(uint256 jobId => mapping(uint256 shardIndex => Settlement settlement)) private _settlements;
+
+    /// @param initialOwner Chooses the updater and readers (and nothing else).
+    /// @param initialUpdater The core or the relay receiver; may be address(0) and set later.
+    constructor(address initialOwner, address initialUpdater) Ownable(initialOwner) {
+        updater = initialUpdater;
+        emit UpdaterSet(initialUpdater);
+    }
+
+    modifier onlyUpdater() {
+        if (msg.sender != updater) revert NotUpdater(msg.sender);
+        _;
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    function setUpdater(address newUpdater) external onlyOwner {
+        if (newUpdater == address(0)) revert ZeroAddress();
+        updater = newUpdater;
+        emit UpdaterSet(newUpdater);
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    function setReader(address reader, bool allowed) external onlyOwner {
+        if (reader == address(0)) revert ZeroAddress();
+        isReader[reader] = allowed;
+        emit ReaderSet(reader, allowed);
+    }
+
+    /// @inheritdoc IReputationHook
+    function onSettled(address worker, uint256 jobId, uint256 shardIndex) external onlyUpdater {
+        if (worker == address(0)) revert ZeroAddress();
+        (Record storage r, bool fresh) = _record(worker);
+        if (fresh) _keep(r.failures, worker);
+        r.successes = _keep(FHE.add(r.successes, uint32(1)), worker);
+        r.score = _keep(FHE.add(r.score, SETTLE_REWARD), worker);
+        _settlements[jobId][shardIndex] = Settlement({worker: worker, rated: false});
+        emit ReputationUpdated(worker, jobId, shardIndex, true);
+    }
+
+    /// @inheritdoc IReputationHook
+    function onSlashed(address worker, uint256 jobId, uint256 shardIndex) external onlyUpdater {
+        if (worker == address(0)) revert ZeroAddress();
+        (Record storage r, bool fresh) = _record(worker);
+        if (fresh) _keep(r.successes, worker);
+        r.failures = _keep(FHE.add(r.failures, uint32(1)), worker);
+        ebool coversPenalty = FHE.ge(r.score, SLASH_PENALTY);
+        r.score = _keep(FHE.select(coversPenalty, FHE.sub(r.score, SLASH_PENALTY), FHE.asEuint32(0)), worker);
+        emit ReputationUpdated(worker, jobId, shardIndex, false);
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    function rate(uint256 jobId, uint256 shardIndex, externalEuint8 rating, bytes calldata inputProof) external {
+        Settlement storage s = _settlements[jobId][shardIndex];
+        address worker = s.worker;
+        if (worker == address(0) || s.rated) revert NotRateable(jobId, shardIndex);
+        if (msg.sender != IJobDirectory(updater).jobRequester(jobId)) revert NotJobRequester(jobId, msg.sender);
+        s.rated = true;
+        euint32 bonus = FHE.min(FHE.asEuint32(FHE.fromExternal(rating, inputProof)), uint32(MAX_RATING));
+        Record storage r = _records[worker];
+        r.score = _keep(FHE.add(r.score, bonus), worker);
+        emit Rated(jobId, shardIndex, worker);
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    function settlementOf(uint256 jobId, uint256 shardIndex) external view returns (address worker, bool rated) {
+        Settlement storage s = _settlements[jobId][shardIndex];
+        return (s.worker, s.rated);
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    function shareScore(address worker) external returns (euint32 score) {
+        if (!isReader[msg.sender]) revert NotReader(msg.sender);
+        score = _records[worker].score;
+        if (!FHE.isInitialized(score)) score = FHE.asEuint32(0);
+        FHE.allowTransient(score, msg.sender);
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    function successesOf(address worker) external view returns (euint32) {
+        return _records[worker].successes;
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    function failuresOf(address worker) external view returns (euint32) {
+        return _records[worker].failures;
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    function scoreOf(address worker) external view returns (euint32) {
+        return _records[worker].score;
+    }
+
+    /// @dev The worker's record; on its first outcome the three counters start as encrypted zeros whose handles are
+    /// unique to this worker, and `fresh` is true (the caller then grants the ACL of the counter it does not update).
+    /// fhEVM handles are deterministic in an operation's inputs: records grown from the shared handle of a trivial
+    /// zero would share handles whenever two workers share a history, and one worker's ACL grant would open the
+    /// other's ciphertext. Seeding from one random value ((r AND 0), then AND 0 again for each next counter) gives
+    /// three distinct zero handles no one else holds.
+    function _record(address worker) private returns (Record storage r, bool fresh) {
+        r = _records[worker];
+        fresh = !FHE.isInitialized(r.score);
+        if (fresh) {
+            euint32 zero = FHE.and(FHE.randEuint32(), uint32(0));
+            r.successes = zero;
+            zero = FHE.and(zero, uint32(0));
+            r.failures = zero;
+            r.score = FHE.and(zero, uint32(0));
+        }
+    }
+
+    /// @dev ACL of every stored value: this contract keeps compute rights, the worker may decrypt; nobody else.
+    function _keep(euint32 value, address worker) private returns (euint32) {
+        FHE.allowThis(value);
+        FHE.allow(value, worker);
+        return value;
+    }
+}

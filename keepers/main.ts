@@ -1,0 +1,34 @@
+/** Process entry of the keeper bot: connect, attach the deployment, run the duties until SIGINT/SIGTERM. */
+import { attach, readDeployment } from "../lib/chain/deployments";
+import { connectRpc, walletFor } from "../lib/chain/connect";
+import { createLogger } from "../lib/util/log";
+import { ReclaimDuty, runKeeper } from "./keeper";
+
+export interface KeeperProcessOptions {
+  network: string;
+  rpcUrl?: string;
+  privateKey?: string;
+  intervalMs: number;
+  json: boolean;
+}
+
+export async function runKeeperProcess(o: KeeperProcessOptions): Promise<void> {
+  if (!o.rpcUrl) throw new Error(`network "${o.network}" has no RPC URL (use --network localhost or a configured network)`);
+  if (!o.privateKey || !/^0x[0-9a-fA-F]{64}$/.test(o.privateKey)) {
+    throw new Error("keeper key missing or malformed: pass --key 0x… or set OBLIVION_PRIVATE_KEY");
+  }
+  if (!Number.isInteger(o.intervalMs) || o.intervalMs < 50) throw new Error(`--interval must be at least 50 ms, got ${o.intervalMs}`);
+  const log = createLogger({ source: "keeper", json: o.json });
+  const deployment = readDeployment(o.network);
+  const provider = await connectRpc(o.rpcUrl);
+  const wallet = walletFor(o.privateKey, provider);
+  const { core } = attach(deployment, wallet);
+  const abort = new AbortController();
+  const stop = () => abort.abort(new Error("signal"));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const reclaim = new ReclaimDuty(core, wallet, log);
+  await runKeeper({ duties: [reclaim], log, intervalMs: o.intervalMs }, abort.signal);
+  log.info("keeper totals", { reclaimed: reclaim.stats.reclaimed, lostRaces: reclaim.stats.lostRaces, bountyWei: reclaim.stats.bountyWei });
+  provider.destroy();
+}

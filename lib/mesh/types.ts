@@ -1,0 +1,76 @@
+/**
+ * The JSON the mesh server sends to the page (one snapshot per server-sent event) and the answer of its re-verify
+ * endpoint. Amounts are wei as decimal strings (JSON has no bigint). No imports: the page compiles this file too.
+ */
+
+/** A worker's box colour: the outcome of its latest claim. */
+export type WorkerStatus = "idle" | "working" | "verified" | "slashed";
+
+export interface WorkerSnapshot {
+  address: string;
+  stake: string;
+  locked: string;
+  /** Sum of workerPay over its settled shards. */
+  earned: string;
+  withdrawn: string;
+  settled: number;
+  slashed: number;
+  status: WorkerStatus;
+  /** The shard it holds now, if any. */
+  current?: { jobId: string; shardIndex: number; deadline: string };
+}
+
+export interface JobSnapshot {
+  jobId: string;
+  modelId: string;
+  modelVersion: string;
+  shardCount: number;
+  open: number;
+  claimed: number;
+  settled: number;
+  cancelled: boolean;
+}
+
+export interface AuditSnapshot {
+  recordId: string;
+  jobId: string;
+  shardIndex: number;
+  worker: string;
+  verifier: string;
+  proofHash: string;
+  blockNumber: number;
+  txHash: string;
+}
+
+/** One training round (a training module reports these through a TrainingSource). */
+export interface TrainingRound {
+  jobId?: string;
+  round: number;
+  accuracy: number;
+  epsilon: number;
+  delta?: number;
+}
+
+export interface MeshSnapshot {
+  network: string;
+  chainId: string;
+  core: string;
+  block: number;
+  /** Chain time of `block` (seconds). */
+  chainTime: number;
+  workers: WorkerSnapshot[];
+  jobs: JobSnapshot[];
+  audits: AuditSnapshot[];
+  training: TrainingRound[];
+}
+
+export interface VerifyReport {
+  recordId: string;
+  /** The verifier's answer for the proof from the settling transaction over the rebuilt layout-v1 signals. */
+  valid: boolean;
+  /** keccak256(proof) equals the record's proofHash. */
+  proofHashMatches: boolean;
+  verifier: string;
+  txHash: string;
+  signals: string[];
+}

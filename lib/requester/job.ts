@@ -1,0 +1,142 @@
+/**
+ * The requester's side of a job: commit the shards (Merkle tree of input commitments), seal each shard package
+ * under its own data key, upload, post with escrow, and keep the secrets (data keys) in a local job file that the
+ * release agent and `job:results` read.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { hexlify, getBytes, type Signer } from "ethers";
+import type { OblivionCore } from "../../typechain-types";
+import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
+import { ShardTree } from "../chain/merkle";
+import { encryptForStorage, packPublic } from "../crypto";
+import type { ContentStore } from "../storage";
+import { oblivionHome } from "../util/home";
+import { inputCommitment } from "../zk/commitment";
+import { quantizeInput, type QuantModel } from "../zk/quantize";
+import { encodeJson, type ShardPackage } from "./shard";
+
+/** Where job files (with their data keys) live: $OBLIVION_HOME/jobs. */
+export const JOBS_DIR = path.join(oblivionHome(), "jobs");
+
+export interface ShardSecret {
+  packageCid: string;
+  inputCommitment: string;
+  /** Hex data key; absent for public data. */
+  dataKey?: string;
+}
+
+/** The local job file: everything the requester needs to release keys and read results. Keep it private. */
+export interface JobFile {
+  chainId: string;
+  core: string;
+  jobId: string;
+  modelId: string;
+  modelVersion: number;
+  shards: ShardSecret[];
+}
+
+export interface PreparedShards {
+  tree: ShardTree;
+  shards: ShardSecret[];
+}
+
+/**
+ * Uploads one package per shard. `batches[i]` holds shard i's quantized input bytes (one vector per inference) and
+ * `commitments[i]` their input commitment.
+ */
+export async function prepareShards(
+  store: ContentStore,
+  batches: number[][][],
+  commitments: bigint[],
+  encrypt: boolean,
+): Promise<PreparedShards> {
+  if (batches.length !== commitments.length) throw new Error(`got ${batches.length} shards but ${commitments.length} commitments`);
+  const tree = new ShardTree(commitments);
+  const shards: ShardSecret[] = [];
+  for (let i = 0; i < batches.length; i++) {
+    const pkg: ShardPackage = {
+      version: 1,
+      shardIndex: i,
+      inputs: batches[i],
+      inputCommitment: commitments[i].toString(),
+      merkleProof: tree.proof(i),
+    };
+    const plain = encodeJson(pkg);
+    if (encrypt) {
+      const { ciphertext, dataKey } = encryptForStorage(plain);
+      shards.push({ packageCid: await store.put(ciphertext), inputCommitment: pkg.inputCommitment, dataKey: hexlify(dataKey) });
+    } else {
+      shards.push({ packageCid: await store.put(packPublic(plain)), inputCommitment: pkg.inputCommitment });
+    }
+  }
+  return { tree, shards };
+}
+
+export type JobTerms = Omit<IOblivionCore.JobParamsStruct, "shardCount" | "inputRoot">;
+
+/** Posts the job with the escrow the core asks for and writes the job file; returns the job id. */
+export async function postPreparedJob(
+  core: OblivionCore,
+  requester: Signer,
+  prepared: PreparedShards,
+  terms: JobTerms,
+  jobsDir = JOBS_DIR,
+): Promise<{ jobId: bigint; escrow: bigint; gasUsed: bigint; file: string }> {
+  const c = core.connect(requester);
+  const params: IOblivionCore.JobParamsStruct = { ...terms, shardCount: prepared.shards.length, inputRoot: prepared.tree.root };
+  const escrow = await c.jobEscrowFor(params);
+  const rc = await (await c.postJob(params, { value: escrow })).wait();
+  const ev = rc!.logs.map((l) => c.interface.parseLog(l)).find((p) => p?.name === "JobPosted");
+  if (!ev) throw new Error("postJob succeeded but emitted no JobPosted event");
+  const jobId = ev.args.jobId as bigint;
+  const job: JobFile = {
+    chainId: (await requester.provider!.getNetwork()).chainId.toString(),
+    core: await core.getAddress(),
+    jobId: jobId.toString(),
+    modelId: String(terms.modelId),
+    modelVersion: Number(terms.modelVersion),
+    shards: prepared.shards,
+  };
+  const file = jobFilePath(job.chainId, job.core, jobId, jobsDir);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, JSON.stringify(job, null, 2), { mode: 0o600 });
+  return { jobId, escrow, gasUsed: rc!.gasUsed, file };
+}
+
+export function jobFilePath(chainId: string, core: string, jobId: bigint, jobsDir = JOBS_DIR): string {
+  return path.join(jobsDir, `${chainId}-${core.toLowerCase()}-${jobId}.json`);
+}
+
+/** Reads a job file; a one-line error names the job when it is missing (jobs posted from another machine). */
+export function readJobFile(chainId: string, core: string, jobId: bigint, jobsDir = JOBS_DIR): JobFile {
+  const file = jobFilePath(chainId, core, jobId, jobsDir);
+  if (!fs.existsSync(file)) throw new Error(`no local secrets for job ${jobId}: ${file} is missing (was it posted from here?)`);
+  return JSON.parse(fs.readFileSync(file, "utf8")) as JobFile;
+}
+
+export const dataKeyOf = (s: ShardSecret): Uint8Array | undefined => (s.dataKey ? getBytes(s.dataKey) : undefined);
+
+/**
+ * Quantizes float input vectors to the model's committed bytes, groups them into shards of `batch` inferences and
+ * commits each shard. The last shard is padded by repeating its last vector (its outputs for the padding are
+ * ignored by `job:results`).
+ */
+export async function quantizeShards(
+  quant: QuantModel,
+  batch: number,
+  vectors: ArrayLike<number>[],
+): Promise<{ batches: number[][][]; commitments: bigint[]; padded: number }> {
+  if (vectors.length === 0) throw new Error("no input vectors");
+  const bytes = vectors.map((v, i) => {
+    if (v.length !== quant.inputSize) throw new Error(`input ${i} has ${v.length} values, the model takes ${quant.inputSize}`);
+    return quantizeInput(quant, v);
+  });
+  const batches: number[][][] = [];
+  for (let i = 0; i < bytes.length; i += batch) batches.push(bytes.slice(i, i + batch));
+  const last = batches[batches.length - 1];
+  const padded = batch - last.length;
+  while (last.length < batch) last.push(last[last.length - 1]);
+  const commitments = await Promise.all(batches.map((b) => inputCommitment(b)));
+  return { batches, commitments, padded };
+}

@@ -1,0 +1,17 @@
+/** `keeper:run`: the standalone keeper bot (reclaims expired claims for the bounty). */
+import { task, types } from "hardhat/config";
+
+task("keeper:run", "Runs the keeper bot: reclaims expired claims through the core's checker views")
+  .addOptionalParam("key", "keeper account key (default: env OBLIVION_PRIVATE_KEY)", undefined, types.string)
+  .addOptionalParam("interval", "ms between passes", 1000, types.int)
+  .addFlag("json", "one JSON object per log line")
+  .setAction(async (args: { key?: string; interval: number; json: boolean }, hre) => {
+    const { runKeeperProcess } = await import("../keepers/main");
+    await runKeeperProcess({
+      network: hre.network.name,
+      rpcUrl: (hre.network.config as { url?: string }).url,
+      privateKey: args.key ?? process.env.OBLIVION_PRIVATE_KEY,
+      intervalMs: args.interval,
+      json: args.json,
+    });
+  });

@@ -1,0 +1,142 @@
+/**
+ * The mesh view end to end in a real browser: a Hardhat node in a child process, the protocol deployed through
+ * lib/chain/deployments, the public fixture model with its real Groth16 verifier, the mesh server, and Debian's
+ * Chromium driven by playwright-core. A shard settles with a real proof (its worker's box turns green), an expired
+ * claim is slashed (red), and the audit record's proof re-verifies on-chain through the server.
+ */
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { parseEther, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
+import { computeBinding } from "../lib/chain/binding";
+import { attach, deployOrReuse, type ProtocolContracts } from "../lib/chain/deployments";
+import { ShardTree } from "../lib/chain/merkle";
+import { startMesh } from "../lib/mesh";
+import { MemoryTrainingSource } from "../lib/mesh/training";
+import { createLogger } from "../lib/util/log";
+import { REPO_ROOT, startHardhatNode, type ManagedProcess } from "../lib/util/processes";
+import { connectRpc } from "../lib/chain/connect";
+import { buildFixture, proveFixture } from "./helpers/fixtureCircuit";
+import { fixtureInputCommitment } from "./helpers/commitments";
+import { COLLATERAL, deployFixtureVerifier, ENC_KEY, FEE_PER_INFERENCE, PRICE, PUBLIC_BATCH, shardInputs, versionSpec } from "./helpers/protocol";
+import { releaseCurve } from "./helpers/snarkjs";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const OUT = path.join(REPO_ROOT, "test-output");
+const WINDOW = 60;
+
+describe("mesh view in Chromium", function () {
+  let node: { url: string; proc: ManagedProcess } | undefined;
+  let provider: JsonRpcProvider;
+  let mesh: Awaited<ReturnType<typeof startMesh>> | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let c: ProtocolContracts;
+  let chainId: bigint;
+  let tree: ShardTree;
+  const inputs = [0, 1, 2].map((i) => shardInputs(i));
+  const training = new MemoryTrainingSource();
+  let signers: JsonRpcSigner[];
+
+  const box = (w: JsonRpcSigner, status?: string) =>
+    `.worker[data-address="${w.address.toLowerCase()}"]${status ? `[data-status="${status}"]` : ""}`;
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: the mesh browser test needs Debian's chromium (apt-get install -y chromium)`);
+    }
+    const art = await buildFixture("fixture_public");
+    node = await startHardhatNode();
+    provider = await connectRpc(node.url, 100);
+    chainId = (await provider.getNetwork()).chainId;
+    signers = await Promise.all([0, 1, 2, 3, 4, 5, 6].map((i) => provider.getSigner(i)));
+    const [owner, modelOwner, requester] = signers;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-deploy-"));
+    const { deployment } = await deployOrReuse("meshtest", owner, {}, { dir });
+    c = attach(deployment, owner);
+    const adapter = await deployFixtureVerifier(owner, "fixture_public");
+    await (await c.registry
+      .connect(modelOwner)
+      .registerModel("fixture-public", FEE_PER_INFERENCE, versionSpec(await adapter.getAddress(), art.circuitHash, { batchSize: PUBLIC_BATCH }))).wait();
+    for (const w of signers.slice(3, 6)) {
+      await (await c.core.connect(w).registerWorker("bafyworker", ENC_KEY)).wait();
+      await (await c.core.connect(w).stake({ value: parseEther("1") })).wait();
+    }
+    tree = new ShardTree(await Promise.all(inputs.map(fixtureInputCommitment)));
+    const params = { modelId: 1n, modelVersion: 1, shardCount: 3, inputRoot: tree.root, pricePerShard: PRICE, collateral: COLLATERAL, claimWindow: WINDOW, minStake: 0n, gated: false };
+    await (await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) })).wait();
+
+    mesh = await startMesh({ network: "meshtest", rpcUrl: node.url, port: 0, pollMs: 150, training, log: createLogger({ source: "mesh" }), deploymentsDir: dir });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(mesh.url);
+  });
+
+  after(async function () {
+    await browser?.close();
+    await mesh?.close();
+    provider?.destroy();
+    await node?.proc.stop();
+    await releaseCurve();
+  });
+
+  it("shows every worker and the job", async function () {
+    for (const w of signers.slice(3, 6)) await page.waitForSelector(box(w, "idle"), { timeout: 10_000 });
+    expect(await page.locator(".worker").count()).to.equal(3);
+    expect(await page.locator(`${box(signers[3])} dd`).first().textContent()).to.equal("1.0000");
+    await page.waitForSelector('.job[data-job="1"]');
+    expect(await page.locator('.job[data-job="1"] .legend').textContent()).to.equal("0 settled · 0 claimed · 3 open");
+  });
+
+  it("turns a worker green when its shard settles with a verified proof", async function () {
+    const w = signers[3];
+    await (await c.core.connect(w).claim(1, 0)).wait();
+    await page.waitForSelector(box(w, "working"));
+    expect(await page.locator(box(w)).textContent()).to.contain("job 1 · shard 0");
+    const binding = computeBinding({ chainId, core: await c.core.getAddress(), jobId: 1n, shardIndex: 0n, worker: w.address });
+    const p = await proveFixture("fixture_public", inputs[0], binding);
+    await (await c.core.connect(w).submitResult(1, 0, p.inputCommitment, tree.proof(0), p.outputCommitment, "bafyout", p.proof)).wait();
+    await page.waitForSelector(box(w, "verified"));
+    expect(await page.locator(box(w)).textContent()).to.contain("1 / 0");
+    await page.waitForSelector('[data-record="1"]');
+  });
+
+  it("turns a worker red when its expired claim is slashed", async function () {
+    const [w, keeper] = [signers[4], signers[6]];
+    await (await c.core.connect(w).claim(1, 1)).wait();
+    await page.waitForSelector(box(w, "working"));
+    await provider.send("evm_increaseTime", [WINDOW + 1]);
+    await provider.send("evm_mine", []);
+    await (await c.core.connect(keeper).reclaimExpired(1, 1)).wait();
+    await page.waitForSelector(box(w, "slashed"));
+    expect(await page.locator(box(w)).textContent()).to.contain("0 / 1");
+  });
+
+  it("re-verifies the audit record's proof on-chain", async function () {
+    await page.click('[data-verify="1"]');
+    await page.waitForSelector('[data-result="1"].valid', { timeout: 20_000 });
+    expect(await page.locator('[data-result="1"]').textContent()).to.equal("valid proof, hash matches");
+    const missing = await fetch(`${mesh!.url}api/audit/99/verify`, { method: "POST" });
+    expect(missing.status).to.equal(404);
+    expect(((await missing.json()) as { error: string }).error).to.equal("record 99 does not exist");
+    const bad = await fetch(`${mesh!.url}api/audit/x1/verify`, { method: "POST" });
+    expect(bad.status).to.equal(400);
+  });
+
+  it("shows a running job and training rounds, and saves a screenshot", async function () {
+    await (await c.core.connect(signers[5]).claim(1, 2)).wait();
+    training.push({ jobId: "1", round: 1, accuracy: 0.874, epsilon: 0.42, delta: 1e-5 });
+    training.push({ jobId: "1", round: 2, accuracy: 0.913, epsilon: 0.61, delta: 1e-5 });
+    await page.waitForSelector(box(signers[5], "working"));
+    await page.waitForSelector("#training-section:not([hidden]) tbody tr:nth-child(2)");
+    expect(await page.locator('.job[data-job="1"] .legend').textContent()).to.equal("1 settled · 1 claimed · 1 open");
+    expect(await page.locator("#training tbody tr").nth(1).textContent()).to.contain("91.30 %");
+    fs.mkdirSync(OUT, { recursive: true });
+    const file = path.join(OUT, "mesh.png");
+    await page.screenshot({ path: file, fullPage: true });
+    expect(fs.statSync(file).size).to.be.greaterThan(10_000);
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * Worker configuration: a JSON file, then OBLIVION_* environment variables on top, then validation. Every bad
+ * value is a one-line error naming the field.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { isHexString, parseEther } from "ethers";
+import { oblivionHome } from "../lib/util/home";
+
+export type ExecutionProvider = "cpu" | "cuda";
+
+export interface WorkerConfig {
+  /** JSON-RPC endpoint of the settlement chain. */
+  rpcUrl: string;
+  /** The worker's account key (0x + 64 hex). */
+  privateKey: string;
+  /** Network name for deployments/<network>.json. */
+  network: string;
+  /** Model ids served; empty serves every model. */
+  models: bigint[];
+  /** Shards worked on at once (claim, compute, prove, submit). */
+  concurrency: number;
+  executionProvider: ExecutionProvider;
+  /** Lowest price per shard accepted, in wei. */
+  minPriceWei: bigint;
+  /** Stake the worker keeps topped up to on start, in wei. */
+  stakeWei: bigint;
+  /** Pull balance above which earnings are withdrawn, in wei. */
+  withdrawThresholdWei: bigint;
+  /** File holding the worker's secp256k1 encryption key (created 0600 when missing). */
+  encryptionKeyFile: string;
+  /** Metadata CID registered on-chain (hardware, contact). */
+  metadataCid: string;
+  /** Chain poll interval in ms. */
+  pollMs: number;
+  /** How long to wait for the requester's key release after a claim before leaving the shard, in ms. */
+  releaseTimeoutMs: number;
+  /** Reclaim others' expired claims in idle time. */
+  keeperDuty: boolean;
+  /** Where downloaded model artifacts are cached. */
+  artifactsDir: string;
+  /** One JSON object per log line. */
+  json: boolean;
+  /** For demos and fault tests only: "stall" claims shards and never submits. */
+  misbehave?: "stall";
+}
+
+type Raw = Record<string, unknown>;
+
+const DEFAULTS: Raw = {
+  rpcUrl: "http://127.0.0.1:8545",
+  network: "localhost",
+  models: [],
+  concurrency: 1,
+  executionProvider: "cpu",
+  minPriceWei: "0",
+  stakeWei: parseEther("1").toString(),
+  withdrawThresholdWei: parseEther("0.05").toString(),
+  encryptionKeyFile: path.join(oblivionHome(), "worker-key.json"),
+  metadataCid: "bafkqaaa",
+  pollMs: 1000,
+  releaseTimeoutMs: 60_000,
+  keeperDuty: true,
+  artifactsDir: path.join(oblivionHome(), "artifacts"),
+  json: false,
+};
+
+const ENV: Record<string, keyof WorkerConfig> = {
+  OBLIVION_RPC_URL: "rpcUrl",
+  OBLIVION_PRIVATE_KEY: "privateKey",
+  OBLIVION_NETWORK: "network",
+  OBLIVION_MODELS: "models",
+  OBLIVION_CONCURRENCY: "concurrency",
+  OBLIVION_EXECUTION_PROVIDER: "executionProvider",
+  OBLIVION_MIN_PRICE_WEI: "minPriceWei",
+  OBLIVION_STAKE_WEI: "stakeWei",
+  OBLIVION_WITHDRAW_THRESHOLD_WEI: "withdrawThresholdWei",
+  OBLIVION_ENCRYPTION_KEY_FILE: "encryptionKeyFile",
+  OBLIVION_POLL_MS: "pollMs",
+  OBLIVION_RELEASE_TIMEOUT_MS: "releaseTimeoutMs",
+  OBLIVION_KEEPER_DUTY: "keeperDuty",
+  OBLIVION_ARTIFACTS_DIR: "artifactsDir",
+  OBLIVION_JSON: "json",
+  OBLIVION_MISBEHAVE: "misbehave",
+};
+
+export class WorkerConfigError extends Error {
+  constructor(field: string, problem: string) {
+    super(`worker config: ${field} ${problem}`);
+    this.name = "WorkerConfigError";
+  }
+}
+
+function wei(field: string, v: unknown): bigint {
+  if (typeof v === "bigint") return v;
+  if ((typeof v === "string" && /^\d+$/.test(v)) || (typeof v === "number" && Number.isSafeInteger(v) && v >= 0)) return BigInt(v);
+  throw new WorkerConfigError(field, `must be a whole number of wei, got ${JSON.stringify(v)}`);
+}
+
+function int(field: string, v: unknown, min: number, max: number): number {
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+    throw new WorkerConfigError(field, `must be a whole number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+function bool(field: string, v: unknown): boolean {
+  if (typeof v === "boolean") return v;
+  if (v === "true" || v === "1") return true;
+  if (v === "false" || v === "0") return false;
+  throw new WorkerConfigError(field, `must be true or false, got ${JSON.stringify(v)}`);
+}
+
+/** Reads the file (if given), applies the environment, validates. */
+export function loadWorkerConfig(file?: string, env: NodeJS.ProcessEnv = process.env, overrides: Raw = {}): WorkerConfig {
+  let fromFile: Raw = {};
+  if (file) {
+    if (!fs.existsSync(file)) throw new WorkerConfigError("file", `${file} does not exist`);
+    try {
+      fromFile = JSON.parse(fs.readFileSync(file, "utf8")) as Raw;
+    } catch (err) {
+      throw new WorkerConfigError("file", `${file} is not valid JSON (${(err as Error).message})`);
+    }
+  }
+  const fromEnv: Raw = {};
+  for (const [k, field] of Object.entries(ENV)) if (env[k] !== undefined && env[k] !== "") fromEnv[field] = env[k];
+  const raw: Raw = { ...DEFAULTS, ...fromFile, ...fromEnv, ...overrides };
+  for (const k of Object.keys(raw)) if (!(k in DEFAULTS) && k !== "privateKey" && k !== "misbehave") {
+    throw new WorkerConfigError(k, "is not a known setting");
+  }
+
+  const privateKey = raw.privateKey;
+  if (typeof privateKey !== "string" || !isHexString(privateKey, 32)) {
+    throw new WorkerConfigError("privateKey", "must be 0x followed by 64 hex digits (set OBLIVION_PRIVATE_KEY)");
+  }
+  const rpcUrl = String(raw.rpcUrl);
+  if (!/^https?:\/\//.test(rpcUrl)) throw new WorkerConfigError("rpcUrl", `must be an http(s) URL, got ${rpcUrl}`);
+  const modelsRaw = typeof raw.models === "string" ? raw.models.split(",").filter(Boolean) : raw.models;
+  if (!Array.isArray(modelsRaw)) throw new WorkerConfigError("models", "must be a list of model ids");
+  const models = modelsRaw.map((m) => wei("models", typeof m === "string" ? m.trim() : m));
+  const ep = raw.executionProvider;
+  if (ep !== "cpu" && ep !== "cuda") throw new WorkerConfigError("executionProvider", `must be cpu or cuda, got ${JSON.stringify(ep)}`);
+  const misbehave = raw.misbehave;
+  if (misbehave !== undefined && misbehave !== "stall") throw new WorkerConfigError("misbehave", `can only be "stall"`);
+
+  return {
+    rpcUrl,
+    privateKey,
+    network: String(raw.network),
+    models,
+    concurrency: int("concurrency", raw.concurrency, 1, 64),
+    executionProvider: ep,
+    minPriceWei: wei("minPriceWei", raw.minPriceWei),
+    stakeWei: wei("stakeWei", raw.stakeWei),
+    withdrawThresholdWei: wei("withdrawThresholdWei", raw.withdrawThresholdWei),
+    encryptionKeyFile: path.resolve(String(raw.encryptionKeyFile)),
+    metadataCid: String(raw.metadataCid),
+    pollMs: int("pollMs", raw.pollMs, 50, 600_000),
+    releaseTimeoutMs: int("releaseTimeoutMs", raw.releaseTimeoutMs, 100, 3_600_000),
+    keeperDuty: bool("keeperDuty", raw.keeperDuty),
+    artifactsDir: path.resolve(String(raw.artifactsDir)),
+    json: bool("json", raw.json),
+    misbehave,
+  };
+}

@@ -1,0 +1,46 @@
+/** Process entry of the worker: configuration, connections, keys, then the run loop until SIGINT/SIGTERM. */
+import { attach, readDeployment } from "../lib/chain/deployments";
+import { connectRpc, walletFor } from "../lib/chain/connect";
+import { loadOrCreateWorkerKey } from "../lib/crypto";
+import { createContentStore } from "../lib/storage";
+import { createLogger } from "../lib/util/log";
+import { loadWorkerConfig } from "./config";
+import { ProverCompute } from "./prover-compute";
+import { Worker } from "./worker";
+
+export interface WorkerProcessOptions {
+  configFile?: string;
+  /** Defaults taken from the Hardhat network when the config does not say otherwise. */
+  network: string;
+  rpcUrl?: string;
+  json?: boolean;
+}
+
+export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
+  const overrides: Record<string, unknown> = {};
+  if (o.json) overrides.json = true;
+  const cfg = loadWorkerConfig(o.configFile, { OBLIVION_NETWORK: o.network, OBLIVION_RPC_URL: o.rpcUrl, ...process.env }, overrides);
+  const log = createLogger({ source: `worker ${cfg.privateKey ? "" : ""}`.trim(), json: cfg.json });
+  const deployment = readDeployment(cfg.network);
+  const provider = await connectRpc(cfg.rpcUrl);
+  const wallet = walletFor(cfg.privateKey, provider);
+  const wlog = log.child(wallet.address.slice(0, 8));
+  const contracts = attach(deployment, wallet);
+  const store = createContentStore();
+  const encryption = loadOrCreateWorkerKey(cfg.encryptionKeyFile);
+  if (cfg.executionProvider === "cuda") wlog.warn("cuda requested: onnxruntime falls back to cpu where CUDA libraries are missing");
+  const compute = new ProverCompute(contracts.registry, store, cfg.artifactsDir, cfg.executionProvider, wlog);
+  const worker = new Worker(cfg, { wallet, contracts, store, compute, encryption, log: wlog });
+  const abort = new AbortController();
+  const stop = (sig: string) => {
+    wlog.info("signal received: finishing in-flight shards", { signal: sig });
+    abort.abort(new Error(sig));
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  await worker.run(abort.signal);
+  const s = worker.stats;
+  wlog.info("worker stopped", { claimed: s.claimed, settled: s.settled, abandoned: s.abandoned, earnedWei: s.earnedWei, withdrawnWei: s.withdrawnWei });
+  await store.close();
+  provider.destroy();
+}

@@ -1,0 +1,302 @@
+/**
+ * The keeper-plus-compute worker. It registers and stakes if needed, follows the core's events, claims shards of the
+ * models it serves, waits for the requester's key release, fetches and decrypts the shard, runs and proves it,
+ * stores the encrypted result and submits the proof; in idle time it reclaims others' expired claims.
+ *
+ * Restart-safe: its view is rebuilt from the chain, claims it holds are resumed, and the shard's on-chain state is
+ * read right before each submission, so it never submits twice.
+ */
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import type { Wallet } from "ethers";
+import type { IOblivionCore } from "../typechain-types/contracts/OblivionCore";
+import { computeBinding } from "../lib/chain/binding";
+import type { ProtocolContracts } from "../lib/chain/deployments";
+import { describeError, revertName } from "../lib/chain/errors";
+import { JobBook, type JobView } from "../lib/chain/jobbook";
+import { LEAF_ENCODING } from "../lib/chain/merkle";
+import { openEnvelope, sealWithKey, unwrapKey } from "../lib/crypto";
+import { decodeRelease, decodeShardPackage, encodeJson, type ShardResult } from "../lib/requester/shard";
+import type { ContentStore } from "../lib/storage";
+import type { Logger } from "../lib/util/log";
+import { isTransportError, sleep, withRetry } from "../lib/util/retry";
+import { ReclaimDuty } from "../keepers/keeper";
+import type { ShardCompute } from "./compute";
+import type { WorkerConfig } from "./config";
+
+export interface WorkerDeps {
+  wallet: Wallet;
+  contracts: ProtocolContracts;
+  store: ContentStore;
+  compute: ShardCompute;
+  /** The worker's secp256k1 encryption key pair. */
+  encryption: { publicKey: Uint8Array; privateKey: Uint8Array };
+  log: Logger;
+  /** First block to read events from (the deployment block). */
+  fromBlock?: number;
+}
+
+export interface WorkerStats {
+  claimed: number;
+  settled: number;
+  abandoned: number;
+  earnedWei: bigint;
+  withdrawnWei: bigint;
+  proveMs: number[];
+  settleGas: bigint[];
+}
+
+/** Claim races and job states that make a claim attempt pointless rather than wrong. */
+const SKIPPABLE_CLAIM = new Set(["ShardNotOpen", "AlreadyClaimedBefore", "JobIsCancelled", "NotEligible", "GateNotSet"]);
+const RPC = { retryable: isTransportError, attempts: 12, baseDelayMs: 250, maxDelayMs: 3_000 };
+
+type Job = IOblivionCore.JobStructOutput;
+
+export class Worker {
+  readonly stats: WorkerStats = { claimed: 0, settled: 0, abandoned: 0, earnedWei: 0n, withdrawnWei: 0n, proveMs: [], settleGas: [] };
+  readonly book: JobBook;
+  readonly address: string;
+  private readonly core: ProtocolContracts["core"];
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly jobs = new Map<bigint, Job>();
+  private readonly reclaim: ReclaimDuty;
+  private txChain: Promise<unknown> = Promise.resolve();
+  private chainId = 0n;
+
+  constructor(
+    private readonly cfg: WorkerConfig,
+    private readonly deps: WorkerDeps,
+  ) {
+    this.address = deps.wallet.address;
+    this.core = deps.contracts.core.connect(deps.wallet);
+    this.book = new JobBook(this.core, deps.wallet.provider!, deps.fromBlock ?? 0);
+    this.reclaim = new ReclaimDuty(this.core, deps.wallet, deps.log.child("keeper"));
+  }
+
+  /** Registers (or re-registers a changed encryption key) and tops the stake up to the configured amount. */
+  async ensureReady(): Promise<void> {
+    const { log } = this.deps;
+    this.chainId = (await withRetry(() => this.deps.wallet.provider!.getNetwork(), RPC)).chainId;
+    const w = await withRetry(() => this.core.getWorker(this.address), RPC);
+    const pub = "0x" + Buffer.from(this.deps.encryption.publicKey).toString("hex");
+    const [, registeredKey] = w.registered ? await withRetry(() => this.core.workerProfile(this.address), RPC) : ["", "0x"];
+    if (!w.registered || registeredKey.toLowerCase() !== pub.toLowerCase()) {
+      await this.send("register", () => this.core.registerWorker(this.cfg.metadataCid, pub));
+      log.info("registered", { worker: this.address });
+    }
+    const have = w.stake + w.unbonding;
+    if (w.stake < this.cfg.stakeWei) {
+      const add = this.cfg.stakeWei - w.stake;
+      await this.send("stake", () => this.core.stake({ value: add }));
+      log.info("staked", { addedWei: add, stakeWei: this.cfg.stakeWei, hadWei: have });
+    }
+  }
+
+  /** Runs until `signal` aborts; then stops claiming, lets in-flight shards finish for `graceMs`, and returns. */
+  async run(signal: AbortSignal, graceMs = 30_000): Promise<void> {
+    const { log } = this.deps;
+    await this.ensureReady();
+    log.info("worker started", {
+      worker: this.address,
+      models: this.cfg.models.length ? this.cfg.models.join(",") : "all",
+      concurrency: this.cfg.concurrency,
+      provider: this.cfg.executionProvider,
+      misbehave: this.cfg.misbehave,
+    });
+    while (!signal.aborted) {
+      try {
+        await this.tick(signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        log.warn("tick failed; retrying", { reason: describeError(err) });
+      }
+      await sleep(this.cfg.pollMs, signal).catch(() => undefined);
+    }
+    log.info("stopping: no new claims", { inFlight: this.inFlight.size });
+    const all = Promise.allSettled([...this.inFlight.values()]);
+    const done = await Promise.race([all.then(() => true), sleep(graceMs).then(() => false)]);
+    if (!done) log.warn("abandoning in-flight shards; their claims will expire", { inFlight: this.inFlight.size });
+    await this.deps.compute.close();
+  }
+
+  /** One pass: sync, resume own claims, claim new work, keeper duty, withdraw. */
+  async tick(signal?: AbortSignal): Promise<void> {
+    await withRetry(() => this.book.sync(), { ...RPC, signal });
+    for (const { job, shardIndex } of this.book.claimsOf(this.address)) this.startShard(job, shardIndex);
+    let claimedNow = 0;
+    while (this.inFlight.size < this.cfg.concurrency && !signal?.aborted) {
+      if (!(await this.claimOne())) break;
+      claimedNow++;
+    }
+    if (claimedNow === 0 && this.inFlight.size === 0 && this.cfg.keeperDuty) await this.reclaim.run(signal);
+    await this.maybeWithdraw();
+  }
+
+  private async claimOne(): Promise<boolean> {
+    const candidates = this.book.openShardsFor(this.address, (j) => !this.cfg.models.length || this.cfg.models.includes(j.modelId));
+    // Random order spreads workers over shards instead of racing for the first one.
+    for (let i = candidates.length - 1; i > 0; i--) {
+      const k = Math.floor(Math.random() * (i + 1));
+      [candidates[i], candidates[k]] = [candidates[k], candidates[i]];
+    }
+    const w = await withRetry(() => this.core.getWorker(this.address), RPC);
+    for (const { job, shardIndex } of candidates) {
+      const terms = await this.jobTerms(job.jobId);
+      if (terms.pricePerShard < this.cfg.minPriceWei) continue;
+      if (w.stake - w.locked < terms.collateral || w.stake < terms.minStake) continue;
+      try {
+        await this.core.claim.staticCall(job.jobId, shardIndex);
+      } catch (err) {
+        const name = revertName(err);
+        if (name && SKIPPABLE_CLAIM.has(name)) continue;
+        throw err;
+      }
+      try {
+        await this.send("claim", () => this.core.claim(job.jobId, shardIndex));
+      } catch (err) {
+        const name = revertName(err);
+        if (name && SKIPPABLE_CLAIM.has(name)) continue; // lost the race between the static call and the tx
+        throw err;
+      }
+      this.stats.claimed++;
+      this.deps.log.info("claimed", { job: job.jobId, shard: shardIndex, collateralWei: terms.collateral });
+      await this.book.sync();
+      this.startShard(job, shardIndex);
+      return true;
+    }
+    return false;
+  }
+
+  private startShard(job: JobView, shardIndex: number): void {
+    const key = `${job.jobId}:${shardIndex}`;
+    if (this.inFlight.has(key)) return;
+    const p = (this.cfg.misbehave === "stall" ? new Promise<void>(() => undefined) : this.work(job, shardIndex))
+      .catch((err) => {
+        this.stats.abandoned++;
+        this.deps.log.error("shard abandoned; its claim will expire", {
+          job: job.jobId,
+          shard: shardIndex,
+          reason: describeError(err),
+        });
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, p);
+  }
+
+  /** Release → fetch → decrypt → check leaf → compute and prove → store result → submit. */
+  private async work(job: JobView, shardIndex: number): Promise<void> {
+    const { log, store, compute } = this.deps;
+    const t0 = Date.now();
+    const ids = { job: job.jobId, shard: shardIndex };
+    const shard = job.shards[shardIndex];
+    const deadline = shard.deadline ?? 0n;
+
+    const waitUntil = Date.now() + this.cfg.releaseTimeoutMs;
+    while (!shard.release) {
+      if (Date.now() > waitUntil) throw new Error(`no key release from the requester within ${this.cfg.releaseTimeoutMs} ms`);
+      if (shard.state !== "claimed" || shard.worker !== this.address.toLowerCase()) return; // claim gone meanwhile
+      await sleep(200);
+      await withRetry(() => this.book.sync(), RPC);
+    }
+    const release = decodeRelease(shard.release);
+    const dataKey = release.wrappedKey.length ? unwrapKey(release.wrappedKey, this.deps.encryption.privateKey) : undefined;
+    const packageBytes = await withRetry(() => store.get(release.packageCid), {
+      attempts: 5,
+      baseDelayMs: 500,
+      maxDelayMs: 4_000,
+      onRetry: (err, n) => log.warn("storage read failed; retrying", { ...ids, attempt: n, reason: describeError(err) }),
+    });
+    const pkg = decodeShardPackage(openEnvelope(packageBytes, dataKey));
+    if (pkg.shardIndex !== shardIndex) throw new Error(`shard package is for shard ${pkg.shardIndex}, not ${shardIndex}`);
+    const inputCommitment = BigInt(pkg.inputCommitment);
+    if (!StandardMerkleTree.verify(job.inputRoot, LEAF_ENCODING, [BigInt(shardIndex), inputCommitment], pkg.merkleProof)) {
+      throw new Error("shard package's input commitment is not under the job's input root");
+    }
+    const fetchedMs = Date.now() - t0;
+
+    const binding = computeBinding({
+      chainId: this.chainId,
+      core: await this.core.getAddress(),
+      jobId: job.jobId,
+      shardIndex: BigInt(shardIndex),
+      worker: this.address,
+    });
+    const r = await compute.run(job.modelId, job.modelVersion, pkg.inputs, binding);
+    if (r.inputCommitment !== inputCommitment) {
+      throw new Error(`inputs hash to ${r.inputCommitment}, but the job committed ${inputCommitment}`);
+    }
+    this.stats.proveMs.push(r.proveMs);
+
+    const result: ShardResult = {
+      version: 1,
+      jobId: job.jobId.toString(),
+      shardIndex,
+      outputs: r.outputs,
+      quantizedOutputs: r.quantizedOutputs.map((v) => v.map(String)),
+      outputCommitment: r.outputCommitment.toString(),
+    };
+    const sealed = sealWithKey(encodeJson(result), dataKey);
+    const outputCid = await withRetry(() => store.put(sealed), { attempts: 5, baseDelayMs: 500, maxDelayMs: 4_000 });
+
+    const head = await withRetry(() => this.deps.wallet.provider!.getBlock("latest"), RPC);
+    if (BigInt(head!.timestamp) >= deadline) throw new Error("claim deadline passed while proving");
+    // Read the shard right before submitting: a retry after a lost response must not submit twice.
+    const onChain = await withRetry(() => this.core.getShard(job.jobId, shardIndex), RPC);
+    if (onChain.status !== 1n || onChain.worker.toLowerCase() !== this.address.toLowerCase()) {
+      log.warn("claim no longer ours; not submitting", ids);
+      return;
+    }
+    const rc = await this.send("submit", () =>
+      this.core.submitResult(job.jobId, shardIndex, inputCommitment, pkg.merkleProof, r.outputCommitment, outputCid, r.proof),
+    );
+    const settled = rc.logs.map((l) => this.core.interface.parseLog(l)).find((p) => p?.name === "ShardSettled");
+    const pay = (settled?.args.workerPay as bigint | undefined) ?? 0n;
+    this.stats.settled++;
+    this.stats.earnedWei += pay;
+    this.stats.settleGas.push(rc.gasUsed);
+    log.info("settled", {
+      ...ids,
+      fetchMs: fetchedMs,
+      inferMs: r.inferMs,
+      proveMs: r.proveMs,
+      totalMs: Date.now() - t0,
+      gas: rc.gasUsed,
+      earnedWei: pay,
+    });
+  }
+
+  private async maybeWithdraw(): Promise<void> {
+    const bal = await withRetry(() => this.core.balanceOf(this.address), RPC);
+    if (bal === 0n || bal < this.cfg.withdrawThresholdWei) return;
+    await this.send("withdraw", () => this.core.withdraw());
+    this.stats.withdrawnWei += bal;
+    this.deps.log.info("withdrew earnings", { amountWei: bal });
+  }
+
+  private async jobTerms(jobId: bigint): Promise<Job> {
+    let j = this.jobs.get(jobId);
+    if (!j) {
+      j = await withRetry(() => this.core.getJob(jobId), RPC);
+      this.jobs.set(jobId, j);
+    }
+    return j;
+  }
+
+  /**
+   * Sends one transaction at a time (so nonces never collide) and waits for its receipt. A transport error before
+   * the receipt is retried only by the caller's next pass, which re-reads the chain first.
+   */
+  private send(
+    what: string,
+    fn: () => Promise<{ wait(): Promise<import("ethers").TransactionReceipt | null> }>,
+  ): Promise<import("ethers").TransactionReceipt> {
+    const run = async () => {
+      const tx = await fn();
+      const rc = await tx.wait();
+      if (!rc) throw new Error(`${what}: no receipt`);
+      return rc;
+    };
+    const p = this.txChain.then(run, run);
+    this.txChain = p.catch(() => undefined);
+    return p;
+  }
+}
