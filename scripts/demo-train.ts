@@ -154,7 +154,11 @@ async function run(d: Devnet): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  log.error(`demo:train failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
-  process.exitCode = 1;
-});
+// Exit explicitly: the prover's curve worker threads (ffjavascript) keep the event loop alive after registration.
+main().then(
+  () => process.exit(0),
+  (err) => {
+    log.error(`demo:train failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    process.exit(1);
+  },
+);
