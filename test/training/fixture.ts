@@ -15,7 +15,9 @@ export async function deployTraining() {
   const training = await new TrainingJobs__factory(deployer).deploy(await core.getAddress());
   await core.bindCollateralManager(await training.getAddress());
   for (const w of workers.slice(0, 6)) await core.connect(w).stake({ value: parseEther("2") });
-  return { core, training, deployer, requester, aggregator, treasury, keeper, workers: workers.slice(0, 6) };
+  /** A worker's total stake in the core. */
+  const stakeOf = (worker: string) => core.stakeOf(worker);
+  return { core, training, stakeOf, deployer, requester, aggregator, treasury, keeper, workers: workers.slice(0, 6) };
 }
 
 export function jobParams(aggregator: string, over: Partial<ITrainingJobs.JobParamsStruct> = {}): ITrainingJobs.JobParamsStruct {

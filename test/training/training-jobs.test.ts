@@ -76,7 +76,7 @@ describe("TrainingJobs", function () {
     expect(await env.training.balanceOf(c.address)).to.equal(0n);
     expect(await env.training.balanceOf(env.aggregator.address)).to.equal(AGG_FEE);
     for (const w of [a, b, c]) expect(await env.core.lockedByManager(w.address)).to.equal(0n);
-    expect(await env.core.stakeOf(c.address)).to.equal(ethers.parseEther("2"));
+    expect(await env.stakeOf(c.address)).to.equal(ethers.parseEther("2"));
     expect((await env.training.getJob(jobId)).modelCid).to.equal("bafynext");
     // a mask naming a slot that never submitted is refused
     await env.training.connect(a).join(jobId, 1);
@@ -131,7 +131,7 @@ describe("TrainingJobs", function () {
       .withArgs(jobId, 0, 0, good, cheat.address)
       .and.to.emit(env.core, "ManagerSlashed")
       .withArgs(cheat.address, COLLATERAL, env.requester.address, referee.address, COLLATERAL / 2n, COLLATERAL / 10n, (COLLATERAL * 4n) / 10n);
-    expect(await env.core.stakeOf(cheat.address)).to.equal(ethers.parseEther("1"));
+    expect(await env.stakeOf(cheat.address)).to.equal(ethers.parseEther("1"));
     // the mask must be exactly the decided set: honest replica (slot 0) and referee (slot 2)
     await expect(env.training.connect(env.aggregator).closeRound(jobId, 0, 0b011, "bafyN", ethers.id("agg")))
       .to.be.revertedWithCustomError(env.training, "MaskMismatch")
@@ -141,6 +141,27 @@ describe("TrainingJobs", function () {
     expect(await env.training.balanceOf(referee.address)).to.equal(REWARD);
     expect(await env.training.balanceOf(cheat.address)).to.equal(0n);
     for (const w of [honest, cheat, referee]) expect(await env.core.lockedByManager(w.address)).to.equal(0n);
+  });
+
+  it("outsourced: when all three hashes differ nobody is paid or slashed", async function () {
+    const env = await loadFixture(deployTraining);
+    const { jobId } = await post(env, { mode: 1, participantsPerRound: 1, rule: 0, trim: 0, maxRounds: 1 });
+    const [a, b, r] = env.workers;
+    await env.training.connect(a).join(jobId, 0);
+    await env.training.connect(b).join(jobId, 0);
+    await env.training.connect(a).submitUpdate(jobId, 0, ethers.id("a"), "bafyA");
+    await env.training.connect(b).submitUpdate(jobId, 0, ethers.id("b"), "bafyB");
+    await env.training.connect(r).joinAsReferee(jobId, 0, 0);
+    await expect(env.training.connect(env.workers[3]).joinAsReferee(jobId, 0, 0)).to.be.revertedWithCustomError(env.training, "RefereeTaken");
+    await expect(env.training.connect(r).submitUpdate(jobId, 0, ethers.id("r"), "bafyR"))
+      .to.emit(env.training, "DisputeResolved")
+      .withArgs(jobId, 0, 0, ethers.id("r"), ethers.ZeroAddress);
+    await env.training.connect(env.aggregator).closeRound(jobId, 0, 0, "bafyN", ethers.ZeroHash);
+    for (const w of [a, b, r]) {
+      expect(await env.training.balanceOf(w.address)).to.equal(0n);
+      expect(await env.core.lockedByManager(w.address)).to.equal(0n);
+      expect(await env.stakeOf(w.address)).to.equal(ethers.parseEther("2"));
+    }
   });
 
   it("outsourced: matching replicas are both paid", async function () {
