@@ -4,7 +4,9 @@
  * development setup (no ceremony file), and measures accuracy (float vs circuit arithmetic on the test images),
  * constraints, setup, proving time and the prover process's peak RSS at B=1 and at a larger B, verify gas and
  * gas per inference; then the same model with weights as private witness (circomlib-ml style) side by side.
- * Writes bench/results/zk-mnist.json. Env: ZK_BENCH_BATCH (default 4), ZK_BENCH_TEST (test images, default all).
+ * Writes bench/results/zk-mnist.json. Env: ZK_BENCH_BATCH (default 4), ZK_BENCH_TEST (test images, default all),
+ * ZK_BENCH_FRESH=1 (build in a fresh cache so compile and setup are measured again; otherwise .cache/zk is reused and
+ * the JSON carries the compile/setup times recorded when those artifacts were built).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -28,6 +30,7 @@ import { loadMnistSplit, mlpToOnnx, trainMlp } from "./zk-mnist-train";
 
 const log = createLogger({ source: "bench:zk" });
 const BATCH = Number(process.env.ZK_BENCH_BATCH ?? 4);
+const cacheRoot = process.env.ZK_BENCH_FRESH ? fs.mkdtempSync(path.join(os.tmpdir(), "bench-zk-cache-")) : undefined;
 
 async function proveTimes(art: ModelArtifacts, batches: number[][][], thread: ProverThread) {
   const times: number[] = [];
@@ -80,7 +83,7 @@ async function main() {
   const onnx = mlpToOnnx(mlp);
   const calibration = data.trainX.slice(0, 1000);
 
-  const art1 = await buildModelArtifacts(onnx, { batch: 1, calibration, log });
+  const art1 = await buildModelArtifacts(onnx, { batch: 1, calibration, cacheRoot, log });
   log.info(`model ${art1.circuitHash.slice(0, 10)} DEV-SETUP: built`, { constraints: art1.constraints, setupSeconds: art1.setupSeconds });
 
   // Accuracy: float model in onnxruntime vs the circuit's arithmetic (the BigInt reference the tests tie to it).
@@ -103,13 +106,13 @@ async function main() {
   const g1 = await gasOf(art1, p1.last);
   await thread.close();
 
-  const artB = await buildModelArtifacts(onnx, { batch: BATCH, calibration, log });
+  const artB = await buildModelArtifacts(onnx, { batch: BATCH, calibration, cacheRoot, log });
   const threadB = new ProverThread();
   const pB = await proveTimes(artB, [0, 1, 2].map((k) => testBytes.slice(k * BATCH, (k + 1) * BATCH)), threadB);
   const gB = await gasOf(artB, pB.last);
   await threadB.close();
 
-  const artW = await buildModelArtifacts(onnx, { batch: 1, calibration, privateWeights: true, unboundWeights: true, log });
+  const artW = await buildModelArtifacts(onnx, { batch: 1, calibration, privateWeights: true, unboundWeights: true, cacheRoot, log });
   const threadW = new ProverThread();
   const pW = await proveTimes(artW, [0, 1, 2].map((i) => [testBytes[i]]), threadW);
   await threadW.close();
@@ -122,7 +125,7 @@ async function main() {
   await (await contracts.core.connect(worker).stake({ value: parseEther("10") })).wait();
   const settle: number[] = [];
   for (const b of [1, BATCH]) {
-    const reg = await registerOnnxModel({ onnx, name: `mnist-b${b}`, feePerInference: parseEther("0.0001"), batch: b, calibration, log }, contracts.registry, owner, store);
+    const reg = await registerOnnxModel({ onnx, name: `mnist-b${b}`, feePerInference: parseEther("0.0001"), batch: b, calibration, cacheRoot, log }, contracts.registry, owner, store);
     const th = new ProverThread();
     // The first settlement of a model writes fresh balances (cold zero-to-nonzero stores); the second is typical.
     await settleGas(contracts, reg.modelId, reg.artifacts, testBytes.slice(8, 8 + b), worker, th);

@@ -2,7 +2,11 @@
 import { attach, readDeployment } from "../lib/chain/deployments";
 import { connectRpc, walletFor } from "../lib/chain/connect";
 import { createLogger } from "../lib/util/log";
-import { ReclaimDuty, runKeeper } from "./keeper";
+import type { Fhevm } from "../lib/fhe/types";
+import { findFheDeployment } from "../lib/fhe/cli";
+import { PrivacyGateway__factory } from "../typechain-types";
+import { EligibilityRelayDuty } from "./eligibility";
+import { ReclaimDuty, runKeeper, type KeeperDuty } from "./keeper";
 
 export interface KeeperProcessOptions {
   network: string;
@@ -10,6 +14,8 @@ export interface KeeperProcessOptions {
   privateKey?: string;
   intervalMs: number;
   json: boolean;
+  /** The fhEVM client API, initialised by the task when the network has an FHE deployment (see lib/fhe/cli.ts). */
+  fhevm?: Fhevm;
 }
 
 export async function runKeeperProcess(o: KeeperProcessOptions): Promise<void> {
@@ -28,7 +34,10 @@ export async function runKeeperProcess(o: KeeperProcessOptions): Promise<void> {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   const reclaim = new ReclaimDuty(core, wallet, log);
-  await runKeeper({ duties: [reclaim], log, intervalMs: o.intervalMs }, abort.signal);
+  const duties: KeeperDuty[] = [reclaim];
+  const gateway = findFheDeployment(o.network)?.contracts.PrivacyGateway;
+  if (gateway && o.fhevm) duties.push(new EligibilityRelayDuty(o.fhevm, PrivacyGateway__factory.connect(gateway, wallet), wallet, log));
+  await runKeeper({ duties, log, intervalMs: o.intervalMs }, abort.signal);
   log.info("keeper totals", { reclaimed: reclaim.stats.reclaimed, lostRaces: reclaim.stats.lostRaces, bountyWei: reclaim.stats.bountyWei });
   provider.destroy();
 }

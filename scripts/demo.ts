@@ -3,7 +3,11 @@
  * MNIST model trained, compiled into a circuit and registered with its on-chain verifier, three worker processes
  * (one of which claims and stalls) and a keeper process, and a job of MNIST test images posted with encrypted
  * shards. It follows the job live, then prints what happened and checks the returned outputs against the labels.
+ * With FHE (default; DEMO_FHE=false skips it) the core's reputation is encrypted (fhEVM mock on the node, which must
+ * then listen on 8545: see lib/fhe/cli.ts), one gated job turns the slashed staller away, and each worker decrypts its
+ * own reputation at the end (scripts/demo-fhe.ts). Run as `hardhat run --network localhost scripts/demo.ts`.
  */
+import hre from "hardhat";
 import path from "node:path";
 import { formatEther, parseEther } from "ethers";
 import { JobBook } from "../lib/chain/jobbook";
@@ -15,11 +19,18 @@ import { fetchJobResults } from "../lib/requester/results";
 import { createContentStore } from "../lib/storage";
 import { createLogger } from "../lib/util/log";
 import { sleep } from "../lib/util/retry";
+import { initFheCli } from "../lib/fhe/cli";
+import type { Fhevm } from "../lib/fhe/types";
+import { decryptReputations, runGatedJob, type FheWorker } from "./demo-fhe";
 import { registerOnnxModel } from "../lib/zk/register";
 
 const SHARDS = Number(process.env.DEMO_SHARDS ?? 8);
 const BATCH = Number(process.env.DEMO_BATCH ?? 1);
 const TIMEOUT_MS = Number(process.env.DEMO_TIMEOUT_MS ?? 600_000);
+const FHE = process.env.DEMO_FHE !== "false";
+/** Honest workers settle main-job shards (+10 each); the staller is slashed to the floor of 0. */
+const GATED_MIN_SCORE = 10;
+const GATED_SHARDS = 3;
 const log = createLogger({ source: "demo" });
 const eth = (x: bigint) => `${formatEther(x)} ETH`;
 
@@ -29,11 +40,13 @@ interface WorkerSeen {
   address: string;
   proveMs: number[];
   settled: number;
+  /** Gated jobs whose claim this worker saw refused with NotEligible. */
+  refusedJobs: Set<string>;
 }
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const devnet = await startDevnet();
+  const devnet = await startDevnet({ fhe: FHE });
   log.info("local chain up", { rpc: devnet.url, core: devnet.deployment.contracts.OblivionCore.address });
   const interrupted = () => {
     log.warn("interrupted: stopping the chain, workers and keeper");
@@ -51,6 +64,8 @@ async function main(): Promise<void> {
 
 async function run(d: Devnet, t0: number): Promise<void> {
   const [owner, requester] = d.accounts;
+  const fhevm: Fhevm | undefined = d.fhe ? await initFheCli(hre) : undefined;
+  if (d.fhe) log.info("FHE deployed: confidential reputation is the core's hook, the privacy gateway its eligibility gate", d.fhe);
   process.env.OBLIVION_HOME = d.home;
   const store = createContentStore({}, { ...process.env, OBLIVION_STORE_DIR: path.join(d.home, "ipfs") });
 
@@ -85,9 +100,9 @@ async function run(d: Devnet, t0: number): Promise<void> {
 
   // 2. Workers (w3 claims and stalls) and a keeper, each its own process.
   const workers: WorkerSeen[] = [
-    { name: "w1", account: 2, address: d.accounts[2].address, proveMs: [], settled: 0 },
-    { name: "w2", account: 3, address: d.accounts[3].address, proveMs: [], settled: 0 },
-    { name: "w3-staller", account: 4, address: d.accounts[4].address, proveMs: [], settled: 0 },
+    { name: "w1", account: 2, address: d.accounts[2].address, proveMs: [], settled: 0, refusedJobs: new Set<string>() },
+    { name: "w2", account: 3, address: d.accounts[3].address, proveMs: [], settled: 0, refusedJobs: new Set<string>() },
+    { name: "w3-staller", account: 4, address: d.accounts[4].address, proveMs: [], settled: 0, refusedJobs: new Set<string>() },
   ];
   const byAddr = new Map(workers.map((w) => [w.address.toLowerCase(), w]));
   const nameOf = (a?: string) => (a ? (byAddr.get(a.toLowerCase())?.name ?? (a.toLowerCase() === d.accounts[5].address.toLowerCase() ? "keeper" : a.slice(0, 8))) : "?");
@@ -98,8 +113,13 @@ async function run(d: Devnet, t0: number): Promise<void> {
       config: { OBLIVION_KEEPER_DUTY: "false", OBLIVION_POLL_MS: "300" },
       onLine: (line) => {
         try {
-          const rec = JSON.parse(line) as { msg?: string; proveMs?: number; level?: string };
+          const rec = JSON.parse(line) as { msg?: string; proveMs?: number; level?: string; job?: string };
           if (rec.msg === "settled" && rec.proveMs !== undefined) w.proveMs.push(rec.proveMs);
+          if (rec.msg === "eligibility requested") log.info(`${w.name} asked the privacy gateway for eligibility on gated job ${rec.job}`);
+          if (rec.msg === "claim refused: not eligible for gated job" && rec.job) {
+            w.refusedJobs.add(rec.job);
+            log.info(`${w.name} turned away: its claim on gated job ${rec.job} reverts with NotEligible`);
+          }
           if (rec.level === "error" || rec.level === "warn") log.warn(`${w.name}: ${rec.msg}`, { detail: line.slice(0, 200) });
         } catch {
           if (line.trim()) log.info(`${w.name} | ${line}`);
@@ -110,7 +130,14 @@ async function run(d: Devnet, t0: number): Promise<void> {
   spawnKeeper(d, {
     account: 5,
     onLine: (line) => {
-      if (!line.startsWith("{") && line.trim()) log.info(`keeper | ${line}`);
+      if (!line.startsWith("{")) {
+        if (line.trim()) log.info(`keeper | ${line}`);
+        return;
+      }
+      const rec = JSON.parse(line) as { msg?: string; worker?: string; eligible?: boolean; job?: string };
+      if (rec.msg === "relayed eligibility decryption") {
+        log.info(`keeper relayed the eligibility decryption of ${nameOf(rec.worker)} for job ${rec.job} (KMS proof checked on-chain): ${rec.eligible ? "eligible" : "NOT eligible"}`);
+      }
     },
   });
   log.info("started 3 workers (w3 misbehaves: claims, then stalls) and 1 keeper");
@@ -190,6 +217,18 @@ async function run(d: Devnet, t0: number): Promise<void> {
   const predictions = results.flatMap((r) => r.predictions).slice(0, labels.length);
   const correct = predictions.filter((p, i) => p === labels[i]).length;
 
+  const fheWorkers: FheWorker[] = workers.map((w) => ({ name: w.name, wallet: d.accounts[w.account], refusedJobs: w.refusedJobs }));
+  let gated: Awaited<ReturnType<typeof runGatedJob>> | undefined;
+  let reps: Awaited<ReturnType<typeof decryptReputations>> | undefined;
+  if (fhevm) {
+    gated = await runGatedJob({
+      d, fhevm, requester, store, art, model: { modelId: reg.modelId, version: reg.version },
+      images: trained.data.testX.slice(SHARDS * BATCH, (SHARDS + GATED_SHARDS) * BATCH),
+      minScore: GATED_MIN_SCORE, workers: fheWorkers, staller: fheWorkers[2], agent, book, log, timeoutMs: 180_000,
+    });
+    reps = await decryptReputations(d, fhevm, fheWorkers, requester);
+  }
+
   const balances = await Promise.all(workers.map((w) => d.contracts.core.balanceOf(w.address)));
   const stakes = await Promise.all(workers.map((w) => d.contracts.core.getWorker(w.address)));
   const allProve = workers.flatMap((w) => w.proveMs);
@@ -209,6 +248,15 @@ async function run(d: Devnet, t0: number): Promise<void> {
     console.log("slash                  none (the staller never claimed)");
   }
   console.log(`accuracy of outputs    ${correct}/${labels.length} = ${((100 * correct) / labels.length).toFixed(1)} % against the true labels (float model on the full test split: ${(100 * trained.floatAccuracy).toFixed(1)} %)`);
+  if (gated && reps) {
+    const el = [...gated.eligibility].map(([n, e]) => `${n} ${e ? "yes" : "no"}`).join(", ");
+    console.log(`gated job ${gated.jobId}            encrypted minimum score ${gated.minScore}; eligibility (decrypted booleans only): ${el}; settled by ${gated.settledBy.join(", ")}`);
+    for (const w of fheWorkers) {
+      const r = reps.stats.get(w.name)!;
+      console.log(`${(w.name + " reputation").padEnd(22)} decrypted by ${w.name} itself: ${r.successes} settled, ${r.failures} slashed, score ${r.score}`);
+    }
+    console.log(`reputation ACL         the requester tried to decrypt ${fheWorkers[0].name}'s score: refused (${reps.intruderError})`);
+  }
   console.log(`wall time              ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   console.log("==============================================\n");
   await store.close();

@@ -24,40 +24,111 @@ task("model:list", "List registered models and their versions")
     }),
   );
 
-task("job:post", "Post a job over per-shard input commitments read from a JSON file")
-  .addParam("inputs", "JSON file: array of input commitments (or {inputCommitments: [...]}) in shard order")
+task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (or post pre-made commitments)")
+  .addOptionalParam("inputs", "input vectors, one per inference: JSON array, CSV (one vector per line) or .npy")
+  .addOptionalParam("commitments", "instead of --inputs: JSON array of per-shard input commitments (no upload)")
   .addParam("model", "model id")
-  .addOptionalParam("modelVersion", "model version", "1", types.string)
+  .addOptionalParam("modelVersion", "model version (default: the latest)", "0", types.string)
   .addParam("price", "price per shard in ether")
   .addParam("collateral", "collateral per claim in ether")
   .addOptionalParam("window", "claim window in seconds", "3600", types.string)
   .addOptionalParam("minStake", "minimum worker stake in ether", "0", types.string)
   .addFlag("gated", "require the eligibility gate on claims")
+  .addOptionalParam("minScore", "gate the job by this minimum reputation, encrypted locally (implies --gated)")
+  .addFlag("public", "store the shard inputs unencrypted (public data)")
   .addOptionalParam("treeOut", "write the shard Merkle tree (OZ dump) to this file")
   .addOptionalParam("from", "index of the signer to use", "0", types.string)
   .setAction(
     async (
-      a: { inputs: string; model: string; modelVersion: string; price: string; collateral: string; window: string; minStake: string; gated: boolean; treeOut?: string; from: string },
+      a: {
+        inputs?: string; commitments?: string; model: string; modelVersion: string; price: string; collateral: string; window: string;
+        minStake: string; gated: boolean; minScore?: string; public: boolean; treeOut?: string; from: string;
+      },
       hre,
     ) =>
       runTask("job:post", async () => {
-        const tree = new ShardTree(readCommitmentsFile("inputs", a.inputs));
-        const params = {
-          modelId: parseUint("model", a.model, 1n, 2n ** 32n - 1n),
-          modelVersion: parseUint("modelVersion", a.modelVersion, 1n, 2n ** 32n - 1n),
-          shardCount: tree.shardCount,
-          inputRoot: tree.root,
+        if (!a.inputs === !a.commitments) throw new Error("bad arguments: give exactly one of --inputs and --commitments");
+        const terms = {
           pricePerShard: parseAmount("price", a.price),
           collateral: parseAmount("collateral", a.collateral, { allowZero: true }),
           claimWindow: parseUint("window", a.window, 60n, 30n * 86400n),
           minStake: parseAmount("minStake", a.minStake, { allowZero: true }),
-          gated: a.gated,
+          gated: a.gated || a.minScore !== undefined,
         };
+        const modelId = parseUint("model", a.model, 1n, 2n ** 32n - 1n);
+        const modelVersion = parseUint("modelVersion", a.modelVersion, 0n, 2n ** 32n - 1n);
         const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
-        const { jobId, escrow, txHash } = await postJob(ctx.core, params);
-        if (a.treeOut) fs.writeFileSync(a.treeOut, JSON.stringify(tree.dump(), (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
-        console.log(`posted job ${jobId}: ${tree.shardCount} shards, escrow ${formatEther(escrow)}, root ${tree.root} (tx ${txHash})`);
+        let jobId: bigint;
+        if (a.commitments) {
+          const tree = new ShardTree(readCommitmentsFile("commitments", a.commitments));
+          const version = modelVersion === 0n ? BigInt((await ctx.registry.getModel(modelId)).versionCount) : modelVersion;
+          const posted = await postJob(ctx.core, { ...terms, modelId, modelVersion: version, shardCount: tree.shardCount, inputRoot: tree.root });
+          if (a.treeOut) fs.writeFileSync(a.treeOut, JSON.stringify(tree.dump(), (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+          jobId = posted.jobId;
+          console.log(`posted job ${jobId}: ${tree.shardCount} shards, escrow ${formatEther(posted.escrow)}, root ${tree.root} (tx ${posted.txHash})`);
+        } else {
+          const { readInputs } = await import("../lib/requester/inputs");
+          const { postInputsJob } = await import("../lib/requester/job");
+          const { createContentStore } = await import("../lib/storage");
+          let vectors: number[][];
+          try {
+            vectors = readInputs(a.inputs!);
+          } catch (err) {
+            throw new Error(`bad --inputs: ${(err as Error).message}`);
+          }
+          const store = createContentStore();
+          try {
+            const p = await postInputsJob({
+              core: ctx.core, registry: ctx.registry, requester: ctx.signer, store, modelId, modelVersion, vectors, terms, encrypt: !a.public,
+            });
+            jobId = p.jobId;
+            console.log(
+              `posted job ${jobId}: ${p.shards} shards of ${p.batch} (${vectors.length} inputs${p.padded ? `, last shard padded by ${p.padded}` : ""}), ` +
+                `escrow ${formatEther(p.escrow)}, ${a.public ? "public" : "encrypted"} shard packages in the ${store.kind} store, job file ${p.file}`,
+            );
+          } finally {
+            await store.close();
+          }
+        }
+        if (a.minScore !== undefined) await hre.run("job:gate", { job: jobId.toString(), minScore: a.minScore, from: a.from });
       }),
+  );
+
+task("job:results", "Download a job's outputs, check each against its audit record and proven commitment, print a table")
+  .addParam("job", "job id")
+  .addOptionalParam("out", "write the outputs as JSON to this file")
+  .addOptionalParam("labels", "JSON array of true labels, to report accuracy")
+  .addOptionalParam("from", "index of the signer that posted the job", "0", types.string)
+  .setAction(async (a: { job: string; out?: string; labels?: string; from: string }, hre) =>
+    runTask("job:results", async () => {
+      const { readJobFile } = await import("../lib/requester/job");
+      const { fetchJobResults } = await import("../lib/requester/results");
+      const { createContentStore } = await import("../lib/storage");
+      const { fetchArtifacts } = await import("../lib/zk/bundle");
+      const jobId = parseUint("job", a.job, 1n);
+      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      const chainId = (await ctx.signer.provider!.getNetwork()).chainId.toString();
+      const file = readJobFile(chainId, await ctx.core.getAddress(), jobId);
+      const labels = a.labels ? (JSON.parse(fs.readFileSync(a.labels, "utf8")) as number[]) : undefined;
+      const store = createContentStore();
+      try {
+        const v = await ctx.registry.getVersion(BigInt(file.modelId), file.modelVersion);
+        const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, store);
+        const rows = await fetchJobResults(ctx.core, ctx.audit, store, file, art.quant.rangeBits);
+        console.log(`job ${jobId}: ${rows.length}/${file.shards.length} shards settled and checked`);
+        console.log("shard  record  worker                                      predictions");
+        let k = 0;
+        let correct = 0;
+        for (const r of rows) {
+          console.log(`${String(r.shardIndex).padEnd(6)} ${String(r.recordId).padEnd(7)} ${r.worker}  ${r.predictions.join(",")}`);
+          for (const p of r.predictions) if (labels && k < labels.length && p === labels[k++]) correct++;
+        }
+        if (labels) console.log(`accuracy against --labels: ${correct}/${Math.min(k, labels.length)}`);
+        if (a.out) fs.writeFileSync(a.out, toJson(rows));
+      } finally {
+        await store.close();
+      }
+    }),
   );
 
 task("job:status", "Show a job and its shards")

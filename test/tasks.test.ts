@@ -102,13 +102,14 @@ describe("tasks", function () {
       const inputs = path.join(dir, "inputs.json");
       const commitments = await Promise.all([[1n, 2n], [3n, 4n], [5n, 6n]].map((x) => fixtureInputCommitment(x as [bigint, bigint])));
       fs.writeFileSync(inputs, JSON.stringify({ inputCommitments: commitments.map(String) }));
-      const post = { inputs, model: "1", modelVersion: "1", price: "0.01", collateral: "0.1", window: "600", minStake: "0", gated: false, from: "0" };
+      const post = { commitments: inputs, model: "1", modelVersion: "1", price: "0.01", collateral: "0.1", window: "600", minStake: "0", gated: false, from: "0" };
       await hre.run("job:post", { ...post, treeOut: path.join(dir, "tree.json") });
       expect(log.pop()).to.match(/posted job 1: 3 shards, escrow 0\.030000000000006/);
       expect(JSON.parse(fs.readFileSync(path.join(dir, "tree.json"), "utf8")).format).to.equal("standard-v1");
-      await expectTaskError("job:post", { ...post, inputs: path.join(dir, "nope.json") }, /bad --inputs: .* does not exist/);
+      await expectTaskError("job:post", { ...post, commitments: path.join(dir, "nope.json") }, /bad --commitments: .* does not exist/);
+      await expectTaskError("job:post", { ...post, inputs }, /give exactly one of --inputs and --commitments/);
       fs.writeFileSync(path.join(dir, "bad.json"), "[1, \"x\"]");
-      await expectTaskError("job:post", { ...post, inputs: path.join(dir, "bad.json") }, /bad --inputs: commitment 1 \("x"\) is not an integer/);
+      await expectTaskError("job:post", { ...post, commitments: path.join(dir, "bad.json") }, /bad --commitments: commitment 1 \("x"\) is not an integer/);
       await expectTaskError("job:post", { ...post, price: "-1" }, /bad --price/);
       await expectTaskError("job:post", { ...post, window: "10" }, /bad --window: 10 is outside/);
       await expectTaskError("job:post", { ...post, model: "7" }, /ModelRegistry\.ModelNotFound\(modelId=7\)/);

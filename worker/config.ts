@@ -43,6 +43,8 @@ export interface WorkerConfig {
   json: boolean;
   /** For demos and fault tests only: "stall" claims shards and never submits. */
   misbehave?: "stall";
+  /** For load tests only: the fraction of claims left to expire on purpose (0 for real workers). */
+  abandonRate: number;
 }
 
 type Raw = Record<string, unknown>;
@@ -63,6 +65,7 @@ const DEFAULTS: Raw = {
   keeperDuty: true,
   artifactsDir: path.join(oblivionHome(), "artifacts"),
   json: false,
+  abandonRate: 0,
 };
 
 const ENV: Record<string, keyof WorkerConfig> = {
@@ -82,6 +85,7 @@ const ENV: Record<string, keyof WorkerConfig> = {
   OBLIVION_ARTIFACTS_DIR: "artifactsDir",
   OBLIVION_JSON: "json",
   OBLIVION_MISBEHAVE: "misbehave",
+  OBLIVION_ABANDON_RATE: "abandonRate",
 };
 
 export class WorkerConfigError extends Error {
@@ -102,6 +106,12 @@ function int(field: string, v: unknown, min: number, max: number): number {
   if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
     throw new WorkerConfigError(field, `must be a whole number in [${min}, ${max}], got ${JSON.stringify(v)}`);
   }
+  return n;
+}
+
+function rate(field: string, v: unknown): number {
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || !(n >= 0 && n <= 1)) throw new WorkerConfigError(field, `must be a number in [0, 1], got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -162,5 +172,6 @@ export function loadWorkerConfig(file?: string, env: NodeJS.ProcessEnv = process
     artifactsDir: path.resolve(String(raw.artifactsDir)),
     json: bool("json", raw.json),
     misbehave,
+    abandonRate: rate("abandonRate", raw.abandonRate),
   };
 }

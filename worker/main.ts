@@ -3,6 +3,8 @@ import { attach, readDeployment } from "../lib/chain/deployments";
 import { connectRpc, walletFor } from "../lib/chain/connect";
 import { loadOrCreateWorkerKey } from "../lib/crypto";
 import { createContentStore } from "../lib/storage";
+import { findFheDeployment } from "../lib/fhe/cli";
+import { PrivacyGateway__factory } from "../typechain-types";
 import { createLogger } from "../lib/util/log";
 import { loadWorkerConfig } from "./config";
 import { ProverCompute } from "./prover-compute";
@@ -30,7 +32,10 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   const encryption = loadOrCreateWorkerKey(cfg.encryptionKeyFile);
   if (cfg.executionProvider === "cuda") wlog.warn("cuda requested: onnxruntime falls back to cpu where CUDA libraries are missing");
   const compute = new ProverCompute(contracts.registry, store, cfg.artifactsDir, cfg.executionProvider, wlog);
-  const worker = new Worker(cfg, { wallet, contracts, store, compute, encryption, log: wlog });
+  // With an FHE deployment beside the protocol's, gated jobs are asked for eligibility through its privacy gateway.
+  const gatewayAddress = findFheDeployment(cfg.network)?.contracts.PrivacyGateway;
+  const gateway = gatewayAddress ? PrivacyGateway__factory.connect(gatewayAddress, wallet) : undefined;
+  const worker = new Worker(cfg, { wallet, contracts, store, compute, encryption, log: wlog, gateway });
   const abort = new AbortController();
   const stop = (sig: string) => {
     wlog.info("signal received: finishing in-flight shards", { signal: sig });

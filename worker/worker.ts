@@ -8,6 +8,7 @@
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Wallet } from "ethers";
+import type { PrivacyGateway } from "../typechain-types";
 import type { IOblivionCore } from "../typechain-types/contracts/OblivionCore";
 import { computeBinding } from "../lib/chain/binding";
 import type { ProtocolContracts } from "../lib/chain/deployments";
@@ -33,6 +34,8 @@ export interface WorkerDeps {
   log: Logger;
   /** First block to read events from (the deployment block). */
   fromBlock?: number;
+  /** The FHE privacy gateway: on a gated job that refuses it, the worker asks it once for eligibility. */
+  gateway?: PrivacyGateway;
 }
 
 export interface WorkerStats {
@@ -57,10 +60,14 @@ export class Worker {
   readonly address: string;
   private readonly core: ProtocolContracts["core"];
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly abandoned = new Set<string>();
   private readonly jobs = new Map<bigint, Job>();
   private readonly reclaim: ReclaimDuty;
   private txChain: Promise<unknown> = Promise.resolve();
   private chainId = 0n;
+  private stopping?: AbortSignal;
+  /** Gated jobs this worker asked eligibility for: true once the answer (kept by the gateway) was logged. */
+  private readonly eligibilityAsked = new Map<bigint, boolean>();
 
   constructor(
     private readonly cfg: WorkerConfig,
@@ -94,6 +101,7 @@ export class Worker {
   /** Runs until `signal` aborts; then stops claiming, lets in-flight shards finish for `graceMs`, and returns. */
   async run(signal: AbortSignal, graceMs = 30_000): Promise<void> {
     const { log } = this.deps;
+    this.stopping = signal;
     await this.ensureReady();
     log.info("worker started", {
       worker: this.address,
@@ -147,6 +155,7 @@ export class Worker {
         await this.core.claim.staticCall(job.jobId, shardIndex);
       } catch (err) {
         const name = revertName(err);
+        if (name === "NotEligible") await this.askEligibility(job.jobId);
         if (name && SKIPPABLE_CLAIM.has(name)) continue;
         throw err;
       }
@@ -169,7 +178,13 @@ export class Worker {
   private startShard(job: JobView, shardIndex: number): void {
     const key = `${job.jobId}:${shardIndex}`;
     if (this.inFlight.has(key)) return;
-    const p = (this.cfg.misbehave === "stall" ? new Promise<void>(() => undefined) : this.work(job, shardIndex))
+    if (this.abandoned.has(key)) return;
+    if (this.cfg.misbehave !== "stall" && Math.random() < this.cfg.abandonRate) {
+      this.abandoned.add(key);
+      this.deps.log.warn("leaving this claim to expire (abandon rate, load tests only)", { job: job.jobId, shard: shardIndex });
+      return;
+    }
+    const p = (this.cfg.misbehave === "stall" ? this.stall(job.jobId, shardIndex) : this.work(job, shardIndex))
       .catch((err) => {
         this.stats.abandoned++;
         this.deps.log.error("shard abandoned; its claim will expire", {
@@ -180,6 +195,15 @@ export class Worker {
       })
       .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, p);
+  }
+
+  /** Misbehaviour for demos and tests: hold the claim without working until it is gone (reclaimed by a keeper). */
+  private async stall(jobId: bigint, shardIndex: number): Promise<void> {
+    for (;;) {
+      const shard = this.book.job(jobId).shards[shardIndex];
+      if (shard.state !== "claimed" || shard.worker !== this.address.toLowerCase() || this.stopping?.aborted) return;
+      await sleep(500);
+    }
   }
 
   /** Release → fetch → decrypt → check leaf → compute and prove → store result → submit. */
@@ -262,6 +286,30 @@ export class Worker {
       gas: rc.gasUsed,
       earnedWei: pay,
     });
+  }
+
+  /**
+   * A gated job refused the claim: ask the privacy gateway once (a keeper relays the decryption; the claim is retried
+   * on later passes), and log the answer once it is in. JobNotGated (the requester has not set its minimum yet) is
+   * asked again on a later pass.
+   */
+  private async askEligibility(jobId: bigint): Promise<void> {
+    const gateway = this.deps.gateway?.connect(this.deps.wallet);
+    if (!gateway) return;
+    const logged = this.eligibilityAsked.get(jobId);
+    if (logged === undefined) {
+      try {
+        await this.send("requestEligibility", () => gateway.requestEligibility(jobId));
+      } catch (err) {
+        if (revertName(err) === "JobNotGated") return;
+        throw err;
+      }
+      this.eligibilityAsked.set(jobId, false);
+      this.deps.log.info("eligibility requested", { job: jobId });
+    } else if (!logged && !(await withRetry(() => gateway.isPending(jobId, this.address), RPC))) {
+      this.eligibilityAsked.set(jobId, true);
+      this.deps.log.info("claim refused: not eligible for gated job", { job: jobId, reason: "NotEligible" });
+    }
   }
 
   private async maybeWithdraw(): Promise<void> {

@@ -8,7 +8,9 @@ import path from "node:path";
 import { HDNodeWallet, Mnemonic, Wallet, type JsonRpcProvider } from "ethers";
 import { connectRpc } from "../chain/connect";
 import { attach, deployOrReuse, type Deployment, type ProtocolContracts } from "../chain/deployments";
-import { REPO_ROOT, startHardhatNode, startProcess, type ManagedProcess } from "../util/processes";
+import { deployLocalFhe, wireCore, writeFheDeployment } from "../fhe/deploy";
+import { FHE_CLI_PORT } from "../fhe/cli";
+import { REPO_ROOT, portIsFree, startHardhatNode, startProcess, type ManagedProcess } from "../util/processes";
 
 /** Hardhat's default development mnemonic: its node funds these accounts. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
@@ -21,6 +23,8 @@ export interface Devnet {
   provider: JsonRpcProvider;
   deployment: Deployment;
   contracts: ProtocolContracts;
+  /** The FHE contracts (local layout: the core's reputation hook and eligibility gate), with `fhe: true`. */
+  fhe?: { reputation: string; gateway: string };
   /** Funded accounts 0..19 of the dev mnemonic (0 deploys). */
   accounts: Wallet[];
   /** State directory shared by every process of this devnet (content store, job files, keys). */
@@ -41,13 +45,36 @@ export interface DevnetOptions {
   home?: string;
   /** Unbonding period of the deployment in seconds. */
   unbondingPeriod?: number;
+  /**
+   * Deploy the FHE contracts (confidential reputation + privacy gateway) and wire them into the core. The node then
+   * runs on 127.0.0.1:8545, the only port the fhEVM plugin's client API accepts (lib/fhe/cli.ts); a clear error if
+   * that port is taken. Without it the node takes a random free port.
+   */
+  fhe?: boolean;
+}
+
+/** Deploys the local FHE layout on the devnet, wires it into the core and records deployments/localhost.fhe.json. */
+async function deployDevnetFhe(deployer: Wallet, core: string, chainId: bigint, dir: string) {
+  const { reputation, gateway } = await deployLocalFhe(deployer, core);
+  const fhe = { reputation: await reputation.getAddress(), gateway: await gateway.getAddress() };
+  if (!(await wireCore(deployer, core, fhe.gateway, fhe.reputation))) throw new Error("devnet deployer does not own the core");
+  writeFheDeployment(
+    { network: DEVNET_NETWORK, chainId: chainId.toString(), layout: "local", contracts: { ConfidentialReputation: fhe.reputation, PrivacyGateway: fhe.gateway } },
+    dir,
+  );
+  return fhe;
 }
 
 export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const home = path.resolve(opts.home ?? path.join(REPO_ROOT, ".oblivion", `devnet-${process.pid}`));
   const deploymentsDir = path.join(home, "deployments");
   fs.mkdirSync(deploymentsDir, { recursive: true });
-  const { url, proc: node } = await startHardhatNode();
+  if (opts.fhe && !(await portIsFree(FHE_CLI_PORT))) {
+    throw new Error(
+      `port ${FHE_CLI_PORT} is taken: an FHE devnet needs its node on 127.0.0.1:${FHE_CLI_PORT} (the fhEVM plugin's client API accepts no other port); stop what listens there`,
+    );
+  }
+  const { url, proc: node } = await startHardhatNode(opts.fhe ? FHE_CLI_PORT : undefined);
   const children: ManagedProcess[] = [];
   const stop = async () => {
     await Promise.all(children.map((c) => c.stop()));
@@ -58,8 +85,11 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     const accounts = Array.from({ length: 20 }, (_, i) => devAccount(i, provider));
     const { deployment } = await deployOrReuse(DEVNET_NETWORK, accounts[0], { unbondingPeriod: opts.unbondingPeriod ?? 60 }, { dir: deploymentsDir });
     const contracts = attach(deployment, provider);
+    const fhe = opts.fhe
+      ? await deployDevnetFhe(accounts[0], deployment.contracts.OblivionCore.address, (await provider.getNetwork()).chainId, deploymentsDir)
+      : undefined;
     return {
-      url, provider, deployment, contracts, accounts, home, deploymentsDir, node, children,
+      url, provider, deployment, contracts, fhe, accounts, home, deploymentsDir, node, children,
       stop: async () => {
         provider.destroy();
         await stop();

@@ -6,12 +6,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { hexlify, getBytes, type Signer } from "ethers";
-import type { OblivionCore } from "../../typechain-types";
+import type { ModelRegistry, OblivionCore } from "../../typechain-types";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
 import { ShardTree } from "../chain/merkle";
 import { encryptForStorage, packPublic } from "../crypto";
 import type { ContentStore } from "../storage";
 import { oblivionHome } from "../util/home";
+import { fetchArtifacts } from "../zk/bundle";
 import { inputCommitment } from "../zk/commitment";
 import { quantizeInput, type QuantModel } from "../zk/quantize";
 import { encodeJson, type ShardPackage } from "./shard";
@@ -139,4 +140,33 @@ export async function quantizeShards(
   while (last.length < batch) last.push(last[last.length - 1]);
   const commitments = await Promise.all(batches.map((b) => inputCommitment(b)));
   return { batches, commitments, padded };
+}
+
+export interface InputsJobRequest {
+  core: OblivionCore;
+  registry: ModelRegistry;
+  requester: Signer;
+  store: ContentStore;
+  modelId: bigint;
+  /** 0 picks the model's latest version. */
+  modelVersion: bigint;
+  /** Float input vectors, one per inference. */
+  vectors: ArrayLike<number>[];
+  terms: Omit<JobTerms, "modelId" | "modelVersion">;
+  encrypt: boolean;
+  jobsDir?: string;
+}
+
+/**
+ * The requester's whole path for raw inputs: fetch the version's circuit bundle (quantization and batch size),
+ * quantize and commit the inputs per shard, seal and upload each shard package, post with escrow.
+ */
+export async function postInputsJob(r: InputsJobRequest): Promise<Awaited<ReturnType<typeof postPreparedJob>> & { shards: number; batch: number; padded: number }> {
+  const version = r.modelVersion === 0n ? BigInt((await r.registry.getModel(r.modelId)).versionCount) : r.modelVersion;
+  const v = await r.registry.getVersion(r.modelId, version);
+  const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, r.store);
+  const q = await quantizeShards(art.quant, art.batch, r.vectors);
+  const prepared = await prepareShards(r.store, q.batches, q.commitments, r.encrypt);
+  const posted = await postPreparedJob(r.core, r.requester, prepared, { ...r.terms, modelId: r.modelId, modelVersion: version }, r.jobsDir);
+  return { ...posted, shards: q.batches.length, batch: art.batch, padded: q.padded };
 }

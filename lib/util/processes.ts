@@ -21,6 +21,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether nothing listens on 127.0.0.1:`port` (tries to bind it, then lets it go). */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once("error", (err: NodeJS.ErrnoException) => (err.code === "EADDRINUSE" ? resolve(false) : reject(err)));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
 export interface ManagedProcess {
   child: ChildProcess;
   pid: number;
@@ -72,7 +82,9 @@ export async function waitForRpc(url: string, timeoutMs = 60_000): Promise<void>
 /** Starts `hardhat node` on 127.0.0.1 (the binary itself, so that its PID is the node's). */
 export async function startHardhatNode(port?: number): Promise<{ url: string; port: number; proc: ManagedProcess }> {
   const p = port ?? (await freePort());
-  const proc = startProcess(HARDHAT_BIN, ["node", "--hostname", "127.0.0.1", "--port", String(p)]);
+  // A parent run with --network X exports HARDHAT_NETWORK=X, which `hardhat node` refuses (HH605): it serves only "hardhat".
+  const { HARDHAT_NETWORK: _parentNetwork, ...env } = process.env;
+  const proc = startProcess(HARDHAT_BIN, ["node", "--hostname", "127.0.0.1", "--port", String(p)], { env });
   let log = "";
   proc.child.stdout?.on("data", (d) => (log = (log + d).slice(-4000)));
   proc.child.stderr?.on("data", (d) => (log = (log + d).slice(-4000)));

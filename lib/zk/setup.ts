@@ -23,8 +23,11 @@ const { buildBn128 } = require("ffjavascript");
 const snarkjs = require("snarkjs");
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-let curveP: Promise<any> | null = null;
-export const getCurve = () => (curveP ??= buildBn128());
+/**
+ * The bn128 curve with its worker threads. ffjavascript keeps one per process in globalThis.curve_bn128 and builds a
+ * new one after someone terminates it (snarkjs scripts and the tests do), so it is never cached here.
+ */
+export const getCurve = (): Promise<any> => buildBn128();
 
 export interface SetupResult {
   zkey: string;
