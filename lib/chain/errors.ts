@@ -9,6 +9,7 @@ import {
   PrivacyGateway__factory,
   ReputationRelayReceiver__factory,
   RelayedEligibilityGate__factory,
+  TrainingJobs__factory,
 } from "../../typechain-types";
 
 let known: [string, Interface][] | undefined;
@@ -23,6 +24,7 @@ function KNOWN(): [string, Interface][] {
     ["PrivacyGateway", new Interface(PrivacyGateway__factory.abi as InterfaceAbi)],
     ["ReputationRelayReceiver", new Interface(ReputationRelayReceiver__factory.abi as InterfaceAbi)],
     ["RelayedEligibilityGate", new Interface(RelayedEligibilityGate__factory.abi as InterfaceAbi)],
+    ["TrainingJobs", new Interface(TrainingJobs__factory.abi as InterfaceAbi)],
   ]);
 }
 

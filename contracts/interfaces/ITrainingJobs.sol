@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title ITrainingJobs
+/// @notice Differentially private training jobs on top of OblivionCore's stake. A requester posts a job with the
+/// rewards in escrow, an initial model CID and the DP parameters with the round budget computed off-chain from ε.
+/// Each round, workers join (their collateral is locked in the core through its collateral-manager entry point),
+/// submit a commitment to their model update (keccak256 of its canonical VOU1 encoding, lib/ml/update.ts) and its CID,
+/// and the job's aggregator closes the round with the accepted set, the next model's CID and the aggregate's hash.
+/// Federated mode: the aggregator decides acceptance (clip bound, well-formedness). Outsourced mode: every shard is
+/// trained by two replicas; matching hashes accept both, a mismatch calls in a referee and the replica that disagrees
+/// with the referee is slashed. Rewards are pull payments (`withdraw`).
+interface ITrainingJobs {
+    /// @notice Federated: workers train on their own data. Outsourced: workers train on the requester's shards,
+    /// each shard by two replicas.
+    enum Mode {
+        Federated,
+        Outsourced
+    }
+
+    /// @notice Robust aggregation rule the aggregator must apply (lib/ml/aggregate.ts).
+    enum Rule {
+        Mean,
+        TrimmedMean,
+        Median
+    }
+
+    /// @notice Active: rounds are being run. Finished: the round budget is spent. Aborted: a round expired unclosed.
+    enum Status {
+        Active,
+        Finished,
+        Aborted
+    }
+
+    /// @notice Per-participant slot state within a round.
+    enum SlotState {
+        Empty,
+        Joined,
+        Submitted,
+        Disputed,
+        Accepted,
+        Rejected,
+        Slashed
+    }
+
+    /// @notice DP parameters as computed off-chain (lib/privacy/accountant.ts, task dp:budget), recorded for audit.
+    /// Layout (2 slots): [epsilonMicro u64 | deltaPico u64 | sigmaMicro u64 | clipMicro u64]
+    /// [samplingPpm u32 | updateClipMicro u64 | localEpochs u16 | 112 bits free].
+    struct DpParams {
+        uint64 epsilonMicro; // ε × 1e6
+        uint64 deltaPico; // δ × 1e12
+        uint64 sigmaMicro; // noise multiplier σ × 1e6
+        uint64 clipMicro; // per-example clip norm C × 1e6
+        uint32 samplingPpm; // sampling rate q = batch / samples, × 1e6
+        uint64 updateClipMicro; // L2 bound S on a released update × 1e6 (aggregator's acceptance check)
+        uint16 localEpochs; // local epochs per round
+    }
+
+    /// @notice What a requester posts.
+    struct JobParams {
+        string initialModelCid; // ONNX (or parameter vector) of the initial model, content-addressed
+        address aggregator; // keeper that closes rounds (chosen by the requester; see docs/training.md)
+        Mode mode;
+        Rule rule;
+        uint8 trim; // values trimmed at each end per coordinate (TrimmedMean only)
+        uint16 maxRounds; // round budget from ε (maxRoundsForEpsilon)
+        uint16 participantsPerRound; // federated: participants; outsourced: shards (two replicas each)
+        uint96 rewardPerUpdate; // paid per accepted update
+        uint96 aggregatorFee; // paid to the aggregator per closed round
+        uint96 collateral; // locked per participant in the core
+        uint32 roundWindow; // seconds from a round's opening to its submission deadline
+        uint32 closeWindow; // seconds after the submission deadline for the aggregator to close
+        DpParams dp;
+    }
+
+    /// @notice A job as stored.
+    /// Layout: [requester 20 | mode 1 | rule 1 | trim 1 | status 1 | maxRounds 2 | round 2 | participantsPerRound 2]
+    /// [aggregator 20 | roundWindow 4 | closeWindow 4] [rewardPerUpdate 12 | collateral 12]
+    /// [aggregatorFee 12 | escrow 16] [dp: 2 slots] [modelCid: string].
+    struct Job {
+        address requester;
+        Mode mode;
+        Rule rule;
+        uint8 trim;
+        Status status;
+        uint16 maxRounds;
+        uint16 round; // index of the current round; == maxRounds once finished
+        uint16 participantsPerRound;
+        address aggregator;
+        uint32 roundWindow;
+        uint32 closeWindow;
+        uint96 rewardPerUpdate;
+        uint96 collateral;
+        uint96 aggregatorFee;
+        uint128 escrow; // rewards not yet paid out or refunded
+        DpParams dp;
+        string modelCid; // current global model
+    }
+
+    /// @notice Round bookkeeping. Layout: [submitDeadline 8 | closeDeadline 8 | replicas 2 | pending 2 | openDisputes 2].
+    struct Round {
+        uint64 submitDeadline;
+        uint64 closeDeadline;
+        uint16 joined; // participant (federated) or replica (outsourced) slots taken
+        uint16 pending; // joined slots (referees included) still without a submission
+        uint16 openDisputes; // outsourced shards whose replicas disagree and await a referee verdict
+    }
+
+    /// @notice A participant slot. Layout: [worker 20 | state 1] [updateHash 32].
+    /// Federated: slot i is the i-th joiner. Outsourced: slots 2s and 2s+1 are the replicas of shard s and slot
+    /// 2·shards + s its referee.
+    struct Slot {
+        address worker;
+        SlotState state;
+        bytes32 updateHash;
+    }
+
+    /// @notice A training job was posted with `escrow` wei of rewards.
+    event TrainingJobPosted(
+        uint256 indexed jobId,
+        address indexed requester,
+        address indexed aggregator,
+        Mode mode,
+        uint16 maxRounds,
+        uint16 participantsPerRound,
+        uint256 escrow,
+        string initialModelCid
+    );
+    /// @notice The job's DP parameters and budget as recorded at posting.
+    event DpParamsRecorded(uint256 indexed jobId, DpParams dp, uint16 maxRounds);
+    /// @notice A round opened (at posting, then after each close).
+    event RoundOpened(uint256 indexed jobId, uint16 round, uint64 submitDeadline, uint64 closeDeadline);
+    /// @notice `worker` took slot `slot` of the round; its collateral is locked in the core.
+    event Joined(uint256 indexed jobId, uint16 round, address indexed worker, uint16 slot);
+    /// @notice `worker` committed to its update.
+    event UpdateSubmitted(uint256 indexed jobId, uint16 round, address indexed worker, bytes32 updateHash, string updateCid);
+    /// @notice Both replicas of an outsourced shard produced the same update.
+    event ReplicasMatched(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 updateHash);
+    /// @notice The replicas of an outsourced shard disagree; a referee may now join.
+    event ReplicaMismatch(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 hashA, bytes32 hashB);
+    /// @notice A third worker joined as referee of a disputed shard.
+    event RefereeAssigned(uint256 indexed jobId, uint16 round, uint16 shard, address indexed referee);
+    /// @notice The referee's hash decided a dispute; `loser` is the slashed replica (zero when all three differ).
+    event DisputeResolved(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 refereeHash, address loser);
+    /// @notice A participant's collateral was slashed (replica that lost a dispute, or silent participant).
+    event ParticipantSlashed(uint256 indexed jobId, uint16 round, address indexed worker, uint256 amount, address keeper);
+    /// @notice An accepted update was paid `reward` and its collateral released.
+    event UpdateAccepted(uint256 indexed jobId, uint16 round, address indexed worker, uint256 reward);
+    /// @notice A submitted update was not accepted; its collateral was released unpaid.
+    event UpdateRejected(uint256 indexed jobId, uint16 round, address indexed worker);
+    /// @notice The aggregator closed the round and published the next model.
+    event RoundClosed(uint256 indexed jobId, uint16 round, uint256 acceptedMask, string nextModelCid, bytes32 aggregateHash);
+    /// @notice A round passed its close deadline without a close; the job is aborted.
+    event RoundExpired(uint256 indexed jobId, uint16 round, address indexed caller);
+    /// @notice Unspent escrow of a finished or aborted job was credited to its requester.
+    event EscrowRefunded(uint256 indexed jobId, uint256 amount);
+    /// @notice `account` withdrew its balance.
+    event Withdrawn(address indexed account, uint256 amount);
+
+    /// @notice Fires on a zero core or aggregator address.
+    error ZeroAddress();
+    /// @notice Fires at posting when the core has not bound this contract as its collateral manager.
+    error NotBoundAsManager(address boundManager);
+    /// @notice Fires on an empty initial model CID.
+    error EmptyModelCid();
+    /// @notice Fires on a round budget of zero.
+    error InvalidRoundBudget();
+    /// @notice Fires when participants per round is zero or the round's slots exceed 256 (accepted-mask width).
+    error InvalidParticipants(uint256 participantsPerRound);
+    /// @notice Fires on a zero round or close window, or one longer than 30 days.
+    error InvalidWindow(uint256 roundWindow, uint256 closeWindow);
+    /// @notice Fires when ε, δ, σ, C, the sampling rate, S or the local epochs are zero, or δ or q exceed 1.
+    error InvalidDpParams();
+    /// @notice Fires when trimming leaves no value (2·trim ≥ participants) or trim is set for another rule.
+    error InvalidTrim(uint8 trim);
+    /// @notice Fires on a zero reward per update or zero collateral.
+    error ZeroAmount();
+    /// @notice Fires when the value sent at posting is not the exact escrow the job needs.
+    error IncorrectEscrow(uint256 expected, uint256 sent);
+    /// @notice Fires on an unknown job id.
+    error JobNotFound(uint256 jobId);
+    /// @notice Fires on a round action for an aborted job.
+    error JobNotActive(uint256 jobId);
+    /// @notice Fires on any round action beyond the recorded round budget.
+    error BudgetExhausted(uint256 jobId, uint16 maxRounds);
+    /// @notice Fires when the round named is not the job's current round.
+    error RoundNotCurrent(uint256 jobId, uint16 given, uint16 current);
+    /// @notice Fires on a join or submission after the round's submission deadline.
+    error SubmitWindowClosed(uint64 submitDeadline);
+    /// @notice Fires when every participant (or replica) slot of the round is taken.
+    error RoundFull(uint256 jobId, uint16 round);
+    /// @notice Fires when the worker already holds a slot in this round.
+    error AlreadyJoined(address worker);
+    /// @notice Fires when the caller holds no slot in this round.
+    error NotParticipant(address caller);
+    /// @notice Fires on a second submission for the same slot.
+    error AlreadySubmitted(address worker);
+    /// @notice Fires on a zero update hash.
+    error ZeroUpdateHash();
+    /// @notice Fires on an empty update CID.
+    error EmptyUpdateCid();
+    /// @notice Fires on a referee action in a federated job.
+    error NotOutsourced(uint256 jobId);
+    /// @notice Fires on a shard index at or above the job's shard count.
+    error ShardOutOfRange(uint16 shard);
+    /// @notice Fires when a referee joins a shard whose replicas do not disagree.
+    error ShardNotDisputed(uint16 shard);
+    /// @notice Fires when the shard already has a referee.
+    error RefereeTaken(uint16 shard);
+    /// @notice Fires when someone other than the job's aggregator closes a round.
+    error NotAggregator(address caller, address aggregator);
+    /// @notice Fires when closing before the submission deadline while slots, submissions or disputes are open.
+    error RoundNotClosable(uint256 jobId, uint16 round);
+    /// @notice Fires when the aggregator closes after the round's close deadline.
+    error CloseWindowPassed(uint64 closeDeadline);
+    /// @notice Fires (outsourced) when the accepted mask differs from the set the replicas and referees decided.
+    error MaskMismatch(uint256 expected, uint256 given);
+    /// @notice Fires (federated) when the accepted mask names a slot without a submitted update.
+    error AcceptedSlotNotSubmitted(uint16 slot);
+    /// @notice Fires on an empty next model CID.
+    error EmptyNextModelCid();
+    /// @notice Fires on a zero aggregate hash when at least one update is accepted.
+    error ZeroAggregateHash();
+    /// @notice Fires when expiring a round before its close deadline.
+    error RoundNotExpired(uint64 closeDeadline);
+    /// @notice Fires when someone other than the requester asks for the refund.
+    error NotRequester(address caller, address requester);
+    /// @notice Fires on a refund while the job is still active.
+    error JobStillActive(uint256 jobId);
+    /// @notice Fires on a refund with no escrow left.
+    error NothingToRefund(uint256 jobId);
+    /// @notice Fires on a withdrawal of a zero balance.
+    error NothingToWithdraw();
+    /// @notice Fires when sending a withdrawal fails.
+    error TransferFailed(address to, uint256 amount);
+
+    /// @notice Posts a training job; `msg.value` must be `escrowFor(params)`. Round 0 opens immediately.
+    /// @return jobId the new job's id (from 1).
+    function postJob(JobParams calldata params) external payable returns (uint256 jobId);
+
+    /// @notice Escrow a job needs: maxRounds × (payable slots × rewardPerUpdate + aggregatorFee), payable slots being
+    /// participantsPerRound (federated) or 2 × shards (outsourced: at most two paid per shard).
+    function escrowFor(JobParams calldata params) external pure returns (uint256);
+
+    /// @notice Takes a participant slot (federated) or the next replica slot (outsourced) in the current round and
+    /// locks the job's collateral from the caller's free stake in the core.
+    /// @return slot the slot index taken.
+    function join(uint256 jobId, uint16 round) external returns (uint16 slot);
+
+    /// @notice Joins as referee of a disputed outsourced shard (not one of its replicas); locks collateral.
+    function joinAsReferee(uint256 jobId, uint16 round, uint16 shard) external;
+
+    /// @notice Commits to the caller's update in the current round. In outsourced mode the second replica's submission
+    /// compares both hashes, and a referee's submission decides its dispute (slashing the disagreeing replica).
+    function submitUpdate(uint256 jobId, uint16 round, bytes32 updateHash, string calldata updateCid) external;
+
+    /// @notice Closes the current round (aggregator only): pays accepted updates, releases rejected ones unpaid,
+    /// slashes participants who never submitted, pays the aggregator fee and opens the next round or finishes the job.
+    /// @param acceptedMask bit i set when slot i's update was accepted.
+    function closeRound(
+        uint256 jobId,
+        uint16 round,
+        uint256 acceptedMask,
+        string calldata nextModelCid,
+        bytes32 aggregateHash
+    ) external;
+
+    /// @notice Permissionless timeout after the close deadline: releases submitters unpaid, slashes silent
+    /// participants (the caller is the keeper), and aborts the job so its requester can take the escrow back.
+    function expireRound(uint256 jobId) external;
+
+    /// @notice Credits the unspent escrow of a finished or aborted job to its requester's balance.
+    function refund(uint256 jobId) external;
+
+    /// @notice Sends the caller's balance (rewards, fees, refunds).
+    function withdraw() external;
+
+    /// @notice The job record.
+    function getJob(uint256 jobId) external view returns (Job memory);
+
+    /// @notice A round's bookkeeping.
+    function getRound(uint256 jobId, uint16 round) external view returns (Round memory);
+
+    /// @notice A slot of a round.
+    function getSlot(uint256 jobId, uint16 round, uint16 slot) external view returns (Slot memory);
+
+    /// @notice Slot index + 1 held by `worker` in a round (0: none).
+    function slotOf(uint256 jobId, uint16 round, address worker) external view returns (uint16);
+
+    /// @notice Withdrawable balance of `account`.
+    function balanceOf(address account) external view returns (uint256);
+
+    /// @notice Sum of all jobs' unspent escrow plus all balances: equals this contract's ether balance.
+    function totalLiabilities() external view returns (uint256);
+}

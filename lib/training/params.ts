@@ -1,0 +1,72 @@
+/**
+ * A training job's parameters in natural units, and their on-chain form (ITrainingJobs.JobParams, fixed point): ε and
+ * the round budget come from the RDP accountant (maxRoundsForEpsilon), never from the chain.
+ */
+import { maxRoundsForEpsilon } from "../privacy/accountant";
+import type { ITrainingJobs } from "../../typechain-types";
+
+export const MODES = ["federated", "outsourced"] as const;
+export const RULES = ["mean", "trimmed-mean", "median"] as const;
+export type Mode = (typeof MODES)[number];
+export type Rule = (typeof RULES)[number];
+
+export interface TrainingSpec {
+  initialModelCid: string;
+  aggregator: string;
+  mode: Mode;
+  rule: Rule;
+  trim: number;
+  participantsPerRound: number;
+  rewardPerUpdate: bigint;
+  aggregatorFee: bigint;
+  collateral: bigint;
+  roundWindow: number;
+  closeWindow: number;
+  /** DP-SGD run of one participant per round. */
+  dp: { epsilon: number; delta: number; sigma: number; clip: number; samples: number; batch: number; localEpochs: number; updateClip: number };
+  /** Cap below the accountant's budget (default: the budget itself). */
+  maxRounds?: number;
+}
+
+const fixed = (x: number, scale: number, what: string): bigint => {
+  const v = Math.round(x * scale);
+  if (!(Number.isFinite(x) && x > 0 && v > 0)) throw new RangeError(`${what} must be > 0 and at least ${1 / scale}, got ${x}`);
+  return BigInt(v);
+};
+
+/** Round budget within (ε, δ) for the spec's per-round DP-SGD run. */
+export function roundBudget(dp: TrainingSpec["dp"]): number {
+  return maxRoundsForEpsilon({ samples: dp.samples, batch: dp.batch, sigma: dp.sigma, localEpochs: dp.localEpochs, delta: dp.delta, epsilon: dp.epsilon }).rounds;
+}
+
+export function toJobParams(s: TrainingSpec): ITrainingJobs.JobParamsStruct {
+  const budget = roundBudget(s.dp);
+  if (budget < 1) throw new RangeError(`epsilon ${s.dp.epsilon} does not cover a single round of this DP-SGD run (raise sigma or epsilon)`);
+  if (s.maxRounds !== undefined && !(Number.isInteger(s.maxRounds) && s.maxRounds >= 1 && s.maxRounds <= budget)) {
+    throw new RangeError(`rounds must be an integer in [1, ${budget}] (the budget for epsilon ${s.dp.epsilon}), got ${s.maxRounds}`);
+  }
+  if (budget > 65535 && s.maxRounds === undefined) throw new RangeError(`round budget ${budget} exceeds 65535: set rounds`);
+  return {
+    initialModelCid: s.initialModelCid,
+    aggregator: s.aggregator,
+    mode: MODES.indexOf(s.mode),
+    rule: RULES.indexOf(s.rule),
+    trim: s.trim,
+    maxRounds: s.maxRounds ?? budget,
+    participantsPerRound: s.participantsPerRound,
+    rewardPerUpdate: s.rewardPerUpdate,
+    aggregatorFee: s.aggregatorFee,
+    collateral: s.collateral,
+    roundWindow: s.roundWindow,
+    closeWindow: s.closeWindow,
+    dp: {
+      epsilonMicro: fixed(s.dp.epsilon, 1e6, "epsilon"),
+      deltaPico: fixed(s.dp.delta, 1e12, "delta"),
+      sigmaMicro: fixed(s.dp.sigma, 1e6, "sigma"),
+      clipMicro: fixed(s.dp.clip, 1e6, "clip"),
+      samplingPpm: fixed(s.dp.batch / s.dp.samples, 1e6, "sampling rate"),
+      updateClipMicro: fixed(s.dp.updateClip, 1e6, "update clip"),
+      localEpochs: s.dp.localEpochs,
+    },
+  };
+}

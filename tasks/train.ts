@@ -1,0 +1,167 @@
+/** Training tasks: `train:deploy`, `train:post`, `train:join` (federated participant), `train:close`, `train:status`. */
+import { task, types } from "hardhat/config";
+import { formatEther } from "ethers";
+import { ArgumentError, parseAddress, parseAmount, parseUint } from "../lib/chain/args";
+import { runTask, toJson } from "../lib/chain/taskContext";
+import { readDeployment } from "../lib/chain/deployments";
+import { createContentStore } from "../lib/storage";
+import { TrainingJobs__factory } from "../typechain-types";
+import { initMlp } from "../lib/ml/mlp";
+import { deployTrainingOrReuse, readTrainingDeployment } from "../lib/training/deploy";
+import { MODES, RULES, type Mode, type Rule } from "../lib/training/params";
+import { joinRound, postTrainingJob, storeModel, trainAndSubmit, trainingStatus } from "../lib/training/rounds";
+import { aggregateAndClose } from "../lib/training/aggregator";
+import { FEATURES, mnistParticipantShard } from "../lib/training/data";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+async function trainingContext(hre: HardhatRuntimeEnvironment, from: string) {
+  const signers = await hre.ethers.getSigners();
+  const i = Number(parseUint("from", from, 0n, BigInt(Math.max(0, signers.length - 1))));
+  const d = readTrainingDeployment(hre.network.name);
+  return { signer: signers[i], training: TrainingJobs__factory.connect(d.TrainingJobs.address, signers[i]) };
+}
+
+function positive(arg: string, v: string): number {
+  const x = Number(v);
+  if (!(Number.isFinite(x) && x > 0)) throw new ArgumentError(arg, `"${v}" is not a positive number`);
+  return x;
+}
+
+task("train:deploy", "Deploy TrainingJobs over the network's core and bind it as the core's collateral manager (core owner)")
+  .setAction(async (_a, hre) =>
+    runTask("train:deploy", async () => {
+      const core = readDeployment(hre.network.name).contracts.OblivionCore.address;
+      const [owner] = await hre.ethers.getSigners();
+      const { training, changed } = await deployTrainingOrReuse(hre.network.name, core, owner);
+      console.log(`TrainingJobs ${await training.getAddress()} over core ${core}${changed ? "" : " (reused)"}`);
+    }),
+  );
+
+task("train:post", "Post a federated (or outsourced) DP training job on MNIST; the round budget comes from epsilon")
+  .addParam("participants", "participants per round (outsourced: shards)")
+  .addParam("epsilon", "privacy budget epsilon per participant over all rounds")
+  .addOptionalParam("delta", "delta", "1e-5", types.string)
+  .addOptionalParam("sigma", "DP-SGD noise multiplier", "1.0", types.string)
+  .addOptionalParam("clip", "per-example clip norm C", "1.0", types.string)
+  .addOptionalParam("samples", "examples per participant", "2001", types.string)
+  .addOptionalParam("batch", "expected batch size (q = batch / samples)", "100", types.string)
+  .addOptionalParam("localEpochs", "local epochs per round", "1", types.string)
+  .addOptionalParam("updateClip", "L2 bound on a released update", "5", types.string)
+  .addOptionalParam("rounds", "rounds (at most the budget; default: the budget)")
+  .addOptionalParam("hidden", "hidden widths of the initial MLP, comma-separated ('' = logistic regression)", "32", types.string)
+  .addOptionalParam("reward", "reward per accepted update, ether", "0.01", types.string)
+  .addOptionalParam("fee", "aggregator fee per round, ether", "0.001", types.string)
+  .addOptionalParam("collateral", "collateral per participant, ether", "0.1", types.string)
+  .addOptionalParam("aggregator", "aggregator address (default: the poster)")
+  .addOptionalParam("mode", "federated | outsourced", "federated", types.string)
+  .addOptionalParam("rule", "mean | trimmed-mean | median", "trimmed-mean", types.string)
+  .addOptionalParam("trim", "trimmed-mean: values dropped at each end", "1", types.string)
+  .addOptionalParam("window", "round window, seconds", "3600", types.string)
+  .addOptionalParam("closeWindow", "close window, seconds", "3600", types.string)
+  .addOptionalParam("seed", "initial model seed", "1", types.string)
+  .addOptionalParam("from", "index of the signer to use", "0", types.string)
+  .setAction(async (a: Record<string, string | undefined>, hre) =>
+    runTask("train:post", async () => {
+      if (!MODES.includes(a.mode as Mode)) throw new ArgumentError("mode", `"${a.mode}" is not ${MODES.join(" or ")}`);
+      if (!RULES.includes(a.rule as Rule)) throw new ArgumentError("rule", `"${a.rule}" is not ${RULES.join(", ")}`);
+      const hidden = a.hidden!.trim() === "" ? [] : a.hidden!.split(",").map((w) => Number(parseUint("hidden", w.trim(), 1n, 4096n)));
+      const { signer, training } = await trainingContext(hre, a.from!);
+      const store = createContentStore();
+      try {
+        const cid = await storeModel(store, initMlp([FEATURES, ...hidden, 10], Number(parseUint("seed", a.seed, 0n, 2n ** 32n))));
+        const rule = a.rule as Rule;
+        const r = await postTrainingJob(training, {
+          initialModelCid: cid,
+          aggregator: a.aggregator ? parseAddress("aggregator", a.aggregator) : await signer.getAddress(),
+          mode: a.mode as Mode,
+          rule,
+          trim: rule === "trimmed-mean" ? Number(parseUint("trim", a.trim, 1n, 127n)) : 0,
+          participantsPerRound: Number(parseUint("participants", a.participants, 1n, 256n)),
+          rewardPerUpdate: parseAmount("reward", a.reward),
+          aggregatorFee: parseAmount("fee", a.fee, { allowZero: true }),
+          collateral: parseAmount("collateral", a.collateral),
+          roundWindow: Number(parseUint("window", a.window, 1n, 2592000n)),
+          closeWindow: Number(parseUint("close-window", a.closeWindow, 1n, 2592000n)),
+          dp: {
+            epsilon: positive("epsilon", a.epsilon!),
+            delta: positive("delta", a.delta!),
+            sigma: positive("sigma", a.sigma!),
+            clip: positive("clip", a.clip!),
+            samples: Number(parseUint("samples", a.samples, 1n)),
+            batch: Number(parseUint("batch", a.batch, 1n)),
+            localEpochs: Number(parseUint("local-epochs", a.localEpochs, 1n, 65535n)),
+            updateClip: positive("update-clip", a.updateClip!),
+          },
+          maxRounds: a.rounds === undefined ? undefined : Number(parseUint("rounds", a.rounds, 1n, 65535n)),
+        });
+        console.log(`training job ${r.jobId}: ${r.maxRounds} rounds within epsilon ${a.epsilon}, escrow ${formatEther(r.escrow)} ETH, model ${cid}`);
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+
+task("train:join", "Federated participant: join the current round, train on this participant's MNIST shard, submit")
+  .addParam("job", "training job id")
+  .addParam("shard", "this participant's shard index")
+  .addParam("of", "number of data shards")
+  .addOptionalParam("lr", "learning rate", "0.5", types.string)
+  .addOptionalParam("seed", "training seed", "1", types.string)
+  .addOptionalParam("from", "index of the signer to use", "1", types.string)
+  .setAction(async (a: { job: string; shard: string; of: string; lr: string; seed: string; from: string }, hre) =>
+    runTask("train:join", async () => {
+      const jobId = parseUint("job", a.job, 1n);
+      const of = Number(parseUint("of", a.of, 1n, 1024n));
+      const data = mnistParticipantShard(Number(parseUint("shard", a.shard, 0n, BigInt(of - 1))), of);
+      const { signer, training } = await trainingContext(hre, a.from);
+      const st = await trainingStatus(training, jobId);
+      const { round, slot } = await joinRound(training, jobId, await signer.getAddress());
+      const store = createContentStore();
+      try {
+        const batch = Math.max(1, Math.round(st.dp.samplingRate * data.X.length));
+        const u = await trainAndSubmit(training, store, jobId, round, data, {
+          epochs: st.dp.localEpochs,
+          lr: positive("lr", a.lr),
+          batch,
+          seed: Number(parseUint("seed", a.seed, 0n, 2n ** 32n)) + round,
+          dp: { clip: st.dp.clip, sigma: st.dp.sigma },
+          updateClip: st.dp.updateClip,
+        });
+        console.log(`job ${jobId} round ${round} slot ${slot}: update ${u.cid} hash ${u.hash} (norm before clip ${u.rawNorm.toFixed(3)})`);
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+
+task("train:close", "Aggregator: fetch and check the round's updates, aggregate, publish the next model, close the round")
+  .addParam("job", "training job id")
+  .addOptionalParam("from", "index of the signer to use", "0", types.string)
+  .setAction(async (a: { job: string; from: string }, hre) =>
+    runTask("train:close", async () => {
+      const { training } = await trainingContext(hre, a.from);
+      const store = createContentStore();
+      try {
+        const r = await aggregateAndClose(training, store, parseUint("job", a.job, 1n));
+        for (const v of r.verdicts) console.log(`slot ${v.slot} ${v.worker}: ${v.accepted ? "accepted" : `rejected (${v.reason})`}`);
+        console.log(`round ${r.round} closed: next model ${r.nextModelCid}, aggregate ${r.aggregateHash}`);
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+
+task("train:status", "Show a training job: DP record, budget, current round and its slots")
+  .addParam("job", "training job id")
+  .addFlag("json", "print JSON")
+  .setAction(async (a: { job: string; json: boolean }, hre) =>
+    runTask("train:status", async () => {
+      const { training } = await trainingContext(hre, "0");
+      const s = await trainingStatus(training, parseUint("job", a.job, 1n));
+      if (a.json) return console.log(toJson(s));
+      console.log(`job ${s.jobId} ${s.mode} ${s.rule} ${s.status}: round ${s.round}/${s.maxRounds}, ${s.participantsPerRound} per round, model ${s.modelCid}`);
+      console.log(`dp: epsilon ${s.dp.epsilon} delta ${s.dp.delta} sigma ${s.dp.sigma} C ${s.dp.clip} q ${s.dp.samplingRate} S ${s.dp.updateClip} local epochs ${s.dp.localEpochs}`);
+      console.log(`escrow ${formatEther(s.escrow)} ETH, reward ${formatEther(s.rewardPerUpdate)} ETH/update, collateral ${formatEther(s.collateral)} ETH`);
+      for (const x of s.current.slots) console.log(`  slot ${x.slot} ${x.worker} ${x.state}`);
+    }),
+  );
