@@ -1,6 +1,7 @@
 import { ethers } from "hardhat";
 import { parseEther } from "ethers";
-import { CoreCollateralDouble__factory, TrainingJobs__factory, type ITrainingJobs } from "../../typechain-types";
+import { TrainingJobs__factory, type ITrainingJobs } from "../../typechain-types";
+import { deployProtocol } from "../../lib/chain/deployments";
 
 export const COLLATERAL = parseEther("1");
 export const REWARD = parseEther("0.1");
@@ -8,15 +9,21 @@ export const AGG_FEE = parseEther("0.05");
 export const ROUND_WINDOW = 600;
 export const CLOSE_WINDOW = 600;
 
-/** TrainingJobs over the collateral double, bound as its manager; six staked workers. */
+const ENC_KEY = "0x02" + "11".repeat(32);
+
+/** The real protocol (OblivionCore) with TrainingJobs bound as its collateral manager; six registered, staked workers. */
 export async function deployTraining() {
   const [deployer, requester, aggregator, treasury, keeper, ...workers] = await ethers.getSigners();
-  const core = await new CoreCollateralDouble__factory(deployer).deploy(treasury.address);
+  const { contracts } = await deployProtocol(deployer, { treasury: treasury.address });
+  const core = contracts.core;
   const training = await new TrainingJobs__factory(deployer).deploy(await core.getAddress());
   await core.bindCollateralManager(await training.getAddress());
-  for (const w of workers.slice(0, 6)) await core.connect(w).stake({ value: parseEther("2") });
+  for (const w of workers.slice(0, 6)) {
+    await core.connect(w).registerWorker("bafyworker", ENC_KEY);
+    await core.connect(w).stake({ value: parseEther("2") });
+  }
   /** A worker's total stake in the core. */
-  const stakeOf = (worker: string) => core.stakeOf(worker);
+  const stakeOf = async (worker: string) => (await core.getWorker(worker)).stake;
   return { core, training, stakeOf, deployer, requester, aggregator, treasury, keeper, workers: workers.slice(0, 6) };
 }
 
