@@ -107,6 +107,8 @@ describe("mesh view in Chromium", function () {
   it("turns a worker red when its expired claim is slashed", async function () {
     const [w, keeper] = [signers[4], signers[6]];
     await (await c.core.connect(w).claim(1, 1)).wait();
+    // With its key released, an expired claim is slashed (without a release it would only be voided).
+    await (await c.core.connect(signers[2]).releaseShardKey(1, 1, "0x01")).wait();
     await page.waitForSelector(box(w, "working"));
     await provider.send("evm_increaseTime", [WINDOW + 1]);
     await provider.send("evm_mine", []);

@@ -186,14 +186,15 @@ export class MeshFollower {
     for (const log of logs) {
       const p = iface.parseLog({ topics: [...log.topics], data: log.data });
       if (!p) continue;
-      const anchored = p.name === "Anchored";
+      // Both events carry the full record (the contract stores only its digest).
+      const r = p.args.record;
       fresh.push({
         recordId: p.args.recordId.toString(),
-        jobId: anchored ? "0" : p.args.jobId.toString(),
-        shardIndex: anchored ? 0 : Number(p.args.shardIndex),
-        worker: lc(anchored ? p.args.submitter : p.args.worker),
-        verifier: anchored ? lc(p.args.verifier) : "",
-        proofHash: p.args.proofHash,
+        jobId: r.jobId.toString(),
+        shardIndex: Number(r.shardIndex),
+        worker: lc(r.submitter),
+        verifier: lc(r.verifier),
+        proofHash: r.proofHash,
         blockNumber: log.blockNumber,
         txHash: log.transactionHash,
       });

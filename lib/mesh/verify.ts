@@ -65,7 +65,7 @@ async function recover(ctx: ReverifyContext, recordId: bigint) {
     return { record, txHash, proof: call.args.proof as string, signals: [...(call.args.publicSignals as bigint[])] };
   }
   const { jobId, shardIndex, inputCommitment, outputCommitment, proof } = call.args;
-  if (jobId !== record.jobId || shardIndex !== record.shardIndex || inputCommitment !== record.inputCommitment || outputCommitment !== record.outputCommitment) {
+  if (jobId !== record.jobId || shardIndex !== BigInt(record.shardIndex) || inputCommitment !== record.inputCommitment || outputCommitment !== record.outputCommitment) {
     throw new ReverifyError(`record ${recordId}: the settling transaction ${txHash} does not match the record`, 502);
   }
   const job = await ctx.core.getJob(jobId);

@@ -45,6 +45,8 @@ describe("fhe with OblivionCore (two chains, relayed)", function () {
       await (await submit(env, job, i, env.worker, await proveShard(env, job, i, env.worker.address))).wait();
     }
     await (await env.core.connect(env.worker2).claim(job.jobId, 3)).wait();
+    // Released keys make an expired claim a slash (without a release it would only be voided).
+    await (await env.core.connect(env.requester).releaseShardKey(job.jobId, 3, "0x01")).wait();
     await time.increase(WINDOW + 1);
     await (await env.core.connect(env.keeper).reclaimExpired(job.jobId, 3)).wait();
 

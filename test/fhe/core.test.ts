@@ -42,6 +42,8 @@ describe("fhe with OblivionCore (one chain)", function () {
       await expect(tx).not.to.emit(env.core, "ReputationHookFailed");
     }
     await (await env.core.connect(env.worker2).claim(job.jobId, 3)).wait();
+    // Released keys make an expired claim a slash (without a release it would only be voided).
+    await (await env.core.connect(env.requester).releaseShardKey(job.jobId, 3, "0x01")).wait();
     await time.increase(WINDOW + 1);
     const slash = await env.core.connect(env.keeper).reclaimExpired(job.jobId, 3);
     await expect(slash).to.emit(reputation, "ReputationUpdated").withArgs(env.worker2.address, job.jobId, 3, false);
