@@ -6,6 +6,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ICoreCollateral} from "./interfaces/ICoreCollateral.sol";
 import {IOblivionCore} from "./interfaces/IOblivionCore.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {IInferenceAudit} from "./interfaces/IInferenceAudit.sol";
@@ -70,9 +71,9 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     /// @notice Eligibility gate for gated jobs (zero: gated jobs cannot be posted or claimed).
     IEligibilityGate public eligibilityGate;
 
-    /// @inheritdoc IOblivionCore
+    /// @inheritdoc ICoreCollateral
     address public collateralManager;
-    /// @inheritdoc IOblivionCore
+    /// @inheritdoc ICoreCollateral
     mapping(address worker => uint256) public lockedByManager;
 
     uint256 private _jobCount;
@@ -408,7 +409,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
 
     // ================================================================== collateral manager
 
-    /// @inheritdoc IOblivionCore
+    /// @inheritdoc ICoreCollateral
     function bindCollateralManager(address manager) external onlyOwner {
         if (collateralManager != address(0)) revert CollateralManagerAlreadyBound(collateralManager);
         if (manager == address(0)) revert ZeroAddress();
@@ -416,7 +417,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         emit CollateralManagerBound(manager);
     }
 
-    /// @inheritdoc IOblivionCore
+    /// @inheritdoc ICoreCollateral
     function managerLock(address worker, uint256 amount) external onlyCollateralManager {
         Worker storage w = _registered(worker);
         if (amount == 0) revert ZeroAmount();
@@ -427,13 +428,13 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         emit ManagerLocked(worker, amount);
     }
 
-    /// @inheritdoc IOblivionCore
+    /// @inheritdoc ICoreCollateral
     function managerRelease(address worker, uint256 amount) external onlyCollateralManager {
         _takeManagerLock(worker, amount).locked -= uint128(amount);
         emit ManagerReleased(worker, amount);
     }
 
-    /// @inheritdoc IOblivionCore
+    /// @inheritdoc ICoreCollateral
     function managerSlash(address worker, uint256 amount, address beneficiary, address keeper)
         external
         onlyCollateralManager

@@ -6,22 +6,29 @@ pragma solidity 0.8.28;
 /// worker's free stake, releases it, or slashes it with the core's slash split. The worker's stake stays in the core;
 /// locked stake cannot be unstaked, so one stake backs inference claims and training work alike.
 interface ICoreCollateral {
-    /// @notice Binds the one collateral manager (core owner only, once).
+    /// @notice Binds the one collateral manager (say, the training module) that may lock, release and slash workers'
+    /// stake. Owner only, once; zero reverts ZeroAddress. A second call reverts CollateralManagerAlreadyBound.
     function bindCollateralManager(address manager) external;
 
-    /// @notice The one contract allowed to call managerLock / managerRelease / managerSlash (zero until bound).
+    /// @notice The bound collateral manager (zero until bound).
     function collateralManager() external view returns (address);
 
-    /// @notice Locks `amount` of `worker`'s free stake for the manager; reverts when the free stake is too small.
+    /// @notice Locks `amount` of the worker's free stake (`stake - locked`) for the manager: it joins `Worker.locked`,
+    /// so it cannot be unstaked or locked by a claim until the manager releases or slashes it. Manager only; the
+    /// worker must be registered (NotRegistered); `amount` > 0 (ZeroAmount) and at most the free stake
+    /// (InsufficientFreeStake).
     function managerLock(address worker, uint256 amount) external;
 
-    /// @notice Unlocks `amount` previously locked by the manager for `worker`.
+    /// @notice Unlocks `amount` of what the manager locked for the worker. Manager only; `amount` > 0 (ZeroAmount) and
+    /// at most `lockedByManager(worker)` (ManagerLockExceeded).
     function managerRelease(address worker, uint256 amount) external;
 
-    /// @notice Takes `amount` of `worker`'s manager-locked stake and splits it (core's slash split) between
-    /// `beneficiary`, `keeper` and the treasury, as pull balances in the core.
+    /// @notice Takes `amount` of what the manager locked from the worker's locked stake and stake, split with the
+    /// core's slash split: requesterBps to `beneficiary`, bountyBps to `keeper`, the rest to the treasury, all as
+    /// pull balances. Manager only; `amount` > 0 (ZeroAmount) and at most `lockedByManager(worker)`
+    /// (ManagerLockExceeded); beneficiary and keeper non-zero (ZeroAddress). Does not call the reputation hook.
     function managerSlash(address worker, uint256 amount, address beneficiary, address keeper) external;
 
-    /// @notice Stake of `worker` currently locked by the manager.
+    /// @notice The part of the worker's `locked` stake held by the collateral manager.
     function lockedByManager(address worker) external view returns (uint256);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ICoreCollateral} from "./ICoreCollateral.sol";
+
 /// @title IOblivionCore
 /// @notice The protocol core: the only contract that holds value. Workers stake native tokens; requesters post
 /// sharded inference jobs into escrow; workers claim shards against collateral and settle them with a SNARK that is
@@ -18,7 +20,7 @@ pragma solidity 0.8.28;
 ///            split (requesterBps -> beneficiary, bountyBps -> keeper, rest -> treasury).
 ///   cancel:  the escrow of every shard neither settled nor under an open claim goes back to the requester.
 /// Every state-changing function validates, updates state, emits, then calls out.
-interface IOblivionCore {
+interface IOblivionCore is ICoreCollateral {
     /// @notice Shard states. A shard is Open until claimed, Claimed until settled or reclaimed, Settled for good.
     enum ShardStatus {
         Open,
@@ -400,34 +402,6 @@ interface IOblivionCore {
 
     /// @notice Lifts the pause.
     function unpause() external;
-
-    // ------------------------------------------------------------------ collateral manager
-
-    /// @notice Binds the one collateral manager (say, the training module) that may lock, release and slash workers'
-    /// stake. Owner only, once; zero reverts ZeroAddress. A second call reverts CollateralManagerAlreadyBound.
-    function bindCollateralManager(address manager) external;
-
-    /// @notice The bound collateral manager (zero until bound).
-    function collateralManager() external view returns (address);
-
-    /// @notice Locks `amount` of the worker's free stake (`stake - locked`) for the manager: it joins `Worker.locked`,
-    /// so it cannot be unstaked or locked by a claim until the manager releases or slashes it. Manager only; the
-    /// worker must be registered (NotRegistered); `amount` > 0 (ZeroAmount) and at most the free stake
-    /// (InsufficientFreeStake).
-    function managerLock(address worker, uint256 amount) external;
-
-    /// @notice Unlocks `amount` of what the manager locked for the worker. Manager only; `amount` > 0 (ZeroAmount) and
-    /// at most `lockedByManager(worker)` (ManagerLockExceeded).
-    function managerRelease(address worker, uint256 amount) external;
-
-    /// @notice Takes `amount` of what the manager locked from the worker's locked stake and stake, split with the
-    /// core's slash split: requesterBps to `beneficiary`, bountyBps to `keeper`, the rest to the treasury, all as
-    /// pull balances. Manager only; `amount` > 0 (ZeroAmount) and at most `lockedByManager(worker)`
-    /// (ManagerLockExceeded); beneficiary and keeper non-zero (ZeroAddress). Does not call the reputation hook.
-    function managerSlash(address worker, uint256 amount, address beneficiary, address keeper) external;
-
-    /// @notice The part of the worker's `locked` stake held by the collateral manager.
-    function lockedByManager(address worker) external view returns (uint256);
 
     // ------------------------------------------------------------------ views
 
