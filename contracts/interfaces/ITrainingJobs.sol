@@ -7,12 +7,14 @@ pragma solidity 0.8.28;
 /// Each round, workers join (their collateral is locked in the core through its collateral-manager entry point),
 /// submit a commitment to their model update (keccak256 of its canonical VOU1 encoding, lib/ml/update.ts) and its CID,
 /// and the job's aggregator closes the round with the accepted set, the next model's CID and the aggregate's hash.
-/// Federated mode: the aggregator decides acceptance (clip bound, well-formedness). Outsourced mode: every shard is
-/// trained by two replicas; matching hashes accept both, a mismatch calls in a referee and the replica that disagrees
-/// with the referee is slashed. Rewards are pull payments (`withdraw`).
+/// Federated mode: the aggregator decides acceptance (clip bound, well-formedness). Outsourced mode: workers train on
+/// the requester's encrypted data shards (committed in `dataRoot`, keys released per slot like inference shards); a
+/// `replicationBps` share of the submitted shards, drawn after each submission, is trained again by a second replica;
+/// matching hashes accept both, a mismatch calls in a referee and the replica that disagrees with the referee is
+/// slashed. Rewards are pull payments (`withdraw`).
 interface ITrainingJobs {
-    /// @notice Federated: workers train on their own data. Outsourced: workers train on the requester's shards,
-    /// each shard by two replicas.
+    /// @notice Federated: workers train on their own data. Outsourced: workers train on the requester's encrypted
+    /// shards, a drawn share of them twice.
     enum Mode {
         Federated,
         Outsourced
@@ -33,6 +35,7 @@ interface ITrainingJobs {
     }
 
     /// @notice Per-participant slot state within a round.
+    /// Outsourced: a primary that stays `Submitted` was drawn for replication and awaits its replica's verdict.
     enum SlotState {
         Empty,
         Joined,
@@ -64,7 +67,9 @@ interface ITrainingJobs {
         Rule rule;
         uint8 trim; // values trimmed at each end per coordinate (TrimmedMean only)
         uint16 maxRounds; // round budget from ε (maxRoundsForEpsilon)
-        uint16 participantsPerRound; // federated: participants; outsourced: shards (two replicas each)
+        uint16 participantsPerRound; // federated: participants; outsourced: shards
+        uint16 replicationBps; // outsourced: chance (basis points, 1..10000) that a submitted shard is replicated; 0 federated
+        bytes32 dataRoot; // outsourced: Merkle root of the shard data (lib/training/shards.ts); zero federated
         uint96 rewardPerUpdate; // paid per accepted update
         uint96 aggregatorFee; // paid to the aggregator per closed round
         uint96 collateral; // locked per participant in the core
@@ -74,9 +79,9 @@ interface ITrainingJobs {
     }
 
     /// @notice A job as stored.
-    /// Layout: [requester 20 | mode 1 | rule 1 | trim 1 | status 1 | maxRounds 2 | round 2 | participantsPerRound 2]
-    /// [aggregator 20 | roundWindow 4 | closeWindow 4] [rewardPerUpdate 12 | collateral 12]
-    /// [aggregatorFee 12 | escrow 16] [dp: 2 slots] [modelCid: string].
+    /// Layout: [requester 20 | mode 1 | rule 1 | trim 1 | status 1 | maxRounds 2 | round 2 | participantsPerRound 2 |
+    /// replicationBps 2] [aggregator 20 | roundWindow 4 | closeWindow 4] [rewardPerUpdate 12 | collateral 12]
+    /// [aggregatorFee 12 | escrow 16] [dataRoot 32] [dp: 2 slots] [modelCid: string].
     struct Job {
         address requester;
         Mode mode;
@@ -86,6 +91,7 @@ interface ITrainingJobs {
         uint16 maxRounds;
         uint16 round; // index of the current round; == maxRounds once finished
         uint16 participantsPerRound;
+        uint16 replicationBps;
         address aggregator;
         uint32 roundWindow;
         uint32 closeWindow;
@@ -93,25 +99,29 @@ interface ITrainingJobs {
         uint96 collateral;
         uint96 aggregatorFee;
         uint128 escrow; // rewards not yet paid out or refunded
+        bytes32 dataRoot;
         DpParams dp;
         string modelCid; // current global model
     }
 
-    /// @notice Round bookkeeping. Layout: [submitDeadline 8 | closeDeadline 8 | replicas 2 | pending 2 | openDisputes 2].
+    /// @notice Round bookkeeping.
+    /// Layout: [submitDeadline 8 | closeDeadline 8 | joined 2 | pending 2 | openAudits 2 | openDisputes 2].
     struct Round {
         uint64 submitDeadline;
         uint64 closeDeadline;
-        uint16 joined; // participant (federated) or replica (outsourced) slots taken
-        uint16 pending; // joined slots (referees included) still without a submission
+        uint16 joined; // participant (federated) or primary (outsourced) slots taken
+        uint16 pending; // joined slots of any role still without a submission
+        uint16 openAudits; // outsourced shards drawn for replication whose replica has not submitted
         uint16 openDisputes; // outsourced shards whose replicas disagree and await a referee verdict
     }
 
-    /// @notice A participant slot. Layout: [worker 20 | state 1] [updateHash 32].
-    /// Federated: slot i is the i-th joiner. Outsourced: slots 2s and 2s+1 are the replicas of shard s and slot
-    /// 2·shards + s its referee.
+    /// @notice A participant slot. Layout: [worker 20 | state 1 | keyReleasedAt 8] [updateHash 32].
+    /// Federated: slot i is the i-th joiner. Outsourced: slot 2s is shard s's primary, 2s+1 its replica (when drawn)
+    /// and 2·shards + s its referee (on a mismatch).
     struct Slot {
         address worker;
         SlotState state;
+        uint64 keyReleasedAt; // outsourced: when the requester released this slot's data key (0: not yet)
         bytes32 updateHash;
     }
 
@@ -132,8 +142,13 @@ interface ITrainingJobs {
     event RoundOpened(uint256 indexed jobId, uint16 round, uint64 submitDeadline, uint64 closeDeadline);
     /// @notice `worker` took slot `slot` of the round; its collateral is locked in the core.
     event Joined(uint256 indexed jobId, uint16 round, address indexed worker, uint16 slot);
+    /// @notice The requester released the data key of an outsourced slot: `release` is lib/requester/shard.ts's
+    /// encoding of (package CID, data key wrapped to the worker's registered encryption key).
+    event DataKeyReleased(uint256 indexed jobId, uint16 round, uint16 slot, address indexed worker, bytes release);
     /// @notice `worker` committed to its update.
     event UpdateSubmitted(uint256 indexed jobId, uint16 round, address indexed worker, bytes32 updateHash, string updateCid);
+    /// @notice The draw after a primary's submission: `replicated` when the shard must be trained again by a replica.
+    event ReplicationDrawn(uint256 indexed jobId, uint16 round, uint16 shard, bool replicated);
     /// @notice Both replicas of an outsourced shard produced the same update.
     event ReplicasMatched(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 updateHash);
     /// @notice The replicas of an outsourced shard disagree; a referee may now join.
@@ -142,6 +157,9 @@ interface ITrainingJobs {
     event RefereeAssigned(uint256 indexed jobId, uint16 round, uint16 shard, address indexed referee);
     /// @notice The referee's hash decided a dispute; `loser` is the slashed replica (zero when all three differ).
     event DisputeResolved(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 refereeHash, address loser);
+    /// @notice An outsourced slot stayed silent but its data key came after the join cutoff (or never): released unpaid,
+    /// not slashed.
+    event SlotVoided(uint256 indexed jobId, uint16 round, address indexed worker, uint16 slot);
     /// @notice A participant's collateral was slashed (replica that lost a dispute, or silent participant).
     event ParticipantSlashed(uint256 indexed jobId, uint16 round, address indexed worker, uint256 amount, address keeper);
     /// @notice An accepted update was paid `reward` and its collateral released.
@@ -169,6 +187,9 @@ interface ITrainingJobs {
     error InvalidParticipants(uint256 participantsPerRound);
     /// @notice Fires on a zero round or close window, or one longer than 30 days.
     error InvalidWindow(uint256 roundWindow, uint256 closeWindow);
+    /// @notice Fires when an outsourced job's replication share is outside 1..10000 or its data root is zero, or a
+    /// federated job sets either.
+    error InvalidOutsourcing(uint16 replicationBps, bytes32 dataRoot);
     /// @notice Fires when ε, δ, σ, C, the sampling rate, S or the local epochs are zero, or δ or q exceed 1.
     error InvalidDpParams();
     /// @notice Fires when trimming leaves no value (2·trim ≥ participants) or trim is set for another rule.
@@ -187,7 +208,9 @@ interface ITrainingJobs {
     error RoundNotCurrent(uint256 jobId, uint16 given, uint16 current);
     /// @notice Fires on a join or submission after the round's submission deadline.
     error SubmitWindowClosed(uint64 submitDeadline);
-    /// @notice Fires when every participant (or replica) slot of the round is taken.
+    /// @notice Fires on an outsourced join (any role) after the join cutoff: submitDeadline − roundWindow / 4.
+    error JoinWindowClosed(uint64 joinCutoff);
+    /// @notice Fires when every participant (or primary) slot of the round is taken.
     error RoundFull(uint256 jobId, uint16 round);
     /// @notice Fires when the worker already holds a slot in this round.
     error AlreadyJoined(address worker);
@@ -199,8 +222,15 @@ interface ITrainingJobs {
     error ZeroUpdateHash();
     /// @notice Fires on an empty update CID.
     error EmptyUpdateCid();
-    /// @notice Fires on a referee action in a federated job.
+    /// @notice Fires on a replica, referee or key-release action in a federated job.
     error NotOutsourced(uint256 jobId);
+    /// @notice Fires when a replica joins a shard that was not drawn for replication, not submitted yet, or already
+    /// has its replica.
+    error ShardNotAwaitingReplica(uint16 shard);
+    /// @notice Fires when a data key is released for a slot that is not joined and waiting for its update.
+    error SlotNotAwaitingKey(uint16 slot);
+    /// @notice Fires on a second key release for the same slot.
+    error KeyAlreadyReleased(uint16 slot);
     /// @notice Fires on a shard index at or above the job's shard count.
     error ShardOutOfRange(uint16 shard);
     /// @notice Fires when a referee joins a shard whose replicas do not disagree.
@@ -223,7 +253,7 @@ interface ITrainingJobs {
     error ZeroAggregateHash();
     /// @notice Fires when expiring a round before its close deadline.
     error RoundNotExpired(uint64 closeDeadline);
-    /// @notice Fires when someone other than the requester asks for the refund.
+    /// @notice Fires when someone other than the requester releases a data key or asks for the refund.
     error NotRequester(address caller, address requester);
     /// @notice Fires on a refund while the job is still active.
     error JobStillActive(uint256 jobId);
@@ -239,24 +269,40 @@ interface ITrainingJobs {
     function postJob(JobParams calldata params) external payable returns (uint256 jobId);
 
     /// @notice Escrow a job needs: maxRounds × (payable slots × rewardPerUpdate + aggregatorFee), payable slots being
-    /// participantsPerRound (federated) or 2 × shards (outsourced: at most two paid per shard).
+    /// participantsPerRound (federated) or 2 × shards (outsourced: at most two paid per shard); what a round does not
+    /// pay stays in escrow and is refunded.
     function escrowFor(JobParams calldata params) external pure returns (uint256);
 
-    /// @notice Takes a participant slot (federated) or the next replica slot (outsourced) in the current round and
-    /// locks the job's collateral from the caller's free stake in the core.
+    /// @notice Takes the next participant slot (federated) or the next shard's primary slot (outsourced) in the current
+    /// round and locks the job's collateral from the caller's free stake in the core. Outsourced joins close at the
+    /// join cutoff (JoinWindowClosed).
     /// @return slot the slot index taken.
     function join(uint256 jobId, uint16 round) external returns (uint16 slot);
 
-    /// @notice Joins as referee of a disputed outsourced shard (not one of its replicas); locks collateral.
+    /// @notice Joins as the replica of an outsourced shard whose primary submitted and was drawn for replication (not
+    /// holding another slot of the round); locks collateral. Closes at the join cutoff.
+    function joinAsReplica(uint256 jobId, uint16 round, uint16 shard) external;
+
+    /// @notice Joins as referee of a disputed outsourced shard (not one of its replicas); locks collateral. Closes at
+    /// the join cutoff.
     function joinAsReferee(uint256 jobId, uint16 round, uint16 shard) external;
 
-    /// @notice Commits to the caller's update in the current round. In outsourced mode the second replica's submission
-    /// compares both hashes, and a referee's submission decides its dispute (slashing the disagreeing replica).
+    /// @notice Requester only, outsourced jobs: releases the data key of a joined slot that has not submitted, before
+    /// the submission deadline. A silent slot is slashed only when its key came by the join cutoff; otherwise it is
+    /// voided (released unpaid), so a late or missing release never costs the worker its collateral.
+    /// @param release abi.encode(string packageCid, bytes wrappedKey), lib/requester/shard.ts `encodeRelease`.
+    function releaseDataKey(uint256 jobId, uint16 round, uint16 slot, bytes calldata release) external;
+
+    /// @notice Commits to the caller's update in the current round. Outsourced: a primary's submission draws whether
+    /// the shard is replicated (accepted at once when not), the replica's submission compares both hashes, and a
+    /// referee's submission decides its dispute (slashing the disagreeing replica).
     function submitUpdate(uint256 jobId, uint16 round, bytes32 updateHash, string calldata updateCid) external;
 
-    /// @notice Closes the current round (aggregator only): pays accepted updates, releases rejected ones unpaid,
-    /// slashes participants who never submitted, pays the aggregator fee and opens the next round or finishes the job.
-    /// @param acceptedMask bit i set when slot i's update was accepted.
+    /// @notice Closes the current round (aggregator only): pays accepted updates, releases rejected ones unpaid (in
+    /// outsourced mode also primaries whose replication did not complete), slashes participants who never submitted
+    /// (outsourced: only those whose key came by the join cutoff), pays the aggregator fee and opens the next round
+    /// or finishes the job. Before the submission deadline only once every slot is taken and decided.
+    /// @param acceptedMask bit i set when slot i's update was accepted; outsourced: exactly the `Accepted` slots.
     function closeRound(
         uint256 jobId,
         uint16 round,

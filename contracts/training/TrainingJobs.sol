@@ -20,6 +20,10 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
 
     uint256 private constant MAX_SLOTS = 256;
     uint256 private constant MAX_WINDOW = 30 days;
+    uint256 private constant BPS = 10_000;
+    /// @dev Outsourced joins close, and data keys must have come for a silent slot to be slashable, at
+    /// submitDeadline − roundWindow / JOIN_CUTOFF_DIVISOR: the last quarter of the window is left for the work.
+    uint256 private constant JOIN_CUTOFF_DIVISOR = 4;
 
     uint256 public jobCount;
     uint256 private _totalEscrow;
@@ -59,6 +63,8 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         j.trim = p.trim;
         j.maxRounds = p.maxRounds;
         j.participantsPerRound = p.participantsPerRound;
+        j.replicationBps = p.replicationBps;
+        j.dataRoot = p.dataRoot;
         j.aggregator = p.aggregator;
         j.roundWindow = p.roundWindow;
         j.closeWindow = p.closeWindow;
@@ -93,12 +99,16 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
             revert InvalidTrim(p.trim);
         }
         if (p.rewardPerUpdate == 0 || p.collateral == 0) revert ZeroAmount();
+        bool outsourcingOk = p.mode == Mode.Outsourced
+            ? p.replicationBps != 0 && p.replicationBps <= BPS && p.dataRoot != bytes32(0)
+            : p.replicationBps == 0 && p.dataRoot == bytes32(0);
+        if (!outsourcingOk) revert InvalidOutsourcing(p.replicationBps, p.dataRoot);
     }
 
     function _openRound(uint256 jobId, Job storage j, uint16 r) private {
         uint64 submitDeadline = uint64(block.timestamp) + j.roundWindow;
         uint64 closeDeadline = submitDeadline + j.closeWindow;
-        _rounds[jobId][r] = Round(submitDeadline, closeDeadline, 0, 0, 0);
+        _rounds[jobId][r] = Round(submitDeadline, closeDeadline, 0, 0, 0, 0);
         emit RoundOpened(jobId, r, submitDeadline, closeDeadline);
     }
 
@@ -117,37 +127,80 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     function join(uint256 jobId, uint16 r) external nonReentrant returns (uint16 slot) {
         Job storage j = _current(jobId, r);
         Round storage rd = _rounds[jobId][r];
-        if (block.timestamp > rd.submitDeadline) revert SubmitWindowClosed(rd.submitDeadline);
-        uint256 cap = j.mode == Mode.Federated ? j.participantsPerRound : 2 * uint256(j.participantsPerRound);
-        if (rd.joined >= cap) revert RoundFull(jobId, r);
-        if (_slotOf[jobId][r][msg.sender] != 0) revert AlreadyJoined(msg.sender);
-
-        slot = rd.joined;
-        rd.joined = slot + 1;
-        rd.pending += 1;
-        _slots[jobId][r][slot] = Slot(msg.sender, SlotState.Joined, bytes32(0));
-        _slotOf[jobId][r][msg.sender] = slot + 1;
+        _checkJoinWindow(j, rd);
+        if (rd.joined >= j.participantsPerRound) revert RoundFull(jobId, r);
+        uint16 n = rd.joined;
+        rd.joined = n + 1;
+        slot = j.mode == Mode.Federated ? n : 2 * n;
+        _take(jobId, r, slot);
         emit Joined(jobId, r, msg.sender, slot);
         core.managerLock(msg.sender, j.collateral);
     }
 
     /// @inheritdoc ITrainingJobs
+    function joinAsReplica(uint256 jobId, uint16 r, uint16 shard) external nonReentrant {
+        Job storage j = _outsourcedShard(jobId, r, shard);
+        _checkJoinWindow(j, _rounds[jobId][r]);
+        bool drawn = _slots[jobId][r][2 * shard].state == SlotState.Submitted;
+        if (!drawn || _slots[jobId][r][2 * shard + 1].state != SlotState.Empty) revert ShardNotAwaitingReplica(shard);
+        _take(jobId, r, 2 * shard + 1);
+        emit Joined(jobId, r, msg.sender, 2 * shard + 1);
+        core.managerLock(msg.sender, j.collateral);
+    }
+
+    /// @inheritdoc ITrainingJobs
     function joinAsReferee(uint256 jobId, uint16 r, uint16 shard) external nonReentrant {
-        Job storage j = _current(jobId, r);
-        if (j.mode != Mode.Outsourced) revert NotOutsourced(jobId);
-        if (shard >= j.participantsPerRound) revert ShardOutOfRange(shard);
-        Round storage rd = _rounds[jobId][r];
-        if (block.timestamp > rd.submitDeadline) revert SubmitWindowClosed(rd.submitDeadline);
+        Job storage j = _outsourcedShard(jobId, r, shard);
+        _checkJoinWindow(j, _rounds[jobId][r]);
         if (_slots[jobId][r][2 * shard].state != SlotState.Disputed) revert ShardNotDisputed(shard);
         uint16 refSlot = 2 * j.participantsPerRound + shard;
         if (_slots[jobId][r][refSlot].state != SlotState.Empty) revert RefereeTaken(shard);
-        if (_slotOf[jobId][r][msg.sender] != 0) revert AlreadyJoined(msg.sender);
-
-        rd.pending += 1;
-        _slots[jobId][r][refSlot] = Slot(msg.sender, SlotState.Joined, bytes32(0));
-        _slotOf[jobId][r][msg.sender] = refSlot + 1;
+        _take(jobId, r, refSlot);
         emit RefereeAssigned(jobId, r, shard, msg.sender);
         core.managerLock(msg.sender, j.collateral);
+    }
+
+    /// @inheritdoc ITrainingJobs
+    function releaseDataKey(uint256 jobId, uint16 r, uint16 slot, bytes calldata release) external nonReentrant {
+        Job storage j = _current(jobId, r);
+        if (msg.sender != j.requester) revert NotRequester(msg.sender, j.requester);
+        if (j.mode != Mode.Outsourced) revert NotOutsourced(jobId);
+        Round storage rd = _rounds[jobId][r];
+        if (block.timestamp > rd.submitDeadline) revert SubmitWindowClosed(rd.submitDeadline);
+        Slot storage s = _slots[jobId][r][slot];
+        if (s.state != SlotState.Joined) revert SlotNotAwaitingKey(slot);
+        if (s.keyReleasedAt != 0) revert KeyAlreadyReleased(slot);
+
+        s.keyReleasedAt = uint64(block.timestamp);
+        emit DataKeyReleased(jobId, r, slot, s.worker, release);
+    }
+
+    /// @dev The current-round job, checked to be outsourced with `shard` in range.
+    function _outsourcedShard(uint256 jobId, uint16 r, uint16 shard) private view returns (Job storage j) {
+        j = _current(jobId, r);
+        if (j.mode != Mode.Outsourced) revert NotOutsourced(jobId);
+        if (shard >= j.participantsPerRound) revert ShardOutOfRange(shard);
+    }
+
+    /// @dev Joins close at the submission deadline (federated) or at the join cutoff (outsourced).
+    function _checkJoinWindow(Job storage j, Round storage rd) private view {
+        if (block.timestamp > rd.submitDeadline) revert SubmitWindowClosed(rd.submitDeadline);
+        if (j.mode == Mode.Outsourced) {
+            uint64 cutoff = _joinCutoff(j, rd);
+            if (block.timestamp > cutoff) revert JoinWindowClosed(cutoff);
+        }
+    }
+
+    function _joinCutoff(Job storage j, Round storage rd) private view returns (uint64) {
+        return rd.submitDeadline - uint64(j.roundWindow / JOIN_CUTOFF_DIVISOR);
+    }
+
+    /// @dev Gives `slot` of round `r` to the caller (one slot per worker per round).
+    function _take(uint256 jobId, uint16 r, uint16 slot) private {
+        if (_slotOf[jobId][r][msg.sender] != 0) revert AlreadyJoined(msg.sender);
+        _rounds[jobId][r].pending += 1;
+        _slots[jobId][r][slot] = Slot(msg.sender, SlotState.Joined, 0, bytes32(0));
+        _slotOf[jobId][r][msg.sender] = slot + 1;
     }
 
     /// @inheritdoc ITrainingJobs
@@ -170,14 +223,15 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (j.mode == Mode.Outsourced) _compareReplicas(jobId, j, r, slot);
     }
 
-    /// @dev Outsourced mode: replica pair comparison, or a referee's verdict.
+    /// @dev Outsourced mode: a primary's replication draw, a replica's comparison, or a referee's verdict.
     function _compareReplicas(uint256 jobId, Job storage j, uint16 r, uint16 slot) private {
         uint16 shards = j.participantsPerRound;
         if (slot >= 2 * shards) return _decideDispute(jobId, j, r, slot - 2 * shards);
         uint16 shard = slot / 2;
         Slot storage a = _slots[jobId][r][2 * shard];
+        if (slot % 2 == 0) return _drawReplication(jobId, j, r, shard, a);
         Slot storage b = _slots[jobId][r][2 * shard + 1];
-        if (a.state != SlotState.Submitted || b.state != SlotState.Submitted) return;
+        _rounds[jobId][r].openAudits -= 1;
         if (a.updateHash == b.updateHash) {
             a.state = SlotState.Accepted;
             b.state = SlotState.Accepted;
@@ -188,6 +242,16 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
             _rounds[jobId][r].openDisputes += 1;
             emit ReplicaMismatch(jobId, r, shard, a.updateHash, b.updateHash);
         }
+    }
+
+    /// @dev The primary of `shard` has submitted: with probability replicationBps / 10000 the shard awaits a replica,
+    /// else the update is accepted. The draw uses the submission block's prevrandao, unknown while the worker trained;
+    /// a block proposer can bias it (docs/training.md).
+    function _drawReplication(uint256 jobId, Job storage j, uint16 r, uint16 shard, Slot storage primary) private {
+        bool replicated = uint256(keccak256(abi.encode(block.prevrandao, address(this), jobId, r, shard))) % BPS < j.replicationBps;
+        if (replicated) _rounds[jobId][r].openAudits += 1;
+        else primary.state = SlotState.Accepted;
+        emit ReplicationDrawn(jobId, r, shard, replicated);
     }
 
     /// @dev The referee of `shard` has submitted: the replica agreeing with it is accepted (with the referee), the one
@@ -233,8 +297,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (msg.sender != j.aggregator) revert NotAggregator(msg.sender, j.aggregator);
         Round storage rd = _rounds[jobId][r];
         if (block.timestamp > rd.closeDeadline) revert CloseWindowPassed(rd.closeDeadline);
-        uint256 cap = j.mode == Mode.Federated ? j.participantsPerRound : 2 * uint256(j.participantsPerRound);
-        bool complete = rd.joined == cap && rd.pending == 0 && rd.openDisputes == 0;
+        bool complete = rd.joined == j.participantsPerRound && rd.pending == 0 && rd.openAudits == 0 && rd.openDisputes == 0;
         if (!complete && block.timestamp <= rd.submitDeadline) revert RoundNotClosable(jobId, r);
         if (bytes(nextModelCid).length == 0) revert EmptyNextModelCid();
         if (acceptedMask != 0 && aggregateHash == bytes32(0)) revert ZeroAggregateHash();
@@ -277,16 +340,23 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         }
     }
 
-    /// @dev Pays accepted slots, releases the other submitters unpaid, slashes silent ones (keeper: `keeper`).
+    /// @dev Pays accepted slots, releases the other submitters unpaid, slashes silent ones (keeper: `keeper`) unless
+    /// an outsourced slot's key came after the join cutoff or never (voided).
     function _settleSlots(uint256 jobId, Job storage j, uint16 r, uint256 mask, address keeper) private {
         uint256 slots = _slotCount(j);
         uint256 collateral = j.collateral;
+        bool outsourced = j.mode == Mode.Outsourced;
+        uint64 cutoff = _joinCutoff(j, _rounds[jobId][r]);
         for (uint256 i; i < slots; ++i) {
             Slot storage s = _slots[jobId][r][uint16(i)];
             SlotState st = s.state;
             if (st == SlotState.Empty || st == SlotState.Slashed) continue;
             address w = s.worker;
-            if (st == SlotState.Joined) {
+            if (st == SlotState.Joined && outsourced && (s.keyReleasedAt == 0 || s.keyReleasedAt > cutoff)) {
+                s.state = SlotState.Rejected;
+                emit SlotVoided(jobId, r, w, uint16(i));
+                core.managerRelease(w, collateral);
+            } else if (st == SlotState.Joined) {
                 s.state = SlotState.Slashed;
                 emit ParticipantSlashed(jobId, r, w, collateral, keeper);
                 core.managerSlash(w, collateral, j.requester, keeper);

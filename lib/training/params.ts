@@ -9,6 +9,7 @@ export const MODES = ["federated", "outsourced"] as const;
 export const RULES = ["mean", "trimmed-mean", "median"] as const;
 export type Mode = (typeof MODES)[number];
 export type Rule = (typeof RULES)[number];
+const ZERO_ROOT = "0x" + "00".repeat(32);
 
 export interface TrainingSpec {
   initialModelCid: string;
@@ -17,6 +18,8 @@ export interface TrainingSpec {
   rule: Rule;
   trim: number;
   participantsPerRound: number;
+  /** Outsourced only: the data root of the shards (lib/training/shards.ts) and the share of shards replicated (0, 1]. */
+  outsourcing?: { dataRoot: string; replication: number };
   rewardPerUpdate: bigint;
   aggregatorFee: bigint;
   collateral: bigint;
@@ -46,6 +49,11 @@ export function toJobParams(s: TrainingSpec): ITrainingJobs.JobParamsStruct {
     throw new RangeError(`rounds must be an integer in [1, ${budget}] (the budget for epsilon ${s.dp.epsilon}), got ${s.maxRounds}`);
   }
   if (budget > 65535 && s.maxRounds === undefined) throw new RangeError(`round budget ${budget} exceeds 65535: set rounds`);
+  const o = s.outsourcing;
+  if ((s.mode === "outsourced") !== (o !== undefined)) throw new RangeError(`a${s.mode === "outsourced" ? "n outsourced job needs" : " federated job takes no"} data root and replication share`);
+  if (o && !(o.replication > 0 && o.replication <= 1 && Math.round(o.replication * 10_000) >= 1)) {
+    throw new RangeError(`replication must be a share in (0, 1] of at least 0.0001, got ${o.replication}`);
+  }
   return {
     initialModelCid: s.initialModelCid,
     aggregator: s.aggregator,
@@ -54,6 +62,8 @@ export function toJobParams(s: TrainingSpec): ITrainingJobs.JobParamsStruct {
     trim: s.trim,
     maxRounds: s.maxRounds ?? budget,
     participantsPerRound: s.participantsPerRound,
+    replicationBps: o ? Math.round(o.replication * 10_000) : 0,
+    dataRoot: o ? o.dataRoot : ZERO_ROOT,
     rewardPerUpdate: s.rewardPerUpdate,
     aggregatorFee: s.aggregatorFee,
     collateral: s.collateral,

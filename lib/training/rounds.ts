@@ -89,6 +89,7 @@ export async function trainingStatus(training: TrainingJobs, jobId: bigint) {
     round: r,
     maxRounds: Number(j.maxRounds),
     participantsPerRound: Number(j.participantsPerRound),
+    ...(Number(j.mode) === 1 ? { replication: Number(j.replicationBps) / 10_000, dataRoot: j.dataRoot } : {}),
     modelCid: j.modelCid,
     escrow: j.escrow,
     rewardPerUpdate: j.rewardPerUpdate,
@@ -102,6 +103,6 @@ export async function trainingStatus(training: TrainingJobs, jobId: bigint) {
       updateClip: Number(j.dp.updateClipMicro) / 1e6,
       localEpochs: Number(j.dp.localEpochs),
     },
-    current: { submitDeadline: Number(rd.submitDeadline), closeDeadline: Number(rd.closeDeadline), joined: Number(rd.joined), pending: Number(rd.pending), slots },
+    current: { submitDeadline: Number(rd.submitDeadline), closeDeadline: Number(rd.closeDeadline), joined: Number(rd.joined), pending: Number(rd.pending), openAudits: Number(rd.openAudits), openDisputes: Number(rd.openDisputes), slots },
   };
 }

@@ -36,6 +36,8 @@ export function jobParams(aggregator: string, over: Partial<ITrainingJobs.JobPar
     trim: 1,
     maxRounds: 2,
     participantsPerRound: 3,
+    replicationBps: 0,
+    dataRoot: "0x" + "00".repeat(32),
     rewardPerUpdate: REWARD,
     aggregatorFee: AGG_FEE,
     collateral: COLLATERAL,

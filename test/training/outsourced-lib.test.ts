@@ -1,0 +1,124 @@
+/**
+ * lib/training outsourced round against the real core: the requester seals shards under fresh keys (committed in the
+ * data root), releases each key to the worker holding a slot on the shard, workers open and check their package,
+ * train deterministically, a tampered replica is outvoted by the referee and slashed, and the aggregator closes with
+ * the decided mask and a model aggregated from one update per shard.
+ */
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { getBytes, hexlify, parseEther } from "ethers";
+import { deployTraining } from "./fixture";
+import { EmbeddedContentStore } from "../../lib/storage";
+import { generateWorkerKeyPair, type WorkerKeyPair } from "../../lib/crypto";
+import { initMlp } from "../../lib/ml/mlp";
+import { postTrainingJob, storeModel, trainingStatus } from "../../lib/training/rounds";
+import { aggregateAndClose, roundClosable } from "../../lib/training/aggregator";
+import { decodeShardData, encodeShardData, openShardPackage, prepareTrainingData, releaseTrainingKeys, roundSeed } from "../../lib/training/shards";
+import { findRelease, outsourcedStep, trainSlot } from "../../lib/training/trainer";
+import { encodeModel } from "../../lib/training/model-codec";
+
+function shardData(seed: number, n = 30) {
+  const X = Array.from({ length: n }, (_, i) => Float64Array.from([((i * seed) % 7) / 7, (i % 3) / 3, 0.5, (i % 5) / 5]));
+  return { X, Y: X.map((x) => (x[0] > 0.4 ? 1 : 0)) };
+}
+
+describe("lib/training: an outsourced round with encrypted shards", function () {
+  let dir: string;
+  let store: EmbeddedContentStore;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "train-out-"));
+    store = new EmbeddedContentStore({ dir });
+  });
+  after(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("shard data encodes bit-exactly and round seeds differ per round", function () {
+    const d = shardData(3, 5);
+    const s = { shardIndex: 2, X: d.X, Y: d.Y, seed: hexlify(new Uint8Array(32).fill(7)), lr: 0.25 };
+    const back = decodeShardData(encodeShardData(s));
+    expect(back).to.deep.equal(s);
+    expect(roundSeed(s.seed, 0)).to.not.equal(roundSeed(s.seed, 1));
+    expect(() => encodeShardData({ ...s, Y: [1] })).to.throw(RangeError, /5 examples but 1 labels/);
+  });
+
+  it("keys go to slot holders only; replicas agree; a tampered replica is outvoted and slashed", async function () {
+    const env = await loadFixture(deployTraining);
+    const keys = new Map<string, WorkerKeyPair>();
+    for (const w of env.workers) {
+      const k = generateWorkerKeyPair();
+      keys.set(w.address, k);
+      await env.core.connect(w).registerWorker("bafyworker", hexlify(k.publicKey));
+    }
+    const data = await prepareTrainingData(store, [shardData(2), shardData(5)], 0.5);
+    // a package opens only with its key, and only as the shard the data root commits it to
+    const pkg0 = await store.get(data.shards[0].packageCid);
+    expect(openShardPackage(pkg0, getBytes(data.shards[0].dataKey), data.dataRoot, 0).X).to.have.length(30);
+    expect(() => openShardPackage(pkg0, getBytes(data.shards[0].dataKey), data.dataRoot, 1)).to.throw(/is not shard 1 of data root/);
+    expect(() => openShardPackage(pkg0, getBytes(data.shards[1].dataKey), data.dataRoot, 0)).to.throw(/authentication failed/);
+
+    const { jobId } = await postTrainingJob(env.training.connect(env.requester), {
+      initialModelCid: await storeModel(store, initMlp([4, 3, 2], 3)),
+      aggregator: env.aggregator.address,
+      mode: "outsourced",
+      rule: "mean",
+      trim: 0,
+      participantsPerRound: 2,
+      outsourcing: { dataRoot: data.dataRoot, replication: 1 },
+      rewardPerUpdate: parseEther("0.01"),
+      aggregatorFee: 0n,
+      collateral: parseEther("0.5"),
+      roundWindow: 600,
+      closeWindow: 600,
+      dp: { epsilon: 8, delta: 1e-5, sigma: 1.5, clip: 1, samples: 30, batch: 3, localEpochs: 1, updateClip: 1 },
+      maxRounds: 2,
+    });
+    const [p0, p1, r0, r1, referee] = env.workers;
+    const step = (w: (typeof env.workers)[number]) => outsourcedStep(env.training.connect(w), store, keys.get(w.address)!, jobId, w.address);
+    const release = () => releaseTrainingKeys(env.training, env.core, env.requester, jobId, data);
+
+    expect(await step(p0)).to.deep.include({ action: "joined", slot: 0 });
+    expect(await step(p1)).to.deep.include({ action: "joined", slot: 2 });
+    expect(await step(p0)).to.deep.equal({ action: "waiting-for-key", round: 0, slot: 0 });
+    expect(await release()).to.deep.equal([0, 2]);
+    expect(await release()).to.deep.equal([]);
+    // the release names the package and wraps the key to p0 alone
+    const rel = await findRelease(env.training, jobId, 0, 0, p0.address);
+    expect(rel!.packageCid).to.equal(data.shards[0].packageCid);
+    await expect(trainSlot(env.training.connect(p1), store, keys.get(p1.address)!, jobId, 0, p0.address)).to.be.rejectedWith(/wrapped key does not open with this worker/);
+
+    const s0 = await step(p0);
+    const s1 = await step(p1);
+    expect(s0.action).to.equal("submitted");
+    expect(s1.action).to.equal("submitted");
+    expect(await step(r0)).to.deep.include({ action: "joined", slot: 1 });
+    expect(await step(r1)).to.deep.include({ action: "joined", slot: 3 });
+    expect(await release()).to.deep.equal([1, 3]);
+    await expect(step(r0)).to.eventually.deep.include({ action: "submitted", hash: (s0 as { hash: string }).hash }); // bit-identical replica
+    expect((await env.training.getSlot(jobId, 0, 0)).state).to.equal(4n); // Accepted
+    // r1 trains, then halves its update (a lazy shortcut): the hashes differ and a referee is called in
+    await trainSlot(env.training.connect(r1), store, keys.get(r1.address)!, jobId, 3, r1.address, (u) => u.map((x) => x / 2));
+    expect(await roundClosable(env.training, jobId)).to.equal(false);
+    expect(await step(referee)).to.deep.include({ action: "joined", slot: 5, role: { kind: "referee", shard: 1 } });
+    expect(await release()).to.deep.equal([5]);
+    const stakeBefore = (await env.core.getWorker(r1.address)).stake;
+    await step(referee);
+    expect((await env.core.getWorker(r1.address)).stake).to.equal(stakeBefore - parseEther("0.5"));
+    expect(await roundClosable(env.training, jobId)).to.equal(true);
+
+    const before = await trainingStatus(env.training, jobId);
+    const closed = await aggregateAndClose(env.training.connect(env.aggregator), store, jobId);
+    expect(closed.mask).to.equal(0b100111n);
+    expect(closed.verdicts.find((v) => v.slot === 3)).to.deep.include({ accepted: false, reason: "slashed" });
+    expect(closed.nextModelCid).to.not.equal(before.modelCid);
+    for (const w of [p0, p1, r0, referee]) expect(await env.training.balanceOf(w.address)).to.equal(parseEther("0.01"));
+    expect(await env.training.balanceOf(r1.address)).to.equal(0n);
+    const after = await trainingStatus(env.training, jobId);
+    expect(after.round).to.equal(1);
+    expect(encodeModel(initMlp([4, 3, 2], 3))).to.not.deep.equal(await store.get(after.modelCid));
+  });
+});
