@@ -1,31 +1,22 @@
-/** Training tasks: `train:deploy`, `train:post`, `train:join` (federated participant), `train:close`, `train:status`. */
+/**
+ * Training tasks: `train:deploy`, `train:post`, `train:join` (federated participant), `train:close` (aggregator),
+ * `train:status`. The outsourced mode's requester and worker duties are in tasks/train-outsourced.ts.
+ */
 import { task, types } from "hardhat/config";
 import { formatEther } from "ethers";
 import { ArgumentError, parseAddress, parseAmount, parseUint } from "../lib/chain/args";
 import { runTask, toJson } from "../lib/chain/taskContext";
 import { readDeployment } from "../lib/chain/deployments";
 import { createContentStore } from "../lib/storage";
-import { TrainingJobs__factory } from "../typechain-types";
 import { initMlp } from "../lib/ml/mlp";
-import { deployTrainingOrReuse, readTrainingDeployment } from "../lib/training/deploy";
+import { deployTrainingOrReuse } from "../lib/training/deploy";
+import { positive, share, trainingContext } from "../lib/training/context";
+import { prepareTrainingData, saveTrainingData, trainingDataPath } from "../lib/training/shards";
 import { MODES, RULES, type Mode, type Rule } from "../lib/training/params";
 import { joinRound, postTrainingJob, storeModel, trainAndSubmit, trainingStatus } from "../lib/training/rounds";
-import { aggregateAndClose } from "../lib/training/aggregator";
+import { aggregateAndClose, roundClosable } from "../lib/training/aggregator";
+import { sleep } from "../lib/util/retry";
 import { FEATURES, mnistParticipantShard } from "../lib/training/data";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
-
-async function trainingContext(hre: HardhatRuntimeEnvironment, from: string) {
-  const signers = await hre.ethers.getSigners();
-  const i = Number(parseUint("from", from, 0n, BigInt(Math.max(0, signers.length - 1))));
-  const d = readTrainingDeployment(hre.network.name);
-  return { signer: signers[i], training: TrainingJobs__factory.connect(d.TrainingJobs.address, signers[i]) };
-}
-
-function positive(arg: string, v: string): number {
-  const x = Number(v);
-  if (!(Number.isFinite(x) && x > 0)) throw new ArgumentError(arg, `"${v}" is not a positive number`);
-  return x;
-}
 
 task("train:deploy", "Deploy TrainingJobs over the network's core and bind it as the core's collateral manager (core owner)")
   .setAction(async (_a, hre) =>
@@ -54,6 +45,8 @@ task("train:post", "Post a federated (or outsourced) DP training job on MNIST; t
   .addOptionalParam("collateral", "collateral per participant, ether", "0.1", types.string)
   .addOptionalParam("aggregator", "aggregator address (default: the poster)")
   .addOptionalParam("mode", "federated | outsourced", "federated", types.string)
+  .addOptionalParam("replication", "outsourced: share of shards trained twice, drawn after each submission", "0.25", types.string)
+  .addOptionalParam("lr", "outsourced: learning rate sealed into the shards (every replica uses it)", "0.5", types.string)
   .addOptionalParam("rule", "mean | trimmed-mean | median", "trimmed-mean", types.string)
   .addOptionalParam("trim", "trimmed-mean: values dropped at each end", "1", types.string)
   .addOptionalParam("window", "round window, seconds", "3600", types.string)
@@ -65,10 +58,19 @@ task("train:post", "Post a federated (or outsourced) DP training job on MNIST; t
       if (!MODES.includes(a.mode as Mode)) throw new ArgumentError("mode", `"${a.mode}" is not ${MODES.join(" or ")}`);
       if (!RULES.includes(a.rule as Rule)) throw new ArgumentError("rule", `"${a.rule}" is not ${RULES.join(", ")}`);
       const hidden = a.hidden!.trim() === "" ? [] : a.hidden!.split(",").map((w) => Number(parseUint("hidden", w.trim(), 1n, 4096n)));
+      const participants = Number(parseUint("participants", a.participants, 1n, 85n));
+      const samples = Number(parseUint("samples", a.samples, 1n));
+      const outsourced = a.mode === "outsourced";
+      const replication = outsourced ? share("replication", a.replication!) : 0;
+      const lr = positive("lr", a.lr!);
       const { signer, training } = await trainingContext(hre, a.from!);
       const store = createContentStore();
       try {
         const cid = await storeModel(store, initMlp([FEATURES, ...hidden, 10], Number(parseUint("seed", a.seed, 0n, 2n ** 32n))));
+        // outsourced: the requester's MNIST shards (`samples` digits each), sealed and committed in the data root
+        const data = outsourced
+          ? await prepareTrainingData(store, Array.from({ length: participants }, (_, i) => capShard(mnistParticipantShard(i, participants), samples)), lr)
+          : undefined;
         const rule = a.rule as Rule;
         const r = await postTrainingJob(training, {
           initialModelCid: cid,
@@ -76,7 +78,8 @@ task("train:post", "Post a federated (or outsourced) DP training job on MNIST; t
           mode: a.mode as Mode,
           rule,
           trim: rule === "trimmed-mean" ? Number(parseUint("trim", a.trim, 1n, 127n)) : 0,
-          participantsPerRound: Number(parseUint("participants", a.participants, 1n, 256n)),
+          participantsPerRound: participants,
+          outsourcing: data ? { dataRoot: data.dataRoot, replication } : undefined,
           rewardPerUpdate: parseAmount("reward", a.reward),
           aggregatorFee: parseAmount("fee", a.fee, { allowZero: true }),
           collateral: parseAmount("collateral", a.collateral),
@@ -87,7 +90,7 @@ task("train:post", "Post a federated (or outsourced) DP training job on MNIST; t
             delta: positive("delta", a.delta!),
             sigma: positive("sigma", a.sigma!),
             clip: positive("clip", a.clip!),
-            samples: Number(parseUint("samples", a.samples, 1n)),
+            samples,
             batch: Number(parseUint("batch", a.batch, 1n)),
             localEpochs: Number(parseUint("local-epochs", a.localEpochs, 1n, 65535n)),
             updateClip: positive("update-clip", a.updateClip!),
@@ -95,6 +98,11 @@ task("train:post", "Post a federated (or outsourced) DP training job on MNIST; t
           maxRounds: a.rounds === undefined ? undefined : Number(parseUint("rounds", a.rounds, 1n, 65535n)),
         });
         console.log(`training job ${r.jobId}: ${r.maxRounds} rounds within epsilon ${a.epsilon}, escrow ${formatEther(r.escrow)} ETH, model ${cid}`);
+        if (data) {
+          const file = trainingDataPath((await signer.provider!.getNetwork()).chainId.toString(), await training.getAddress(), r.jobId);
+          saveTrainingData(file, data);
+          console.log(`${participants} encrypted shards, data root ${data.dataRoot}, ${replication * 100}% replicated; keys kept in ${file}`);
+        }
       } finally {
         await store.close();
       }
@@ -115,6 +123,7 @@ task("train:join", "Federated participant: join the current round, train on this
       const data = mnistParticipantShard(Number(parseUint("shard", a.shard, 0n, BigInt(of - 1))), of);
       const { signer, training } = await trainingContext(hre, a.from);
       const st = await trainingStatus(training, jobId);
+      if (st.mode !== "federated") throw new Error(`job ${jobId} is outsourced: workers take it with train:work`);
       const { round, slot } = await joinRound(training, jobId, await signer.getAddress());
       const store = createContentStore();
       try {
@@ -136,15 +145,26 @@ task("train:join", "Federated participant: join the current round, train on this
 
 task("train:close", "Aggregator: fetch and check the round's updates, aggregate, publish the next model, close the round")
   .addParam("job", "training job id")
+  .addFlag("loop", "keep closing each round once it is closable, until the job ends")
+  .addOptionalParam("interval", "--loop: seconds between checks", "1", types.string)
   .addOptionalParam("from", "index of the signer to use", "0", types.string)
-  .setAction(async (a: { job: string; from: string }, hre) =>
+  .setAction(async (a: { job: string; loop: boolean; interval: string; from: string }, hre) =>
     runTask("train:close", async () => {
+      const jobId = parseUint("job", a.job, 1n);
+      const interval = positive("interval", a.interval) * 1000;
       const { training } = await trainingContext(hre, a.from);
       const store = createContentStore();
       try {
-        const r = await aggregateAndClose(training, store, parseUint("job", a.job, 1n));
-        for (const v of r.verdicts) console.log(`slot ${v.slot} ${v.worker}: ${v.accepted ? "accepted" : `rejected (${v.reason})`}`);
-        console.log(`round ${r.round} closed: next model ${r.nextModelCid}, aggregate ${r.aggregateHash}`);
+        do {
+          if (a.loop && !(await roundClosable(training, jobId))) {
+            if ((await trainingStatus(training, jobId)).status !== "active") break;
+            await sleep(interval);
+            continue;
+          }
+          const r = await aggregateAndClose(training, store, jobId);
+          for (const v of r.verdicts) console.log(`slot ${v.slot} ${v.worker}: ${v.accepted ? "accepted" : "rejected"}${v.reason ? ` (${v.reason})` : ""}`);
+          console.log(`round ${r.round} closed: next model ${r.nextModelCid}, aggregate ${r.aggregateHash}`);
+        } while (a.loop);
       } finally {
         await store.close();
       }
@@ -162,6 +182,12 @@ task("train:status", "Show a training job: DP record, budget, current round and 
       console.log(`job ${s.jobId} ${s.mode} ${s.rule} ${s.status}: round ${s.round}/${s.maxRounds}, ${s.participantsPerRound} per round, model ${s.modelCid}`);
       console.log(`dp: epsilon ${s.dp.epsilon} delta ${s.dp.delta} sigma ${s.dp.sigma} C ${s.dp.clip} q ${s.dp.samplingRate} S ${s.dp.updateClip} local epochs ${s.dp.localEpochs}`);
       console.log(`escrow ${formatEther(s.escrow)} ETH, reward ${formatEther(s.rewardPerUpdate)} ETH/update, collateral ${formatEther(s.collateral)} ETH`);
+      if (s.mode === "outsourced") console.log(`outsourced: ${s.replication! * 100}% of shards replicated, data root ${s.dataRoot}; open audits ${s.current.openAudits}, open disputes ${s.current.openDisputes}`);
       for (const x of s.current.slots) console.log(`  slot ${x.slot} ${x.worker} ${x.state}`);
     }),
   );
+
+/** The first `n` examples of a shard. */
+function capShard(s: { X: Float64Array[]; Y: number[] }, n: number) {
+  return { X: s.X.slice(0, n), Y: s.Y.slice(0, n) };
+}

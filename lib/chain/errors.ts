@@ -32,6 +32,9 @@ function revertData(err: unknown): string | undefined {
   let e = err as { data?: unknown; error?: unknown; info?: { error?: { data?: unknown } } } | undefined;
   for (let depth = 0; e && depth < 5; depth++) {
     if (typeof e.data === "string" && e.data.startsWith("0x")) return e.data;
+    // a node's JSON-RPC error as Hardhat's ProviderError carries it (transactions sent from the node's own accounts)
+    const rpc = (e.data as { data?: unknown } | undefined)?.data;
+    if (typeof rpc === "string" && rpc.startsWith("0x")) return rpc;
     if (typeof e.info?.error?.data === "string") return e.info.error.data as string;
     e = e.error as typeof e;
   }

@@ -120,7 +120,8 @@ export interface ChildOptions {
   onLine?: (line: string) => void;
 }
 
-function spawnTask(d: Devnet, taskArgs: string[], o: ChildOptions): ManagedProcess {
+/** Starts `hardhat <taskArgs> --network localhost` against the devnet as a child process it stops with the devnet. */
+export function spawnTask(d: Devnet, taskArgs: string[], o: ChildOptions): ManagedProcess {
   const env = devnetEnv(d, { OBLIVION_PRIVATE_KEY: devAccount(o.account).privateKey, ...o.env });
   const p = startProcess(HARDHAT_BIN, [...taskArgs, "--network", DEVNET_NETWORK], { env });
   d.children.push(p);

@@ -30,9 +30,13 @@ describe("train:* tasks", function () {
   it("name the problem in one line", async function () {
     const status = await taskError("train:status", { job: "1", json: false });
     expect(status).to.match(/^train:status: no TrainingJobs deployment for network "hardhat": .* \(run train:deploy\)$/);
-    const post = { participants: "4", epsilon: "8", delta: "1e-5", sigma: "1", clip: "1", samples: "2001", batch: "100", localEpochs: "1", updateClip: "5", hidden: "32", reward: "0.01", fee: "0", collateral: "0.1", mode: "federated", rule: "median", trim: "0", window: "60", closeWindow: "60", seed: "1", from: "0" };
+    const post = { participants: "4", epsilon: "8", delta: "1e-5", sigma: "1", clip: "1", samples: "2001", batch: "100", localEpochs: "1", updateClip: "5", hidden: "32", reward: "0.01", fee: "0", collateral: "0.1", mode: "federated", replication: "0.25", lr: "0.5", rule: "median", trim: "0", window: "60", closeWindow: "60", seed: "1", from: "0" };
     expect(await taskError("train:post", { ...post, mode: "gossip" })).to.equal('train:post: bad --mode: "gossip" is not federated or outsourced');
     expect(await taskError("train:post", { ...post, rule: "max" })).to.equal('train:post: bad --rule: "max" is not mean, trimmed-mean, median');
+    expect(await taskError("train:post", { ...post, mode: "outsourced", replication: "1.5" })).to.equal('train:post: bad --replication: "1.5" is not a share in (0, 1]');
+    expect(await taskError("train:post", { ...post, mode: "outsourced", participants: "86" })).to.equal("train:post: bad --participants: 86 is outside 1..85");
+    expect(await taskError("train:release", { job: "1", loop: false, interval: "1", from: "0" })).to.match(/^train:release: no TrainingJobs deployment for network "hardhat"/);
+    expect(await taskError("train:work", { job: "x", loop: false, interval: "1", from: "1" })).to.match(/^train:work: bad --job: /);
     expect(await taskError("train:join", { job: "1", shard: "4", of: "4", lr: "0.5", seed: "1", from: "1" })).to.equal(
       "train:join: bad --shard: 4 is outside 0..3",
     );

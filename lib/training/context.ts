@@ -1,0 +1,25 @@
+/** What the train:* tasks share: the network's TrainingJobs (deployments/<network>.training.json) and a signer. */
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { ArgumentError, parseUint } from "../chain/args";
+import { TrainingJobs__factory } from "../../typechain-types";
+import { readTrainingDeployment } from "./deploy";
+
+export async function trainingContext(hre: HardhatRuntimeEnvironment, from: string) {
+  const signers = await hre.ethers.getSigners();
+  const i = Number(parseUint("from", from, 0n, BigInt(Math.max(0, signers.length - 1))));
+  const d = readTrainingDeployment(hre.network.name);
+  return { signer: signers[i], training: TrainingJobs__factory.connect(d.TrainingJobs.address, signers[i]), deployment: d };
+}
+
+export function positive(arg: string, v: string): number {
+  const x = Number(v);
+  if (!(Number.isFinite(x) && x > 0)) throw new ArgumentError(arg, `"${v}" is not a positive number`);
+  return x;
+}
+
+/** A share in (0, 1]. */
+export function share(arg: string, v: string): number {
+  const x = Number(v);
+  if (!(Number.isFinite(x) && x > 0 && x <= 1)) throw new ArgumentError(arg, `"${v}" is not a share in (0, 1]`);
+  return x;
+}
