@@ -3,8 +3,10 @@
  * protocol and TrainingJobs deployed (TrainingJobs bound as the core's collateral manager), four staked participants
  * each holding a quarter of the MNIST training digits, a requester posting a job whose round budget comes from ε, and
  * an aggregator closing each round with lib/ml/federated. Per round it prints test accuracy and the ε spent; in one
- * round a participant publishes an oversized update, which the aggregator rejects and the contract leaves unpaid. The
- * final model is exported to ONNX and registered as a verifiable model (circuit, dev setup, on-chain verifier).
+ * round a participant publishes an oversized update, which the aggregator rejects and the contract leaves unpaid. Then
+ * an outsourced round on the requester's sealed shards (scripts/demo-train-outsourced.ts): replicas, a lazy replica
+ * outvoted by a referee and slashed. The federated model is exported to ONNX and registered as a verifiable model
+ * (circuit, dev setup, on-chain verifier).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -22,6 +24,7 @@ import { FEATURES, mnistParticipantShard, mnistPooledTest } from "../lib/trainin
 import { fetchModel, joinRound, postTrainingJob, storeModel, trainAndSubmit, trainingStatus } from "../lib/training/rounds";
 import { aggregateAndClose } from "../lib/training/aggregator";
 import { registerOnnxModel } from "../lib/zk/register";
+import { runOutsourcedPhase } from "./demo-train-outsourced";
 
 const ROUNDS = Number(process.env.DEMO_TRAIN_ROUNDS ?? 5);
 const PARTICIPANTS = 4;
@@ -55,6 +58,7 @@ async function run(d: Devnet): Promise<void> {
   const [owner, requester] = d.accounts;
   const aggregator = d.accounts[5];
   const participants = [2, 3, 4, 6].map((i) => d.accounts[i]);
+  const referee = d.accounts[7]; // fifth worker, needed by the outsourced phase
   process.env.OBLIVION_HOME = d.home;
   const store = createContentStore({}, { ...process.env, OBLIVION_STORE_DIR: path.join(d.home, "ipfs") });
   try {
@@ -62,12 +66,14 @@ async function run(d: Devnet): Promise<void> {
     const { training } = await deployTrainingOrReuse(DEVNET_NETWORK, await core.getAddress(), owner, d.deploymentsDir);
     log.info("TrainingJobs deployed and bound as the core's collateral manager", { training: await training.getAddress() });
 
-    for (const p of participants) {
+    const workers = [];
+    for (const p of [...participants, referee]) {
       const key = generateWorkerKeyPair();
       await (await core.connect(p).registerWorker("bafy-training-participant", "0x" + Buffer.from(key.publicKey).toString("hex"))).wait();
       await (await core.connect(p).stake({ value: parseEther("1") })).wait();
+      workers.push({ wallet: p, key });
     }
-    log.info("four participants registered and staked 1 ETH each in the core");
+    log.info("five workers registered (with encryption keys) and staked 1 ETH each in the core");
 
     const shards = participants.map((_, i) => mnistParticipantShard(i, PARTICIPANTS));
     const test = mnistPooledTest();
@@ -136,6 +142,8 @@ async function run(d: Devnet): Promise<void> {
     });
 
     const final = await fetchModel(store, fin.modelCid);
+    await runOutsourcedPhase({ core, training, store, requester, aggregator, workers, start: final, log: log.child("outsourced") });
+
     const onnx = mlpToOnnx(final);
     const onnxFile = path.join(d.home, "training", `job-${posted.jobId}-final.onnx`);
     fs.mkdirSync(path.dirname(onnxFile), { recursive: true });

@@ -1,0 +1,97 @@
+/**
+ * demo:train, outsourced phase: the requester's own MNIST digits, sealed per shard and committed in a data root,
+ * trained by workers it does not trust. Keys are released per slot, wrapped to each worker's registered key; every
+ * shard is drawn for replication (share 1 here so that the story is the same on every run; the draw at a smaller
+ * share is covered by test/training/outsourced.test.ts); one replica halves its update, the referee's recomputation
+ * agrees with the honest primary, and the lazy replica is slashed in the same transaction.
+ */
+import { formatEther, parseEther, type Wallet } from "ethers";
+import type { OblivionCore, TrainingJobs } from "../typechain-types";
+import type { ContentStore } from "../lib/storage";
+import type { Logger } from "../lib/util/log";
+import type { WorkerKeyPair } from "../lib/crypto";
+import { mlpAccuracy, type MlpModel } from "../lib/ml/mlp";
+import { mnistParticipantShard, mnistPooledTest } from "../lib/training/data";
+import { fetchModel, postTrainingJob, storeModel } from "../lib/training/rounds";
+import { prepareTrainingData, releaseTrainingKeys } from "../lib/training/shards";
+import { outsourcedStep, trainSlot } from "../lib/training/trainer";
+import { aggregateAndClose } from "../lib/training/aggregator";
+
+const SHARDS = 2;
+const PER_SHARD = 1000;
+
+export interface OutsourcedPhase {
+  core: OblivionCore;
+  training: TrainingJobs;
+  store: ContentStore;
+  requester: Wallet;
+  aggregator: Wallet;
+  /** Five staked workers with their registered encryption keys: two primaries, two replicas, one referee. */
+  workers: { wallet: Wallet; key: WorkerKeyPair }[];
+  start: MlpModel;
+  log: Logger;
+}
+
+export async function runOutsourcedPhase(o: OutsourcedPhase): Promise<void> {
+  const { training, store, requester, log } = o;
+  const test = mnistPooledTest();
+  const shards = Array.from({ length: SHARDS }, (_, i) => {
+    const s = mnistParticipantShard(i, SHARDS);
+    return { X: s.X.slice(0, PER_SHARD), Y: s.Y.slice(0, PER_SHARD) };
+  });
+  const data = await prepareTrainingData(store, shards, 1.0);
+  const { jobId } = await postTrainingJob(training.connect(requester), {
+    initialModelCid: await storeModel(store, o.start),
+    aggregator: o.aggregator.address,
+    mode: "outsourced",
+    rule: "mean",
+    trim: 0,
+    participantsPerRound: SHARDS,
+    outsourcing: { dataRoot: data.dataRoot, replication: 1 },
+    rewardPerUpdate: parseEther("0.01"),
+    aggregatorFee: parseEther("0.002"),
+    collateral: parseEther("0.1"),
+    roundWindow: 3600,
+    closeWindow: 3600,
+    dp: { epsilon: 8, delta: 1e-5, sigma: 1.0, clip: 1.0, samples: PER_SHARD, batch: 50, localEpochs: 1, updateClip: 8 },
+    maxRounds: 1,
+  });
+  log.info("outsourced job posted: the requester's digits, sealed per shard", {
+    job: jobId, shards: SHARDS, digitsPerShard: PER_SHARD, dataRoot: data.dataRoot, replication: "100%", packages: data.shards.map((s) => s.packageCid).join(", "),
+  });
+
+  const step = (w: (typeof o.workers)[number]) => outsourcedStep(training.connect(w.wallet), store, w.key, jobId, w.wallet.address);
+  const release = async () => {
+    const slots = await releaseTrainingKeys(training, o.core, requester, jobId, data);
+    if (slots.length) log.info("requester released data keys, each wrapped to the slot holder's key", { slots: slots.join(", ") });
+  };
+  const [p0, p1, r0, lazy, referee] = o.workers;
+  for (const w of [p0, p1]) await step(w); // join as primaries
+  await release();
+  for (const w of [p0, p1]) {
+    const s = await step(w);
+    if (s.action === "submitted") log.info("primary trained its shard and committed", { worker: w.wallet.address, shard: s.shard, update: s.hash.slice(0, 18) });
+  }
+  for (const w of [r0, lazy]) await step(w); // join as replicas of the drawn shards
+  await release();
+  const s = await step(r0);
+  if (s.action === "submitted") log.info("replica of shard 0 recomputed the same update bit for bit: both accepted", { update: s.hash.slice(0, 18) });
+  const stakeBefore = (await o.core.getWorker(lazy.wallet.address)).stake;
+  const slot = Number(await training.slotOf(jobId, 0, lazy.wallet.address)) - 1;
+  await trainSlot(training.connect(lazy.wallet), store, lazy.key, jobId, slot, lazy.wallet.address, (u) => u.map((x) => x / 2));
+  log.warn("replica of shard 1 halved its update: the hashes differ, a referee is called in", { worker: lazy.wallet.address });
+  await step(referee);
+  await release();
+  await step(referee);
+  const stakeAfter = (await o.core.getWorker(lazy.wallet.address)).stake;
+  log.info("referee agreed with the primary: the lazy replica was slashed", { slashed: `${formatEther(stakeBefore - stakeAfter)} ETH` });
+
+  const closed = await aggregateAndClose(training.connect(o.aggregator), store, jobId);
+  const model = await fetchModel(store, closed.nextModelCid);
+  log.info("outsourced round closed: one verified update per shard aggregated", {
+    accepted: closed.verdicts.filter((v) => v.accepted).length,
+    unpaid: closed.verdicts.filter((v) => !v.accepted).map((v) => `slot${v.slot}:${v.reason}`).join("; "),
+    accuracyBefore: mlpAccuracy(o.start, test.X, test.Y).toFixed(4),
+    accuracyAfter: mlpAccuracy(model, test.X, test.Y).toFixed(4),
+  });
+}
