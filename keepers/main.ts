@@ -1,4 +1,5 @@
 /** Process entry of the keeper bot: connect, attach the deployment, run the duties until SIGINT/SIGTERM. */
+import fs from "node:fs";
 import { attach, readDeployment } from "../lib/chain/deployments";
 import { connectRpc, walletFor } from "../lib/chain/connect";
 import { createLogger } from "../lib/util/log";
@@ -7,6 +8,10 @@ import { findFheDeployment } from "../lib/fhe/cli";
 import { PrivacyGateway__factory } from "../typechain-types";
 import { EligibilityRelayDuty } from "./eligibility";
 import { ReclaimDuty, runKeeper, type KeeperDuty } from "./keeper";
+import { TrainingDuty } from "./training";
+import { trainingDeploymentPath, readTrainingDeployment } from "../lib/training/deploy";
+import { createContentStore } from "../lib/storage";
+import { TrainingJobs__factory } from "../typechain-types";
 
 export interface KeeperProcessOptions {
   network: string;
@@ -37,7 +42,17 @@ export async function runKeeperProcess(o: KeeperProcessOptions): Promise<void> {
   const duties: KeeperDuty[] = [reclaim];
   const gateway = findFheDeployment(o.network)?.contracts.PrivacyGateway;
   if (gateway && o.fhevm) duties.push(new EligibilityRelayDuty(o.fhevm, PrivacyGateway__factory.connect(gateway, wallet), wallet, log));
-  await runKeeper({ duties, log, intervalMs: o.intervalMs }, abort.signal);
+  // training rounds: closed when this keeper is a job's aggregator, expired for the bounty otherwise
+  const store = fs.existsSync(trainingDeploymentPath(o.network)) ? createContentStore() : undefined;
+  if (store) {
+    const training = TrainingJobs__factory.connect(readTrainingDeployment(o.network).TrainingJobs.address, wallet);
+    duties.push(new TrainingDuty(training, store, wallet, log));
+  }
+  try {
+    await runKeeper({ duties, log, intervalMs: o.intervalMs }, abort.signal);
+  } finally {
+    await store?.close();
+  }
   log.info("keeper totals", { reclaimed: reclaim.stats.reclaimed, lostRaces: reclaim.stats.lostRaces, bountyWei: reclaim.stats.bountyWei });
   provider.destroy();
 }

@@ -14,7 +14,7 @@ import { createContentStore } from "../lib/storage";
 import { loadWorkerKey } from "../lib/crypto";
 import { positive, trainingContext } from "../lib/training/context";
 import { readTrainingData, releaseTrainingKeys, trainingDataPath } from "../lib/training/shards";
-import { outsourcedStep } from "../lib/training/trainer";
+import { outsourcedStep, TrainingJobEnded } from "../lib/training/trainer";
 import { trainingStatus } from "../lib/training/rounds";
 import { oblivionHome } from "../lib/util/home";
 import { sleep } from "../lib/util/retry";
@@ -68,18 +68,23 @@ task("train:work", "Worker: take a role in an outsourced training job, train the
       }
       const store = createContentStore();
       try {
-        do {
+        for (;;) {
           try {
             const r = await outsourcedStep(training, store, key, jobId, me);
             if (r.action === "joined") console.log(`job ${jobId} round ${r.round}: joined slot ${r.slot} as ${r.role.kind} of shard ${r.role.shard}`);
             else if (r.action === "submitted") console.log(`job ${jobId} round ${r.round}: slot ${r.slot} (shard ${r.shard}) submitted update ${r.hash}`);
             else if (!a.loop) console.log(`job ${jobId} round ${r.round}: ${r.action}`);
           } catch (err) {
+            if (a.loop && err instanceof TrainingJobEnded) {
+              console.log(`${err.message}: stopping`);
+              break;
+            }
             if (!a.loop || !RACES.includes(revertName(err) ?? "")) throw err;
             console.log(`job ${jobId}: ${revertName(err)} (another worker or the round moved first); looking again`);
           }
-          if (a.loop) await sleep(interval);
-        } while (a.loop && (await active(training, jobId)));
+          if (!a.loop) break;
+          await sleep(interval);
+        }
       } finally {
         await store.close();
       }

@@ -177,8 +177,8 @@ export async function releaseTrainingKeys(
       await (await t.releaseDataKey(jobId, round, slot, release)).wait();
       served.push(slot);
     } catch (err) {
-      // the slot submitted or the round moved on since it was read: nothing left to release there
-      if (["SlotNotAwaitingKey", "RoundNotCurrent", "SubmitWindowClosed"].includes(revertName(err) ?? "")) continue;
+      // the slot submitted, the round moved on or the job ended since it was read: nothing left to release there
+      if (["SlotNotAwaitingKey", "RoundNotCurrent", "SubmitWindowClosed", "BudgetExhausted", "JobNotActive"].includes(revertName(err) ?? "")) continue;
       throw err;
     }
   }

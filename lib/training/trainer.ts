@@ -25,10 +25,13 @@ const SUBMITTED = 2n;
 const DISPUTED = 3n;
 const EMPTY = 0n;
 
+/** The job is finished or aborted: nothing left to work on (a worker loop's normal end). */
+export class TrainingJobEnded extends Error {}
+
 async function outsourcedRound(training: TrainingJobs, jobId: bigint) {
   const job = await training.getJob(jobId);
   if (Number(job.mode) !== 1) throw new Error(`training job ${jobId} is federated: use train:join with your own data`);
-  if (Number(job.status) !== 0) throw new Error(`training job ${jobId} is ${["active", "finished", "aborted"][Number(job.status)]}`);
+  if (Number(job.status) !== 0) throw new TrainingJobEnded(`training job ${jobId} is ${["active", "finished", "aborted"][Number(job.status)]}`);
   return { job, round: Number(job.round), shards: Number(job.participantsPerRound) };
 }
 

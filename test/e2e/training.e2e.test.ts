@@ -1,9 +1,10 @@
 /**
  * The train:* tasks against a Hardhat node, as operators run them. Federated: train:deploy, train:post, two
  * train:join participants, train:close, train:status. Outsourced: train:post seals MNIST shards and commits them,
- * then separate processes follow the job to its end: the requester's train:release --loop, the aggregator's
- * train:close --loop and four train:work --loop workers. Every shard is replicated, so each primary's update is
- * recomputed by a replica in another process and must match bit for bit.
+ * then separate processes follow the job to its end: the requester's train:release --loop, four train:work --loop
+ * workers, and the aggregator's keeper (keeper:run, whose training duty closes the rounds it aggregates). Every
+ * shard is replicated, so each primary's update is recomputed by a replica in another process and must match bit
+ * for bit.
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -11,7 +12,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { hexlify, parseEther } from "ethers";
-import { devnetEnv, spawnTask, startDevnet, DEVNET_NETWORK, type Devnet } from "../../lib/devnet/devnet";
+import { devnetEnv, spawnKeeper, spawnTask, startDevnet, DEVNET_NETWORK, type Devnet } from "../../lib/devnet/devnet";
 import { generateWorkerKeyPair, saveWorkerKey } from "../../lib/crypto";
 import { readTrainingDeployment } from "../../lib/training/deploy";
 import { TrainingJobs__factory } from "../../typechain-types";
@@ -68,7 +69,7 @@ describe("e2e: train:* tasks against a node", function () {
     await expect(cli(["train:work", "--job", "1", "--from", "2", "--key-file", keyFile(2)])).to.be.rejectedWith(/train:work: training job 1 is federated/);
   });
 
-  it("outsourced: requester, aggregator and four workers as processes follow the job to its end", async () => {
+  it("outsourced: requester, four workers and the aggregator's keeper as processes follow the job to its end", async () => {
     const posted = await post(["--mode", "outsourced", "--replication", "1", "--participants", "2", "--rounds", "2"]);
     expect(posted).to.match(/^training job 2: 2 rounds/);
     expect(posted).to.match(/2 encrypted shards, data root 0x[0-9a-f]{64}, 100% replicated; keys kept in /);
@@ -79,9 +80,9 @@ describe("e2e: train:* tasks against a node", function () {
       spawnTask(d, [...args, "--from", String(account)], { account, onLine: (l) => logs.push(`${name}: ${l}`) });
     const procs = [
       proc("requester", REQUESTER, ["train:release", "--job", "2", "--loop", "--interval", "0.5"]),
-      proc("aggregator", AGGREGATOR, ["train:close", "--job", "2", "--loop", "--interval", "0.5"]),
       ...WORKERS.map((i) => proc(`w${i}`, i, ["train:work", "--job", "2", "--loop", "--interval", "0.5", "--key-file", keyFile(i)])),
     ];
+    const keeper = spawnKeeper(d, { account: AGGREGATOR, intervalMs: 500, onLine: (l) => logs.push(`keeper: ${l}`) });
     // every process exits 0 once the job has finished; the first to fail (or a stall) ends the test with the logs
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`training job did not finish:\n${logs.slice(-40).join("\n")}`)), 400_000);
@@ -95,6 +96,7 @@ describe("e2e: train:* tasks against a node", function () {
         resolve();
       });
     });
+    await keeper.stop();
     const t = training();
     const job = await t.getJob(2);
     expect(job.status).to.equal(1n); // Finished
@@ -105,6 +107,6 @@ describe("e2e: train:* tasks against a node", function () {
     for (const i of WORKERS) paid += await t.balanceOf(d.accounts[i].address);
     expect(paid).to.equal(parseEther("0.01") * (2n + 8n)); // job 1's two updates + 8 accepted slots of job 2
     expect(logs.filter((l) => /submitted update/.test(l))).to.have.length(8);
-    expect(logs.filter((l) => /round 1 closed/.test(l))).to.have.length(1);
+    expect(logs.filter((l) => l.startsWith("keeper:") && l.includes('"training round closed"'))).to.have.length(2);
   });
 });

@@ -1,0 +1,83 @@
+/**
+ * keepers/training.ts against the real core: as a job's aggregator the duty closes a round once every participant has
+ * submitted (and not before); as anyone, it calls an expired round in and takes the slash bounty of the silent
+ * participant; a second keeper's attempt on the same round is a lost race, not a failure.
+ */
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { parseEther } from "ethers";
+import { deployTraining } from "./fixture";
+import { EmbeddedContentStore } from "../../lib/storage";
+import { initMlp } from "../../lib/ml/mlp";
+import { createLogger } from "../../lib/util/log";
+import { postTrainingJob, storeModel, joinRound, trainAndSubmit } from "../../lib/training/rounds";
+import { TrainingDuty } from "../../keepers/training";
+
+function data(seed: number) {
+  const X = Array.from({ length: 20 }, (_, i) => Float64Array.from([((i * seed) % 7) / 7, (i % 3) / 3, 0.5, (i % 5) / 5]));
+  return { X, Y: X.map((x) => (x[0] > 0.4 ? 1 : 0)) };
+}
+
+describe("keeper duty: training rounds", function () {
+  let dir: string;
+  let store: EmbeddedContentStore;
+  const lines: string[] = [];
+  const log = createLogger({ source: "keeper", json: true, out: { write: (l: string) => lines.push(l) > 0 } as unknown as NodeJS.WritableStream });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "train-keeper-"));
+    store = new EmbeddedContentStore({ dir });
+  });
+  after(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("closes rounds it aggregates once complete, expires abandoned ones for the bounty", async function () {
+    const env = await loadFixture(deployTraining);
+    const spec = {
+      initialModelCid: await storeModel(store, initMlp([4, 3, 2], 3)),
+      aggregator: env.aggregator.address,
+      mode: "federated" as const,
+      rule: "mean" as const,
+      trim: 0,
+      participantsPerRound: 2,
+      rewardPerUpdate: parseEther("0.01"),
+      aggregatorFee: parseEther("0.001"),
+      collateral: parseEther("0.5"),
+      roundWindow: 600,
+      closeWindow: 600,
+      dp: { epsilon: 8, delta: 1e-5, sigma: 1.5, clip: 1, samples: 20, batch: 4, localEpochs: 1, updateClip: 1 },
+      maxRounds: 2,
+    };
+    const { jobId } = await postTrainingJob(env.training.connect(env.requester), spec);
+    const { jobId: abandoned } = await postTrainingJob(env.training.connect(env.requester), { ...spec, aggregator: env.deployer.address });
+    const aggregatorDuty = new TrainingDuty(env.training, store, env.aggregator, log);
+    const keeperDuty = new TrainingDuty(env.training, store, env.keeper, log);
+    const [a, b, silent] = env.workers;
+    const opts = { epochs: 1, lr: 0.5, batch: 4, seed: 1, dp: { clip: 1, sigma: 1.5 }, updateClip: 1 };
+
+    await joinRound(env.training.connect(a), jobId, a.address);
+    await trainAndSubmit(env.training.connect(a), store, jobId, 0, data(2), opts);
+    expect(await aggregatorDuty.run()).to.equal(0); // one slot still open, deadline not reached
+    await joinRound(env.training.connect(b), jobId, b.address);
+    await trainAndSubmit(env.training.connect(b), store, jobId, 0, data(3), { ...opts, seed: 2 });
+    await joinRound(env.training.connect(silent), abandoned, silent.address);
+    expect(await keeperDuty.run()).to.equal(0); // not its job to close, nothing expired
+    expect(await aggregatorDuty.run()).to.equal(1);
+    expect((await env.training.getJob(jobId)).round).to.equal(1n);
+    expect(await env.training.balanceOf(a.address)).to.equal(parseEther("0.01"));
+
+    await time.increase(1201); // both jobs' current rounds pass their close deadline
+    const before = await env.core.balanceOf(env.keeper.address);
+    expect(await keeperDuty.run()).to.equal(2);
+    expect(keeperDuty.stats.expired).to.equal(2);
+    expect((await env.training.getJob(abandoned)).status).to.equal(2n); // Aborted
+    // the silent participant's collateral was slashed with this keeper as the bounty receiver (10 % in the core)
+    expect((await env.core.balanceOf(env.keeper.address)) - before).to.equal(parseEther("0.05"));
+    expect(await keeperDuty.run()).to.equal(0);
+    expect(lines.some((l) => l.includes("training round expired unclosed"))).to.equal(true);
+  });
+});
