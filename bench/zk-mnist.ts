@@ -1,6 +1,7 @@
 /**
  * Verifiable-inference benchmark on MNIST 784-56-10 (npm run bench:zk; `hardhat run`, in-process network).
- * Trains the MLP (fixed split, fixed seed), exports ONNX, builds the circuit with weights as constants, makes the
+ * Takes the demo's MLP (lib/devnet/mnist-model.ts: lib/ml, fixed split and seed, cached under .cache/models),
+ * builds the circuit with weights as constants, makes the
  * development setup (no ceremony file), and measures accuracy (float vs circuit arithmetic on the test images),
  * constraints, setup, proving time and the prover process's peak RSS at B=1 and at a larger B, verify gas and
  * gas per inference; then the same model with weights as private witness (circomlib-ml style) side by side.
@@ -26,7 +27,7 @@ import { quantForward } from "../lib/zk/reference";
 import { compileVerifier, decodeProof, deployVerifier, encodeProof } from "../lib/zk/verifier";
 import { createOnnxSession } from "../lib/runtime/onnx";
 import { createLogger } from "../lib/util/log";
-import { loadMnistSplit, mlpToOnnx, trainMlp } from "./zk-mnist-train";
+import { loadOrTrainMnistMlp } from "../lib/devnet/mnist-model";
 
 const log = createLogger({ source: "bench:zk" });
 const BATCH = Number(process.env.ZK_BENCH_BATCH ?? 4);
@@ -76,11 +77,9 @@ async function settleGas(c: ProtocolContracts, modelId: bigint, art: ModelArtifa
 
 async function main() {
   const t0 = Date.now();
-  const data = loadMnistSplit();
+  const { onnx, data, cached, trainSeconds } = loadOrTrainMnistMlp();
   const nTest = Math.min(Number(process.env.ZK_BENCH_TEST ?? data.testX.length), data.testX.length);
-  log.info("training MLP 784-56-10", { train: data.trainX.length, test: nTest });
-  const mlp = trainMlp(data.trainX, data.trainY, [784, 56, 10], { epochs: 8, lr: 0.1, batch: 32, seed: 1 });
-  const onnx = mlpToOnnx(mlp);
+  log.info("MLP 784-56-10 (the demo's model)", { train: data.trainX.length, test: nTest, cached, trainSeconds });
   const calibration = data.trainX.slice(0, 1000);
 
   const art1 = await buildModelArtifacts(onnx, { batch: 1, calibration, cacheRoot, log });

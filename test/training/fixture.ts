@@ -1,7 +1,11 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { ethers } from "hardhat";
 import { parseEther } from "ethers";
 import { TrainingJobs__factory, type ITrainingJobs } from "../../typechain-types";
 import { deployProtocol } from "../../lib/chain/deployments";
+import { EmbeddedContentStore } from "../../lib/storage";
 
 export const COLLATERAL = parseEther("1");
 export const REWARD = parseEther("0.1");
@@ -54,4 +58,25 @@ export function jobParams(aggregator: string, over: Partial<ITrainingJobs.JobPar
     },
     ...over,
   };
+}
+
+/** `n` four-feature examples with a learnable binary label; `seed` varies the features between participants. */
+export function toyData(seed: number, n: number): { X: Float64Array[]; Y: number[] } {
+  const X = Array.from({ length: n }, (_, i) => Float64Array.from([((i * seed) % 7) / 7, (i % 3) / 3, 0.5, (i % 5) / 5]));
+  return { X, Y: X.map((x) => (x[0] > 0.4 ? 1 : 0)) };
+}
+
+/** A content store in a fresh temporary directory for one suite (mocha before/after hooks). */
+export function suiteStore(prefix: string): { readonly store: EmbeddedContentStore } {
+  let dir = "";
+  const holder = { store: undefined as unknown as EmbeddedContentStore };
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    holder.store = new EmbeddedContentStore({ dir });
+  });
+  after(async () => {
+    await holder.store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return holder;
 }

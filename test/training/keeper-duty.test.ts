@@ -4,38 +4,21 @@
  * participant; a second keeper's attempt on the same round is a lost race, not a failure.
  */
 import { expect } from "chai";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther } from "ethers";
-import { deployTraining } from "./fixture";
-import { EmbeddedContentStore } from "../../lib/storage";
+import { deployTraining, suiteStore, toyData } from "./fixture";
 import { initMlp } from "../../lib/ml/mlp";
 import { createLogger } from "../../lib/util/log";
 import { postTrainingJob, storeModel, joinRound, trainAndSubmit } from "../../lib/training/rounds";
 import { TrainingDuty } from "../../keepers/training";
 
-function data(seed: number) {
-  const X = Array.from({ length: 20 }, (_, i) => Float64Array.from([((i * seed) % 7) / 7, (i % 3) / 3, 0.5, (i % 5) / 5]));
-  return { X, Y: X.map((x) => (x[0] > 0.4 ? 1 : 0)) };
-}
-
 describe("keeper duty: training rounds", function () {
-  let dir: string;
-  let store: EmbeddedContentStore;
   const lines: string[] = [];
   const log = createLogger({ source: "keeper", json: true, out: { write: (l: string) => lines.push(l) > 0 } as unknown as NodeJS.WritableStream });
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "train-keeper-"));
-    store = new EmbeddedContentStore({ dir });
-  });
-  after(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = suiteStore("train-keeper-");
 
   it("closes rounds it aggregates once complete, expires abandoned ones for the bounty", async function () {
+    const store = suite.store;
     const env = await loadFixture(deployTraining);
     const spec = {
       initialModelCid: await storeModel(store, initMlp([4, 3, 2], 3)),
@@ -60,10 +43,10 @@ describe("keeper duty: training rounds", function () {
     const opts = { epochs: 1, lr: 0.5, batch: 4, seed: 1, dp: { clip: 1, sigma: 1.5 }, updateClip: 1 };
 
     await joinRound(env.training.connect(a), jobId, a.address);
-    await trainAndSubmit(env.training.connect(a), store, jobId, 0, data(2), opts);
+    await trainAndSubmit(env.training.connect(a), store, jobId, 0, toyData(2, 20), opts);
     expect(await aggregatorDuty.run()).to.equal(0); // one slot still open, deadline not reached
     await joinRound(env.training.connect(b), jobId, b.address);
-    await trainAndSubmit(env.training.connect(b), store, jobId, 0, data(3), { ...opts, seed: 2 });
+    await trainAndSubmit(env.training.connect(b), store, jobId, 0, toyData(3, 20), { ...opts, seed: 2 });
     await joinRound(env.training.connect(silent), abandoned, silent.address);
     expect(await keeperDuty.run()).to.equal(0); // not its job to close, nothing expired
     expect(await aggregatorDuty.run()).to.equal(1);

@@ -5,13 +5,9 @@
  * the decided mask and a model aggregated from one update per shard.
  */
 import { expect } from "chai";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { getBytes, hexlify, parseEther } from "ethers";
-import { deployTraining } from "./fixture";
-import { EmbeddedContentStore } from "../../lib/storage";
+import { deployTraining, suiteStore, toyData } from "./fixture";
 import { generateWorkerKeyPair, type WorkerKeyPair } from "../../lib/crypto";
 import { initMlp } from "../../lib/ml/mlp";
 import { postTrainingJob, storeModel, trainingStatus } from "../../lib/training/rounds";
@@ -20,25 +16,11 @@ import { decodeShardData, encodeShardData, openShardPackage, prepareTrainingData
 import { findRelease, outsourcedStep, trainSlot } from "../../lib/training/trainer";
 import { encodeModel } from "../../lib/training/model-codec";
 
-function shardData(seed: number, n = 30) {
-  const X = Array.from({ length: n }, (_, i) => Float64Array.from([((i * seed) % 7) / 7, (i % 3) / 3, 0.5, (i % 5) / 5]));
-  return { X, Y: X.map((x) => (x[0] > 0.4 ? 1 : 0)) };
-}
-
 describe("lib/training: an outsourced round with encrypted shards", function () {
-  let dir: string;
-  let store: EmbeddedContentStore;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "train-out-"));
-    store = new EmbeddedContentStore({ dir });
-  });
-  after(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = suiteStore("train-out-");
 
   it("shard data encodes bit-exactly and round seeds differ per round", function () {
-    const d = shardData(3, 5);
+    const d = toyData(3, 5);
     const s = { shardIndex: 2, X: d.X, Y: d.Y, seed: hexlify(new Uint8Array(32).fill(7)), lr: 0.25 };
     const back = decodeShardData(encodeShardData(s));
     expect(back).to.deep.equal(s);
@@ -47,6 +29,7 @@ describe("lib/training: an outsourced round with encrypted shards", function () 
   });
 
   it("keys go to slot holders only; replicas agree; a tampered replica is outvoted and slashed", async function () {
+    const store = suite.store;
     const env = await loadFixture(deployTraining);
     const keys = new Map<string, WorkerKeyPair>();
     for (const w of env.workers) {
@@ -54,7 +37,7 @@ describe("lib/training: an outsourced round with encrypted shards", function () 
       keys.set(w.address, k);
       await env.core.connect(w).registerWorker("bafyworker", hexlify(k.publicKey));
     }
-    const data = await prepareTrainingData(store, [shardData(2), shardData(5)], 0.5);
+    const data = await prepareTrainingData(store, [toyData(2, 30), toyData(5, 30)], 0.5);
     // a package opens only with its key, and only as the shard the data root commits it to
     const pkg0 = await store.get(data.shards[0].packageCid);
     expect(openShardPackage(pkg0, getBytes(data.shards[0].dataKey), data.dataRoot, 0).X).to.have.length(30);

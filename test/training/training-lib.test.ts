@@ -1,11 +1,7 @@
 import { expect } from "chai";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther } from "ethers";
-import { deployTraining } from "./fixture";
-import { EmbeddedContentStore } from "../../lib/storage";
+import { deployTraining, suiteStore, toyData } from "./fixture";
 import { initMlp } from "../../lib/ml/mlp";
 import { encodeUpdate, updateHash } from "../../lib/ml/update";
 import { postTrainingJob, storeModel, joinRound, trainAndSubmit, fetchModel, trainingStatus } from "../../lib/training/rounds";
@@ -15,22 +11,8 @@ import { decodeModel, encodeModel } from "../../lib/training/model-codec";
 
 const dp = { epsilon: 8, delta: 1e-5, sigma: 1.5, clip: 1, samples: 40, batch: 4, localEpochs: 1, updateClip: 1 };
 
-function data(seed: number) {
-  const X = Array.from({ length: 40 }, (_, i) => Float64Array.from([((i * seed) % 7) / 7, (i % 3) / 3, 0.5, (i % 5) / 5]));
-  return { X, Y: X.map((x) => (x[0] > 0.4 ? 1 : 0)) };
-}
-
 describe("lib/training: a federated round through the content store", function () {
-  let dir: string;
-  let store: EmbeddedContentStore;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "train-lib-"));
-    store = new EmbeddedContentStore({ dir });
-  });
-  after(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = suiteStore("train-lib-");
 
   it("model codec round-trips bit-exactly", function () {
     const m = initMlp([4, 3, 2], 5);
@@ -38,6 +20,7 @@ describe("lib/training: a federated round through the content store", function (
   });
 
   it("posts with the accountant's budget, trains three participants, rejects the oversized update and pays the rest", async function () {
+    const store = suite.store;
     const env = await loadFixture(deployTraining);
     const initial = initMlp([4, 3, 2], 3);
     const spec: TrainingSpec = {
@@ -69,7 +52,7 @@ describe("lib/training: a federated round through the content store", function (
     for (const [i, w] of [a, b].entries()) {
       const t = env.training.connect(w);
       const { round } = await joinRound(t, posted.jobId, w.address);
-      await trainAndSubmit(t, store, posted.jobId, round, data(i + 2), { ...opts, seed: i });
+      await trainAndSubmit(t, store, posted.jobId, round, toyData(i + 2, 40), { ...opts, seed: i });
     }
     // c publishes an update far beyond the clip bound S = 1 (its hash matches, so only the norm check catches it)
     const tc = env.training.connect(c);
