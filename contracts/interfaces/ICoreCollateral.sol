@@ -31,4 +31,7 @@ interface ICoreCollateral {
 
     /// @notice The part of the worker's `locked` stake held by the collateral manager.
     function lockedByManager(address worker) external view returns (uint256);
+
+    /// @notice Where protocol fees and the protocol's share of slashes go.
+    function treasury() external view returns (address);
 }

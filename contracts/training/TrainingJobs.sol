@@ -341,7 +341,9 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     }
 
     /// @dev Pays accepted slots, releases the other submitters unpaid, slashes silent ones (keeper: `keeper`) unless
-    /// an outsourced slot's key came after the join cutoff or never (voided).
+    /// an outsourced slot's key came after the join cutoff or never (voided). A silent outsourced slot's slash goes to
+    /// the treasury, not the requester: the requester controls the key release, and must not profit from a release
+    /// the worker could not use.
     function _settleSlots(uint256 jobId, Job storage j, uint16 r, uint256 mask, address keeper) private {
         uint256 slots = _slotCount(j);
         uint256 collateral = j.collateral;
@@ -359,7 +361,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
             } else if (st == SlotState.Joined) {
                 s.state = SlotState.Slashed;
                 emit ParticipantSlashed(jobId, r, w, collateral, keeper);
-                core.managerSlash(w, collateral, j.requester, keeper);
+                core.managerSlash(w, collateral, outsourced ? core.treasury() : j.requester, keeper);
             } else if ((mask >> i) & 1 == 1) {
                 s.state = SlotState.Accepted;
                 emit UpdateAccepted(jobId, r, w, j.rewardPerUpdate);

@@ -197,6 +197,11 @@ describe("TrainingJobs outsourced mode", function () {
 
     const close = env.training.connect(env.aggregator).closeRound(jobId, 0, 0, "bafyN", ethers.ZeroHash);
     await expect(close).to.emit(env.training, "ParticipantSlashed").withArgs(jobId, 0, onTime.address, COLLATERAL, env.aggregator.address);
+    // the requester, who controls the key release, gets nothing from it: its share goes to the treasury
+    await expect(close)
+      .to.emit(env.core, "ManagerSlashed")
+      .withArgs(onTime.address, COLLATERAL, env.treasury.address, env.aggregator.address, COLLATERAL / 2n, COLLATERAL / 10n, (COLLATERAL * 4n) / 10n);
+    expect(await env.core.balanceOf(env.requester.address)).to.equal(0n);
     await expect(close).to.emit(env.training, "SlotVoided").withArgs(jobId, 0, late.address, 2);
     await expect(close).to.emit(env.training, "SlotVoided").withArgs(jobId, 0, never.address, 4);
     expect(await env.stakeOf(onTime.address)).to.equal(ethers.parseEther("1"));
