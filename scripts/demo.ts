@@ -39,7 +39,6 @@ interface WorkerSeen {
   account: number;
   address: string;
   proveMs: number[];
-  settled: number;
   /** Gated jobs whose claim this worker saw refused with NotEligible. */
   refusedJobs: Set<string>;
 }
@@ -100,9 +99,9 @@ async function run(d: Devnet, t0: number): Promise<void> {
 
   // 2. Workers (w3 claims and stalls) and a keeper, each its own process.
   const workers: WorkerSeen[] = [
-    { name: "w1", account: 2, address: d.accounts[2].address, proveMs: [], settled: 0, refusedJobs: new Set<string>() },
-    { name: "w2", account: 3, address: d.accounts[3].address, proveMs: [], settled: 0, refusedJobs: new Set<string>() },
-    { name: "w3-staller", account: 4, address: d.accounts[4].address, proveMs: [], settled: 0, refusedJobs: new Set<string>() },
+    { name: "w1", account: 2, address: d.accounts[2].address, proveMs: [], refusedJobs: new Set<string>() },
+    { name: "w2", account: 3, address: d.accounts[3].address, proveMs: [], refusedJobs: new Set<string>() },
+    { name: "w3-staller", account: 4, address: d.accounts[4].address, proveMs: [], refusedJobs: new Set<string>() },
   ];
   const byAddr = new Map(workers.map((w) => [w.address.toLowerCase(), w]));
   const nameOf = (a?: string) => (a ? (byAddr.get(a.toLowerCase())?.name ?? (a.toLowerCase() === d.accounts[5].address.toLowerCase() ? "keeper" : a.slice(0, 8))) : "?");
@@ -175,8 +174,6 @@ async function run(d: Devnet, t0: number): Promise<void> {
       if (ev.name === "ShardSettled") {
         const rc = await d.provider.getTransactionReceipt(ev.txHash);
         settleGas.push(rc!.gasUsed);
-        const w = byAddr.get(ev.worker!.toLowerCase());
-        if (w) w.settled++;
         log.info(`${who} settled shard ${ev.shardIndex}: proof verified on-chain`, { gas: rc!.gasUsed, paid: eth(ev.args.workerPay as bigint) });
       }
       if (ev.name === "ClaimSlashed") {
@@ -229,7 +226,9 @@ async function run(d: Devnet, t0: number): Promise<void> {
     reps = await decryptReputations(d, fhevm, fheWorkers, requester);
   }
 
-  const balances = await Promise.all(workers.map((w) => d.contracts.core.balanceOf(w.address)));
+  // Earnings from the settlement events of both jobs: pull balances alone would hide what a worker already withdrew.
+  const settlements = await d.contracts.core.queryFilter(d.contracts.core.filters.ShardSettled());
+  const earnedBy = (a: string) => settlements.filter((e) => e.args.worker.toLowerCase() === a.toLowerCase());
   const stakes = await Promise.all(workers.map((w) => d.contracts.core.getWorker(w.address)));
   const allProve = workers.flatMap((w) => w.proveMs);
   const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
@@ -239,8 +238,9 @@ async function run(d: Devnet, t0: number): Promise<void> {
   console.log(`gas per settlement     ${(avg(settleGas.map(Number)) / 1000).toFixed(0)}k average (verify + pay + audit record)`);
   console.log(`circuit                ${art.constraints} constraints, ${art.dev ? "DEV-SETUP (single-party setup: not for production)" : "ceremony setup"}`);
   for (const [i, w] of workers.entries()) {
-    const earned = balances[i] + 0n;
-    console.log(`${w.name.padEnd(22)} settled ${w.settled}, earned ${eth(earned)} (pull balance), stake ${eth(stakes[i].stake)}`);
+    const mine = earnedBy(w.address);
+    const earned = mine.reduce((sum, e) => sum + e.args.workerPay, 0n);
+    console.log(`${w.name.padEnd(22)} settled ${mine.length} (both jobs), earned ${eth(earned)}, stake ${eth(stakes[i].stake)}`);
   }
   if (slash) {
     console.log(`slash                  ${nameOf(slash.worker)} lost its collateral; ${nameOf(slash.caller)} reclaimed it for a ${eth(slash.toCaller)} bounty (requester ${eth(slash.toRequester)}, treasury ${eth(slash.toTreasury)})`);
