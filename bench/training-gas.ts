@@ -8,9 +8,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ethers } from "hardhat";
-import { AbiCoder, keccak256, type ContractTransactionResponse } from "ethers";
-import { setPrevRandao } from "@nomicfoundation/hardhat-network-helpers";
-import { deployTraining, jobParams } from "../test/training/fixture";
+import type { ContractTransactionResponse } from "ethers";
+import { deployTraining, jobParams, steerReplicationDraw } from "../test/training/fixture";
 
 type Env = Awaited<ReturnType<typeof deployTraining>>;
 interface Row {
@@ -22,13 +21,8 @@ interface Row {
 const gasOf = async (tx: Promise<ContractTransactionResponse>) => Number((await (await tx).wait())!.gasUsed);
 const RELEASE = "0x" + "ab".repeat(64 + 97); // an encoded release: CID string + 97-byte wrapped key, about this size
 
-async function steer(env: Env, jobId: bigint, shard: number, bps: number, want: boolean) {
-  const addr = await env.training.getAddress();
-  for (let p = 1n; ; p++) {
-    const enc = AbiCoder.defaultAbiCoder().encode(["uint256", "address", "uint256", "uint16", "uint16"], [p, addr, jobId, 0, shard]);
-    if ((BigInt(keccak256(enc)) % 10_000n < BigInt(bps)) === want) return setPrevRandao(p);
-  }
-}
+const steer = async (env: Env, jobId: bigint, shard: number, bps: number, want: boolean) =>
+  steerReplicationDraw(await env.training.getAddress(), jobId, 0, shard, bps, want);
 
 async function main() {
   const env = await deployTraining();

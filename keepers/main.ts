@@ -5,13 +5,12 @@ import { connectRpc, walletFor } from "../lib/chain/connect";
 import { createLogger } from "../lib/util/log";
 import type { Fhevm } from "../lib/fhe/types";
 import { findFheDeployment } from "../lib/fhe/cli";
-import { PrivacyGateway__factory } from "../typechain-types";
+import { trainingDeploymentPath, readTrainingDeployment } from "../lib/training/deploy";
+import { createContentStore } from "../lib/storage";
+import { PrivacyGateway__factory, TrainingJobs__factory } from "../typechain-types";
 import { EligibilityRelayDuty } from "./eligibility";
 import { ReclaimDuty, runKeeper, type KeeperDuty } from "./keeper";
 import { TrainingDuty } from "./training";
-import { trainingDeploymentPath, readTrainingDeployment } from "../lib/training/deploy";
-import { createContentStore } from "../lib/storage";
-import { TrainingJobs__factory } from "../typechain-types";
 
 export interface KeeperProcessOptions {
   network: string;

@@ -11,11 +11,11 @@ import { describeError, revertName } from "../lib/chain/errors";
 import { isTransportError } from "../lib/util/retry";
 import type { Logger } from "../lib/util/log";
 import { aggregateAndClose, roundClosable } from "../lib/training/aggregator";
+import { jobStatus } from "../lib/training/params";
 import type { KeeperDuty } from "./keeper";
 
 /** Reverts that mean someone else (or the aggregator) acted first. */
 const LOST_RACE = new Set(["RoundNotExpired", "JobNotActive", "BudgetExhausted", "RoundNotCurrent", "RoundNotClosable"]);
-const ACTIVE = 0n;
 
 export class TrainingDuty implements KeeperDuty {
   readonly name = "training";
@@ -35,7 +35,7 @@ export class TrainingDuty implements KeeperDuty {
     let actions = 0;
     for (let jobId = 1n; jobId <= (await training.jobCount()) && !signal?.aborted; jobId++) {
       const job = await training.getJob(jobId);
-      if (job.status !== ACTIVE) continue;
+      if (jobStatus(job.status) !== "active") continue;
       const round = await training.getRound(jobId, job.round);
       try {
         if (now > round.closeDeadline) {

@@ -15,16 +15,12 @@ import { loadWorkerKey } from "../lib/crypto";
 import { positive, trainingContext } from "../lib/training/context";
 import { readTrainingData, releaseTrainingKeys, trainingDataPath } from "../lib/training/shards";
 import { outsourcedStep, TrainingJobEnded } from "../lib/training/trainer";
-import { trainingStatus } from "../lib/training/rounds";
+import { jobActive } from "../lib/training/params";
 import { oblivionHome } from "../lib/util/home";
 import { sleep } from "../lib/util/retry";
 
 /** Reverts that only mean another worker or the round moved first: the next pass looks again. */
 const RACES = ["RoundFull", "AlreadyJoined", "ShardNotAwaitingReplica", "RefereeTaken", "RoundNotCurrent", "JoinWindowClosed", "SubmitWindowClosed"];
-
-async function active(training: Parameters<typeof trainingStatus>[0], jobId: bigint) {
-  return (await trainingStatus(training, jobId)).status === "active";
-}
 
 task("train:release", "Requester: release the data key of every joined slot of an outsourced job's current round")
   .addParam("job", "training job id")
@@ -44,7 +40,7 @@ task("train:release", "Requester: release the data key of every joined slot of a
         const slots = await releaseTrainingKeys(training, core, signer, jobId, file);
         if (slots.length > 0) console.log(`job ${jobId} round ${round}: released keys for slots ${slots.join(", ")}`);
         if (a.loop) await sleep(interval);
-      } while (a.loop && (await active(training, jobId)));
+      } while (a.loop && (await jobActive(training, jobId)));
     }),
   );
 

@@ -12,7 +12,7 @@ import { initMlp } from "../lib/ml/mlp";
 import { deployTrainingOrReuse } from "../lib/training/deploy";
 import { positive, share, trainingContext } from "../lib/training/context";
 import { prepareTrainingData, saveTrainingData, trainingDataPath } from "../lib/training/shards";
-import { MODES, RULES, type Mode, type Rule } from "../lib/training/params";
+import { jobActive, MODES, RULES, type Mode, type Rule } from "../lib/training/params";
 import { joinRound, postTrainingJob, storeModel, trainAndSubmit, trainingStatus } from "../lib/training/rounds";
 import { aggregateAndClose, roundClosable } from "../lib/training/aggregator";
 import { sleep } from "../lib/util/retry";
@@ -157,7 +157,7 @@ task("train:close", "Aggregator: fetch and check the round's updates, aggregate,
       try {
         do {
           if (a.loop && !(await roundClosable(training, jobId))) {
-            if ((await trainingStatus(training, jobId)).status !== "active") break;
+            if (!(await jobActive(training, jobId))) break;
             await sleep(interval);
             continue;
           }

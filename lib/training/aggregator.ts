@@ -13,7 +13,7 @@ import { aggregateRound } from "../ml/federated";
 import { decodeUpdate, updateHash } from "../ml/update";
 import { mlpParameters } from "../ml/mlp";
 import { fetchModel, storeModel } from "./rounds";
-import { RULES } from "./params";
+import { jobStatus, RULES, slotState } from "./params";
 
 export interface Verdict {
   slot: number;
@@ -55,7 +55,7 @@ async function fetchUpdate(store: ContentStore, cid: string, hash: string): Prom
 /** Whether the aggregator may close the job's current round now (every slot decided, or past the submit deadline). */
 export async function roundClosable(training: TrainingJobs, jobId: bigint): Promise<boolean> {
   const job = await training.getJob(jobId);
-  if (Number(job.status) !== 0) return false;
+  if (jobStatus(job.status) !== "active") return false;
   const rd = await training.getRound(jobId, job.round);
   const now = BigInt((await training.runner!.provider!.getBlock("latest"))!.timestamp);
   if (now > rd.closeDeadline) return false;
@@ -105,8 +105,6 @@ export async function aggregateAndClose(training: TrainingJobs, store: ContentSt
   return { round, mask, nextModelCid: nextCid, aggregateHash, verdicts: verdicts.sort((a, b) => a.slot - b.slot) };
 }
 
-const SLOT_STATE = ["empty", "joined", "submitted", "disputed", "accepted", "rejected", "slashed"] as const;
-
 /** Outsourced round: the decided mask from the chain, the model from one accepted update per shard. */
 async function closeOutsourced(training: TrainingJobs, store: ContentStore, jobId: bigint) {
   const job = await training.getJob(jobId);
@@ -121,7 +119,7 @@ async function closeOutsourced(training: TrainingJobs, store: ContentStore, jobI
     let used = false;
     for (const slot of [2 * shard, 2 * shard + 1, 2 * shards + shard]) {
       const st = await training.getSlot(jobId, round, slot);
-      const state = SLOT_STATE[Number(st.state)];
+      const state = slotState(st.state);
       if (state === "empty") continue;
       const accepted = state === "accepted";
       if (accepted) mask |= 1n << BigInt(slot);

@@ -11,6 +11,18 @@ export type Mode = (typeof MODES)[number];
 export type Rule = (typeof RULES)[number];
 const ZERO_ROOT = "0x" + "00".repeat(32);
 
+/** ITrainingJobs.Status and ITrainingJobs.SlotState by name, in enum order. */
+export const JOB_STATUSES = ["active", "finished", "aborted"] as const;
+export const SLOT_STATES = ["empty", "joined", "submitted", "disputed", "accepted", "rejected", "slashed"] as const;
+export type SlotStateName = (typeof SLOT_STATES)[number];
+export const jobStatus = (status: bigint) => JOB_STATUSES[Number(status)];
+export const slotState = (state: bigint): SlotStateName => SLOT_STATES[Number(state)];
+
+/** Whether a training job still runs rounds (one read; what --loop duties poll). */
+export async function jobActive(training: { getJob(jobId: bigint): Promise<{ status: bigint }> }, jobId: bigint): Promise<boolean> {
+  return jobStatus((await training.getJob(jobId)).status) === "active";
+}
+
 export interface TrainingSpec {
   initialModelCid: string;
   aggregator: string;
@@ -50,7 +62,8 @@ export function toJobParams(s: TrainingSpec): ITrainingJobs.JobParamsStruct {
   }
   if (budget > 65535 && s.maxRounds === undefined) throw new RangeError(`round budget ${budget} exceeds 65535: set rounds`);
   const o = s.outsourcing;
-  if ((s.mode === "outsourced") !== (o !== undefined)) throw new RangeError(`a${s.mode === "outsourced" ? "n outsourced job needs" : " federated job takes no"} data root and replication share`);
+  if (s.mode === "outsourced" && !o) throw new RangeError("an outsourced job needs a data root and a replication share");
+  if (s.mode === "federated" && o) throw new RangeError("a federated job takes no data root or replication share");
   if (o && !(o.replication > 0 && o.replication <= 1 && Math.round(o.replication * 10_000) >= 1)) {
     throw new RangeError(`replication must be a share in (0, 1] of at least 0.0001, got ${o.replication}`);
   }

@@ -10,7 +10,7 @@ import type { MlpModel } from "../ml/mlp";
 import { localUpdate, type LocalTrainingOptions } from "../ml/federated";
 import { encodeUpdate } from "../ml/update";
 import { decodeModel, encodeModel } from "./model-codec";
-import { toJobParams, MODES, RULES, type TrainingSpec } from "./params";
+import { jobStatus, slotState, toJobParams, MODES, RULES, type TrainingSpec } from "./params";
 
 async function mined(tx: Promise<ContractTransactionResponse>) {
   const rc = await (await tx).wait();
@@ -65,8 +65,6 @@ export async function trainAndSubmit(
   return { cid, hash: u.hash, rawNorm: u.rawNorm };
 }
 
-const STATUS = ["active", "finished", "aborted"] as const;
-const SLOT = ["empty", "joined", "submitted", "disputed", "accepted", "rejected", "slashed"] as const;
 
 /** A job's record, DP parameters and current round in natural units. */
 export async function trainingStatus(training: TrainingJobs, jobId: bigint) {
@@ -77,7 +75,7 @@ export async function trainingStatus(training: TrainingJobs, jobId: bigint) {
   const slots = [];
   for (let i = 0; i < slotCount; i++) {
     const s = await training.getSlot(jobId, r, i);
-    if (Number(s.state) !== 0) slots.push({ slot: i, worker: s.worker, state: SLOT[Number(s.state)], updateHash: s.updateHash });
+    if (Number(s.state) !== 0) slots.push({ slot: i, worker: s.worker, state: slotState(s.state), updateHash: s.updateHash });
   }
   return {
     jobId,
@@ -85,7 +83,7 @@ export async function trainingStatus(training: TrainingJobs, jobId: bigint) {
     aggregator: j.aggregator,
     mode: MODES[Number(j.mode)],
     rule: RULES[Number(j.rule)],
-    status: STATUS[Number(j.status)],
+    status: jobStatus(j.status),
     round: r,
     maxRounds: Number(j.maxRounds),
     participantsPerRound: Number(j.participantsPerRound),

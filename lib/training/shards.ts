@@ -20,6 +20,7 @@ import { encryptForStorage, openEnvelope, wrapKey } from "../crypto";
 import { encodeRelease } from "../requester/shard";
 import { revertName } from "../chain/errors";
 import { oblivionHome } from "../util/home";
+import { slotState } from "./params";
 
 const MAGIC = [0x56, 0x4f, 0x54, 0x31]; // "VOT1"
 const HEAD = 4 + 4 + 4 + 4 + 32 + 8;
@@ -169,7 +170,7 @@ export async function releaseTrainingKeys(
   const served: number[] = [];
   for (let slot = 0; slot < 3 * shards; slot++) {
     const s = await t.getSlot(jobId, round, slot);
-    if (Number(s.state) !== 1 || s.keyReleasedAt !== 0n) continue; // Joined, no key yet
+    if (slotState(s.state) !== "joined" || s.keyReleasedAt !== 0n) continue; // waiting for its key
     const secret = file.shards[shardOfSlot(slot, shards)];
     const [, pub] = await core.workerProfile(s.worker);
     const release = encodeRelease({ packageCid: secret.packageCid, wrappedKey: wrapKey(getBytes(secret.dataKey), getBytes(pub)) });

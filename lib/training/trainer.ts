@@ -8,11 +8,12 @@
 import type { TrainingJobs } from "../../typechain-types";
 import type { ContentStore } from "../storage";
 import { unwrapKey, type WorkerKeyPair } from "../crypto";
-import { decodeRelease } from "../requester/shard";
+import { decodeRelease, type Release } from "../requester/shard";
 import { localUpdate } from "../ml/federated";
 import { encodeUpdate, updateHash } from "../ml/update";
 import { fetchModel } from "./rounds";
 import { openShardPackage, roundSeed, shardOfSlot } from "./shards";
+import { jobStatus, MODES, slotState } from "./params";
 
 export type RoleKind = "primary" | "replica" | "referee";
 export interface Role {
@@ -20,38 +21,34 @@ export interface Role {
   shard: number;
 }
 
-const JOINED = 1n;
-const SUBMITTED = 2n;
-const DISPUTED = 3n;
-const EMPTY = 0n;
-
 /** The job is finished or aborted: nothing left to work on (a worker loop's normal end). */
 export class TrainingJobEnded extends Error {}
 
+/** The job's current round, checked to be an active outsourced job. */
 async function outsourcedRound(training: TrainingJobs, jobId: bigint) {
   const job = await training.getJob(jobId);
-  if (Number(job.mode) !== 1) throw new Error(`training job ${jobId} is federated: use train:join with your own data`);
-  if (Number(job.status) !== 0) throw new TrainingJobEnded(`training job ${jobId} is ${["active", "finished", "aborted"][Number(job.status)]}`);
-  return { job, round: Number(job.round), shards: Number(job.participantsPerRound) };
+  if (MODES[Number(job.mode)] !== "outsourced") throw new Error(`training job ${jobId} is federated: use train:join with your own data`);
+  const status = jobStatus(job.status);
+  if (status !== "active") throw new TrainingJobEnded(`training job ${jobId} is ${status}`);
+  return { jobId, job, round: Number(job.round), shards: Number(job.participantsPerRound) };
 }
+type OutsourcedRound = Awaited<ReturnType<typeof outsourcedRound>>;
 
-/** The role `worker` could take now (null when it holds a slot already or nothing is open). */
-export async function openRole(training: TrainingJobs, jobId: bigint, worker: string): Promise<Role | null> {
-  const { round, shards } = await outsourcedRound(training, jobId);
-  if ((await training.slotOf(jobId, round, worker)) !== 0n) return null;
+/** The role a worker without a slot in the round could take now (null when nothing is open). */
+async function openRole(training: TrainingJobs, { jobId, round, shards }: OutsourcedRound): Promise<Role | null> {
   const rd = await training.getRound(jobId, round);
   if (Number(rd.joined) < shards) return { kind: "primary", shard: Number(rd.joined) };
+  const state = async (slot: number) => slotState((await training.getSlot(jobId, round, slot)).state);
   for (let s = 0; s < shards; s++) {
-    const primary = (await training.getSlot(jobId, round, 2 * s)).state;
-    if (primary === SUBMITTED && (await training.getSlot(jobId, round, 2 * s + 1)).state === EMPTY) return { kind: "replica", shard: s };
-    if (primary === DISPUTED && (await training.getSlot(jobId, round, 2 * shards + s)).state === EMPTY) return { kind: "referee", shard: s };
+    const primary = await state(2 * s);
+    if (primary === "submitted" && (await state(2 * s + 1)) === "empty") return { kind: "replica", shard: s };
+    if (primary === "disputed" && (await state(2 * shards + s)) === "empty") return { kind: "referee", shard: s };
   }
   return null;
 }
 
 /** Takes `role` in the current round; returns the slot. */
-export async function takeRole(training: TrainingJobs, jobId: bigint, worker: string, role: Role): Promise<{ round: number; slot: number }> {
-  const round = Number((await training.getJob(jobId)).round);
+async function takeRole(training: TrainingJobs, round: number, jobId: bigint, worker: string, role: Role) {
   const tx =
     role.kind === "primary"
       ? training.join(jobId, round)
@@ -59,7 +56,7 @@ export async function takeRole(training: TrainingJobs, jobId: bigint, worker: st
         ? training.joinAsReplica(jobId, round, role.shard)
         : training.joinAsReferee(jobId, round, role.shard);
   await (await tx).wait();
-  return { round, slot: Number(await training.slotOf(jobId, round, worker)) - 1 };
+  return Number(await training.slotOf(jobId, round, worker)) - 1;
 }
 
 /** The requester's release for a slot, from its DataKeyReleased event (null while none). */
@@ -83,9 +80,22 @@ export async function trainSlot(
   worker: string,
   tamper?: (u: Float64Array) => Float64Array,
 ) {
-  const { job, round, shards } = await outsourcedRound(training, jobId);
-  const release = await findRelease(training, jobId, round, slot, worker);
-  if (!release) throw new Error(`no data key released yet for slot ${slot} of job ${jobId} round ${round}`);
+  const r = await outsourcedRound(training, jobId);
+  const release = await findRelease(training, jobId, r.round, slot, worker);
+  if (!release) throw new Error(`no data key released yet for slot ${slot} of job ${jobId} round ${r.round}`);
+  return trainReleased(training, store, key, r, slot, release, tamper);
+}
+
+/** trainSlot once the round and the slot's release are known. */
+async function trainReleased(
+  training: TrainingJobs,
+  store: ContentStore,
+  key: WorkerKeyPair,
+  { jobId, job, round, shards }: OutsourcedRound,
+  slot: number,
+  release: Release,
+  tamper?: (u: Float64Array) => Float64Array,
+) {
   if (release.wrappedKey.length === 0) throw new Error(`the release for slot ${slot} carries no data key`);
   const dataKey = unwrapKey(release.wrappedKey, key.privateKey);
   const shard = openShardPackage(await store.get(release.packageCid), dataKey, job.dataRoot, shardOfSlot(slot, shards));
@@ -125,17 +135,19 @@ export async function outsourcedStep(
   jobId: bigint,
   worker: string,
 ): Promise<StepResult> {
-  const { round } = await outsourcedRound(training, jobId);
+  const r = await outsourcedRound(training, jobId);
+  const round = r.round;
   const held = Number(await training.slotOf(jobId, round, worker));
   if (held !== 0) {
     const slot = held - 1;
-    if ((await training.getSlot(jobId, round, slot)).state !== JOINED) return { action: "done", round, slot };
-    if (!(await findRelease(training, jobId, round, slot, worker))) return { action: "waiting-for-key", round, slot };
-    const r = await trainSlot(training, store, key, jobId, slot, worker);
-    return { action: "submitted", round, slot, shard: r.shard, hash: r.hash, cid: r.cid };
+    if (slotState((await training.getSlot(jobId, round, slot)).state) !== "joined") return { action: "done", round, slot };
+    const release = await findRelease(training, jobId, round, slot, worker);
+    if (!release) return { action: "waiting-for-key", round, slot };
+    const t = await trainReleased(training, store, key, r, slot, release);
+    return { action: "submitted", round, slot, shard: t.shard, hash: t.hash, cid: t.cid };
   }
-  const role = await openRole(training, jobId, worker);
+  const role = await openRole(training, r);
   if (!role) return { action: "idle", round };
-  const { slot } = await takeRole(training, jobId, worker, role);
+  const slot = await takeRole(training, round, jobId, worker, role);
   return { action: "joined", round, slot, role };
 }

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ethers } from "hardhat";
-import { parseEther } from "ethers";
+import { AbiCoder, keccak256, parseEther } from "ethers";
+import { setPrevRandao } from "@nomicfoundation/hardhat-network-helpers";
 import { TrainingJobs__factory, type ITrainingJobs } from "../../typechain-types";
 import { deployProtocol } from "../../lib/chain/deployments";
 import { EmbeddedContentStore } from "../../lib/storage";
@@ -79,4 +80,15 @@ export function suiteStore(prefix: string): { readonly store: EmbeddedContentSto
     fs.rmSync(dir, { recursive: true, force: true });
   });
   return holder;
+}
+
+/** Whether TrainingJobs' draw replicates `shard` under `prevrandao` (the contract's _drawReplication formula). */
+export function replicationDrawn(training: string, prevrandao: bigint, jobId: bigint, round: number, shard: number, bps: number): boolean {
+  const enc = AbiCoder.defaultAbiCoder().encode(["uint256", "address", "uint256", "uint16", "uint16"], [prevrandao, training, jobId, round, shard]);
+  return BigInt(keccak256(enc)) % 10_000n < BigInt(bps);
+}
+
+/** Sets the next block's prevrandao so that the draw for `shard` of round `round` comes out `want`. */
+export async function steerReplicationDraw(training: string, jobId: bigint, round: number, shard: number, bps: number, want: boolean) {
+  for (let p = 1n; ; p++) if (replicationDrawn(training, p, jobId, round, shard, bps) === want) return setPrevRandao(p);
 }

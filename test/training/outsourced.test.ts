@@ -5,9 +5,8 @@
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { AbiCoder, keccak256 } from "ethers";
-import { loadFixture, setPrevRandao, time } from "@nomicfoundation/hardhat-network-helpers";
-import { deployTraining, jobParams, COLLATERAL, REWARD, AGG_FEE, ROUND_WINDOW } from "./fixture";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { deployTraining, jobParams, replicationDrawn, steerReplicationDraw, COLLATERAL, REWARD, AGG_FEE, ROUND_WINDOW } from "./fixture";
 
 type Env = Awaited<ReturnType<typeof deployTraining>>;
 const DATA_ROOT = ethers.id("data root");
@@ -20,19 +19,8 @@ async function post(env: Env, over = {}) {
   return { jobId: await env.training.jobCount(), value };
 }
 
-/** Whether the contract's draw replicates `shard` under `prevrandao` (same formula as TrainingJobs._drawReplication). */
-function drawn(training: string, prevrandao: bigint, jobId: bigint, round: number, shard: number, bps: number): boolean {
-  const enc = AbiCoder.defaultAbiCoder().encode(["uint256", "address", "uint256", "uint16", "uint16"], [prevrandao, training, jobId, round, shard]);
-  return BigInt(keccak256(enc)) % 10_000n < BigInt(bps);
-}
-
-/** Sets the next block's prevrandao so that the draw for `shard` comes out `want`. */
-async function steerDraw(env: Env, jobId: bigint, round: number, shard: number, bps: number, want: boolean) {
-  const addr = await env.training.getAddress();
-  for (let p = 1n; ; p++) {
-    if (drawn(addr, p, jobId, round, shard, bps) === want) return setPrevRandao(p);
-  }
-}
+const steerDraw = async (env: Env, jobId: bigint, round: number, shard: number, bps: number, want: boolean) =>
+  steerReplicationDraw(await env.training.getAddress(), jobId, round, shard, bps, want);
 
 describe("TrainingJobs outsourced mode", function () {
   it("posting checks the replication share and the data root", async function () {
@@ -81,7 +69,7 @@ describe("TrainingJobs outsourced mode", function () {
     const tx = await env.training.connect(b).submitUpdate(jobId, 0, ethers.id("b"), "bafyB");
     await expect(tx).to.emit(env.training, "ReplicationDrawn").withArgs(jobId, 0, 1, true);
     const raw = await ethers.provider.send("eth_getBlockByNumber", [ethers.toQuantity((await tx.wait())!.blockNumber), false]);
-    expect(drawn(await env.training.getAddress(), BigInt(raw.mixHash), jobId, 0, 1, 5_000)).to.equal(true); // mixHash = prevrandao
+    expect(replicationDrawn(await env.training.getAddress(), BigInt(raw.mixHash), jobId, 0, 1, 5_000)).to.equal(true); // mixHash = prevrandao
     expect((await env.training.getRound(jobId, 0)).openAudits).to.equal(1n);
     await expect(env.training.connect(b).joinAsReplica(jobId, 0, 1)).to.be.revertedWithCustomError(env.training, "AlreadyJoined");
     await expect(env.training.connect(env.aggregator).closeRound(jobId, 0, 0b1, "bafyN", ethers.id("agg"))).to.be.revertedWithCustomError(
