@@ -3,9 +3,10 @@ pragma solidity 0.8.28;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {BN254} from "./libraries/BN254.sol";
+import {Groth16VkVerifier} from "./verifiers/Groth16VkVerifier.sol";
 
 /// @title ModelRegistry
-/// @notice The model marketplace (see IModelRegistry). Holds no value.
+/// @notice The model marketplace (see IModelRegistry). Holds no value and has no owner.
 contract ModelRegistry is IModelRegistry {
     /// @notice BN254 scalar field order.
     uint256 public constant FIELD_ORDER = BN254.SCALAR_FIELD;
@@ -20,6 +21,20 @@ contract ModelRegistry is IModelRegistry {
     uint256 private _modelCount;
     mapping(uint256 modelId => Model) private _models;
     mapping(uint256 modelId => mapping(uint32 version => ModelVersion)) private _versions;
+    mapping(address verifier => bool) private _vetted;
+
+    /// @inheritdoc IModelRegistry
+    function deployGroth16Verifier(Groth16VkVerifier.VerifyingKey calldata key) external returns (address verifier) {
+        Groth16VkVerifier v = new Groth16VkVerifier(key);
+        verifier = address(v);
+        _vetted[verifier] = true;
+        emit Groth16VerifierDeployed(verifier, v.keyHash(), v.signalCount());
+    }
+
+    /// @inheritdoc IModelRegistry
+    function isVettedVerifier(address verifier) external view returns (bool) {
+        return _vetted[verifier];
+    }
 
     /// @inheritdoc IModelRegistry
     function registerModel(string calldata name, uint128 feePerInference, VersionSpec calldata spec)
@@ -35,9 +50,8 @@ contract ModelRegistry is IModelRegistry {
         m.versionCount = 1;
         m.feePerInference = feePerInference;
         m.name = name;
-        _store(modelId, 1, spec);
         emit ModelRegistered(modelId, msg.sender, name, feePerInference);
-        emit VersionPublished(modelId, 1, spec.verifier, spec.circuitHash, spec.modelCommitment, spec.devSetup);
+        _publish(modelId, 1, spec);
     }
 
     /// @inheritdoc IModelRegistry
@@ -45,8 +59,7 @@ contract ModelRegistry is IModelRegistry {
         Model storage m = _ownedActive(modelId);
         _validate(spec);
         version = ++m.versionCount;
-        _store(modelId, version, spec);
-        emit VersionPublished(modelId, version, spec.verifier, spec.circuitHash, spec.modelCommitment, spec.devSetup);
+        _publish(modelId, version, spec);
     }
 
     /// @inheritdoc IModelRegistry
@@ -89,7 +102,9 @@ contract ModelRegistry is IModelRegistry {
             verifier: v.verifier,
             batchSize: v.batchSize,
             layoutVersion: v.layoutVersion,
-            modelCommitment: v.modelCommitment
+            modelCommitment: v.modelCommitment,
+            verifierCodeHash: v.verifierCodeHash,
+            vetted: v.vetted
         });
     }
 
@@ -120,9 +135,16 @@ contract ModelRegistry is IModelRegistry {
         if (spec.modelCommitment >= FIELD_ORDER) revert CommitmentOutOfField(spec.modelCommitment);
         uint8 expected = spec.modelCommitment == 0 ? 3 : 4;
         if (spec.numPublicSignals != expected) revert SignalCountMismatch(expected, spec.numPublicSignals);
+        if (_vetted[spec.verifier]) {
+            uint256 n = Groth16VkVerifier(spec.verifier).signalCount();
+            if (n != spec.numPublicSignals) revert VerifierSignalMismatch(n, spec.numPublicSignals);
+        }
     }
 
-    function _store(uint256 modelId, uint32 version, VersionSpec calldata spec) private {
+    /// @dev Stores the version with the registry's own verdict on its verifier and emits.
+    function _publish(uint256 modelId, uint32 version, VersionSpec calldata spec) private {
+        bool vetted = _vetted[spec.verifier];
+        bytes32 codeHash = spec.verifier.codehash;
         _versions[modelId][version] = ModelVersion({
             verifier: spec.verifier,
             proofSystem: spec.proofSystem,
@@ -130,11 +152,15 @@ contract ModelRegistry is IModelRegistry {
             numPublicSignals: spec.numPublicSignals,
             batchSize: spec.batchSize,
             devSetup: spec.devSetup,
+            vetted: vetted,
             circuitHash: spec.circuitHash,
             modelCommitment: spec.modelCommitment,
+            verifierCodeHash: codeHash,
             onnxCid: spec.onnxCid,
             circuitCid: spec.circuitCid,
             provingKeyCid: spec.provingKeyCid
         });
+        emit VersionPublished(modelId, version, spec.verifier, spec.circuitHash, spec.modelCommitment, spec.devSetup);
+        if (!vetted) emit UnvettedVerifier(modelId, version, spec.verifier, codeHash);
     }
 }

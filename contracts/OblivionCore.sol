@@ -86,6 +86,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     mapping(address worker => string) private _metadataCid;
     mapping(address worker => bytes) private _encryptionKey;
     mapping(address account => uint256) private _balances;
+    /// @dev Reputation hook calls that failed, by keccak256(abi.encode(worker, jobId, shardIndex, settled)).
+    mapping(bytes32 callId => bool) private _pendingHooks;
 
     /// @param owner_ Owner (protocol governance).
     /// @param registry_ Model registry.
@@ -184,6 +186,12 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         IModelRegistry.JobTerms memory t = registry.jobTerms(p.modelId, p.modelVersion);
         if (!t.active) revert ModelInactive(p.modelId);
         if (t.layoutVersion != LAYOUT_V1) revert UnsupportedLayout(t.layoutVersion);
+        if (!t.vetted && !p.acceptUnvettedVerifier) {
+            revert UnvettedVerifierNotAccepted(p.modelId, p.modelVersion, t.verifier);
+        }
+        if (t.verifier.codehash != t.verifierCodeHash) {
+            revert VerifierCodeChanged(t.verifier, t.verifierCodeHash, t.verifier.codehash);
+        }
         (uint128 ownerFeePerShard, uint256 escrow) = _escrowFor(p, t);
         if (msg.value != escrow) revert IncorrectPayment(escrow, msg.value);
 
@@ -202,12 +210,14 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
             modelOwner: t.owner,
             openClaims: 0,
             settledShards: 0,
+            unvettedVerifier: !t.vetted,
             pricePerShard: p.pricePerShard,
             ownerFeePerShard: ownerFeePerShard,
             collateral: p.collateral,
             minStake: p.minStake,
             inputRoot: p.inputRoot,
-            modelCommitment: t.modelCommitment
+            modelCommitment: t.modelCommitment,
+            verifierCodeHash: t.verifierCodeHash
         });
         emit JobPosted(jobId, msg.sender, p.modelId, p.modelVersion, p.shardCount, p.inputRoot, escrow);
     }
@@ -282,7 +292,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         if (block.timestamp <= s.deadline) revert ClaimNotExpired(s.deadline);
 
         address worker = s.worker;
-        bool slash = s.keyReleased;
+        // F-03: an unvetted verifier may turn reject-all under an honest worker; its claims are voided, never slashed.
+        bool slash = s.keyReleased && !job.unvettedVerifier;
         uint128 collateral = job.collateral;
         Worker storage w = _workers[worker];
         w.locked -= collateral;
@@ -346,6 +357,24 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         returns (bool canExec, bytes memory execPayload, uint256 nextJobId, uint256 nextShard)
     {
         return _scan(fromJobId == 0 ? 1 : fromJobId, fromShard, maxSteps);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function replayHook(address worker, uint256 jobId, uint256 shardIndex, bool settled) external nonReentrant {
+        bytes32 callId = _hookCallId(worker, jobId, shardIndex, settled);
+        if (!_pendingHooks[callId]) revert HookCallNotPending(worker, jobId, shardIndex, settled);
+        IReputationHook hook = reputationHook;
+        if (address(hook) == address(0)) revert NoReputationHook();
+        delete _pendingHooks[callId];
+        emit ReputationHookReplayed(worker, jobId, shardIndex, settled, msg.sender);
+        IReputationHook.OutcomeValue memory value = _outcomeValue(_jobs[jobId]);
+        if (settled) hook.onSettled(worker, jobId, shardIndex, value);
+        else hook.onSlashed(worker, jobId, shardIndex, value);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function hookPending(address worker, uint256 jobId, uint256 shardIndex, bool settled) external view returns (bool) {
+        return _pendingHooks[_hookCallId(worker, jobId, shardIndex, settled)];
     }
 
     // ================================================================== owner
@@ -538,6 +567,9 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     }
 
     function _verify(Job storage job, uint256[] memory signals, bytes calldata proof) private view {
+        address verifier = job.verifier;
+        bytes32 pinned = job.verifierCodeHash;
+        if (verifier.codehash != pinned) revert VerifierCodeChanged(verifier, pinned, verifier.codehash);
         if (!IProofVerifier(job.verifier).verifyProof(proof, signals)) revert InvalidProof();
     }
 
@@ -632,23 +664,49 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         signals[signals.length - 1] = bindingOf(jobId, shardIndex, msg.sender);
     }
 
+    /// @dev Gas-capped, try/catch hook call; a failure is stored as pending for `replayHook` (F-10: the fhEVM's HCU
+    /// budget is per transaction, so a caller can exhaust it before the hook runs, which no gas check catches).
     function _callHook(address worker, uint256 jobId, uint256 shardIndex, bool settled) private {
         IReputationHook hook = reputationHook;
         if (address(hook) == address(0)) return;
+        IReputationHook.OutcomeValue memory value = _outcomeValue(_jobs[jobId]);
         uint256 gasLimit = hookGasLimit;
-        // EIP-150 keeps 1/64 back; without this check a caller could starve the hook on purpose.
-        if (gasleft() < gasLimit + gasLimit / 63 + 10_000) revert InsufficientGasForHook();
+        // EIP-150 keeps 1/64 back; without this check a caller could starve the hook on purpose. The margin pays for
+        // recording a failed call as pending.
+        if (gasleft() < gasLimit + gasLimit / 63 + 50_000) revert InsufficientGasForHook();
+        bool ok;
+        bytes memory reason;
         if (settled) {
-            try hook.onSettled{gas: gasLimit}(worker, jobId, shardIndex) {}
-            catch (bytes memory reason) {
-                emit ReputationHookFailed(worker, jobId, shardIndex, true, reason);
+            try hook.onSettled{gas: gasLimit}(worker, jobId, shardIndex, value) {
+                ok = true;
+            } catch (bytes memory r) {
+                reason = r;
             }
         } else {
-            try hook.onSlashed{gas: gasLimit}(worker, jobId, shardIndex) {}
-            catch (bytes memory reason) {
-                emit ReputationHookFailed(worker, jobId, shardIndex, false, reason);
+            try hook.onSlashed{gas: gasLimit}(worker, jobId, shardIndex, value) {
+                ok = true;
+            } catch (bytes memory r) {
+                reason = r;
             }
         }
+        if (!ok) {
+            _pendingHooks[_hookCallId(worker, jobId, shardIndex, settled)] = true;
+            emit ReputationHookFailed(worker, jobId, shardIndex, settled, reason);
+        }
+    }
+
+    /// @dev What a hook learns about an outcome: the job's snapshotted parties, protocol fee and collateral.
+    function _outcomeValue(Job storage job) private view returns (IReputationHook.OutcomeValue memory) {
+        return IReputationHook.OutcomeValue({
+            requester: job.requester,
+            modelOwner: job.modelOwner,
+            protocolFee: uint128(uint256(job.pricePerShard) * job.protocolFeeBps / BPS),
+            collateral: job.collateral
+        });
+    }
+
+    function _hookCallId(address worker, uint256 jobId, uint256 shardIndex, bool settled) private pure returns (bytes32) {
+        return keccak256(abi.encode(worker, jobId, shardIndex, settled));
     }
 
     function _scan(uint256 jobId, uint256 shardIndex, uint256 maxSteps)

@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Groth16VkVerifier} from "../verifiers/Groth16VkVerifier.sol";
+
 /// @title IModelRegistry
 /// @notice The model marketplace. A model has an owner, a name, a fee per inference and a list of immutable versions;
 /// each version names the ONNX graph, the circuit, its proving key and the on-chain verifier. Jobs pin a version, so
 /// publishing a later one never changes what a posted job verifies against.
+/// Vetted verifiers: a version is vetted when its verifier is a Groth16VkVerifier this registry deployed
+/// (`deployGroth16Verifier`, built from the circuit's verification key): fixed code, key in immutables, no owner and no
+/// external call, so what it accepts can never change. Any other IProofVerifier (a snarkjs export behind the adapter,
+/// an EZKL-generated Halo2 verifier) may still be registered, flagged `vetted = false` for good; the core posts a job on
+/// such a version only when the requester opts in (`JobParams.acceptUnvettedVerifier`). No one, the registry's
+/// deployer included, can mark a verifier vetted: the registry has no owner. Every version records its verifier's
+/// `extcodehash`, which the core snapshots at post and checks at every submission.
 interface IModelRegistry {
     /// @notice What a model owner supplies for one version.
     /// @param onnxCid Content id of the ONNX graph.
@@ -44,8 +53,9 @@ interface IModelRegistry {
 
     /// @notice One published version as stored.
     /// Layout: slot 0 = verifier (20) | proofSystem (2) | layoutVersion (1) | numPublicSignals (1) | batchSize (4) |
-    /// devSetup (1) (29 bytes); slot 1 = circuitHash; slot 2 = modelCommitment;
-    /// slots 3+ = the three CIDs.
+    /// devSetup (1) | vetted (1) (30 bytes); slot 1 = circuitHash; slot 2 = modelCommitment; slot 3 = verifierCodeHash;
+    /// slots 4+ = the three CIDs.
+    /// `vetted` and `verifierCodeHash` are set by the registry at publication, never by the owner.
     struct ModelVersion {
         address verifier;
         uint16 proofSystem;
@@ -53,8 +63,10 @@ interface IModelRegistry {
         uint8 numPublicSignals;
         uint32 batchSize;
         bool devSetup;
+        bool vetted;
         bytes32 circuitHash;
         uint256 modelCommitment;
+        bytes32 verifierCodeHash;
         string onnxCid;
         string circuitCid;
         string provingKeyCid;
@@ -69,6 +81,8 @@ interface IModelRegistry {
         uint32 batchSize;
         uint8 layoutVersion;
         uint256 modelCommitment;
+        bytes32 verifierCodeHash;
+        bool vetted;
     }
 
     /// @notice A model was registered with its first version.
@@ -82,6 +96,14 @@ interface IModelRegistry {
         uint256 modelCommitment,
         bool devSetup
     );
+    /// @notice The registry deployed a Groth16VkVerifier (vetted) for a verification key; anyone may call it.
+    /// @param verifier The new verifier.
+    /// @param keyHash keccak256(abi.encode(key)).
+    /// @param signalCount Public signals the key takes.
+    event Groth16VerifierDeployed(address indexed verifier, bytes32 indexed keyHash, uint256 signalCount);
+    /// @notice A published version's verifier is not one of this registry's vetted verifiers: jobs on it need the
+    /// requester's explicit opt-in. Emitted with VersionPublished.
+    event UnvettedVerifier(uint256 indexed modelId, uint32 indexed version, address verifier, bytes32 codeHash);
     /// @notice The owner changed the fee per inference; posted jobs keep the fee they escrowed.
     event FeeUpdated(uint256 indexed modelId, uint128 feePerInference);
     /// @notice The owner deactivated the model: no new jobs; posted jobs still settle.
@@ -101,6 +123,8 @@ interface IModelRegistry {
     error EmptyCid(string field);
     /// @notice Fires when the verifier is the zero address or holds no code.
     error InvalidVerifier(address verifier);
+    /// @notice Fires when a vetted verifier takes another number of public signals than the version declares.
+    error VerifierSignalMismatch(uint256 verifierSignals, uint8 declared);
     /// @notice Fires when the proof system id is 0.
     error InvalidProofSystem();
     /// @notice Fires when the layout version is not one the core can build signals for.
@@ -109,6 +133,15 @@ interface IModelRegistry {
     error SignalCountMismatch(uint8 expected, uint8 given);
     /// @notice Fires when the model commitment is not below the BN254 scalar field order.
     error CommitmentOutOfField(uint256 value);
+
+    /// @notice Deploys a vetted Groth16VkVerifier for `key` (anyone may; the registry keeps no other state about it).
+    /// Pass its address as a version's verifier to publish a vetted version.
+    /// @param key The circuit's verification key in the pairing precompile's order (see Groth16VkVerifier).
+    /// @return verifier The new verifier.
+    function deployGroth16Verifier(Groth16VkVerifier.VerifyingKey calldata key) external returns (address verifier);
+
+    /// @notice Whether `verifier` is a Groth16VkVerifier deployed by this registry.
+    function isVettedVerifier(address verifier) external view returns (bool);
 
     /// @notice Registers a model with its first version; the caller becomes its owner.
     /// @param name Human-readable name (non-empty).

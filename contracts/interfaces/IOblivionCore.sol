@@ -38,6 +38,9 @@ interface IOblivionCore is ICoreCollateral {
     /// @param claimWindow Seconds a worker has to settle after claiming (MIN_CLAIM_WINDOW .. MAX_CLAIM_WINDOW).
     /// @param minStake Minimum total stake to claim (0: none beyond the collateral).
     /// @param gated When true each claim must pass the eligibility gate.
+    /// @param acceptUnvettedVerifier The requester's explicit opt-in to a model version whose verifier the registry
+    /// did not deploy (IModelRegistry: vetted = false): such a verifier may accept a garbage proof or change what it
+    /// accepts; without this flag postJob reverts UnvettedVerifierNotAccepted. Claims on such a job are never slashed.
     struct JobParams {
         uint256 modelId;
         uint32 modelVersion;
@@ -48,18 +51,21 @@ interface IOblivionCore is ICoreCollateral {
         uint32 claimWindow;
         uint128 minStake;
         bool gated;
+        bool acceptUnvettedVerifier;
     }
 
     /// @notice A job as stored.
     /// Layout (7 slots):
     ///   slot 0: requester (20) | shardCount (4) | modelId (4) | modelVersion (4)
     ///   slot 1: verifier (20) | claimWindow (4) | protocolFeeBps (2) | gated (1) | cancelled (1) | postedAt (4)
-    ///   slot 2: modelOwner (20) | openClaims (4) | settledShards (4)
+    ///   slot 2: modelOwner (20) | openClaims (4) | settledShards (4) | unvettedVerifier (1)
     /// (openClaims and settledShards share a slot: a settlement updates both with one write.)
     ///   slot 3: pricePerShard (16) | ownerFeePerShard (16)
     ///   slot 4: collateral (16) | minStake (16)
     ///   slot 5: inputRoot
     ///   slot 6: modelCommitment (0 for public-weight models)
+    ///   slot 7: verifierCodeHash (the verifier's extcodehash as the registry recorded it; checked at every submission)
+    /// `unvettedVerifier` is true when the requester opted into a verifier the registry did not deploy.
     /// Remaining escrow is not stored: it is perShard * (shardCount - settledShards) while live and
     /// perShard * openClaims once cancelled (see `jobEscrow`).
     struct Job {
@@ -76,12 +82,14 @@ interface IOblivionCore is ICoreCollateral {
         address modelOwner;
         uint32 openClaims;
         uint32 settledShards;
+        bool unvettedVerifier;
         uint128 pricePerShard;
         uint128 ownerFeePerShard;
         uint128 collateral;
         uint128 minStake;
         bytes32 inputRoot;
         uint256 modelCommitment;
+        bytes32 verifierCodeHash;
     }
 
     /// @notice A shard as stored. Layout: worker (20) | deadline (8) | status (1) | keyReleased (1), one slot.
@@ -188,8 +196,13 @@ interface IOblivionCore is ICoreCollateral {
         uint256 toKeeper,
         uint256 toTreasury
     );
-    /// @notice The reputation hook reverted or ran out of its gas; settlement or slashing went ahead.
+    /// @notice The reputation hook reverted or ran out of its gas (or the fhEVM's per-transaction HCU budget);
+    /// settlement or slashing went ahead and the call is pending: anyone may `replayHook` it.
     event ReputationHookFailed(address indexed worker, uint256 indexed jobId, uint256 shardIndex, bool settled, bytes reason);
+    /// @notice A pending hook call was replayed successfully by `caller` and is no longer pending.
+    event ReputationHookReplayed(
+        address indexed worker, uint256 indexed jobId, uint256 shardIndex, bool settled, address indexed caller
+    );
 
     // ------------------------------------------------------------------ errors
 
@@ -285,6 +298,16 @@ interface IOblivionCore is ICoreCollateral {
     error CollateralManagerAlreadyBound(address manager);
     /// @notice Fires when the manager releases or slashes more than it has locked for the worker.
     error ManagerLockExceeded(uint256 lockedByManager, uint256 requested);
+    /// @notice Fires when a job is posted on a model version whose verifier is not vetted and the requester did not
+    /// set `acceptUnvettedVerifier`.
+    error UnvettedVerifierNotAccepted(uint256 modelId, uint32 modelVersion, address verifier);
+    /// @notice Fires when the verifier's code is no longer the code the registry recorded (at post) or the job
+    /// snapshotted (at submission).
+    error VerifierCodeChanged(address verifier, bytes32 expected, bytes32 actual);
+    /// @notice Fires when `replayHook` names a hook call that is not pending.
+    error HookCallNotPending(address worker, uint256 jobId, uint256 shardIndex, bool settled);
+    /// @notice Fires when `replayHook` is called while no reputation hook is set.
+    error NoReputationHook();
     /// @notice Fires when a value does not fit its packed storage field.
     error ValueTooLarge();
 
@@ -356,6 +379,18 @@ interface IOblivionCore is ICoreCollateral {
     function withdraw() external;
 
     // ------------------------------------------------------------------ keepers
+
+    /// @notice Replays a reputation hook call that failed (ReputationHookFailed) against the current hook, with all the
+    /// gas the caller gives it and outside try/catch: if it fails again the whole call reverts and it stays pending.
+    /// Anyone may call. The outcome's value is rebuilt from the job's snapshotted terms.
+    /// @param worker The worker of the failed call.
+    /// @param jobId The job.
+    /// @param shardIndex The shard.
+    /// @param settled True for onSettled, false for onSlashed.
+    function replayHook(address worker, uint256 jobId, uint256 shardIndex, bool settled) external;
+
+    /// @notice Whether that hook call failed and has not been replayed yet.
+    function hookPending(address worker, uint256 jobId, uint256 shardIndex, bool settled) external view returns (bool);
 
     /// @notice Gelato-style resolver: the first expired claim among the first CHECKER_MAX_STEPS jobs and shards,
     /// whether `reclaimExpired` would slash it (key released) or void it (key never released): both free the shard.

@@ -9,6 +9,9 @@ import {IEligibilityGate} from "./IEligibilityGate.sol";
 /// eligibility, the contract computes the encrypted boolean (score >= minimum) and makes only that boolean publicly
 /// decryptable; anyone then submits the decrypted boolean with its KMS proof, checked against that exact
 /// (job, worker) ciphertext. Neither the score nor the minimum is ever decrypted.
+/// Coarse thresholds: every minimum is rounded down (in FHE) to a multiple of the immutable `scoreStep`, so an answer
+/// depends only on floor(score / scoreStep): no series of answers, whatever thresholds a requester picks, tells more
+/// than which step the score is in (see docs/fhe.md).
 interface IPrivacyGateway is IEligibilityGate {
     /// @notice A job became gated by an encrypted minimum score.
     /// @param jobId The job.
@@ -57,7 +60,14 @@ interface IPrivacyGateway is IEligibilityGate {
     /// @notice Fires when the decrypted cleartexts are not exactly one ABI-encoded boolean word.
     error MalformedCleartext();
 
-    /// @notice Sets the encrypted minimum score of `jobId` once. Job requester only.
+    /// @notice Fires when the gateway is deployed with a zero score step.
+    error ZeroScoreStep();
+
+    /// @notice Granularity of thresholds: a minimum m counts as floor(m / scoreStep) * scoreStep (immutable).
+    function scoreStep() external view returns (uint32);
+
+    /// @notice Sets the encrypted minimum score of `jobId` once, rounded down to a multiple of `scoreStep`. Job
+    /// requester only.
     /// @param jobId The job (known to the directory).
     /// @param encryptedMinScore The requester's encrypted euint32 minimum, bound to this contract and the caller.
     /// @param inputProof The input proof produced with the encrypted input.

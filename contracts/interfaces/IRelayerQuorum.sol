@@ -14,6 +14,10 @@ interface IRelayerQuorum {
     /// @param threshold The new threshold.
     event ThresholdSet(uint256 threshold);
 
+    /// @notice The relayer set or threshold changed: signatures over earlier epochs no longer verify.
+    /// @param epoch The new epoch.
+    event EpochBumped(uint256 epoch);
+
     /// @notice Fires when a signature recovers to an address that is not a relayer (forged, or signed for another
     /// chain, contract or message).
     /// @param signer The recovered address.
@@ -55,4 +59,8 @@ interface IRelayerQuorum {
 
     /// @notice Signatures required.
     function threshold() external view returns (uint256);
+
+    /// @notice The relayer-set epoch every signed message must name (bumped by setRelayer and setThreshold), so a
+    /// relayer removed and re-added cannot revive signatures it gave before.
+    function epoch() external view returns (uint256);
 }

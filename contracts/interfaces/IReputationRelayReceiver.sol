@@ -17,6 +17,10 @@ interface IReputationRelayReceiver is IJobDirectory, IRelayerQuorum {
     /// @param worker The worker.
     /// @param jobId The job.
     /// @param shardIndex The shard.
+    /// @param requester The job's requester (core `getJob`).
+    /// @param modelOwner The job's model owner (core `getJob`).
+    /// @param protocolFee The shard's protocol fee: pricePerShard * protocolFeeBps / 10_000 of the job.
+    /// @param collateral The job's collateral per claim.
     struct Outcome {
         bytes32 sourceTx;
         uint256 logIndex;
@@ -24,6 +28,10 @@ interface IReputationRelayReceiver is IJobDirectory, IRelayerQuorum {
         address worker;
         uint256 jobId;
         uint256 shardIndex;
+        address requester;
+        address modelOwner;
+        uint128 protocolFee;
+        uint128 collateral;
     }
 
     /// @notice An outcome was verified and applied to the reputation.

@@ -8,7 +8,8 @@ import {IRelayerQuorum} from "../interfaces/IRelayerQuorum.sol";
 
 /// @title RelayerQuorum
 /// @notice Threshold of EIP-712 relayer signatures. The EIP-712 domain holds this contract's chain id and address, so
-/// a signature is valid for exactly one deployment on one chain.
+/// a signature is valid for exactly one deployment on one chain; every message also names the relayer-set `epoch`,
+/// which any change of relayers or threshold bumps, so no signature outlives the set it was made for.
 abstract contract RelayerQuorum is IRelayerQuorum, EIP712, Ownable2Step {
     /// @inheritdoc IRelayerQuorum
     mapping(address account => bool allowed) public isRelayer;
@@ -16,6 +17,8 @@ abstract contract RelayerQuorum is IRelayerQuorum, EIP712, Ownable2Step {
     uint256 public relayerCount;
     /// @inheritdoc IRelayerQuorum
     uint256 public threshold;
+    /// @inheritdoc IRelayerQuorum
+    uint256 public epoch;
 
     /// @param name EIP-712 domain name of the concrete contract.
     /// @param initialOwner Manages the relayer set.
@@ -62,11 +65,19 @@ abstract contract RelayerQuorum is IRelayerQuorum, EIP712, Ownable2Step {
         if (allowed) ++relayerCount;
         else --relayerCount;
         emit RelayerSet(relayer, allowed);
+        _bumpEpoch();
     }
 
     function _setThreshold(uint256 threshold_) private {
         if (threshold_ == 0 || threshold_ > relayerCount) revert InvalidThreshold(threshold_, relayerCount);
         threshold = threshold_;
         emit ThresholdSet(threshold_);
+        _bumpEpoch();
+    }
+
+    function _bumpEpoch() private {
+        uint256 next = epoch + 1;
+        epoch = next;
+        emit EpochBumped(next);
     }
 }

@@ -19,11 +19,14 @@ contract ReputationRelayReceiver is IReputationRelayReceiver, RelayerQuorum {
     bytes32 public constant OUTCOME_TYPEHASH =
         keccak256(
             "Outcome(uint256 sourceChainId,address sourceCore,bytes32 sourceTx,uint256 logIndex,uint8 kind,"
-            "address worker,uint256 jobId,uint256 shardIndex)"
+            "address worker,uint256 jobId,uint256 shardIndex,address requester,address modelOwner,uint128 protocolFee,"
+            "uint128 collateral,uint256 epoch)"
         );
     /// @notice EIP-712 type of a relayed job requester.
     bytes32 public constant JOB_REQUESTER_TYPEHASH =
-        keccak256("JobRequester(uint256 sourceChainId,address sourceCore,uint256 jobId,address requester)");
+        keccak256(
+            "JobRequester(uint256 sourceChainId,address sourceCore,uint256 jobId,address requester,uint256 epoch)"
+        );
 
     /// @inheritdoc IReputationRelayReceiver
     uint256 public immutable sourceChainId;
@@ -62,26 +65,17 @@ contract ReputationRelayReceiver is IReputationRelayReceiver, RelayerQuorum {
         if (outcome.worker == address(0)) revert ZeroAddress();
         bytes32 eventId = keccak256(abi.encode(outcome.sourceTx, outcome.logIndex));
         if (applied[eventId]) revert OutcomeAlreadyApplied(eventId);
-        _requireQuorum(
-            keccak256(
-                abi.encode(
-                    OUTCOME_TYPEHASH,
-                    sourceChainId,
-                    sourceCore,
-                    outcome.sourceTx,
-                    outcome.logIndex,
-                    outcome.kind,
-                    outcome.worker,
-                    outcome.jobId,
-                    outcome.shardIndex
-                )
-            ),
-            signatures
-        );
+        _requireQuorum(_outcomeHash(outcome), signatures);
         applied[eventId] = true;
         emit OutcomeApplied(eventId, outcome.worker, outcome.jobId, outcome.shardIndex, outcome.kind);
-        if (outcome.kind == SETTLED) reputation.onSettled(outcome.worker, outcome.jobId, outcome.shardIndex);
-        else reputation.onSlashed(outcome.worker, outcome.jobId, outcome.shardIndex);
+        IReputationHook.OutcomeValue memory value = IReputationHook.OutcomeValue({
+            requester: outcome.requester,
+            modelOwner: outcome.modelOwner,
+            protocolFee: outcome.protocolFee,
+            collateral: outcome.collateral
+        });
+        if (outcome.kind == SETTLED) reputation.onSettled(outcome.worker, outcome.jobId, outcome.shardIndex, value);
+        else reputation.onSlashed(outcome.worker, outcome.jobId, outcome.shardIndex, value);
     }
 
     /// @inheritdoc IReputationRelayReceiver
@@ -89,10 +83,17 @@ contract ReputationRelayReceiver is IReputationRelayReceiver, RelayerQuorum {
         if (requester == address(0)) revert ZeroAddress();
         if (jobRequester[jobId] != address(0)) revert JobAlreadyRegistered(jobId);
         _requireQuorum(
-            keccak256(abi.encode(JOB_REQUESTER_TYPEHASH, sourceChainId, sourceCore, jobId, requester)),
+            keccak256(abi.encode(JOB_REQUESTER_TYPEHASH, sourceChainId, sourceCore, jobId, requester, epoch)),
             signatures
         );
         jobRequester[jobId] = requester;
         emit JobRegistered(jobId, requester);
+    }
+
+    function _outcomeHash(Outcome calldata o) private view returns (bytes32) {
+        bytes memory head = abi.encode(
+            OUTCOME_TYPEHASH, sourceChainId, sourceCore, o.sourceTx, o.logIndex, o.kind, o.worker, o.jobId, o.shardIndex
+        );
+        return keccak256(bytes.concat(head, abi.encode(o.requester, o.modelOwner, o.protocolFee, o.collateral, epoch)));
     }
 }

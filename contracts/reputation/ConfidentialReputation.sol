@@ -3,15 +3,15 @@ pragma solidity 0.8.28;
 
 import {FHE, ebool, euint32, externalEuint8} from "@fhevm/solidity/lib/FHE.sol";
 import {ZamaEthereumConfig} from "@fhevm/solidity/config/ZamaConfig.sol";
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IConfidentialReputation} from "../interfaces/IConfidentialReputation.sol";
 import {IJobDirectory} from "../interfaces/IJobDirectory.sol";
 import {IReputationHook} from "../interfaces/IReputationHook.sol";
 
 /// @title ConfidentialReputation
 /// @notice Encrypted worker reputation fed by settlement outcomes. Only handles are stored; the clear values exist
-/// nowhere on chain. The owner can only choose the updater and the readers; it cannot read or set any value.
-contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, Ownable2Step {
+/// nowhere on chain. There is no owner: the updater and the one reader are immutable, so no one can read or set any
+/// value beyond what those two contracts' code does.
+contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig {
     /// @dev One worker's encrypted record. Layout: three full slots, one 32-byte ciphertext handle each (handles
     /// cannot be packed). A zero handle means "never updated" and FHE operations read it as an encrypted zero.
     struct Record {
@@ -20,10 +20,11 @@ contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, 
         euint32 score; // slot 2
     }
 
-    /// @dev A shard that settled here. Layout: one slot, `worker` (20 bytes) then `rated` (1 byte), 11 bytes free.
+    /// @dev A shard that settled here. Layout: one slot, `worker` (20 bytes), `rated` (1), `points` (1), 10 bytes free.
     struct Settlement {
         address worker;
         bool rated;
+        uint8 points;
     }
 
     /// @inheritdoc IConfidentialReputation
@@ -34,17 +35,25 @@ contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, 
     uint32 public constant SLASH_PENALTY = 25;
 
     /// @inheritdoc IConfidentialReputation
-    address public updater;
+    address public immutable updater;
     /// @inheritdoc IConfidentialReputation
-    mapping(address reader => bool allowed) public isReader;
+    address public immutable reader;
+    /// @inheritdoc IConfidentialReputation
+    uint256 public immutable pointPrice;
     mapping(address worker => Record record) private _records;
     mapping(uint256 jobId => mapping(uint256 shardIndex => Settlement settlement)) private _settlements;
 
-    /// @param initialOwner Chooses the updater and readers (and nothing else).
-    /// @param initialUpdater The core or the relay receiver; may be address(0) and set later.
-    constructor(address initialOwner, address initialUpdater) Ownable(initialOwner) {
-        updater = initialUpdater;
-        emit UpdaterSet(initialUpdater);
+    /// @param updater_ The core (one chain) or the relay receiver (FHE chain); deploy it first or predict its address.
+    /// @param reader_ The privacy gateway (its address predicted: it is deployed next, naming this contract).
+    /// @param pointPrice_ Wei of protocol fee per score point (a settlement earns min(SETTLE_REWARD, fee / price)).
+    constructor(address updater_, address reader_, uint256 pointPrice_) {
+        if (updater_ == address(0) || reader_ == address(0)) revert ZeroAddress();
+        if (pointPrice_ == 0) revert ZeroPointPrice();
+        updater = updater_;
+        reader = reader_;
+        pointPrice = pointPrice_;
+        emit UpdaterSet(updater_);
+        emit ReaderSet(reader_, true);
     }
 
     modifier onlyUpdater() {
@@ -52,33 +61,32 @@ contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, 
         _;
     }
 
-    /// @inheritdoc IConfidentialReputation
-    function setUpdater(address newUpdater) external onlyOwner {
-        if (newUpdater == address(0)) revert ZeroAddress();
-        updater = newUpdater;
-        emit UpdaterSet(newUpdater);
-    }
-
-    /// @inheritdoc IConfidentialReputation
-    function setReader(address reader, bool allowed) external onlyOwner {
-        if (reader == address(0)) revert ZeroAddress();
-        isReader[reader] = allowed;
-        emit ReaderSet(reader, allowed);
-    }
-
     /// @inheritdoc IReputationHook
-    function onSettled(address worker, uint256 jobId, uint256 shardIndex) external onlyUpdater {
+    function onSettled(address worker, uint256 jobId, uint256 shardIndex, OutcomeValue calldata value)
+        external
+        onlyUpdater
+    {
         if (worker == address(0)) revert ZeroAddress();
+        if (worker == value.requester || worker == value.modelOwner) {
+            emit SelfDealingIgnored(worker, jobId, shardIndex);
+            return;
+        }
+        uint256 earned = value.protocolFee / pointPrice;
+        uint32 points = earned > SETTLE_REWARD ? SETTLE_REWARD : uint32(earned);
         (Record storage r, bool fresh) = _record(worker);
         if (fresh) _keep(r.failures, worker);
         r.successes = _keep(FHE.add(r.successes, uint32(1)), worker);
-        r.score = _keep(FHE.add(r.score, SETTLE_REWARD), worker);
-        _settlements[jobId][shardIndex] = Settlement({worker: worker, rated: false});
+        if (points != 0) r.score = _keep(FHE.add(r.score, points), worker);
+        else if (fresh) _keep(r.score, worker);
+        _settlements[jobId][shardIndex] = Settlement({worker: worker, rated: false, points: uint8(points)});
         emit ReputationUpdated(worker, jobId, shardIndex, true);
     }
 
     /// @inheritdoc IReputationHook
-    function onSlashed(address worker, uint256 jobId, uint256 shardIndex) external onlyUpdater {
+    function onSlashed(address worker, uint256 jobId, uint256 shardIndex, OutcomeValue calldata)
+        external
+        onlyUpdater
+    {
         if (worker == address(0)) revert ZeroAddress();
         (Record storage r, bool fresh) = _record(worker);
         if (fresh) _keep(r.successes, worker);
@@ -92,27 +100,38 @@ contract ConfidentialReputation is IConfidentialReputation, ZamaEthereumConfig, 
     function rate(uint256 jobId, uint256 shardIndex, externalEuint8 rating, bytes calldata inputProof) external {
         Settlement storage s = _settlements[jobId][shardIndex];
         address worker = s.worker;
-        if (worker == address(0) || s.rated) revert NotRateable(jobId, shardIndex);
+        uint32 cap = s.points / 2;
+        if (worker == address(0) || s.rated || cap == 0) revert NotRateable(jobId, shardIndex);
         if (msg.sender != IJobDirectory(updater).jobRequester(jobId)) revert NotJobRequester(jobId, msg.sender);
         s.rated = true;
-        euint32 bonus = FHE.min(FHE.asEuint32(FHE.fromExternal(rating, inputProof)), uint32(MAX_RATING));
+        if (cap > MAX_RATING) cap = MAX_RATING;
+        euint32 bonus = FHE.min(FHE.asEuint32(FHE.fromExternal(rating, inputProof)), cap);
         Record storage r = _records[worker];
         r.score = _keep(FHE.add(r.score, bonus), worker);
         emit Rated(jobId, shardIndex, worker);
     }
 
     /// @inheritdoc IConfidentialReputation
-    function settlementOf(uint256 jobId, uint256 shardIndex) external view returns (address worker, bool rated) {
+    function settlementOf(uint256 jobId, uint256 shardIndex)
+        external
+        view
+        returns (address worker, bool rated, uint8 points)
+    {
         Settlement storage s = _settlements[jobId][shardIndex];
-        return (s.worker, s.rated);
+        return (s.worker, s.rated, s.points);
     }
 
     /// @inheritdoc IConfidentialReputation
     function shareScore(address worker) external returns (euint32 score) {
-        if (!isReader[msg.sender]) revert NotReader(msg.sender);
+        if (msg.sender != reader) revert NotReader(msg.sender);
         score = _records[worker].score;
         if (!FHE.isInitialized(score)) score = FHE.asEuint32(0);
         FHE.allowTransient(score, msg.sender);
+    }
+
+    /// @inheritdoc IConfidentialReputation
+    function isReader(address account) external view returns (bool) {
+        return account == reader;
     }
 
     /// @inheritdoc IConfidentialReputation

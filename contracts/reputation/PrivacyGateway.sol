@@ -25,15 +25,20 @@ contract PrivacyGateway is IPrivacyGateway, ZamaEthereumConfig {
     IConfidentialReputation public immutable reputation;
     /// @notice Who posted each job (the core, or the relay receiver on the FHE chain).
     IJobDirectory public immutable directory;
+    /// @inheritdoc IPrivacyGateway
+    uint32 public immutable scoreStep;
 
     mapping(uint256 jobId => euint32 minScore) private _minScore;
     mapping(uint256 jobId => mapping(address worker => Eligibility state)) private _eligibility;
 
     /// @param reputation_ The confidential reputation (must list this gateway as a reader).
     /// @param directory_ The job directory.
-    constructor(IConfidentialReputation reputation_, IJobDirectory directory_) {
+    /// @param scoreStep_ Threshold granularity (see IPrivacyGateway); 1 keeps thresholds exact.
+    constructor(IConfidentialReputation reputation_, IJobDirectory directory_, uint32 scoreStep_) {
+        if (scoreStep_ == 0) revert ZeroScoreStep();
         reputation = reputation_;
         directory = directory_;
+        scoreStep = scoreStep_;
     }
 
     /// @inheritdoc IPrivacyGateway
@@ -43,6 +48,8 @@ contract PrivacyGateway is IPrivacyGateway, ZamaEthereumConfig {
         if (msg.sender != requester) revert NotJobRequester(jobId, msg.sender);
         if (FHE.isInitialized(_minScore[jobId])) revert MinScoreAlreadySet(jobId);
         euint32 minScore = FHE.fromExternal(encryptedMinScore, inputProof);
+        uint32 step = scoreStep;
+        if (step > 1) minScore = FHE.mul(FHE.div(minScore, step), step);
         FHE.allowThis(minScore);
         FHE.allow(minScore, requester);
         _minScore[jobId] = minScore;

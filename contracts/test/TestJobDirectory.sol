@@ -20,7 +20,13 @@ contract TestJobDirectory is IJobDirectory {
     }
 
     /// @notice Reports a settlement to `hook`, as the core does after paying a shard.
-    function settle(IReputationHook hook, address worker, uint256 jobId, uint256 shardIndex) external {
-        hook.onSettled(worker, jobId, shardIndex);
+    function settle(
+        IReputationHook hook,
+        address worker,
+        uint256 jobId,
+        uint256 shardIndex,
+        IReputationHook.OutcomeValue calldata value
+    ) external {
+        hook.onSettled(worker, jobId, shardIndex, value);
     }
 }

@@ -8,7 +8,7 @@ import {IOblivionCore} from "../interfaces/IOblivionCore.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {BN254} from "../libraries/BN254.sol";
 
-/// @notice Test-only reputation hook: records calls, or reverts / burns gas on demand.
+/// @notice Test-only reputation hook: records calls with the value the core passed, or reverts / burns gas on demand.
 contract MockReputationHook is IReputationHook {
     enum Mode {
         Record,
@@ -20,21 +20,28 @@ contract MockReputationHook is IReputationHook {
     uint256 public settledCalls;
     uint256 public slashedCalls;
     address public lastWorker;
+    uint256 public lastJobId;
+    uint256 public lastShardIndex;
+    OutcomeValue public lastValue;
 
     function setMode(Mode m) external {
         mode = m;
     }
 
-    function onSettled(address worker, uint256, uint256) external {
+    function onSettled(address worker, uint256 jobId, uint256 shardIndex, OutcomeValue calldata value) external {
         _act();
         settledCalls++;
-        lastWorker = worker;
+        _keep(worker, jobId, shardIndex, value);
     }
 
-    function onSlashed(address worker, uint256, uint256) external {
+    function onSlashed(address worker, uint256 jobId, uint256 shardIndex, OutcomeValue calldata value) external {
         _act();
         slashedCalls++;
-        lastWorker = worker;
+        _keep(worker, jobId, shardIndex, value);
+    }
+
+    function _keep(address worker, uint256 jobId, uint256 shardIndex, OutcomeValue calldata value) private {
+        (lastWorker, lastJobId, lastShardIndex, lastValue) = (worker, jobId, shardIndex, value);
     }
 
     function _act() private view {
@@ -146,6 +153,6 @@ contract RejectingReceiver {
 /// @notice Test-only registry that reports a layout version the core does not build.
 contract MockRegistryV2 {
     function jobTerms(uint256, uint32) external view returns (IModelRegistry.JobTerms memory) {
-        return IModelRegistry.JobTerms(msg.sender, true, 0, address(this), 0, 2, 0);
+        return IModelRegistry.JobTerms(msg.sender, true, 0, address(this), 0, 2, 0, address(this).codehash, true);
     }
 }
