@@ -17,7 +17,7 @@ async function measure(): Promise<void> {
   const { rateShard } = await import("../lib/fhe/rating");
   const relay = await import("../lib/fhe/relay");
   const t = await import("../typechain-types");
-  const [owner, updater, requester, alice, r1, r2, keeper] = await ethers.getSigners();
+  const [owner, requester, alice, r1, r2, keeper] = await ethers.getSigners();
   const rows: Row[] = [];
   const record = async (call: string, hash: string) => {
     const receipt = (await ethers.provider.getTransactionReceipt(hash))!;
@@ -29,30 +29,37 @@ async function measure(): Promise<void> {
     return c;
   };
 
-  const directory = await new t.TestJobDirectory__factory(owner).deploy();
+  const { DEFAULT_REPUTATION_PARAMS: params, deployFheChain } = await import("../lib/fhe/deploy");
+  // A stranger's shard at the test defaults (price 0.01 ETH, fee 2.5 %): the full 10 points.
+  const value = { requester: requester.address, modelOwner: owner.address, protocolFee: 250_000_000_000_000n, collateral: 0n };
+  const directory = await new t.TestJobDirectory__factory(owner).deploy(); // core stand-in: updater and directory
+  const gatewayAt = ethers.getCreateAddress({ from: owner.address, nonce: (await owner.getNonce()) + 1 });
   const reputation = await deployed(
     "ConfidentialReputation",
-    await new t.ConfidentialReputation__factory(owner).deploy(owner, updater)
+    await new t.ConfidentialReputation__factory(owner).deploy(directory, gatewayAt, params.pointPrice)
   );
   const gateway = await deployed(
     "PrivacyGateway",
-    await new t.PrivacyGateway__factory(owner).deploy(reputation, directory)
+    await new t.PrivacyGateway__factory(owner).deploy(reputation, directory, params.scoreStep)
   );
-  await (await reputation.setReader(gateway, true)).wait();
 
+  const settle = (w: string, shard: bigint) => directory.settle(reputation, w, 1n, shard, value);
+  const slash = (w: string, shard: bigint) => directory.slash(reputation, w, 1n, shard, value);
+  await record("onSettled (first outcome of a worker)", (await settle(alice.address, 0n)).hash);
+  await record("onSettled", (await settle(alice.address, 1n)).hash);
+  await record("onSlashed", (await slash(alice.address, 2n)).hash);
+  await record("onSlashed (first outcome of a worker)", (await slash(r1.address, 3n)).hash);
   await record(
-    "onSettled (first outcome of a worker)",
-    (
-      await reputation.connect(updater).onSettled(alice, 1n, 0n)
-    ).hash
+    "onSettled self-dealt (worker = requester: not counted)",
+    (await directory.settle(reputation, requester, 1n, 9n, value)).hash
   );
-  await record("onSettled", (await reputation.connect(updater).onSettled(alice, 1n, 1n)).hash);
-  await record("onSlashed", (await reputation.connect(updater).onSlashed(alice, 1n, 2n)).hash);
-  await record("onSlashed (first outcome of a worker)", (await reputation.connect(updater).onSlashed(r1, 1n, 3n)).hash);
 
-  await (await reputation.connect(updater).onSettled(alice, 1n, 4n)).wait(); // score 10, above the minimum below
+  await (await settle(alice.address, 4n)).wait(); // score 10, at the minimum below
   await (await directory.connect(requester).post(1n)).wait();
-  await record("setMinScore (euint32 input + proof)", await setEncryptedMinScore(fhevm, gateway, requester, 1n, 5));
+  await record(
+    "setMinScore (euint32 input + proof, rounded to the step)",
+    await setEncryptedMinScore(fhevm, gateway, requester, 1n, 10)
+  );
   await requestEligibility(gateway, alice, 1n);
   await record("requestEligibility", (await ethers.provider.getBlock("latest"))!.transactions[0]);
   const decrypted = await fhevm.publicDecrypt([await gateway.resultHandleOf(1n, alice.address)]);
@@ -60,19 +67,17 @@ async function measure(): Promise<void> {
     .connect(keeper)
     .submitEligibility(1n, alice, decrypted.abiEncodedClearValues, decrypted.decryptionProof);
   await record("submitEligibility (FHE.checkSignatures)", submit.hash);
-
-  const rated = await new t.ConfidentialReputation__factory(owner).deploy(owner, directory); // core stand-in updates
-  await (await directory.settle(rated, alice, 1n, 0n)).wait();
-  await record("rate (euint8 input, clamp to 5, add)", await rateShard(fhevm, rated, requester, 1n, 0n, 4));
+  await record("rate (euint8 input, clamp to the shard's cap, add)", await rateShard(fhevm, reputation, requester, 1n, 0n, 4));
 
   const { chainId } = await ethers.provider.getNetwork();
   const quorum = [r1.address, r2.address];
-  const rep2 = await new t.ConfidentialReputation__factory(owner).deploy(owner, ethers.ZeroAddress);
-  const receiver = await deployed(
-    "ReputationRelayReceiver",
-    await new t.ReputationRelayReceiver__factory(owner).deploy(chainId, directory, rep2, owner, quorum, 2)
-  );
-  await (await rep2.setUpdater(receiver)).wait();
+  const sourceCore = await directory.getAddress();
+  const split = await deployFheChain(owner, { chainId, core: sourceCore }, { relayers: quorum, threshold: 2 }, owner.address);
+  rows.push({
+    call: "deploy ReputationRelayReceiver",
+    gas: Number((await ethers.provider.getTransactionReceipt(split.receiver.deploymentTransaction()!.hash))!.gasUsed),
+    hcu: null,
+  });
   const o: Outcome = {
     sourceTx: ethers.id("tx"),
     logIndex: 0n,
@@ -80,23 +85,25 @@ async function measure(): Promise<void> {
     worker: alice.address,
     jobId: 1n,
     shardIndex: 0n,
+    ...value,
   };
-  const osigs = await relay.signOutcome([r1, r2], receiver, o);
-  await record("relayOutcome settled (2-of-2 signatures)", await relay.submitOutcome(receiver, keeper, o, osigs));
-  const jsigs = await relay.signJobRequester([r1, r2], receiver, 1n, requester.address);
+  const osigs = await relay.signOutcome([r1, r2], split.receiver, o);
+  await record("relayOutcome settled (2-of-2 signatures)", await relay.submitOutcome(split.receiver, keeper, o, osigs));
+  const jsigs = await relay.signJobRequester([r1, r2], split.receiver, 1n, requester.address);
   await record(
     "relayJobRequester (2-of-2)",
-    await relay.submitJobRequester(receiver, keeper, 1n, requester.address, jsigs)
+    await relay.submitJobRequester(split.receiver, keeper, 1n, requester.address, jsigs)
   );
+  await setEncryptedMinScore(fhevm, split.gateway, requester, 1n, 10);
+  await requestEligibility(split.gateway, alice, 1n);
+  const yes = await fhevm.publicDecrypt([await split.gateway.resultHandleOf(1n, alice.address)]);
+  await (await split.gateway.submitEligibility(1n, alice, yes.abiEncodedClearValues, yes.decryptionProof)).wait();
   const gate = await deployed(
     "RelayedEligibilityGate",
-    await new t.RelayedEligibilityGate__factory(owner).deploy(chainId, gateway, owner, quorum, 2)
+    await new t.RelayedEligibilityGate__factory(owner).deploy(chainId, split.gateway, owner, quorum, 2)
   );
-  const esigs = await relay.signEligibility([r1, r2], gate, gateway, 1n, alice.address);
-  await record(
-    "relayEligibility (2-of-2, settlement chain)",
-    await relay.submitEligibility(gate, keeper, 1n, alice.address, esigs)
-  );
+  const signed = await relay.signEligibility([r1, r2], gate, split.gateway, sourceCore, 1n, alice.address);
+  await record("relayEligibility (2-of-2, settlement chain)", await relay.submitEligibility(gate, keeper, signed));
 
   const out = path.join(REPO_ROOT, "bench", "results", "fhe-gas.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });

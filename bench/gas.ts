@@ -48,10 +48,10 @@ async function main() {
 
   const p0 = await proveShard(env, small, 0, env.worker.address);
   const verifyTx = await env.owner.sendTransaction({
-    to: await env.adapters.fixture_public.getAddress(),
-    data: env.adapters.fixture_public.interface.encodeFunctionData("verifyProof", [p0.proof, p0.signals]),
+    to: await env.verifiers.fixture_public.getAddress(),
+    data: env.verifiers.fixture_public.interface.encodeFunctionData("verifyProof", [p0.proof, p0.signals]),
   });
-  rows.push({ operation: "Groth16VerifierAdapter.verifyProof", gas: Number((await verifyTx.wait())!.gasUsed), note: "3 signals, called alone in a transaction" });
+  rows.push({ operation: "Groth16VkVerifier.verifyProof", gas: Number((await verifyTx.wait())!.gasUsed), note: "3 signals, called alone in a transaction" });
   rows.push({ operation: "submitResult (verify + pay + audit)", gas: await gasOf(submit(env, small, 0, env.worker, p0)), note: "3 signals, 4-shard tree, first settlement ever (audit counters 0 -> 1)" });
   await env.core.connect(env.worker2).claim(big.jobId, 4000);
   const pBig = await proveShard(env, big, 4000, env.worker2.address);

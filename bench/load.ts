@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const posted = await postPreparedJob(core, requester, prepared, {
       modelId: model.modelId, modelVersion: model.version, pricePerShard: parseEther("0.001"),
-      collateral: parseEther("0.01"), claimWindow: WINDOW, minStake: 0n, gated: false,
+      collateral: parseEther("0.01"), claimWindow: WINDOW, minStake: 0n, gated: false, acceptUnvettedVerifier: false,
     }, jobsDir);
     const book = new JobBook(core, d.provider);
     const agent = new ReleaseAgent(core, requester, book, log.child("requester"), jobsDir);

@@ -68,6 +68,7 @@ export async function runGatedJob(o: {
     claimWindow: 60,
     minStake: 0n,
     gated: true,
+    acceptUnvettedVerifier: false,
   }, path.join(d.home, "jobs"));
   await setEncryptedMinScore(o.fhevm, gateway, o.requester, posted.jobId, o.minScore);
   log.info(`gated job ${posted.jobId} posted: ${prepared.shards.length} shards, minimum score ${o.minScore} encrypted by the requester (only its ciphertext is on-chain)`);

@@ -154,7 +154,7 @@ async function run(d: Devnet): Promise<void> {
       d.contracts.registry, requester, store,
     );
     log.info("final model registered as a verifiable model", {
-      model: reg.modelId, verifier: reg.adapter, constraints: reg.artifacts.constraints, setup: reg.artifacts.dev ? "DEV-SETUP (single party)" : "ceremony",
+      model: reg.modelId, verifier: reg.verifier, constraints: reg.artifacts.constraints, setup: reg.artifacts.dev ? "DEV-SETUP (single party)" : "ceremony",
       argmaxAgreement: reg.artifacts.deviation.argmaxAgreement.toFixed(4), onnxCid: reg.cids.onnxCid,
     });
   } finally {

@@ -91,7 +91,7 @@ async function run(d: Devnet, t0: number): Promise<void> {
   log.info("model registered", {
     model: reg.modelId,
     version: reg.version,
-    verifier: reg.adapter,
+    verifier: reg.verifier,
     constraints: art.constraints,
     setupSeconds: art.setupSeconds.toFixed(1),
     setup: art.dev ? "DEV-SETUP (single party)" : "ceremony",
@@ -155,6 +155,7 @@ async function run(d: Devnet, t0: number): Promise<void> {
     claimWindow: 60,
     minStake: 0n,
     gated: false,
+    acceptUnvettedVerifier: false,
   }, path.join(d.home, "jobs"));
   log.info("job posted", { job: posted.jobId, shards: SHARDS, batch: art.batch, escrow: eth(posted.escrow), gas: posted.gasUsed });
 

@@ -159,7 +159,9 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
   .addOptionalParam("gateway", "settlement: PrivacyGateway address on the FHE chain")
   .addOptionalParam("relayers", "fhe / settlement: comma-separated relayer addresses")
   .addOptionalParam("threshold", "fhe / settlement: signatures required", "1", types.string)
-  .addOptionalParam("owner", "owner of the reputation and relayer sets (default: deployer; must acceptOwnership)")
+  .addOptionalParam("owner", "fhe / settlement: owner of the relayer sets (default: deployer); the reputation has no owner")
+  .addOptionalParam("pointPrice", "local / fhe: wei of protocol fee per reputation point (immutable)", "25000000000000", types.string)
+  .addOptionalParam("scoreStep", "local / fhe: threshold granularity of the privacy gateway (immutable)", "10", types.string)
   .setAction(async (a: Record<string, string | undefined>, hre) =>
     runTask("fhe:deploy", async () => {
       const d = await import("../lib/fhe/deploy");
@@ -170,6 +172,10 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
         return q;
       };
       const owner = a.owner === undefined ? undefined : parseAddress("owner", a.owner);
+      const params = {
+        pointPrice: parseUint("point-price", a.pointPrice, 1n),
+        scoreStep: Number(parseUint("score-step", a.scoreStep, 1n, 2n ** 32n - 1n)),
+      };
       const [deployer] = await hre.ethers.getSigners();
       const chainId = (await hre.ethers.provider.getNetwork()).chainId;
       let contracts: import("../lib/fhe/deploy").FheDeployment["contracts"];
@@ -183,7 +189,7 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
       };
       if (a.layout === "local") {
         const core = parseAddress("core", a.core);
-        const c = await d.deployLocalFhe(deployer, core, owner);
+        const c = await d.deployLocalFhe(deployer, core, params);
         contracts = {
           ConfidentialReputation: await c.reputation.getAddress(),
           PrivacyGateway: await c.gateway.getAddress(),
@@ -194,7 +200,7 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
           chainId: parseUint("source-chain-id", a.sourceChainId),
           core: parseAddress("source-core", a.sourceCore),
         };
-        const c = await d.deployFheChain(deployer, source, quorum(), owner);
+        const c = await d.deployFheChain(deployer, source, quorum(), owner, params);
         contracts = {
           ConfidentialReputation: await c.reputation.getAddress(),
           ReputationRelayReceiver: await c.receiver.getAddress(),

@@ -18,7 +18,7 @@ task("model:list", "List registered models and their versions")
       for (const m of models) {
         console.log(`#${m.modelId} ${m.name} owner=${m.owner} fee/inference=${formatEther(m.feePerInference)} ${m.active ? "active" : "inactive"}`);
         for (const v of m.versions) {
-          console.log(`   v${v.version} verifier=${v.verifier} batch=${v.batchSize} signals=${v.numPublicSignals}${v.devSetup ? " dev-setup" : ""} onnx=${v.onnxCid}`);
+          console.log(`   v${v.version} verifier=${v.verifier} batch=${v.batchSize} signals=${v.numPublicSignals}${v.devSetup ? " dev-setup" : ""}${v.vetted ? " vetted" : " UNVETTED-VERIFIER (jobs need --accept-unvetted-verifier)"} onnx=${v.onnxCid}`);
         }
       }
     }),
@@ -36,13 +36,14 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
   .addFlag("gated", "require the eligibility gate on claims")
   .addOptionalParam("minScore", "gate the job by this minimum reputation, encrypted locally (implies --gated)")
   .addFlag("public", "store the shard inputs unencrypted (public data)")
+  .addFlag("acceptUnvettedVerifier", "opt into a model version whose verifier the registry did not deploy (it may accept garbage)")
   .addOptionalParam("treeOut", "write the shard Merkle tree (OZ dump) to this file")
   .addOptionalParam("from", "index of the signer to use", "0", types.string)
   .setAction(
     async (
       a: {
         inputs?: string; commitments?: string; model: string; modelVersion: string; price: string; collateral: string; window: string;
-        minStake: string; gated: boolean; minScore?: string; public: boolean; treeOut?: string; from: string;
+        minStake: string; gated: boolean; minScore?: string; public: boolean; treeOut?: string; from: string; acceptUnvettedVerifier: boolean;
       },
       hre,
     ) =>
@@ -54,6 +55,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
           claimWindow: parseUint("window", a.window, 60n, 30n * 86400n),
           minStake: parseAmount("minStake", a.minStake, { allowZero: true }),
           gated: a.gated || a.minScore !== undefined,
+          acceptUnvettedVerifier: a.acceptUnvettedVerifier,
         };
         const modelId = parseUint("model", a.model, 1n, 2n ** 32n - 1n);
         const modelVersion = parseUint("modelVersion", a.modelVersion, 0n, 2n ** 32n - 1n);
@@ -144,7 +146,8 @@ task("job:status", "Show a job and its shards")
       console.log(
         `job ${s.jobId} model ${s.modelId} v${s.modelVersion} requester ${s.requester}${s.cancelled ? " CANCELLED" : ""}\n` +
           `  shards ${s.shardCount}: settled ${s.settledShards}, claimed ${s.openClaims}; escrow ${formatEther(s.escrow)}; ` +
-          `price ${formatEther(s.pricePerShard)} + owner fee ${formatEther(s.ownerFeePerShard)}; collateral ${formatEther(s.collateral)}`,
+          `price ${formatEther(s.pricePerShard)} + owner fee ${formatEther(s.ownerFeePerShard)}; collateral ${formatEther(s.collateral)}\n` +
+          `  verifier ${s.verifier} ${s.unvettedVerifier ? "UNVETTED (requester opted in; claims are voided, never slashed)" : "vetted"}, code hash ${s.verifierCodeHash}`,
       );
       for (const sh of s.shards) {
         const who = sh.status === "open" ? "" : ` ${sh.worker}`;

@@ -34,7 +34,7 @@ task("model:register", "Compile an ONNX model into a circuit, set it up, deploy 
         );
         const art = r.artifacts;
         console.log(`model id ${r.modelId} version ${r.version}${art.dev ? " (DEV-SETUP: single-party development setup, not for production)" : ""}`);
-        console.log(`verifier ${r.adapter} (Groth16 ${r.groth16Verifier}, ${r.verifierBytes} bytes)`);
+        console.log(`verifier ${r.verifier} (vetted Groth16VkVerifier deployed by the registry, ${r.verifierBytes} bytes)`);
         console.log(`constraints ${art.constraints}, batch ${art.batch}, public signals ${art.publicSignals}`);
         console.log(`setup ${art.setupMethod} ${art.setupSeconds.toFixed(1)} s, circuit hash ${art.circuitHash}`);
         console.log(`quantization: max deviation ${art.deviation.maxAbsDeviation.toExponential(3)}, argmax agreement ${(100 * art.deviation.argmaxAgreement).toFixed(2)}% on ${art.deviation.samples} calibration inputs`);

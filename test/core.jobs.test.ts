@@ -50,7 +50,7 @@ describe("OblivionCore: jobs", function () {
       expect(job.requester).to.equal(env.requester.address);
       expect(job.ownerFeePerShard).to.equal(FEE_PER_INFERENCE * BigInt(PUBLIC_BATCH));
       expect(job.modelOwner).to.equal(env.modelOwner.address);
-      expect(job.verifier).to.equal(await env.adapters.fixture_public.getAddress());
+      expect(job.verifier).to.equal(await env.verifiers.fixture_public.getAddress());
       expect(job.protocolFeeBps).to.equal(250);
       expect(await env.core.jobEscrow(1)).to.equal(escrow);
       expect(await env.core.jobRequester(1)).to.equal(env.requester.address);
@@ -237,7 +237,7 @@ describe("OblivionCore: jobs", function () {
       expect(r.inputCommitment).to.equal(p.inputCommitment);
       expect(r.outputCommitment).to.equal(p.outputCommitment);
       expect(r.proofHash).to.equal(ethers.keccak256(p.proof));
-      expect(r.verifier).to.equal(await env.adapters.fixture_public.getAddress());
+      expect(r.verifier).to.equal(await env.verifiers.fixture_public.getAddress());
     });
 
     it("settles a private-weight model with the model commitment among the signals", async function () {

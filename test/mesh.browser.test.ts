@@ -20,7 +20,7 @@ import { REPO_ROOT, startHardhatNode, type ManagedProcess } from "../lib/util/pr
 import { connectRpc } from "../lib/chain/connect";
 import { buildFixture, proveFixture } from "./helpers/fixtureCircuit";
 import { fixtureInputCommitment } from "./helpers/commitments";
-import { COLLATERAL, deployFixtureVerifier, ENC_KEY, FEE_PER_INFERENCE, PRICE, PUBLIC_BATCH, shardInputs, versionSpec } from "./helpers/protocol";
+import { COLLATERAL, deployVettedFixtureVerifier, ENC_KEY, FEE_PER_INFERENCE, PRICE, PUBLIC_BATCH, shardInputs, versionSpec } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -57,7 +57,7 @@ describe("mesh view in Chromium", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-deploy-"));
     const { deployment } = await deployOrReuse("meshtest", owner, {}, { dir });
     c = attach(deployment, owner);
-    const adapter = await deployFixtureVerifier(owner, "fixture_public");
+    const adapter = await deployVettedFixtureVerifier(c.registry, owner, "fixture_public");
     await (await c.registry
       .connect(modelOwner)
       .registerModel("fixture-public", FEE_PER_INFERENCE, versionSpec(await adapter.getAddress(), art.circuitHash, { batchSize: PUBLIC_BATCH }))).wait();
@@ -66,7 +66,7 @@ describe("mesh view in Chromium", function () {
       await (await c.core.connect(w).stake({ value: parseEther("1") })).wait();
     }
     tree = new ShardTree(await Promise.all(inputs.map(fixtureInputCommitment)));
-    const params = { modelId: 1n, modelVersion: 1, shardCount: 3, inputRoot: tree.root, pricePerShard: PRICE, collateral: COLLATERAL, claimWindow: WINDOW, minStake: 0n, gated: false };
+    const params = { modelId: 1n, modelVersion: 1, shardCount: 3, inputRoot: tree.root, pricePerShard: PRICE, collateral: COLLATERAL, claimWindow: WINDOW, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
     await (await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) })).wait();
 
     mesh = await startMesh({ network: "meshtest", rpcUrl: node.url, port: 0, pollMs: 150, training, log: createLogger({ source: "mesh" }), deploymentsDir: dir });

@@ -110,7 +110,7 @@ describe("property: random action sequences keep the books balanced", function (
             collateral: parseEther("0.05") + BigInt(r.int(1000)),
             claimWindow: 60 + r.int(120),
             minStake: 0n,
-            gated: false,
+            gated: false, acceptUnvettedVerifier: false,
           };
           const req = r.pick(requesters);
           await core.connect(req).postJob(params, { value: await core.jobEscrowFor(params) });

@@ -12,7 +12,7 @@ describe("ModelRegistry", function () {
   it("registers, publishes versions, updates the fee and deactivates, owner only", async function () {
     const env = await loadFixture(deployEnv);
     const r = env.registry;
-    const v = await env.adapters.fixture_public.getAddress();
+    const v = await env.verifiers.fixture_public.getAddress();
     expect(await r.modelCount()).to.equal(2);
     const m = await r.getModel(1);
     expect(m.owner).to.equal(env.modelOwner.address);
@@ -44,7 +44,7 @@ describe("ModelRegistry", function () {
   it("validates every version field", async function () {
     const env = await loadFixture(deployEnv);
     const r = env.registry.connect(env.modelOwner);
-    const v = await env.adapters.fixture_public.getAddress();
+    const v = await env.verifiers.fixture_public.getAddress();
     const h = ethers.ZeroHash;
     const reg = (over: object, name = "m") => r.registerModel(name, 0, versionSpec(v, h, over));
     await expect(reg({}, "")).to.be.revertedWithCustomError(r, "EmptyName");
@@ -71,7 +71,7 @@ describe("ModelRegistry", function () {
     await env.registry.connect(env.modelOwner).setFee(1, 1);
     await env.registry
       .connect(env.modelOwner)
-      .publishVersion(1, versionSpec(await env.adapters.fixture_private.getAddress(), ethers.ZeroHash, { numPublicSignals: 4, modelCommitment: 9n }));
+      .publishVersion(1, versionSpec(await env.verifiers.fixture_private.getAddress(), ethers.ZeroHash, { numPublicSignals: 4, modelCommitment: 9n }));
     const after = await env.core.getJob(job.jobId);
     expect(after.ownerFeePerShard).to.equal(before.ownerFeePerShard);
     expect(after.verifier).to.equal(before.verifier);
@@ -122,7 +122,7 @@ describe("InferenceAudit", function () {
   it("anchors a proof verified outside jobs only after verifying it itself", async function () {
     const env: Env = await loadFixture(deployEnv);
     const a = env.audit.connect(env.keeper);
-    const adapter = await env.adapters.fixture_public.getAddress();
+    const adapter = await env.verifiers.fixture_public.getAddress();
     const p = await proveFixture("fixture_public", [4n, 9n], 777n);
     await expect(a.anchor(env.worker.address, p.proof, p.signals)).to.be.revertedWithCustomError(a, "InvalidVerifier");
     await expect(a.anchor(adapter, p.proof, p.signals.slice(0, 2))).to.be.revertedWithCustomError(a, "TooFewSignals").withArgs(2);

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { startHardhatNode } from "../lib/util/processes";
-import { registerAndStake, versionSpec, deployFixtureVerifier } from "./helpers/protocol";
+import { registerAndStake, versionSpec, deployVettedFixtureVerifier } from "./helpers/protocol";
 import { fixtureInputCommitment } from "./helpers/commitments";
 import { releaseCurve } from "./helpers/snarkjs";
 import { readDeployment } from "../lib/chain/deployments";
@@ -79,7 +79,7 @@ describe("tasks", function () {
 
       await hre.run("model:list", { json: false });
       expect(log.pop()).to.equal("no models registered");
-      const adapter = await deployFixtureVerifier(owner, "fixture_public");
+      const adapter = await deployVettedFixtureVerifier(registry, owner, "fixture_public");
       await registry.registerModel("fixture", 1000n, versionSpec(await adapter.getAddress(), hre.ethers.ZeroHash, { batchSize: 2 }));
       await hre.run("model:list", { json: false });
       expect(log.join("\n")).to.match(/#1 fixture owner=/);

@@ -29,4 +29,15 @@ contract TestJobDirectory is IJobDirectory {
     ) external {
         hook.onSettled(worker, jobId, shardIndex, value);
     }
+
+    /// @notice Reports a slash to `hook`, as the core does after reclaiming a claim whose key was released.
+    function slash(
+        IReputationHook hook,
+        address worker,
+        uint256 jobId,
+        uint256 shardIndex,
+        IReputationHook.OutcomeValue calldata value
+    ) external {
+        hook.onSlashed(worker, jobId, shardIndex, value);
+    }
 }

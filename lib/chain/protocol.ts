@@ -128,6 +128,11 @@ export interface JobStatus {
   collateral: bigint;
   claimWindow: number;
   escrow: bigint;
+  /** The requester opted into a verifier the registry did not deploy (claims are voided, never slashed). */
+  unvettedVerifier: boolean;
+  verifier: string;
+  /** The verifier's extcodehash pinned at post; every submission checks it. */
+  verifierCodeHash: string;
   /** The first `maxShards` shards. */
   shards: ShardView[];
 }
@@ -156,6 +161,9 @@ export async function jobStatus(core: OblivionCore, jobId: bigint, maxShards = 6
     collateral: j.collateral,
     claimWindow: Number(j.claimWindow),
     escrow: await core.jobEscrow(jobId),
+    unvettedVerifier: j.unvettedVerifier,
+    verifier: j.verifier,
+    verifierCodeHash: j.verifierCodeHash,
     shards,
   };
 }
@@ -225,7 +233,12 @@ export interface ModelView {
   owner: string;
   active: boolean;
   feePerInference: bigint;
-  versions: { version: number; verifier: string; batchSize: number; numPublicSignals: number; devSetup: boolean; onnxCid: string; circuitHash: string }[];
+  versions: {
+    version: number; verifier: string; batchSize: number; numPublicSignals: number; devSetup: boolean; onnxCid: string; circuitHash: string;
+    /** The registry deployed the verifier from the verification key (false: jobs need the requester's opt-in). */
+    vetted: boolean;
+    verifierCodeHash: string;
+  }[];
 }
 
 /** Every registered model with its versions. */
@@ -245,6 +258,8 @@ export async function listModels(registry: ModelRegistry): Promise<ModelView[]> 
         devSetup: ver.devSetup,
         onnxCid: ver.onnxCid,
         circuitHash: ver.circuitHash,
+        vetted: ver.vetted,
+        verifierCodeHash: ver.verifierCodeHash,
       });
     }
     out.push({ modelId: id, name: m.name, owner: m.owner, active: m.active, feePerInference: m.feePerInference, versions });

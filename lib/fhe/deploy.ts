@@ -9,7 +9,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Signer } from "ethers";
+import { getCreateAddress, type Signer } from "ethers";
 import {
   OblivionCore__factory,
   ConfidentialReputation__factory,
@@ -67,40 +67,60 @@ export function checkQuorum(q: RelayerConfig): void {
   }
 }
 
-/** Hands the reputation to `owner` (Ownable2Step: `owner` must then call acceptOwnership). */
-async function handOver(
-  reputation: { transferOwnership(o: string): Promise<{ wait(): Promise<unknown> }> },
-  me: string,
-  owner?: string
-) {
-  if (owner && owner.toLowerCase() !== me.toLowerCase()) await (await reputation.transferOwnership(owner)).wait();
+/** Reputation parameters fixed at deployment (immutables: nobody can change them later). */
+export interface ReputationParams {
+  /** Wei of protocol fee per score point; a settlement earns min(10, fee / pointPrice) points. */
+  pointPrice: bigint;
+  /** Threshold granularity of the privacy gateway: a minimum m counts as floor(m / step) * step. */
+  scoreStep: number;
 }
 
-/** One chain: reputation updated by `core`, gateway reading `core`'s job requesters. */
-export async function deployLocalFhe(deployer: Signer, core: string, owner?: string) {
-  const me = await deployer.getAddress();
-  const reputation = await new ConfidentialReputation__factory(deployer).deploy(me, core);
+/**
+ * Defaults: 0.000025 ETH of protocol fee per point, so a shard priced 0.01 ETH at the default 2.5 % fee earns the full
+ * 10 points; thresholds in steps of 10 (one full settlement).
+ */
+export const DEFAULT_REPUTATION_PARAMS: ReputationParams = { pointPrice: 25_000_000_000_000n, scoreStep: 10 };
+
+/**
+ * The addresses of the deployer's next `count` contract creations. The reputation's updater and reader are immutable
+ * and the gateway (and receiver) name the reputation in turn, so the deployer predicts them and then checks.
+ */
+async function nextAddresses(deployer: Signer, count: number): Promise<string[]> {
+  const from = await deployer.getAddress();
+  const nonce = await deployer.provider!.getTransactionCount(from, "pending");
+  return Array.from({ length: count }, (_, i) => getCreateAddress({ from, nonce: nonce + i }));
+}
+
+function expectAt(name: string, actual: string, predicted: string): void {
+  if (actual.toLowerCase() !== predicted.toLowerCase()) {
+    throw new Error(`${name} landed at ${actual}, not the predicted ${predicted} (another transaction from the deployer interleaved)`);
+  }
+}
+
+/** One chain: reputation updated by `core`, read by the gateway, which reads `core`'s job requesters. */
+export async function deployLocalFhe(deployer: Signer, core: string, params: ReputationParams = DEFAULT_REPUTATION_PARAMS) {
+  const [repAt, gatewayAt] = await nextAddresses(deployer, 2);
+  const reputation = await new ConfidentialReputation__factory(deployer).deploy(core, gatewayAt, params.pointPrice);
   await reputation.waitForDeployment();
-  const gateway = await new PrivacyGateway__factory(deployer).deploy(reputation, core);
+  const gateway = await new PrivacyGateway__factory(deployer).deploy(reputation, core, params.scoreStep);
   await gateway.waitForDeployment();
-  await (await reputation.setReader(gateway, true)).wait();
-  await handOver(reputation, me, owner);
+  expectAt("ConfidentialReputation", await reputation.getAddress(), repAt);
+  expectAt("PrivacyGateway", await gateway.getAddress(), gatewayAt);
   return { reputation, gateway };
 }
 
-/** FHE chain of a split layout: reputation <- relay receiver (updater, directory) -> gateway. */
+/** FHE chain of a split layout: reputation <- relay receiver (updater, directory) -> gateway (reader). */
 export async function deployFheChain(
   deployer: Signer,
   source: { chainId: bigint; core: string },
   quorum: RelayerConfig,
-  owner?: string
+  owner?: string,
+  params: ReputationParams = DEFAULT_REPUTATION_PARAMS
 ) {
   checkQuorum(quorum);
   const me = await deployer.getAddress();
-  const reputation = await new ConfidentialReputation__factory(deployer).deploy(
-    me,
-    "0x0000000000000000000000000000000000000000"
-  );
+  const [repAt, receiverAt, gatewayAt] = await nextAddresses(deployer, 3);
+  const reputation = await new ConfidentialReputation__factory(deployer).deploy(receiverAt, gatewayAt, params.pointPrice);
   await reputation.waitForDeployment();
   const receiver = await new ReputationRelayReceiver__factory(deployer).deploy(
     source.chainId,
@@ -111,11 +131,11 @@ export async function deployFheChain(
     quorum.threshold
   );
   await receiver.waitForDeployment();
-  await (await reputation.setUpdater(receiver)).wait();
-  const gateway = await new PrivacyGateway__factory(deployer).deploy(reputation, receiver);
+  const gateway = await new PrivacyGateway__factory(deployer).deploy(reputation, receiver, params.scoreStep);
   await gateway.waitForDeployment();
-  await (await reputation.setReader(gateway, true)).wait();
-  await handOver(reputation, me, owner);
+  expectAt("ConfidentialReputation", await reputation.getAddress(), repAt);
+  expectAt("ReputationRelayReceiver", await receiver.getAddress(), receiverAt);
+  expectAt("PrivacyGateway", await gateway.getAddress(), gatewayAt);
   return { reputation, receiver, gateway };
 }
 

@@ -3,12 +3,16 @@
 // In production each relayer runs this with its own key and checks the source itself before signing; the helpers
 // take a list of signers so that one process (a test, a local keeper holding several keys) can gather a quorum.
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
+import { ReputationRelayReceiver__factory } from "../../typechain-types";
 import type { PrivacyGateway, RelayedEligibilityGate, ReputationRelayReceiver } from "../../typechain-types";
 
 export const SETTLED = 1;
 export const SLASHED = 2;
 
-/** One settlement-chain outcome event, identified by (sourceTx, logIndex). */
+/**
+ * One settlement-chain outcome event, identified by (sourceTx, logIndex), with the job's value terms (from the core's
+ * `getJob`) that the reputation weighs it by.
+ */
 export interface Outcome {
   sourceTx: string;
   logIndex: bigint;
@@ -16,7 +20,14 @@ export interface Outcome {
   worker: string;
   jobId: bigint;
   shardIndex: bigint;
+  requester: string;
+  modelOwner: string;
+  protocolFee: bigint;
+  collateral: bigint;
 }
+
+/** Seconds a signed eligibility stays submittable (the gate refuses it after its expiry). */
+export const ELIGIBILITY_TTL_SECONDS = 3600;
 
 const OUTCOME_TYPES: Record<string, TypedDataField[]> = {
   Outcome: [
@@ -28,6 +39,11 @@ const OUTCOME_TYPES: Record<string, TypedDataField[]> = {
     { name: "worker", type: "address" },
     { name: "jobId", type: "uint256" },
     { name: "shardIndex", type: "uint256" },
+    { name: "requester", type: "address" },
+    { name: "modelOwner", type: "address" },
+    { name: "protocolFee", type: "uint128" },
+    { name: "collateral", type: "uint128" },
+    { name: "epoch", type: "uint256" },
   ],
 };
 
@@ -37,6 +53,7 @@ const JOB_REQUESTER_TYPES: Record<string, TypedDataField[]> = {
     { name: "sourceCore", type: "address" },
     { name: "jobId", type: "uint256" },
     { name: "requester", type: "address" },
+    { name: "epoch", type: "uint256" },
   ],
 };
 
@@ -44,8 +61,11 @@ const ELIGIBILITY_TYPES: Record<string, TypedDataField[]> = {
   Eligibility: [
     { name: "fheChainId", type: "uint256" },
     { name: "sourceGateway", type: "address" },
+    { name: "core", type: "address" },
     { name: "jobId", type: "uint256" },
     { name: "worker", type: "address" },
+    { name: "expiry", type: "uint64" },
+    { name: "epoch", type: "uint256" },
   ],
 };
 
@@ -80,8 +100,17 @@ export async function signOutcome(
   receiver: ReputationRelayReceiver,
   outcome: Outcome
 ): Promise<string[]> {
-  const [sourceChainId, sourceCore] = await Promise.all([receiver.sourceChainId(), receiver.sourceCore()]);
-  return signByQuorum(relayers, await relayDomain(receiver), OUTCOME_TYPES, { sourceChainId, sourceCore, ...outcome });
+  const [sourceChainId, sourceCore, epoch] = await Promise.all([
+    receiver.sourceChainId(),
+    receiver.sourceCore(),
+    receiver.epoch(),
+  ]);
+  return signByQuorum(relayers, await relayDomain(receiver), OUTCOME_TYPES, {
+    sourceChainId,
+    sourceCore,
+    ...outcome,
+    epoch,
+  });
 }
 
 /** Submits a signed outcome to the FHE chain's receiver (anyone may). Returns the transaction hash. */
@@ -103,12 +132,17 @@ export async function signJobRequester(
   jobId: bigint,
   requester: string
 ): Promise<string[]> {
-  const [sourceChainId, sourceCore] = await Promise.all([receiver.sourceChainId(), receiver.sourceCore()]);
+  const [sourceChainId, sourceCore, epoch] = await Promise.all([
+    receiver.sourceChainId(),
+    receiver.sourceCore(),
+    receiver.epoch(),
+  ]);
   return signByQuorum(relayers, await relayDomain(receiver), JOB_REQUESTER_TYPES, {
     sourceChainId,
     sourceCore,
     jobId,
     requester,
+    epoch,
   });
 }
 
@@ -125,18 +159,31 @@ export async function submitJobRequester(
   return tx.hash;
 }
 
+/** A signed eligibility as the settlement chain's gate takes it. */
+export interface SignedEligibility {
+  core: string;
+  jobId: bigint;
+  worker: string;
+  expiry: bigint;
+  signatures: string[];
+}
+
 /**
- * Relayer signatures that `worker` is eligible for `jobId`, bound to `gate`'s chain and address and to the FHE
- * chain's gateway. Each relayer first checks on the FHE chain that the gateway is the one the gate trusts and that it
- * recorded a verified positive result; it refuses to sign otherwise.
+ * Relayer signatures that `worker` is eligible for `jobId` of `core`, bound to `gate`'s chain and address, to the FHE
+ * chain's gateway, to an expiry (`ttlSeconds` from the gate chain's latest block) and to the gate's relayer epoch.
+ * Each relayer first checks on the FHE chain that the gateway is the one the gate trusts, that the gateway's job
+ * directory relays `core` (so a job id of another core is never vouched for) and that the gateway recorded a verified
+ * positive result; it refuses to sign otherwise.
  */
 export async function signEligibility(
   relayers: Signer[],
   gate: RelayedEligibilityGate,
   gateway: PrivacyGateway,
+  core: string,
   jobId: bigint,
-  worker: string
-): Promise<string[]> {
+  worker: string,
+  ttlSeconds = ELIGIBILITY_TTL_SECONDS
+): Promise<SignedEligibility> {
   const [fheChainId, sourceGateway] = await Promise.all([gate.fheChainId(), gate.sourceGateway()]);
   const gatewayAddress = await gateway.getAddress();
   const network = await gateway.runner!.provider!.getNetwork();
@@ -145,26 +192,36 @@ export async function signEligibility(
       `gate trusts gateway ${sourceGateway} on chain ${fheChainId}, not ${gatewayAddress} on ${network.chainId}`
     );
   }
+  const directory = ReputationRelayReceiver__factory.connect(await gateway.directory(), gateway.runner);
+  const relayedCore = await directory.sourceCore();
+  if (relayedCore.toLowerCase() !== core.toLowerCase()) {
+    throw new Error(`gateway's job directory relays core ${relayedCore}, not ${core}`);
+  }
   if (!(await gateway.isEligible(jobId, worker))) {
     throw new Error(`gateway has no verified eligibility for job ${jobId} and worker ${worker}`);
   }
-  return signByQuorum(relayers, await relayDomain(gate), ELIGIBILITY_TYPES, {
+  const latest = await gate.runner!.provider!.getBlock("latest");
+  const expiry = BigInt(latest!.timestamp + ttlSeconds);
+  const epoch = await gate.epoch();
+  const signatures = await signByQuorum(relayers, await relayDomain(gate), ELIGIBILITY_TYPES, {
     fheChainId,
     sourceGateway,
+    core,
     jobId,
     worker,
+    expiry,
+    epoch,
   });
+  return { core, jobId, worker, expiry, signatures };
 }
 
 /** Submits a signed eligibility to the settlement chain's gate. Returns the transaction hash. */
 export async function submitEligibility(
   gate: RelayedEligibilityGate,
   submitter: Signer,
-  jobId: bigint,
-  worker: string,
-  signatures: string[]
+  e: SignedEligibility
 ): Promise<string> {
-  const tx = await gate.connect(submitter).relayEligibility(jobId, worker, signatures);
+  const tx = await gate.connect(submitter).relayEligibility(e.core, e.jobId, e.worker, e.expiry, e.signatures);
   await tx.wait();
   return tx.hash;
 }

@@ -1,5 +1,6 @@
 // What a relayer reads on the settlement chain before it signs anything for the FHE chain: the core's ShardSettled
-// and ClaimSlashed events (each identified by transaction hash and log index) and its job requesters.
+// and ClaimSlashed events (each identified by transaction hash and log index), the job's value terms (getJob: fixed
+// at post) and its job requesters.
 import { AbiCoder, keccak256, ZeroAddress, type Log, type Signer } from "ethers";
 import type { OblivionCore, ReputationRelayReceiver } from "../../typechain-types";
 import {
@@ -12,8 +13,11 @@ import {
   type Outcome,
 } from "./relay";
 
+/** A log's outcome without the job's value terms (filled in by `withValue`). */
+type LoggedOutcome = Omit<Outcome, "requester" | "modelOwner" | "protocolFee" | "collateral">;
+
 /** The outcome a core log stands for, or undefined when the log is not a settlement or a slash of this core. */
-export function outcomeOfLog(core: OblivionCore, coreAddress: string, log: Log): Outcome | undefined {
+export function outcomeOfLog(core: OblivionCore, coreAddress: string, log: Log): LoggedOutcome | undefined {
   if (log.address.toLowerCase() !== coreAddress.toLowerCase()) return undefined;
   const parsed = core.interface.parseLog(log);
   if (!parsed || (parsed.name !== "ShardSettled" && parsed.name !== "ClaimSlashed")) return undefined;
@@ -27,14 +31,21 @@ export function outcomeOfLog(core: OblivionCore, coreAddress: string, log: Log):
   };
 }
 
-/** Every settlement and slash of `core` from `fromBlock`, in chain order. */
+/** The job's value terms the reputation weighs an outcome by (snapshotted at post, so any block gives the same). */
+export async function withValue(core: OblivionCore, o: LoggedOutcome): Promise<Outcome> {
+  const j = await core.getJob(o.jobId);
+  const protocolFee = (j.pricePerShard * j.protocolFeeBps) / 10_000n;
+  return { ...o, requester: j.requester, modelOwner: j.modelOwner, protocolFee, collateral: j.collateral };
+}
+
+/** Every settlement and slash of `core` from `fromBlock`, in chain order, with its job's value terms. */
 export async function collectOutcomes(core: OblivionCore, fromBlock: number): Promise<Outcome[]> {
   const address = await core.getAddress();
   const logs = [
     ...(await core.queryFilter(core.filters.ShardSettled(), fromBlock)),
     ...(await core.queryFilter(core.filters.ClaimSlashed(), fromBlock)),
   ].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-  return logs.map((l) => outcomeOfLog(core, address, l)!);
+  return Promise.all(logs.map((l) => withValue(core, outcomeOfLog(core, address, l)!)));
 }
 
 /**
@@ -58,13 +69,19 @@ export async function verifyOutcome(core: OblivionCore, receiver: ReputationRela
   if (!receipt || receipt.status !== 1)
     throw new Error(`no successful transaction ${o.sourceTx} on the settlement chain`);
   const log = receipt.logs.find((l) => BigInt(l.index) === o.logIndex);
-  const seen = log && outcomeOfLog(core, coreAddress, log);
+  const logged = log && outcomeOfLog(core, coreAddress, log);
+  const seen = logged && (await withValue(core, logged));
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   if (
     !seen ||
     seen.kind !== o.kind ||
-    seen.worker.toLowerCase() !== o.worker.toLowerCase() ||
+    !same(seen.worker, o.worker) ||
     seen.jobId !== o.jobId ||
-    seen.shardIndex !== o.shardIndex
+    seen.shardIndex !== o.shardIndex ||
+    !same(seen.requester, o.requester) ||
+    !same(seen.modelOwner, o.modelOwner) ||
+    seen.protocolFee !== o.protocolFee ||
+    seen.collateral !== o.collateral
   ) {
     throw new Error(`log ${o.logIndex} of ${o.sourceTx} is not this outcome of the core`);
   }

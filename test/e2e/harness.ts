@@ -80,7 +80,7 @@ export async function startMesh(): Promise<Mesh> {
       const prepared = await prepareShards(store, q.batches, q.commitments, true);
       const posted = await postPreparedJob(core, requester, prepared, {
         modelId: model.modelId, modelVersion: model.version, pricePerShard: parseEther("0.01"),
-        collateral: parseEther("0.05"), claimWindow, minStake: 0n, gated: false,
+        collateral: parseEther("0.05"), claimWindow, minStake: 0n, gated: false, acceptUnvettedVerifier: false,
       }, jobsDir);
       return posted.jobId;
     },

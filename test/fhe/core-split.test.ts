@@ -76,8 +76,9 @@ describe("fhe with OblivionCore (two chains, relayed)", function () {
 
   it("admits a claim on a gated job only after a relayed positive eligibility", async function () {
     const job = await postJob(env, { shards: 2, salt: 1, over: { gated: true } });
+    const core = await env.core.getAddress();
     await ensureJobRequester(env.core, fhe.receiver, [relayers[1], relayers[2]], env.keeper, job.jobId);
-    await setEncryptedMinScore(fhevm, fhe.gateway, env.requester, job.jobId, 25);
+    await setEncryptedMinScore(fhevm, fhe.gateway, env.requester, job.jobId, 20);
 
     await expect(env.core.connect(env.worker).claim(job.jobId, 0))
       .to.be.revertedWithCustomError(env.core, "NotEligible")
@@ -89,10 +90,10 @@ describe("fhe with OblivionCore (two chains, relayed)", function () {
     expect(relayed.map((r) => r.eligible)).to.deep.equal([true, false]);
 
     await expect(
-      signEligibility([relayers[0], relayers[2]], gate, fhe.gateway, job.jobId, env.worker2.address)
+      signEligibility([relayers[0], relayers[2]], gate, fhe.gateway, core, job.jobId, env.worker2.address)
     ).to.be.rejectedWith(/no verified eligibility/);
-    const sigs = await signEligibility([relayers[0], relayers[2]], gate, fhe.gateway, job.jobId, env.worker.address);
-    await submitEligibility(gate, env.keeper, job.jobId, env.worker.address, sigs);
+    const signed = await signEligibility([relayers[0], relayers[2]], gate, fhe.gateway, core, job.jobId, env.worker.address);
+    await submitEligibility(gate, env.keeper, signed);
 
     await expect(env.core.connect(env.worker2).claim(job.jobId, 0)).to.be.revertedWithCustomError(
       env.core,

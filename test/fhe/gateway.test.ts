@@ -17,8 +17,8 @@ describe("fhe: PrivacyGateway", function () {
     f = await deployLocalFhe();
     await (await f.directory.connect(f.requester).post(JOB)).wait();
     await (await f.directory.connect(f.requester).post(OTHER_JOB)).wait();
-    await applyOutcomes(f.reputation, f.updater, f.alice.address, 7n, "SSSS"); // score 40
-    await applyOutcomes(f.reputation, f.updater, f.bob.address, 7n, "S"); // score 10
+    await applyOutcomes(f.reputation, f.directory, f.alice.address, 7n, "SSSS"); // score 40
+    await applyOutcomes(f.reputation, f.directory, f.bob.address, 7n, "S"); // score 10
   });
 
   it("admits a worker whose score reaches the minimum and turns away one below it", async function () {
@@ -98,7 +98,7 @@ describe("fhe: PrivacyGateway", function () {
     await setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, 20);
     await requestEligibility(f.gateway, f.bob, JOB);
     expect((await relayEligibilityDecryption(fhevm, f.gateway, f.bob, JOB, f.bob.address)).eligible).to.equal(false);
-    await applyOutcomes(f.reputation, f.updater, f.bob.address, 7n, "S", 200n); // 20
+    await applyOutcomes(f.reputation, f.directory, f.bob.address, 7n, "S", 200n); // 20
     await requestEligibility(f.gateway, f.bob, JOB);
     expect((await relayEligibilityDecryption(fhevm, f.gateway, f.bob, JOB, f.bob.address)).eligible).to.equal(true);
     await expect(f.gateway.connect(f.bob).requestEligibility(JOB))
@@ -138,7 +138,7 @@ describe("fhe: PrivacyGateway", function () {
     expect(String(error)).to.match(/not authorized/i);
   });
 
-  it("names bad requests: ungated job, no pending request, bad minimum, gateway not a reader", async function () {
+  it("names bad requests: ungated job, no pending request, bad minimum, gateway not the reader", async function () {
     await expect(f.gateway.connect(f.alice).requestEligibility(JOB))
       .to.be.revertedWithCustomError(f.gateway, "JobNotGated")
       .withArgs(JOB);
@@ -151,11 +151,15 @@ describe("fhe: PrivacyGateway", function () {
     await expect(setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, 2n ** 32n)).to.be.rejectedWith(
       /exceeds the euint32 maximum/
     );
-    await setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, 1);
-    await (await f.reputation.setReader(await f.gateway.getAddress(), false)).wait();
-    await expect(f.gateway.connect(f.alice).requestEligibility(JOB))
+    // a second gateway over the same reputation is not its reader (and, with step 10, refuses a minimum of 15 here)
+    const other = await (await ethers.getContractFactory("PrivacyGateway")).deploy(f.reputation, f.directory, 10);
+    await expect(setEncryptedMinScore(fhevm, other, f.requester, JOB, 15)).to.be.rejectedWith(
+      /not a multiple of the gateway's score step 10/
+    );
+    await setEncryptedMinScore(fhevm, other, f.requester, JOB, 10);
+    await expect(other.connect(f.alice).requestEligibility(JOB))
       .to.be.revertedWithCustomError(f.reputation, "NotReader")
-      .withArgs(await f.gateway.getAddress());
+      .withArgs(await other.getAddress());
   });
 });
 
@@ -165,7 +169,7 @@ describe("fhe: keeper relays pending eligibility requests", function () {
     const from = await ethers.provider.getBlockNumber();
     await (await f.directory.connect(f.requester).post(JOB)).wait();
     await (await f.directory.connect(f.requester).post(OTHER_JOB)).wait();
-    await applyOutcomes(f.reputation, f.updater, f.alice.address, 7n, "SSSS"); // 40
+    await applyOutcomes(f.reputation, f.directory, f.alice.address, 7n, "SSSS"); // 40
     await setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, 33);
     await setEncryptedMinScore(fhevm, f.gateway, f.requester, OTHER_JOB, 50);
     await requestEligibility(f.gateway, f.alice, JOB);

@@ -3,7 +3,7 @@ import { ethers, fhevm } from "hardhat";
 import { relayEligibilityDecryption, requestEligibility } from "../../lib/fhe/eligibility";
 import { rateShard } from "../../lib/fhe/rating";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
-import { applyOutcomes, deployLocalFhe, type LocalFhe, expectReputation } from "./fixtures";
+import { applyOutcomes, deployLocalFhe, FULL_VALUE, type LocalFhe, expectReputation } from "./fixtures";
 
 const JOB = 1000n;
 const MIN_SCORE = 33n;
@@ -46,11 +46,10 @@ describe("fhe: no clear value in storage, events or calldata", function () {
     await (await f.directory.connect(f.requester).post(JOB)).wait();
     const first = await ethers.provider.getBlockNumber();
 
-    await applyOutcomes(f.reputation, f.updater, f.alice.address, JOB, "SSSXXSSSS"); // 7 / 2 / 40
-    await applyOutcomes(f.reputation, f.updater, f.bob.address, JOB, "SSXS", 200n); // 3 / 1 / 10
-    // the core stand-in becomes the updater, settles one more shard for Alice and her requester rates it 4
-    await (await f.reputation.setUpdater(f.directory)).wait();
-    await (await f.directory.settle(f.reputation, f.alice, JOB, 300n)).wait(); // 8 / 2 / 50
+    await applyOutcomes(f.reputation, f.directory, f.alice.address, JOB, "SSSXXSSSS"); // 7 / 2 / 40
+    await applyOutcomes(f.reputation, f.directory, f.bob.address, JOB, "SSXS", 200n); // 3 / 1 / 10
+    // the core stand-in (the updater) settles one more shard for Alice and her requester rates it 4
+    await (await f.directory.settle(f.reputation, f.alice, JOB, 300n, FULL_VALUE)).wait(); // 8 / 2 / 50
     await rateShard(fhevm, f.reputation, f.requester, JOB, 300n, RATING); // score 54
     await setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, MIN_SCORE);
     for (const w of [f.alice, f.bob]) {

@@ -15,11 +15,10 @@ import {
   type Outcome,
 } from "../../lib/fhe/relay";
 import { decryptOwnReputation } from "../../lib/fhe/reputation";
-import { expectReputation } from "./fixtures";
+import { expectReputation, FULL_VALUE } from "./fixtures";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import type {
   ConfidentialReputation,
-  GatedClaimProbe,
   PrivacyGateway,
   RelayedEligibilityGate,
   ReputationRelayReceiver,
@@ -28,7 +27,7 @@ import type {
 
 const JOB = 2001n;
 
-/** Two deployments on one node: the FHE chain's (reputation, receiver, gateway) and the settlement chain's (core stand-in, relayed gate, claim probe). */
+/** Two deployments on one node: the FHE chain's (reputation, receiver, gateway) and the settlement chain's (core stand-in, relayed gate). */
 interface TwoChains {
   owner: HardhatEthersSigner;
   relayers: HardhatEthersSigner[];
@@ -42,7 +41,8 @@ interface TwoChains {
   receiver: ReputationRelayReceiver;
   gateway: PrivacyGateway;
   gate: RelayedEligibilityGate;
-  probe: GatedClaimProbe;
+  /** The core stand-in's address: what relayed eligibility names. */
+  coreAddress: string;
 }
 
 async function deployTwoChains(): Promise<TwoChains> {
@@ -52,11 +52,11 @@ async function deployTwoChains(): Promise<TwoChains> {
   const { chainId } = await ethers.provider.getNetwork();
   // settlement chain: the core (stand-in) exists first
   const core = await (await ethers.getContractFactory("TestJobDirectory")).deploy();
-  // FHE chain, then the settlement chain's gate trusting its gateway, and a claimer consuming the gate
-  const fhe = await deployFheChain(owner, { chainId, core: await core.getAddress() }, quorum);
+  // FHE chain, then the settlement chain's gate trusting its gateway
+  const coreAddress = await core.getAddress();
+  const fhe = await deployFheChain(owner, { chainId, core: coreAddress }, quorum);
   const { gate } = await deploySettlementGate(owner, { chainId, gateway: await fhe.gateway.getAddress() }, quorum);
-  const probe = await (await ethers.getContractFactory("GatedClaimProbe")).deploy(await gate.getAddress());
-  return { owner, relayers, outsider, requester, alice, bob, keeper, core, ...fhe, gate, probe };
+  return { owner, relayers, outsider, requester, alice, bob, keeper, core, ...fhe, gate, coreAddress };
 }
 
 let eventCounter = 0n;
@@ -69,6 +69,10 @@ function outcome(kind: Outcome["kind"], worker: string, shardIndex: bigint): Out
     worker,
     jobId: JOB,
     shardIndex,
+    requester: FULL_VALUE.requester as string,
+    modelOwner: FULL_VALUE.modelOwner as string,
+    protocolFee: FULL_VALUE.protocolFee as bigint,
+    collateral: FULL_VALUE.collateral as bigint,
   };
 }
 
@@ -104,24 +108,26 @@ describe("fhe: two-chain relay", function () {
     await expectReputation(c.reputation, c.alice, 4n, 0n, 40n);
     await expectReputation(c.reputation, c.bob, 1n, 1n, 0n);
 
-    await setEncryptedMinScore(fhevm, c.gateway, c.requester, JOB, 33);
+    await setEncryptedMinScore(fhevm, c.gateway, c.requester, JOB, 30);
     for (const w of [c.alice, c.bob]) {
       await requestEligibility(c.gateway, w, JOB);
       await relayEligibilityDecryption(fhevm, c.gateway, c.keeper, JOB, w.address);
     }
-    await expect(signEligibility(quorum, c.gate, c.gateway, JOB, c.bob.address)).to.be.rejectedWith(
+    await expect(signEligibility(quorum, c.gate, c.gateway, c.coreAddress, JOB, c.bob.address)).to.be.rejectedWith(
       /no verified eligibility/
     );
-    const sigs = await signEligibility(quorum, c.gate, c.gateway, JOB, c.alice.address);
-    await expect(c.gate.connect(c.keeper).relayEligibility(JOB, c.alice.address, sigs))
+    const e = await signEligibility(quorum, c.gate, c.gateway, c.coreAddress, JOB, c.alice.address);
+    await expect(c.gate.connect(c.keeper).relayEligibility(e.core, JOB, c.alice.address, e.expiry, e.signatures))
       .to.emit(c.gate, "EligibilityRelayed")
-      .withArgs(JOB, c.alice.address);
-    await expect(submitEligibility(c.gate, c.keeper, JOB, c.alice.address, sigs))
+      .withArgs(c.coreAddress, JOB, c.alice.address);
+    await expect(submitEligibility(c.gate, c.keeper, e))
       .to.be.revertedWithCustomError(c.gate, "AlreadyEligible")
       .withArgs(JOB, c.alice.address);
 
-    await expect(c.probe.connect(c.alice).claim(JOB)).to.emit(c.probe, "Claimed");
-    await expect(c.probe.connect(c.bob).claim(JOB)).to.be.revertedWithCustomError(c.probe, "NotEligible");
+    // the core asks as itself (msg.sender): admitted for it, for no one else
+    expect(await c.gate.isEligibleFor(c.coreAddress, JOB, c.alice.address)).to.equal(true);
+    expect(await c.gate.isEligibleFor(c.coreAddress, JOB, c.bob.address)).to.equal(false);
+    expect(await c.gate.isEligible(JOB, c.alice.address)).to.equal(false); // asked by an EOA, not the core
   });
 
   it("rejects forged, short, duplicated, altered and replayed outcomes", async function () {
@@ -195,26 +201,30 @@ describe("fhe: two-chain relay", function () {
       await signJobRequester(quorum, c.receiver, JOB, c.requester.address)
     );
     await relay(outcome(SETTLED, c.alice.address, 1n));
-    await setEncryptedMinScore(fhevm, c.gateway, c.requester, JOB, 5);
+    await setEncryptedMinScore(fhevm, c.gateway, c.requester, JOB, 10);
     await requestEligibility(c.gateway, c.alice, JOB);
     await relayEligibilityDecryption(fhevm, c.gateway, c.keeper, JOB, c.alice.address);
     const otherGate = await (
       await ethers.getContractFactory("RelayedEligibilityGate")
     ).deploy(chainId, c.outsider.address, c.owner, relayerAddresses, 2);
-    await expect(signEligibility(quorum, otherGate, c.gateway, JOB, c.alice.address)).to.be.rejectedWith(
+    await expect(signEligibility(quorum, otherGate, c.gateway, c.coreAddress, JOB, c.alice.address)).to.be.rejectedWith(
       /gate trusts gateway/
     );
-    const sigs = await signEligibility(quorum, c.gate, c.gateway, JOB, c.alice.address);
-    await expect(otherGate.relayEligibility(JOB, c.alice.address, sigs)).to.be.revertedWithCustomError(
+    const e = await signEligibility(quorum, c.gate, c.gateway, c.coreAddress, JOB, c.alice.address);
+    const sigs = e.signatures;
+    await expect(otherGate.relayEligibility(e.core, JOB, c.alice.address, e.expiry, sigs)).to.be.revertedWithCustomError(
       otherGate,
       "NotRelayer"
     );
-    await expect(c.gate.relayEligibility(JOB + 1n, c.alice.address, sigs)).to.be.revertedWithCustomError(
+    await expect(c.gate.relayEligibility(e.core, JOB + 1n, c.alice.address, e.expiry, sigs)).to.be.revertedWithCustomError(
       c.gate,
       "NotRelayer"
     );
-    await expect(c.gate.relayEligibility(JOB, c.bob.address, sigs)).to.be.revertedWithCustomError(c.gate, "NotRelayer");
-    expect(await otherGate.isEligible(JOB, c.alice.address)).to.equal(false);
+    await expect(c.gate.relayEligibility(e.core, JOB, c.bob.address, e.expiry, sigs)).to.be.revertedWithCustomError(
+      c.gate,
+      "NotRelayer"
+    );
+    expect(await otherGate.isEligibleFor(e.core, JOB, c.alice.address)).to.equal(false);
   });
 
   it("names bad relayed input and guards the relayer set", async function () {

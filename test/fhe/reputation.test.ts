@@ -3,7 +3,7 @@ import { ethers, fhevm } from "hardhat";
 import { FhevmType } from "@fhevm/hardhat-plugin";
 import { rateShard } from "../../lib/fhe/rating";
 import { decryptOwnReputation } from "../../lib/fhe/reputation";
-import { applyOutcomes, deployLocalFhe, type LocalFhe, expectReputation } from "./fixtures";
+import { applyOutcomes, deployLocalFhe, FULL_VALUE, type LocalFhe, expectReputation } from "./fixtures";
 
 describe("fhe: ConfidentialReputation", function () {
   let f: LocalFhe;
@@ -15,10 +15,10 @@ describe("fhe: ConfidentialReputation", function () {
 
   it("counts settlements and slashes and floors the score at zero", async function () {
     // 3 settled (30), 2 slashed (5, then 0 not -20), 4 settled (40)
-    await applyOutcomes(f.reputation, f.updater, f.alice.address, 1000n, "SSSXXSSSS");
+    await applyOutcomes(f.reputation, f.directory, f.alice.address, 1000n, "SSSXXSSSS");
     await expectReputation(f.reputation, f.alice, 7n, 2n, 40n);
     // slashed first, from nothing: stays at 0, counters still move
-    await applyOutcomes(f.reputation, f.updater, f.bob.address, 1000n, "XX");
+    await applyOutcomes(f.reputation, f.directory, f.bob.address, 1000n, "XX");
     await expectReputation(f.reputation, f.bob, 0n, 2n, 0n);
   });
 
@@ -27,15 +27,15 @@ describe("fhe: ConfidentialReputation", function () {
   });
 
   it("lets only the worker decrypt its values, even when another worker has the same history", async function () {
-    await applyOutcomes(f.reputation, f.updater, f.alice.address, 1000n, "SS");
-    await applyOutcomes(f.reputation, f.updater, f.bob.address, 1000n, "SS", 200n);
+    await applyOutcomes(f.reputation, f.directory, f.alice.address, 1000n, "SS");
+    await applyOutcomes(f.reputation, f.directory, f.bob.address, 1000n, "SS", 200n);
     const handle = await f.reputation.scoreOf(f.alice.address);
     // fhEVM handles are deterministic in their inputs: equal histories must still give distinct ciphertexts
     expect(handle).not.to.equal(await f.reputation.scoreOf(f.bob.address));
     expect(await f.reputation.successesOf(f.alice.address)).not.to.equal(await f.reputation.successesOf(f.bob.address));
     const contract = await f.reputation.getAddress();
     expect(await fhevm.userDecryptEuint(FhevmType.euint32, handle, contract, f.alice)).to.equal(20n);
-    for (const other of [f.bob, f.owner, f.updater]) {
+    for (const other of [f.bob, f.owner, f.keeper]) {
       let error: unknown;
       try {
         await fhevm.userDecryptEuint(FhevmType.euint32, handle, contract, other);
@@ -47,60 +47,35 @@ describe("fhe: ConfidentialReputation", function () {
   });
 
   it("accepts outcomes only from the updater and rejects the zero worker", async function () {
-    await expect(f.reputation.connect(f.alice).onSettled(f.alice.address, 1n, 0n))
+    await expect(f.reputation.connect(f.alice).onSettled(f.alice.address, 1n, 0n, FULL_VALUE))
       .to.be.revertedWithCustomError(f.reputation, "NotUpdater")
       .withArgs(f.alice.address);
-    await expect(f.reputation.connect(f.owner).onSlashed(f.alice.address, 1n, 0n))
+    await expect(f.reputation.connect(f.owner).onSlashed(f.alice.address, 1n, 0n, FULL_VALUE))
       .to.be.revertedWithCustomError(f.reputation, "NotUpdater")
       .withArgs(f.owner.address);
-    await expect(f.reputation.connect(f.updater).onSettled(ethers.ZeroAddress, 1n, 0n)).to.be.revertedWithCustomError(
+    await expect(f.directory.settle(f.reputation, ethers.ZeroAddress, 1n, 0n, FULL_VALUE)).to.be.revertedWithCustomError(
       f.reputation,
       "ZeroAddress"
     );
     expect(await f.reputation.scoreOf(f.alice.address)).to.equal(ethers.ZeroHash);
   });
 
-  it("lets only the owner choose the updater and readers", async function () {
-    await expect(f.reputation.connect(f.alice).setUpdater(f.alice.address))
-      .to.be.revertedWithCustomError(f.reputation, "OwnableUnauthorizedAccount")
-      .withArgs(f.alice.address);
-    await expect(f.reputation.connect(f.alice).setReader(f.alice.address, true))
-      .to.be.revertedWithCustomError(f.reputation, "OwnableUnauthorizedAccount")
-      .withArgs(f.alice.address);
-    await expect(f.reputation.setUpdater(ethers.ZeroAddress)).to.be.revertedWithCustomError(
-      f.reputation,
-      "ZeroAddress"
-    );
-    await expect(f.reputation.setUpdater(f.bob.address)).to.emit(f.reputation, "UpdaterSet").withArgs(f.bob.address);
-    await expect(f.reputation.connect(f.bob).onSettled(f.alice.address, 1n, 0n))
-      .to.emit(f.reputation, "ReputationUpdated")
-      .withArgs(f.alice.address, 1n, 0n, true);
-    await expect(f.reputation.connect(f.updater).onSettled(f.alice.address, 1n, 1n)).to.be.revertedWithCustomError(
-      f.reputation,
-      "NotUpdater"
-    );
-  });
-
-  it("shares a score only with authorised readers", async function () {
+  it("shares a score only with its one reader", async function () {
     await expect(f.reputation.connect(f.alice).shareScore(f.alice.address))
       .to.be.revertedWithCustomError(f.reputation, "NotReader")
       .withArgs(f.alice.address);
-    await expect(f.reputation.setReader(f.alice.address, true))
-      .to.emit(f.reputation, "ReaderSet")
-      .withArgs(f.alice.address, true);
-    await expect(f.reputation.connect(f.alice).shareScore(f.alice.address)).not.to.be.reverted;
+    expect(await f.reputation.isReader(await f.gateway.getAddress())).to.equal(true);
+    expect(await f.reputation.isReader(f.alice.address)).to.equal(false);
   });
 });
 
 describe("fhe: encrypted ratings", function () {
   it("adds the requester's encrypted rating of a settled shard to the score, once, clamped to the maximum", async function () {
-    const [owner, requester, alice, other] = await ethers.getSigners();
-    const core = await (await ethers.getContractFactory("TestJobDirectory")).deploy();
-    const reputation = await (await ethers.getContractFactory("ConfidentialReputation")).deploy(owner, core);
+    const { directory: core, reputation, requester, alice, carol: other } = await deployLocalFhe();
     await (await core.connect(requester).post(5n)).wait();
-    await (await core.settle(reputation, alice, 5n, 0n)).wait();
-    await (await core.settle(reputation, alice, 5n, 1n)).wait();
-    expect(await reputation.settlementOf(5n, 0n)).to.deep.equal([alice.address, false]);
+    await (await core.settle(reputation, alice, 5n, 0n, FULL_VALUE)).wait();
+    await (await core.settle(reputation, alice, 5n, 1n, FULL_VALUE)).wait();
+    expect(await reputation.settlementOf(5n, 0n)).to.deep.equal([alice.address, false, 10n]);
 
     await rateShard(fhevm, reputation, requester, 5n, 0n, 4);
     const [rated] = await reputation.queryFilter(reputation.filters.Rated());
@@ -118,7 +93,7 @@ describe("fhe: encrypted ratings", function () {
     await (await reputation.connect(requester).rate(5n, 1n, big.handles[0], big.inputProof)).wait();
     await expectReputation(reputation, alice, 2n, 0n, 29n);
 
-    await (await core.settle(reputation, alice, 5n, 2n)).wait();
+    await (await core.settle(reputation, alice, 5n, 2n, FULL_VALUE)).wait();
     await expect(rateShard(fhevm, reputation, other, 5n, 2n, 1))
       .to.be.revertedWithCustomError(reputation, "NotJobRequester")
       .withArgs(5n, other.address);

@@ -17,7 +17,7 @@ describe("fhe tasks", function () {
     gateway = await f.gateway.getAddress();
     reputation = await f.reputation.getAddress();
     await (await f.directory.connect(f.requester).post(BigInt(JOB))).wait();
-    await applyOutcomes(f.reputation, f.updater, f.alice.address, 1n, "SSS"); // 30
+    await applyOutcomes(f.reputation, f.directory, f.alice.address, 1n, "SSS"); // 30
   });
 
   it("gates a job, requests and relays eligibility, and shows a worker its reputation", async function () {

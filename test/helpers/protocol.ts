@@ -1,6 +1,7 @@
 /**
- * Shared test setup: the protocol deployed through lib/chain/deployments, both fixture circuits' real verifiers behind
- * the Groth16 adapter and registered as models, and helpers to post jobs on fixture inputs and prove shards.
+ * Shared test setup: the protocol deployed through lib/chain/deployments, both fixture circuits' real verifiers (vetted
+ * Groth16VkVerifiers the registry deployed from their verification keys) registered as models, and helpers to post
+ * jobs on fixture inputs and prove shards.
  */
 import { ethers, artifacts } from "hardhat";
 import { ContractFactory, parseEther, type Signer } from "ethers";
@@ -8,7 +9,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { artifactCreationCode, deployProtocol, type ProtocolContracts } from "../../lib/chain/deployments";
 import { computeBinding } from "../../lib/chain/binding";
 import { ShardTree } from "../../lib/chain/merkle";
-import type { Groth16VerifierAdapter } from "../../typechain-types";
+import type { Groth16VerifierAdapter, Groth16VkVerifier, ModelRegistry } from "../../typechain-types";
+import { deployVettedVerifier, type SnarkjsVkey } from "../../lib/zk/vk-verifier";
 import type { IModelRegistry } from "../../typechain-types/contracts/ModelRegistry";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
 import { buildFixture, proveFixture, FIXTURE_WEIGHT, type FixtureName, type ShardProof } from "./fixtureCircuit";
@@ -30,8 +32,8 @@ export interface Env extends ProtocolContracts {
   keeper: HardhatEthersSigner;
   modelOwner: HardhatEthersSigner;
   others: HardhatEthersSigner[];
-  /** Adapter over the real verifier of each fixture. */
-  adapters: Record<FixtureName, Groth16VerifierAdapter>;
+  /** The vetted verifier (registry-deployed Groth16VkVerifier) of each fixture. */
+  verifiers: Record<FixtureName, Groth16VkVerifier>;
   /** Model ids: 1 = fixture_public (batch 4), 2 = fixture_private (batch 0, model commitment). */
   models: Record<FixtureName, bigint>;
   circuitHash: Record<FixtureName, string>;
@@ -45,7 +47,18 @@ export function creationCode() {
   return artifactCreationCode(artifacts);
 }
 
-/** Deploys a fixture's snarkjs verifier and the adapter over it. */
+/** Has the registry deploy the vetted Groth16VkVerifier for a fixture's verification key. */
+export async function deployVettedFixtureVerifier(
+  registry: ModelRegistry,
+  signer: Signer,
+  name: FixtureName,
+): Promise<Groth16VkVerifier> {
+  const art = await buildFixture(name);
+  const address = await deployVettedVerifier(registry, signer, art.vkey as SnarkjsVkey);
+  return (await ethers.getContractAt("Groth16VkVerifier", address, signer)) as unknown as Groth16VkVerifier;
+}
+
+/** Deploys a fixture's snarkjs verifier and the adapter over it (an unvetted verifier for the registry). */
 export async function deployFixtureVerifier(signer: Signer, name: FixtureName): Promise<Groth16VerifierAdapter> {
   const art = await buildFixture(name);
   const raw = await new ContractFactory(art.verifier.abi as never[], art.verifier.bytecode, signer).deploy();
@@ -81,9 +94,9 @@ export function versionSpec(
 export async function deployEnv(): Promise<Env> {
   const [owner, treasury, requester, worker, worker2, keeper, modelOwner, ...others] = await ethers.getSigners();
   const { contracts } = await deployProtocol(owner, { treasury: treasury.address, unbondingPeriod: 3600 }, await creationCode());
-  const adapters = {
-    fixture_public: await deployFixtureVerifier(owner, "fixture_public"),
-    fixture_private: await deployFixtureVerifier(owner, "fixture_private"),
+  const verifiers = {
+    fixture_public: await deployVettedFixtureVerifier(contracts.registry, owner, "fixture_public"),
+    fixture_private: await deployVettedFixtureVerifier(contracts.registry, owner, "fixture_private"),
   };
   const circuitHash = {
     fixture_public: (await buildFixture("fixture_public")).circuitHash,
@@ -93,12 +106,12 @@ export async function deployEnv(): Promise<Env> {
   await reg.registerModel(
     "fixture-public",
     FEE_PER_INFERENCE,
-    versionSpec(await adapters.fixture_public.getAddress(), circuitHash.fixture_public, { batchSize: PUBLIC_BATCH }),
+    versionSpec(await verifiers.fixture_public.getAddress(), circuitHash.fixture_public, { batchSize: PUBLIC_BATCH }),
   );
   await reg.registerModel(
     "fixture-private",
     FEE_PER_INFERENCE,
-    versionSpec(await adapters.fixture_private.getAddress(), circuitHash.fixture_private, {
+    versionSpec(await verifiers.fixture_private.getAddress(), circuitHash.fixture_private, {
       numPublicSignals: 4,
       modelCommitment: await fixtureModelCommitment(FIXTURE_WEIGHT),
     }),
@@ -113,7 +126,7 @@ export async function deployEnv(): Promise<Env> {
     keeper,
     modelOwner,
     others,
-    adapters,
+    verifiers,
     models: { fixture_public: 1n, fixture_private: 2n },
     circuitHash,
   };
@@ -161,7 +174,7 @@ export async function jobParams(env: Env, o: PostOptions = {}) {
     collateral: COLLATERAL,
     claimWindow: WINDOW,
     minStake: 0n,
-    gated: false,
+    gated: false, acceptUnvettedVerifier: false,
     ...o.over,
   };
   return { fixture, inputs, tree, params };
