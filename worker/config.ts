@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { isHexString, parseEther } from "ethers";
 import { oblivionHome } from "../lib/util/home";
+import { ELIGIBILITY_DEFAULTS, ELIGIBILITY_ENV, parseEligibilityPolicy, type EligibilityPolicyConfig } from "./eligibility-policy";
 
 export type ExecutionProvider = "cpu" | "cuda";
 
@@ -45,6 +46,10 @@ export interface WorkerConfig {
   misbehave?: "stall";
   /** For load tests only: the fraction of claims left to expire on purpose (0 for real workers). */
   abandonRate: number;
+  /** Claim jobs whose verifier the registry did not deploy (its owner could make it reject every proof). */
+  acceptUnvettedVerifiers: boolean;
+  /** Which gated jobs to answer eligibility for (worker/eligibility-policy.ts). */
+  eligibility: EligibilityPolicyConfig;
 }
 
 type Raw = Record<string, unknown>;
@@ -66,9 +71,11 @@ const DEFAULTS: Raw = {
   artifactsDir: path.join(oblivionHome(), "artifacts"),
   json: false,
   abandonRate: 0,
+  acceptUnvettedVerifiers: false,
+  ...ELIGIBILITY_DEFAULTS,
 };
 
-const ENV: Record<string, keyof WorkerConfig> = {
+const ENV: Record<string, string> = {
   OBLIVION_RPC_URL: "rpcUrl",
   OBLIVION_PRIVATE_KEY: "privateKey",
   OBLIVION_NETWORK: "network",
@@ -86,6 +93,8 @@ const ENV: Record<string, keyof WorkerConfig> = {
   OBLIVION_JSON: "json",
   OBLIVION_MISBEHAVE: "misbehave",
   OBLIVION_ABANDON_RATE: "abandonRate",
+  OBLIVION_ACCEPT_UNVETTED_VERIFIERS: "acceptUnvettedVerifiers",
+  ...ELIGIBILITY_ENV,
 };
 
 export class WorkerConfigError extends Error {
@@ -173,5 +182,9 @@ export function loadWorkerConfig(file?: string, env: NodeJS.ProcessEnv = process
     json: bool("json", raw.json),
     misbehave,
     abandonRate: rate("abandonRate", raw.abandonRate),
+    acceptUnvettedVerifiers: bool("acceptUnvettedVerifiers", raw.acceptUnvettedVerifiers),
+    eligibility: parseEligibilityPolicy(raw, (field, problem) => {
+      throw new WorkerConfigError(field, problem);
+    }),
   };
 }

@@ -23,6 +23,7 @@ import { isTransportError, sleep, withRetry } from "../lib/util/retry";
 import { ReclaimDuty } from "../keepers/keeper";
 import type { ShardCompute } from "./compute";
 import type { WorkerConfig } from "./config";
+import { EligibilityPolicy } from "./eligibility-policy";
 
 export interface WorkerDeps {
   wallet: Wallet;
@@ -68,6 +69,7 @@ export class Worker {
   private stopping?: AbortSignal;
   /** Gated jobs this worker asked eligibility for: true once the answer (kept by the gateway) was logged. */
   private readonly eligibilityAsked = new Map<bigint, boolean>();
+  private readonly eligibility: EligibilityPolicy;
 
   constructor(
     private readonly cfg: WorkerConfig,
@@ -77,6 +79,7 @@ export class Worker {
     this.core = deps.contracts.core.connect(deps.wallet);
     this.book = new JobBook(this.core, deps.wallet.provider!, deps.fromBlock ?? 0);
     this.reclaim = new ReclaimDuty(this.core, deps.wallet, deps.log.child("keeper"));
+    this.eligibility = new EligibilityPolicy(cfg.eligibility);
   }
 
   /** Registers (or re-registers a changed encryption key) and tops the stake up to the configured amount. */
@@ -150,12 +153,13 @@ export class Worker {
     for (const { job, shardIndex } of candidates) {
       const terms = await this.jobTerms(job.jobId);
       if (terms.pricePerShard < this.cfg.minPriceWei) continue;
+      if (terms.unvettedVerifier && !this.cfg.acceptUnvettedVerifiers) continue;
       if (w.stake - w.locked < terms.collateral || w.stake < terms.minStake) continue;
       try {
         await this.core.claim.staticCall(job.jobId, shardIndex);
       } catch (err) {
         const name = revertName(err);
-        if (name === "NotEligible") await this.askEligibility(job.jobId);
+        if (name === "NotEligible") await this.askEligibility(job.jobId, terms.requester);
         if (name && SKIPPABLE_CLAIM.has(name)) continue;
         throw err;
       }
@@ -291,19 +295,27 @@ export class Worker {
   /**
    * A gated job refused the claim: ask the privacy gateway once (a keeper relays the decryption; the claim is retried
    * on later passes), and log the answer once it is in. JobNotGated (the requester has not set its minimum yet) is
-   * asked again on a later pass.
+   * asked again on a later pass. The eligibility policy decides first whether this requester is answered at all.
    */
-  private async askEligibility(jobId: bigint): Promise<void> {
+  private async askEligibility(jobId: bigint, requester: string): Promise<void> {
     const gateway = this.deps.gateway?.connect(this.deps.wallet);
     if (!gateway) return;
     const logged = this.eligibilityAsked.get(jobId);
     if (logged === undefined) {
+      const now = Math.floor(Date.now() / 1000);
+      const refusal = this.eligibility.refusal(requester, now);
+      if (refusal) {
+        this.eligibilityAsked.set(jobId, true); // never asked, never asked again: the job is left to others
+        this.deps.log.info("eligibility not requested", { job: jobId, requester, reason: refusal });
+        return;
+      }
       try {
         await this.send("requestEligibility", () => gateway.requestEligibility(jobId));
       } catch (err) {
         if (revertName(err) === "JobNotGated") return;
         throw err;
       }
+      this.eligibility.record(requester, now);
       this.eligibilityAsked.set(jobId, false);
       this.deps.log.info("eligibility requested", { job: jobId });
     } else if (!logged && !(await withRetry(() => gateway.isPending(jobId, this.address), RPC))) {

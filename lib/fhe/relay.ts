@@ -170,7 +170,8 @@ export interface SignedEligibility {
 
 /**
  * Relayer signatures that `worker` is eligible for `jobId` of `core`, bound to `gate`'s chain and address, to the FHE
- * chain's gateway, to an expiry (`ttlSeconds` from the gate chain's latest block) and to the gate's relayer epoch.
+ * chain's gateway, to an expiry (`ttlSeconds` from the gate chain's latest block, or `expiryAt`) and to the gate's
+ * relayer epoch.
  * Each relayer first checks on the FHE chain that the gateway is the one the gate trusts, that the gateway's job
  * directory relays `core` (so a job id of another core is never vouched for) and that the gateway recorded a verified
  * positive result; it refuses to sign otherwise.
@@ -182,7 +183,8 @@ export async function signEligibility(
   core: string,
   jobId: bigint,
   worker: string,
-  ttlSeconds = ELIGIBILITY_TTL_SECONDS
+  ttlSeconds = ELIGIBILITY_TTL_SECONDS,
+  expiryAt?: bigint
 ): Promise<SignedEligibility> {
   const [fheChainId, sourceGateway] = await Promise.all([gate.fheChainId(), gate.sourceGateway()]);
   const gatewayAddress = await gateway.getAddress();
@@ -201,7 +203,7 @@ export async function signEligibility(
     throw new Error(`gateway has no verified eligibility for job ${jobId} and worker ${worker}`);
   }
   const latest = await gate.runner!.provider!.getBlock("latest");
-  const expiry = BigInt(latest!.timestamp + ttlSeconds);
+  const expiry = expiryAt ?? BigInt(latest!.timestamp + ttlSeconds);
   const epoch = await gate.epoch();
   const signatures = await signByQuorum(relayers, await relayDomain(gate), ELIGIBILITY_TYPES, {
     fheChainId,

@@ -1,57 +1,19 @@
 import { expect } from "chai";
-import { PassThrough } from "node:stream";
 import { fhevm } from "hardhat";
-import { parseEther, type Wallet } from "ethers";
 import { EligibilityRelayDuty } from "../../keepers/eligibility";
 import { deployLocalFhe, wireCore } from "../../lib/fhe/deploy";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
-import type { ContentStore } from "../../lib/storage";
-import { createLogger } from "../../lib/util/log";
 import { sleep } from "../../lib/util/retry";
 import type { PrivacyGateway } from "../../typechain-types";
-import type { ShardCompute } from "../../worker/compute";
-import type { WorkerConfig } from "../../worker/config";
-import { Worker } from "../../worker/worker";
+import { capture, testWorker } from "../helpers/worker";
 import { deployEnv, postJob, registerAndStake, type Env } from "../helpers/protocol";
 import { releaseCurve } from "../helpers/snarkjs";
-
-/** A JSON logger whose records the test reads back. */
-function capture() {
-  const out = new PassThrough();
-  const records: { msg: string; [k: string]: unknown }[] = [];
-  out.on("data", (b: Buffer) => b.toString().split("\n").filter(Boolean).forEach((l) => records.push(JSON.parse(l))));
-  return { log: createLogger({ source: "test", json: true, out }), records };
-}
-
-/** Key release never comes here: a claimed shard is abandoned at once, before any compute. */
-const CFG: WorkerConfig = {
-  rpcUrl: "http://127.0.0.1:1", privateKey: "0x" + "11".repeat(32), network: "hardhat", models: [], concurrency: 1,
-  executionProvider: "cpu", minPriceWei: 0n, stakeWei: parseEther("1"), withdrawThresholdWei: parseEther("1000"),
-  encryptionKeyFile: "", metadataCid: "bafkqaaa", pollMs: 100, releaseTimeoutMs: 0, keeperDuty: false, artifactsDir: "",
-  json: true, abandonRate: 0,
-};
-const NO_COMPUTE: ShardCompute = {
-  run: () => Promise.reject(new Error("compute must not run: the shard has no key release")),
-  close: () => Promise.resolve(),
-} as unknown as ShardCompute;
 
 describe("fhe: worker asks for eligibility on gated jobs, keeper relays the decryption", function () {
   let env: Env;
   let gateway: PrivacyGateway;
 
-  function workerFor(signer: Env["worker"]) {
-    const { log, records } = capture();
-    const worker = new Worker(CFG, {
-      wallet: signer as unknown as Wallet,
-      contracts: { ...env, core: env.core },
-      store: {} as ContentStore,
-      compute: NO_COMPUTE,
-      encryption: { publicKey: new Uint8Array(33), privateKey: new Uint8Array(32) },
-      log,
-      gateway,
-    });
-    return { worker, records };
-  }
+  const workerFor = (signer: Env["worker"]) => testWorker(env, signer, gateway);
 
   before(async function () {
     if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
@@ -84,9 +46,9 @@ describe("fhe: worker asks for eligibility on gated jobs, keeper relays the decr
     for (let i = 0; i < 50 && a.worker.stats.abandoned === 0; i++) await sleep(100);
     expect(a.worker.stats.abandoned).to.equal(1);
 
-    // Job 2: minimum 1, above a score of 0.
+    // Job 2: minimum 10 (one score step), above a score of 0.
     const closed = await postJob(env, { shards: 1, salt: 1, over: { gated: true } });
-    await setEncryptedMinScore(fhevm, gateway, env.requester, closed.jobId, 1);
+    await setEncryptedMinScore(fhevm, gateway, env.requester, closed.jobId, 10);
     const b = workerFor(env.worker2);
     await b.worker.tick();
     expect(await duty.run()).to.equal(1);

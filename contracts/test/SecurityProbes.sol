@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {FHE, euint32, euint64} from "@fhevm/solidity/lib/FHE.sol";
+import {ZamaEthereumConfig} from "@fhevm/solidity/config/ZamaConfig.sol";
+import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
+import {IOblivionCore} from "../interfaces/IOblivionCore.sol";
+import {IConfidentialReputation} from "../interfaces/IConfidentialReputation.sol";
+
+/// @title SwitchableVerifier
+/// @notice Test-only attacker verifier (F-03): its deployer flips it between accepting every proof and rejecting
+/// every proof. The registry cannot tell, so it is registrable only as unvetted.
+contract SwitchableVerifier is IProofVerifier {
+    address public immutable controller;
+    bool public acceptAll = true;
+
+    constructor() {
+        controller = msg.sender;
+    }
+
+    function setAcceptAll(bool accept) external {
+        require(msg.sender == controller, "not the controller");
+        acceptAll = accept;
+    }
+
+    function verifyProof(bytes calldata, uint256[] calldata) external view returns (bool) {
+        return acceptAll;
+    }
+}
+
+/// @title HcuBurner
+/// @notice Test-only attacker (F-10): spends most of the fhEVM's per-transaction HCU budget, then reclaims an expired
+/// claim, so the reputation hook's onSlashed runs out of HCU inside the core's try/catch.
+contract HcuBurner is ZamaEthereumConfig {
+    /// @notice Does `rounds` scalar multiplications of fresh euint64 values (365,032 HCU each), then reclaims.
+    function burnAndReclaim(IOblivionCore core, uint256 jobId, uint256 shardIndex, uint256 rounds) external {
+        for (uint256 i; i < rounds; ++i) {
+            euint64 x = FHE.mul(FHE.asEuint64(uint64(i + 2)), uint64(3));
+            x; // the ciphertext is discarded: only its HCU cost matters
+        }
+        core.reclaimExpired(jobId, shardIndex);
+    }
+}
+
+/// @title ScoreLeaker
+/// @notice Test-only attacker (F-14): would take a worker's score handle as a reader and make it publicly
+/// decryptable. With the reader immutable (the gateway), shareScore refuses it.
+contract ScoreLeaker is ZamaEthereumConfig {
+    function leak(IConfidentialReputation reputation, address worker) external returns (euint32 score) {
+        score = reputation.shareScore(worker);
+        FHE.makePubliclyDecryptable(score);
+    }
+}
