@@ -9,6 +9,7 @@ import { trainingDeploymentPath, readTrainingDeployment } from "../lib/training/
 import { createContentStore } from "../lib/storage";
 import { PrivacyGateway__factory, TrainingJobs__factory } from "../typechain-types";
 import { EligibilityRelayDuty } from "./eligibility";
+import { HookReplayDuty } from "./hook-replay";
 import { ReclaimDuty, runKeeper, type KeeperDuty } from "./keeper";
 import { TrainingDuty } from "./training";
 
@@ -38,7 +39,7 @@ export async function runKeeperProcess(o: KeeperProcessOptions): Promise<void> {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   const reclaim = new ReclaimDuty(core, wallet, log);
-  const duties: KeeperDuty[] = [reclaim];
+  const duties: KeeperDuty[] = [reclaim, new HookReplayDuty(core, wallet, log)];
   const gateway = findFheDeployment(o.network)?.contracts.PrivacyGateway;
   if (gateway && o.fhevm) duties.push(new EligibilityRelayDuty(o.fhevm, PrivacyGateway__factory.connect(gateway, wallet), wallet, log));
   // training rounds: closed when this keeper is a job's aggregator, expired for the bounty otherwise

@@ -1,5 +1,6 @@
 /**
- * FHE tasks: `job:gate`, `job:rate`, `eligibility:request`, `eligibility:relay`, `reputation:show`, `fhe:deploy`.
+ * FHE tasks: `job:gate`, `job:rate`, `eligibility:request`, `eligibility:relay`, `reputation:show`, `reputation:replay`,
+ * `fhe:deploy`.
  * Thin shells over lib/fhe. Against a `hardhat node` (the fhEVM mock) pass --network localhost: the plugin's CLI API
  * is initialised first, as every script outside `hardhat test` must.
  */
@@ -221,5 +222,23 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
         contracts,
       });
       console.log(`${JSON.stringify(contracts)} -> ${file}`);
+    })
+  );
+
+task("reputation:replay", "Anyone: replay every reputation hook call the core holds as pending (failed on gas or HCU)")
+  .addOptionalParam("fromBlock", "first block to look for ReputationHookFailed events", "0", types.string)
+  .addOptionalParam("from", FROM, "0", types.string)
+  .setAction(async (a: { fromBlock: string; from: string }, hre) =>
+    runTask("reputation:replay", async () => {
+      const { taskContext } = await import("../lib/chain/taskContext");
+      const { replayPendingHooks } = await import("../lib/fhe/hook-replay");
+      const fromBlock = Number(parseUint("from-block", a.fromBlock, 0n, 2n ** 48n));
+      const ctx = await taskContext(hre, FROM_ARG(a));
+      const done = await replayPendingHooks(ctx.core, ctx.signer, fromBlock);
+      if (done.length === 0) return console.log("no pending reputation hook calls");
+      for (const r of done) {
+        const what = `${r.settled ? "onSettled" : "onSlashed"} job ${r.jobId} shard ${r.shardIndex} worker ${r.worker}`;
+        console.log(r.txHash ? `replayed ${what} (tx ${r.txHash})` : `still pending: ${what}: ${r.error}`);
+      }
     })
   );

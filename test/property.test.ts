@@ -9,7 +9,9 @@
  *
  * Speed: settlements here use BookkeepingVerifier (contracts/test/TestMocks.sol), which accepts only the exact
  * layout-v1 signals for the (chain, core, job, shard, worker) encoded in its "proof" — binding recomputed on-chain.
- * Real-proof settlement is covered by the unit and attack tests.
+ * Real-proof settlement is covered by the unit and attack tests. Being no registry-deployed verifier, it is unvetted:
+ * its jobs are posted opted in, and their expired claims are voided, never slashed (F-03); jobs on model 2 (the
+ * vetted fixture verifier, which rejects the bookkeeping proofs) keep slashing in the sequences.
  */
 import { expect } from "chai";
 import { recordStruct } from "../lib/chain/protocol";
@@ -20,7 +22,7 @@ import { deployProtocol, type ProtocolContracts } from "../lib/chain/deployments
 import { ShardTree } from "../lib/chain/merkle";
 import { FIELD_ORDER } from "../lib/chain/binding";
 import { describeError } from "../lib/chain/errors";
-import { versionSpec, ENC_KEY, creationCode } from "./helpers/protocol";
+import { versionSpec, ENC_KEY, creationCode, deployVettedFixtureVerifier } from "./helpers/protocol";
 import type { InvariantLens } from "../typechain-types";
 
 // Defaults give 2,000 steps per `npm test` run; the env variables only make local experiments shorter or longer.
@@ -80,6 +82,8 @@ describe("property: random action sequences keep the books balanced", function (
       await registry
         .connect(modelOwner)
         .registerModel("bookkeeping", parseEther("0.001"), versionSpec(await verifier.getAddress(), ethers.ZeroHash, { batchSize: 2 }));
+      const vetted = await deployVettedFixtureVerifier(registry, modelOwner, "fixture_public");
+      await registry.connect(modelOwner).registerModel("vetted", 0n, versionSpec(await vetted.getAddress(), ethers.ZeroHash));
       const lens = (await (await ethers.getContractFactory("InvariantLens")).deploy()) as unknown as InvariantLens;
       const manager = await (await ethers.getContractFactory("TestCollateralManager")).deploy(coreAddr);
       await core.connect(owner).bindCollateralManager(await manager.getAddress());
@@ -101,8 +105,9 @@ describe("property: random action sequences keep the books balanced", function (
           if (liveJobs().length >= 6) return actions.claim();
           const shards = 1 + r.int(4);
           const tree = new ShardTree(Array.from({ length: shards }, () => BigInt(Math.floor(r.next() * 2 ** 48)) % FIELD_ORDER));
+          const modelId = r.next() < 0.75 ? 1 : 2;
           const params = {
-            modelId: 1,
+            modelId,
             modelVersion: 1,
             shardCount: shards,
             inputRoot: tree.root,
@@ -110,7 +115,8 @@ describe("property: random action sequences keep the books balanced", function (
             collateral: parseEther("0.05") + BigInt(r.int(1000)),
             claimWindow: 60 + r.int(120),
             minStake: 0n,
-            gated: false, acceptUnvettedVerifier: false,
+            gated: false,
+            acceptUnvettedVerifier: modelId === 1,
           };
           const req = r.pick(requesters);
           await core.connect(req).postJob(params, { value: await core.jobEscrowFor(params) });

@@ -44,6 +44,8 @@ export class MeshFollower {
   private readonly withdrawn = new Map<string, bigint>();
   private audits: AuditSnapshot[] = [];
   private readonly verifierOf = new Map<string, string>();
+  /** Whether each job's verifier is unvetted (fixed at post, read once). */
+  private readonly unvetted = new Map<bigint, boolean>();
   private nextBlock: number;
   private block = 0;
   private chainTime = 0;
@@ -80,6 +82,7 @@ export class MeshFollower {
       acc.locked = rec.locked;
     }
     await this.fillVerifiers();
+    await this.fillUnvetted();
     const changed = latest !== this.block || touched.size > 0;
     if (latest !== this.block) {
       const b = await this.o.provider.getBlock(latest);
@@ -119,6 +122,7 @@ export class MeshFollower {
           claimed: count("claimed"),
           settled: count("settled"),
           cancelled: j.cancelled,
+          unvettedVerifier: this.unvetted.get(j.jobId) ?? false,
         };
       });
     return {
@@ -200,6 +204,13 @@ export class MeshFollower {
       });
     }
     if (fresh.length) this.audits = [...fresh.reverse(), ...this.audits].slice(0, this.o.maxAudits ?? 20);
+  }
+
+  /** Reads each new job's unvetted-verifier flag once (it cannot change after post). */
+  private async fillUnvetted(): Promise<void> {
+    for (const id of this.book.jobs.keys()) {
+      if (!this.unvetted.has(id)) this.unvetted.set(id, (await this.o.core.getJob(id)).unvettedVerifier);
+    }
   }
 
   /** Records written by the core name no verifier in their event: read it from the record (kept ones only). */

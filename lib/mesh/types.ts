@@ -29,6 +29,8 @@ export interface JobSnapshot {
   claimed: number;
   settled: number;
   cancelled: boolean;
+  /** The requester opted into a verifier the registry did not deploy (it may accept garbage or reject valid proofs). */
+  unvettedVerifier: boolean;
 }
 
 export interface AuditSnapshot {

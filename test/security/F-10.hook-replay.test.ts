@@ -1,7 +1,11 @@
 import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { PassThrough } from "node:stream";
+import { HookReplayDuty } from "../../keepers/hook-replay";
 import { deployLocalFhe, wireCore } from "../../lib/fhe/deploy";
+import { replayPendingHooks } from "../../lib/fhe/hook-replay";
+import { createLogger } from "../../lib/util/log";
 import type { ConfidentialReputation, HcuBurner } from "../../typechain-types";
 import { expectReputation } from "../fhe/fixtures";
 import {
@@ -92,9 +96,17 @@ describe("security F-10: a failed reputation hook call can be replayed by anyone
     await expect(submit(env, job, 0, env.worker2, p)).to.emit(env.core, "ReputationHookFailed");
     expect(await env.core.hookPending(env.worker2.address, job.jobId, 0, true)).to.equal(true);
     await expect(env.core.replayHook(env.worker2.address, job.jobId, 0, true)).to.be.revertedWith("hook says no");
+    const again = await replayPendingHooks(env.core, env.keeper, 0);
+    expect(again.map((r) => [r.worker, r.jobId, r.shardIndex, r.settled, r.txHash])).to.deep.equal([
+      [env.worker2.address, job.jobId, 0n, true, undefined],
+    ]);
+    expect(again[0].error).to.match(/hook says no/);
     expect(await env.core.hookPending(env.worker2.address, job.jobId, 0, true)).to.equal(true);
     await hook.setMode(0);
-    await env.core.connect(env.keeper).replayHook(env.worker2.address, job.jobId, 0, true);
+    // the keeper's duty replays it on its next pass
+    const duty = new HookReplayDuty(env.core, env.keeper, createLogger({ source: "test", json: true, out: new PassThrough() }));
+    expect(await duty.run()).to.equal(1);
+    expect(await duty.run()).to.equal(0);
     expect(await hook.settledCalls()).to.equal(1);
     expect([await hook.lastWorker(), await hook.lastJobId(), await hook.lastShardIndex()]).to.deep.equal([
       env.worker2.address,

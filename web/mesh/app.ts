@@ -66,7 +66,7 @@ function jobRow(j: JobSnapshot): HTMLElement {
       "div",
       { class: "title" },
       el("b", {}, `Job #${j.jobId}`),
-      el("span", {}, `model ${j.modelId} v${j.modelVersion}${j.cancelled ? " · cancelled" : ""}`),
+      el("span", {}, `model ${j.modelId} v${j.modelVersion}${j.unvettedVerifier ? " · UNVETTED verifier" : ""}${j.cancelled ? " · cancelled" : ""}`),
       el("span", {}, `${j.settled}/${j.shardCount} settled`),
     ),
     bar,
