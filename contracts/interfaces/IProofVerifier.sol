@@ -3,8 +3,9 @@ pragma solidity 0.8.28;
 
 /// @title IProofVerifier
 /// @notice The one interface the core uses to check a SNARK. Every model version names a contract that implements it:
-/// the Groth16 adapter over a snarkjs-exported verifier, or any externally built verifier (an EZKL Halo2 verifier
-/// wrapped to this interface, say).
+/// a Groth16VkVerifier the registry deployed from the verification key (vetted), or, registered as unvetted (jobs need
+/// the requester's opt-in), the Groth16 adapter over a snarkjs-exported verifier or any externally built verifier (an
+/// EZKL Halo2 verifier wrapped to this interface, say).
 /// @dev Public-signal layout version 1 (the only layout the core emits today), for a proof over one shard. Circuits
 /// declare the commitments as outputs and the binding as their one public input, so snarkjs orders them this way:
 ///   signals[0]   = outputCommitment  Poseidon commitment to the quantized outputs of the batch
