@@ -5,7 +5,7 @@ import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {BN254} from "../libraries/BN254.sol";
 
 /// @title Groth16VkVerifier
-/// @notice A Groth16 (BN254) IProofVerifier whose verification key is fixed at construction: the same code for every
+/// @notice A Groth16 (BN254) IProofVerifier whose verification key is fixed at construction: one program for every
 /// circuit, the key in immutables, no owner, no storage, no external call but the EVM's precompiles. What it accepts
 /// is a pure function of the key it was built with, so it cannot change after a job pins it. The ModelRegistry deploys
 /// these (`deployGroth16Verifier`) and treats only its own as vetted.
@@ -109,44 +109,48 @@ contract Groth16VkVerifier is IProofVerifier {
         }
         if (!_onCurve(w[0], w[1]) || !_onCurve(w[6], w[7])) return false;
         uint256[2][5] memory ic = _ic();
-        uint256[2] memory vkX = ic[0];
         for (uint256 i; i < n; ++i) {
-            uint256 s = publicSignals[i];
-            if (s >= SCALAR_FIELD_ORDER) return false;
-            vkX = _add(vkX, _mul(ic[i + 1], s));
+            if (publicSignals[i] >= SCALAR_FIELD_ORDER) return false;
         }
         uint256[24] memory input;
         (input[0], input[1]) = (w[0], (BASE_FIELD_ORDER - w[1]) % BASE_FIELD_ORDER); // -A
         (input[2], input[3], input[4], input[5]) = (w[2], w[3], w[4], w[5]); // B
         (input[6], input[7]) = (_alphaX, _alphaY);
         (input[8], input[9], input[10], input[11]) = (_beta0, _beta1, _beta2, _beta3);
-        (input[12], input[13]) = (vkX[0], vkX[1]);
         (input[14], input[15], input[16], input[17]) = (_gamma0, _gamma1, _gamma2, _gamma3);
         (input[18], input[19]) = (w[6], w[7]); // C
         (input[20], input[21], input[22], input[23]) = (_delta0, _delta1, _delta2, _delta3);
-        // After the call the caller keeps 1/64 of its gas (EIP-150); demand enough for the full cap.
-        uint256 needed = PAIRING_GAS + PAIRING_GAS / 63 + 5_000;
+        // After the pairing call the caller keeps 1/64 of its gas (EIP-150); demand enough for the full cap.
+        uint256 needed = PAIRING_GAS + PAIRING_GAS / 63 + 40_000;
         if (gasleft() < needed) revert InsufficientGasForVerification(needed, gasleft());
-        (bool ok, bytes memory ret) = address(8).staticcall{gas: PAIRING_GAS}(abi.encodePacked(input));
-        return ok && ret.length == 32 && abi.decode(ret, (uint256)) == 1;
+        bool ok;
+        assembly ("memory-safe") {
+            // vk_x = IC[0] + sum(signal[i] * IC[i + 1]) into input[12..13], with a 128-byte scratch for the precompiles
+            let acc := add(input, 384)
+            mstore(acc, mload(mload(ic)))
+            mstore(add(acc, 32), mload(add(mload(ic), 32)))
+            let buf := mload(0x40)
+            ok := 1
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let point := mload(add(ic, mul(add(i, 1), 32)))
+                mstore(buf, mload(point))
+                mstore(add(buf, 32), mload(add(point, 32)))
+                mstore(add(buf, 64), calldataload(add(publicSignals.offset, mul(i, 32))))
+                ok := and(ok, staticcall(gas(), 7, buf, 96, buf, 64)) // s * IC[i + 1]
+                mstore(add(buf, 64), mload(acc))
+                mstore(add(buf, 96), mload(add(acc, 32)))
+                ok := and(ok, staticcall(gas(), 6, buf, 128, acc, 64)) // acc += it
+            }
+            if ok {
+                ok := staticcall(PAIRING_GAS, 8, input, 768, buf, 32)
+                ok := and(ok, and(eq(returndatasize(), 32), eq(mload(buf), 1)))
+            }
+        }
+        return ok;
     }
 
     function _ic() private view returns (uint256[2][5] memory ic) {
         ic = [[_ic0x, _ic0y], [_ic1x, _ic1y], [_ic2x, _ic2y], [_ic3x, _ic3y], [_ic4x, _ic4y]];
-    }
-
-    /// @dev p + q on G1 (precompile 6). Inputs are curve points, so the call cannot fail but for gas.
-    function _add(uint256[2] memory p, uint256[2] memory q) private view returns (uint256[2] memory r) {
-        (bool ok, bytes memory ret) = address(6).staticcall(abi.encode(p[0], p[1], q[0], q[1]));
-        if (!ok) revert InsufficientGasForVerification(0, gasleft());
-        r = abi.decode(ret, (uint256[2]));
-    }
-
-    /// @dev s * p on G1 (precompile 7). `p` is a key point checked at construction and s < r.
-    function _mul(uint256[2] memory p, uint256 s) private view returns (uint256[2] memory r) {
-        (bool ok, bytes memory ret) = address(7).staticcall(abi.encode(p[0], p[1], s));
-        if (!ok) revert InsufficientGasForVerification(0, gasleft());
-        r = abi.decode(ret, (uint256[2]));
     }
 
     function _checkG1(uint256 x, uint256 y, uint256 index) private pure {
