@@ -6,6 +6,7 @@ import { deployLocalFhe, wireCore } from "../../lib/fhe/deploy";
 import { relayEligibilityDecryption, requestEligibility } from "../../lib/fhe/eligibility";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import type { PrivacyGateway } from "../../typechain-types";
+import { loadWorkerConfig } from "../../worker/config";
 import { EligibilityPolicy } from "../../worker/eligibility-policy";
 import { expectReputation } from "../fhe/fixtures";
 import { deployEnv, postJob, proveShard, registerAndStake, submit, type Env } from "../helpers/protocol";
@@ -123,5 +124,17 @@ describe("security F-12: a series of eligibility answers reveals little", functi
     expect(p.refusal(a, 101)).to.equal(undefined); // the first two answers left the window
     const only = new EligibilityPolicy({ allow: [a], deny: [], maxPerRequester: 9, maxPerWindow: 9, windowSeconds: 100 });
     expect([only.refusal(a.toLowerCase(), 0), only.refusal(b, 0)]).to.deep.equal([undefined, "requester not allowed"]);
+
+    // the keys come from the worker config or OBLIVION_* variables, and bad values are one named line
+    const env = { OBLIVION_PRIVATE_KEY: "0x" + "11".repeat(32), OBLIVION_ELIGIBILITY_REQUESTERS: `${a.toLowerCase()}, ${b}` };
+    const cfg = loadWorkerConfig(undefined, { ...env, OBLIVION_ELIGIBILITY_MAX_PER_REQUESTER: "1" });
+    expect(cfg.eligibility).to.deep.equal({ allow: [a, b], deny: [], maxPerRequester: 1, maxPerWindow: 12, windowSeconds: 86_400 });
+    expect(cfg.acceptUnvettedVerifiers).to.equal(false);
+    expect(() => loadWorkerConfig(undefined, { ...env, OBLIVION_ELIGIBILITY_DENY_REQUESTERS: "0x12" })).to.throw(
+      'worker config: eligibilityDenyRequesters holds "0x12", not an address',
+    );
+    expect(() => loadWorkerConfig(undefined, { ...env, OBLIVION_ELIGIBILITY_WINDOW_SECONDS: "0" })).to.throw(
+      /eligibilityWindowSeconds must be a whole number in \[1, 31536000\]/,
+    );
   });
 });
