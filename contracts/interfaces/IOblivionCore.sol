@@ -368,7 +368,8 @@ interface IOblivionCore is ICoreCollateral {
     /// back to the requester). When the requester released the key, the collateral is slashed (ClaimSlashed; the
     /// caller earns the bounty share; the reputation hook's onSlashed runs). When it never did, the claim is voided
     /// (ClaimVoided): the collateral is unlocked, not taken, no bounty is paid and the hook is not called. Either way
-    /// the worker may not claim that shard again.
+    /// the worker may not claim that shard again. On a job whose verifier is unvetted (`Job.unvettedVerifier`) the claim
+    /// is always voided, never slashed.
     function reclaimExpired(uint256 jobId, uint256 shardIndex) external;
 
     /// @notice Cancels a job: the requester's balance gets the escrow of every shard that is neither settled nor
