@@ -6,7 +6,7 @@ import { task, types } from "hardhat/config";
 import { formatEther } from "ethers";
 import { ArgumentError, parseAddress, parseAmount, parseUint } from "../lib/chain/args";
 import { runTask, toJson } from "../lib/chain/taskContext";
-import { readDeployment } from "../lib/chain/deployments";
+import { readLiveDeployment } from "../lib/chain/deployments";
 import { createContentStore } from "../lib/storage";
 import { initMlp } from "../lib/ml/mlp";
 import { deployTrainingOrReuse } from "../lib/training/deploy";
@@ -21,7 +21,7 @@ import { FEATURES, mnistParticipantShard } from "../lib/training/data";
 task("train:deploy", "Deploy TrainingJobs over the network's core and bind it as the core's collateral manager (core owner)")
   .setAction(async (_a, hre) =>
     runTask("train:deploy", async () => {
-      const core = readDeployment(hre.network.name).contracts.OblivionCore.address;
+      const core = (await readLiveDeployment(hre.network.name, hre.ethers.provider)).contracts.OblivionCore.address;
       const [owner] = await hre.ethers.getSigners();
       const { training, changed } = await deployTrainingOrReuse(hre.network.name, core, owner);
       console.log(`TrainingJobs ${await training.getAddress()} over core ${core}${changed ? "" : " (reused)"}`);
@@ -115,7 +115,7 @@ task("train:join", "Federated participant: join the current round, train on this
   .addParam("of", "number of data shards")
   .addOptionalParam("lr", "learning rate", "0.5", types.string)
   .addOptionalParam("seed", "training seed", "1", types.string)
-  .addOptionalParam("from", "index of the signer to use", "1", types.string)
+  .addOptionalParam("from", "index of the signer to use", "0", types.string)
   .setAction(async (a: { job: string; shard: string; of: string; lr: string; seed: string; from: string }, hre) =>
     runTask("train:join", async () => {
       const jobId = parseUint("job", a.job, 1n);
