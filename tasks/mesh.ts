@@ -12,6 +12,9 @@ task("mesh", "Serves the live mesh view (workers, jobs, audit records, training 
     const { createLogger } = await import("../lib/util/log");
     if (!Number.isInteger(args.poll) || args.poll < 50) throw new Error(`bad --poll: must be at least 50 ms, got ${args.poll}`);
     const log = createLogger({ source: "mesh" });
+    // A reset chain ends the view with one line (exit 1): its jobs and workers are gone with the deployment.
+    let gone: Error | undefined;
+    let stop = () => {};
     const mesh = await startMesh({
       network: hre.network.name,
       rpcUrl: (hre.network.config as { url?: string }).url,
@@ -19,12 +22,19 @@ task("mesh", "Serves the live mesh view (workers, jobs, audit records, training 
       pollMs: args.poll,
       training: args.training ? jsonFileTrainingSource(args.training) : undefined,
       log,
+      onGone: (err) => {
+        gone = err;
+        stop();
+      },
     });
     console.log(`mesh view of ${hre.network.name}: ${mesh.url}`);
     await new Promise<void>((resolve) => {
+      stop = resolve;
+      if (gone) resolve();
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
     });
     await mesh.close();
+    if (gone) throw gone;
     log.info("mesh view stopped");
   }));
