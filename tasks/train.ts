@@ -3,7 +3,7 @@
  * `train:status`. The outsourced mode's requester and worker duties are in tasks/train-outsourced.ts.
  */
 import { task, types } from "hardhat/config";
-import { formatEther } from "ethers";
+import { formatEth } from "../lib/util/format";
 import { ArgumentError, parseAddress, parseAmount, parseUint } from "../lib/chain/args";
 import { runTask, toJson } from "../lib/chain/taskContext";
 import { readLiveDeployment } from "../lib/chain/deployments";
@@ -97,7 +97,7 @@ task("train:post", "Post a federated (or outsourced) DP training job on MNIST; t
           },
           maxRounds: a.rounds === undefined ? undefined : Number(parseUint("rounds", a.rounds, 1n, 65535n)),
         });
-        console.log(`training job ${r.jobId}: ${r.maxRounds} rounds within epsilon ${a.epsilon}, escrow ${formatEther(r.escrow)} ETH, model ${cid}`);
+        console.log(`training job ${r.jobId}: ${r.maxRounds} rounds within epsilon ${a.epsilon}, escrow ${formatEth(r.escrow)}, model ${cid}`);
         if (data) {
           const file = trainingDataPath((await signer.provider!.getNetwork()).chainId.toString(), await training.getAddress(), r.jobId);
           saveTrainingData(file, data);
@@ -181,7 +181,7 @@ task("train:status", "Show a training job: DP record, budget, current round and 
       if (a.json) return console.log(toJson(s));
       console.log(`job ${s.jobId} ${s.mode} ${s.rule} ${s.status}: round ${s.round}/${s.maxRounds}, ${s.participantsPerRound} per round, model ${s.modelCid}`);
       console.log(`dp: epsilon ${s.dp.epsilon} delta ${s.dp.delta} sigma ${s.dp.sigma} C ${s.dp.clip} q ${s.dp.samplingRate} S ${s.dp.updateClip} local epochs ${s.dp.localEpochs}`);
-      console.log(`escrow ${formatEther(s.escrow)} ETH, reward ${formatEther(s.rewardPerUpdate)} ETH/update, collateral ${formatEther(s.collateral)} ETH`);
+      console.log(`escrow ${formatEth(s.escrow)}, reward ${formatEth(s.rewardPerUpdate)}/update, collateral ${formatEth(s.collateral)}`);
       if (s.mode === "outsourced") console.log(`outsourced: ${s.replication! * 100}% of shards replicated, data root ${s.dataRoot}; open audits ${s.current.openAudits}, open disputes ${s.current.openDisputes}`);
       for (const x of s.current.slots) console.log(`  slot ${x.slot} ${x.worker} ${x.state}`);
     }),
