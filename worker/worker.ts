@@ -118,7 +118,7 @@ export class Worker {
       } catch (err) {
         if (signal.aborted) break;
         // an RPC outage is reported once by the health watch, not once per pass
-        if (this.deps.health?.healthy !== false) log.warn("tick failed; retrying", { reason: describeError(err) });
+        if (!this.deps.health || (this.deps.health.healthy && !isTransportError(err))) log.warn("tick failed; retrying", { reason: describeError(err) });
       }
       await sleep(this.cfg.pollMs, signal).catch(() => undefined);
     }

@@ -17,7 +17,7 @@ import type { TrainingSource } from "./training";
 import { parseRecordId, reverifyRecord, ReverifyError, type ReverifyContext } from "./verify";
 import type { MeshSnapshot, TrainingRound } from "./types";
 import type { Logger } from "../util/log";
-import { sleep } from "../util/retry";
+import { isTransportError, sleep } from "../util/retry";
 
 export interface MeshServerOptions {
   follower: MeshFollower;
@@ -74,7 +74,7 @@ export async function startMeshServer(o: MeshServerOptions): Promise<MeshServer>
         if (a || b) publish();
       } catch (err) {
         // an RPC outage is reported once by the health watch, not once per poll
-        if (o.health?.healthy ?? true) o.log.warn("mesh: chain poll failed; retrying", { reason: (err as Error).message.split("\n")[0] });
+        if (!o.health || (o.health.healthy && !isTransportError(err))) o.log.warn("mesh: chain poll failed; retrying", { reason: (err as Error).message.split("\n")[0] });
       }
     }
   })();
