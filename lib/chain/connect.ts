@@ -33,8 +33,8 @@ export async function connectRpc(url: string, pollingMs = 250, startupWaitMs = 3
     });
   } catch (err) {
     if (!isTransportError(err)) throw err;
-    const e = err as { cause?: { code?: string }; name?: string };
-    const reason = e.name === "TimeoutError" ? "no answer" : (e.cause?.code ?? "unreachable");
+    const e = err as { cause?: { code?: string; message?: string }; name?: string };
+    const reason = e.name === "TimeoutError" ? "no answer" : (e.cause?.code ?? e.cause?.message ?? "unreachable");
     throw new Error(`RPC ${url} is unreachable (${reason} for ${Math.round((Date.now() - t0) / 1000)} s): start its node, or point --network / OBLIVION_RPC_URL at one that runs`);
   }
   return new JsonRpcProvider(url, Network.from(chainId), { staticNetwork: true, pollingInterval: pollingMs, cacheTimeout: -1 });

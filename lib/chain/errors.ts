@@ -65,7 +65,7 @@ function restate(msg: string): string | undefined {
   const geth = /insufficient funds for gas \* price \+ value: (?:address (0x[0-9a-fA-F]{40}) )?have (\d+) want (\d+)/.exec(msg);
   if (geth) return `insufficient funds: the transaction may cost up to ${formatEth(geth[3])} (gas + value) but ${geth[1] ?? "the sender"} holds ${formatEth(geth[2])}`;
   if (/^HH108\b/.test(msg)) return `${msg.split("\n")[0].replace(/^HH108: /, "").replace(/\.$/, "")}: is its node running (\`npx hardhat node\`)?`;
-  const decode = /could not decode result data \(value="0x",.*?method="([^"]+)"/.exec(msg);
+  const decode = /could not decode result data \(value="0x",.*?"method": ?"([^"]+)"/.exec(msg);
   if (decode) return `no contract answers ${decode[1]} at the deployment's address: the chain was reset or is not the one deployed to (run the deploy task)`;
   const refused = /(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND) ?([0-9.:a-z-]*)/.exec(msg);
   if (refused && /fetch failed|connect|socket|getaddrinfo/.test(msg)) return `RPC unreachable (${refused[1]}${refused[2] ? ` ${refused[2]}` : ""})`;

@@ -2,7 +2,7 @@
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import { attach, readLiveDeployment, type Deployment, type ProtocolContracts } from "./deployments";
+import { attach, readDeployment, readLiveDeployment, type Deployment, type ProtocolContracts } from "./deployments";
 import { describeError } from "./errors";
 import { cliEntryTask, failOneLine, stackTracesWanted } from "../util/cli";
 
@@ -17,6 +17,7 @@ export interface TaskContext extends ProtocolContracts {
  * (default 0).
  */
 export async function taskContext(hre: HardhatRuntimeEnvironment, signerIndex = 0): Promise<TaskContext> {
+  readDeployment(hre.network.name); // a missing file is named before the RPC is tried
   const signers = await hre.ethers.getSigners();
   const signer = signers[signerIndex];
   if (!signer) throw new Error(`bad --from: no signer ${signerIndex} on network ${hre.network.name} (${signers.length} available)`);

@@ -6,8 +6,9 @@ export function formatEth(wei: bigint | string | number): string {
   return `${formatEther(BigInt(wei))} ETH`;
 }
 
-/** "5 min", "2 h 5 min", "40 s", "3 d" for a duration in milliseconds (sign ignored). */
+/** "5 min", "2 h 5 min", "40 s", "300 ms", "3 d" for a duration in milliseconds (sign ignored). */
 export function formatDuration(ms: number): string {
+  if (Math.abs(ms) < 1000) return `${Math.round(Math.abs(ms))} ms`;
   const s = Math.round(Math.abs(ms) / 1000);
   if (s < 60) return `${s} s`;
   const m = Math.round(s / 60);
