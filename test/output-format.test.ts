@@ -15,13 +15,14 @@ import { describeWorkerStatus, workerStatus } from "../lib/chain/worker-status";
 import { postPreparedJob, prepareShards, readJobFile, type JobFile } from "../lib/requester/job";
 import { readLabels, scoreAgainstLabels, type ShardOutcome } from "../lib/requester/results";
 import { createContentStore } from "../lib/storage";
-import { OblivionCore__factory } from "../typechain-types";
+import { OblivionCore__factory, TrainingJobs__factory } from "../typechain-types";
 import { formatEth, formatTime } from "../lib/util/format";
 import { createLogger } from "../lib/util/log";
 import { deployFixtureVerifier, versionSpec } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
 
 const core = new Interface(OblivionCore__factory.abi);
+const training = new Interface(TrainingJobs__factory.abi);
 /** An error as ethers throws it for a revert with this data. */
 const reverted = (data: string) => Object.assign(new Error("execution reverted (unknown custom error)"), { data });
 
@@ -45,9 +46,10 @@ describe("output: ETH, ISO times, labels, job files", function () {
     expect(describeError(reverted(core.encodeErrorResult("InsufficientFreeStake", [parseEther("0.1"), parseEther("0.25")])))).to.equal(
       "OblivionCore.InsufficientFreeStake(available=0.1 ETH, needed=0.25 ETH)",
     );
-    expect(describeError(reverted(core.encodeErrorResult("IncorrectEscrow", [parseEther("0.088"), 5n])))).to.equal(
-      "OblivionCore.IncorrectEscrow(expected=0.088 ETH, sent=0.000000000000000005 ETH)",
+    expect(describeError(reverted(training.encodeErrorResult("IncorrectEscrow", [parseEther("0.088"), 5n])))).to.equal(
+      "TrainingJobs.IncorrectEscrow(expected=0.088 ETH, sent=0.000000000000000005 ETH)",
     );
+    expect(describeError(reverted(training.encodeErrorResult("MaskMismatch", [3n, 5n])))).to.equal("TrainingJobs.MaskMismatch(expected=3, given=5)");
     expect(describeError(reverted(core.encodeErrorResult("ShardNotOpen", [3n, 2n])))).to.equal("OblivionCore.ShardNotOpen(jobId=3, shardIndex=2)");
   });
 
@@ -116,7 +118,8 @@ describe("output: ETH, ISO times, labels, job files", function () {
       const first = await postPreparedJob(contracts.core, requester, { ...prepared, inputCount: 2 }, terms, dir);
       expect(first.replaced).to.equal(undefined);
       const firstFile = fs.readFileSync(first.file, "utf8");
-      await ethers.provider.send("evm_revert", [snapshot]); // the chain "resets": job 1 again at the same core
+      await ethers.provider.send("evm_revert", [snapshot]); // the chain "resets": job 1 again at the same core,
+      await ethers.provider.send("evm_mine", []); // in another history
       const second = await postPreparedJob(contracts.core, requester, { ...prepared, inputCount: 2 }, terms, dir);
       expect(second.jobId).to.equal(first.jobId);
       expect(second.file).to.equal(first.file);
