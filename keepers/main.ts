@@ -42,7 +42,6 @@ export async function runKeeperProcess(o: KeeperProcessOptions): Promise<void> {
   // RPC outages are reported once and pause the duties; a reset chain (the deployment gone) stops the keeper.
   let gone: Error | undefined;
   const watch = new ChainWatch(o.rpcUrl, deploymentIdentity(deployment), log, {
-    intervalMs: Math.max(250, Math.min(o.intervalMs, 1000)),
     onGone: (err) => {
       gone = err;
       abort.abort(err);

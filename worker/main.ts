@@ -44,7 +44,6 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   // RPC outages are reported once and pause the worker; a reset chain (the deployment gone) stops it.
   let gone: Error | undefined;
   const watch = new ChainWatch(cfg.rpcUrl, deploymentIdentity(deployment), wlog, {
-    intervalMs: Math.max(250, Math.min(cfg.pollMs, 1000)),
     onGone: (err) => {
       gone = err;
       abort.abort(err);
