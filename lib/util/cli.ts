@@ -85,7 +85,9 @@ export function checkCliArguments(networks: string[], unknownTaskHint = ""): voi
       failOneLine(`unknown network "${e.network}": hardhat.config.ts defines ${[...new Set(["hardhat", ...networks])].join(", ")}`);
     }
   } catch (err) {
-    if (HardhatError.isHardhatError(err)) failOneLine(err.message.replace(/^HH\d+: /, ""));
-    throw err;
+    if (!HardhatError.isHardhatError(err)) throw err;
+    // HH303: unrecognized task (on a fresh clone the project's tasks appear after the first build)
+    const hint = /^HH303:/.test(err.message) ? unknownTaskHint : "";
+    failOneLine(err.message.replace(/^HH\d+: /, "") + hint);
   }
 }
