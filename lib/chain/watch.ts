@@ -13,7 +13,7 @@ import { DeploymentGoneError, type ChainIdentity } from "./identity";
 export interface ChainWatchOptions {
   /** ms between probes while the RPC answers (default 1000). */
   intervalMs?: number;
-  /** ms a probe may take before the RPC counts as down (default 2000). */
+  /** ms a probe may take before the RPC counts as down (default 5000: a loaded node is slow, not gone). */
   timeoutMs?: number;
   /** Longest wait between probes while down (default 30000). */
   maxBackoffMs?: number;
@@ -54,7 +54,7 @@ export class ChainWatch {
     private readonly log: Logger,
     opts: ChainWatchOptions,
   ) {
-    this.o = { intervalMs: 1000, timeoutMs: 2000, maxBackoffMs: 30_000, ...opts };
+    this.o = { intervalMs: 1000, timeoutMs: 5000, maxBackoffMs: 30_000, ...opts };
   }
 
   /** False while the RPC does not answer or after the deployment is gone. */
