@@ -5,6 +5,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES } from "
 import type { HardhatUserConfig } from "hardhat/config";
 import fs from "node:fs";
 import path from "node:path";
+import { checkCliArguments } from "./lib/util/cli";
 
 // Every file in tasks/ registers its own Hardhat tasks. They use the typechain bindings, which the first compile of
 // a fresh clone generates: until then (`npm run build`, which `npm test` and `npm run demo` run first) only
@@ -72,5 +73,8 @@ const config: HardhatUserConfig = {
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
   gasReporter: { enabled: !!process.env.REPORT_GAS },
 };
+
+// A bad task name, flag or network is one line and exit code 1 on any terminal (lib/util/cli.ts).
+checkCliArguments(Object.keys(config.networks ?? {}), typechainReady ? "" : " (a fresh clone: `npm run build` first)");
 
 export default config;

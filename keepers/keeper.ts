@@ -95,18 +95,24 @@ export interface KeeperOptions {
   duties: KeeperDuty[];
   log: Logger;
   intervalMs: number;
+  /** The chain connection's health (lib/chain/watch.ts): no duty runs, and no failure is logged, while it is false. */
+  health?: { readonly healthy: boolean };
 }
 
 /** Runs its duties in turn every interval until aborted; a failed pass is logged and retried on the next tick. */
 export async function runKeeper(opts: KeeperOptions, signal: AbortSignal): Promise<void> {
+  const paused = () => opts.health?.healthy === false;
+  // with a health watch, an RPC outage is its line to report, not one per duty and pass
+  const quiet = (err: unknown) => paused() || (opts.health !== undefined && isTransportError(err));
   opts.log.info("keeper started", { duties: opts.duties.map((d) => d.name).join(","), intervalMs: opts.intervalMs });
   while (!signal.aborted) {
     for (const duty of opts.duties) {
-      if (signal.aborted) break;
+      if (signal.aborted || paused()) break;
       try {
         await duty.run(signal);
       } catch (err) {
         if (signal.aborted) break;
+        if (quiet(err)) continue;
         opts.log.warn(`${duty.name} pass failed; retrying next tick`, { reason: describeError(err) });
       }
     }

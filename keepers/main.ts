@@ -1,6 +1,7 @@
 /** Process entry of the keeper bot: connect, attach the deployment, run the duties until SIGINT/SIGTERM. */
 import fs from "node:fs";
-import { attach, readDeployment } from "../lib/chain/deployments";
+import { attach, deploymentIdentity, readDeployment, readLiveDeployment } from "../lib/chain/deployments";
+import { ChainWatch } from "../lib/chain/watch";
 import { connectRpc, walletFor } from "../lib/chain/connect";
 import { createLogger } from "../lib/util/log";
 import type { Fhevm } from "../lib/fhe/types";
@@ -30,11 +31,24 @@ export async function runKeeperProcess(o: KeeperProcessOptions): Promise<void> {
   }
   if (!Number.isInteger(o.intervalMs) || o.intervalMs < 50) throw new Error(`--interval must be at least 50 ms, got ${o.intervalMs}`);
   const log = createLogger({ source: "keeper", json: o.json });
-  const deployment = readDeployment(o.network);
+  readDeployment(o.network); // a missing file is reported before the RPC is tried
   const provider = await connectRpc(o.rpcUrl);
+  const deployment = await readLiveDeployment(o.network, provider).catch((err) => {
+    provider.destroy();
+    throw err;
+  });
   const wallet = walletFor(o.privateKey, provider);
   const { core } = attach(deployment, wallet);
   const abort = new AbortController();
+  // RPC outages are reported once and pause the duties; a reset chain (the deployment gone) stops the keeper.
+  let gone: Error | undefined;
+  const watch = new ChainWatch(o.rpcUrl, deploymentIdentity(deployment), log, {
+    onGone: (err) => {
+      gone = err;
+      abort.abort(err);
+    },
+  });
+  const watching = watch.run(abort.signal);
   const stop = () => abort.abort(new Error("signal"));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
@@ -49,10 +63,13 @@ export async function runKeeperProcess(o: KeeperProcessOptions): Promise<void> {
     duties.push(new TrainingDuty(training, store, wallet, log));
   }
   try {
-    await runKeeper({ duties, log, intervalMs: o.intervalMs }, abort.signal);
+    await runKeeper({ duties, log, intervalMs: o.intervalMs, health: watch }, abort.signal);
   } finally {
+    abort.abort();
+    await watching;
     await store?.close();
   }
   log.info("keeper totals", { reclaimed: reclaim.stats.reclaimed, lostRaces: reclaim.stats.lostRaces, bountyWei: reclaim.stats.bountyWei });
   provider.destroy();
+  if (gone) throw gone;
 }

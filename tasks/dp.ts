@@ -1,19 +1,17 @@
 import { task, types } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
+import { ArgumentError } from "../lib/chain/args";
+import { runTask } from "../lib/chain/taskContext";
 import { Conversion, dpSgdEpsilon, maxRoundsForEpsilon } from "../lib/privacy/accountant";
 
 /**
- * Numeric arguments of a dp:* task, parsed one by one; every failure is a one-line error naming the task and the
- * argument, in the style of the other tasks ("bad --arg: problem").
+ * Numeric arguments of a dp:* task, parsed one by one; every failure is a one-line error naming the argument, in
+ * the style of the other tasks ("bad --arg: problem"); runTask prefixes the task's name.
  */
 class Args {
-  constructor(
-    private readonly taskName: string,
-    private readonly raw: Record<string, unknown>,
-  ) {}
+  constructor(private readonly raw: Record<string, unknown>) {}
 
   fail(arg: string, problem: string): never {
-    throw new HardhatPluginError("v-oblivion", `${this.taskName}: bad --${arg}: ${problem}`);
+    throw new ArgumentError(arg, problem);
   }
 
   num(name: string, flag = name): number {
@@ -49,20 +47,20 @@ task("dp:epsilon", "Privacy spent by DP-SGD (Poisson sampling, RDP accountant): 
   .addParam("epochs", "number of epochs (steps = ceil(epochs * samples / batch))", undefined, types.string)
   .addParam("delta", "target delta", undefined, types.string)
   .addOptionalParam("conversion", "RDP to (eps, delta) conversion: improved | classic", "improved", types.string)
-  .addFlag("json", 'print exactly {"epsilon": ...}')
-  .setAction(async (a: Record<string, unknown> & { json: boolean }) => {
-    const p = new Args("dp:epsilon", a);
+  .addFlag("json", 'print {"epsilon", "delta", "q", "steps", "order", "conversion"}')
+  .setAction(async (a: Record<string, unknown> & { json: boolean }) => runTask("dp:epsilon", async () => {
+    const p = new Args(a);
     const conversion = p.conversion();
     const run = { samples: p.num("samples"), batch: p.num("batch"), sigma: p.num("sigma"), epochs: p.num("epochs"), delta: p.num("delta") };
     const r = p.guard(() => dpSgdEpsilon({ ...run, conversion }));
-    if (a.json) console.log(JSON.stringify({ epsilon: r.epsilon }));
+    if (a.json) console.log(JSON.stringify({ epsilon: r.epsilon, delta: run.delta, q: r.q, steps: r.steps, order: r.order, conversion }));
     else {
       console.log(
         `epsilon = ${r.epsilon.toFixed(4)} at delta = ${String(a.delta)} (q = ${r.q.toPrecision(4)}, ${r.steps} steps, ` +
           `optimal RDP order ${r.order}, ${conversion} conversion)`,
       );
     }
-  });
+  }));
 
 task("dp:budget", "Round budget of a DP training job: the most rounds whose epsilon stays within --epsilon")
   .addParam("samples", "examples held by one participant", undefined, types.string)
@@ -73,8 +71,8 @@ task("dp:budget", "Round budget of a DP training job: the most rounds whose epsi
   .addParam("epsilon", "privacy budget", undefined, types.string)
   .addOptionalParam("conversion", "RDP to (eps, delta) conversion: improved | classic", "improved", types.string)
   .addFlag("json", 'print {"rounds": ..., "stepsPerRound": ..., "maxSteps": ..., "epsilon": ...}')
-  .setAction(async (a: Record<string, unknown> & { json: boolean }) => {
-    const p = new Args("dp:budget", a);
+  .setAction(async (a: Record<string, unknown> & { json: boolean }) => runTask("dp:budget", async () => {
+    const p = new Args(a);
     const conversion = p.conversion();
     const job = {
       samples: p.num("samples"),
@@ -88,11 +86,14 @@ task("dp:budget", "Round budget of a DP training job: the most rounds whose epsi
     const spent = b.rounds > 0
       ? dpSgdEpsilon({ ...job, epochs: b.rounds * job.localEpochs, conversion }).epsilon
       : 0;
-    if (a.json) console.log(JSON.stringify({ rounds: b.rounds, stepsPerRound: b.stepsPerRound, maxSteps: b.maxSteps, epsilon: spent }));
-    else {
+    const steps = b.rounds * b.stepsPerRound;
+    if (a.json) {
+      console.log(JSON.stringify({ rounds: b.rounds, stepsPerRound: b.stepsPerRound, steps, maxSteps: b.maxSteps, epsilon: spent }));
+    } else {
+      // maxSteps is what the budget allows; only whole rounds are run, so `steps` (rounds x steps per round) may be less.
       console.log(
-        `${b.rounds} rounds (${b.stepsPerRound} DP-SGD steps each, ${b.maxSteps} steps in all) fit epsilon = ${String(a.epsilon)} ` +
-          `at delta = ${String(a.delta)}; they spend epsilon = ${spent.toFixed(4)} (${conversion} conversion)`,
+        `${b.rounds} rounds of ${b.stepsPerRound} DP-SGD steps (${steps} steps; epsilon = ${String(a.epsilon)} at delta = ` +
+          `${String(a.delta)} allows at most ${b.maxSteps}) spend epsilon = ${spent.toFixed(4)} (${conversion} conversion)`,
       );
     }
-  });
+  }));

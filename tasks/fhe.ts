@@ -57,6 +57,12 @@ async function fheContext(
   };
 }
 
+/** The core of the network's protocol deployment, checked to still exist on its chain. */
+async function deployedCore(hre: HardhatRuntimeEnvironment): Promise<string> {
+  const { readLiveDeployment } = await import("../lib/chain/deployments");
+  return (await readLiveDeployment(hre.network.name, hre.ethers.provider)).contracts.OblivionCore.address;
+}
+
 const GATEWAY = "PrivacyGateway address (default: deployments/<network>.fhe.json)";
 const REPUTATION = "ConfidentialReputation address (default: deployments/<network>.fhe.json)";
 
@@ -152,7 +158,7 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
   .addParam("layout", "local: one chain with the fhEVM; fhe / settlement: the two sides of a split layout")
   .addOptionalParam(
     "core",
-    "local: the core (updater, directory; wired when the deployer owns it); settlement: core to wire"
+    "local: the core (default: deployments/<network>.json's; updater, directory; wired when the deployer owns it); settlement: core to wire"
   )
   .addOptionalParam("sourceChainId", "fhe: settlement chain id")
   .addOptionalParam("sourceCore", "fhe: core address on the settlement chain")
@@ -189,7 +195,7 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
         }
       };
       if (a.layout === "local") {
-        const core = parseAddress("core", a.core);
+        const core = a.core !== undefined ? parseAddress("core", a.core) : await deployedCore(hre);
         const c = await d.deployLocalFhe(deployer, core, params);
         contracts = {
           ConfidentialReputation: await c.reputation.getAddress(),

@@ -1,11 +1,11 @@
 /** Job tasks: `model:list`, `job:post`, `job:status`, `audit:show`. */
 import fs from "node:fs";
 import { task, types } from "hardhat/config";
-import { formatEther } from "ethers";
 import { parseAmount, parseUint, readCommitmentsFile } from "../lib/chain/args";
 import { ShardTree } from "../lib/chain/merkle";
 import { auditRecord, auditRecords, jobStatus, listModels, postJob } from "../lib/chain/protocol";
 import { runTask, taskContext, toJson } from "../lib/chain/taskContext";
+import { formatEth, formatTime } from "../lib/util/format";
 
 task("model:list", "List registered models and their versions")
   .addFlag("json", "print JSON")
@@ -16,7 +16,7 @@ task("model:list", "List registered models and their versions")
       if (a.json) return console.log(toJson(models));
       if (models.length === 0) return console.log("no models registered");
       for (const m of models) {
-        console.log(`#${m.modelId} ${m.name} owner=${m.owner} fee/inference=${formatEther(m.feePerInference)} ${m.active ? "active" : "inactive"}`);
+        console.log(`#${m.modelId} ${m.name} owner=${m.owner} fee/inference=${formatEth(m.feePerInference)} ${m.active ? "active" : "inactive"}`);
         for (const v of m.versions) {
           console.log(`   v${v.version} verifier=${v.verifier} batch=${v.batchSize} signals=${v.numPublicSignals}${v.devSetup ? " dev-setup" : ""}${v.vetted ? " vetted" : " UNVETTED-VERIFIER (jobs need --accept-unvetted-verifier)"} onnx=${v.onnxCid}`);
         }
@@ -67,7 +67,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
           const posted = await postJob(ctx.core, { ...terms, modelId, modelVersion: version, shardCount: tree.shardCount, inputRoot: tree.root });
           if (a.treeOut) fs.writeFileSync(a.treeOut, JSON.stringify(tree.dump(), (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
           jobId = posted.jobId;
-          console.log(`posted job ${jobId}: ${tree.shardCount} shards, escrow ${formatEther(posted.escrow)}, root ${tree.root} (tx ${posted.txHash})`);
+          console.log(`posted job ${jobId}: ${tree.shardCount} shards, escrow ${formatEth(posted.escrow)}, root ${tree.root} (tx ${posted.txHash})`);
         } else {
           const { readInputs } = await import("../lib/requester/inputs");
           const { postInputsJob } = await import("../lib/requester/job");
@@ -84,9 +84,10 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
               core: ctx.core, registry: ctx.registry, requester: ctx.signer, store, modelId, modelVersion, vectors, terms, encrypt: !a.public,
             });
             jobId = p.jobId;
+            if (p.replaced) console.log(`an older job file for job ${jobId} (an earlier deployment at this address) was moved to ${p.replaced}`);
             console.log(
               `posted job ${jobId}: ${p.shards} shards of ${p.batch} (${vectors.length} inputs${p.padded ? `, last shard padded by ${p.padded}` : ""}), ` +
-                `escrow ${formatEther(p.escrow)}, ${a.public ? "public" : "encrypted"} shard packages in the ${store.kind} store, job file ${p.file}`,
+                `escrow ${formatEth(p.escrow)}, ${a.public ? "public" : "encrypted"} shard packages in the ${store.kind} store, job file ${p.file}`,
             );
           } finally {
             await store.close();
@@ -99,34 +100,35 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
 task("job:results", "Download a job's outputs, check each against its audit record and proven commitment, print a table")
   .addParam("job", "job id")
   .addOptionalParam("out", "write the outputs as JSON to this file")
-  .addOptionalParam("labels", "JSON array of true labels, to report accuracy")
+  .addOptionalParam("labels", "true labels, one per input (JSON array, or one-column .csv / .npy), to report accuracy")
   .addOptionalParam("from", "index of the signer that posted the job", "0", types.string)
-  .setAction(async (a: { job: string; out?: string; labels?: string; from: string }, hre) =>
+  .addFlag("json", "print {job, shards, settled, rows, accuracy} as JSON")
+  .setAction(async (a: { job: string; out?: string; labels?: string; from: string; json: boolean }, hre) =>
     runTask("job:results", async () => {
       const { readJobFile } = await import("../lib/requester/job");
-      const { fetchJobResults } = await import("../lib/requester/results");
+      const { fetchJobResults, readLabels, scoreAgainstLabels } = await import("../lib/requester/results");
       const { createContentStore } = await import("../lib/storage");
       const { fetchArtifacts } = await import("../lib/zk/bundle");
       const jobId = parseUint("job", a.job, 1n);
       const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
       const chainId = (await ctx.signer.provider!.getNetwork()).chainId.toString();
       const file = readJobFile(chainId, await ctx.core.getAddress(), jobId);
-      const labels = a.labels ? (JSON.parse(fs.readFileSync(a.labels, "utf8")) as number[]) : undefined;
+      const labels = a.labels ? readLabels(a.labels) : undefined;
       const store = createContentStore();
       try {
         const v = await ctx.registry.getVersion(BigInt(file.modelId), file.modelVersion);
         const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, store);
         const rows = await fetchJobResults(ctx.core, ctx.audit, store, file, art.quant.rangeBits);
+        const score = labels ? scoreAgainstLabels(rows, labels, file) : undefined;
+        if (a.out) fs.writeFileSync(a.out, toJson(rows));
+        if (a.json) return console.log(toJson({ job: jobId, shards: file.shards.length, settled: rows.length, rows, accuracy: score }));
         console.log(`job ${jobId}: ${rows.length}/${file.shards.length} shards settled and checked`);
         console.log("shard  record  worker                                      predictions");
-        let k = 0;
-        let correct = 0;
-        for (const r of rows) {
-          console.log(`${String(r.shardIndex).padEnd(6)} ${String(r.recordId).padEnd(7)} ${r.worker}  ${r.predictions.join(",")}`);
-          for (const p of r.predictions) if (labels && k < labels.length && p === labels[k++]) correct++;
+        for (const r of rows) console.log(`${String(r.shardIndex).padEnd(6)} ${String(r.recordId).padEnd(7)} ${r.worker}  ${r.predictions.join(",")}`);
+        if (score) {
+          const partial = score.compared < score.inputs ? ` (${score.inputs - score.compared} of ${score.inputs} inputs not settled yet)` : "";
+          console.log(`accuracy against --labels: ${score.correct}/${score.compared}${partial}`);
         }
-        if (labels) console.log(`accuracy against --labels: ${correct}/${Math.min(k, labels.length)}`);
-        if (a.out) fs.writeFileSync(a.out, toJson(rows));
       } finally {
         await store.close();
       }
@@ -145,13 +147,13 @@ task("job:status", "Show a job and its shards")
       if (a.json) return console.log(toJson(s));
       console.log(
         `job ${s.jobId} model ${s.modelId} v${s.modelVersion} requester ${s.requester}${s.cancelled ? " CANCELLED" : ""}\n` +
-          `  shards ${s.shardCount}: settled ${s.settledShards}, claimed ${s.openClaims}; escrow ${formatEther(s.escrow)}; ` +
-          `price ${formatEther(s.pricePerShard)} + owner fee ${formatEther(s.ownerFeePerShard)}; collateral ${formatEther(s.collateral)}\n` +
+          `  shards ${s.shardCount}: settled ${s.settledShards}, claimed ${s.openClaims}; escrow ${formatEth(s.escrow)}; ` +
+          `price ${formatEth(s.pricePerShard)} + owner fee ${formatEth(s.ownerFeePerShard)} per shard; collateral ${formatEth(s.collateral)}\n` +
           `  verifier ${s.verifier} ${s.unvettedVerifier ? "UNVETTED (requester opted in; claims are voided, never slashed)" : "vetted"}, code hash ${s.verifierCodeHash}`,
       );
       for (const sh of s.shards) {
         const who = sh.status === "open" ? "" : ` ${sh.worker}`;
-        const until = sh.status === "claimed" ? ` until ${new Date(sh.deadline * 1000).toISOString()}` : "";
+        const until = sh.status === "claimed" ? ` until ${formatTime(sh.deadline)}` : "";
         console.log(`  #${sh.index} ${sh.status}${who}${until}`);
       }
     }),
@@ -174,7 +176,7 @@ task("audit:show", "Show the audit records of a job, or one record")
       for (const r of records) {
         console.log(
           `record ${r.recordId}: job ${r.jobId} shard ${r.shardIndex} model ${r.modelId} v${r.modelVersion} by ${r.submitter} ` +
-            `at ${new Date(r.timestamp * 1000).toISOString()}\n  input ${r.inputCommitment}\n  output ${r.outputCommitment}\n  proof ${r.proofHash}`,
+            `at ${formatTime(r.timestamp)}\n  input ${r.inputCommitment}\n  output ${r.outputCommitment}\n  proof ${r.proofHash}`,
         );
       }
     }),

@@ -1,17 +1,20 @@
 /** `mesh`: serves the live mesh view on 127.0.0.1 until SIGINT/SIGTERM. */
 import { task, types } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
+import { runTask } from "../lib/chain/taskContext";
 
 task("mesh", "Serves the live mesh view (workers, jobs, audit records, training rounds) on 127.0.0.1")
   .addOptionalParam("port", "TCP port on 127.0.0.1 (0: a free one)", 8600, types.int)
   .addOptionalParam("poll", "ms between chain polls", 500, types.int)
   .addOptionalParam("training", "JSON file of training rounds to show ([{round, accuracy, epsilon, delta?}])", undefined, types.string)
-  .setAction(async (args: { port: number; poll: number; training?: string }, hre) => {
+  .setAction(async (args: { port: number; poll: number; training?: string }, hre) => runTask("mesh", async () => {
     const { startMesh } = await import("../lib/mesh");
     const { jsonFileTrainingSource } = await import("../lib/mesh/training");
     const { createLogger } = await import("../lib/util/log");
-    if (!Number.isInteger(args.poll) || args.poll < 50) throw new HardhatPluginError("mesh", `--poll must be at least 50 ms, got ${args.poll}`);
+    if (!Number.isInteger(args.poll) || args.poll < 50) throw new Error(`bad --poll: must be at least 50 ms, got ${args.poll}`);
     const log = createLogger({ source: "mesh" });
+    // A reset chain ends the view with one line (exit 1): its jobs and workers are gone with the deployment.
+    let gone: Error | undefined;
+    let stop = () => {};
     const mesh = await startMesh({
       network: hre.network.name,
       rpcUrl: (hre.network.config as { url?: string }).url,
@@ -19,14 +22,19 @@ task("mesh", "Serves the live mesh view (workers, jobs, audit records, training 
       pollMs: args.poll,
       training: args.training ? jsonFileTrainingSource(args.training) : undefined,
       log,
-    }).catch((err: Error) => {
-      throw new HardhatPluginError("mesh", err.message, err);
+      onGone: (err) => {
+        gone = err;
+        stop();
+      },
     });
     console.log(`mesh view of ${hre.network.name}: ${mesh.url}`);
     await new Promise<void>((resolve) => {
+      stop = resolve;
+      if (gone) resolve();
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
     });
     await mesh.close();
+    if (gone) throw gone;
     log.info("mesh view stopped");
-  });
+  }));

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import { task, types } from "hardhat/config";
 import { parseAmount, parseUint } from "../lib/chain/args";
 import { runTask, taskContext, toJson } from "../lib/chain/taskContext";
+import { formatEth } from "../lib/util/format";
 import { readInputs } from "../lib/requester/inputs";
 import { createContentStore } from "../lib/storage";
 import { createLogger } from "../lib/util/log";
@@ -13,7 +14,7 @@ import { registerOnnxModel } from "../lib/zk/register";
 task("model:register", "Compile an ONNX model into a circuit, set it up, deploy its verifier and register it")
   .addParam("onnx", "ONNX file")
   .addParam("name", "model name")
-  .addParam("fee", "owner fee per inference, in wei")
+  .addParam("fee", "owner fee per inference, in ETH (e.g. 0.001)")
   .addOptionalParam("batch", "inputs per proof", "1", types.string)
   .addFlag("privateWeights", "keep weights private (witness + Poseidon model commitment)")
   .addOptionalParam("ptau", "public prepared powers-of-tau file (without it: a flagged development setup)")
@@ -36,7 +37,8 @@ task("model:register", "Compile an ONNX model into a circuit, set it up, deploy 
         console.log(`model id ${r.modelId} version ${r.version}${art.dev ? " (DEV-SETUP: single-party development setup, not for production)" : ""}`);
         console.log(`verifier ${r.verifier} (vetted Groth16VkVerifier deployed by the registry, ${r.verifierBytes} bytes)`);
         console.log(`constraints ${art.constraints}, batch ${art.batch}, public signals ${art.publicSignals}`);
-        console.log(`setup ${art.setupMethod} ${art.setupSeconds.toFixed(1)} s, circuit hash ${art.circuitHash}`);
+        const setupTime = art.fromCache ? `cached in .cache/ (it took ${art.setupSeconds.toFixed(1)} s when it ran)` : `${art.setupSeconds.toFixed(1)} s`;
+        console.log(`setup ${art.setupMethod} ${setupTime}, fee ${formatEth(fee)} per inference, circuit hash ${art.circuitHash}`);
         console.log(`quantization: max deviation ${art.deviation.maxAbsDeviation.toExponential(3)}, argmax agreement ${(100 * art.deviation.argmaxAgreement).toFixed(2)}% on ${art.deviation.samples} calibration inputs`);
         if (art.modelCommitment) console.log(`model commitment ${art.modelCommitment}`);
       } finally {

@@ -1,25 +1,16 @@
 import fs from "node:fs";
 import { task } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
+import { runTask } from "../lib/chain/taskContext";
 
 // Library code is imported inside the actions: loading it at config time would slow every Hardhat command.
-
-async function oneLine<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    const e = err as Error;
-    throw new HardhatPluginError(name, `${e.name}: ${e.message}`, e);
-  }
-}
 
 task("store:put", "Seals a file (encrypted unless --public) into the configured content store; prints CID and data key")
   .addParam("file", "file to store")
   .addFlag("public", "store unencrypted (public models)")
   .setAction(async (args: { file: string; public: boolean }) =>
-    oneLine("store:put", async () => {
+    runTask("store:put", async () => {
       const { createContentStore, putSealed } = await import("../lib/storage");
-      if (!fs.existsSync(args.file)) throw new Error(`file ${args.file} not found`);
+      if (!fs.existsSync(args.file)) throw new Error(`bad --file: ${args.file} not found`);
       const store = createContentStore();
       const { cid, dataKey } = await putSealed(store, fs.readFileSync(args.file), { public: args.public });
       await store.close();
@@ -33,9 +24,9 @@ task("store:get", "Fetches a CID from the configured content store (verified), o
   .addParam("out", "output file")
   .addOptionalParam("key", "data key (0x hex) for encrypted content")
   .setAction(async (args: { cid: string; out: string; key?: string }) =>
-    oneLine("store:get", async () => {
+    runTask("store:get", async () => {
       const { createContentStore, getSealed } = await import("../lib/storage");
-      if (args.key !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(args.key)) throw new Error("--key must be 32 bytes of 0x-prefixed hex");
+      if (args.key !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(args.key)) throw new Error("bad --key: must be 32 bytes of 0x-prefixed hex");
       const key = args.key ? new Uint8Array(Buffer.from(args.key.slice(2), "hex")) : undefined;
       const store = createContentStore();
       const plain = await getSealed(store, args.cid, key);

@@ -8,7 +8,7 @@ import { task, types } from "hardhat/config";
 import { getBytes, hexlify } from "ethers";
 import { parseUint } from "../lib/chain/args";
 import { runTask } from "../lib/chain/taskContext";
-import { readDeployment, attach } from "../lib/chain/deployments";
+import { readLiveDeployment, attach } from "../lib/chain/deployments";
 import { revertName } from "../lib/chain/errors";
 import { createContentStore } from "../lib/storage";
 import { loadWorkerKey } from "../lib/crypto";
@@ -32,7 +32,7 @@ task("train:release", "Requester: release the data key of every joined slot of a
       const jobId = parseUint("job", a.job, 1n);
       const interval = positive("interval", a.interval) * 1000;
       const { signer, training } = await trainingContext(hre, a.from);
-      const { core } = attach(readDeployment(hre.network.name), signer);
+      const { core } = attach(await readLiveDeployment(hre.network.name, hre.ethers.provider), signer);
       const chainId = (await signer.provider!.getNetwork()).chainId.toString();
       const file = readTrainingData(trainingDataPath(chainId, await training.getAddress(), jobId));
       do {
@@ -49,13 +49,13 @@ task("train:work", "Worker: take a role in an outsourced training job, train the
   .addFlag("loop", "keep working round after round until the job ends")
   .addOptionalParam("interval", "--loop: seconds between passes", "1", types.string)
   .addOptionalParam("keyFile", "the worker's encryption key file (default $OBLIVION_HOME/worker-key.json)")
-  .addOptionalParam("from", "index of the worker's signer", "1", types.string)
+  .addOptionalParam("from", "index of the worker's signer", "0", types.string)
   .setAction(async (a: { job: string; loop: boolean; interval: string; keyFile?: string; from: string }, hre) =>
     runTask("train:work", async () => {
       const jobId = parseUint("job", a.job, 1n);
       const interval = positive("interval", a.interval) * 1000;
       const { signer, training } = await trainingContext(hre, a.from);
-      const { core } = attach(readDeployment(hre.network.name), signer);
+      const { core } = attach(await readLiveDeployment(hre.network.name, hre.ethers.provider), signer);
       const me = await signer.getAddress();
       const key = loadWorkerKey(a.keyFile ?? path.join(oblivionHome(), "worker-key.json"));
       const [, registered] = await core.workerProfile(me);

@@ -3,10 +3,10 @@
  * `train:status`. The outsourced mode's requester and worker duties are in tasks/train-outsourced.ts.
  */
 import { task, types } from "hardhat/config";
-import { formatEther } from "ethers";
+import { formatEth } from "../lib/util/format";
 import { ArgumentError, parseAddress, parseAmount, parseUint } from "../lib/chain/args";
 import { runTask, toJson } from "../lib/chain/taskContext";
-import { readDeployment } from "../lib/chain/deployments";
+import { readLiveDeployment } from "../lib/chain/deployments";
 import { createContentStore } from "../lib/storage";
 import { initMlp } from "../lib/ml/mlp";
 import { deployTrainingOrReuse } from "../lib/training/deploy";
@@ -21,7 +21,7 @@ import { FEATURES, mnistParticipantShard } from "../lib/training/data";
 task("train:deploy", "Deploy TrainingJobs over the network's core and bind it as the core's collateral manager (core owner)")
   .setAction(async (_a, hre) =>
     runTask("train:deploy", async () => {
-      const core = readDeployment(hre.network.name).contracts.OblivionCore.address;
+      const core = (await readLiveDeployment(hre.network.name, hre.ethers.provider)).contracts.OblivionCore.address;
       const [owner] = await hre.ethers.getSigners();
       const { training, changed } = await deployTrainingOrReuse(hre.network.name, core, owner);
       console.log(`TrainingJobs ${await training.getAddress()} over core ${core}${changed ? "" : " (reused)"}`);
@@ -97,7 +97,7 @@ task("train:post", "Post a federated (or outsourced) DP training job on MNIST; t
           },
           maxRounds: a.rounds === undefined ? undefined : Number(parseUint("rounds", a.rounds, 1n, 65535n)),
         });
-        console.log(`training job ${r.jobId}: ${r.maxRounds} rounds within epsilon ${a.epsilon}, escrow ${formatEther(r.escrow)} ETH, model ${cid}`);
+        console.log(`training job ${r.jobId}: ${r.maxRounds} rounds within epsilon ${a.epsilon}, escrow ${formatEth(r.escrow)}, model ${cid}`);
         if (data) {
           const file = trainingDataPath((await signer.provider!.getNetwork()).chainId.toString(), await training.getAddress(), r.jobId);
           saveTrainingData(file, data);
@@ -115,7 +115,7 @@ task("train:join", "Federated participant: join the current round, train on this
   .addParam("of", "number of data shards")
   .addOptionalParam("lr", "learning rate", "0.5", types.string)
   .addOptionalParam("seed", "training seed", "1", types.string)
-  .addOptionalParam("from", "index of the signer to use", "1", types.string)
+  .addOptionalParam("from", "index of the signer to use", "0", types.string)
   .setAction(async (a: { job: string; shard: string; of: string; lr: string; seed: string; from: string }, hre) =>
     runTask("train:join", async () => {
       const jobId = parseUint("job", a.job, 1n);
@@ -181,7 +181,7 @@ task("train:status", "Show a training job: DP record, budget, current round and 
       if (a.json) return console.log(toJson(s));
       console.log(`job ${s.jobId} ${s.mode} ${s.rule} ${s.status}: round ${s.round}/${s.maxRounds}, ${s.participantsPerRound} per round, model ${s.modelCid}`);
       console.log(`dp: epsilon ${s.dp.epsilon} delta ${s.dp.delta} sigma ${s.dp.sigma} C ${s.dp.clip} q ${s.dp.samplingRate} S ${s.dp.updateClip} local epochs ${s.dp.localEpochs}`);
-      console.log(`escrow ${formatEther(s.escrow)} ETH, reward ${formatEther(s.rewardPerUpdate)} ETH/update, collateral ${formatEther(s.collateral)} ETH`);
+      console.log(`escrow ${formatEth(s.escrow)}, reward ${formatEth(s.rewardPerUpdate)}/update, collateral ${formatEth(s.collateral)}`);
       if (s.mode === "outsourced") console.log(`outsourced: ${s.replication! * 100}% of shards replicated, data root ${s.dataRoot}; open audits ${s.current.openAudits}, open disputes ${s.current.openDisputes}`);
       for (const x of s.current.slots) console.log(`  slot ${x.slot} ${x.worker} ${x.state}`);
     }),

@@ -1,9 +1,10 @@
-/** Worker tasks: `worker:register`, `stake`, `unstake`, `withdraw`. */
+/** Worker tasks: `worker:register`, `worker:status`, `stake`, `unstake`, `withdraw`. */
 import { task, types } from "hardhat/config";
-import { formatEther } from "ethers";
-import { parseAmount, parseHexBytes, parseNonEmpty, parseUint } from "../lib/chain/args";
+import { parseAddress, parseAmount, parseHexBytes, parseNonEmpty, parseUint } from "../lib/chain/args";
 import { registerWorker, requestUnstake, stake, withdraw, withdrawStake } from "../lib/chain/protocol";
-import { runTask, taskContext } from "../lib/chain/taskContext";
+import { runTask, taskContext, toJson } from "../lib/chain/taskContext";
+import { describeWorkerStatus, workerStatus } from "../lib/chain/worker-status";
+import { formatEth, formatTime } from "../lib/util/format";
 
 const FROM = "index of the signer to use";
 
@@ -21,6 +22,20 @@ task("worker:register", "Register (or update) the signer as a worker")
     }),
   );
 
+task("worker:status", "Show a worker's registration, stake (locked and free), unbonding and pull balance")
+  .addOptionalParam("worker", "worker address (default: the signer's)")
+  .addOptionalParam("from", FROM, "0", types.string)
+  .addFlag("json", "print JSON (amounts in wei, as decimal strings)")
+  .setAction(async (a: { worker?: string; from: string; json: boolean }, hre) =>
+    runTask("worker:status", async () => {
+      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      const who = a.worker === undefined ? await ctx.signer.getAddress() : parseAddress("worker", a.worker);
+      const s = await workerStatus(ctx.core, who);
+      if (a.json) return console.log(toJson(s));
+      for (const line of describeWorkerStatus(s)) console.log(line);
+    }),
+  );
+
 task("stake", "Add native tokens to the signer's worker stake")
   .addParam("amount", "amount in ether")
   .addOptionalParam("from", FROM, "0", types.string)
@@ -30,7 +45,7 @@ task("stake", "Add native tokens to the signer's worker stake")
       const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
       await stake(ctx.core, amount);
       const w = await ctx.core.getWorker(await ctx.signer.getAddress());
-      console.log(`staked ${a.amount}; total stake ${formatEther(w.stake)}, locked ${formatEther(w.locked)}`);
+      console.log(`staked ${formatEth(amount)}; total stake ${formatEth(w.stake)}, locked ${formatEth(w.locked)}`);
     }),
   );
 
@@ -43,7 +58,7 @@ task("unstake", "Move free stake into unbonding (withdraw it with `withdraw --st
       const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
       await requestUnstake(ctx.core, amount);
       const w = await ctx.core.getWorker(await ctx.signer.getAddress());
-      console.log(`unbonding ${formatEther(w.unbonding)}, withdrawable from ${new Date(Number(w.unbondingEnd) * 1000).toISOString()}`);
+      console.log(`unbonding ${formatEth(w.unbonding)}, withdrawable from ${formatTime(w.unbondingEnd)}`);
     }),
   );
 
@@ -56,6 +71,6 @@ task("withdraw", "Withdraw the signer's pull balance (or, with --stake, its unbo
       const me = await ctx.signer.getAddress();
       const amount = a.stake ? (await ctx.core.getWorker(me)).unbonding : await ctx.core.balanceOf(me);
       await (a.stake ? withdrawStake(ctx.core) : withdraw(ctx.core));
-      console.log(`withdrew ${formatEther(amount)} ${a.stake ? "of unbonded stake" : "of balance"} to ${me}`);
+      console.log(`withdrew ${formatEth(amount)} ${a.stake ? "of unbonded stake" : "of balance"} to ${me}`);
     }),
   );

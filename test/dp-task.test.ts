@@ -16,11 +16,13 @@ async function runCapture(args: Record<string, unknown>, name = "dp:epsilon"): P
 describe("tasks dp:epsilon and dp:budget", () => {
   const base = { samples: "60000", batch: "150", sigma: "1.3", epochs: "15", delta: "1e-5" };
 
-  it("--json prints exactly {\"epsilon\": …} (TF Privacy figure 0.7242234026…)", async () => {
+  it("--json prints epsilon with its q, steps and RDP order (TF Privacy figure 0.7242234026…)", async () => {
     const out = await runCapture({ ...base, json: true });
     const parsed = JSON.parse(out);
-    expect(Object.keys(parsed)).to.deep.equal(["epsilon"]);
+    expect(Object.keys(parsed)).to.deep.equal(["epsilon", "delta", "q", "steps", "order", "conversion"]);
     expect(parsed.epsilon).to.be.closeTo(0.7242234026109595, 1e-6);
+    expect(parsed).to.deep.include({ delta: 1e-5, q: 150 / 60000, steps: 6000, conversion: "improved" });
+    expect(parsed.order).to.be.a("number");
   });
 
   it("prints a human line with the classic conversion on request", async () => {
@@ -58,9 +60,11 @@ describe("tasks dp:epsilon and dp:budget", () => {
       const out = JSON.parse(await runCapture({ ...job, json: true }, "dp:budget"));
       expect(out.stepsPerRound).to.equal(20);
       expect(out.rounds).to.equal(Math.floor(out.maxSteps / 20));
+      expect(out.steps).to.equal(out.rounds * 20);
       expect(out.epsilon).to.be.at.most(4).and.greaterThan(3);
       const text = await runCapture({ ...job, json: false }, "dp:budget");
-      expect(text).to.match(new RegExp(`^${out.rounds} rounds \\(20 DP-SGD steps each`));
+      // the steps named are rounds x steps per round; the budget's own maximum is named as such
+      expect(text).to.match(new RegExp(`^${out.rounds} rounds of 20 DP-SGD steps \\(${out.steps} steps; .* allows at most ${out.maxSteps}\\)`));
     });
 
     it("names the bad argument", async () => {

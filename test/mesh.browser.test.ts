@@ -32,6 +32,7 @@ describe("mesh view in Chromium", function () {
   let node: { url: string; proc: ManagedProcess } | undefined;
   let provider: JsonRpcProvider;
   let mesh: Awaited<ReturnType<typeof startMesh>> | undefined;
+  const failedLoads: string[] = [];
   let browser: Browser | undefined;
   let page: Page;
   let c: ProtocolContracts;
@@ -72,6 +73,8 @@ describe("mesh view in Chromium", function () {
     mesh = await startMesh({ network: "meshtest", rpcUrl: node.url, port: 0, pollMs: 150, training, log: createLogger({ source: "mesh" }), deploymentsDir: dir });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("response", (r) => void (r.status() >= 400 && failedLoads.push(`${r.status()} ${r.url()}`)));
+    page.on("console", (m) => void (m.type() === "error" && failedLoads.push(`console: ${m.text()}`)));
     await page.goto(mesh.url);
   });
 
@@ -81,6 +84,12 @@ describe("mesh view in Chromium", function () {
     provider?.destroy();
     await node?.proc.stop();
     await releaseCurve();
+  });
+
+  it("loads without a failed request or console error (no favicon 404)", async function () {
+    await page.waitForSelector(".worker", { timeout: 10_000 });
+    expect(failedLoads).to.deep.equal([]);
+    expect((await fetch(`${mesh!.url}favicon.ico`)).status).to.equal(204);
   });
 
   it("shows every worker and the job", async function () {

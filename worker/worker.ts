@@ -37,6 +37,8 @@ export interface WorkerDeps {
   fromBlock?: number;
   /** The FHE privacy gateway: on a gated job that refuses it, the worker asks it once for eligibility. */
   gateway?: PrivacyGateway;
+  /** The chain connection's health (lib/chain/watch.ts): no pass runs, and no failure is logged, while it is false. */
+  health?: { readonly healthy: boolean };
 }
 
 export interface WorkerStats {
@@ -115,10 +117,11 @@ export class Worker {
     });
     while (!signal.aborted) {
       try {
-        await this.tick(signal);
+        if (this.deps.health?.healthy !== false) await this.tick(signal);
       } catch (err) {
         if (signal.aborted) break;
-        log.warn("tick failed; retrying", { reason: describeError(err) });
+        // an RPC outage is reported once by the health watch, not once per pass
+        if (!this.deps.health || (this.deps.health.healthy && !isTransportError(err))) log.warn("tick failed; retrying", { reason: describeError(err) });
       }
       await sleep(this.cfg.pollMs, signal).catch(() => undefined);
     }

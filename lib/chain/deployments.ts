@@ -1,7 +1,10 @@
 /**
  * Deploys the protocol (ModelRegistry, InferenceAudit, OblivionCore, then binds the audit to the core) and records it
- * in deployments/<network>.json. Re-running is safe: when the file's contracts still hold code on the chain and the
- * creation code and configuration are unchanged, nothing is sent and the file is not rewritten.
+ * in deployments/<network>.json with the chain id and the block of the deployment (lib/chain/identity.ts). Re-running
+ * is safe: when the recorded deployment still exists on the chain and the creation code and configuration are
+ * unchanged, nothing is sent and the file is not rewritten. A live deployment is never replaced without `fresh`
+ * (it holds models, stakes and jobs); a replaced file and its companions (<network>.fhe.json, <network>.training.json,
+ * bound to the old core) are moved aside with a timestamp in their names.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -14,6 +17,7 @@ import {
   type ModelRegistry,
   type OblivionCore,
 } from "../../typechain-types";
+import { blockOfTx, checkDeploymentLive, deploymentGoneReason, moveAside, type ChainIdentity, type DeploymentBlock } from "./identity";
 
 /** Where deployment files live: $DEPLOYMENTS_DIR, else deployments/ at the repository root. */
 export function deploymentsDir(): string {
@@ -42,6 +46,8 @@ export interface Deployment {
   deployer: string;
   config: Required<DeployConfig>;
   contracts: { ModelRegistry: DeployedContract; InferenceAudit: DeployedContract; OblivionCore: DeployedContract };
+  /** The block OblivionCore was deployed in: a chain without it is not the chain of this deployment. */
+  block?: DeploymentBlock;
 }
 
 export interface ProtocolContracts {
@@ -61,6 +67,32 @@ export function readDeployment(network: string, dir = deploymentsDir()): Deploym
   const d = JSON.parse(fs.readFileSync(file, "utf8")) as Deployment;
   if (!d.contracts?.OblivionCore?.address) throw new Error(`deployment file ${file} has no OblivionCore address`);
   return d;
+}
+
+/** What the deployment must match on the chain its network points at. */
+export function deploymentIdentity(d: Deployment, dir = deploymentsDir()): ChainIdentity {
+  return { network: d.network, chainId: d.chainId, block: d.block, address: d.contracts.OblivionCore.address, file: deploymentPath(d.network, dir) };
+}
+
+/** readDeployment, then a one-line DeploymentGoneError unless it still exists on the chain behind `provider`. */
+export async function readLiveDeployment(network: string, provider: Provider, dir = deploymentsDir()): Promise<Deployment> {
+  const d = readDeployment(network, dir);
+  await checkDeploymentLive(deploymentIdentity(d, dir), provider);
+  return d;
+}
+
+/** Files beside deployments/<network>.json that are bound to its core and go stale with it. */
+export const COMPANION_SUFFIXES = [".fhe.json", ".training.json"];
+
+/** A live deployment differs from what was asked, and replacing it was not asked for. */
+export class DeploymentChangeRefused extends Error {
+  constructor(file: string, differences: string[]) {
+    super(
+      `${path.basename(file)} records a live deployment that differs (${differences.join("; ")}): a new one would ` +
+        `orphan its models, stakes and jobs; pass --fresh to deploy anew (the old file is moved aside)`,
+    );
+    this.name = "DeploymentChangeRefused";
+  }
 }
 
 /** Typechain instances for a deployment. */
@@ -144,41 +176,46 @@ export async function deployProtocol(
   return { contracts, config: cfg, txs };
 }
 
-async function isCurrent(
-  d: Deployment,
-  provider: Provider,
-  chainId: string,
-  cfg: Required<DeployConfig>,
-  code: CreationCode,
-): Promise<boolean> {
-  if (d.chainId !== chainId || JSON.stringify(d.config) !== JSON.stringify(cfg)) return false;
-  const hashes = initCodeHashes(code);
-  for (const name of Object.keys(hashes) as (keyof typeof hashes)[]) {
-    const c = d.contracts[name];
-    if (!c || c.initCodeHash !== hashes[name]) return false;
-    if ((await provider.getCode(c.address)) === "0x") return false;
+/** How a live deployment differs from the configuration and code asked for (empty: it is current). */
+async function differences(d: Deployment, provider: Provider, cfg: Required<DeployConfig>, code: CreationCode): Promise<string[]> {
+  const out: string[] = [];
+  for (const k of Object.keys(cfg) as (keyof typeof cfg)[]) {
+    if (String(d.config?.[k]).toLowerCase() !== String(cfg[k]).toLowerCase()) out.push(`${k} ${d.config?.[k]}, asked ${cfg[k]}`);
   }
-  return true;
+  const hashes = initCodeHashes(code);
+  for (const name of Object.keys(hashes) as ContractName[]) {
+    const c = d.contracts[name];
+    if (!c || c.initCodeHash !== hashes[name]) out.push(`${name}'s code changed since`);
+    else if ((await provider.getCode(c.address)) === "0x") out.push(`${name} has no code at ${c.address}`);
+  }
+  return out;
 }
 
 /**
- * Deploys when needed and writes deployments/<network>.json. Returns the deployment and whether anything changed.
+ * Deploys when needed and writes deployments/<network>.json. Returns the deployment, whether anything changed, and
+ * the files moved aside. Refuses (DeploymentChangeRefused) to replace a live deployment that differs unless `fresh`.
  */
 export async function deployOrReuse(
   network: string,
   deployer: Signer,
   config: DeployConfig = {},
-  { dir = deploymentsDir(), code = typechainCreationCode() }: { dir?: string; code?: CreationCode } = {},
-): Promise<{ deployment: Deployment; changed: boolean }> {
+  { dir = deploymentsDir(), code = typechainCreationCode(), fresh = false }: { dir?: string; code?: CreationCode; fresh?: boolean } = {},
+): Promise<{ deployment: Deployment; changed: boolean; movedAside: { from: string; to: string }[]; previousGone?: string }> {
   const provider = deployer.provider;
   if (!provider) throw new Error("deployer signer has no provider");
   const me = await deployer.getAddress();
   const chainId = (await provider.getNetwork()).chainId.toString();
   const cfg = resolveConfig(me, config);
   const file = deploymentPath(network, dir);
+  let previousGone: string | undefined;
   if (fs.existsSync(file)) {
     const existing = readDeployment(network, dir);
-    if (await isCurrent(existing, provider, chainId, cfg, code)) return { deployment: existing, changed: false };
+    previousGone = await deploymentGoneReason(deploymentIdentity(existing, dir), provider);
+    if (!previousGone) {
+      const diff = await differences(existing, provider, cfg, code);
+      if (diff.length === 0 && !fresh) return { deployment: existing, changed: false, movedAside: [] };
+      if (!fresh) throw new DeploymentChangeRefused(file, diff);
+    }
   }
   const { contracts, txs } = await deployProtocol(deployer, cfg, code);
   const hashes = initCodeHashes(code);
@@ -197,8 +234,13 @@ export async function deployOrReuse(
       InferenceAudit: await entry("InferenceAudit", contracts.audit),
       OblivionCore: await entry("OblivionCore", contracts.core),
     },
+    block: await blockOfTx(provider, txs.OblivionCore),
   };
+  const movedAside: { from: string; to: string }[] = [];
+  for (const f of [file, ...COMPANION_SUFFIXES.map((sfx) => path.join(dir, `${network}${sfx}`))]) {
+    if (fs.existsSync(f)) movedAside.push({ from: f, to: moveAside(f) });
+  }
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(deployment, null, 2) + "\n");
-  return { deployment, changed: true };
+  return { deployment, changed: true, movedAside, previousGone };
 }

@@ -1,5 +1,6 @@
 /** Turns a failed contract call into one line naming the custom error and its arguments. */
 import { Interface, type InterfaceAbi } from "ethers";
+import { formatEth, formatTime } from "../util/format";
 import {
   OblivionCore__factory,
   ModelRegistry__factory,
@@ -43,20 +44,66 @@ function revertData(err: unknown): string | undefined {
   return undefined;
 }
 
-/** "OblivionCore.InsufficientFreeStake(available=1, needed=2)" for a decodable revert, else the error's message. */
+/** Parameters of custom errors that are times (Unix seconds) or native-token amounts (wei). */
+const TIME_PARAM = /(deadline|end|cutoff|until|timestamp)$/i;
+const AMOUNT_PARAM = /stake|collateral|amount|escrow|balance|price|bounty|locked|requested|available|needed|wei$/i;
+/** expected/sent are amounts in these errors only (elsewhere they count signals or mask bits). */
+const AMOUNT_ERRORS = /Escrow|Payment/;
+
+/** One argument of a decoded custom error as a person reads it: ETH with its unit, a time in ISO 8601. */
+function formatArg(error: string, param: { name: string; type: string }, value: unknown): string {
+  if (typeof value === "bigint" && param.type.startsWith("uint")) {
+    if (TIME_PARAM.test(param.name)) return formatTime(value);
+    if (AMOUNT_PARAM.test(param.name) || (AMOUNT_ERRORS.test(error) && /^(expected|sent)$/.test(param.name))) return formatEth(value);
+  }
+  return String(value);
+}
+
+/** Node messages that carry raw wei or a stack-like dump, restated in one line. */
+function restate(msg: string): string | undefined {
+  // Hardhat/EDR and geth word "not enough ETH for gas + value" differently; both carry wei.
+  const edr = /max upfront cost is: (\d+) and the sender's balance is: (\d+)/.exec(msg);
+  if (edr) return `insufficient funds: the transaction may cost up to ${formatEth(edr[1])} (gas + value) but the sender holds ${formatEth(edr[2])}`;
+  const geth = /insufficient funds for gas \* price \+ value: (?:address (0x[0-9a-fA-F]{40}) )?have (\d+) want (\d+)/.exec(msg);
+  if (geth) return `insufficient funds: the transaction may cost up to ${formatEth(geth[3])} (gas + value) but ${geth[1] ?? "the sender"} holds ${formatEth(geth[2])}`;
+  if (/^HH108\b/.test(msg)) return `${msg.split("\n")[0].replace(/^HH108: /, "").replace(/\.$/, "")}: is its node running (\`npx hardhat node\`)?`;
+  const decode = /could not decode result data \(value="0x",.*?"method": ?"([^"]+)"/.exec(msg);
+  if (decode) return `no contract answers ${decode[1]} at the deployment's address: the chain was reset or is not the one deployed to (run the deploy task)`;
+  const refused = /(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND) ?([0-9.:a-z-]*)/.exec(msg);
+  if (refused && /fetch failed|connect|socket|getaddrinfo/.test(msg)) return `RPC unreachable (${refused[1]}${refused[2] ? ` ${refused[2]}` : ""})`;
+  return undefined;
+}
+
+/** The innermost cause's message when an error only wraps another (fetch failed → ECONNREFUSED). */
+function causeChain(err: unknown): string {
+  const parts: string[] = [];
+  let e = err as { message?: unknown; cause?: unknown; code?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (typeof e.message === "string") parts.push(e.message);
+    if (typeof e.code === "string") parts.push(e.code);
+    e = e.cause as typeof e;
+  }
+  return parts.join(" ");
+}
+
+/**
+ * One line: "OblivionCore.InsufficientFreeStake(available=0.1 ETH, needed=0.2 ETH)" for a decodable revert (times as
+ * ISO 8601 with a relative hint), a restated node message (insufficient funds in ETH, RPC unreachable, a reset chain),
+ * else the error's first line.
+ */
 export function describeError(err: unknown): string {
   const data = revertData(err);
   if (data && data.length >= 10) {
     for (const [name, iface] of KNOWN()) {
       const parsed = iface.parseError(data);
       if (parsed) {
-        const args = parsed.fragment.inputs.map((inp, i) => `${inp.name}=${String(parsed.args[i])}`).join(", ");
+        const args = parsed.fragment.inputs.map((inp, i) => `${inp.name}=${formatArg(parsed.name, inp, parsed.args[i])}`).join(", ");
         return `${name}.${parsed.name}(${args})`;
       }
     }
   }
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.split("\n")[0];
+  return restate(causeChain(err)) ?? msg.split("\n")[0];
 }
 
 /** The custom error's bare name (e.g. "ShardNotOpen"), to tell a lost race from a real fault; undefined if none. */

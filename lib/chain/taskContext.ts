@@ -2,8 +2,9 @@
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import { attach, readDeployment, type Deployment, type ProtocolContracts } from "./deployments";
+import { attach, readDeployment, readLiveDeployment, type Deployment, type ProtocolContracts } from "./deployments";
 import { describeError } from "./errors";
+import { cliEntryTask, failOneLine, stackTracesWanted } from "../util/cli";
 
 export interface TaskContext extends ProtocolContracts {
   signer: Signer;
@@ -11,21 +12,34 @@ export interface TaskContext extends ProtocolContracts {
   network: string;
 }
 
-/** The deployment of hre.network, connected to the signer at `signerIndex` (default 0). */
+/**
+ * The deployment of hre.network (checked to still exist on its chain), connected to the signer at `signerIndex`
+ * (default 0).
+ */
 export async function taskContext(hre: HardhatRuntimeEnvironment, signerIndex = 0): Promise<TaskContext> {
+  readDeployment(hre.network.name); // a missing file is named before the RPC is tried
   const signers = await hre.ethers.getSigners();
   const signer = signers[signerIndex];
   if (!signer) throw new Error(`bad --from: no signer ${signerIndex} on network ${hre.network.name} (${signers.length} available)`);
-  const deployment = readDeployment(hre.network.name);
+  const deployment = await readLiveDeployment(hre.network.name, hre.ethers.provider);
   return { ...attach(deployment, signer), signer, deployment, network: hre.network.name };
 }
 
-/** Runs a task body; any failure becomes a HardhatPluginError whose message is one line naming the problem. */
+/**
+ * Runs a task body: the one place where a task's failure is reported. Any failure becomes one line naming the
+ * problem (`job:post: bad --window: …`, a decoded revert, a chain or RPC problem). When the command line named this
+ * task it is printed on stderr and the process exits with code 1 (no stack trace on any terminal, CI or not, unless
+ * --show-stack-traces); run from another task or a test, it is thrown as a HardhatPluginError with that message.
+ */
 export async function runTask<T>(name: string, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    throw new HardhatPluginError("v-oblivion", `${name}: ${describeError(err)}`, err instanceof Error ? err : undefined);
+    const described = describeError(err);
+    // a nested task's failure already names that task
+    const line = err instanceof HardhatPluginError && err.pluginName === "v-oblivion" ? described : `${name}: ${described}`;
+    if (cliEntryTask() === name && !stackTracesWanted()) failOneLine(line);
+    throw new HardhatPluginError("v-oblivion", line, err instanceof Error ? err : undefined);
   }
 }
 

@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { getCreateAddress, type Signer } from "ethers";
+import { deploymentsDir } from "../chain/deployments";
 import {
   OblivionCore__factory,
   ConfidentialReputation__factory,
@@ -18,7 +19,8 @@ import {
   ReputationRelayReceiver__factory,
 } from "../../typechain-types";
 
-export const FHE_DEPLOYMENTS_DIR = path.resolve(__dirname, "..", "..", "deployments");
+/** Where FHE deployment files live: beside the protocol's ($DEPLOYMENTS_DIR, else deployments/). */
+const FHE_DEPLOYMENTS_DIR = (): string => deploymentsDir();
 
 export type FheLayout = "local" | "fhe" | "settlement";
 
@@ -40,19 +42,19 @@ export interface RelayerConfig {
   threshold: number;
 }
 
-export function fheDeploymentPath(network: string, dir = FHE_DEPLOYMENTS_DIR): string {
+export function fheDeploymentPath(network: string, dir = FHE_DEPLOYMENTS_DIR()): string {
   return path.join(dir, `${network}.fhe.json`);
 }
 
 /** Reads deployments/<network>.fhe.json; a one-line error naming the file when it is missing. */
-export function readFheDeployment(network: string, dir = FHE_DEPLOYMENTS_DIR): FheDeployment {
+export function readFheDeployment(network: string, dir = FHE_DEPLOYMENTS_DIR()): FheDeployment {
   const file = fheDeploymentPath(network, dir);
   if (!fs.existsSync(file))
     throw new Error(`no FHE deployment for network "${network}": ${file} is missing (run fhe:deploy)`);
   return JSON.parse(fs.readFileSync(file, "utf8")) as FheDeployment;
 }
 
-export function writeFheDeployment(d: FheDeployment, dir = FHE_DEPLOYMENTS_DIR): string {
+export function writeFheDeployment(d: FheDeployment, dir = FHE_DEPLOYMENTS_DIR()): string {
   const file = fheDeploymentPath(d.network, dir);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(d, null, 2) + "\n");

@@ -1,7 +1,9 @@
 /** Starts the mesh view for a recorded deployment: connect, find the deployment block, follow, serve. */
 import type { JsonRpcProvider } from "ethers";
 import { connectRpc } from "../chain/connect";
-import { attach, deploymentsDir, readDeployment, type Deployment } from "../chain/deployments";
+import { attach, deploymentIdentity, deploymentsDir, readDeployment, readLiveDeployment, type Deployment } from "../chain/deployments";
+import type { DeploymentGoneError } from "../chain/identity";
+import { ChainWatch } from "../chain/watch";
 import type { Logger } from "../util/log";
 import { MeshFollower } from "./follower";
 import { startMeshServer, type MeshServer } from "./server";
@@ -15,6 +17,8 @@ export interface MeshOptions {
   training?: TrainingSource;
   log: Logger;
   deploymentsDir?: string;
+  /** Told once when the chain no longer holds the deployment (the node was reset); the view stops following (logged when absent). */
+  onGone?: (err: DeploymentGoneError) => void;
 }
 
 /** The block the core was deployed in (its events start there); 0 when the deployment file has no tx. */
@@ -31,13 +35,17 @@ export async function startMesh(o: MeshOptions): Promise<MeshServer & { provider
   if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)) {
     throw new Error(`--port must be an integer in 0..65535, got ${o.port}`);
   }
-  const deployment = readDeployment(o.network, o.deploymentsDir ?? deploymentsDir());
+  const dir = o.deploymentsDir ?? deploymentsDir();
+  readDeployment(o.network, dir); // a missing file is reported before the RPC is tried
   const provider = await connectRpc(o.rpcUrl, o.pollMs ?? 500);
+  const watchAbort = new AbortController();
+  let watching: Promise<void> = Promise.resolve();
   try {
-    const chainId = (await provider.getNetwork()).chainId.toString();
-    if (chainId !== deployment.chainId) {
-      throw new Error(`deployment file for "${o.network}" is for chain ${deployment.chainId}, but ${o.rpcUrl} is chain ${chainId}`);
-    }
+    const deployment = await readLiveDeployment(o.network, provider, dir);
+    const watch = new ChainWatch(o.rpcUrl, deploymentIdentity(deployment, dir), o.log, {
+      onGone: (err) => (o.onGone ? o.onGone(err) : o.log.error(err.message)),
+    });
+    watching = watch.run(watchAbort.signal);
     const { core, audit } = attach(deployment, provider);
     const fromBlock = await deploymentBlock(deployment, provider);
     const follower = new MeshFollower({ network: o.network, core, audit, provider, fromBlock });
@@ -48,16 +56,21 @@ export async function startMesh(o: MeshOptions): Promise<MeshServer & { provider
       log: o.log,
       port: o.port,
       pollMs: o.pollMs,
+      health: watch,
     });
     return {
       ...server,
       provider,
       close: async () => {
+        watchAbort.abort();
+        await watching;
         await server.close();
         provider.destroy();
       },
     };
   } catch (err) {
+    watchAbort.abort();
+    await watching;
     provider.destroy();
     throw err;
   }

@@ -7,6 +7,7 @@
  *   GET  /api/snapshot         MeshSnapshot as JSON
  *   GET  /api/events           text/event-stream, one `data: MeshSnapshot` per change
  *   POST /api/audit/:id/verify VerifyReport, or { error } with 400/404/422/502
+ *   GET  /favicon.ico          204 (the page declares no icon; browsers that ask anyway get no 404)
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,7 +17,7 @@ import type { TrainingSource } from "./training";
 import { parseRecordId, reverifyRecord, ReverifyError, type ReverifyContext } from "./verify";
 import type { MeshSnapshot, TrainingRound } from "./types";
 import type { Logger } from "../util/log";
-import { sleep } from "../util/retry";
+import { isTransportError, sleep } from "../util/retry";
 
 export interface MeshServerOptions {
   follower: MeshFollower;
@@ -26,6 +27,8 @@ export interface MeshServerOptions {
   /** 0 picks a free port. */
   port?: number;
   pollMs?: number;
+  /** The chain connection's health (lib/chain/watch.ts): no poll runs, and no failure is logged, while it is false. */
+  health?: { readonly healthy: boolean };
 }
 
 export interface MeshServer {
@@ -64,13 +67,14 @@ export async function startMeshServer(o: MeshServerOptions): Promise<MeshServer>
   const loop = (async () => {
     while (!abort.signal.aborted) {
       await sleep(o.pollMs ?? 500, abort.signal).catch(() => undefined);
-      if (abort.signal.aborted) break;
+      if (abort.signal.aborted || o.health?.healthy === false) continue;
       try {
         const a = await o.follower.sync();
         const b = await refreshTraining();
         if (a || b) publish();
       } catch (err) {
-        o.log.warn("mesh: chain poll failed; retrying", { reason: (err as Error).message.split("\n")[0] });
+        // an RPC outage is reported once by the health watch, not once per poll
+        if (!o.health || (o.health.healthy && !isTransportError(err))) o.log.warn("mesh: chain poll failed; retrying", { reason: (err as Error).message.split("\n")[0] });
       }
     }
   })();
@@ -86,6 +90,11 @@ export async function startMeshServer(o: MeshServerOptions): Promise<MeshServer>
     if (asset) {
       res.writeHead(200, { "content-type": asset.type, "cache-control": "no-store" });
       res.end(asset.body);
+      return;
+    }
+    if (req.method === "GET" && url.pathname === "/favicon.ico") {
+      res.writeHead(204, { "cache-control": "max-age=86400" });
+      res.end();
       return;
     }
     if (req.method === "GET" && url.pathname === "/api/snapshot") return json(res, 200, JSON.parse(current));

@@ -8,6 +8,7 @@ import path from "node:path";
 import { hexlify, getBytes, type Signer } from "ethers";
 import type { ModelRegistry, OblivionCore } from "../../typechain-types";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
+import { moveAside } from "../chain/identity";
 import { ShardTree } from "../chain/merkle";
 import { encryptForStorage, packPublic } from "../crypto";
 import type { ContentStore } from "../storage";
@@ -35,11 +36,17 @@ export interface JobFile {
   modelId: string;
   modelVersion: number;
   shards: ShardSecret[];
+  /** Real inputs (the last shard's padding excluded), when the job was posted from raw inputs. */
+  inputCount?: number;
+  /** Where the job was posted: block and its hash, so that files of a reset chain are told apart. */
+  posted?: { block: number; blockHash: string; tx: string };
 }
 
 export interface PreparedShards {
   tree: ShardTree;
   shards: ShardSecret[];
+  /** Real inputs behind the shards (padding excluded), recorded in the job file. */
+  inputCount?: number;
 }
 
 /**
@@ -76,14 +83,18 @@ export async function prepareShards(
 
 export type JobTerms = Omit<IOblivionCore.JobParamsStruct, "shardCount" | "inputRoot">;
 
-/** Posts the job with the escrow the core asks for and writes the job file; returns the job id. */
+/**
+ * Posts the job with the escrow the core asks for and writes the job file; returns the job id. A job file already
+ * there for the same chain, core and job id belongs to an earlier deployment at the same address (a reset chain):
+ * it is moved aside, never overwritten, and `replaced` names where it went.
+ */
 export async function postPreparedJob(
   core: OblivionCore,
   requester: Signer,
   prepared: PreparedShards,
   terms: JobTerms,
   jobsDir = JOBS_DIR,
-): Promise<{ jobId: bigint; escrow: bigint; gasUsed: bigint; file: string }> {
+): Promise<{ jobId: bigint; escrow: bigint; gasUsed: bigint; file: string; replaced?: string }> {
   const c = core.connect(requester);
   const params: IOblivionCore.JobParamsStruct = { ...terms, shardCount: prepared.shards.length, inputRoot: prepared.tree.root };
   const escrow = await c.jobEscrowFor(params);
@@ -98,11 +109,14 @@ export async function postPreparedJob(
     modelId: String(terms.modelId),
     modelVersion: Number(terms.modelVersion),
     shards: prepared.shards,
+    inputCount: prepared.inputCount,
+    posted: { block: rc!.blockNumber, blockHash: rc!.blockHash, tx: rc!.hash },
   };
   const file = jobFilePath(job.chainId, job.core, jobId, jobsDir);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, JSON.stringify(job, null, 2), { mode: 0o600 });
-  return { jobId, escrow, gasUsed: rc!.gasUsed, file };
+  const replaced = fs.existsSync(file) ? moveAside(file) : undefined;
+  fs.writeFileSync(file, JSON.stringify(job, null, 2), { mode: 0o600, flag: "wx" });
+  return { jobId, escrow, gasUsed: rc!.gasUsed, file, replaced };
 }
 
 export function jobFilePath(chainId: string, core: string, jobId: bigint, jobsDir = JOBS_DIR): string {
@@ -166,7 +180,7 @@ export async function postInputsJob(r: InputsJobRequest): Promise<Awaited<Return
   const v = await r.registry.getVersion(r.modelId, version);
   const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, r.store);
   const q = await quantizeShards(art.quant, art.batch, r.vectors);
-  const prepared = await prepareShards(r.store, q.batches, q.commitments, r.encrypt);
+  const prepared = { ...(await prepareShards(r.store, q.batches, q.commitments, r.encrypt)), inputCount: r.vectors.length };
   const posted = await postPreparedJob(r.core, r.requester, prepared, { ...r.terms, modelId: r.modelId, modelVersion: version }, r.jobsDir);
   return { ...posted, shards: q.batches.length, batch: art.batch, padded: q.padded };
 }

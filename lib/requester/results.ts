@@ -3,6 +3,7 @@
  * shard's data key, name the right shard, and its quantized outputs must hash to the output commitment that the
  * verified proof bound and the audit trail recorded (the float outputs ride along with those checked values).
  */
+import fs from "node:fs";
 import type { InferenceAudit, OblivionCore } from "../../typechain-types";
 import { auditRecords } from "../chain/protocol";
 import { openEnvelope } from "../crypto";
@@ -10,6 +11,7 @@ import type { ContentStore } from "../storage";
 import { outputCommitment } from "../zk/commitment";
 import { argmax } from "../zk/quantize";
 import { dataKeyOf, type JobFile } from "./job";
+import { readInputs } from "./inputs";
 import { decodeShardResult } from "./shard";
 
 export interface ShardOutcome {
@@ -67,4 +69,61 @@ export async function fetchJobResults(
     });
   }
   return out.sort((a, b) => a.shardIndex - b.shardIndex);
+}
+
+/** Accuracy of the settled outputs against true labels, one label per real input of the job. */
+export interface LabelScore {
+  correct: number;
+  /** Outputs compared: the settled shards' real inputs. */
+  compared: number;
+  /** Real inputs of the job (labels expected). */
+  inputs: number;
+}
+
+/**
+ * Scores each settled shard's predictions against `labels` by input position (shard i, output k is input
+ * i * batch + k; the last shard's padding is skipped). A labels list that does not have one label per input of the
+ * job is refused with a line saying how many were given and expected, rather than scored on a prefix.
+ */
+export function scoreAgainstLabels(rows: ShardOutcome[], labels: number[], job: JobFile): LabelScore {
+  if (!labels.every((l) => Number.isInteger(l))) throw new Error("bad --labels: every label must be an integer class index");
+  const batch = rows[0]?.predictions.length ?? 1;
+  const inputs = job.inputCount ?? job.shards.length * batch;
+  const ok = job.inputCount === undefined ? labels.length >= inputs - (batch - 1) && labels.length <= inputs : labels.length === inputs;
+  if (!ok) throw new Error(`bad --labels: ${labels.length} labels for a job of ${inputs} inputs (one label per input, in order)`);
+  let correct = 0;
+  let compared = 0;
+  for (const r of rows) {
+    r.predictions.forEach((p, k) => {
+      const at = r.shardIndex * batch + k;
+      if (at >= labels.length) return;
+      compared++;
+      if (p === labels[at]) correct++;
+    });
+  }
+  return { correct, compared, inputs };
+}
+
+/** Reads true labels: a JSON array of integers (or {"labels": [...]}), or a one-column .csv / .npy. */
+export function readLabels(file: string): number[] {
+  if (!fs.existsSync(file)) throw new Error(`bad --labels: ${file} does not exist`);
+  if (file.toLowerCase().endsWith(".json")) {
+    let data: unknown;
+    try {
+      data = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch {
+      throw new Error(`bad --labels: ${file} is not valid JSON`);
+    }
+    const list = Array.isArray(data) ? data : (data as { labels?: unknown })?.labels;
+    if (!Array.isArray(list)) throw new Error(`bad --labels: ${file} must hold an array of labels or {"labels": [...]}`);
+    return list.map(Number);
+  }
+  let rows: number[][];
+  try {
+    rows = readInputs(file);
+  } catch (err) {
+    throw new Error(`bad --labels: ${(err as Error).message}`);
+  }
+  if (rows.some((r) => r.length !== 1)) throw new Error(`bad --labels: ${file} must hold one label per row`);
+  return rows.map((r) => r[0]);
 }

@@ -1,7 +1,9 @@
 /**
  * One line per event: `HH:MM:SS.mmm [source] message key=value …`, or one JSON object per line in --json mode.
  * A progress bar is drawn on stderr only when stderr is a terminal and JSON mode is off.
+ * Fields named `…Wei` are amounts: shown in ETH with the unit in text (`earned="0.01 ETH"`), kept in wei in JSON.
  */
+import { formatEth } from "./format";
 export type Fields = Record<string, string | number | bigint | boolean | undefined | null>;
 
 export interface Logger {
@@ -25,6 +27,11 @@ function fmt(v: Fields[string]): string {
   return /\s/.test(s) ? JSON.stringify(s) : s;
 }
 
+/** An amount field: named `…Wei`, holding an integer. */
+function isWei(key: string, v: Fields[string]): boolean {
+  return key.endsWith("Wei") && key.length > 3 && (typeof v === "bigint" || (typeof v === "string" && /^\d+$/.test(v)) || Number.isInteger(v));
+}
+
 export function createLogger(opts: LoggerOptions): Logger {
   const out = opts.out ?? process.stdout;
   const tty = opts.tty ?? (!opts.json && process.stderr.isTTY === true);
@@ -43,7 +50,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     }
     const kv = Object.entries(fields)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}=${fmt(v)}`)
+      .map(([k, v]) => (isWei(k, v) ? `${k.slice(0, -3)}=${fmt(formatEth(v as bigint | string | number))}` : `${k}=${fmt(v)}`))
       .join(" ");
     const lvl = level === "info" ? "" : `${level.toUpperCase()} `;
     out.write(`${new Date().toISOString().slice(11, 23)} [${opts.source}] ${lvl}${msg}${kv ? " " + kv : ""}\n`);

@@ -47,6 +47,8 @@ export interface ModelArtifacts {
   deviation: DeviationReport;
   /** Private-weight models: the Poseidon commitment to the weights (decimal). */
   modelCommitment?: string;
+  /** Loaded from the cache directory: compile and setup times are those of the run that made them. */
+  fromCache?: boolean;
   files: { onnx: string; circuit: string; r1cs: string; wasm: string; zkey: string; vkey: string; verifier: string; quant: string };
   quant: QuantModel;
 }
@@ -83,7 +85,7 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
     const cached = loadModelArtifacts(dir);
     if (cached.circuitHash === gen.hash && fs.existsSync(cached.files.zkey)) {
       opts.log?.info(`${tag}: artifacts cached`, { dir, constraints: cached.constraints });
-      return { ...cached, deviation };
+      return { ...cached, deviation, fromCache: true };
     }
   }
   fs.mkdirSync(dir, { recursive: true });

@@ -6,14 +6,17 @@ export interface TcpProxy {
   url: string;
   cut(): Promise<void>;
   restore(): Promise<void>;
+  /** New connections go to this port from now on (another node behind the same URL: a reset chain). */
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  let target = targetPort;
   const sockets = new Set<net.Socket>();
   const make = () =>
     net.createServer((client) => {
-      const upstream = net.connect(targetPort, "127.0.0.1");
+      const upstream = net.connect(target, "127.0.0.1");
       for (const s of [client, upstream]) {
         sockets.add(s);
         s.on("close", () => sockets.delete(s));
@@ -36,6 +39,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     async restore() {
       server = make();
       await listen(port);
+    },
+    retarget(p) {
+      target = p;
     },
     async close() {
       for (const s of sockets) s.destroy();
