@@ -1,4 +1,4 @@
-/** Job tasks: `model:list`, `job:post`, `job:status`, `audit:show`. */
+/** Job tasks: `model:list`, `job:post`, `job:results`, `job:status`, `audit:show` (following and cancelling: tasks/requester.ts). */
 import fs from "node:fs";
 import { task, types } from "hardhat/config";
 import { formatEther } from "ethers";
@@ -38,16 +38,22 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
   .addFlag("public", "store the shard inputs unencrypted (public data)")
   .addOptionalParam("treeOut", "write the shard Merkle tree (OZ dump) to this file")
   .addOptionalParam("from", "index of the signer to use", "0", types.string)
+  .addFlag("clamp", "clamp inputs outside the model's calibration range instead of refusing them")
+  .addFlag("follow", "stay up: release keys as claims arrive, show progress, print the checked results when all settled")
+  .addOptionalParam("labels", "with --follow: JSON array of true labels, to report accuracy")
   .setAction(
     async (
       a: {
         inputs?: string; commitments?: string; model: string; modelVersion: string; price: string; collateral: string; window: string;
-        minStake: string; gated: boolean; minScore?: string; public: boolean; treeOut?: string; from: string;
+        minStake: string; gated: boolean; minScore?: string; public: boolean; treeOut?: string; from: string; clamp: boolean; follow: boolean;
+        labels?: string;
       },
       hre,
     ) =>
       runTask("job:post", async () => {
         if (!a.inputs === !a.commitments) throw new Error("bad arguments: give exactly one of --inputs and --commitments");
+        if (a.follow && a.commitments) throw new Error("bad arguments: --follow needs --inputs (a job posted from commitments has no local keys to release)");
+        if (a.labels && !a.follow) throw new Error("bad arguments: --labels goes with --follow (or job:results)");
         const terms = {
           pricePerShard: parseAmount("price", a.price),
           collateral: parseAmount("collateral", a.collateral, { allowZero: true }),
@@ -79,9 +85,10 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
           const store = createContentStore();
           try {
             const p = await postInputsJob({
-              core: ctx.core, registry: ctx.registry, requester: ctx.signer, store, modelId, modelVersion, vectors, terms, encrypt: !a.public,
+              core: ctx.core, registry: ctx.registry, requester: ctx.signer, store, modelId, modelVersion, vectors, terms, encrypt: !a.public, clamp: a.clamp,
             });
             jobId = p.jobId;
+            if (p.clamped) console.log(`clamped ${p.clamped} input value${p.clamped === 1 ? "" : "s"} to the calibration range (--clamp)`);
             console.log(
               `posted job ${jobId}: ${p.shards} shards of ${p.batch} (${vectors.length} inputs${p.padded ? `, last shard padded by ${p.padded}` : ""}), ` +
                 `escrow ${formatEther(p.escrow)}, ${a.public ? "public" : "encrypted"} shard packages in the ${store.kind} store, job file ${p.file}`,
@@ -91,6 +98,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
           }
         }
         if (a.minScore !== undefined) await hre.run("job:gate", { job: jobId.toString(), minScore: a.minScore, from: a.from });
+        if (a.follow) await hre.run("job:follow", { job: jobId.toString(), from: a.from, labels: a.labels });
       }),
   );
 
@@ -102,29 +110,18 @@ task("job:results", "Download a job's outputs, check each against its audit reco
   .setAction(async (a: { job: string; out?: string; labels?: string; from: string }, hre) =>
     runTask("job:results", async () => {
       const { readJobFile } = await import("../lib/requester/job");
-      const { fetchJobResults } = await import("../lib/requester/results");
+      const { checkedResults, readLabels } = await import("../lib/requester/report");
       const { createContentStore } = await import("../lib/storage");
-      const { fetchArtifacts } = await import("../lib/zk/bundle");
       const jobId = parseUint("job", a.job, 1n);
+      const labels = a.labels ? readLabels(a.labels) : undefined;
       const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
       const chainId = (await ctx.signer.provider!.getNetwork()).chainId.toString();
       const file = readJobFile(chainId, await ctx.core.getAddress(), jobId);
-      const labels = a.labels ? (JSON.parse(fs.readFileSync(a.labels, "utf8")) as number[]) : undefined;
       const store = createContentStore();
       try {
-        const v = await ctx.registry.getVersion(BigInt(file.modelId), file.modelVersion);
-        const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, store);
-        const rows = await fetchJobResults(ctx.core, ctx.audit, store, file, art.quant.rangeBits);
-        console.log(`job ${jobId}: ${rows.length}/${file.shards.length} shards settled and checked`);
-        console.log("shard  record  worker                                      predictions");
-        let k = 0;
-        let correct = 0;
-        for (const r of rows) {
-          console.log(`${String(r.shardIndex).padEnd(6)} ${String(r.recordId).padEnd(7)} ${r.worker}  ${r.predictions.join(",")}`);
-          for (const p of r.predictions) if (labels && k < labels.length && p === labels[k++]) correct++;
-        }
-        if (labels) console.log(`accuracy against --labels: ${correct}/${Math.min(k, labels.length)}`);
-        if (a.out) fs.writeFileSync(a.out, toJson(rows));
+        const r = await checkedResults({ ...ctx, store }, file, labels);
+        for (const l of r.lines) console.log(l);
+        if (a.out) fs.writeFileSync(a.out, toJson(r.rows));
       } finally {
         await store.close();
       }

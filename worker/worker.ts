@@ -13,7 +13,8 @@ import type { IOblivionCore } from "../typechain-types/contracts/OblivionCore";
 import { computeBinding } from "../lib/chain/binding";
 import type { ProtocolContracts } from "../lib/chain/deployments";
 import { describeError, revertName } from "../lib/chain/errors";
-import { JobBook, type JobView } from "../lib/chain/jobbook";
+import { JobBook, nowSeconds, type JobView } from "../lib/chain/jobbook";
+import { preflight } from "../lib/chain/preflight";
 import { LEAF_ENCODING } from "../lib/chain/merkle";
 import { openEnvelope, sealWithKey, unwrapKey } from "../lib/crypto";
 import { decodeRelease, decodeShardPackage, encodeJson, type ShardResult } from "../lib/requester/shard";
@@ -76,7 +77,7 @@ export class Worker {
     this.address = deps.wallet.address;
     this.core = deps.contracts.core.connect(deps.wallet);
     this.book = new JobBook(this.core, deps.wallet.provider!, deps.fromBlock ?? 0);
-    this.reclaim = new ReclaimDuty(this.core, deps.wallet, deps.log.child("keeper"));
+    this.reclaim = new ReclaimDuty(this.core, deps.wallet, deps.log.child("keeper"), this.book);
   }
 
   /** Registers (or re-registers a changed encryption key) and tops the stake up to the configured amount. */
@@ -186,6 +187,9 @@ export class Worker {
     }
     const p = (this.cfg.misbehave === "stall" ? this.stall(job.jobId, shardIndex) : this.work(job, shardIndex))
       .catch((err) => {
+        // The slot is freed for good: the claim is left to expire (voided or slashed by whoever reclaims it) and
+        // the shard reopens for other workers; this worker does not pick it up again, also not on the next pass.
+        this.abandoned.add(key);
         this.stats.abandoned++;
         this.deps.log.error("shard abandoned; its claim will expire", {
           job: job.jobId,
@@ -217,6 +221,7 @@ export class Worker {
     while (!shard.release) {
       if (Date.now() > waitUntil) throw new Error(`no key release from the requester within ${this.cfg.releaseTimeoutMs} ms`);
       if (shard.state !== "claimed" || shard.worker !== this.address.toLowerCase()) return; // claim gone meanwhile
+      if (shard.deadline !== undefined && nowSeconds() > shard.deadline) throw new Error("claim expired without a key release");
       await sleep(200);
       await withRetry(() => this.book.sync(), RPC);
     }
@@ -267,8 +272,11 @@ export class Worker {
       log.warn("claim no longer ours; not submitting", ids);
       return;
     }
-    const head = await withRetry(() => this.deps.wallet.provider!.getBlock("latest"), RPC);
-    if (BigInt(head!.timestamp) >= onChain.deadline) throw new Error("claim deadline passed while proving");
+    // Wall clock against the deadline (an idle node's latest block is stale), then the exact call on the pending block.
+    if (nowSeconds() > onChain.deadline) throw new Error("claim deadline passed while proving");
+    const args = [job.jobId, shardIndex, inputCommitment, pkg.merkleProof, r.outputCommitment, outputCid, r.proof] as const;
+    const check = await withRetry(() => preflight(this.core.submitResult, [...args]), RPC);
+    if (!check.ok) throw new Error(`submission would revert: ${check.reason}; not sending`);
     const rc = await this.send("submit", () =>
       this.core.submitResult(job.jobId, shardIndex, inputCommitment, pkg.merkleProof, r.outputCommitment, outputCid, r.proof),
     );
