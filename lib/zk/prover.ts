@@ -109,7 +109,10 @@ export async function proveBatch(art: ModelArtifacts, inputs: ArrayLike<number>[
     if (argmax(f) !== argmax(circuitOutputs[i])) argmaxAgree = false;
   });
   if (!argmaxAgree && opts.requireArgmaxAgreement !== false) {
-    throw new Error(`${modelTag(art)}: quantized outputs disagree with the float model (argmax differs; max deviation ${maxDeviation})`);
+    throw new Error(
+      `${modelTag(art)}: quantized outputs disagree with the float model (argmax differs; max deviation ${maxDeviation}); ` +
+        `a near tie: pass --allow-disagreement to prove the circuit's answer anyway`,
+    );
   }
   const [inC, outC] = await Promise.all([inputCommitment(inputBytes), outputCommitment(quantOutputs, art.quant.rangeBits)]);
   const thread = opts.thread ?? new ProverThread();
