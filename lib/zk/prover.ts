@@ -71,7 +71,9 @@ export class ProverThread {
   async close(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const exited = new Promise((r) => this.child.once("exit", r));
-    this.child.disconnect();
+    // The channel may already be closed (the prover exited and its exit event is still queued): disconnecting
+    // again throws "IPC channel is already disconnected".
+    if (this.child.connected) this.child.disconnect();
     const t = setTimeout(() => this.child.kill("SIGKILL"), 5000);
     await exited;
     clearTimeout(t);
