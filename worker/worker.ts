@@ -55,6 +55,9 @@ const RPC = { retryable: isTransportError, attempts: 12, baseDelayMs: 250, maxDe
 
 type Job = IOblivionCore.JobStructOutput;
 
+/** The requester has not released the shard's key (yet): the claim is parked, not abandoned. */
+class NoReleaseYet extends Error {}
+
 export class Worker {
   readonly stats: WorkerStats = { claimed: 0, settled: 0, abandoned: 0, earnedWei: 0n, withdrawnWei: 0n, proveMs: [], settleGas: [] };
   readonly book: JobBook;
@@ -62,6 +65,8 @@ export class Worker {
   private readonly core: ProtocolContracts["core"];
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly abandoned = new Set<string>();
+  /** Own claims still waiting for their key release, off the concurrency slots. */
+  private readonly parked = new Set<string>();
   private readonly jobs = new Map<bigint, Job>();
   private readonly reclaim: ReclaimDuty;
   private txChain: Promise<unknown> = Promise.resolve();
@@ -130,7 +135,15 @@ export class Worker {
   /** One pass: sync, resume own claims, claim new work, keeper duty, withdraw. */
   async tick(signal?: AbortSignal): Promise<void> {
     await withRetry(() => this.book.sync(), { ...RPC, signal });
-    for (const { job, shardIndex } of this.book.claimsOf(this.address)) this.startShard(job, shardIndex);
+    for (const { job, shardIndex } of this.book.claimsOf(this.address)) {
+      const key = `${job.jobId}:${shardIndex}`;
+      // A parked claim whose key has arrived since (a requester back after a restart) is worked on again.
+      if (this.parked.has(key) && job.shards[shardIndex].release) {
+        this.parked.delete(key);
+        this.deps.log.info("key released for a parked claim; resuming", { job: job.jobId, shard: shardIndex });
+      }
+      this.startShard(job, shardIndex);
+    }
     let claimedNow = 0;
     while (this.inFlight.size < this.cfg.concurrency && !signal?.aborted) {
       if (!(await this.claimOne())) break;
@@ -178,8 +191,7 @@ export class Worker {
 
   private startShard(job: JobView, shardIndex: number): void {
     const key = `${job.jobId}:${shardIndex}`;
-    if (this.inFlight.has(key)) return;
-    if (this.abandoned.has(key)) return;
+    if (this.inFlight.has(key) || this.abandoned.has(key) || this.parked.has(key)) return;
     if (this.cfg.misbehave !== "stall" && Math.random() < this.cfg.abandonRate) {
       this.abandoned.add(key);
       this.deps.log.warn("leaving this claim to expire (abandon rate, load tests only)", { job: job.jobId, shard: shardIndex });
@@ -187,7 +199,14 @@ export class Worker {
     }
     const p = (this.cfg.misbehave === "stall" ? this.stall(job.jobId, shardIndex) : this.work(job, shardIndex))
       .catch((err) => {
-        // The slot is freed for good: the claim is left to expire (voided or slashed by whoever reclaims it) and
+        if (err instanceof NoReleaseYet) {
+          // The slot is freed while the claim waits: the worker moves on to other shards, resumes this one if the
+          // key still arrives in time, and otherwise lets the claim expire (voided, not slashed: no key, no fault).
+          this.parked.add(key);
+          this.deps.log.warn("no key release yet; parked the claim and moved on", { job: job.jobId, shard: shardIndex, reason: err.message });
+          return;
+        }
+        // The slot is freed for good: the claim is left to expire (slashed or voided by whoever reclaims it) and
         // the shard reopens for other workers; this worker does not pick it up again, also not on the next pass.
         this.abandoned.add(key);
         this.stats.abandoned++;
@@ -219,9 +238,9 @@ export class Worker {
 
     const waitUntil = Date.now() + this.cfg.releaseTimeoutMs;
     while (!shard.release) {
-      if (Date.now() > waitUntil) throw new Error(`no key release from the requester within ${this.cfg.releaseTimeoutMs} ms`);
+      if (Date.now() > waitUntil) throw new NoReleaseYet(`no key release from the requester within ${this.cfg.releaseTimeoutMs} ms`);
       if (shard.state !== "claimed" || shard.worker !== this.address.toLowerCase()) return; // claim gone meanwhile
-      if (shard.deadline !== undefined && nowSeconds() > shard.deadline) throw new Error("claim expired without a key release");
+      if (shard.deadline !== undefined && nowSeconds() > shard.deadline) throw new NoReleaseYet("claim expired without a key release");
       await sleep(200);
       await withRetry(() => this.book.sync(), RPC);
     }

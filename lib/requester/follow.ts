@@ -61,6 +61,11 @@ export interface FollowOutcome {
 const RPC_BACKOFF = { baseMs: 500, maxMs: 10_000 };
 
 export async function followJobs(o: FollowOptions): Promise<FollowOutcome> {
+  const coreAddress = await o.core.getAddress();
+  if ((await o.requester.provider!.getCode(coreAddress)) === "0x") {
+    const chainId = (await o.requester.provider!.getNetwork()).chainId;
+    throw new Error(`no OblivionCore at ${coreAddress} on chain ${chainId}: the chain was reset or the deployment file is from another chain (run deploy)`);
+  }
   const book = new JobBook(o.core, o.requester.provider!, o.fromBlock ?? 0);
   const agent = new ReleaseAgent(o.core, o.requester, book, o.log, { jobsDir: o.jobsDir, jobs: o.jobs && new Set(o.jobs) });
   const t0 = Date.now();
