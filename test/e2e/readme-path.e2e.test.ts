@@ -122,6 +122,21 @@ describe("e2e: the README's manual path, as separate processes", function () {
     }
     start(["keeper:run", "--network", "localhost"], key(5));
 
+    // Refused posts write nothing: no package in the store, no job file (issue 12, points 11 and 14).
+    const files = (d: string): number => (fs.existsSync(d) ? fs.readdirSync(d, { recursive: true }).length : 0);
+    const stored = files(path.join(home, "ipfs"));
+    const broke = await cli(["job:post", "--inputs", path.join(ex, "inputs.npy"), "--model", "1", "--price", "20000", "--collateral", "0.1", "--from", "1", "--network", "localhost"]);
+    expect(broke.code).to.equal(1);
+    expect(broke.stderr).to.match(/job:post: insufficient funds: 0x[0-9a-fA-F]{40} has [\d.]+ ETH, the job needs 160000\.\d+ ETH escrow plus gas/);
+    const hot = path.join(home, "hot.json");
+    const img = JSON.parse(fs.readFileSync(path.join(ex, "inputs.json"), "utf8"))[0] as number[];
+    fs.writeFileSync(hot, JSON.stringify([img, img.map((v, i) => (i === 300 ? 5.0 : v))]));
+    const outside = await cli(["job:post", "--inputs", hot, "--model", "1", "--price", "0.01", "--collateral", "0.1", "--from", "1", "--network", "localhost"]);
+    expect(outside.code).to.equal(1);
+    expect(outside.stderr).to.match(/job:post: input 1 value 300 is 5, outside the calibration range \[0, 1\] \(1 value in all\); pass --clamp/);
+    expect(files(path.join(home, "ipfs"))).to.equal(stored);
+    expect(files(path.join(home, "jobs"))).to.equal(0);
+
     const posted = await cli(["job:post", "--inputs", path.join(ex, "inputs.npy"), "--model", "1", "--price", "0.01", "--collateral", "0.1", "--from", "1", "--follow", "--network", "localhost"]);
     expect(posted.code, posted.stderr + posted.stdout).to.equal(0);
     expect(posted.stdout).to.match(/posted job 1: 8 shards of 1 \(8 inputs\)/);
