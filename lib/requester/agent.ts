@@ -16,21 +16,32 @@ import { preflight } from "../chain/preflight";
 import { wrapKey } from "../crypto";
 import { Backoff } from "../util/backoff";
 import type { Logger } from "../util/log";
-import { dataKeyOf, readJobFile, JOBS_DIR, type JobFile, type ShardSecret } from "./job";
+import { dataKeyOf, readJobFile, JOBS_DIR, type JobFile } from "./job";
 import { encodeRelease } from "./shard";
 
 /** Refusals that mean the claim is over or can no longer be served: dropped, never retried. */
 const CLAIM_OVER = new Set(["ShardNotClaimed", "KeyAlreadyReleased", "ClaimExpired"]);
 
-/** The release payload for one claim: the package's CID and its data key wrapped to the claimant's key. */
-export async function buildRelease(core: OblivionCore, secret: ShardSecret, worker: string): Promise<string> {
+/** The claim a release is for: the shard and its current claimant. */
+export interface ClaimRef {
+  jobId: bigint;
+  shardIndex: number;
+  claimant: string;
+}
+
+/**
+ * The arguments of `releaseShardKey` for one claim: the package's CID and its data key wrapped to the claimant's
+ * registered key. The one place a release is built (checked, then sent, by the agent).
+ */
+export async function buildRelease(core: OblivionCore, claim: ClaimRef, file: JobFile): Promise<[bigint, number, string]> {
+  const secret = file.shards[claim.shardIndex];
   const dataKey = dataKeyOf(secret);
   let wrapped: Uint8Array = new Uint8Array(0);
   if (dataKey) {
-    const [, pub] = await core.workerProfile(worker);
+    const [, pub] = await core.workerProfile(claim.claimant);
     wrapped = wrapKey(dataKey, getBytes(pub));
   }
-  return encodeRelease({ packageCid: secret.packageCid, wrappedKey: wrapped });
+  return [claim.jobId, claim.shardIndex, encodeRelease({ packageCid: secret.packageCid, wrappedKey: wrapped })];
 }
 
 export interface ReleaseAgentOptions {
@@ -87,8 +98,8 @@ export class ReleaseAgent {
           this.log.warn("claim expired before its key was released; not releasing", ids);
           continue;
         }
-        const payload = await buildRelease(core, file.shards[i], s.worker);
-        const check = await preflight(core.releaseShardKey, [job.jobId, i, payload]);
+        const args = await buildRelease(core, { jobId: job.jobId, shardIndex: i, claimant: s.worker }, file);
+        const check = await preflight(core.releaseShardKey, args);
         if (!check.ok) {
           this.refused++;
           if (check.revert && CLAIM_OVER.has(check.revert)) {
@@ -101,7 +112,7 @@ export class ReleaseAgent {
           continue;
         }
         try {
-          await (await core.releaseShardKey(job.jobId, i, payload)).wait();
+          await (await core.releaseShardKey(...args)).wait();
         } catch (err) {
           const { waitMs, failures } = this.backoff.failed(key, describeError(err));
           this.log.warn("release failed; backing off", { ...ids, reason: describeError(err), failures, waitMs });
