@@ -189,18 +189,33 @@ describe("e2e: the README's manual path, as separate processes", function () {
     expect(r.code, r.stderr + r.stdout).to.equal(0);
     expect(r.stdout).to.match(/job 3: 2\/2 shards settled and checked/);
     expect(r.stdout).to.not.match(/would revert/);
-    // Every transaction of the whole run, counted from the blocks: none reverted.
+    // Every transaction of the whole run, counted from the blocks: none that could have been told to revert did.
+    // Two parties may both pass the static call of a claim (or a reclaim) on the same shard and send at the same
+    // moment: the later one loses the race (the other's call on that shard succeeded in an earlier block). Nothing
+    // else may revert: no release, no submission, no post.
     const latest = await provider.getBlockNumber();
     let sent = 0;
+    let lostRaces = 0;
+    const wins = new Map<string, { block: number; from: string }[]>(); // job:shard -> successful claim / reclaim
     for (let b = 1; b <= latest; b++) {
-      const block = await provider.getBlock(b);
-      for (const h of block!.transactions) {
-        const rc = await provider.getTransactionReceipt(h);
+      const block = await provider.getBlock(b, true);
+      for (const tx of block!.prefetchedTransactions) {
+        const rc = await provider.getTransactionReceipt(tx.hash);
         sent++;
-        expect(rc!.status, `tx ${h} in block ${b} reverted`).to.equal(1);
+        const call = tx.to?.toLowerCase() === core.toLowerCase() ? iface.parseTransaction({ data: tx.data }) : null;
+        const racy = call?.name === "claim" || call?.name === "reclaimExpired";
+        const k = racy ? `${call!.args[0]}:${call!.args[1]}` : "";
+        if (rc!.status === 1) {
+          if (racy) wins.set(k, [...(wins.get(k) ?? []), { block: b, from: tx.from.toLowerCase() }]);
+          continue;
+        }
+        const winner = (wins.get(k) ?? []).find((w) => w.block < b && w.from !== tx.from.toLowerCase());
+        expect(racy && winner, `tx ${tx.hash} (${call?.name ?? "?"}) in block ${b} reverted`).to.be.ok;
+        lostRaces++;
       }
     }
     expect(sent).to.be.greaterThan(40);
+    expect(lostRaces, "races lost").to.be.at.most(3);
   });
 
   it("a chain reset under the requester: one line naming it, no decode error", async () => {
