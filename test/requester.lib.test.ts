@@ -13,10 +13,11 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther, Wallet } from "ethers";
 import { JobBook, nowSeconds } from "../lib/chain/jobbook";
 import { ReleaseAgent } from "../lib/requester/agent";
+import { followJobs } from "../lib/requester/follow";
 import { checkPost, jobFilePath, type JobFile } from "../lib/requester/job";
 import { createLogger } from "../lib/util/log";
 import { ReclaimDuty } from "../keepers/keeper";
-import { deployEnv, registerAndStake, postJob, jobParams, WINDOW, type Env } from "./helpers/protocol";
+import { deployEnv, registerAndStake, postJob, jobParams, proveShard, submit, WINDOW, type Env } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
 
 function capture() {
@@ -134,6 +135,41 @@ describe("requester and keeper duties", function () {
     const after = await blockNumber();
     expect(await agent.tick()).to.equal(0);
     expect(await blockNumber()).to.equal(after);
+  });
+
+  it("followJobs follows a job to the end: releases on claims, returns complete once every shard settled", async function () {
+    const env = await loadFixture(setup);
+    const job = await postJob(env, { shards: 2 });
+    writeJobFile(jobsDir, (await ethers.provider.getNetwork()).chainId, await env.core.getAddress(), job.jobId, 2);
+    const { log, lines } = capture();
+    const following = followJobs({ core: env.core, requester: env.requester, log, jobsDir, jobs: [job.jobId], pollMs: 100 });
+    for (const [i, w] of [env.worker, env.worker2].entries()) {
+      await env.core.connect(w).claim(job.jobId, i);
+      while ((await env.core.queryFilter(env.core.filters.ShardKeyReleased(job.jobId, i))).length === 0) await new Promise((r) => setTimeout(r, 100));
+      await submit(env, job, i, w, await proveShard(env, job, i, w.address));
+    }
+    const out = await following;
+    expect(out).to.deep.include({ complete: true, released: 2, refused: 0 });
+    expect(out.progress[0]).to.include({ settled: 2, claimed: 0, open: 0 });
+    expect(lines.some((l) => /job \d+: settled 2\/2, claimed 0, open 0/.test(l))).to.equal(true);
+  });
+
+  it("the requester service serves every job of the account with a job file until stopped", async function () {
+    const env = await loadFixture(setup);
+    const a = await postJob(env, { shards: 1 });
+    const b = await postJob(env, { shards: 1, salt: 1 });
+    const chainId = (await ethers.provider.getNetwork()).chainId;
+    for (const j of [a, b]) writeJobFile(jobsDir, chainId, await env.core.getAddress(), j.jobId, 1);
+    const { log } = capture();
+    const stop = new AbortController();
+    const serving = followJobs({ core: env.core, requester: env.requester, log, jobsDir, pollMs: 100, signal: stop.signal });
+    await env.core.connect(env.worker).claim(a.jobId, 0);
+    await env.core.connect(env.worker2).claim(b.jobId, 0);
+    while ((await env.core.queryFilter(env.core.filters.ShardKeyReleased())).length < 2) await new Promise((r) => setTimeout(r, 100));
+    stop.abort();
+    const out = await serving;
+    expect(out).to.deep.include({ complete: false, released: 2 });
+    expect(out.progress.map((p) => p.jobId)).to.deep.equal([a.jobId, b.jobId]);
   });
 
   it("a post the requester cannot pay for is refused before anything is sent or stored", async function () {
