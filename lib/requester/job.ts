@@ -35,14 +35,16 @@ export interface JobFile {
   jobId: string;
   modelId: string;
   modelVersion: number;
-  /** Input vectors posted (the last shard's padding excluded); absent for jobs posted from commitments. */
-  inputs?: number;
   shards: ShardSecret[];
+  /** Real inputs (the last shard's padding excluded), when the job was posted from raw inputs. */
+  inputCount?: number;
 }
 
 export interface PreparedShards {
   tree: ShardTree;
   shards: ShardSecret[];
+  /** Real inputs behind the shards (padding excluded), recorded in the job file. */
+  inputCount?: number;
 }
 
 /**
@@ -106,7 +108,6 @@ export async function postPreparedJob(
   prepared: PreparedShards,
   terms: JobTerms,
   jobsDir = JOBS_DIR,
-  inputs?: number,
 ): Promise<{ jobId: bigint; escrow: bigint; gasUsed: bigint; file: string }> {
   const c = core.connect(requester);
   const params = jobParams(prepared.tree, prepared.shards.length, terms);
@@ -121,8 +122,8 @@ export async function postPreparedJob(
     jobId: jobId.toString(),
     modelId: String(terms.modelId),
     modelVersion: Number(terms.modelVersion),
-    inputs,
     shards: prepared.shards,
+    inputCount: prepared.inputCount,
   };
   const file = jobFilePath(job.chainId, job.core, jobId, jobsDir);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -200,7 +201,7 @@ export async function postInputsJob(r: InputsJobRequest): Promise<Awaited<Return
   const q = await quantizeShards(art.quant, art.batch, r.vectors, { clamp: r.clamp });
   const terms: JobTerms = { ...r.terms, modelId: r.modelId, modelVersion: version };
   await checkPost(r.core, r.requester, jobParams(new ShardTree(q.commitments), q.batches.length, terms));
-  const prepared = await prepareShards(r.store, q.batches, q.commitments, r.encrypt);
-  const posted = await postPreparedJob(r.core, r.requester, prepared, terms, r.jobsDir, r.vectors.length);
+  const prepared = { ...(await prepareShards(r.store, q.batches, q.commitments, r.encrypt)), inputCount: r.vectors.length };
+  const posted = await postPreparedJob(r.core, r.requester, prepared, terms, r.jobsDir);
   return { ...posted, shards: q.batches.length, batch: art.batch, padded: q.padded, clamped: q.clamped };
 }

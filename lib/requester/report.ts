@@ -52,7 +52,7 @@ export async function checkedResults(src: ResultsSources, file: JobFile, labels?
   const v = await src.registry.getVersion(BigInt(file.modelId), file.modelVersion);
   const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, src.store);
   const rows = await fetchJobResults(src.core, src.audit, src.store, file, art.quant.rangeBits);
-  return { ...resultsReport(BigInt(file.jobId), file.shards.length, rows, file.inputs, labels), rows };
+  return { ...resultsReport(BigInt(file.jobId), file.shards.length, rows, file.inputCount, labels), rows };
 }
 
 /** A labels file: a JSON array of class indices. */
