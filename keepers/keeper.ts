@@ -32,7 +32,8 @@ export interface ReclaimStats {
 }
 
 /**
- * Reclaims claims whose deadline has passed by the wall clock. Candidates come from the event-sourced job book (the
+ * Reclaims claims whose deadline has passed by the wall clock (or by the latest block's time, when that is later).
+ * Candidates come from the event-sourced job book (the
  * worker shares its own; the keeper syncs one here); each is read back from the core (a key release restarts the
  * window) and checked with a static call on the pending block before any transaction is sent. An idle automining
  * node's latest block is stale, so its `checker()` view would never see the deadline pass; the reclaim transaction
@@ -61,8 +62,13 @@ export class ReclaimDuty implements KeeperDuty {
     const core = this.core.connect(this.signer);
     const me = (await this.signer.getAddress()).toLowerCase();
     if (this.ownBook) await withRetry(() => this.book.sync(), { retryable: isTransportError, signal });
+    // The later of the wall clock and the latest block: an idle node's block is stale, a node whose clock was moved
+    // ahead (a devnet's evm_increaseTime) is ahead of the wall clock. The pending-block static call has the last word.
+    const head = await withRetry(() => this.signer.provider!.getBlock("latest"), { retryable: isTransportError, signal });
+    const wall = this.now();
+    const now = head && BigInt(head.timestamp) > wall ? BigInt(head.timestamp) : wall;
     let actions = 0;
-    for (const c of this.book.expiredClaims(this.now())) {
+    for (const c of this.book.expiredClaims(now)) {
       if (signal?.aborted) break;
       const key = `${c.job.jobId}:${c.shardIndex}`;
       if (!this.backoff.ready(key)) continue;
@@ -71,7 +77,7 @@ export class ReclaimDuty implements KeeperDuty {
       const onChain = await withRetry(() => core.getShard(c.job.jobId, c.shardIndex), { retryable: isTransportError, signal });
       const view = c.job.shards[c.shardIndex];
       if (onChain.status !== 1n) continue; // settled or reopened since the last sync
-      if (onChain.deadline >= this.now()) {
+      if (onChain.deadline >= now) {
         view.deadline = onChain.deadline;
         continue;
       }

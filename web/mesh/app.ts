@@ -27,7 +27,7 @@ function eth(wei: string): string {
 /** Outcomes of re-verification, kept across re-renders. */
 const results = new Map<string, { text: string; cls: string }>();
 
-/** `now`: the server's wall clock; the latest block's time is stale on an idle node, so deadlines are read against it. */
+/** `now`: the later of the server's wall clock and the latest block's time (stale on an idle node, ahead after a time jump). */
 function workerBox(w: WorkerSnapshot, now: number): HTMLElement {
   let current = "—";
   let deadline = "—";
@@ -132,7 +132,7 @@ function fill(container: HTMLElement, items: HTMLElement[], emptyText: string): 
 
 function render(s: MeshSnapshot): void {
   $("chain").textContent = `${s.network} · chain ${s.chainId} · block ${s.block} · core ${short(s.core)}`;
-  fill($("workers"), s.workers.map((w) => workerBox(w, s.now)), "No workers yet.");
+  fill($("workers"), s.workers.map((w) => workerBox(w, Math.max(s.now, s.chainTime))), "No workers yet.");
   fill($("jobs"), s.jobs.map(jobRow), "No jobs yet.");
   ($("audits").querySelector("tbody") as HTMLElement).replaceChildren(...s.audits.map(auditRow));
   $("training-section").hidden = s.training.length === 0;
