@@ -218,6 +218,21 @@ describe("e2e: the README's manual path, as separate processes", function () {
     expect(lostRaces, "races lost").to.be.at.most(3);
   });
 
+  it("job:cancel credits the unclaimed shards' escrow; a second cancel is refused before anything is sent", async () => {
+    // The workers are stopped first so that nobody claims the job's shards meanwhile.
+    await Promise.all(workers.map((w) => w.p.stop()));
+    const inputs = path.join(home, "cancel.json");
+    fs.writeFileSync(inputs, JSON.stringify(JSON.parse(fs.readFileSync(path.join(ex, "inputs.json"), "utf8")).slice(6, 8)));
+    expect(await ok(["job:post", "--inputs", inputs, "--model", "1", "--price", "0.01", "--collateral", "0.1", "--from", "1", "--network", "localhost"])).to.match(/posted job 4: 2 shards/);
+    const cancelled = await ok(["job:cancel", "--job", "4", "--from", "1", "--network", "localhost"]);
+    expect(cancelled).to.match(/^cancelled job 4: 0\.022 ETH credited to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 .*0 settled, 0 claims still open/m);
+    const before = await provider.getBlockNumber();
+    const again = await cli(["job:cancel", "--job", "4", "--from", "1", "--network", "localhost"]);
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.match(/job:cancel: OblivionCore\.JobIsCancelled\(jobId=4\)/);
+    expect(await provider.getBlockNumber()).to.equal(before);
+  });
+
   it("a chain reset under the requester: one line naming it, no decode error", async () => {
     await node.p.stop();
     node = start(["node"]);
