@@ -73,6 +73,7 @@ export async function followJobs(o: FollowOptions): Promise<FollowOutcome> {
   let lastLine = "";
   let rpcDown: { since: number; delay: number } | undefined;
   let progress: JobProgress[] = [];
+  let failures = 0;
   const outcome = (complete: boolean): FollowOutcome => ({ progress, released: agent.released, refused: agent.refused, complete });
   for (;;) {
     try {
@@ -82,8 +83,17 @@ export async function followJobs(o: FollowOptions): Promise<FollowOutcome> {
         o.log.info("RPC back; following again", { downSeconds: Math.round((Date.now() - rpcDown.since) / 1000) });
         rpcDown = undefined;
       }
+      failures = 0;
     } catch (err) {
-      if (!isTransportError(err)) throw err;
+      if (!isTransportError(err)) {
+        // Following one job, a failure ends the command in one line; the service logs it and backs off instead.
+        if (o.jobs) throw err;
+        failures++;
+        const waitMs = Math.min(RPC_BACKOFF.baseMs * 2 ** failures, 60_000);
+        o.log.warn("pass failed; backing off", { reason: describeError(err), failures, waitMs });
+        if (await pause(waitMs, o.signal)) return outcome(false);
+        continue;
+      }
       if (!rpcDown) {
         rpcDown = { since: Date.now(), delay: RPC_BACKOFF.baseMs };
         o.log.warn("RPC unreachable; retrying with backoff", { reason: describeError(err) });
