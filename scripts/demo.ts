@@ -14,6 +14,7 @@ import { JobBook } from "../lib/chain/jobbook";
 import { loadOrTrainMnistMlp } from "../lib/devnet/mnist-model";
 import { spawnKeeper, spawnWorker, startDevnet, type Devnet } from "../lib/devnet/devnet";
 import { ReleaseAgent } from "../lib/requester/agent";
+import { progressLine, progressOf } from "../lib/requester/follow";
 import { postPreparedJob, prepareShards, quantizeShards, readJobFile } from "../lib/requester/job";
 import { fetchJobResults } from "../lib/requester/results";
 import { createContentStore } from "../lib/storage";
@@ -167,9 +168,11 @@ async function run(d: Devnet, t0: number): Promise<void> {
   const settleGas: bigint[] = [];
   const deadline = Date.now() + TIMEOUT_MS;
   let fastForwarded = false;
+  let lastNews = Date.now();
   for (;;) {
     for (const ev of await book.sync()) {
       if (ev.jobId !== posted.jobId) continue;
+      lastNews = Date.now();
       const who = nameOf(ev.worker);
       if (ev.name === "ShardClaimed") log.info(`${who} claimed shard ${ev.shardIndex}`);
       if (ev.name === "ShardSettled") {
@@ -199,6 +202,11 @@ async function run(d: Devnet, t0: number): Promise<void> {
     if (settled === SHARDS) break;
     if (Date.now() > deadline) throw new Error(`demo timed out with ${settled}/${SHARDS} shards settled`);
     const open = job.shards.filter((s) => s.state === "open").length;
+    if (Date.now() - lastNews > 5_000) {
+      // Nothing on-chain for a while (workers fetch the model's artifacts and warm up before their first claim).
+      log.info(progressLine(progressOf(job)) + (settled === 0 ? " (workers load the model before their first claim)" : ""));
+      lastNews = Date.now();
+    }
     const stalled = job.shards.filter((s) => s.state === "claimed" && s.worker === workers[2].address.toLowerCase());
     if (!fastForwarded && open === 0 && stalled.length > 0 && stalled.length === SHARDS - settled) {
       log.info("only the staller's claim is left: fast-forwarding the local chain past its 60 s claim window");

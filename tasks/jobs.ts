@@ -1,4 +1,4 @@
-/** Job tasks: `model:list`, `job:post`, `job:status`, `audit:show`. */
+/** Job tasks: `model:list`, `job:post`, `job:results`, `job:status`, `audit:show` (following and cancelling: tasks/requester.ts). */
 import fs from "node:fs";
 import { task, types } from "hardhat/config";
 import { parseAmount, parseUint, readCommitmentsFile } from "../lib/chain/args";
@@ -39,16 +39,22 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
   .addFlag("acceptUnvettedVerifier", "opt into a model version whose verifier the registry did not deploy (it may accept garbage)")
   .addOptionalParam("treeOut", "write the shard Merkle tree (OZ dump) to this file")
   .addOptionalParam("from", "index of the signer to use", "0", types.string)
+  .addFlag("clamp", "clamp inputs outside the model's calibration range instead of refusing them")
+  .addFlag("follow", "stay up: release keys as claims arrive, show progress, print the checked results when all settled")
+  .addOptionalParam("labels", "with --follow: JSON array of true labels, to report accuracy")
   .setAction(
     async (
       a: {
         inputs?: string; commitments?: string; model: string; modelVersion: string; price: string; collateral: string; window: string;
         minStake: string; gated: boolean; minScore?: string; public: boolean; treeOut?: string; from: string; acceptUnvettedVerifier: boolean;
+        clamp: boolean; follow: boolean; labels?: string;
       },
       hre,
     ) =>
       runTask("job:post", async () => {
         if (!a.inputs === !a.commitments) throw new Error("bad arguments: give exactly one of --inputs and --commitments");
+        if (a.follow && a.commitments) throw new Error("bad arguments: --follow needs --inputs (a job posted from commitments has no local keys to release)");
+        if (a.labels && !a.follow) throw new Error("bad arguments: --labels goes with --follow (or job:results)");
         const terms = {
           pricePerShard: parseAmount("price", a.price),
           collateral: parseAmount("collateral", a.collateral, { allowZero: true }),
@@ -81,10 +87,11 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
           const store = createContentStore();
           try {
             const p = await postInputsJob({
-              core: ctx.core, registry: ctx.registry, requester: ctx.signer, store, modelId, modelVersion, vectors, terms, encrypt: !a.public,
+              core: ctx.core, registry: ctx.registry, requester: ctx.signer, store, modelId, modelVersion, vectors, terms, encrypt: !a.public, clamp: a.clamp,
             });
             jobId = p.jobId;
             if (p.replaced) console.log(`an older job file for job ${jobId} (an earlier deployment at this address) was moved to ${p.replaced}`);
+            if (p.clamped) console.log(`clamped ${p.clamped} input value${p.clamped === 1 ? "" : "s"} to the calibration range (--clamp)`);
             console.log(
               `posted job ${jobId}: ${p.shards} shards of ${p.batch} (${vectors.length} inputs${p.padded ? `, last shard padded by ${p.padded}` : ""}), ` +
                 `escrow ${formatEth(p.escrow)}, ${a.public ? "public" : "encrypted"} shard packages in the ${store.kind} store, job file ${p.file}`,
@@ -94,6 +101,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
           }
         }
         if (a.minScore !== undefined) await hre.run("job:gate", { job: jobId.toString(), minScore: a.minScore, from: a.from });
+        if (a.follow) await hre.run("job:follow", { job: jobId.toString(), from: a.from, labels: a.labels });
       }),
   );
 
@@ -106,29 +114,19 @@ task("job:results", "Download a job's outputs, check each against its audit reco
   .setAction(async (a: { job: string; out?: string; labels?: string; from: string; json: boolean }, hre) =>
     runTask("job:results", async () => {
       const { readJobFile } = await import("../lib/requester/job");
-      const { fetchJobResults, readLabels, scoreAgainstLabels } = await import("../lib/requester/results");
+      const { checkedResults, readLabels } = await import("../lib/requester/report");
       const { createContentStore } = await import("../lib/storage");
-      const { fetchArtifacts } = await import("../lib/zk/bundle");
       const jobId = parseUint("job", a.job, 1n);
+      const labels = a.labels ? readLabels(a.labels) : undefined;
       const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
       const chainId = (await ctx.signer.provider!.getNetwork()).chainId.toString();
       const file = readJobFile(chainId, await ctx.core.getAddress(), jobId);
-      const labels = a.labels ? readLabels(a.labels) : undefined;
       const store = createContentStore();
       try {
-        const v = await ctx.registry.getVersion(BigInt(file.modelId), file.modelVersion);
-        const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, store);
-        const rows = await fetchJobResults(ctx.core, ctx.audit, store, file, art.quant.rangeBits);
-        const score = labels ? scoreAgainstLabels(rows, labels, file) : undefined;
-        if (a.out) fs.writeFileSync(a.out, toJson(rows));
-        if (a.json) return console.log(toJson({ job: jobId, shards: file.shards.length, settled: rows.length, rows, accuracy: score }));
-        console.log(`job ${jobId}: ${rows.length}/${file.shards.length} shards settled and checked`);
-        console.log("shard  record  worker                                      predictions");
-        for (const r of rows) console.log(`${String(r.shardIndex).padEnd(6)} ${String(r.recordId).padEnd(7)} ${r.worker}  ${r.predictions.join(",")}`);
-        if (score) {
-          const partial = score.compared < score.inputs ? ` (${score.inputs - score.compared} of ${score.inputs} inputs not settled yet)` : "";
-          console.log(`accuracy against --labels: ${score.correct}/${score.compared}${partial}`);
-        }
+        const r = await checkedResults({ ...ctx, store }, file, labels);
+        if (a.out) fs.writeFileSync(a.out, toJson(r.rows));
+        if (a.json) return console.log(toJson({ job: jobId, shards: file.shards.length, settled: r.rows.length, rows: r.rows, accuracy: r.score }));
+        for (const l of r.lines) console.log(l);
       } finally {
         await store.close();
       }

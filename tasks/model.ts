@@ -54,7 +54,9 @@ task("model:prove", "Run a registered model on one batch, prove it, and check th
   .addOptionalParam("modelVersion", "model version (default: latest)")
   .addOptionalParam("job", "job id for the binding", "0", types.string)
   .addOptionalParam("shard", "shard index for the binding", "0", types.string)
-  .setAction(async (a: { model: string; input: string; out?: string; modelVersion?: string; job: string; shard: string }, hre) =>
+  .addFlag("clamp", "clamp inputs outside the calibration range instead of refusing them")
+  .addFlag("allowDisagreement", "prove even when the circuit's argmax differs from the float model's (a near tie)")
+  .setAction(async (a: { model: string; input: string; out?: string; modelVersion?: string; job: string; shard: string; clamp: boolean; allowDisagreement: boolean }, hre) =>
     runTask("model:prove", async () => {
       const modelId = parseUint("model", a.model, 1n);
       const inputs = readInputs(a.input);
@@ -66,7 +68,11 @@ task("model:prove", "Run a registered model on one batch, prove it, and check th
           version: a.modelVersion === undefined ? undefined : Number(parseUint("modelVersion", a.modelVersion, 1n, 2n ** 32n - 1n)),
           jobId: parseUint("job", a.job),
           shardIndex: parseUint("shard", a.shard),
+          clamp: a.clamp,
+          allowDisagreement: a.allowDisagreement,
         });
+        if (r.clamped) console.log(`clamped ${r.clamped} input value${r.clamped === 1 ? "" : "s"} to the calibration range (--clamp)`);
+        if (!r.argmaxAgree) console.log("float and circuit argmax differ (--allow-disagreement): the proof is of the circuit's answer");
         const dev = r.artifacts.dev ? " DEV-SETUP" : "";
         r.floatOutputs.forEach((f, i) => console.log(`input ${i}: argmax ${argmax(f)} float [${f.map((v) => v.toFixed(4)).join(", ")}] circuit argmax ${argmax(r.circuitOutputs[i])}`));
         console.log(`model ${modelId} v${r.version}${dev}: proved in ${r.proveSeconds.toFixed(2)} s, max deviation ${r.maxDeviation.toExponential(3)}`);

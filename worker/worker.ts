@@ -13,7 +13,8 @@ import type { IOblivionCore } from "../typechain-types/contracts/OblivionCore";
 import { computeBinding } from "../lib/chain/binding";
 import type { ProtocolContracts } from "../lib/chain/deployments";
 import { describeError, revertName } from "../lib/chain/errors";
-import { JobBook, type JobView } from "../lib/chain/jobbook";
+import { JobBook, nowSeconds, type JobView } from "../lib/chain/jobbook";
+import { preflight } from "../lib/chain/preflight";
 import { LEAF_ENCODING } from "../lib/chain/merkle";
 import { openEnvelope, sealWithKey, unwrapKey } from "../lib/crypto";
 import { decodeRelease, decodeShardPackage, encodeJson, type ShardResult } from "../lib/requester/shard";
@@ -57,6 +58,9 @@ const RPC = { retryable: isTransportError, attempts: 12, baseDelayMs: 250, maxDe
 
 type Job = IOblivionCore.JobStructOutput;
 
+/** The requester has not released the shard's key (yet): the claim is parked, not abandoned. */
+class NoReleaseYet extends Error {}
+
 export class Worker {
   readonly stats: WorkerStats = { claimed: 0, settled: 0, abandoned: 0, earnedWei: 0n, withdrawnWei: 0n, proveMs: [], settleGas: [] };
   readonly book: JobBook;
@@ -64,6 +68,8 @@ export class Worker {
   private readonly core: ProtocolContracts["core"];
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly abandoned = new Set<string>();
+  /** Own claims still waiting for their key release, off the concurrency slots. */
+  private readonly parked = new Set<string>();
   private readonly jobs = new Map<bigint, Job>();
   private readonly reclaim: ReclaimDuty;
   private txChain: Promise<unknown> = Promise.resolve();
@@ -80,7 +86,7 @@ export class Worker {
     this.address = deps.wallet.address;
     this.core = deps.contracts.core.connect(deps.wallet);
     this.book = new JobBook(this.core, deps.wallet.provider!, deps.fromBlock ?? 0);
-    this.reclaim = new ReclaimDuty(this.core, deps.wallet, deps.log.child("keeper"));
+    this.reclaim = new ReclaimDuty(this.core, deps.wallet, deps.log.child("keeper"), this.book);
     this.eligibility = new EligibilityPolicy(cfg.eligibility);
   }
 
@@ -135,7 +141,15 @@ export class Worker {
   /** One pass: sync, resume own claims, claim new work, keeper duty, withdraw. */
   async tick(signal?: AbortSignal): Promise<void> {
     await withRetry(() => this.book.sync(), { ...RPC, signal });
-    for (const { job, shardIndex } of this.book.claimsOf(this.address)) this.startShard(job, shardIndex);
+    for (const { job, shardIndex } of this.book.claimsOf(this.address)) {
+      const key = `${job.jobId}:${shardIndex}`;
+      // A parked claim whose key has arrived since (a requester back after a restart) is worked on again.
+      if (this.parked.has(key) && job.shards[shardIndex].release) {
+        this.parked.delete(key);
+        this.deps.log.info("key released for a parked claim; resuming", { job: job.jobId, shard: shardIndex });
+      }
+      this.startShard(job, shardIndex);
+    }
     let claimedNow = 0;
     while (this.inFlight.size < this.cfg.concurrency && !signal?.aborted) {
       if (!(await this.claimOne())) break;
@@ -184,8 +198,7 @@ export class Worker {
 
   private startShard(job: JobView, shardIndex: number): void {
     const key = `${job.jobId}:${shardIndex}`;
-    if (this.inFlight.has(key)) return;
-    if (this.abandoned.has(key)) return;
+    if (this.inFlight.has(key) || this.abandoned.has(key) || this.parked.has(key)) return;
     if (this.cfg.misbehave !== "stall" && Math.random() < this.cfg.abandonRate) {
       this.abandoned.add(key);
       this.deps.log.warn("leaving this claim to expire (abandon rate, load tests only)", { job: job.jobId, shard: shardIndex });
@@ -193,6 +206,16 @@ export class Worker {
     }
     const p = (this.cfg.misbehave === "stall" ? this.stall(job.jobId, shardIndex) : this.work(job, shardIndex))
       .catch((err) => {
+        if (err instanceof NoReleaseYet) {
+          // The slot is freed while the claim waits: the worker moves on to other shards, resumes this one if the
+          // key still arrives in time, and otherwise lets the claim expire (voided, not slashed: no key, no fault).
+          this.parked.add(key);
+          this.deps.log.warn("no key release yet; parked the claim and moved on", { job: job.jobId, shard: shardIndex, reason: err.message });
+          return;
+        }
+        // The slot is freed for good: the claim is left to expire (slashed or voided by whoever reclaims it) and
+        // the shard reopens for other workers; this worker does not pick it up again, also not on the next pass.
+        this.abandoned.add(key);
         this.stats.abandoned++;
         this.deps.log.error("shard abandoned; its claim will expire", {
           job: job.jobId,
@@ -222,8 +245,9 @@ export class Worker {
 
     const waitUntil = Date.now() + this.cfg.releaseTimeoutMs;
     while (!shard.release) {
-      if (Date.now() > waitUntil) throw new Error(`no key release from the requester within ${this.cfg.releaseTimeoutMs} ms`);
+      if (Date.now() > waitUntil) throw new NoReleaseYet(`no key release from the requester within ${this.cfg.releaseTimeoutMs} ms`);
       if (shard.state !== "claimed" || shard.worker !== this.address.toLowerCase()) return; // claim gone meanwhile
+      if (shard.deadline !== undefined && nowSeconds() > shard.deadline) throw new NoReleaseYet("claim expired without a key release");
       await sleep(200);
       await withRetry(() => this.book.sync(), RPC);
     }
@@ -274,8 +298,11 @@ export class Worker {
       log.warn("claim no longer ours; not submitting", ids);
       return;
     }
-    const head = await withRetry(() => this.deps.wallet.provider!.getBlock("latest"), RPC);
-    if (BigInt(head!.timestamp) >= onChain.deadline) throw new Error("claim deadline passed while proving");
+    // Wall clock against the deadline (an idle node's latest block is stale), then the exact call on the pending block.
+    if (nowSeconds() > onChain.deadline) throw new Error("claim deadline passed while proving");
+    const args = [job.jobId, shardIndex, inputCommitment, pkg.merkleProof, r.outputCommitment, outputCid, r.proof] as const;
+    const check = await withRetry(() => preflight(this.core.submitResult, [...args]), RPC);
+    if (!check.ok) throw new Error(`submission would revert: ${check.reason}; not sending`);
     const rc = await this.send("submit", () =>
       this.core.submitResult(job.jobId, shardIndex, inputCommitment, pkg.merkleProof, r.outputCommitment, outputCid, r.proof),
     );

@@ -44,6 +44,17 @@ export interface BookEvent {
 
 const lc = (a: string) => a.toLowerCase();
 
+/** The end of a claim without a settlement (ClaimSlashed, ClaimVoided): the shard is open again. */
+function reopen(s: ShardView): void {
+  s.state = "open";
+  s.worker = undefined;
+  s.deadline = undefined;
+  s.release = undefined;
+}
+
+/** Wall-clock seconds: deadlines are decided against this, not the latest block's (stale on an idle node). */
+export const nowSeconds = (): bigint => BigInt(Math.floor(Date.now() / 1000));
+
 export class JobBook {
   readonly jobs = new Map<bigint, JobView>();
   private nextBlock: number;
@@ -111,6 +122,17 @@ export class JobBook {
     return out;
   }
 
+  /** Claims past their deadline by the wall clock, oldest deadline first: what a keeper may reclaim. */
+  expiredClaims(now = nowSeconds()): { job: JobView; shardIndex: number; worker: string; deadline: bigint }[] {
+    const out: { job: JobView; shardIndex: number; worker: string; deadline: bigint }[] = [];
+    for (const job of this.jobs.values()) {
+      job.shards.forEach((s, i) => {
+        if (s.state === "claimed" && s.deadline !== undefined && s.deadline < now) out.push({ job, shardIndex: i, worker: s.worker!, deadline: s.deadline });
+      });
+    }
+    return out.sort((x, y) => (x.deadline < y.deadline ? -1 : x.deadline > y.deadline ? 1 : 0));
+  }
+
   /** Totals over all jobs, for progress displays. */
   totals(): Record<ShardState, number> {
     const t = { open: 0, claimed: 0, settled: 0 };
@@ -173,10 +195,7 @@ export class JobBook {
       case "ClaimSlashed": {
         const s = this.shard(a.jobId, a.shardIndex);
         if (!s) return undefined;
-        s.state = "open";
-        s.worker = undefined;
-        s.deadline = undefined;
-        s.release = undefined;
+        reopen(s);
         return {
           ...base,
           jobId: a.jobId,
@@ -184,6 +203,14 @@ export class JobBook {
           worker: a.worker,
           args: { caller: a.caller, toCaller: a.toCaller, toRequester: a.toRequester, toTreasury: a.toTreasury },
         };
+      }
+      case "ClaimVoided": {
+        // An expired claim whose key was never released: the collateral is unlocked, not slashed, and the shard is
+        // open again for every worker but this one (the core refuses its second claim).
+        const s = this.shard(a.jobId, a.shardIndex);
+        if (!s) return undefined;
+        reopen(s);
+        return { ...base, jobId: a.jobId, shardIndex: a.shardIndex, worker: a.worker, args: { caller: a.caller } };
       }
       case "JobCancelled": {
         const j = this.jobs.get(a.jobId);

@@ -41,7 +41,7 @@ export function devAccount(i: number, provider?: JsonRpcProvider): Wallet {
 }
 
 export interface DevnetOptions {
-  /** State directory (default: a fresh one under .oblivion/devnet-<pid>). */
+  /** State directory (default: a fresh one under .oblivion/devnet-<pid>, removed by stop()). */
   home?: string;
   /** Unbonding period of the deployment in seconds. */
   unbondingPeriod?: number;
@@ -67,6 +67,8 @@ async function deployDevnetFhe(deployer: Wallet, core: string, chainId: bigint, 
 
 export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const home = path.resolve(opts.home ?? path.join(REPO_ROOT, ".oblivion", `devnet-${process.pid}`));
+  // A state directory the devnet chose is its own: stop() removes it. One the caller named is the caller's.
+  const ownHome = opts.home === undefined;
   const deploymentsDir = path.join(home, "deployments");
   fs.mkdirSync(deploymentsDir, { recursive: true });
   if (opts.fhe && !(await portIsFree(FHE_CLI_PORT))) {
@@ -79,6 +81,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const stop = async () => {
     await Promise.all(children.map((c) => c.stop()));
     await node.stop();
+    if (ownHome) fs.rmSync(home, { recursive: true, force: true });
   };
   try {
     const provider = await connectRpc(url, 100);

@@ -92,6 +92,11 @@ export class MeshFollower {
     return changed;
   }
 
+  /** Claims open now (their deadlines are shown counting down). */
+  liveClaims(): number {
+    return this.book.totals().claimed;
+  }
+
   snapshot(training: TrainingRound[] = []): MeshSnapshot {
     const workers: WorkerSnapshot[] = [...this.workers.entries()].map(([address, a]) => {
       const claim = this.book.claimsOf(address)[0];
@@ -131,6 +136,7 @@ export class MeshFollower {
       core: this.coreAddress,
       block: this.block,
       chainTime: this.chainTime,
+      now: Math.floor(Date.now() / 1000),
       workers,
       jobs,
       audits: this.audits,
@@ -160,7 +166,7 @@ export class MeshFollower {
     } else if (ev.name === "ClaimSlashed") {
       a.status = "slashed";
       a.slashed++;
-    }
+    } else if (ev.name === "ClaimVoided") a.status = "idle"; // expired without a key release: no fault of the worker
   }
 
   private async readStakeEvents(fromBlock: number, toBlock: number, touched: Set<string>): Promise<void> {

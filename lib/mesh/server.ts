@@ -71,7 +71,8 @@ export async function startMeshServer(o: MeshServerOptions): Promise<MeshServer>
       try {
         const a = await o.follower.sync();
         const b = await refreshTraining();
-        if (a || b) publish();
+        // While a claim is live its countdown (deadline against the wall clock) changes every second.
+        if (a || b || o.follower.liveClaims() > 0) publish();
       } catch (err) {
         // an RPC outage is reported once by the health watch, not once per poll
         if (!o.health || (o.health.healthy && !isTransportError(err))) o.log.warn("mesh: chain poll failed; retrying", { reason: (err as Error).message.split("\n")[0] });

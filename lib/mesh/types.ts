@@ -58,8 +58,10 @@ export interface MeshSnapshot {
   chainId: string;
   core: string;
   block: number;
-  /** Chain time of `block` (seconds). */
+  /** Chain time of `block` (seconds): stale on an idle automining node. */
   chainTime: number;
+  /** The server's wall clock (seconds) when the snapshot was taken: claim deadlines are shown against this. */
+  now: number;
   workers: WorkerSnapshot[];
   jobs: JobSnapshot[];
   audits: AuditSnapshot[];

@@ -161,3 +161,22 @@ export function shardInputs<T>(vectors: T[], batch: number): T[][] {
   for (let i = 0; i < vectors.length; i += batch) shards.push(vectors.slice(i, i + batch));
   return shards;
 }
+
+/** A .npy file (format 1.0, C order) of float32 vectors, as numpy.save writes it: magic, header padded to 64, data. */
+export function encodeNpy(vectors: ArrayLike<number>[]): Uint8Array {
+  const width = vectors[0]?.length ?? 0;
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${vectors.length}, ${width}), }`;
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  header += " ".repeat(pad % 64) + "\n";
+  const out = new Uint8Array(10 + header.length + vectors.length * width * 4);
+  out.set(Buffer.from(NPY_MAGIC, "latin1"), 0);
+  out[6] = 1;
+  const view = new DataView(out.buffer);
+  view.setUint16(8, header.length, true);
+  out.set(Buffer.from(header, "latin1"), 10);
+  vectors.forEach((v, r) => {
+    if (v.length !== width) throw new Error(`vector ${r} has ${v.length} values, the first has ${width}`);
+    for (let c = 0; c < width; c++) view.setFloat32(10 + header.length + (r * width + c) * 4, v[c], true);
+  });
+  return out;
+}

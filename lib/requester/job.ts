@@ -5,17 +5,18 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { hexlify, getBytes, type Signer } from "ethers";
+import { formatEther, hexlify, getBytes, type Signer } from "ethers";
 import type { ModelRegistry, OblivionCore } from "../../typechain-types";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
 import { moveAside } from "../chain/identity";
 import { ShardTree } from "../chain/merkle";
+import { preflight } from "../chain/preflight";
 import { encryptForStorage, packPublic } from "../crypto";
 import type { ContentStore } from "../storage";
 import { oblivionHome } from "../util/home";
 import { fetchArtifacts } from "../zk/bundle";
 import { inputCommitment } from "../zk/commitment";
-import { quantizeInput, type QuantModel } from "../zk/quantize";
+import { checkInputRange, quantizeInput, type QuantModel } from "../zk/quantize";
 import { encodeJson, type ShardPackage } from "./shard";
 
 /** Where job files (with their data keys) live: $OBLIVION_HOME/jobs. */
@@ -84,6 +85,25 @@ export async function prepareShards(
 export type JobTerms = Omit<IOblivionCore.JobParamsStruct, "shardCount" | "inputRoot">;
 
 /**
+ * Everything a post can be refused for, checked before anything is uploaded or written: the escrow the core asks
+ * for, the requester's balance against escrow plus gas, and the exact postJob as a static call.
+ */
+export async function checkPost(core: OblivionCore, requester: Signer, params: IOblivionCore.JobParamsStruct): Promise<{ escrow: bigint }> {
+  const c = core.connect(requester);
+  const escrow = await c.jobEscrowFor(params);
+  const me = await requester.getAddress();
+  const provider = requester.provider!;
+  const [balance, fee] = await Promise.all([provider.getBalance(me), provider.getFeeData()]);
+  const gas = await c.postJob.estimateGas(params, { value: escrow }).catch(() => 300_000n);
+  const need = escrow + gas * (fee.maxFeePerGas ?? fee.gasPrice ?? 0n);
+  if (balance < need) {
+    throw new Error(`insufficient funds: ${me} has ${formatEther(balance)} ETH, the job needs ${formatEther(escrow)} ETH escrow plus gas (${formatEther(need)} ETH in all)`);
+  }
+  const check = await preflight(c.postJob, [params], { value: escrow });
+  if (!check.ok) throw new Error(`postJob would revert: ${check.reason}`);
+  return { escrow };
+}
+
  * Posts the job with the escrow the core asks for and writes the job file; returns the job id. A job file already
  * there for the same chain, core and job id belongs to an earlier deployment at the same address (a reset chain):
  * it is moved aside, never overwritten, and `replaced` names where it went.
@@ -96,7 +116,7 @@ export async function postPreparedJob(
   jobsDir = JOBS_DIR,
 ): Promise<{ jobId: bigint; escrow: bigint; gasUsed: bigint; file: string; replaced?: string }> {
   const c = core.connect(requester);
-  const params: IOblivionCore.JobParamsStruct = { ...terms, shardCount: prepared.shards.length, inputRoot: prepared.tree.root };
+  const params = jobParams(prepared.tree, prepared.shards.length, terms);
   const escrow = await c.jobEscrowFor(params);
   const rc = await (await c.postJob(params, { value: escrow })).wait();
   const ev = rc!.logs.map((l) => c.interface.parseLog(l)).find((p) => p?.name === "JobPosted");
@@ -118,6 +138,8 @@ export async function postPreparedJob(
   fs.writeFileSync(file, JSON.stringify(job, null, 2), { mode: 0o600, flag: "wx" });
   return { jobId, escrow, gasUsed: rc!.gasUsed, file, replaced };
 }
+
+const jobParams = (tree: ShardTree, shardCount: number, terms: JobTerms): IOblivionCore.JobParamsStruct => ({ ...terms, shardCount, inputRoot: tree.root });
 
 export function jobFilePath(chainId: string, core: string, jobId: bigint, jobsDir = JOBS_DIR): string {
   return path.join(jobsDir, `${chainId}-${core.toLowerCase()}-${jobId}.json`);
@@ -141,19 +163,21 @@ export async function quantizeShards(
   quant: QuantModel,
   batch: number,
   vectors: ArrayLike<number>[],
-): Promise<{ batches: number[][][]; commitments: bigint[]; padded: number }> {
+  { clamp = false } = {},
+): Promise<{ batches: number[][][]; commitments: bigint[]; padded: number; clamped: number }> {
   if (vectors.length === 0) throw new Error("no input vectors");
-  const bytes = vectors.map((v, i) => {
+  vectors.forEach((v, i) => {
     if (v.length !== quant.inputSize) throw new Error(`input ${i} has ${v.length} values, the model takes ${quant.inputSize}`);
-    return quantizeInput(quant, v);
   });
+  const clamped = checkInputRange(quant, vectors, clamp);
+  const bytes = vectors.map((v) => quantizeInput(quant, v));
   const batches: number[][][] = [];
   for (let i = 0; i < bytes.length; i += batch) batches.push(bytes.slice(i, i + batch));
   const last = batches[batches.length - 1];
   const padded = batch - last.length;
   while (last.length < batch) last.push(last[last.length - 1]);
   const commitments = await Promise.all(batches.map((b) => inputCommitment(b)));
-  return { batches, commitments, padded };
+  return { batches, commitments, padded, clamped };
 }
 
 export interface InputsJobRequest {
@@ -168,19 +192,24 @@ export interface InputsJobRequest {
   vectors: ArrayLike<number>[];
   terms: Omit<JobTerms, "modelId" | "modelVersion">;
   encrypt: boolean;
+  /** Clamp inputs outside the calibration range instead of refusing them. */
+  clamp?: boolean;
   jobsDir?: string;
 }
 
 /**
  * The requester's whole path for raw inputs: fetch the version's circuit bundle (quantization and batch size),
- * quantize and commit the inputs per shard, seal and upload each shard package, post with escrow.
+ * quantize and commit the inputs per shard, check the post (funds, static call), then seal and upload each shard
+ * package and post with escrow. A refused post uploads nothing and writes no job file.
  */
-export async function postInputsJob(r: InputsJobRequest): Promise<Awaited<ReturnType<typeof postPreparedJob>> & { shards: number; batch: number; padded: number }> {
+export async function postInputsJob(r: InputsJobRequest): Promise<Awaited<ReturnType<typeof postPreparedJob>> & { shards: number; batch: number; padded: number; clamped: number }> {
   const version = r.modelVersion === 0n ? BigInt((await r.registry.getModel(r.modelId)).versionCount) : r.modelVersion;
   const v = await r.registry.getVersion(r.modelId, version);
   const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, r.store);
-  const q = await quantizeShards(art.quant, art.batch, r.vectors);
+  const q = await quantizeShards(art.quant, art.batch, r.vectors, { clamp: r.clamp });
+  const terms: JobTerms = { ...r.terms, modelId: r.modelId, modelVersion: version };
+  await checkPost(r.core, r.requester, jobParams(new ShardTree(q.commitments), q.batches.length, terms));
   const prepared = { ...(await prepareShards(r.store, q.batches, q.commitments, r.encrypt)), inputCount: r.vectors.length };
-  const posted = await postPreparedJob(r.core, r.requester, prepared, { ...r.terms, modelId: r.modelId, modelVersion: version }, r.jobsDir);
-  return { ...posted, shards: q.batches.length, batch: art.batch, padded: q.padded };
+  const posted = await postPreparedJob(r.core, r.requester, prepared, terms, r.jobsDir);
+  return { ...posted, shards: q.batches.length, batch: art.batch, padded: q.padded, clamped: q.clamped };
 }

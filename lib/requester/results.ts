@@ -1,7 +1,8 @@
 /**
  * `job:results`: downloads each settled shard's outputs and checks them before use: the result must open under the
  * shard's data key, name the right shard, and its quantized outputs must hash to the output commitment that the
- * verified proof bound and the audit trail recorded (the float outputs ride along with those checked values).
+ * verified proof bound and the audit trail recorded. The float outputs ride along unproven: an output whose float
+ * argmax differs from the proven one (a near tie, or an input at the edge of the quantization) is marked, not hidden.
  */
 import fs from "node:fs";
 import type { InferenceAudit, OblivionCore } from "../../typechain-types";
@@ -20,7 +21,10 @@ export interface ShardOutcome {
   worker: string;
   outputCid: string;
   outputs: number[][];
+  /** Argmax of each proven (circuit) output. */
   predictions: number[];
+  /** Outputs whose float answer (the worker's onnxruntime run) has another argmax than the proven one (near ties). */
+  disagreements: number[];
   /** The output commitment matched the audit record's, recomputed from the quantized outputs. */
   verified: true;
 }
@@ -55,16 +59,17 @@ export async function fetchJobResults(
     if (r.shardIndex !== i || r.jobId !== job.jobId) throw new ResultCheckError(i, `result is for job ${r.jobId} shard ${r.shardIndex}`);
     const recomputed = await outputCommitment(r.quantizedOutputs.map((v) => v.map(BigInt)), rangeBits);
     if (recomputed !== rec.outputCommitment) throw new ResultCheckError(i, "quantized outputs do not hash to the recorded output commitment");
-    r.quantizedOutputs.forEach((q, k) => {
-      if (argmax(q.map(Number)) !== argmax(r.outputs[k])) throw new ResultCheckError(i, `float output ${k} disagrees with the proven one`);
-    });
+    // The proven (circuit) answer is the one paid for; the worker's float outputs are unproven and only compared.
+    const predictions = r.quantizedOutputs.map((q) => argmax(q.map(Number)));
+    const disagreements = predictions.flatMap((p, k) => (r.outputs[k] && argmax(r.outputs[k]) !== p ? [k] : []));
     out.push({
       shardIndex: i,
       recordId: rec.recordId,
       worker: rec.submitter,
       outputCid: cid,
       outputs: r.outputs,
-      predictions: r.quantizedOutputs.map((q) => argmax(q.map(Number))),
+      predictions,
+      disagreements,
       verified: true,
     });
   }

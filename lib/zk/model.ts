@@ -3,6 +3,7 @@
  * Solidity verifier, cached under .cache/zk/<circuit hash>/. A model set up without a ceremony file is a
  * development setup: `dev` is true and every log line about it says DEV-SETUP.
  */
+import { phase } from "../util/phase";
 import fs from "node:fs";
 import path from "node:path";
 import { readOnnx } from "../onnx/read";
@@ -97,9 +98,11 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
   fs.writeFileSync(files.onnx, onnx);
   fs.writeFileSync(files.quant, serializeQuant(quant));
   opts.log?.info(`${tag}: compiling circuit`, { batch: gen.options.batch, privateWeights: gen.options.privateWeights });
-  const compiled = await compileCircuit(gen, dir);
+  const compiled = await phase(opts.log, `${tag}: circuit compile`, () => compileCircuit(gen, dir));
   opts.log?.info(`${tag}: compiled`, { constraints: compiled.constraints, seconds: compiled.compileSeconds });
-  const setup = opts.ptau ? await ceremonySetup(compiled.r1cs, opts.ptau, files.zkey) : await devSetup(compiled.r1cs, files.zkey);
+  const setup = await phase(opts.log, `${tag}: ${opts.ptau ? "ceremony" : "development"} setup`, () =>
+    opts.ptau ? ceremonySetup(compiled.r1cs, opts.ptau, files.zkey) : devSetup(compiled.r1cs, files.zkey),
+  );
   opts.log?.info(`${tag}: ${dev ? "development setup (single party, knows tau: NOT for production)" : "ceremony setup"}`, { seconds: setup.seconds, domain: setup.domainSize });
   fs.writeFileSync(files.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(files.zkey)));
   fs.writeFileSync(files.verifier, await exportVerifierSource(files.zkey));

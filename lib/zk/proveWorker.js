@@ -56,3 +56,7 @@ process.on("message", async (msg) => {
   }
 });
 process.on("disconnect", () => process.exit(0));
+// Ctrl-C and a process-group SIGTERM reach this child too; it ends when its parent disconnects (a graceful stop lets
+// the in-flight proof finish first), or when the parent dies and the channel closes.
+process.on("SIGINT", () => {});
+process.on("SIGTERM", () => {});

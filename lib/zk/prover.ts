@@ -71,7 +71,9 @@ export class ProverThread {
   async close(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const exited = new Promise((r) => this.child.once("exit", r));
-    this.child.disconnect();
+    // The channel may already be closed (the prover exited and its exit event is still queued): disconnecting
+    // again throws "IPC channel is already disconnected".
+    if (this.child.connected) this.child.disconnect();
     const t = setTimeout(() => this.child.kill("SIGKILL"), 5000);
     await exited;
     clearTimeout(t);
@@ -109,7 +111,10 @@ export async function proveBatch(art: ModelArtifacts, inputs: ArrayLike<number>[
     if (argmax(f) !== argmax(circuitOutputs[i])) argmaxAgree = false;
   });
   if (!argmaxAgree && opts.requireArgmaxAgreement !== false) {
-    throw new Error(`${modelTag(art)}: quantized outputs disagree with the float model (argmax differs; max deviation ${maxDeviation})`);
+    throw new Error(
+      `${modelTag(art)}: quantized outputs disagree with the float model (argmax differs; max deviation ${maxDeviation}); ` +
+        `a near tie: pass --allow-disagreement to prove the circuit's answer anyway`,
+    );
   }
   const [inC, outC] = await Promise.all([inputCommitment(inputBytes), outputCommitment(quantOutputs, art.quant.rangeBits)]);
   const thread = opts.thread ?? new ProverThread();

@@ -91,7 +91,48 @@ export function quantizeModel(m: LoweredModel, calibration: ArrayLike<number>[],
   return { version: 1, inputSize: m.inputSize, outputSize: m.outputSize, inputScale: enc.scale, inputZeroPoint: enc.zeroPoint, rangeBits, outputExp: exp, ops };
 }
 
-/** Quantizes one float input vector to the committed bytes. */
+/** The input range the calibration data fixed: [0, max] (unsigned) or [-max, max] (signed offset binary). */
+export function calibrationRange(q: QuantModel): { min: number; max: number } {
+  const span = q.inputZeroPoint === 0 ? 255 : 127;
+  return { min: q.inputZeroPoint === 0 ? 0 : -span * q.inputScale, max: span * q.inputScale };
+}
+
+/** Inputs that would be clamped to fit a byte: how many, and the first (vector index, value index, value). */
+export function outOfRange(q: QuantModel, vectors: ArrayLike<number>[]): { count: number; first?: { input: number; index: number; value: number } } {
+  let count = 0;
+  let first: { input: number; index: number; value: number } | undefined;
+  vectors.forEach((x, input) => {
+    for (let index = 0; index < x.length; index++) {
+      const u = Math.round(x[index] / q.inputScale) + q.inputZeroPoint;
+      if (u >= 0 && u <= 255 && Number.isFinite(x[index])) continue;
+      count++;
+      first ??= { input, index, value: x[index] };
+    }
+  });
+  return { count, first };
+}
+
+/** Refused input: one line naming the first value outside the calibration range. */
+export class InputRangeError extends Error {
+  constructor(q: QuantModel, r: ReturnType<typeof outOfRange>) {
+    const { min, max } = calibrationRange(q);
+    const f = r.first!;
+    super(
+      `input ${f.input} value ${f.index} is ${f.value}, outside the calibration range [${+min.toPrecision(6)}, ${+max.toPrecision(6)}] ` +
+        `(${r.count} value${r.count === 1 ? "" : "s"} in all); pass --clamp to clamp them to the range`,
+    );
+    this.name = "InputRangeError";
+  }
+}
+
+/** Throws InputRangeError for inputs the circuit cannot represent, unless `clamp`; returns how many get clamped. */
+export function checkInputRange(q: QuantModel, vectors: ArrayLike<number>[], clamp: boolean): number {
+  const r = outOfRange(q, vectors);
+  if (r.count > 0 && !clamp) throw new InputRangeError(q, r);
+  return r.count;
+}
+
+/** Quantizes one float input vector to the committed bytes (clamped to [0, 255]: check the range first). */
 export function quantizeInput(q: QuantModel, x: ArrayLike<number>): number[] {
   if (x.length !== q.inputSize) throw new Error(`input has ${x.length} values, the model takes ${q.inputSize}`);
   return Array.from(x, (v) => Math.min(255, Math.max(0, Math.round(v / q.inputScale) + q.inputZeroPoint)));

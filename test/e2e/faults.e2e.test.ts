@@ -53,7 +53,7 @@ describe("e2e: fault injection (storage corruption, killed worker, RPC outage, k
     const r = rng(3);
     const inputs = path.join(m.d.home, "inputs.json");
     fs.writeFileSync(inputs, JSON.stringify(Array.from({ length: 6 }, () => Array.from({ length: SIZES[0] }, r))));
-    const posted = await cli(["job:post", "--inputs", inputs, "--model", String(m.model.modelId), "--price", "0.01", "--collateral", "0.05", "--window", "60", "--from", "1"]);
+    const posted = await cli(["job:post", "--inputs", inputs, "--model", String(m.model.modelId), "--price", "0.01", "--collateral", "0.05", "--window", "60", "--from", "1", "--clamp"]);
     expect(posted).to.match(/posted job 1: 6 shards of 1 \(6 inputs\)/);
     const jobId = 1n;
     const file = readJobFile((await m.d.provider.getNetwork()).chainId.toString(), await m.d.contracts.core.getAddress(), jobId, m.jobsDir);

@@ -57,7 +57,8 @@ describe("zk tasks: model:register and model:prove", function () {
     const input = path.join(dir, "input.json");
     fs.writeFileSync(input, JSON.stringify([Array.from(uniformCalibration(6, 1, 77)[0])]));
     const proofFile = path.join(dir, "proof.json");
-    const proved = await capture("model:prove", { model: "1", input, out: proofFile, job: "0", shard: "0" });
+    // Another seed than the calibration's: a value may lie just past its range, which --clamp accepts and counts.
+    const proved = await capture("model:prove", { model: "1", input, out: proofFile, job: "0", shard: "0", clamp: true });
     expect(proved).to.match(/DEV-SETUP: proved in [\d.]+ s/);
     expect(proved).to.match(/on-chain verifier 0x[0-9a-fA-F]{40}: valid/);
     const saved = JSON.parse(fs.readFileSync(proofFile, "utf8"));
@@ -75,5 +76,9 @@ describe("zk tasks: model:register and model:prove", function () {
     const input = path.join(dir, "two.json");
     fs.writeFileSync(input, JSON.stringify([[0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1]]));
     expect(await taskError("model:prove", { model: "1", input, job: "0", shard: "0" })).to.match(/proves batches of 1 inputs; the file has 2/);
+    fs.writeFileSync(input, JSON.stringify([[0.5, 0.5, 5, 0.5, 0.5, 0.5]]));
+    const outside = await taskError("model:prove", { model: "1", input, job: "0", shard: "0" });
+    expect(outside).to.match(/model:prove: input 0 value 2 is 5, outside the calibration range \[0, 0\.\d+\] \(1 value in all\); pass --clamp/);
+    expect(outside.includes("\n")).to.equal(false);
   });
 });

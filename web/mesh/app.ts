@@ -27,11 +27,12 @@ function eth(wei: string): string {
 /** Outcomes of re-verification, kept across re-renders. */
 const results = new Map<string, { text: string; cls: string }>();
 
-function workerBox(w: WorkerSnapshot, chainTime: number): HTMLElement {
+/** `now`: the later of the server's wall clock and the latest block's time (stale on an idle node, ahead after a time jump). */
+function workerBox(w: WorkerSnapshot, now: number): HTMLElement {
   let current = "—";
   let deadline = "—";
   if (w.current) {
-    const left = Number(w.current.deadline) - chainTime;
+    const left = Number(w.current.deadline) - now;
     current = `job ${w.current.jobId} · shard ${w.current.shardIndex}`;
     deadline = left > 0 ? `${left}s left` : "expired";
   }
@@ -131,7 +132,7 @@ function fill(container: HTMLElement, items: HTMLElement[], emptyText: string): 
 
 function render(s: MeshSnapshot): void {
   $("chain").textContent = `${s.network} · chain ${s.chainId} · block ${s.block} · core ${short(s.core)}`;
-  fill($("workers"), s.workers.map((w) => workerBox(w, s.chainTime)), "No workers yet.");
+  fill($("workers"), s.workers.map((w) => workerBox(w, Math.max(s.now, s.chainTime))), "No workers yet.");
   fill($("jobs"), s.jobs.map(jobRow), "No jobs yet.");
   ($("audits").querySelector("tbody") as HTMLElement).replaceChildren(...s.audits.map(auditRow));
   $("training-section").hidden = s.training.length === 0;

@@ -1,0 +1,48 @@
+/** The checked-results table that `job:results` and `job:post --follow` print. */
+import type { InferenceAudit, ModelRegistry, OblivionCore } from "../../typechain-types";
+import type { ContentStore } from "../storage";
+import { fetchArtifacts } from "../zk/bundle";
+import type { JobFile } from "./job";
+import { fetchJobResults, scoreAgainstLabels, type LabelScore, type ShardOutcome } from "./results";
+
+export { readLabels } from "./results";
+
+export interface ResultsReport {
+  lines: string[];
+  score?: LabelScore;
+}
+
+/**
+ * Lines for the table: one row per settled shard, predictions from the proven outputs, `*` after one whose float
+ * answer differs; accuracy against `labels` (one per input, scored by position: see scoreAgainstLabels) when given.
+ */
+export function resultsReport(jobId: bigint, rows: ShardOutcome[], file: JobFile, labels?: number[]): ResultsReport {
+  const lines = [`job ${jobId}: ${rows.length}/${file.shards.length} shards settled and checked`, "shard  record  worker                                      predictions"];
+  let marked = 0;
+  for (const r of rows) {
+    const cells = r.predictions.map((p, i) => `${p}${r.disagreements.includes(i) ? "*" : ""}`);
+    marked += r.disagreements.length;
+    lines.push(`${String(r.shardIndex).padEnd(6)} ${String(r.recordId).padEnd(7)} ${r.worker}  ${cells.join(",")}`);
+  }
+  if (marked) lines.push(`* ${marked} output${marked === 1 ? "" : "s"}: the float model's answer differs from the proven (circuit) one (a near tie or an input at the calibration edge); the proven answer is shown`);
+  if (!labels) return { lines };
+  const score = scoreAgainstLabels(rows, labels, file);
+  const partial = score.compared < score.inputs ? ` (${score.inputs - score.compared} of ${score.inputs} inputs not settled yet)` : "";
+  lines.push(`accuracy against --labels: ${score.correct}/${score.compared}${partial}`);
+  return { lines, score };
+}
+
+export interface ResultsSources {
+  core: OblivionCore;
+  audit: InferenceAudit;
+  registry: ModelRegistry;
+  store: ContentStore;
+}
+
+/** Fetches and checks a job's results (see results.ts) and builds the table. */
+export async function checkedResults(src: ResultsSources, file: JobFile, labels?: number[]): Promise<ResultsReport & { rows: ShardOutcome[] }> {
+  const v = await src.registry.getVersion(BigInt(file.modelId), file.modelVersion);
+  const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, src.store);
+  const rows = await fetchJobResults(src.core, src.audit, src.store, file, art.quant.rangeBits);
+  return { ...resultsReport(BigInt(file.jobId), rows, file, labels), rows };
+}
