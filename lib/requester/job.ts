@@ -104,6 +104,7 @@ export async function checkPost(core: OblivionCore, requester: Signer, params: I
   return { escrow };
 }
 
+/**
  * Posts the job with the escrow the core asks for and writes the job file; returns the job id. A job file already
  * there for the same chain, core and job id belongs to an earlier deployment at the same address (a reset chain):
  * it is moved aside, never overwritten, and `replaced` names where it went.
