@@ -112,7 +112,7 @@ describe("output: ETH, ISO times, labels, job files", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vob-jobs-"));
     const store = createContentStore({}, { ...process.env, OBLIVION_STORE: "embedded", OBLIVION_STORE_DIR: path.join(dir, "ipfs") });
     try {
-      const terms = { modelId: 1n, modelVersion: 1n, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600n, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
+      const terms = { modelId: 1n, modelVersion: 1n, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600n, minStake: 0n, gated: false, acceptUnvettedVerifier: true };
       const prepared = await prepareShards(store, [[[1, 2]], [[3, 4]]], [11n, 12n], true);
       const snapshot = await ethers.provider.send("evm_snapshot", []);
       const first = await postPreparedJob(contracts.core, requester, { ...prepared, inputCount: 2 }, terms, dir);
