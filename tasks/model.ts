@@ -6,6 +6,7 @@ import { runTask, taskContext, toJson } from "../lib/chain/taskContext";
 import { readInputs } from "../lib/requester/inputs";
 import { createContentStore } from "../lib/storage";
 import { createLogger } from "../lib/util/log";
+import { headLabel, predictedClass } from "../lib/zk/head";
 import { argmax } from "../lib/zk/quantize";
 import { proveRegistered } from "../lib/zk/proveRegistered";
 import { registerOnnxModel } from "../lib/zk/register";
@@ -37,7 +38,12 @@ task("model:register", "Compile an ONNX model into a circuit, set it up, deploy 
         console.log(`verifier ${r.adapter} (Groth16 ${r.groth16Verifier}, ${r.verifierBytes} bytes)`);
         console.log(`constraints ${art.constraints}, batch ${art.batch}, public signals ${art.publicSignals}`);
         console.log(`setup ${art.setupMethod} ${art.setupSeconds.toFixed(1)} s, circuit hash ${art.circuitHash}`);
-        console.log(`quantization: max deviation ${art.deviation.maxAbsDeviation.toExponential(3)}, argmax agreement ${(100 * art.deviation.argmaxAgreement).toFixed(2)}% on ${art.deviation.samples} calibration inputs`);
+        const ortPct = art.deviation.onnxruntimeAgreement === undefined ? "" : `, ${(100 * art.deviation.onnxruntimeAgreement).toFixed(2)}% with onnxruntime`;
+        console.log(`quantization: max deviation ${art.deviation.maxAbsDeviation.toExponential(3)}, argmax agreement ${(100 * art.deviation.argmaxAgreement).toFixed(2)}%${ortPct} on ${art.deviation.samples} calibration inputs`);
+        console.log(`committed outputs: ${headLabel(art.quant.head)}`);
+        for (const ap of art.quant.approximations ?? []) {
+          console.log(`approximation: ${ap.fn} at node "${ap.node}", ${ap.segments} segment(s), worst-case error ${ap.maxAbsError.toExponential(2)} over the quantized input range`);
+        }
         if (art.modelCommitment) console.log(`model commitment ${art.modelCommitment}`);
       } finally {
         await store.close();
@@ -66,7 +72,7 @@ task("model:prove", "Run a registered model on one batch, prove it, and check th
           shardIndex: parseUint("shard", a.shard),
         });
         const dev = r.artifacts.dev ? " DEV-SETUP" : "";
-        r.floatOutputs.forEach((f, i) => console.log(`input ${i}: argmax ${argmax(f)} float [${f.map((v) => v.toFixed(4)).join(", ")}] circuit argmax ${argmax(r.circuitOutputs[i])}`));
+        r.floatOutputs.forEach((f, i) => console.log(`input ${i}: class ${predictedClass(r.artifacts.quant.head, f)} float [${f.map((v) => v.toFixed(4)).join(", ")}] circuit argmax ${argmax(r.circuitOutputs[i])}`));
         console.log(`model ${modelId} v${r.version}${dev}: proved in ${r.proveSeconds.toFixed(2)} s, max deviation ${r.maxDeviation.toExponential(3)}`);
         console.log(`on-chain verifier ${r.verifier}: ${r.onChainValid ? "valid" : "INVALID"}`);
         if (a.out) {

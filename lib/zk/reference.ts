@@ -58,7 +58,10 @@ export function quantForward(q: QuantModel, bytes: number[]): bigint[] {
 export interface DeviationReport {
   samples: number;
   maxAbsDeviation: number;
+  /** Against the float lowered model (lib/zk/lower.ts). */
   argmaxAgreement: number;
+  /** Against the ONNX model in onnxruntime-node (set by buildModelArtifacts). */
+  onnxruntimeAgreement?: number;
 }
 
 /** Compares the quantized model with the float model on `samples` (float inputs). */
