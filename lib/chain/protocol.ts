@@ -225,7 +225,7 @@ export interface ModelView {
   owner: string;
   active: boolean;
   feePerInference: bigint;
-  versions: { version: number; verifier: string; batchSize: number; numPublicSignals: number; devSetup: boolean; onnxCid: string; circuitHash: string }[];
+  versions: { version: number; verifier: string; batchSize: number; numPublicSignals: number; devSetup: boolean; onnxCid: string; circuitCid: string; circuitHash: string }[];
 }
 
 /** Every registered model with its versions. */
@@ -244,6 +244,7 @@ export async function listModels(registry: ModelRegistry): Promise<ModelView[]> 
         numPublicSignals: Number(ver.numPublicSignals),
         devSetup: ver.devSetup,
         onnxCid: ver.onnxCid,
+        circuitCid: ver.circuitCid,
         circuitHash: ver.circuitHash,
       });
     }

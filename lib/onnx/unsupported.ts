@@ -7,7 +7,7 @@ const HINTS: Record<string, string> = {
   LSTM: "recurrent layers (nn.LSTM) are not supported; use a convolution or an MLP over the unrolled sequence",
   GRU: "recurrent layers (nn.GRU) are not supported; use a convolution or an MLP over the unrolled sequence",
   RNN: "recurrent layers (nn.RNN) are not supported; use a convolution or an MLP over the unrolled sequence",
-  Resize: "nn.Upsample / F.interpolate is not supported; use a strided ConvTranspose-free design or a Linear",
+  Resize: "nn.Upsample / F.interpolate is not supported",
   Upsample: "nn.Upsample / F.interpolate is not supported",
   ConvTranspose: "nn.ConvTranspose2d is not supported",
   LayerNormalization: "nn.LayerNorm divides by a data-dependent variance; use nn.BatchNorm (folded at inference)",
