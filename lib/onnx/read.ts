@@ -311,7 +311,7 @@ export function readOnnx(bytes: Uint8Array): GraphIR {
           }
           const src = real(ins[actFirst ? 0 : 1]);
           const last = layers[layers.length - 1];
-          if (op === "Add" && last && last.kind === "dense" && last.output === src && uses.get(src) === 1) {
+          if (op === "Add" && last && last.kind === "dense" && last.output === src && ins[actFirst ? 0 : 1] === src && uses.get(src) === 1) {
             for (let i = 0; i < n; i++) last.b[i] += bias[i];
             alias.set(out, src);
             vals.set(out, act);

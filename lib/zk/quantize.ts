@@ -123,7 +123,7 @@ export function quantizeModel(m: LoweredModel, calibration: ArrayLike<number>[],
       return;
     }
     if (op.kind === "spline") {
-      const q = quantizeSpline(op.fn, scale[op.inputs[0]], ab);
+      const q = quantizeSpline(op.fn, scale[op.inputs[0]], ab, rangeBits);
       scale[t] = 2 ** -q.fo;
       ops.push(withInputs({ kind: "spline", node: op.node, size: op.size, fn: op.fn.name, ...q.table }));
       approximations.push({ node: op.node, fn: op.fn.name, maxAbsError: q.maxAbsError, segments: 2 ** q.table.segBits });

@@ -92,10 +92,22 @@ export function splineError(fn: SplineFn, sp: SplineTable, sIn: number, fo: numb
   const n = Number(sp.hi - sp.lo) + 1;
   const step = Math.max(1, Math.ceil(n / (1 << 22)));
   const unit = 2 ** -fo;
+  const lo = Number(sp.lo);
+  const wBits = sp.bits - sp.segBits;
+  const div = 2 ** sp.shift;
+  // float64 is exact while every accumulator stays below 2^53 (the BigInt path otherwise)
+  const big = sp.c.some((c, j) => (c < 0n ? -c : c) + (sp.s[j] < 0n ? -sp.s[j] : sp.s[j]) * (1n << BigInt(wBits)) >= 1n << 52n);
+  const c = sp.c.map(Number);
+  const sl = sp.s.map(Number);
   let err = 0;
   for (let u = 0; u < n; u += step) {
-    const x = sp.lo + BigInt(u);
-    err = Math.max(err, Math.abs(Number(splineInt(sp, x)) * unit - fn.f(Number(x) * sIn)));
+    let out: number;
+    if (big) out = Number(splineInt(sp, sp.lo + BigInt(u)));
+    else {
+      const j = sp.segBits > 0 ? Math.floor(u / 2 ** wBits) : 0;
+      out = Math.floor((c[j] + sl[j] * (u - j * 2 ** wBits)) / div);
+    }
+    err = Math.max(err, Math.abs(out * unit - fn.f((lo + u) * sIn)));
   }
   const vLo = Number(splineInt(sp, sp.lo)) * unit;
   const vHi = Number(splineInt(sp, sp.hi)) * unit;
@@ -104,9 +116,11 @@ export function splineError(fn: SplineFn, sp: SplineTable, sIn: number, fo: numb
 }
 
 /** Builds the integer table for input scale sIn; output value = out * 2^-fo. Smooth functions: the fewest segments (up to 2^8) whose error is <= target. */
-export function quantizeSpline(fn: SplineFn, sIn: number, activationBits: number, target = 1e-3): { table: SplineTable; fo: number; maxAbsError: number; exhaustive: boolean } {
-  const L = Math.round(fn.lo / sIn);
-  let H = Math.round(fn.hi / sIn);
+export function quantizeSpline(fn: SplineFn, sIn: number, activationBits: number, rangeBits: number, target = 1e-3): { table: SplineTable; fo: number; maxAbsError: number; exhaustive: boolean } {
+  // the input is a rangeBits-bit signed value: bounds beyond it are never reached (and would break the sign checks)
+  const lim = 2 ** (rangeBits - 1);
+  const L = Math.max(-lim, Math.round(fn.lo / sIn));
+  let H = Math.min(lim - 1, Math.round(fn.hi / sIn));
   if (H <= L) H = L + 1;
   if (!Number.isSafeInteger(L) || !Number.isSafeInteger(H) || H - L > 2 ** 40) throw new Error(`spline ${fn.name}: input scale ${sIn} is too fine for its range`);
   const bits = Math.max(1, Math.ceil(Math.log2(H - L + 1)));

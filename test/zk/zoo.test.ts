@@ -30,6 +30,7 @@ describe("zk: the PyTorch ONNX zoo registers, proves and agrees with onnxruntime
   let store: ContentStore;
   let thread: ProverThread;
   const t0 = Date.now();
+  const rows: string[] = [];
 
   before(async function () {
     const [owner] = await ethers.getSigners();
@@ -40,6 +41,7 @@ describe("zk: the PyTorch ONNX zoo registers, proves and agrees with onnxruntime
   after(async () => {
     await thread?.close();
     await store?.close();
+    console.log(rows.join("\n"));
     console.log(`      zoo: ${manifest.models.length} models in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
@@ -70,6 +72,8 @@ describe("zk: the PyTorch ONNX zoo registers, proves and agrees with onnxruntime
       for (const ap of art.quant.approximations ?? []) expect(ap.maxAbsError, ap.fn).to.be.lessThan(ap.fn.startsWith("clip") || ap.fn.startsWith("hardsigmoid") ? 1e-4 : 1.5e-3);
       const res = await proveBatch(art, [digits.heldout[1]], 12345n, { thread });
       expect(res.argmaxAgree).to.equal(true);
+      const approx = (art.quant.approximations ?? []).map((ap) => ` ${ap.fn} ${ap.maxAbsError.toExponential(1)}`).join("");
+      rows.push(`      ${m.name.padEnd(24)} ${String(art.constraints).padStart(6)} constraints, compile ${art.compileSeconds.toFixed(1)} s, setup ${art.setupSeconds.toFixed(1)} s, prove ${res.proveSeconds.toFixed(2)} s, agreement ${(100 * held.agreement).toFixed(2)} %${approx}`);
       // the adapter the core calls: accepts the proof, rejects it for other outputs
       const adapter = Groth16VerifierAdapter__factory.connect(reg.adapter, modelOwner);
       expect(await adapter.groth16Verifier()).to.equal(reg.groth16Verifier);
