@@ -52,8 +52,8 @@ export function cnnOnnx(seed: number): Uint8Array {
 }
 
 /**
- * A graph, not a chain, on [N, 6]: h = Gemm(x) used twice; Relu(h) * Sigmoid(Gemm(x)) + h (residual Add and Mul of
- * two activations); Concat with Relu(h); LeakyRelu; Tanh on a Pad-ded copy is avoided: Gemm -> 3 logits.
+ * A graph, not a chain, on [N, 6]: h = Gemm(x) used twice; Relu(h) * Sigmoid(Gemm(x)) + h (Mul of two activations,
+ * residual Add); Concat with Relu(h); LeakyRelu; BatchNormalization; Tanh; Gemm -> 3 logits.
  */
 export function dagOnnx(seed: number): Uint8Array {
   const r = rng(seed);
