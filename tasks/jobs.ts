@@ -6,6 +6,9 @@ import { ShardTree } from "../lib/chain/merkle";
 import { auditRecord, auditRecords, jobStatus, listModels, postJob } from "../lib/chain/protocol";
 import { runTask, taskContext, toJson } from "../lib/chain/taskContext";
 import { formatEth, formatTime } from "../lib/util/format";
+import { createContentStore } from "../lib/storage";
+import { committedOutputs } from "../lib/zk/bundle";
+import { headLabel } from "../lib/zk/head";
 
 task("model:list", "List registered models and their versions")
   .addFlag("json", "print JSON")
@@ -15,11 +18,23 @@ task("model:list", "List registered models and their versions")
       const models = await listModels(ctx.registry);
       if (a.json) return console.log(toJson(models));
       if (models.length === 0) return console.log("no models registered");
-      for (const m of models) {
-        console.log(`#${m.modelId} ${m.name} owner=${m.owner} fee/inference=${formatEth(m.feePerInference)} ${m.active ? "active" : "inactive"}`);
-        for (const v of m.versions) {
-          console.log(`   v${v.version} verifier=${v.verifier} batch=${v.batchSize} signals=${v.numPublicSignals}${v.devSetup ? " dev-setup" : ""}${v.vetted ? " vetted" : " UNVETTED-VERIFIER (jobs need --accept-unvetted-verifier)"} onnx=${v.onnxCid}`);
+      const store = createContentStore();
+      // the output head and approximations live in the circuit bundle; a bundle the store lacks is reported, not skipped
+      const describeOutputs = (cid: string) =>
+        committedOutputs(store, cid).then(
+          (o) => headLabel(o.head) + (o.approximations ?? []).map((ap) => `; ${ap.fn} approximated (worst-case error ${ap.maxAbsError.toExponential(1)})`).join(""),
+          (e: Error) => `unknown (circuit bundle ${cid}: ${e.message.split("\n")[0]})`,
+        );
+      try {
+        for (const m of models) {
+          console.log(`#${m.modelId} ${m.name} owner=${m.owner} fee/inference=${formatEth(m.feePerInference)} ${m.active ? "active" : "inactive"}`);
+          for (const v of m.versions) {
+            console.log(`   v${v.version} verifier=${v.verifier} batch=${v.batchSize} signals=${v.numPublicSignals}${v.devSetup ? " dev-setup" : ""}${v.vetted ? " vetted" : " UNVETTED-VERIFIER (jobs need --accept-unvetted-verifier)"} onnx=${v.onnxCid}`);
+            console.log(`      outputs: ${await describeOutputs(v.circuitCid)}`);
+          }
         }
+      } finally {
+        await store.close();
       }
     }),
   );

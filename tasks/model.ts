@@ -7,6 +7,7 @@ import { formatEth } from "../lib/util/format";
 import { readInputs } from "../lib/requester/inputs";
 import { createContentStore } from "../lib/storage";
 import { createLogger } from "../lib/util/log";
+import { headLabel, predictedClass } from "../lib/zk/head";
 import { argmax } from "../lib/zk/quantize";
 import { proveRegistered } from "../lib/zk/proveRegistered";
 import { registerOnnxModel } from "../lib/zk/register";
@@ -37,9 +38,14 @@ task("model:register", "Compile an ONNX model into a circuit, set it up, deploy 
         console.log(`model id ${r.modelId} version ${r.version}${art.dev ? " (DEV-SETUP: single-party development setup, not for production)" : ""}`);
         console.log(`verifier ${r.verifier} (vetted Groth16VkVerifier deployed by the registry, ${r.verifierBytes} bytes)`);
         console.log(`constraints ${art.constraints}, batch ${art.batch}, public signals ${art.publicSignals}`);
+        const ortPct = art.deviation.onnxruntimeAgreement === undefined ? "" : `, ${(100 * art.deviation.onnxruntimeAgreement).toFixed(2)}% with onnxruntime`;
         const setupTime = art.fromCache ? `cached in .cache/ (it took ${art.setupSeconds.toFixed(1)} s when it ran)` : `${art.setupSeconds.toFixed(1)} s`;
         console.log(`setup ${art.setupMethod} ${setupTime}, fee ${formatEth(fee)} per inference, circuit hash ${art.circuitHash}`);
-        console.log(`quantization: max deviation ${art.deviation.maxAbsDeviation.toExponential(3)}, argmax agreement ${(100 * art.deviation.argmaxAgreement).toFixed(2)}% on ${art.deviation.samples} calibration inputs`);
+        console.log(`quantization: max deviation ${art.deviation.maxAbsDeviation.toExponential(3)}, argmax agreement ${(100 * art.deviation.argmaxAgreement).toFixed(2)}%${ortPct} on ${art.deviation.samples} calibration inputs`);
+        console.log(`committed outputs: ${headLabel(art.quant.head)}`);
+        for (const ap of art.quant.approximations ?? []) {
+          console.log(`approximation: ${ap.fn} at node "${ap.node}", ${ap.segments} segment(s), worst-case error ${ap.maxAbsError.toExponential(2)} over the quantized input range`);
+        }
         if (art.modelCommitment) console.log(`model commitment ${art.modelCommitment}`);
       } finally {
         await store.close();
@@ -74,7 +80,7 @@ task("model:prove", "Run a registered model on one batch, prove it, and check th
         if (r.clamped) console.log(`clamped ${r.clamped} input value${r.clamped === 1 ? "" : "s"} to the calibration range (--clamp)`);
         if (!r.argmaxAgree) console.log("float and circuit argmax differ (--allow-disagreement): the proof is of the circuit's answer");
         const dev = r.artifacts.dev ? " DEV-SETUP" : "";
-        r.floatOutputs.forEach((f, i) => console.log(`input ${i}: argmax ${argmax(f)} float [${f.map((v) => v.toFixed(4)).join(", ")}] circuit argmax ${argmax(r.circuitOutputs[i])}`));
+        r.floatOutputs.forEach((f, i) => console.log(`input ${i}: class ${predictedClass(r.artifacts.quant.head, f)} float [${f.map((v) => v.toFixed(4)).join(", ")}] circuit argmax ${argmax(r.circuitOutputs[i])}`));
         console.log(`model ${modelId} v${r.version}${dev}: proved in ${r.proveSeconds.toFixed(2)} s, max deviation ${r.maxDeviation.toExponential(3)}`);
         console.log(`on-chain verifier ${r.verifier}: ${r.onChainValid ? "valid" : "INVALID"}`);
         if (a.out) {

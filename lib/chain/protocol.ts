@@ -234,7 +234,7 @@ export interface ModelView {
   active: boolean;
   feePerInference: bigint;
   versions: {
-    version: number; verifier: string; batchSize: number; numPublicSignals: number; devSetup: boolean; onnxCid: string; circuitHash: string;
+    version: number; verifier: string; batchSize: number; numPublicSignals: number; devSetup: boolean; onnxCid: string; circuitCid: string; circuitHash: string;
     /** The registry deployed the verifier from the verification key (false: jobs need the requester's opt-in). */
     vetted: boolean;
     verifierCodeHash: string;
@@ -257,6 +257,7 @@ export async function listModels(registry: ModelRegistry): Promise<ModelView[]> 
         numPublicSignals: Number(ver.numPublicSignals),
         devSetup: ver.devSetup,
         onnxCid: ver.onnxCid,
+        circuitCid: ver.circuitCid,
         circuitHash: ver.circuitHash,
         vetted: ver.vetted,
         verifierCodeHash: ver.verifierCodeHash,

@@ -56,7 +56,9 @@ export async function createOnnxSession(model: Uint8Array | string, opts: Sessio
         flat.set(Array.from(x), i * per);
       });
       const res = await session.run({ [inputName]: new ort.Tensor("float32", flat, [batch.length, ...opts.inputShape]) });
-      const out = res[outputName].data as Float32Array;
+      const raw = res[outputName].data;
+      // an ArgMax head outputs int64 class indices
+      const out = raw instanceof Float32Array ? raw : Float32Array.from(raw as ArrayLike<number | bigint>, (v) => Number(v));
       const m = out.length / batch.length;
       return batch.map((_, i) => out.slice(i * m, (i + 1) * m));
     },

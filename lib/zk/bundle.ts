@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ContentStore } from "../storage";
 import { loadModelArtifacts, type ModelArtifacts } from "./model";
+import type { QuantModel } from "./quantize";
 
 export interface ArtifactCids {
   onnxCid: string;
@@ -41,6 +42,13 @@ export async function uploadArtifacts(art: ModelArtifacts, store: ContentStore):
     store.put(fs.readFileSync(files.zkey)),
   ]);
   return { onnxCid, circuitCid, provingKeyCid };
+}
+
+/** What a registered version commits to as outputs: its output head and spline approximations (from the circuit bundle). */
+export async function committedOutputs(store: ContentStore, circuitCid: string): Promise<Pick<QuantModel, "head" | "approximations">> {
+  const bundle = JSON.parse(new TextDecoder().decode(await store.get(circuitCid))) as CircuitBundle;
+  const q = JSON.parse(bundle.quant) as QuantModel;
+  return { head: q.head, approximations: q.approximations };
 }
 
 /** Fetches a registered version's artifacts into `<cacheRoot>/<hash>-fetched` (reused when already there). */

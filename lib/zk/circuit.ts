@@ -16,7 +16,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { packPerWord, POSEIDON_MAX } from "./commitment";
-import type { QuantModel, QuantOp } from "./quantize";
+import { dagOpSource, type Expr } from "./circuitDag";
+import { opInputs, quantOpSize, type QuantModel, type QuantOp } from "./quantize";
 
 export interface CircuitOptions {
   /** Inputs per proof (default 1). */
@@ -107,12 +108,25 @@ export function generateCircuit(q: QuantModel, options: CircuitOptions): Generat
   const commitModel = priv && !options.unboundWeights;
   const fns: string[] = [];
   const body: string[] = [];
+  const templates: string[] = [];
   let nWeights = 0;
-  let prev = (s: string, i: string) => `(x[${s}][${i}] - ${q.inputZeroPoint})`;
+  // tensor t's element expression: t = 0 the input, t = l + 1 the output of op l (docs/quant-ir.md)
+  const tensor: Expr[] = [(s, i) => `(x[${s}][${i}] - ${q.inputZeroPoint})`];
   let size = q.inputSize;
+  const weightCount = { n: 0 };
 
   q.ops.forEach((op, l) => {
-    if (op.kind === "linear") {
+    const ins = opInputs(op, l);
+    const prev = tensor[ins[0]];
+    size = ins.length === 1 ? (ins[0] === 0 ? q.inputSize : quantOpSize(q.ops[ins[0] - 1])) : size;
+    if (op.kind === "gather" || op.kind === "mul" || op.kind === "spline" || (op.kind === "linear" && ins.length > 1)) {
+      const sizes = ins.map((t) => (t === 0 ? q.inputSize : quantOpSize(q.ops[t - 1])));
+      const g = dagOpSource(op, l, { B, N, priv, inputs: ins.map((t) => tensor[t]), sizes, weights: weightCount });
+      fns.push(...g.fns);
+      body.push(...g.body);
+      templates.push(...g.templates);
+    } else if (op.kind === "linear") {
+      nWeights = weightCount.n;
       const L = Math.max(...op.rows.map((r) => r.idx.length));
       const dense = isDense(op);
       if (!dense) fns.push(`function IDX${l}() { return ${arr2(op.rows.map((r) => [...r.idx, ...Array(L - r.idx.length).fill(0)]))}; }`);
@@ -133,6 +147,7 @@ export function generateCircuit(q: QuantModel, options: CircuitOptions): Generat
         const pOff = nWeights;
         const bOff = pOff + op.params.length;
         nWeights = bOff + op.biasParams.length;
+        weightCount.n = nWeights;
         const total = op.rows.reduce((a, r) => a + r.idx.length, 0);
         fns.push(`function P${l}() { return ${arr2(op.rows.map((r) => [...r.pidx, ...Array(L - r.pidx.length).fill(0)]))}; }`);
         fns.push(`function LEN${l}() { return ${arr1(op.rows.map((r) => r.idx.length))}; }`, `function BI${l}() { return ${arr1(op.rows.map((r) => r.bidx))}; }`);
@@ -167,8 +182,10 @@ export function generateCircuit(q: QuantModel, options: CircuitOptions): Generat
         `            a${l}[s][o] <== rl${l}[s][o].out;`, `        }`, `    }`);
     }
     const name = `a${l}`;
-    prev = (s, i) => `${name}[${s}][${i}]`;
+    tensor.push((s, i) => `${name}[${s}][${i}]`);
+    size = quantOpSize(op);
   });
+  nWeights = weightCount.n;
 
   // Commitments.
   const inPer = packPerWord(8);
@@ -176,7 +193,7 @@ export function generateCircuit(q: QuantModel, options: CircuitOptions): Generat
   const outPer = packPerWord(N);
   const nOutWords = Math.ceil((B * size) / outPer);
   const last = q.ops.length - 1;
-  const templates = [TEMPLATES, chainTemplate("InputHash", nInWords), chainTemplate("OutputHash", nOutWords)];
+  templates.unshift(TEMPLATES, chainTemplate("InputHash", nInWords), chainTemplate("OutputHash", nOutWords));
   if (commitModel) templates.push(chainTemplate("ModelHash", nWeights));
 
   const main: string[] = [

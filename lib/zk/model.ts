@@ -13,6 +13,7 @@ import { modelCommitment } from "./commitment";
 import { lowerGraph } from "./lower";
 import { parseQuant, quantizeModel, serializeQuant, type QuantModel, type QuantOptions } from "./quantize";
 import { deviationReport, type DeviationReport } from "./reference";
+import { onnxAgreement } from "./agreement";
 import { ceremonySetup, devSetup } from "./setup";
 import { exportVerifierSource } from "./verifier";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -76,7 +77,7 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
     calibration = uniformCalibration(lowered.inputSize, 64);
   }
   const quant = quantizeModel(lowered, calibration, opts.quant);
-  const deviation = deviationReport(lowered, quant, calibration);
+  const deviation: DeviationReport = { ...deviationReport(lowered, quant, calibration), onnxruntimeAgreement: (await onnxAgreement(onnx, ir.inputShape, quant, calibration)).agreement };
   const gen = generateCircuit(quant, { batch: opts.batch ?? 1, privateWeights: !!opts.privateWeights, unboundWeights: opts.unboundWeights });
   const dev = !opts.ptau;
   const dir = path.join(opts.cacheRoot ?? path.join(".cache", "zk"), `${gen.hash.slice(2, 18)}-${dev ? "dev" : "ceremony"}`);
@@ -86,7 +87,7 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
     const cached = loadModelArtifacts(dir);
     if (cached.circuitHash === gen.hash && fs.existsSync(cached.files.zkey)) {
       opts.log?.info(`${tag}: artifacts cached`, { dir, constraints: cached.constraints });
-      return { ...cached, deviation, fromCache: true };
+      return { ...cached, deviation, quant, fromCache: true };
     }
   }
   fs.mkdirSync(dir, { recursive: true });

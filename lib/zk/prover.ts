@@ -11,10 +11,13 @@ import { FIELD_R, inputCommitment, modelWeights, outputCommitment } from "./comm
 import { modelTag, type ModelArtifacts } from "./model";
 import { argmax, dequantizeOutput, quantizeInput } from "./quantize";
 import { quantForward } from "./reference";
+import { applyHead, predictedClass } from "./head";
 import { encodeProof, type Groth16Proof } from "./verifier";
 
 export interface ProveResult {
+  /** The ONNX model's outputs (onnxruntime; after its head, if any). */
   floatOutputs: number[][];
+  /** The committed outputs, dequantized (the logits before a head). */
   circuitOutputs: number[][];
   quantOutputs: bigint[][];
   maxDeviation: number;
@@ -107,8 +110,10 @@ export async function proveBatch(art: ModelArtifacts, inputs: ArrayLike<number>[
   let maxDeviation = 0;
   let argmaxAgree = true;
   floatOutputs.forEach((f, i) => {
-    f.forEach((v, j) => (maxDeviation = Math.max(maxDeviation, Math.abs(v - circuitOutputs[i][j]))));
-    if (argmax(f) !== argmax(circuitOutputs[i])) argmaxAgree = false;
+    // a Softmax / LogSoftmax / ArgMax head is applied to the committed logits before comparing (lib/zk/head.ts)
+    const c = applyHead(art.quant.head, circuitOutputs[i]);
+    f.forEach((v, j) => (maxDeviation = Math.max(maxDeviation, Math.abs(v - c[j]))));
+    if (predictedClass(art.quant.head, f) !== argmax(circuitOutputs[i])) argmaxAgree = false;
   });
   if (!argmaxAgree && opts.requireArgmaxAgreement !== false) {
     throw new Error(

@@ -6,7 +6,7 @@ import { lowerGraph } from "../../lib/zk/lower";
 import { uniformCalibration } from "../../lib/zk/model";
 import { quantizeInput, quantizeModel } from "../../lib/zk/quantize";
 import { deviationReport, quantForward } from "../../lib/zk/reference";
-import { cnnOnnx, mlpOnnx, rng } from "./models";
+import { cnnOnnx, dagOnnx, mlpOnnx, rng } from "./models";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
 
@@ -16,6 +16,8 @@ describe("zk: circuit equals the BigInt reference", function () {
   const cases = [
     { name: "random MLP, public weights, batch 2, signed inputs", onnx: mlpOnnx(101, [7, 5, 4]), inSize: 7, batch: 2, priv: false, signed: true },
     { name: "random CNN, private weights, batch 1", onnx: cnnOnnx(202), inSize: 36, batch: 1, priv: true, signed: false },
+    { name: "graph (residual Add, Mul, Concat, LeakyRelu, BatchNorm, Sigmoid, Tanh), public weights, batch 2", onnx: dagOnnx(303), inSize: 6, batch: 2, priv: false, signed: true },
+    { name: "graph, private weights, batch 1", onnx: dagOnnx(304), inSize: 6, batch: 1, priv: true, signed: false },
   ];
   for (const c of cases) {
     it(c.name, async () => {

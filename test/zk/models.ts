@@ -50,3 +50,35 @@ export function cnnOnnx(seed: number): Uint8Array {
     ],
   });
 }
+
+/**
+ * A graph, not a chain, on [N, 6]: h = Gemm(x) used twice; Relu(h) * Sigmoid(Gemm(x)) + h (Mul of two activations,
+ * residual Add); Concat with Relu(h); LeakyRelu; BatchNormalization; Tanh; Gemm -> 3 logits.
+ */
+export function dagOnnx(seed: number): Uint8Array {
+  const r = rng(seed);
+  return buildOnnxModel({
+    inputs: [{ name: "input", dims: ["N", 6] }],
+    outputs: [{ name: "logits", dims: ["N", 3] }],
+    initializers: [
+      { name: "W1", dims: [5, 6], data: vec(r, 30, 0.6) }, { name: "b1", dims: [5], data: vec(r, 5, 0.1) },
+      { name: "W2", dims: [5, 6], data: vec(r, 30, 0.6) }, { name: "b2", dims: [5], data: vec(r, 5, 0.1) },
+      { name: "W3", dims: [3, 10], data: vec(r, 30, 0.5) }, { name: "b3", dims: [3], data: vec(r, 3, 0.1) },
+      { name: "bn_s", dims: [10], data: vec(r, 10, 1) }, { name: "bn_b", dims: [10], data: vec(r, 10, 0.1) },
+      { name: "bn_m", dims: [10], data: vec(r, 10, 0.1) }, { name: "bn_v", dims: [10], data: Float32Array.from({ length: 10 }, () => 0.5 + r()) },
+    ],
+    nodes: [
+      { op: "Gemm", inputs: ["input", "W1", "b1"], outputs: ["h"], attributes: { transB: 1 } },
+      { op: "Relu", inputs: ["h"], outputs: ["rh"] },
+      { op: "Gemm", inputs: ["input", "W2", "b2"], outputs: ["g"], attributes: { transB: 1 } },
+      { op: "Sigmoid", inputs: ["g"], outputs: ["sg"] },
+      { op: "Mul", inputs: ["rh", "sg"], outputs: ["m"] },
+      { op: "Add", inputs: ["m", "h"], outputs: ["a"] },
+      { op: "Concat", inputs: ["a", "rh"], outputs: ["c"], attributes: { axis: 1 } },
+      { op: "LeakyRelu", inputs: ["c"], outputs: ["l"], attributes: { alpha: 0.1 } },
+      { op: "BatchNormalization", inputs: ["l", "bn_s", "bn_b", "bn_m", "bn_v"], outputs: ["n"] },
+      { op: "Tanh", inputs: ["n"], outputs: ["t"] },
+      { op: "Gemm", inputs: ["t", "W3", "b3"], outputs: ["logits"], attributes: { transB: 1 } },
+    ],
+  });
+}

@@ -66,12 +66,35 @@ describe("zk tasks: model:register and model:prove", function () {
     expect(saved.devSetup).to.equal(true);
   });
 
+  it("reports approximations, the output head and onnxruntime agreement; model:list shows the committed outputs", async () => {
+    const onnx = path.join(dir, "sig.onnx");
+    const w = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3) * 0.8);
+    fs.writeFileSync(onnx, buildOnnxModel({
+      inputs: [{ name: "x", dims: ["N", 6] }], outputs: [{ name: "p", dims: ["N", 3] }],
+      initializers: [{ name: "W1", dims: [4, 6], data: w(24, 1) }, { name: "b1", dims: [4], data: w(4, 2) }, { name: "W2", dims: [3, 4], data: w(12, 3) }, { name: "b2", dims: [3], data: w(3, 4) }],
+      nodes: [
+        { op: "Gemm", inputs: ["x", "W1", "b1"], outputs: ["h"], attributes: { transB: 1 } },
+        { op: "Sigmoid", inputs: ["h"], outputs: ["s"], name: "act" },
+        { op: "Gemm", inputs: ["s", "W2", "b2"], outputs: ["l"], attributes: { transB: 1 } },
+        { op: "Softmax", inputs: ["l"], outputs: ["p"], attributes: { axis: 1 } },
+      ],
+    }));
+    const cal = path.join(dir, "cal6.json");
+    fs.writeFileSync(cal, JSON.stringify(uniformCalibration(6, 16, 9).map((x) => Array.from(x))));
+    const out = await capture("model:register", { onnx, name: "sig", fee: "0", batch: "1", privateWeights: false, calibration: cal });
+    expect(out).to.match(/argmax agreement 100\.00%, 100\.00% with onnxruntime on 16 calibration inputs/);
+    expect(out).to.match(/^committed outputs: logits \(the Softmax head is applied outside the proof; argmax unchanged\)/m);
+    expect(out).to.match(/^approximation: sigmoid at node "act", \d+ segment\(s\), worst-case error \d\.\d\de-\d+ over the quantized input range/m);
+    const listed = await capture("model:list", { json: false });
+    expect(listed).to.match(/#2 sig owner=[\s\S]*outputs: logits \(the Softmax head is applied outside the proof; argmax unchanged\); sigmoid approximated \(worst-case error/);
+  });
+
   it("gives one named line for bad input", async () => {
     expect(await taskError("model:register", { onnx: path.join(dir, "nope.onnx"), name: "x", fee: "0", batch: "1", privateWeights: false })).to.match(/model:register: --onnx: file not found/);
-    const bad = path.join(dir, "sigmoid.onnx");
-    fs.writeFileSync(bad, buildOnnxModel({ inputs: [{ name: "x", dims: ["N", 2] }], outputs: [{ name: "y", dims: ["N", 2] }], initializers: [], nodes: [{ op: "Sigmoid", inputs: ["x"], outputs: ["y"], name: "s0" }] }));
+    const bad = path.join(dir, "elu.onnx");
+    fs.writeFileSync(bad, buildOnnxModel({ inputs: [{ name: "x", dims: ["N", 2] }], outputs: [{ name: "y", dims: ["N", 2] }], initializers: [], nodes: [{ op: "Elu", inputs: ["x"], outputs: ["y"], name: "s0" }] }));
     const msg = await taskError("model:register", { onnx: bad, name: "x", fee: "0", batch: "1", privateWeights: false });
-    expect(msg).to.match(/unsupported ONNX operator Sigmoid \(node "s0"\)/);
+    expect(msg).to.match(/unsupported ONNX operator Elu \(node "s0"\): nn\.ELU is not supported/);
     expect(msg.includes("\n")).to.equal(false);
     const input = path.join(dir, "two.json");
     fs.writeFileSync(input, JSON.stringify([[0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1]]));
