@@ -53,7 +53,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     uint32 public constant INSPECTION_DIVISOR = 4;
     /// @dev secp256k1 group order and field prime.
     uint256 private constant SECP_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
-    uint256 private constant SECP_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
+    uint256 private constant SECP_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
     /// @notice The public-signal layout this core builds.
     uint8 public constant LAYOUT_V1 = 1;
 
@@ -381,7 +381,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     // ================================================================== keepers
 
     /// @inheritdoc IOblivionCore
-    function checker() external view returns (bool, bytes memory) {
+    function checker() external view returns (bool canExec, bytes memory execPayload) {
+        (canExec, execPayload); // returned by the scanner
         _forwardToScanner();
     }
 
@@ -389,9 +390,10 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     function checkerFrom(uint256 fromJobId, uint256 fromShard, uint256 maxSteps)
         external
         view
-        returns (bool, bytes memory, uint256, uint256)
+        returns (bool canExec, bytes memory execPayload, uint256 nextJobId, uint256 nextShard)
     {
-        (fromJobId, fromShard, maxSteps); // the scanner takes the same arguments: the call data is passed on as is
+        // The scanner takes the same arguments and returns the same values: the call is passed on as is.
+        (fromJobId, fromShard, maxSteps, canExec, execPayload, nextJobId, nextShard);
         _forwardToScanner();
     }
 
