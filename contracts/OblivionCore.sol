@@ -138,9 +138,9 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         hookGasLimit = 500_000;
     }
 
-    modifier onlyCollateralManager() {
+    /// @dev A function rather than a modifier: Hardhat's stack tracer cannot map a modifier's revert in the IR build.
+    function _onlyCollateralManager() private view {
         if (msg.sender != collateralManager) revert NotCollateralManager(msg.sender);
-        _;
     }
 
     // ================================================================== workers
@@ -496,7 +496,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     }
 
     /// @inheritdoc ICoreCollateral
-    function managerLock(address worker, uint256 amount) external onlyCollateralManager {
+    function managerLock(address worker, uint256 amount) external {
+        _onlyCollateralManager();
         Worker storage w = _registered(worker);
         if (amount == 0) revert ZeroAmount();
         uint256 free = w.stake - w.locked;
@@ -507,16 +508,15 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     }
 
     /// @inheritdoc ICoreCollateral
-    function managerRelease(address worker, uint256 amount) external onlyCollateralManager {
+    function managerRelease(address worker, uint256 amount) external {
+        _onlyCollateralManager();
         _takeManagerLock(worker, amount).locked -= uint128(amount);
         emit ManagerReleased(worker, amount);
     }
 
     /// @inheritdoc ICoreCollateral
-    function managerSlash(address worker, uint256 amount, address beneficiary, address keeper)
-        external
-        onlyCollateralManager
-    {
+    function managerSlash(address worker, uint256 amount, address beneficiary, address keeper) external {
+        _onlyCollateralManager();
         if (beneficiary == address(0) || keeper == address(0)) revert ZeroAddress();
         Worker storage w = _takeManagerLock(worker, amount);
         w.locked -= uint128(amount);
