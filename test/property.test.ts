@@ -141,9 +141,11 @@ describe("property: random action sequences keep the books balanced", function (
           const [ev] = (await core.queryFilter(core.filters.ShardKeyReleased(c.job.id, c.shard))).slice(-1);
           await core.connect(c.worker).proveBadRelease(c.job.id, c.shard, c.secret!, ev.args.keyHash, ev.args.ephemeralX, ev.args.ephemeralY, ev.args.maskedKey);
           dropClaim(c.job, c.shard);
+          counts["honest:proveBadRelease"] = (counts["honest:proveBadRelease"] ?? 0) + 1;
         } else if (bad) {
           await core.connect(c.worker).leaveClaim(c.job.id, c.shard);
           dropClaim(c.job, c.shard);
+          counts["honest:leaveClaim"] = (counts["honest:leaveClaim"] ?? 0) + 1;
         } else {
           await settle(c, true);
         }
@@ -179,7 +181,7 @@ describe("property: random action sequences keep the books balanced", function (
           const j = live.length && r.next() < 0.9 ? r.pick(live) : r.pick(jobs);
           const shard = r.int(j.shards);
           const w = r.pick(workers);
-          if (isHonest(w) || r.next() < 0.5) {
+          if (r.next() < (isHonest(w) ? 0.7 : 0.5)) {
             const nonce = (await core.getShard(j.id, shard)).claimNonce + 1n;
             const secret = oneTimeSecret(new Uint8Array(32).fill(1 + workers.indexOf(w)), { chainId, core: coreAddr, jobId: j.id, shardIndex: BigInt(shard), claimNonce: nonce });
             const T = publicPoint(secret);
@@ -365,5 +367,7 @@ describe("property: random action sequences keep the books balanced", function (
     expect(steps).to.equal(SEEDS * STEPS);
     // Every action kind must have succeeded at least once, so the sequences exercised real transitions.
     for (const name of Object.keys(actionNames)) expect(counts[`${name}:ok`] ?? 0, `${name} never succeeded`).to.be.greaterThan(0);
+    // The honest workers met bad releases of both kinds, and answered them.
+    for (const k of ["honest:proveBadRelease", "honest:leaveClaim"]) expect(counts[k] ?? 0, `${k} never happened`).to.be.greaterThan(0);
   });
 });
