@@ -8,7 +8,8 @@ import path from "node:path";
 import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
-import { deployEnv, registerAndStake, postJob, proveShard, submit, WINDOW } from "../test/helpers/protocol";
+import { randomBytes } from "node:crypto";
+import { claimKeyed, deployEnv, keyedRelease, keylessRelease, registerAndStake, postJob, proveShard, submit, WINDOW } from "../test/helpers/protocol";
 import { runMain } from "../test/helpers/snarkjs";
 
 interface Row {
@@ -28,6 +29,11 @@ async function main() {
   await registerAndStake(env, env.worker2);
   const rows: Row[] = [];
 
+  const oneTimeKey = async (i: number): Promise<[bigint, bigint]> => {
+    const { publicPoint } = await import("../lib/crypto/release");
+    const p = publicPoint(BigInt(1000 + i));
+    return [p.x, p.y];
+  };
   const postGas = async (o: Parameters<typeof postJob>[1]) => {
     const job = await postJob(env, o);
     const [ev] = await env.core.queryFilter(env.core.filters.JobPosted(job.jobId));
@@ -42,7 +48,19 @@ async function main() {
 
   rows.push({ operation: "claim", gas: await gasOf(env.core.connect(env.worker).claim(small.jobId, 0)), note: "first claim of the job" });
   rows.push({ operation: "claim", gas: await gasOf(env.core.connect(env.worker).claim(small.jobId, 1)), note: "later claim" });
-  rows.push({ operation: "releaseShardKey", gas: await gasOf(env.core.connect(env.requester).releaseShardKey(small.jobId, 1, "0x" + "ab".repeat(97))), note: "97-byte wrapped key; marks the key released, restarts the window" });
+  const payload = "0x" + "ab".repeat(97);
+  rows.push({ operation: "releaseShardKey", gas: await gasOf(env.core.connect(env.requester).releaseShardKey(small.jobId, 1, await keylessRelease(env.core, small.jobId, 1, payload))), note: "97-byte wrapped key; marks the key released, restarts the window" });
+  // Keyed claims and releases (F-01): the one-time key, the committed key leaf, the stored digest.
+  const dataKeys = Array.from({ length: 4 }, () => new Uint8Array(randomBytes(32)));
+  const keyed = await postJob(env, { shards: 4, salt: 5, dataKeys });
+  rows.push({ operation: "claimWithKey", gas: await gasOf(env.core.connect(env.worker).claimWithKey(keyed.jobId, 0, ...(await oneTimeKey(0)))), note: "first claim of the shard (one-time key slot 0 -> address)" });
+  rows.push({ operation: "releaseShardKey", gas: await gasOf(env.core.connect(env.requester).releaseShardKey(keyed.jobId, 0, await keyedRelease(env, keyed, 0, dataKeys[0], payload))), note: "keyed: key-leaf proof (3 steps), ephemeral point check, digest stored" });
+  const tBad = await claimKeyed(env, keyed, 1, env.worker2);
+  const bad = await keyedRelease(env, keyed, 1, new Uint8Array(randomBytes(32)), payload);
+  await env.core.connect(env.requester).releaseShardKey(keyed.jobId, 1, bad);
+  rows.push({ operation: "proveBadRelease", gas: await gasOf(env.core.connect(env.worker2).proveBadRelease(keyed.jobId, 1, tBad, bad.keyHash, bad.ephemeralX, bad.ephemeralY, bad.maskedKey)), note: "two ecrecover scalar multiplications; forfeits the shard, pays the worker" });
+  await env.core.connect(env.worker2).claim(keyed.jobId, 2);
+  rows.push({ operation: "leaveClaim", gas: await gasOf(env.core.connect(env.worker2).leaveClaim(keyed.jobId, 2)), note: "before a release: collateral unlocked, shard reopened" });
   await env.core.connect(env.worker2).claim(small.jobId, 2);
   await env.core.connect(env.worker2).claim(small.jobId, 3);
 
@@ -58,6 +76,8 @@ async function main() {
   rows.push({ operation: "submitResult (verify + pay + audit)", gas: await gasOf(submit(env, big, 4000, env.worker2, pBig)), note: "3 signals, 4,096-shard tree (12-step Merkle proof)" });
   const p3 = await proveShard(env, small, 3, env.worker2.address);
   rows.push({ operation: "submitResult (verify + pay + audit)", gas: await gasOf(submit(env, small, 3, env.worker2, p3)), note: "3 signals, second record of the job (balances warm)" });
+  const pKeyed = await proveShard(env, keyed, 0, env.worker.address);
+  rows.push({ operation: "submitResult (verify + pay + audit)", gas: await gasOf(submit(env, keyed, 0, env.worker, pKeyed)), note: "3 signals, keyed claim (released, digest stored), 8-leaf tree (3-step Merkle proof), job's first record" });
   const priv = await postJob(env, { fixture: "fixture_private", shards: 2, salt: 2 });
   await env.core.connect(env.worker).claim(priv.jobId, 0);
   const pPriv = await proveShard(env, priv, 0, env.worker.address);
@@ -71,13 +91,13 @@ async function main() {
 
   const out = {
     network: network.name,
-    solc: "0.8.28, optimizer 200 runs, evm cancun",
+    solc: "0.8.28, optimizer 200 runs, evm cancun (OblivionCore through the IR pipeline)",
     note: "gasUsed of the transaction (21k base included) unless stated otherwise",
     generatedAt: new Date().toISOString(),
     rows,
   };
   const root = path.resolve(__dirname, "..");
-  // The figures before the settlement gas work (bench/results/gas-before.json), matched by operation and note.
+  // The figures before issue 11's fixes (bench/results/gas-before.json, commit 7c7f5da), matched by operation and note.
   const before: Row[] = JSON.parse(fs.readFileSync(path.join(root, "bench", "results", "gas-before.json"), "utf8")).rows;
   const beforeOf = (r: Row) => before.find((b) => b.operation === r.operation && b.note === r.note)?.gas;
   const fmt = (n: number | undefined) => (n === undefined ? "" : n.toLocaleString("en-US"));
@@ -87,8 +107,9 @@ async function main() {
     "# Gas",
     "",
     "Measured by `npm run bench:gas` (bench/gas.ts) on the in-process Hardhat network with real Groth16 proofs from the",
-    "test fixture circuits; solc 0.8.28, optimizer 200 runs. Figures are the transaction's gasUsed (21k base included)",
-    "unless the note says otherwise. Raw data: bench/results/gas.json.",
+    "test fixture circuits; solc 0.8.28, optimizer 200 runs (OblivionCore through the IR pipeline). Figures are the",
+    "transaction's gasUsed (21k base included) unless the note says otherwise. Before: the same row at commit 7c7f5da,",
+    "before issue 11's fixes (bench/results/gas-before.json). Raw data: bench/results/gas.json.",
     "",
     "| Operation | Gas | Before | Note |",
     "|---|---:|---:|---|",

@@ -7,22 +7,33 @@
  * claim is slashed only after one, voided otherwise) and a collateral manager's lock / release / slash of stake
  * (TestCollateralManager); the invariant also checks manager locks never exceed `locked`.
  *
+ * Adversaries (issue 11): requesters that release bad keys (a keyed release masked wrong, or a keyless payload the
+ * worker cannot use) or none, workers that leave claims or stall, and an owner that tries every owner function. Two
+ * workers are honest: on a release they inspect at once (prove a bad keyed release, leave a bad keyless one, settle a
+ * good one) and never hold a claim past its window. After every step each honest worker's balance + stake +
+ * unbonding + what it withdrew - what it staked must not have gone down.
+ *
+ * Verifiers: the BookkeepingVerifier is no registry-deployed verifier, so it is unvetted: its jobs (model 1) are
+ * posted opted in, and their expired claims are voided, never slashed (F-03). Jobs on model 2 (the vetted fixture
+ * verifier, which rejects the bookkeeping proofs) are claimed by the adversarial workers only and keep slashing in
+ * the sequences.
+ *
  * Speed: settlements here use BookkeepingVerifier (contracts/test/TestMocks.sol), which accepts only the exact
  * layout-v1 signals for the (chain, core, job, shard, worker) encoded in its "proof" — binding recomputed on-chain.
- * Real-proof settlement is covered by the unit and attack tests. Being no registry-deployed verifier, it is unvetted:
- * its jobs are posted opted in, and their expired claims are voided, never slashed (F-03); jobs on model 2 (the
- * vetted fixture verifier, which rejects the bookkeeping proofs) keep slashing in the sequences.
+ * Real-proof settlement is covered by the unit and attack tests.
  */
 import { expect } from "chai";
 import { recordStruct } from "../lib/chain/protocol";
 import { ethers, network } from "hardhat";
-import { AbiCoder, parseEther } from "ethers";
+import { AbiCoder, keccak256, parseEther } from "ethers";
+import { randomBytes } from "node:crypto";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deployProtocol, type ProtocolContracts } from "../lib/chain/deployments";
 import { ShardTree } from "../lib/chain/merkle";
 import { FIELD_ORDER } from "../lib/chain/binding";
 import { describeError } from "../lib/chain/errors";
-import { versionSpec, ENC_KEY, creationCode, deployVettedFixtureVerifier } from "./helpers/protocol";
+import { versionSpec, ENC_KEY, creationCode, keylessRelease, artifactBytecode, deployVettedFixtureVerifier } from "./helpers/protocol";
+import { keyHashOf, maskDataKey, oneTimeSecret, publicPoint } from "../lib/crypto/release";
 import type { InvariantLens } from "../typechain-types";
 
 // Defaults give 2,000 steps per `npm test` run; the env variables only make local experiments shorter or longer.
@@ -50,12 +61,17 @@ interface JobModel {
   shards: number;
   cancelled: boolean;
   settled: number;
+  /** Per shard data keys committed in key leaves (every job here commits them). */
+  keys: Uint8Array[];
+  modelId: number;
 }
 
 interface ClaimModel {
   job: JobModel;
   shard: number;
   worker: HardhatEthersSigner;
+  /** One-time secret of a keyed claim. */
+  secret?: bigint;
 }
 
 describe("property: random action sequences keep the books balanced", function () {
@@ -64,6 +80,8 @@ describe("property: random action sequences keep the books balanced", function (
     const [owner, treasury, modelOwner, keeper] = signers;
     const requesters = signers.slice(4, 7);
     const workers = signers.slice(7, 11);
+    const honest = workers.slice(0, 2);
+    const isHonest = (w: HardhatEthersSigner) => honest.includes(w);
     const accounts = [owner, treasury, modelOwner, keeper, ...requesters, ...workers].map((s) => s.address);
     const chainId = (await ethers.provider.getNetwork()).chainId;
     const coder = AbiCoder.defaultAbiCoder();
@@ -74,7 +92,12 @@ describe("property: random action sequences keep the books balanced", function (
     for (let seed = 1; seed <= SEEDS; seed++) {
       const snapshot = await network.provider.send("evm_snapshot");
       const r = rng(seed * 7919);
-      const { contracts } = await deployProtocol(owner, { treasury: treasury.address, unbondingPeriod: 120 }, await creationCode());
+      const managerCode = await artifactBytecode("TestCollateralManager");
+      const { contracts } = await deployProtocol(
+        owner,
+        { treasury: treasury.address, unbondingPeriod: 120, managerCodeHash: keccak256(managerCode) },
+        await creationCode(),
+      );
       const { core, audit, registry }: ProtocolContracts = contracts;
       const coreAddr = await core.getAddress();
       const auditAddr = await audit.getAddress();
@@ -85,8 +108,14 @@ describe("property: random action sequences keep the books balanced", function (
       const vetted = await deployVettedFixtureVerifier(registry, modelOwner, "fixture_public");
       await registry.connect(modelOwner).registerModel("vetted", 0n, versionSpec(await vetted.getAddress(), ethers.ZeroHash));
       const lens = (await (await ethers.getContractFactory("InvariantLens")).deploy()) as unknown as InvariantLens;
-      const manager = await (await ethers.getContractFactory("TestCollateralManager")).deploy(coreAddr);
-      await core.connect(owner).bindCollateralManager(await manager.getAddress());
+      await core.deployCollateralManager(managerCode);
+      const manager = await ethers.getContractAt("TestCollateralManager", await core.collateralManager());
+      // Honest workers' wallet flows into (stake) and out of (withdrawals) the core, for the no-loss check.
+      const flows = new Map<string, bigint>(honest.map((w) => [w.address, -parseEther("0.3")]));
+      const holding = async (w: HardhatEthersSigner) => {
+        const info = await core.getWorker(w.address);
+        return (await core.balanceOf(w.address)) + info.stake + info.unbonding + flows.get(w.address)!;
+      };
       // Up to the whole free stake (or the whole manager lock), sometimes 1 wei more to hit the named errors.
       const upTo = (max: bigint) => (max === 0n || r.next() < 0.1 ? max + 1n : 1n + (max * BigInt(r.int(1000))) / 1000n);
       for (const w of workers) {
@@ -99,12 +128,47 @@ describe("property: random action sequences keep the books balanced", function (
       let touched: JobModel | undefined; // the job the step acted on, audited in depth after the step
       const liveJobs = () => jobs.filter((j) => !j.cancelled && j.settled < j.shards);
 
+      /** Settles a claim (sometimes with a proof bound to someone else: InvalidProof). */
+      const settle = async (c: ClaimModel, good = false) => {
+        const { job: j, shard, worker: w } = c;
+        touched = j;
+        const input = j.tree.commitments[shard];
+        const output = BigInt(r.int(1_000_000));
+        const bad = !good && r.next() < 0.1;
+        const proof = coder.encode(
+          ["uint256", "address", "uint256", "uint256", "address", "uint256", "uint256"],
+          [chainId, coreAddr, j.id, shard, bad ? keeper.address : w.address, output, input],
+        );
+        await core.connect(w).submitResult(j.id, shard, input, j.tree.proof(shard), output, "bafyout", proof);
+        dropClaim(j, shard);
+        j.settled++;
+      };
+      /** An honest worker's answer to a release, in the same step: prove a bad keyed one, leave a bad keyless one, else settle. */
+      const respond = async (c: ClaimModel, bad: boolean, keyed: boolean) => {
+        if (bad && keyed) {
+          const [ev] = (await core.queryFilter(core.filters.ShardKeyReleased(c.job.id, c.shard))).slice(-1);
+          await core.connect(c.worker).proveBadRelease(c.job.id, c.shard, c.secret!, ev.args.keyHash, ev.args.ephemeralX, ev.args.ephemeralY, ev.args.maskedKey);
+          dropClaim(c.job, c.shard);
+          counts["honest:proveBadRelease"] = (counts["honest:proveBadRelease"] ?? 0) + 1;
+        } else if (bad) {
+          await core.connect(c.worker).leaveClaim(c.job.id, c.shard);
+          dropClaim(c.job, c.shard);
+          counts["honest:leaveClaim"] = (counts["honest:leaveClaim"] ?? 0) + 1;
+        } else {
+          await settle(c, true);
+        }
+      };
+
       const actions: Record<string, () => Promise<unknown>> = {
         post: async () => {
           // Keep a handful of live jobs, so that claims meet open shards.
           if (liveJobs().length >= 6) return actions.claim();
           const shards = 1 + r.int(4);
-          const tree = new ShardTree(Array.from({ length: shards }, () => BigInt(Math.floor(r.next() * 2 ** 48)) % FIELD_ORDER));
+          const keys = Array.from({ length: shards }, () => new Uint8Array(randomBytes(32)));
+          const tree = new ShardTree(
+            Array.from({ length: shards }, () => BigInt(Math.floor(r.next() * 2 ** 48)) % FIELD_ORDER),
+            keys.map((k) => keyHashOf(k)),
+          );
           const modelId = r.next() < 0.75 ? 1 : 2;
           const params = {
             modelId,
@@ -120,38 +184,75 @@ describe("property: random action sequences keep the books balanced", function (
           };
           const req = r.pick(requesters);
           await core.connect(req).postJob(params, { value: await core.jobEscrowFor(params) });
-          jobs.push({ id: await core.jobCount(), requester: req, tree, shards, cancelled: false, settled: 0 });
+          jobs.push({ id: await core.jobCount(), requester: req, tree, shards, cancelled: false, settled: 0, keys, modelId });
         },
         claim: async () => {
           const live = liveJobs();
           const j = live.length && r.next() < 0.9 ? r.pick(live) : r.pick(jobs);
           const shard = r.int(j.shards);
-          const w = r.pick(workers);
-          await core.connect(w).claim(j.id, shard);
-          claims.push({ job: j, shard, worker: w });
+          // Honest workers serve model 1 only: model 2's verifier rejects the bookkeeping proofs they could submit.
+          const w = j.modelId === 2 ? r.pick(workers.slice(2)) : r.pick(workers);
+          if (r.next() < (isHonest(w) ? 0.7 : 0.5)) {
+            const nonce = (await core.getShard(j.id, shard)).claimNonce + 1n;
+            const secret = oneTimeSecret(new Uint8Array(32).fill(1 + workers.indexOf(w)), { chainId, core: coreAddr, jobId: j.id, shardIndex: BigInt(shard), claimNonce: nonce });
+            const T = publicPoint(secret);
+            await core.connect(w).claimWithKey(j.id, shard, T.x, T.y);
+            claims.push({ job: j, shard, worker: w, secret });
+          } else {
+            await core.connect(w).claim(j.id, shard);
+            claims.push({ job: j, shard, worker: w });
+          }
         },
         submit: async () => {
           const c: ClaimModel =
             claims.length && r.next() < 0.9
               ? r.pick(claims)
               : { job: r.pick(jobs), shard: 0, worker: r.pick(workers) };
-          const { job: j, shard, worker: w } = c;
-          touched = j;
-          const input = j.tree.commitments[shard];
-          const output = BigInt(r.int(1_000_000));
-          const bad = r.next() < 0.1;
-          const proof = coder.encode(
-            ["uint256", "address", "uint256", "uint256", "address", "uint256", "uint256"],
-            [chainId, coreAddr, j.id, shard, bad ? keeper.address : w.address, output, input],
-          );
-          await core.connect(w).submitResult(j.id, shard, input, j.tree.proof(shard), output, "bafyout", proof);
-          dropClaim(j, shard);
-          j.settled++;
+          await settle(c);
         },
         release: async () => {
-          // The requester releases the key of a claim (a second release, or a stale claim, gets a named error).
-          const c = claims.length ? r.pick(claims) : { job: r.pick(jobs), shard: 0 };
-          await core.connect(r.next() < 0.95 ? c.job.requester : r.pick(requesters)).releaseShardKey(c.job.id, c.shard, "0xaa");
+          // The requester releases the key of a claim: honestly, or (adversary) masked wrong / an unusable payload.
+          // A second release, or a stale claim, gets a named error.
+          const c = claims.length ? r.pick(claims) : { job: r.pick(jobs), shard: 0, worker: r.pick(workers) };
+          const s = await core.getShard(c.job.id, c.shard);
+          const bad = r.next() < 0.3;
+          const zero = ethers.ZeroHash;
+          let rel = await keylessRelease(core, c.job.id, c.shard, bad ? "0xbad0" : "0xaa");
+          if (s.keyed) {
+            const [ev] = (await core.queryFilter(core.filters.ShardClaimed(c.job.id, c.shard))).filter((e) => e.args.claimNonce === s.claimNonce);
+            const key = bad ? new Uint8Array(randomBytes(32)) : c.job.keys[c.shard];
+            const ctx = { chainId, core: coreAddr, jobId: c.job.id, shardIndex: BigInt(c.shard), claimNonce: s.claimNonce };
+            const m = maskDataKey(key, { x: ev.args.oneTimeKeyX, y: ev.args.oneTimeKeyY }, ctx);
+            rel = { ...rel, keyHash: c.job.tree.keyHashes![c.shard], keyProof: c.job.tree.keyProof(c.shard), ephemeralX: m.ephemeral.x, ephemeralY: m.ephemeral.y, maskedKey: m.maskedKey };
+          }
+          touched = c.job;
+          await core.connect(r.next() < 0.95 ? c.job.requester : r.pick(requesters)).releaseShardKey(c.job.id, c.shard, { ...rel, keyHash: rel.keyHash ?? zero });
+          const model = claims.find((x) => x.job === c.job && x.shard === c.shard);
+          if (model && isHonest(model.worker)) await respond(model, bad, s.keyed);
+        },
+        leave: async () => {
+          // Any worker may leave a claim (before a release, or within the inspection window).
+          const c = claims.length ? r.pick(claims) : { job: r.pick(jobs), shard: 0, worker: r.pick(workers) };
+          touched = c.job;
+          await core.connect(c.worker).leaveClaim(c.job.id, c.shard);
+          dropClaim(c.job, c.shard);
+        },
+        owner: async () => {
+          // The owner tries its functions, and the ones it must not have: none may move anyone's value.
+          const tries: (() => Promise<unknown>)[] = [
+            () => core.connect(owner).setProtocolFee(r.int(1500)),
+            () => core.connect(owner).setTreasury(owner.address),
+            () => core.connect(owner).setSlashSplit(r.int(9500), r.int(2500)),
+            () => core.connect(owner).setHookGasLimit(40_000 + r.int(2_500_000)),
+            () => core.connect(owner).setEligibilityGate(r.next() < 0.5 ? ethers.ZeroAddress : owner.address),
+            () => core.connect(owner).setReputationHook(r.next() < 0.5 ? ethers.ZeroAddress : owner.address),
+            () => core.connect(owner).pause(),
+            () => core.connect(owner).unpause(),
+            () => core.connect(owner).deployCollateralManager(managerCode),
+            () => core.connect(owner).managerLock(r.pick(workers).address, 1n),
+            () => core.connect(owner).managerSlash(r.pick(workers).address, 1n, owner.address, owner.address),
+          ];
+          await r.pick(tries)();
         },
         expire: async () => {
           await network.provider.send("evm_increaseTime", [30 + r.int(150)]);
@@ -177,38 +278,59 @@ describe("property: random action sequences keep the books balanced", function (
           await core.connect(r.next() < 0.9 ? j.requester : r.pick(requesters)).cancelJob(j.id);
           j.cancelled = true;
         },
-        stake: async () => core.connect(r.pick(workers)).stake({ value: parseEther("0.05") * BigInt(1 + r.int(4)) }),
+        stake: async () => {
+          const w = r.pick(workers);
+          const value = parseEther("0.05") * BigInt(1 + r.int(4));
+          await core.connect(w).stake({ value });
+          if (isHonest(w)) flows.set(w.address, flows.get(w.address)! - value);
+        },
         unstake: async () => {
           const w = r.pick(workers);
           const info = await core.getWorker(w.address);
           const free = info.stake - info.locked;
           await core.connect(w).requestUnstake(free === 0n ? 1n : 1n + BigInt(r.int(Number(free / 10n ** 12n))) * 10n ** 12n);
         },
+        // The manager (a training module) acts on the adversarial workers only: its slashes are training faults.
         managerLock: async () => {
-          const w = r.pick(workers);
+          const w = r.pick(workers.slice(2));
           const info = await core.getWorker(w.address);
           await manager.lock(w.address, upTo(info.stake - info.locked));
         },
         managerRelease: async () => {
-          const w = r.pick(workers);
+          const w = r.pick(workers.slice(2));
           await manager.release(w.address, upTo(await core.lockedByManager(w.address)));
         },
         managerSlash: async () => {
-          const w = r.pick(workers);
+          const w = r.pick(workers.slice(2));
           await manager.slash(w.address, upTo(await core.lockedByManager(w.address)), r.pick(requesters).address, keeper.address);
         },
-        withdrawStake: async () => core.connect(r.pick(workers)).withdrawStake(),
-        withdraw: async () => core.connect(r.pick([treasury, modelOwner, keeper, ...requesters, ...workers])).withdraw(),
+        withdrawStake: async () => {
+          const w = r.pick(workers);
+          const amount = (await core.getWorker(w.address)).unbonding;
+          await core.connect(w).withdrawStake();
+          if (isHonest(w)) flows.set(w.address, flows.get(w.address)! + amount);
+        },
+        withdraw: async () => {
+          const who = r.pick([treasury, modelOwner, keeper, ...requesters, ...workers]);
+          const amount = await core.balanceOf(who.address);
+          await core.connect(who).withdraw();
+          if (isHonest(who)) flows.set(who.address, flows.get(who.address)! + amount);
+        },
       };
       const weights: [string, number][] = [
         ["post", 3], ["claim", 5], ["release", 3], ["submit", 5], ["expire", 2], ["reclaim", 2], ["cancel", 1],
         ["stake", 1], ["unstake", 1], ["managerLock", 1], ["managerRelease", 1], ["managerSlash", 1], ["withdrawStake", 1], ["withdraw", 2],
+        ["leave", 1], ["owner", 2],
       ];
       for (const [n] of weights) actionNames[n] = true;
       const total = weights.reduce((a, [, w]) => a + w, 0);
       await actions.post();
+      const held = new Map<string, bigint>();
+      for (const w of honest) held.set(w.address, await holding(w));
 
       for (let i = 0; i < STEPS; i++) {
+        // The owner's pause lasts a step or two (it blocks new jobs and claims, nothing else).
+        if (r.next() < 0.5 && (await core.paused())) await core.connect(owner).unpause();
         let x = r.next() * total;
         const name = weights.find(([, w]) => (x -= w) < 0)![0];
         let outcome = "ok";
@@ -227,6 +349,11 @@ describe("property: random action sequences keep the books balanced", function (
         expect(rep.balance, ctx).to.equal(rep.escrow + rep.stakes + rep.pull);
         expect(rep.lockedWithinStake, ctx).to.equal(true);
         expect(rep.auditOk, ctx).to.equal(true);
+        for (const w of honest) {
+          const now = await holding(w);
+          expect(now, `${ctx}: honest worker ${w.address} lost value`).to.be.at.least(held.get(w.address)!);
+          held.set(w.address, now);
+        }
         steps++;
       }
       const all = await lens.check(coreAddr, auditAddr, accounts, jobs.map((j) => j.id));
@@ -251,5 +378,7 @@ describe("property: random action sequences keep the books balanced", function (
     expect(steps).to.equal(SEEDS * STEPS);
     // Every action kind must have succeeded at least once, so the sequences exercised real transitions.
     for (const name of Object.keys(actionNames)) expect(counts[`${name}:ok`] ?? 0, `${name} never succeeded`).to.be.greaterThan(0);
+    // The honest workers met bad releases of both kinds, and answered them.
+    for (const k of ["honest:proveBadRelease", "honest:leaveClaim"]) expect(counts[k] ?? 0, `${k} never happened`).to.be.greaterThan(0);
   });
 });

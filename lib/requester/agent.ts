@@ -1,47 +1,80 @@
 /**
- * The requester's release agent: when a shard of one of its jobs is claimed, it wraps that shard's data key to the
- * claiming worker's registered encryption key and releases it on-chain (ShardKeyReleased). Restart-safe: it
- * releases for every current claim that has no release yet, reading both from the chain.
+ * The requester's release agent: when a shard of one of its jobs is claimed, it releases that shard's data key to
+ * exactly that claim (claimant and claim nonce, F-02) on-chain (ShardKeyReleased). For a keyed claim (the worker
+ * gave a one-time key) the key is masked to it and the committed key hash proven, so a wrong release is provable by
+ * the worker (F-01); for a keyless claim the key is ECIES-wrapped to the worker's registered key inside the payload.
+ * Restart-safe: it releases for every current claim that has no release yet, reading both from the chain.
  *
  * It never sends a release it can tell will revert: the claim must be live by the wall clock, and the exact call
- * must pass a static call on the pending block first. A claim that has ended (settled, reclaimed, voided) or
+ * must pass a static call on the pending block first. A claim that has ended (settled, reclaimed, voided, left) or
  * expired is dropped for good; any other refusal backs that claim off (2 s doubling to 60 s) with the reason logged.
  * The release form is built here and nowhere else (`buildRelease`).
  */
-import { getBytes, type Signer } from "ethers";
+import { getBytes, type ContractTransactionReceipt, type Signer } from "ethers";
 import type { OblivionCore } from "../../typechain-types";
+import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
 import { describeError } from "../chain/errors";
 import { nowSeconds, type JobBook, type JobView } from "../chain/jobbook";
 import { preflight } from "../chain/preflight";
 import { wrapKey } from "../crypto";
+import { maskDataKey, type CurvePoint } from "../crypto/release";
 import { Backoff } from "../util/backoff";
 import type { Logger } from "../util/log";
 import { dataKeyOf, readJobFile, JOBS_DIR, type JobFile } from "./job";
 import { encodeRelease } from "./shard";
 
 /** Refusals that mean the claim is over or can no longer be served: dropped, never retried. */
-const CLAIM_OVER = new Set(["ShardNotClaimed", "KeyAlreadyReleased", "ClaimExpired"]);
+const CLAIM_OVER = new Set(["ShardNotClaimed", "KeyAlreadyReleased", "ClaimExpired", "NotCurrentClaim"]);
 
-/** The claim a release is for: the shard and its current claimant. */
+/** The claim a release is for. */
 export interface ClaimRef {
   jobId: bigint;
   shardIndex: number;
   claimant: string;
+  claimNonce: bigint;
+  /** The claim's one-time key (claimWithKey); absent for a keyless claim. */
+  oneTimeKey?: CurvePoint;
 }
 
-/**
- * The arguments of `releaseShardKey` for one claim: the package's CID and its data key wrapped to the claimant's
- * registered key. The one place a release is built (checked, then sent, by the agent).
- */
-export async function buildRelease(core: OblivionCore, claim: ClaimRef, file: JobFile): Promise<[bigint, number, string]> {
+const ZERO32 = "0x" + "00".repeat(32);
+
+/** Builds the release of `file`'s shard for exactly `claim`. */
+export async function buildRelease(core: OblivionCore, claim: ClaimRef, file: JobFile): Promise<IOblivionCore.KeyReleaseStruct> {
   const secret = file.shards[claim.shardIndex];
+  if (!secret) throw new Error(`job file of job ${claim.jobId} has no shard ${claim.shardIndex}`);
   const dataKey = dataKeyOf(secret);
-  let wrapped: Uint8Array = new Uint8Array(0);
-  if (dataKey) {
-    const [, pub] = await core.workerProfile(claim.claimant);
-    wrapped = wrapKey(dataKey, getBytes(pub));
+  const base = { claimant: claim.claimant, claimNonce: claim.claimNonce };
+  if (!claim.oneTimeKey) {
+    const [, pub] = dataKey ? await core.workerProfile(claim.claimant) : ["", ""];
+    const wrappedKey = dataKey ? wrapKey(dataKey, getBytes(pub)) : new Uint8Array(0);
+    const payload = encodeRelease({ packageCid: secret.packageCid, wrappedKey });
+    return { ...base, keyHash: ZERO32, keyProof: [], ephemeralX: 0n, ephemeralY: 0n, maskedKey: ZERO32, payload };
   }
-  return [claim.jobId, claim.shardIndex, encodeRelease({ packageCid: secret.packageCid, wrappedKey: wrapped })];
+  if (!secret.keyProof || !secret.keyHash) {
+    throw new Error(`job ${claim.jobId} commits no data keys (posted before keyed releases): a keyed claim cannot be served`);
+  }
+  const payload = encodeRelease({ packageCid: secret.packageCid, wrappedKey: new Uint8Array(0) });
+  if (!dataKey) return { ...base, keyHash: secret.keyHash, keyProof: secret.keyProof, ephemeralX: 0n, ephemeralY: 0n, maskedKey: ZERO32, payload };
+  const ctx = {
+    chainId: BigInt(file.chainId),
+    core: file.core,
+    jobId: claim.jobId,
+    shardIndex: BigInt(claim.shardIndex),
+    claimNonce: claim.claimNonce,
+  };
+  const { ephemeral, maskedKey } = maskDataKey(dataKey, claim.oneTimeKey, ctx);
+  return { ...base, keyHash: secret.keyHash, keyProof: secret.keyProof, ephemeralX: ephemeral.x, ephemeralY: ephemeral.y, maskedKey, payload };
+}
+
+/** Builds and sends the release for `claim`; returns the receipt. */
+export async function releaseForClaim(core: OblivionCore, requester: Signer, claim: ClaimRef, file: JobFile): Promise<ContractTransactionReceipt> {
+  const c = core.connect(requester);
+  const release = await buildRelease(c, claim, file);
+  const check = await preflight(c.releaseShardKey, [claim.jobId, claim.shardIndex, release]);
+  if (!check.ok) throw new Error(`releaseShardKey would revert: ${check.reason}`);
+  const rc = await (await c.releaseShardKey(claim.jobId, claim.shardIndex, release)).wait();
+  if (!rc) throw new Error("releaseShardKey: no receipt");
+  return rc;
 }
 
 export interface ReleaseAgentOptions {
@@ -52,7 +85,7 @@ export interface ReleaseAgentOptions {
 
 export class ReleaseAgent {
   private readonly files = new Map<bigint, JobFile | null>();
-  /** Claims handled for good (released, or over): job:shard:worker:claim deadline. */
+  /** Claims handled for good (released, or over): job:shard:claim nonce. */
   private readonly done = new Set<string>();
   private readonly backoff = new Backoff();
   private readonly jobsDir: string;
@@ -89,17 +122,18 @@ export class ReleaseAgent {
       const file = this.jobFile(chainId, coreAddr, job.jobId);
       if (!file) continue;
       for (const [i, s] of job.shards.entries()) {
-        if (s.state !== "claimed" || s.release || !s.worker) continue;
-        const key = `${job.jobId}:${i}:${s.worker}:${s.deadline}`;
+        if (s.state !== "claimed" || s.release || !s.worker || s.claimNonce === undefined) continue;
+        const key = `${job.jobId}:${i}:${s.claimNonce}`;
         if (this.done.has(key) || !this.backoff.ready(key)) continue;
-        const ids = { job: job.jobId, shard: i, worker: s.worker };
+        const ids = { job: job.jobId, shard: i, worker: s.worker, claimNonce: s.claimNonce };
         if (s.deadline !== undefined && nowSeconds() > s.deadline) {
           this.done.add(key);
           this.log.warn("claim expired before its key was released; not releasing", ids);
           continue;
         }
-        const args = await buildRelease(core, { jobId: job.jobId, shardIndex: i, claimant: s.worker }, file);
-        const check = await preflight(core.releaseShardKey, args);
+        const claim: ClaimRef = { jobId: job.jobId, shardIndex: i, claimant: s.worker, claimNonce: s.claimNonce, oneTimeKey: s.oneTimeKey };
+        const args = [job.jobId, i, await buildRelease(core, claim, file)] as const;
+        const check = await preflight(core.releaseShardKey, [...args]);
         if (!check.ok) {
           this.refused++;
           if (check.revert && CLAIM_OVER.has(check.revert)) {
@@ -122,7 +156,7 @@ export class ReleaseAgent {
         this.backoff.succeeded(key);
         this.released++;
         n++;
-        this.log.info("released shard key", { ...ids, encrypted: !!file.shards[i].dataKey });
+        this.log.info("released shard key", { ...ids, encrypted: !!file.shards[i].dataKey, keyed: !!s.oneTimeKey });
       }
     }
     return n;

@@ -1,10 +1,10 @@
 /**
- * TrainingJobs next to a protocol deployment: deployed over the core, bound as the core's collateral manager (core
- * owner), and recorded in <deployments>/<network>.training.json. Re-running reuses a live, current deployment.
+ * TrainingJobs next to a protocol deployment: deployed by the core from the code it pins, bound as its collateral
+ * manager, and recorded in <deployments>/<network>.training.json. Re-running reuses a live, current deployment.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { keccak256, type Signer } from "ethers";
+import { keccak256, ZeroAddress, type Signer } from "ethers";
 import { ICoreCollateral__factory, TrainingJobs__factory, type TrainingJobs } from "../../typechain-types";
 import { deploymentsDir } from "../chain/deployments";
 
@@ -25,13 +25,20 @@ export function readTrainingDeployment(network: string, dir = deploymentsDir()):
   return JSON.parse(fs.readFileSync(file, "utf8")) as TrainingDeployment;
 }
 
-/** Deploys TrainingJobs over `core` and binds it; `coreOwner` must own the core. */
-export async function deployTraining(core: string, deployer: Signer, coreOwner: Signer = deployer): Promise<TrainingJobs> {
-  const training = await new TrainingJobs__factory(deployer).deploy(core);
-  await training.waitForDeployment();
-  const bound = ICoreCollateral__factory.connect(core, coreOwner);
-  await (await bound.bindCollateralManager(await training.getAddress())).wait();
-  return training;
+/**
+ * Has the core deploy TrainingJobs from the creation code it pins (F-13: anyone may, once; no owner binds a manager)
+ * and returns it; reuses the one already bound.
+ */
+export async function deployTraining(core: string, deployer: Signer, code: string = TrainingJobs__factory.bytecode): Promise<TrainingJobs> {
+  const c = ICoreCollateral__factory.connect(core, deployer);
+  if ((await c.collateralManager()) === ZeroAddress) {
+    const pinned = await c.managerCodeHash();
+    if (pinned !== keccak256(code)) {
+      throw new Error(`the core pins collateral manager code ${pinned}, not this TrainingJobs build (${keccak256(code)}): redeploy the core`);
+    }
+    await (await c.deployCollateralManager(code)).wait();
+  }
+  return TrainingJobs__factory.connect(await c.collateralManager(), deployer);
 }
 
 export async function deployTrainingOrReuse(

@@ -14,6 +14,7 @@ import {
   versionSpec,
   WINDOW,
   type Env,
+  keylessRelease,
 } from "../helpers/protocol";
 import { releaseCurve } from "../helpers/snarkjs";
 import { testWorker } from "../helpers/worker";
@@ -66,7 +67,7 @@ describe("security F-03: what a posted job verifies against cannot change", func
       (await env.registry.getVersion(env.rogueModel, 1)).verifierCodeHash,
     ]);
     await env.core.connect(env.worker).claim(job.jobId, 0);
-    await env.core.connect(env.requester).releaseShardKey(job.jobId, 0, "0x01");
+    await env.core.connect(env.requester).releaseShardKey(job.jobId, 0, await keylessRelease(env.core, job.jobId, 0, "0x01"));
     await env.switchable.connect(env.modelOwner).setAcceptAll(false);
     const p = await proveShard(env, job, 0, env.worker.address); // a valid proof, refused by the flipped verifier
     await expect(submit(env, job, 0, env.worker, p)).to.be.revertedWithCustomError(env.core, "InvalidProof");

@@ -19,6 +19,7 @@ import {
   WINDOW,
   type Env,
   type PostedJob,
+  keylessRelease,
 } from "../helpers/protocol";
 import { releaseCurve } from "../helpers/snarkjs";
 
@@ -51,7 +52,7 @@ describe("security F-10: a failed reputation hook call can be replayed by anyone
     await env.core.connect(env.worker).claim(job.jobId, 0);
     await submit(env, job, 0, env.worker, await proveShard(env, job, 0, env.worker.address));
     await env.core.connect(env.worker).claim(job.jobId, 1);
-    await env.core.connect(env.requester).releaseShardKey(job.jobId, 1, "0x01");
+    await env.core.connect(env.requester).releaseShardKey(job.jobId, 1, await keylessRelease(env.core, job.jobId, 1, "0x01"));
     await time.increase(WINDOW + 1);
     return job;
   }
