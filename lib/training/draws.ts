@@ -75,7 +75,8 @@ export async function resolveReadyDraws(training: TrainingJobs, jobId: bigint): 
     return done;
   }
   for (const d of await pendingDraws(training, jobId, round)) {
-    if (BigInt(await provider.getBlockNumber()) > d.block) await run(d.shard, `${d.stage} shard ${d.shard}`);
+    // the transaction lands in a later block than the head: the draw block must be the head or older
+    if (BigInt(await provider.getBlockNumber()) >= d.block) await run(d.shard, `${d.stage} shard ${d.shard}`);
   }
   return done;
 }
