@@ -45,7 +45,7 @@ describe("F-07 late mismatch and griefing replica", function () {
       .withArgs(jobId, 0, 0, GOOD, rep.worker);
     expect(await env.training.balanceOf(primary.address)).to.equal(REWARD);
     expect((await env.core.getWorker(rep.worker)).stake).to.equal(ethers.parseEther("2") - COLLATERAL);
-    // after the audit deadline verifiers are done: a late verifier submission is refused
+    // verifiers had until the audit deadline: submitDeadline + closeWindow / 2
     const [audit] = await env.training.auditTimes(jobId, 0);
     expect(audit).to.equal(rd.submitDeadline + 300n);
   });
