@@ -1,10 +1,12 @@
 /**
  * The train:* tasks against a Hardhat node, as operators run them. Federated: train:deploy, train:post, two
  * train:join participants, train:close, train:status. Outsourced: train:post seals MNIST shards and commits them,
- * then separate processes follow the job to its end: the requester's train:release --loop, four train:work --loop
- * workers, and the aggregator's keeper (keeper:run, whose training duty closes the rounds it aggregates). Every
- * shard is replicated, so each primary's update is recomputed by a replica in another process and must match bit
- * for bit.
+ * then separate processes follow the job to its end: the requester's train:release --loop, six train:work --loop
+ * workers (two take the shards as primaries, four enlist in the standby pool from which the replicas are drawn, a
+ * referee entry held back per audit), and the aggregator's keeper (keeper:run, whose training duty runs the draws and
+ * closes the rounds it aggregates). Every shard is replicated, so each primary's update is recomputed by a drawn
+ * replica in another process and must match bit for bit. Short windows (60 s) because the draws wait for the join
+ * cutoff in real time.
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -20,7 +22,7 @@ import { REPO_ROOT } from "../../lib/util/processes";
 
 const run = promisify(execFile);
 const HARDHAT = path.join(REPO_ROOT, "node_modules", ".bin", "hardhat");
-const WORKERS = [2, 3, 4, 6];
+const WORKERS = [2, 3, 4, 6, 7, 8];
 const AGGREGATOR = 5;
 const REQUESTER = 1;
 
@@ -69,8 +71,8 @@ describe("e2e: train:* tasks against a node", function () {
     await expect(cli(["train:work", "--job", "1", "--from", "2", "--key-file", keyFile(2)])).to.be.rejectedWith(/train:work: training job 1 is federated/);
   });
 
-  it("outsourced: requester, four workers and the aggregator's keeper as processes follow the job to its end", async () => {
-    const posted = await post(["--mode", "outsourced", "--replication", "1", "--participants", "2", "--rounds", "2"]);
+  it("outsourced: requester, six workers and the aggregator's keeper as processes follow the job to its end", async () => {
+    const posted = await post(["--mode", "outsourced", "--replication", "1", "--participants", "2", "--rounds", "2", "--window", "60", "--close-window", "60"]);
     expect(posted).to.match(/^training job 2: 2 rounds/);
     expect(posted).to.match(/2 encrypted shards, data root 0x[0-9a-f]{64}, 100% replicated; keys kept in /);
     await expect(cli(["train:join", "--job", "2", "--shard", "0", "--of", "2", "--from", "2"])).to.be.rejectedWith(/train:join: job 2 is outsourced: workers take it with train:work/);
@@ -103,6 +105,9 @@ describe("e2e: train:* tasks against a node", function () {
     expect(await t.queryFilter(t.filters.ReplicasMatched(2))).to.have.length(4); // 2 shards × 2 rounds, bit-identical
     expect(await t.queryFilter(t.filters.ReplicaMismatch(2))).to.have.length(0);
     expect(await t.queryFilter(t.filters.DataKeyReleased(2))).to.have.length(8);
+    expect(await t.queryFilter(t.filters.VerifierAssigned(2))).to.have.length(4); // one drawn replica per shard and round
+    // every standby entry that was not drawn was released by its worker: nothing stays locked
+    for (const i of WORKERS) expect(await d.contracts.core.lockedByManager(d.accounts[i].address)).to.equal(0n);
     let paid = 0n;
     for (const i of WORKERS) paid += await t.balanceOf(d.accounts[i].address);
     expect(paid).to.equal(parseEther("0.01") * (2n + 8n)); // job 1's two updates + 8 accepted slots of job 2

@@ -6,6 +6,7 @@
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import type { Interface } from "ethers";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deployTraining, jobParams, drawWord, pickStart, runDraw, assigned, COLLATERAL, REWARD } from "../training/fixture";
 
@@ -38,7 +39,8 @@ describe("F-04 replica and referee collusion", function () {
     const env = await loadFixture(deployTraining);
     const jobId = await postOutsourced(env, 1);
     const [primary, m1, m2, h1, h2] = env.workers;
-    for (const name of ["joinAsReplica", "joinAsReferee"]) expect(env.training.interface.getFunction(name)).to.equal(null);
+    const iface: Interface = env.training.interface;
+    for (const name of ["joinAsReplica", "joinAsReferee"]) expect(iface.getFunction(name)).to.equal(null);
     await env.training.connect(primary).join(jobId, 0);
     await env.training.connect(env.requester).releaseDataKey(jobId, 0, 0, RELEASE);
     for (const w of [m1, m2, h1, h2]) await env.training.connect(w).enlist(jobId, 0);
