@@ -5,8 +5,9 @@
  * workers (two take the shards as primaries, four enlist in the standby pool from which the replicas are drawn, a
  * referee entry held back per audit), and the aggregator's keeper (keeper:run, whose training duty runs the draws and
  * closes the rounds it aggregates). Every shard is replicated, so each primary's update is recomputed by a drawn
- * replica in another process and must match bit for bit. Short windows (60 s) because the draws wait for the join
- * cutoff in real time.
+ * replica in another process and must match bit for bit. The draws wait for the join cutoff (45 min into the default
+ * hour-long window): once a round's two primaries and four standby entries are in, the test moves the node's clock
+ * past the cutoff, as time would.
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -27,7 +28,7 @@ const AGGREGATOR = 5;
 const REQUESTER = 1;
 
 describe("e2e: train:* tasks against a node", function () {
-  this.timeout(600_000);
+  this.timeout(900_000);
   let d: Devnet;
   const keyFile = (i: number) => path.join(d.home, "keys", `trainer-${i}.json`);
   const cli = (args: string[]) => run(HARDHAT, [...args, "--network", DEVNET_NETWORK], { cwd: REPO_ROOT, env: devnetEnv(d) }).then((r) => r.stdout);
@@ -72,7 +73,7 @@ describe("e2e: train:* tasks against a node", function () {
   });
 
   it("outsourced: requester, six workers and the aggregator's keeper as processes follow the job to its end", async () => {
-    const posted = await post(["--mode", "outsourced", "--replication", "1", "--participants", "2", "--rounds", "2", "--window", "60", "--close-window", "60"]);
+    const posted = await post(["--mode", "outsourced", "--replication", "1", "--participants", "2", "--rounds", "2"]);
     expect(posted).to.match(/^training job 2: 2 rounds/);
     expect(posted).to.match(/2 encrypted shards, data root 0x[0-9a-f]{64}, 100% replicated; keys kept in /);
     await expect(cli(["train:join", "--job", "2", "--shard", "0", "--of", "2", "--from", "2"])).to.be.rejectedWith(/train:join: job 2 is outsourced: workers take it with train:work/);
@@ -85,9 +86,26 @@ describe("e2e: train:* tasks against a node", function () {
       ...WORKERS.map((i) => proc(`w${i}`, i, ["train:work", "--job", "2", "--loop", "--interval", "0.5", "--key-file", keyFile(i)])),
     ];
     const keeper = spawnKeeper(d, { account: AGGREGATOR, intervalMs: 500, onLine: (l) => logs.push(`keeper: ${l}`) });
+    let watching = true;
+    const fastForward = (async () => {
+      const t = training();
+      while (watching) {
+        const job = await t.getJob(2);
+        if (job.status !== 0n) break;
+        const rd = await t.getRound(2, job.round);
+        const cutoff = rd.submitDeadline - job.roundWindow / 4n;
+        const now = BigInt((await d.provider.getBlock("latest"))!.timestamp);
+        if (rd.joined === 2n && rd.standby >= 4n && now <= cutoff) {
+          await d.provider.send("evm_increaseTime", [Number(cutoff - now + 1n)]);
+          await d.provider.send("evm_mine", []);
+          logs.push(`test: round ${job.round} populated, clock moved past the join cutoff`);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
     // every process exits 0 once the job has finished; the first to fail (or a stall) ends the test with the logs
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`training job did not finish:\n${logs.slice(-40).join("\n")}`)), 400_000);
+      const timer = setTimeout(() => reject(new Error(`training job did not finish:\n${logs.slice(-40).join("\n")}`)), 700_000);
       procs.forEach((p, i) =>
         p.exited.then((code) => {
           if (code !== 0) reject(new Error(`process ${i} exited with ${code}:\n${logs.slice(-40).join("\n")}`));
@@ -98,6 +116,8 @@ describe("e2e: train:* tasks against a node", function () {
         resolve();
       });
     });
+    watching = false;
+    await fastForward;
     await keeper.stop();
     const t = training();
     const job = await t.getJob(2);
