@@ -80,9 +80,8 @@ export async function runOutsourcedPhase(o: OutsourcedPhase): Promise<void> {
   }
   await o.passTime(3600); // past the join cutoff: the pool is sealed by the first draw
   const draw = async () => {
-    const done = await resolveReadyDraws(training.connect(o.aggregator), jobId);
-    await o.passTime(1); // the next draw uses the hash of a block mined after this one
-    return done;
+    await o.passTime(1); // a draw uses the hash of a block mined after the transaction that fixed it
+    return resolveReadyDraws(training.connect(o.aggregator), jobId);
   };
   await draw(); // seals
   const drawn = await draw();
