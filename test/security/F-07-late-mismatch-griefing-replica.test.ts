@@ -14,11 +14,12 @@ type Env = Awaited<ReturnType<typeof deployTraining>>;
 const RELEASE = "0x1234";
 const GOOD = ethers.id("honest update");
 
-async function setup(env: Env) {
+/** A one-shard job at 100 % replication: workers[from] as primary (key released), the next four as standby. */
+async function setup(env: Env, from = 0) {
   const p = jobParams(env.aggregator.address, { mode: 1, rule: 0, trim: 0, maxRounds: 1, participantsPerRound: 1, replicationBps: 10_000, dataRoot: ethers.id("root") });
   await env.training.connect(env.requester).postJob(p, { value: await env.training.escrowFor(p) });
   const jobId = await env.training.jobCount();
-  const [primary, ...pool] = env.workers.slice(0, 5);
+  const [primary, ...pool] = env.workers.slice(from, from + 5);
   await env.training.connect(primary).join(jobId, 0);
   await env.training.connect(env.requester).releaseDataKey(jobId, 0, 0, RELEASE);
   for (const w of pool) await env.training.connect(w).enlist(jobId, 0);
@@ -69,7 +70,7 @@ describe("F-07 late mismatch and griefing replica", function () {
     expect((await worth(env, a.primary.address)) - before).to.equal(REWARD);
 
     // (b) its key came less than a quarter round window before the audit deadline: voided, and the primary still paid
-    const b = await setup(env);
+    const b = await setup(env, 5);
     await env.training.connect(b.primary).submitUpdate(b.jobId, 0, GOOD, "bafyP");
     const [late] = assigned(env.training, (await runDraw(env.training, b.jobId, 0, 0)).rc);
     const [auditB] = await env.training.auditTimes(b.jobId, 0);
@@ -80,6 +81,7 @@ describe("F-07 late mismatch and griefing replica", function () {
     await expect(closeB).to.emit(env.training, "SlotVoided").withArgs(b.jobId, 0, late.worker, 1);
     await expect(closeB).to.emit(env.training, "UpdateAccepted").withArgs(b.jobId, 0, b.primary.address, REWARD);
     expect((await env.core.getWorker(late.worker)).stake).to.equal(ethers.parseEther("2"));
+    expect(await env.core.lockedByManager(late.worker)).to.equal(0n);
   });
 
   it("F-07 honest path: the drawn replica submits in the audit window and both are paid", async function () {
