@@ -14,6 +14,8 @@ import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
 import {IReputationHook} from "./interfaces/IReputationHook.sol";
 import {IEligibilityGate} from "./interfaces/IEligibilityGate.sol";
 import {BN254} from "./libraries/BN254.sol";
+import {KeyReleaseCheck} from "./libraries/KeyReleaseCheck.sol";
+import {ClaimScanner} from "./ClaimScanner.sol";
 
 /// @title OblivionCore
 /// @notice The protocol core (see IOblivionCore for the lifecycle and value flows). The only contract holding value:
@@ -44,8 +46,14 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     uint64 public constant MAX_UNBONDING = 30 days;
     /// @notice Most shards per job.
     uint32 public constant MAX_SHARDS = 1_000_000;
-    /// @notice Jobs plus shards `checker()` visits at most.
-    uint256 public constant CHECKER_MAX_STEPS = 2_000;
+    /// @notice A key leaf is (KEY_LEAF_TAG | shardIndex, uint256(keccak256(dataKey))) in the job's input tree; the
+    /// tag keeps it apart from input leaves (shardIndex < MAX_SHARDS).
+    uint256 public constant KEY_LEAF_TAG = 1 << 255;
+    /// @notice After a release the claimant may leave without a slash for claimWindow / INSPECTION_DIVISOR seconds.
+    uint32 public constant INSPECTION_DIVISOR = 4;
+    /// @dev secp256k1 group order and field prime.
+    uint256 private constant SECP_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
+    uint256 private constant SECP_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
     /// @notice The public-signal layout this core builds.
     uint8 public constant LAYOUT_V1 = 1;
 
@@ -55,6 +63,12 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     IInferenceAudit public immutable audit;
     /// @notice Seconds between `requestUnstake` and `withdrawStake`.
     uint64 public immutable unbondingPeriod;
+    /// @inheritdoc ICoreCollateral
+    bytes32 public immutable managerCodeHash;
+    /// @notice The secp256k1 arithmetic of `proveBadRelease`, deployed by the constructor.
+    KeyReleaseCheck public immutable releaseCheck;
+    /// @notice The scans behind `checker` and `checkerFrom`, deployed by the constructor.
+    ClaimScanner public immutable scanner;
 
     /// @notice Receives protocol fees and the treasury share of slashes.
     address public treasury;
@@ -86,18 +100,24 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     mapping(address worker => string) private _metadataCid;
     mapping(address worker => bytes) private _encryptionKey;
     mapping(address account => uint256) private _balances;
+    /// @dev Per shard, for a keyed claim: the one-time key's address (left-padded) until the release, then the digest
+    /// keccak256(abi.encode(that word, keyHash, ephemeralX, ephemeralY, maskedKey)). Stale once the claim ends (read
+    /// only while `Shard.keyed`); the next keyed claim overwrites it.
+    mapping(uint256 jobId => mapping(uint256 shardIndex => bytes32)) private _claimKey;
 
     /// @param owner_ Owner (protocol governance).
     /// @param registry_ Model registry.
     /// @param audit_ Audit trail; must bind this core.
     /// @param treasury_ Initial treasury.
     /// @param unbondingPeriod_ Unbonding period in seconds, in [MIN_UNBONDING, MAX_UNBONDING].
+    /// @param managerCodeHash_ keccak256 of the collateral manager's creation code (zero: no manager, ever).
     constructor(
         address owner_,
         IModelRegistry registry_,
         IInferenceAudit audit_,
         address treasury_,
-        uint64 unbondingPeriod_
+        uint64 unbondingPeriod_,
+        bytes32 managerCodeHash_
     ) Ownable(owner_) {
         if (address(registry_) == address(0) || address(audit_) == address(0) || treasury_ == address(0)) {
             revert ZeroAddress();
@@ -109,6 +129,9 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         audit = audit_;
         treasury = treasury_;
         unbondingPeriod = unbondingPeriod_;
+        managerCodeHash = managerCodeHash_;
+        releaseCheck = new KeyReleaseCheck();
+        scanner = new ClaimScanner(this);
         protocolFeeBps = 250;
         slashRequesterBps = 5_000;
         slashBountyBps = 1_000;
@@ -202,6 +225,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
             modelOwner: t.owner,
             openClaims: 0,
             settledShards: 0,
+            forfeitedShards: 0,
             pricePerShard: p.pricePerShard,
             ownerFeePerShard: ownerFeePerShard,
             collateral: p.collateral,
@@ -214,45 +238,77 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
 
     /// @inheritdoc IOblivionCore
     function claim(uint256 jobId, uint256 shardIndex) external whenNotPaused {
-        Job storage job = _job(jobId);
-        if (job.cancelled) revert JobIsCancelled(jobId);
-        Shard storage s = _shard(job, jobId, shardIndex);
-        if (s.status != ShardStatus.Open) revert ShardNotOpen(jobId, shardIndex);
-        Worker storage w = _registered(msg.sender);
-        if (_expiredBefore[jobId][shardIndex][msg.sender]) revert AlreadyClaimedBefore(jobId, shardIndex, msg.sender);
-        if (w.stake < job.minStake) revert StakeBelowMinimum(w.stake, job.minStake);
-        uint128 collateral = job.collateral;
-        uint256 free = w.stake - w.locked;
-        if (free < collateral) revert InsufficientFreeStake(free, collateral);
-        if (job.gated) {
-            IEligibilityGate gate = eligibilityGate;
-            if (address(gate) == address(0)) revert GateNotSet();
-            if (!gate.isEligible(jobId, msg.sender)) revert NotEligible(jobId, msg.sender);
-        }
-
-        uint64 deadline = uint64(block.timestamp) + job.claimWindow;
-        s.worker = msg.sender;
-        s.deadline = deadline;
-        s.status = ShardStatus.Claimed;
-        w.locked += collateral;
-        job.openClaims += 1;
-        emit ShardClaimed(jobId, shardIndex, msg.sender, deadline);
+        _claim(jobId, shardIndex, 0, 0);
     }
 
     /// @inheritdoc IOblivionCore
-    function releaseShardKey(uint256 jobId, uint256 shardIndex, bytes calldata wrappedKey) external {
+    function claimWithKey(uint256 jobId, uint256 shardIndex, uint256 oneTimeKeyX, uint256 oneTimeKeyY)
+        external
+        whenNotPaused
+    {
+        if (!_onCurve(oneTimeKeyX, oneTimeKeyY)) revert InvalidCurvePoint(oneTimeKeyX, oneTimeKeyY);
+        _claimKey[jobId][shardIndex] = bytes32(uint256(uint160(_pointAddress(oneTimeKeyX, oneTimeKeyY))));
+        _claim(jobId, shardIndex, oneTimeKeyX, oneTimeKeyY);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function releaseShardKey(uint256 jobId, uint256 shardIndex, KeyRelease calldata r) external {
         Job storage job = _job(jobId);
         if (msg.sender != job.requester) revert NotRequester(msg.sender, job.requester);
         Shard storage s = _shard(job, jobId, shardIndex);
         if (s.status != ShardStatus.Claimed) revert ShardNotClaimed(jobId, shardIndex);
+        if (r.claimant != s.worker || r.claimNonce != s.claimNonce) revert NotCurrentClaim(r.claimant, r.claimNonce);
         if (s.keyReleased) revert KeyAlreadyReleased(jobId, shardIndex);
-        if (block.timestamp > s.deadline) revert ClaimExpired(s.deadline);
-        if (wrappedKey.length == 0) revert EmptyWrappedKey();
+        if (block.timestamp > s.deadline) revert ClaimExpired(uint64(s.deadline));
+        if (r.payload.length == 0) revert EmptyWrappedKey();
+        if (s.keyed) _recordKeyedRelease(job.inputRoot, jobId, shardIndex, r);
+        else if (r.keyHash != bytes32(0) || r.maskedKey != bytes32(0)) revert UnexpectedKey();
         s.keyReleased = true;
         // The worker gets a full claim window from the moment it can start: a requester releasing at the last
         // second (or after expiry, which reverts) cannot set up a slash.
-        s.deadline = uint64(block.timestamp) + job.claimWindow;
-        emit ShardKeyReleased(jobId, shardIndex, s.worker, wrappedKey);
+        s.deadline = uint40(block.timestamp + job.claimWindow);
+        emit ShardKeyReleased(
+            jobId, shardIndex, r.claimant, r.claimNonce, r.keyHash, r.ephemeralX, r.ephemeralY, r.maskedKey, r.payload
+        );
+    }
+
+    /// @inheritdoc IOblivionCore
+    function leaveClaim(uint256 jobId, uint256 shardIndex) external {
+        Job storage job = _job(jobId);
+        Shard storage s = _shard(job, jobId, shardIndex);
+        if (s.status != ShardStatus.Claimed) revert ShardNotClaimed(jobId, shardIndex);
+        address worker = s.worker;
+        if (worker != msg.sender) revert NotClaimant(msg.sender, worker);
+        bool released = s.keyReleased;
+        if (released) {
+            uint64 end = _inspectionEnd(job, s);
+            if (block.timestamp > end) revert InspectionOver(end);
+        }
+        _reopen(job, jobId, shardIndex, worker, false);
+        emit ClaimLeft(jobId, shardIndex, worker, released);
+        _refundIfCancelled(job, jobId, shardIndex);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function proveBadRelease(
+        uint256 jobId,
+        uint256 shardIndex,
+        uint256 oneTimeSecret,
+        bytes32 keyHash,
+        uint256 ephemeralX,
+        uint256 ephemeralY,
+        bytes32 maskedKey
+    ) external {
+        Job storage job = _job(jobId);
+        Shard storage s = _shard(job, jobId, shardIndex);
+        if (s.status != ShardStatus.Claimed) revert ShardNotClaimed(jobId, shardIndex);
+        address worker = s.worker;
+        if (worker != msg.sender) revert NotClaimant(msg.sender, worker);
+        if (!s.keyed || !s.keyReleased || keyHash == bytes32(0)) revert NoKeyedRelease(jobId, shardIndex);
+        releaseCheck.checkBadRelease(
+            _claimKey[jobId][shardIndex], jobId, shardIndex, s.claimNonce, oneTimeSecret, keyHash, ephemeralX, ephemeralY, maskedKey
+        );
+        _forfeit(job, jobId, shardIndex, worker);
     }
 
     /// @inheritdoc IOblivionCore
@@ -279,35 +335,25 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         Job storage job = _job(jobId);
         Shard storage s = _shard(job, jobId, shardIndex);
         if (s.status != ShardStatus.Claimed) revert ShardNotClaimed(jobId, shardIndex);
-        if (block.timestamp <= s.deadline) revert ClaimNotExpired(s.deadline);
+        if (block.timestamp <= s.deadline) revert ClaimNotExpired(uint64(s.deadline));
 
         address worker = s.worker;
         bool slash = s.keyReleased;
         uint128 collateral = job.collateral;
-        Worker storage w = _workers[worker];
-        w.locked -= collateral;
-        if (slash) w.stake -= collateral;
-        delete _shards[jobId][shardIndex]; // Open, no worker, no deadline, key not released
-        _expiredBefore[jobId][shardIndex][worker] = true;
-        job.openClaims -= 1;
+        _reopen(job, jobId, shardIndex, worker, slash);
 
-        address requester = job.requester;
         if (slash) {
             uint256 toCaller = uint256(collateral) * slashBountyBps / BPS;
             uint256 toRequester = uint256(collateral) * slashRequesterBps / BPS;
             uint256 toTreasury = collateral - toCaller - toRequester;
             _balances[msg.sender] += toCaller;
-            _balances[requester] += toRequester;
+            _balances[job.requester] += toRequester;
             _balances[treasury] += toTreasury;
             emit ClaimSlashed(jobId, shardIndex, worker, msg.sender, toRequester, toCaller, toTreasury);
         } else {
             emit ClaimVoided(jobId, shardIndex, worker, msg.sender);
         }
-        if (job.cancelled) {
-            uint256 refund = _perShard(job);
-            _balances[requester] += refund;
-            emit EscrowRefunded(jobId, shardIndex, refund);
-        }
+        _refundIfCancelled(job, jobId, shardIndex);
         if (slash) _callHook(worker, jobId, shardIndex, false);
     }
 
@@ -316,7 +362,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         Job storage job = _job(jobId);
         if (msg.sender != job.requester) revert NotRequester(msg.sender, job.requester);
         if (job.cancelled) revert JobIsCancelled(jobId);
-        uint256 unclaimed = uint256(job.shardCount) - job.settledShards - job.openClaims;
+        uint256 unclaimed = uint256(job.shardCount) - job.settledShards - job.openClaims - job.forfeitedShards;
         uint256 refund = unclaimed * _perShard(job);
         job.cancelled = true;
         _balances[msg.sender] += refund;
@@ -336,7 +382,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
 
     /// @inheritdoc IOblivionCore
     function checker() external view returns (bool canExec, bytes memory execPayload) {
-        (canExec, execPayload,,) = _scan(1, 0, CHECKER_MAX_STEPS);
+        (canExec, execPayload); // returned by the scanner
+        _forwardToScanner();
     }
 
     /// @inheritdoc IOblivionCore
@@ -345,7 +392,27 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         view
         returns (bool canExec, bytes memory execPayload, uint256 nextJobId, uint256 nextShard)
     {
-        return _scan(fromJobId == 0 ? 1 : fromJobId, fromShard, maxSteps);
+        // The scanner takes the same arguments and returns the same values: the call is passed on as is.
+        (fromJobId, fromShard, maxSteps, canExec, execPayload, nextJobId, nextShard);
+        _forwardToScanner();
+    }
+
+    /// @inheritdoc IOblivionCore
+    function scanJob(uint256 jobId, uint256 from, uint256 span)
+        external
+        view
+        returns (bool found, uint256 at, uint256 visited, uint256 shardCount)
+    {
+        Job storage job = _jobs[jobId];
+        shardCount = job.shardCount;
+        if (job.openClaims == 0 || from >= shardCount) return (false, 0, 0, shardCount);
+        uint256 end = span > shardCount - from ? shardCount : from + span;
+        mapping(uint256 => Shard) storage shards = _shards[jobId];
+        for (at = from; at < end; ++at) {
+            Shard storage s = shards[at];
+            if (s.status == ShardStatus.Claimed && block.timestamp > s.deadline) return (true, at, at - from + 1, shardCount);
+        }
+        return (false, 0, end - from, shardCount);
     }
 
     // ================================================================== owner
@@ -410,9 +477,20 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     // ================================================================== collateral manager
 
     /// @inheritdoc ICoreCollateral
-    function bindCollateralManager(address manager) external onlyOwner {
+    function deployCollateralManager(bytes calldata creationCode) external nonReentrant returns (address manager) {
         if (collateralManager != address(0)) revert CollateralManagerAlreadyBound(collateralManager);
-        if (manager == address(0)) revert ZeroAddress();
+        bytes32 pinned = managerCodeHash;
+        if (pinned == bytes32(0)) revert NoManagerPinned();
+        bytes32 given = keccak256(creationCode);
+        if (given != pinned) revert ManagerCodeMismatch(given, pinned);
+        assembly ("memory-safe") {
+            // creationCode || abi.encode(address(this)) in free memory, then CREATE.
+            let init := mload(0x40)
+            calldatacopy(init, creationCode.offset, creationCode.length)
+            mstore(add(init, creationCode.length), address())
+            manager := create(0, init, add(creationCode.length, 0x20))
+        }
+        if (manager == address(0)) revert ManagerDeployFailed();
         collateralManager = manager;
         emit CollateralManagerBound(manager);
     }
@@ -486,7 +564,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     /// @inheritdoc IOblivionCore
     function jobEscrow(uint256 jobId) external view returns (uint256) {
         Job storage job = _job(jobId);
-        uint256 live = job.cancelled ? job.openClaims : uint256(job.shardCount) - job.settledShards;
+        uint256 live = job.cancelled ? job.openClaims : uint256(job.shardCount) - job.settledShards - job.forfeitedShards;
         return live * _perShard(job);
     }
 
@@ -530,7 +608,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         Shard storage s = _shard(job, jobId, shardIndex);
         if (s.status != ShardStatus.Claimed) revert ShardNotClaimed(jobId, shardIndex);
         if (s.worker != msg.sender) revert NotClaimant(msg.sender, s.worker);
-        if (block.timestamp > s.deadline) revert ClaimExpired(s.deadline);
+        if (block.timestamp > s.deadline) revert ClaimExpired(uint64(s.deadline));
         if (inputCommitment >= FIELD_ORDER) revert CommitmentOutOfField(inputCommitment);
         if (outputCommitment >= FIELD_ORDER) revert CommitmentOutOfField(outputCommitment);
         bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(shardIndex, inputCommitment))));
@@ -577,6 +655,117 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
             outputCommitment,
             proofHash
         );
+    }
+
+    /// @dev Checks, records and announces a claim; keyed when it comes with a one-time key (x != 0: the curve has
+    /// no point with x = 0 and y^2 = 7, 7 being a non-residue mod p).
+    function _claim(uint256 jobId, uint256 shardIndex, uint256 keyX, uint256 keyY) private {
+        Job storage job = _job(jobId);
+        if (job.cancelled) revert JobIsCancelled(jobId);
+        Shard storage s = _shard(job, jobId, shardIndex);
+        if (s.status != ShardStatus.Open) revert ShardNotOpen(jobId, shardIndex);
+        Worker storage w = _registered(msg.sender);
+        if (_expiredBefore[jobId][shardIndex][msg.sender]) revert AlreadyClaimedBefore(jobId, shardIndex, msg.sender);
+        if (w.stake < job.minStake) revert StakeBelowMinimum(w.stake, job.minStake);
+        uint128 collateral = job.collateral;
+        uint256 free = w.stake - w.locked;
+        if (free < collateral) revert InsufficientFreeStake(free, collateral);
+        if (job.gated) {
+            IEligibilityGate gate = eligibilityGate;
+            if (address(gate) == address(0)) revert GateNotSet();
+            if (!gate.isEligible(jobId, msg.sender)) revert NotEligible(jobId, msg.sender);
+        }
+
+        uint64 deadline = uint64(block.timestamp) + job.claimWindow;
+        uint32 nonce = s.claimNonce + 1;
+        // An open shard has no worker, deadline, release or key flag (see _reopen): set what a claim sets.
+        s.worker = msg.sender;
+        s.deadline = uint40(deadline);
+        s.status = ShardStatus.Claimed;
+        s.claimNonce = nonce;
+        if (keyX != 0) s.keyed = true;
+        w.locked += collateral;
+        job.openClaims += 1;
+        emit ShardClaimed(jobId, shardIndex, msg.sender, deadline, nonce, keyX, keyY);
+    }
+
+    /// @dev Ends the current claim: unlocks (and with `slash` takes) the collateral, reopens the shard keeping its
+    /// claim nonce, bars the worker from it and lowers the open-claim count. Events and payouts are the caller's.
+    function _reopen(Job storage job, uint256 jobId, uint256 shardIndex, address worker, bool slash) private {
+        uint128 collateral = job.collateral;
+        Worker storage w = _workers[worker];
+        w.locked -= collateral;
+        if (slash) w.stake -= collateral;
+        Shard storage s = _shards[jobId][shardIndex];
+        uint32 nonce = s.claimNonce;
+        delete _shards[jobId][shardIndex]; // Open, no worker, no deadline, key not released, not keyed
+        s.claimNonce = nonce;
+        _expiredBefore[jobId][shardIndex][worker] = true;
+        job.openClaims -= 1;
+    }
+
+    /// @dev A keyed release: checks the committed key leaf and the ephemeral point, then replaces the one-time key's
+    /// word with the digest of what was released (what `proveBadRelease` checks against).
+    function _recordKeyedRelease(bytes32 root, uint256 jobId, uint256 shardIndex, KeyRelease calldata r) private {
+        bytes32 keyHash = r.keyHash;
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(KEY_LEAF_TAG | shardIndex, keyHash))));
+        if (!MerkleProof.verifyCalldata(r.keyProof, root, leaf)) revert InvalidKeyProof();
+        (uint256 x, uint256 y) = (r.ephemeralX, r.ephemeralY);
+        if (keyHash != bytes32(0) && (x == 0 || x >= SECP_N || !_onCurve(x, y))) revert InvalidCurvePoint(x, y);
+        mapping(uint256 => bytes32) storage keys = _claimKey[jobId];
+        keys[shardIndex] = keccak256(abi.encode(keys[shardIndex], keyHash, x, y, r.maskedKey));
+    }
+
+    /// @dev Runs the same call (same selector and arguments) on the scanner and returns what it returns.
+    function _forwardToScanner() private view {
+        address target = address(scanner);
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := staticcall(gas(), target, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
+
+    /// @dev On a cancelled job a shard leaving its claim returns its escrow to the requester.
+    function _refundIfCancelled(Job storage job, uint256 jobId, uint256 shardIndex) private {
+        if (!job.cancelled) return;
+        uint256 refund = _perShard(job);
+        _balances[job.requester] += refund;
+        emit EscrowRefunded(jobId, shardIndex, refund);
+    }
+
+    /// @dev A released claim's inspection window ends claimWindow / INSPECTION_DIVISOR after the release (the release
+    /// set the deadline to releasedAt + claimWindow).
+    function _inspectionEnd(Job storage job, Shard storage s) private view returns (uint64) {
+        uint64 window = job.claimWindow;
+        return uint64(s.deadline) - window + window / INSPECTION_DIVISOR;
+    }
+
+    /// @dev A proven bad release: the shard is forfeited, its price goes to the worker, the owner fee back to the
+    /// requester, the collateral is unlocked.
+    function _forfeit(Job storage job, uint256 jobId, uint256 shardIndex, address worker) private {
+        _shards[jobId][shardIndex].status = ShardStatus.Forfeited;
+        _workers[worker].locked -= job.collateral;
+        job.openClaims -= 1;
+        job.forfeitedShards += 1;
+        uint256 compensation = job.pricePerShard;
+        uint256 refund = job.ownerFeePerShard;
+        _balances[worker] += compensation;
+        _balances[job.requester] += refund;
+        emit BadReleaseProven(jobId, shardIndex, worker, compensation, refund);
+    }
+
+    /// @dev Whether (x, y) is an affine secp256k1 point: y^2 = x^3 + 7 mod p.
+    function _onCurve(uint256 x, uint256 y) private pure returns (bool) {
+        if (x >= SECP_P || y >= SECP_P) return false;
+        return mulmod(y, y, SECP_P) == addmod(mulmod(mulmod(x, x, SECP_P), x, SECP_P), 7, SECP_P);
+    }
+
+    /// @dev The Ethereum address of a point: the last 20 bytes of keccak256(x || y).
+    function _pointAddress(uint256 x, uint256 y) private pure returns (address) {
+        return address(uint160(uint256(keccak256(abi.encode(x, y)))));
     }
 
     /// @dev Checks and lowers the manager's share of the worker's lock; the caller lowers `locked` itself.
@@ -649,34 +838,6 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
                 emit ReputationHookFailed(worker, jobId, shardIndex, false, reason);
             }
         }
-    }
-
-    function _scan(uint256 jobId, uint256 shardIndex, uint256 maxSteps)
-        private
-        view
-        returns (bool, bytes memory, uint256, uint256)
-    {
-        uint256 count = _jobCount;
-        uint256 steps;
-        while (jobId <= count && steps < maxSteps) {
-            Job storage job = _jobs[jobId];
-            if (job.openClaims == 0 || shardIndex >= job.shardCount) {
-                ++steps; // a job with nothing to reclaim costs one step
-                (jobId, shardIndex) = (jobId + 1, 0);
-                continue;
-            }
-            mapping(uint256 => Shard) storage shards = _shards[jobId];
-            uint256 n = job.shardCount;
-            for (; shardIndex < n && steps < maxSteps; ++shardIndex) {
-                ++steps;
-                Shard storage s = shards[shardIndex];
-                if (s.status == ShardStatus.Claimed && block.timestamp > s.deadline) {
-                    return (true, abi.encodeCall(this.reclaimExpired, (jobId, shardIndex)), jobId, shardIndex);
-                }
-            }
-            if (shardIndex >= n) (jobId, shardIndex) = (jobId + 1, 0);
-        }
-        return (false, bytes(""), jobId, shardIndex);
     }
 
     function _send(address to, uint256 amount) private {

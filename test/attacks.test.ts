@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther } from "ethers";
-import { deployEnv, registerAndStake, postJob, proveShard, submit, COLLATERAL, WINDOW, type Env } from "./helpers/protocol";
+import { deployEnv, registerAndStake, postJob, proveShard, submit, COLLATERAL, WINDOW, type Env, keylessRelease } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
 
 async function withWorkers(): Promise<Env> {
@@ -76,7 +76,7 @@ describe("attacks", function () {
     // Earn a pull balance as a keeper bounty.
     const job = await postJob(env);
     await env.core.connect(env.worker).claim(job.jobId, 0);
-    await env.core.connect(env.requester).releaseShardKey(job.jobId, 0, "0xaa");
+    await env.core.connect(env.requester).releaseShardKey(job.jobId, 0, await keylessRelease(env.core, job.jobId, 0, "0xaa"));
     await time.increase(WINDOW + 1);
     await attacker.reclaim(job.jobId, 0);
     const bounty = await env.core.balanceOf(await attacker.getAddress());

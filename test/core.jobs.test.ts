@@ -16,6 +16,7 @@ import {
   PUBLIC_BATCH,
   WINDOW,
   type Env,
+  keylessRelease,
 } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
 
@@ -24,7 +25,7 @@ const perShardPublic = PRICE + FEE_PER_INFERENCE * BigInt(PUBLIC_BATCH);
 /** Claims shard `i` for `worker` and has the requester release its key, so that an expiry is slashed. */
 async function claimReleased(env: Env, jobId: bigint, i: number, worker = env.worker) {
   await env.core.connect(worker).claim(jobId, i);
-  await env.core.connect(env.requester).releaseShardKey(jobId, i, "0xaa");
+  await env.core.connect(env.requester).releaseShardKey(jobId, i, await keylessRelease(env.core, jobId, i, "0xaa"));
 }
 
 async function withWorkers(): Promise<Env> {
@@ -110,6 +111,7 @@ describe("OblivionCore: jobs", function () {
         await env.audit.getAddress(),
         env.treasury,
         3600,
+        ethers.ZeroHash,
       );
       const { params } = await jobParams(env);
       await expect(core.postJob(params)).to.be.revertedWithCustomError(core, "UnsupportedLayout").withArgs(2);
@@ -174,21 +176,21 @@ describe("OblivionCore: jobs", function () {
       const env = await loadFixture(withWorkers);
       const job = await postJob(env);
       const c = env.core;
-      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 0, "0xaa")).to.be.revertedWithCustomError(
+      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 0, await keylessRelease(env.core, job.jobId, 0, "0xaa"))).to.be.revertedWithCustomError(
         c,
         "ShardNotClaimed",
       );
       await c.connect(env.worker).claim(job.jobId, 0);
-      await expect(c.connect(env.worker).releaseShardKey(job.jobId, 0, "0xaa"))
+      await expect(c.connect(env.worker).releaseShardKey(job.jobId, 0, await keylessRelease(env.core, job.jobId, 0, "0xaa")))
         .to.be.revertedWithCustomError(c, "NotRequester")
         .withArgs(env.worker.address, env.requester.address);
-      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 0, "0x")).to.be.revertedWithCustomError(
+      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 0, await keylessRelease(env.core, job.jobId, 0, "0x"))).to.be.revertedWithCustomError(
         c,
         "EmptyWrappedKey",
       );
-      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 0, "0xaabb"))
+      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 0, await keylessRelease(env.core, job.jobId, 0, "0xaabb")))
         .to.emit(c, "ShardKeyReleased")
-        .withArgs(job.jobId, 0, env.worker.address, "0xaabb");
+        .withArgs(job.jobId, 0, env.worker.address, 1n, ethers.ZeroHash, 0n, 0n, ethers.ZeroHash, "0xaabb");
       expect((await c.getShard(job.jobId, 0)).keyReleased).to.equal(true);
       // The release restarted the window.
       const [released] = await c.queryFilter(c.filters.ShardKeyReleased(job.jobId, 0));
@@ -197,11 +199,11 @@ describe("OblivionCore: jobs", function () {
       // After expiry a key can no longer be released (it would set up a slash the worker had no time to avoid).
       await c.connect(env.worker).claim(job.jobId, 1);
       await time.increase(WINDOW + 1);
-      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 1, "0xaabb")).to.be.revertedWithCustomError(
+      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 1, await keylessRelease(env.core, job.jobId, 1, "0xaabb"))).to.be.revertedWithCustomError(
         c,
         "ClaimExpired",
       );
-      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 0, "0xaabb"))
+      await expect(c.connect(env.requester).releaseShardKey(job.jobId, 0, await keylessRelease(env.core, job.jobId, 0, "0xaabb")))
         .to.be.revertedWithCustomError(c, "KeyAlreadyReleased")
         .withArgs(job.jobId, 0);
     });

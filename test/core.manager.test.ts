@@ -1,37 +1,39 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { parseEther } from "ethers";
-import { deployEnv, registerAndStake, postJob, COLLATERAL, WINDOW, type Env } from "./helpers/protocol";
+import { keccak256, parseEther } from "ethers";
+import { artifactBytecode, deployEnv, registerAndStake, postJob, COLLATERAL, WINDOW, type Env, keylessRelease } from "./helpers/protocol";
 import type { TestCollateralManager } from "../typechain-types";
 
 const STAKE = parseEther("1");
 
 async function withManager(): Promise<Env & { manager: TestCollateralManager }> {
-  const env = await deployEnv();
+  const env = await deployEnv(keccak256(await artifactBytecode("TestCollateralManager")));
   await registerAndStake(env, env.worker, STAKE);
-  const manager = await (await ethers.getContractFactory("TestCollateralManager")).deploy(await env.core.getAddress());
-  await env.core.connect(env.owner).bindCollateralManager(await manager.getAddress());
+  await env.core.deployCollateralManager(await artifactBytecode("TestCollateralManager"));
+  const manager = (await ethers.getContractAt("TestCollateralManager", await env.core.collateralManager())) as unknown as TestCollateralManager;
   return { ...env, manager };
 }
 
 describe("OblivionCore: collateral manager", function () {
-  it("binds once, owner only, never zero", async function () {
-    const env = await deployEnv();
+  it("deploys the pinned manager once, for anyone, with the core as its constructor argument", async function () {
+    const code = await artifactBytecode("TestCollateralManager");
+    const env = await deployEnv(keccak256(code));
     const c = env.core;
     expect(await c.collateralManager()).to.equal(ethers.ZeroAddress);
-    await expect(c.connect(env.keeper).bindCollateralManager(env.keeper.address)).to.be.revertedWithCustomError(
-      c,
-      "OwnableUnauthorizedAccount",
-    );
-    await expect(c.connect(env.owner).bindCollateralManager(ethers.ZeroAddress)).to.be.revertedWithCustomError(c, "ZeroAddress");
-    await expect(c.connect(env.owner).bindCollateralManager(env.keeper.address))
-      .to.emit(c, "CollateralManagerBound")
-      .withArgs(env.keeper.address);
-    expect(await c.collateralManager()).to.equal(env.keeper.address);
-    await expect(c.connect(env.owner).bindCollateralManager(env.owner.address))
+    expect(await c.managerCodeHash()).to.equal(keccak256(code));
+    const other = await artifactBytecode("TestJobDirectory");
+    await expect(c.connect(env.keeper).deployCollateralManager(other))
+      .to.be.revertedWithCustomError(c, "ManagerCodeMismatch")
+      .withArgs(keccak256(other), keccak256(code));
+    await expect(c.connect(env.keeper).deployCollateralManager(code)).to.emit(c, "CollateralManagerBound");
+    const manager = await ethers.getContractAt("TestCollateralManager", await c.collateralManager());
+    expect(await manager.core()).to.equal(await c.getAddress());
+    await expect(c.connect(env.owner).deployCollateralManager(code))
       .to.be.revertedWithCustomError(c, "CollateralManagerAlreadyBound")
-      .withArgs(env.keeper.address);
+      .withArgs(await manager.getAddress());
+    const none = await deployEnv(ethers.ZeroHash);
+    await expect(none.core.deployCollateralManager(code)).to.be.revertedWithCustomError(none.core, "NoManagerPinned");
   });
 
   it("locks free stake into Worker.locked; unstaking and claims cannot take it; release frees it", async function () {
@@ -66,7 +68,7 @@ describe("OblivionCore: collateral manager", function () {
     expect(w.locked).to.equal(locked - COLLATERAL + COLLATERAL);
     expect(await c.lockedByManager(worker.address)).to.equal(locked - COLLATERAL);
     // A claim's reclaim only ever takes the claim's collateral, never the manager's lock.
-    await c.connect(env.requester).releaseShardKey(job.jobId, 0, "0xaa");
+    await c.connect(env.requester).releaseShardKey(job.jobId, 0, await keylessRelease(env.core, job.jobId, 0, "0xaa"));
     await time.increase(WINDOW + 1);
     await c.connect(env.keeper).reclaimExpired(job.jobId, 0);
     expect((await c.getWorker(worker.address)).locked).to.equal(locked - COLLATERAL);

@@ -14,11 +14,11 @@ describe("OblivionCore: workers and stake", function () {
     const reg = await env.registry.getAddress();
     const aud = await env.audit.getAddress();
     const z = ethers.ZeroAddress;
-    await expect(f.deploy(env.owner, z, aud, env.treasury, 3600)).to.be.revertedWithCustomError(f, "ZeroAddress");
-    await expect(f.deploy(env.owner, reg, z, env.treasury, 3600)).to.be.revertedWithCustomError(f, "ZeroAddress");
-    await expect(f.deploy(env.owner, reg, aud, z, 3600)).to.be.revertedWithCustomError(f, "ZeroAddress");
-    await expect(f.deploy(env.owner, reg, aud, env.treasury, 59)).to.be.revertedWithCustomError(f, "InvalidUnbondingPeriod");
-    await expect(f.deploy(env.owner, reg, aud, env.treasury, 30 * 86400 + 1)).to.be.revertedWithCustomError(
+    await expect(f.deploy(env.owner, z, aud, env.treasury, 3600, ethers.ZeroHash)).to.be.revertedWithCustomError(f, "ZeroAddress");
+    await expect(f.deploy(env.owner, reg, z, env.treasury, 3600, ethers.ZeroHash)).to.be.revertedWithCustomError(f, "ZeroAddress");
+    await expect(f.deploy(env.owner, reg, aud, z, 3600, ethers.ZeroHash)).to.be.revertedWithCustomError(f, "ZeroAddress");
+    await expect(f.deploy(env.owner, reg, aud, env.treasury, 59, ethers.ZeroHash)).to.be.revertedWithCustomError(f, "InvalidUnbondingPeriod");
+    await expect(f.deploy(env.owner, reg, aud, env.treasury, 30 * 86400 + 1, ethers.ZeroHash)).to.be.revertedWithCustomError(
       f,
       "InvalidUnbondingPeriod",
     );

@@ -20,7 +20,7 @@ import { REPO_ROOT, startHardhatNode, type ManagedProcess } from "../lib/util/pr
 import { connectRpc } from "../lib/chain/connect";
 import { buildFixture, proveFixture } from "./helpers/fixtureCircuit";
 import { fixtureInputCommitment } from "./helpers/commitments";
-import { COLLATERAL, deployFixtureVerifier, ENC_KEY, FEE_PER_INFERENCE, PRICE, PUBLIC_BATCH, shardInputs, versionSpec } from "./helpers/protocol";
+import { COLLATERAL, deployFixtureVerifier, ENC_KEY, FEE_PER_INFERENCE, PRICE, PUBLIC_BATCH, shardInputs, versionSpec, keylessRelease } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -108,7 +108,7 @@ describe("mesh view in Chromium", function () {
     const [w, keeper] = [signers[4], signers[6]];
     await (await c.core.connect(w).claim(1, 1)).wait();
     // With its key released, an expired claim is slashed (without a release it would only be voided).
-    await (await c.core.connect(signers[2]).releaseShardKey(1, 1, "0x01")).wait();
+    await (await c.core.connect(signers[2]).releaseShardKey(1, 1, await keylessRelease(c.core, 1, 1, "0x01"))).wait();
     await page.waitForSelector(box(w, "working"));
     await provider.send("evm_increaseTime", [WINDOW + 1]);
     await provider.send("evm_mine", []);

@@ -20,7 +20,7 @@ import { deployProtocol, type ProtocolContracts } from "../lib/chain/deployments
 import { ShardTree } from "../lib/chain/merkle";
 import { FIELD_ORDER } from "../lib/chain/binding";
 import { describeError } from "../lib/chain/errors";
-import { versionSpec, ENC_KEY, creationCode } from "./helpers/protocol";
+import { versionSpec, ENC_KEY, creationCode, keylessRelease } from "./helpers/protocol";
 import type { InvariantLens } from "../typechain-types";
 
 // Defaults give 2,000 steps per `npm test` run; the env variables only make local experiments shorter or longer.
@@ -145,7 +145,7 @@ describe("property: random action sequences keep the books balanced", function (
         release: async () => {
           // The requester releases the key of a claim (a second release, or a stale claim, gets a named error).
           const c = claims.length ? r.pick(claims) : { job: r.pick(jobs), shard: 0 };
-          await core.connect(r.next() < 0.95 ? c.job.requester : r.pick(requesters)).releaseShardKey(c.job.id, c.shard, "0xaa");
+          await core.connect(r.next() < 0.95 ? c.job.requester : r.pick(requesters)).releaseShardKey(c.job.id, c.shard, await keylessRelease(core, c.job.id, c.shard, "0xaa"));
         },
         expire: async () => {
           await network.provider.send("evm_increaseTime", [30 + r.int(150)]);

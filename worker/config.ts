@@ -23,6 +23,8 @@ export interface WorkerConfig {
   executionProvider: ExecutionProvider;
   /** Lowest price per shard accepted, in wei. */
   minPriceWei: bigint;
+  /** Highest collateral accepted, as a whole multiple of the shard's price (F-01: what a claim can cost). */
+  maxCollateralMultiple: bigint;
   /** Stake the worker keeps topped up to on start, in wei. */
   stakeWei: bigint;
   /** Pull balance above which earnings are withdrawn, in wei. */
@@ -56,6 +58,7 @@ const DEFAULTS: Raw = {
   concurrency: 1,
   executionProvider: "cpu",
   minPriceWei: "0",
+  maxCollateralMultiple: "10",
   stakeWei: parseEther("1").toString(),
   withdrawThresholdWei: parseEther("0.05").toString(),
   encryptionKeyFile: path.join(oblivionHome(), "worker-key.json"),
@@ -76,6 +79,7 @@ const ENV: Record<string, keyof WorkerConfig> = {
   OBLIVION_CONCURRENCY: "concurrency",
   OBLIVION_EXECUTION_PROVIDER: "executionProvider",
   OBLIVION_MIN_PRICE_WEI: "minPriceWei",
+  OBLIVION_MAX_COLLATERAL_MULTIPLE: "maxCollateralMultiple",
   OBLIVION_STAKE_WEI: "stakeWei",
   OBLIVION_WITHDRAW_THRESHOLD_WEI: "withdrawThresholdWei",
   OBLIVION_ENCRYPTION_KEY_FILE: "encryptionKeyFile",
@@ -162,6 +166,7 @@ export function loadWorkerConfig(file?: string, env: NodeJS.ProcessEnv = process
     concurrency: int("concurrency", raw.concurrency, 1, 64),
     executionProvider: ep,
     minPriceWei: wei("minPriceWei", raw.minPriceWei),
+    maxCollateralMultiple: BigInt(int("maxCollateralMultiple", raw.maxCollateralMultiple, 0, 1_000_000)),
     stakeWei: wei("stakeWei", raw.stakeWei),
     withdrawThresholdWei: wei("withdrawThresholdWei", raw.withdrawThresholdWei),
     encryptionKeyFile: path.resolve(String(raw.encryptionKeyFile)),

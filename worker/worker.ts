@@ -1,12 +1,12 @@
 /**
  * The keeper-plus-compute worker. It registers and stakes if needed, follows the core's events, claims shards of the
- * models it serves, waits for the requester's key release, fetches and decrypts the shard, runs and proves it,
+ * models it serves (with a one-time key per claim), waits for the requester's key release, inspects it (leaving the
+ * claim without a slash, or proving a bad release on-chain, when it is wrong), runs and proves the shard,
  * stores the encrypted result and submits the proof; in idle time it reclaims others' expired claims.
  *
  * Restart-safe: its view is rebuilt from the chain, claims it holds are resumed, and the shard's on-chain state is
  * read right before each submission, so it never submits twice.
  */
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Wallet } from "ethers";
 import type { PrivacyGateway } from "../typechain-types";
 import type { IOblivionCore } from "../typechain-types/contracts/OblivionCore";
@@ -14,15 +14,16 @@ import { computeBinding } from "../lib/chain/binding";
 import type { ProtocolContracts } from "../lib/chain/deployments";
 import { describeError, revertName } from "../lib/chain/errors";
 import { JobBook, type JobView } from "../lib/chain/jobbook";
-import { LEAF_ENCODING } from "../lib/chain/merkle";
-import { openEnvelope, sealWithKey, unwrapKey } from "../lib/crypto";
-import { decodeRelease, decodeShardPackage, encodeJson, type ShardResult } from "../lib/requester/shard";
+import { sealWithKey } from "../lib/crypto";
+import { oneTimeSecret, publicPoint, type ClaimContext } from "../lib/crypto/release";
+import { encodeJson, type ShardResult } from "../lib/requester/shard";
 import type { ContentStore } from "../lib/storage";
 import type { Logger } from "../lib/util/log";
 import { isTransportError, sleep, withRetry } from "../lib/util/retry";
 import { ReclaimDuty } from "../keepers/keeper";
 import type { ShardCompute } from "./compute";
 import type { WorkerConfig } from "./config";
+import { inspectRelease } from "./inspect";
 
 export interface WorkerDeps {
   wallet: Wallet;
@@ -42,6 +43,10 @@ export interface WorkerStats {
   claimed: number;
   settled: number;
   abandoned: number;
+  /** Claims left without a slash (no release in time, or a package the core cannot check was bad). */
+  left: number;
+  /** Bad releases proven on-chain (the shard's price was paid to this worker). */
+  badReleasesProven: number;
   earnedWei: bigint;
   withdrawnWei: bigint;
   proveMs: number[];
@@ -55,7 +60,7 @@ const RPC = { retryable: isTransportError, attempts: 12, baseDelayMs: 250, maxDe
 type Job = IOblivionCore.JobStructOutput;
 
 export class Worker {
-  readonly stats: WorkerStats = { claimed: 0, settled: 0, abandoned: 0, earnedWei: 0n, withdrawnWei: 0n, proveMs: [], settleGas: [] };
+  readonly stats: WorkerStats = { claimed: 0, settled: 0, abandoned: 0, left: 0, badReleasesProven: 0, earnedWei: 0n, withdrawnWei: 0n, proveMs: [], settleGas: [] };
   readonly book: JobBook;
   readonly address: string;
   private readonly core: ProtocolContracts["core"];
@@ -150,9 +155,13 @@ export class Worker {
     for (const { job, shardIndex } of candidates) {
       const terms = await this.jobTerms(job.jobId);
       if (terms.pricePerShard < this.cfg.minPriceWei) continue;
+      // F-01: never put more at stake than a configured multiple of what the shard pays.
+      if (terms.collateral > terms.pricePerShard * this.cfg.maxCollateralMultiple) continue;
       if (w.stake - w.locked < terms.collateral || w.stake < terms.minStake) continue;
+      const nonce = (await withRetry(() => this.core.getShard(job.jobId, shardIndex), RPC)).claimNonce + 1n;
+      const t = publicPoint(oneTimeSecret(this.deps.encryption.privateKey, await this.claimContext(job.jobId, shardIndex, nonce)));
       try {
-        await this.core.claim.staticCall(job.jobId, shardIndex);
+        await this.core.claimWithKey.staticCall(job.jobId, shardIndex, t.x, t.y);
       } catch (err) {
         const name = revertName(err);
         if (name === "NotEligible") await this.askEligibility(job.jobId);
@@ -160,7 +169,7 @@ export class Worker {
         throw err;
       }
       try {
-        await this.send("claim", () => this.core.claim(job.jobId, shardIndex));
+        await this.send("claim", () => this.core.claimWithKey(job.jobId, shardIndex, t.x, t.y));
       } catch (err) {
         const name = revertName(err);
         if (name && SKIPPABLE_CLAIM.has(name)) continue; // lost the race between the static call and the tx
@@ -215,25 +224,39 @@ export class Worker {
 
     const waitUntil = Date.now() + this.cfg.releaseTimeoutMs;
     while (!shard.release) {
-      if (Date.now() > waitUntil) throw new Error(`no key release from the requester within ${this.cfg.releaseTimeoutMs} ms`);
       if (shard.state !== "claimed" || shard.worker !== this.address.toLowerCase()) return; // claim gone meanwhile
+      if (Date.now() > waitUntil) {
+        // F-01: a requester that never releases does not hold the stake: leave, no slash.
+        await this.leave(job.jobId, shardIndex, `no key release from the requester within ${this.cfg.releaseTimeoutMs} ms`);
+        return;
+      }
       await sleep(200);
       await withRetry(() => this.book.sync(), RPC);
     }
-    const release = decodeRelease(shard.release);
-    const dataKey = release.wrappedKey.length ? unwrapKey(release.wrappedKey, this.deps.encryption.privateKey) : undefined;
-    const packageBytes = await withRetry(() => store.get(release.packageCid), {
-      attempts: 5,
-      baseDelayMs: 500,
-      maxDelayMs: 4_000,
-      onRetry: (err, n) => log.warn("storage read failed; retrying", { ...ids, attempt: n, reason: describeError(err) }),
+    const nonce = shard.claimNonce!;
+    const ctx = await this.claimContext(job.jobId, shardIndex, nonce);
+    const secret = shard.oneTimeKey ? oneTimeSecret(this.deps.encryption.privateKey, ctx) : undefined;
+    const inspection = await inspectRelease({
+      release: shard.release,
+      oneTimeSecret: secret,
+      ctx,
+      inputRoot: job.inputRoot,
+      encryptionPrivateKey: this.deps.encryption.privateKey,
+      fetch: (cid) =>
+        withRetry(() => store.get(cid), {
+          attempts: 5,
+          baseDelayMs: 500,
+          maxDelayMs: 4_000,
+          onRetry: (err, n) => log.warn("storage read failed; retrying", { ...ids, attempt: n, reason: describeError(err) }),
+        }),
     });
-    const pkg = decodeShardPackage(openEnvelope(packageBytes, dataKey));
-    if (pkg.shardIndex !== shardIndex) throw new Error(`shard package is for shard ${pkg.shardIndex}, not ${shardIndex}`);
-    const inputCommitment = BigInt(pkg.inputCommitment);
-    if (!StandardMerkleTree.verify(job.inputRoot, LEAF_ENCODING, [BigInt(shardIndex), inputCommitment], pkg.merkleProof)) {
-      throw new Error("shard package's input commitment is not under the job's input root");
+    if (!inspection.ok) {
+      if (inspection.exit === "prove" && secret !== undefined) await this.proveBadRelease(job.jobId, shardIndex, secret, shard.release);
+      else await this.leave(job.jobId, shardIndex, inspection.reason);
+      return;
     }
+    const { pkg, dataKey } = inspection;
+    const inputCommitment = BigInt(pkg.inputCommitment);
     const fetchedMs = Date.now() - t0;
 
     const binding = computeBinding({
@@ -286,6 +309,37 @@ export class Worker {
       gas: rc.gasUsed,
       earnedWei: pay,
     });
+  }
+
+  private async claimContext(jobId: bigint, shardIndex: number, claimNonce: bigint): Promise<ClaimContext> {
+    return { chainId: this.chainId, core: await this.core.getAddress(), jobId, shardIndex: BigInt(shardIndex), claimNonce };
+  }
+
+  /** F-01 exit for what the core cannot check (no release, missing or bad package): leave without a slash. */
+  private async leave(jobId: bigint, shardIndex: number, reason: string): Promise<void> {
+    try {
+      await this.send("leaveClaim", () => this.core.leaveClaim(jobId, shardIndex));
+    } catch (err) {
+      const name = revertName(err);
+      if (name === "ShardNotClaimed" || name === "NotClaimant") return; // the claim ended meanwhile
+      throw err;
+    }
+    this.stats.left++;
+    this.deps.log.warn("left the claim without a slash", { job: jobId, shard: shardIndex, reason });
+  }
+
+  /** F-01 exit for a keyed release whose key is not the committed one: prove it on-chain (the shard's price is paid). */
+  private async proveBadRelease(
+    jobId: bigint,
+    shardIndex: number,
+    secret: bigint,
+    r: { keyHash: string; ephemeral: { x: bigint; y: bigint }; maskedKey: string },
+  ): Promise<void> {
+    await this.send("proveBadRelease", () =>
+      this.core.proveBadRelease(jobId, shardIndex, secret, r.keyHash, r.ephemeral.x, r.ephemeral.y, r.maskedKey),
+    );
+    this.stats.badReleasesProven++;
+    this.deps.log.warn("proved a bad key release on-chain; the shard's price was paid to us", { job: jobId, shard: shardIndex });
   }
 
   /**

@@ -6,9 +6,17 @@ pragma solidity 0.8.28;
 /// worker's free stake, releases it, or slashes it with the core's slash split. The worker's stake stays in the core;
 /// locked stake cannot be unstaked, so one stake backs inference claims and training work alike.
 interface ICoreCollateral {
-    /// @notice Binds the one collateral manager (say, the training module) that may lock, release and slash workers'
-    /// stake. Owner only, once; zero reverts ZeroAddress. A second call reverts CollateralManagerAlreadyBound.
-    function bindCollateralManager(address manager) external;
+    /// @notice Deploys and binds the one collateral manager (the training module) that may lock, release and slash
+    /// workers' stake. Anyone, once (CollateralManagerAlreadyBound): `creationCode` must hash to `managerCodeHash`
+    /// (ManagerCodeMismatch; NoManagerPinned when the core pins none) and is deployed with abi.encode(core) as its
+    /// constructor argument. No owner path binds a manager: what may move stake is fixed when the core is deployed
+    /// (F-13), so a worker checks `managerCodeHash` once before staking.
+    /// @return manager The bound manager's address.
+    function deployCollateralManager(bytes calldata creationCode) external returns (address manager);
+
+    /// @notice keccak256 of the only creation code (without constructor arguments) the collateral manager may have;
+    /// immutable, zero when this core never gets a manager.
+    function managerCodeHash() external view returns (bytes32);
 
     /// @notice The bound collateral manager (zero until bound).
     function collateralManager() external view returns (address);

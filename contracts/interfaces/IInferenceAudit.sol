@@ -12,6 +12,9 @@ pragma solidity 0.8.28;
 interface IInferenceAudit {
     /// @notice One record, as emitted and hashed (not stored; see the contract's @dev).
     /// For anchored records jobId, shardIndex, modelId and modelVersion are 0 (job ids start at 1).
+    /// `proofHash` is keccak256 of the proof bytes as submitted, for reference only: it is NOT a unique id of a proof
+    /// or a statement. Groth16 proofs are malleable ((-A, -B, C) verifies wherever (A, B, C) does), so one statement
+    /// has many proof hashes; identify a record by its record id (I-01).
     struct Record {
         address submitter;
         uint64 jobId;

@@ -16,16 +16,45 @@ import {ICoreCollateral} from "./ICoreCollateral.sol";
 ///            requesterBps -> requester, the rest -> treasury; with the key never released the claim is voided and
 ///            the collateral only unlocked. The shard reopens (or, on a cancelled job, its escrow goes back to the
 ///            requester).
+///   leave:   the claimant leaves before a release or within the inspection window after it: collateral unlocked,
+///            nothing paid, the shard reopens (cancelled job: its escrow goes back to the requester).
+///   bad release proven: the shard is forfeited: pricePerShard -> worker (from the shard's escrow), ownerFeePerShard
+///            back to the requester, collateral unlocked.
 ///   manager: the bound collateral manager may lock free stake into `locked`, release it, or slash it with the same
 ///            split (requesterBps -> beneficiary, bountyBps -> keeper, rest -> treasury).
 ///   cancel:  the escrow of every shard neither settled nor under an open claim goes back to the requester.
 /// Every state-changing function validates, updates state, emits, then calls out.
 interface IOblivionCore is ICoreCollateral {
     /// @notice Shard states. A shard is Open until claimed, Claimed until settled or reclaimed, Settled for good.
+    /// Forfeited: the claimant proved the requester's key release wrong (`proveBadRelease`); the shard never settles.
     enum ShardStatus {
         Open,
         Claimed,
-        Settled
+        Settled,
+        Forfeited
+    }
+
+    /// @notice A key release for one claim (`releaseShardKey`). See docs/security.md, "Key release" for the scheme.
+    /// @param claimant The claim's worker; the release reverts NotCurrentClaim unless it is the current claimant.
+    /// @param claimNonce The claim's nonce (`Shard.claimNonce`); likewise.
+    /// @param keyHash keccak256 of the shard's 32-byte data key as committed at posting (keyed claims; zero for a
+    /// keyed claim on public data, and always zero for keyless claims).
+    /// @param keyProof Proof of the leaf (KEY_LEAF_TAG | shardIndex, uint256(keyHash)) under the job's input root.
+    /// Checked for keyed claims only.
+    /// @param ephemeralX The requester's ephemeral secp256k1 point R (x), on the curve with 0 < x < n.
+    /// @param ephemeralY R (y).
+    /// @param maskedKey dataKey XOR KeyReleaseCheck.maskOf(address(r * T), core, jobId, shardIndex, claimNonce),
+    /// T the claim's one-time key, address() the Ethereum address of a point (keccak of x || y, last 20 bytes).
+    /// @param payload Off-chain pointers for the worker (the reference requester: abi.encode(packageCid, wrappedKey)).
+    struct KeyRelease {
+        address claimant;
+        uint32 claimNonce;
+        bytes32 keyHash;
+        bytes32[] keyProof;
+        uint256 ephemeralX;
+        uint256 ephemeralY;
+        bytes32 maskedKey;
+        bytes payload;
     }
 
     /// @notice Parameters of `postJob`.
@@ -54,13 +83,14 @@ interface IOblivionCore is ICoreCollateral {
     /// Layout (7 slots):
     ///   slot 0: requester (20) | shardCount (4) | modelId (4) | modelVersion (4)
     ///   slot 1: verifier (20) | claimWindow (4) | protocolFeeBps (2) | gated (1) | cancelled (1) | postedAt (4)
-    ///   slot 2: modelOwner (20) | openClaims (4) | settledShards (4)
-    /// (openClaims and settledShards share a slot: a settlement updates both with one write.)
+    ///   slot 2: modelOwner (20) | openClaims (4) | settledShards (4) | forfeitedShards (4)
+    /// (openClaims and settledShards share a slot: a settlement updates both with one write. forfeitedShards counts
+    /// shards forfeited by a proven bad release, see `proveBadRelease`.)
     ///   slot 3: pricePerShard (16) | ownerFeePerShard (16)
     ///   slot 4: collateral (16) | minStake (16)
     ///   slot 5: inputRoot
     ///   slot 6: modelCommitment (0 for public-weight models)
-    /// Remaining escrow is not stored: it is perShard * (shardCount - settledShards) while live and
+    /// Remaining escrow is not stored: it is perShard * (shardCount - settledShards - forfeitedShards) while live and
     /// perShard * openClaims once cancelled (see `jobEscrow`).
     struct Job {
         address requester;
@@ -76,6 +106,7 @@ interface IOblivionCore is ICoreCollateral {
         address modelOwner;
         uint32 openClaims;
         uint32 settledShards;
+        uint32 forfeitedShards;
         uint128 pricePerShard;
         uint128 ownerFeePerShard;
         uint128 collateral;
@@ -84,14 +115,18 @@ interface IOblivionCore is ICoreCollateral {
         uint256 modelCommitment;
     }
 
-    /// @notice A shard as stored. Layout: worker (20) | deadline (8) | status (1) | keyReleased (1), one slot.
-    /// `keyReleased` is set by `releaseShardKey` for the current claim and cleared when the shard reopens: an expired
-    /// claim whose key was never released is voided by `reclaimExpired`, not slashed.
+    /// @notice A shard as stored. Layout: worker (20) | deadline (5) | status (1) | keyReleased (1) | claimNonce (4) |
+    /// keyed (1), one slot. `keyReleased` is set by `releaseShardKey` for the current claim and cleared when the shard
+    /// reopens: an expired claim whose key was never released is voided by `reclaimExpired`, not slashed.
+    /// `claimNonce` counts the shard's claims (the current claim's nonce; kept when the shard reopens); `keyed` is set
+    /// when the current claim came with a one-time key (`claimWithKey`).
     struct Shard {
         address worker;
-        uint64 deadline;
+        uint40 deadline;
         ShardStatus status;
         bool keyReleased;
+        uint32 claimNonce;
+        bool keyed;
     }
 
     /// @notice A worker's stake as stored.
@@ -126,10 +161,36 @@ interface IOblivionCore is ICoreCollateral {
         bytes32 inputRoot,
         uint256 escrow
     );
-    /// @notice A shard was claimed; the claim expires at `deadline`.
-    event ShardClaimed(uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker, uint64 deadline);
-    /// @notice The requester released the shard's data key, wrapped (ECIES) to the claiming worker's public key.
-    event ShardKeyReleased(uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker, bytes wrappedKey);
+    /// @notice A shard was claimed; the claim expires at `deadline`. `oneTimeKeyX/Y` is the claim's one-time public key
+    /// (zero for a keyless `claim`).
+    event ShardClaimed(
+        uint256 indexed jobId,
+        uint256 indexed shardIndex,
+        address indexed worker,
+        uint64 deadline,
+        uint32 claimNonce,
+        uint256 oneTimeKeyX,
+        uint256 oneTimeKeyY
+    );
+    /// @notice The requester released the shard's data key for the claim `claimNonce` (see KeyRelease).
+    event ShardKeyReleased(
+        uint256 indexed jobId,
+        uint256 indexed shardIndex,
+        address indexed worker,
+        uint32 claimNonce,
+        bytes32 keyHash,
+        uint256 ephemeralX,
+        uint256 ephemeralY,
+        bytes32 maskedKey,
+        bytes payload
+    );
+    /// @notice The claimant left the claim without a slash (before a release, or within the inspection window).
+    event ClaimLeft(uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker, bool keyReleased);
+    /// @notice The claimant proved the release wrong: the shard is forfeited, the worker got `compensation` (the
+    /// shard's price) and the requester `refund` (the owner fee), the collateral was unlocked.
+    event BadReleaseProven(
+        uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker, uint256 compensation, uint256 refund
+    );
     /// @notice A shard settled with a verified proof and everyone was paid.
     event ShardSettled(
         uint256 indexed jobId,
@@ -172,7 +233,7 @@ interface IOblivionCore is ICoreCollateral {
     event HookGasLimitSet(uint32 gasLimit);
     /// @notice The owner set (or cleared, with zero) the eligibility gate.
     event EligibilityGateSet(address gate);
-    /// @notice The owner bound the collateral manager (once; see `bindCollateralManager`).
+    /// @notice The collateral manager was deployed from the pinned code and bound (once; see `deployCollateralManager`).
     event CollateralManagerBound(address manager);
     /// @notice The collateral manager locked `amount` of the worker's free stake.
     event ManagerLocked(address indexed worker, uint256 amount);
@@ -249,6 +310,23 @@ interface IOblivionCore is ICoreCollateral {
     error NotClaimant(address caller, address worker);
     /// @notice Fires when a result arrives, or the requester releases a key, after the claim's deadline.
     error ClaimExpired(uint64 deadline);
+    /// @notice Fires when a release names a claimant or claim nonce other than the shard's current claim.
+    error NotCurrentClaim(address claimant, uint32 claimNonce);
+    /// @notice Fires when a one-time key or a release's ephemeral key is not a secp256k1 point usable on-chain
+    /// (on the curve, 0 < x < n).
+    error InvalidCurvePoint(uint256 x, uint256 y);
+    /// @notice Fires when a release for a keyless claim carries a key hash or a masked key.
+    error UnexpectedKey();
+    /// @notice Fires when a keyed release's key hash is not committed under the job's input root for this shard.
+    error InvalidKeyProof();
+    /// @notice Fires when the claimant leaves a released claim after its inspection window.
+    error InspectionOver(uint64 inspectionEnd);
+    /// @notice Fires when `proveBadRelease` is called on a claim without a keyed release (no key to disprove).
+    error NoKeyedRelease(uint256 jobId, uint256 shardIndex);
+    /// @notice Fires when the secret or the release fields given to `proveBadRelease` are not the claim's.
+    error ReleaseMismatch();
+    /// @notice Fires when `proveBadRelease` finds that the release opens to the committed key.
+    error ReleaseIsCorrect();
     /// @notice Fires when reclaiming a claim whose deadline has not passed.
     error ClaimNotExpired(uint64 deadline);
     /// @notice Fires when the input commitment and Merkle proof do not match the job's input root.
@@ -261,7 +339,7 @@ interface IOblivionCore is ICoreCollateral {
     error NotRequester(address caller, address requester);
     /// @notice Fires when the requester releases a key a second time for the same claim.
     error KeyAlreadyReleased(uint256 jobId, uint256 shardIndex);
-    /// @notice Fires when a wrapped key is empty.
+    /// @notice Fires when a release's payload is empty.
     error EmptyWrappedKey();
     /// @notice Fires when `withdraw` is called with a zero balance.
     error NothingToWithdraw();
@@ -281,8 +359,14 @@ interface IOblivionCore is ICoreCollateral {
     error NotAContract(address account);
     /// @notice Fires when anyone but the bound collateral manager calls a manager entry point.
     error NotCollateralManager(address caller);
-    /// @notice Fires when `bindCollateralManager` is called once a manager is bound.
+    /// @notice Fires when `deployCollateralManager` is called once a manager is bound.
     error CollateralManagerAlreadyBound(address manager);
+    /// @notice Fires when `deployCollateralManager` is called on a core built without a manager code hash.
+    error NoManagerPinned();
+    /// @notice Fires when the creation code given to `deployCollateralManager` does not hash to the pinned one.
+    error ManagerCodeMismatch(bytes32 given, bytes32 pinned);
+    /// @notice Fires when creating the collateral manager fails (its constructor reverted).
+    error ManagerDeployFailed();
     /// @notice Fires when the manager releases or slashes more than it has locked for the worker.
     error ManagerLockExceeded(uint256 lockedByManager, uint256 requested);
     /// @notice Fires when a value does not fit its packed storage field.
@@ -310,17 +394,47 @@ interface IOblivionCore is ICoreCollateral {
     /// @return jobId The new job's id (ids start at 1).
     function postJob(JobParams calldata params) external payable returns (uint256 jobId);
 
-    /// @notice Claims an open shard: locks the job's collateral from the caller's stake and starts its deadline.
-    /// Not while paused.
+    /// @notice Claims an open shard without a one-time key (a "keyless" claim: its release can carry only an opaque
+    /// payload, so a bad release cannot be proven on-chain, only left within the inspection window). Locks the job's
+    /// collateral from the caller's stake, bumps the shard's claim nonce and starts its deadline. Not while paused.
     function claim(uint256 jobId, uint256 shardIndex) external;
 
-    /// @notice The requester hands the claiming worker the shard's data key, wrapped to the worker's public key.
-    /// Emits the key (useless to anyone else) and records that it was released, once per claim (a second call
-    /// reverts KeyAlreadyReleased), and restarts the claim's deadline at now + claimWindow, so the worker always has
-    /// a full window with the key. Reverts ClaimExpired once the claim's deadline has passed. Only a claim whose key was released can be slashed when it expires; otherwise
-    /// `reclaimExpired` voids it. The core cannot check that the key opens the shard's data: a requester releasing
-    /// a wrong key can still get the worker slashed (see docs/contracts.md).
-    function releaseShardKey(uint256 jobId, uint256 shardIndex, bytes calldata wrappedKey) external;
+    /// @notice Claims like `claim`, with a fresh one-time secp256k1 public key T = (oneTimeKeyX, oneTimeKeyY) that the
+    /// release must mask the committed data key to (see KeyRelease). Reverts InvalidCurvePoint for a T not on the
+    /// curve. The worker reveals T's secret only to prove a bad release (`proveBadRelease`).
+    function claimWithKey(uint256 jobId, uint256 shardIndex, uint256 oneTimeKeyX, uint256 oneTimeKeyY) external;
+
+    /// @notice The requester releases the shard's data key to the current claim, named by claimant and claim nonce
+    /// (anything else reverts NotCurrentClaim, so a release can never land on a later claim). For a keyed claim the
+    /// release must prove the committed key hash under the input root (InvalidKeyProof) and give a valid ephemeral
+    /// point (InvalidCurvePoint); the core stores a digest of what was released, so the claimant can later prove it
+    /// wrong. For a keyless claim the key fields must be zero (UnexpectedKey). Once per claim (KeyAlreadyReleased);
+    /// reverts ClaimExpired after the deadline and EmptyWrappedKey for an empty payload. Restarts the deadline at
+    /// now + claimWindow and opens the inspection window (claimWindow / INSPECTION_DIVISOR) in which the claimant may
+    /// leave without a slash. Only a released claim kept past its inspection window can be slashed.
+    function releaseShardKey(uint256 jobId, uint256 shardIndex, KeyRelease calldata release) external;
+
+    /// @notice The claimant leaves its claim without a slash: any time before a release, or within the inspection
+    /// window after it (InspectionOver otherwise). For what the core cannot check: a package that is missing from
+    /// storage, does not decrypt, or does not match its commitment. Collateral unlocked, the shard reopens (on a
+    /// cancelled job its escrow goes back to the requester), the worker may not claim it again, no hook call.
+    function leaveClaim(uint256 jobId, uint256 shardIndex) external;
+
+    /// @notice The claimant proves a keyed release wrong by revealing its claim's one-time secret t: the core checks
+    /// t * G is the claim's key and that (keyHash, ephemeral point, maskedKey) are what was released (ReleaseMismatch),
+    /// recomputes the ECDH point t * R with the ecrecover scalar-multiplication trick, unmasks the key and compares
+    /// its hash with the committed keyHash (ReleaseIsCorrect when equal). A wrong release forfeits the shard: the
+    /// worker gets pricePerShard from the shard's escrow, the requester the owner fee back, the collateral is
+    /// unlocked (BadReleaseProven). Claimant only, while the claim is open (even past its deadline, until reclaimed).
+    function proveBadRelease(
+        uint256 jobId,
+        uint256 shardIndex,
+        uint256 oneTimeSecret,
+        bytes32 keyHash,
+        uint256 ephemeralX,
+        uint256 ephemeralY,
+        bytes32 maskedKey
+    ) external;
 
     /// @notice Settles a claimed shard: checks the input leaf, verifies the proof over layout-v1 signals
     /// [outputCommitment, inputCommitment, (modelCommitment), binding] and pays everyone. Claimant only, before the
@@ -330,7 +444,8 @@ interface IOblivionCore is ICoreCollateral {
     /// @param outputCommitment The proof's output commitment.
     /// @param outputCid Content id of the (encrypted) outputs, for the requester.
     /// @param proof The proof bytes for the model version's verifier.
-    /// @return recordId The audit record written.
+    /// @return recordId The audit record written. It, not the proof hash, identifies the settlement: Groth16 proofs
+    /// are malleable ((-A, -B, C) verifies as well as (A, B, C)), so keccak256(proof) is not a unique id (I-01).
     function submitResult(
         uint256 jobId,
         uint256 shardIndex,
@@ -357,8 +472,11 @@ interface IOblivionCore is ICoreCollateral {
 
     // ------------------------------------------------------------------ keepers
 
-    /// @notice Gelato-style resolver: the first expired claim among the first CHECKER_MAX_STEPS jobs and shards,
-    /// whether `reclaimExpired` would slash it (key released) or void it (key never released): both free the shard.
+    /// @notice Gelato-style resolver (run by the core's ClaimScanner): an expired claim (slashable or voidable:
+    /// `reclaimExpired` frees the shard either way), found within ClaimScanner.CHECKER_MAX_STEPS steps. The scan starts at job
+    /// 1 + block.number % jobCount and wraps around; in each job with open claims it visits at most CHECKER_SHARDS_PER_JOB shards, from an offset that moves
+    /// by that many each block. So no job, however large, takes more than its share of a call, and every expired
+    /// claim is returned within a bounded number of blocks (F-09; docs/security.md).
     /// @return canExec True when an expired claim was found.
     /// @return execPayload Calldata of `reclaimExpired(jobId, shardIndex)` for it (empty when none).
     function checker() external view returns (bool canExec, bytes memory execPayload);
@@ -374,6 +492,17 @@ interface IOblivionCore is ICoreCollateral {
         external
         view
         returns (bool canExec, bytes memory execPayload, uint256 nextJobId, uint256 nextShard);
+
+    /// @notice One job's part of a scan (for the ClaimScanner): visits shards from, from + 1, ... up to `span` of them
+    /// (not past the last) and returns the first whose claim has expired.
+    /// @return found Whether one was found.
+    /// @return at Its shard index (0 when none).
+    /// @return visited Shards visited (0 when the job has no open claims or `from` is past its end).
+    /// @return shardCount The job's shard count (0 for unknown jobs).
+    function scanJob(uint256 jobId, uint256 from, uint256 span)
+        external
+        view
+        returns (bool found, uint256 at, uint256 visited, uint256 shardCount);
 
     // ------------------------------------------------------------------ owner
 

@@ -10,6 +10,7 @@ import {
   InferenceAudit__factory,
   ModelRegistry__factory,
   OblivionCore__factory,
+  TrainingJobs__factory,
   type InferenceAudit,
   type ModelRegistry,
   type OblivionCore,
@@ -27,6 +28,11 @@ export interface DeployConfig {
   treasury?: string;
   /** Unbonding period in seconds (default 3600). */
   unbondingPeriod?: number;
+  /**
+   * keccak256 of the only collateral manager's creation code the core accepts (F-13; default: TrainingJobs as
+   * compiled now). Pinned in the core's constructor: no owner can bind another manager later.
+   */
+  managerCodeHash?: string;
 }
 
 export interface DeployedContract {
@@ -78,6 +84,7 @@ export function resolveConfig(deployer: string, config: DeployConfig): Required<
     owner: config.owner ?? deployer,
     treasury: config.treasury ?? deployer,
     unbondingPeriod: config.unbondingPeriod ?? 3600,
+    managerCodeHash: config.managerCodeHash ?? keccak256(TrainingJobs__factory.bytecode),
   };
 }
 
@@ -133,7 +140,14 @@ export async function deployProtocol(
   };
   const registryAddr = await deploy("ModelRegistry", []);
   const auditAddr = await deploy("InferenceAudit", []);
-  const coreAddr = await deploy("OblivionCore", [cfg.owner, registryAddr, auditAddr, cfg.treasury, cfg.unbondingPeriod]);
+  const coreAddr = await deploy("OblivionCore", [
+    cfg.owner,
+    registryAddr,
+    auditAddr,
+    cfg.treasury,
+    cfg.unbondingPeriod,
+    cfg.managerCodeHash,
+  ]);
   const audit = InferenceAudit__factory.connect(auditAddr, deployer);
   await (await audit.bindCore(coreAddr)).wait();
   const contracts = {

@@ -5,7 +5,18 @@
 import type { Log, Provider } from "ethers";
 import type { OblivionCore } from "../../typechain-types";
 
-export type ShardState = "open" | "claimed" | "settled";
+export type ShardState = "open" | "claimed" | "settled" | "forfeited";
+
+/** A key release as emitted (ShardKeyReleased), for the claim `claimNonce`. */
+export interface ReleaseView {
+  claimNonce: bigint;
+  /** Committed keccak256 of the data key (zero: keyless release or public data). */
+  keyHash: string;
+  ephemeral: { x: bigint; y: bigint };
+  maskedKey: string;
+  /** Off-chain pointers: encodeRelease({packageCid, wrappedKey}) from lib/requester/shard. */
+  payload: string;
+}
 
 export interface ShardView {
   state: ShardState;
@@ -13,8 +24,12 @@ export interface ShardView {
   deadline?: bigint;
   /** Every worker that has ever claimed the shard (the core refuses a second claim by any of them). */
   claimedBy: Set<string>;
-  /** Payload of the latest ShardKeyReleased for the current claim. */
-  release?: string;
+  /** The current claim's nonce (Shard.claimNonce). */
+  claimNonce?: bigint;
+  /** The current claim's one-time public key (absent for a keyless claim). */
+  oneTimeKey?: { x: bigint; y: bigint };
+  /** The latest ShardKeyReleased for the current claim. */
+  release?: ReleaseView;
   outputCommitment?: bigint;
   outputCid?: string;
   settledBy?: string;
@@ -43,6 +58,16 @@ export interface BookEvent {
 }
 
 const lc = (a: string) => a.toLowerCase();
+
+/** The claim ended without settling: the shard is open again (its claimants stay barred). */
+function reopen(s: ShardView): void {
+  s.state = "open";
+  s.worker = undefined;
+  s.deadline = undefined;
+  s.release = undefined;
+  s.claimNonce = undefined;
+  s.oneTimeKey = undefined;
+}
 
 export class JobBook {
   readonly jobs = new Map<bigint, JobView>();
@@ -113,7 +138,7 @@ export class JobBook {
 
   /** Totals over all jobs, for progress displays. */
   totals(): Record<ShardState, number> {
-    const t = { open: 0, claimed: 0, settled: 0 };
+    const t = { open: 0, claimed: 0, settled: 0, forfeited: 0 };
     for (const job of this.jobs.values()) for (const s of job.shards) t[s.state]++;
     return t;
   }
@@ -146,13 +171,21 @@ export class JobBook {
         s.worker = lc(a.worker);
         s.deadline = a.deadline;
         s.release = undefined;
+        s.claimNonce = a.claimNonce;
+        s.oneTimeKey = a.oneTimeKeyX === 0n ? undefined : { x: a.oneTimeKeyX, y: a.oneTimeKeyY };
         s.claimedBy.add(lc(a.worker));
         return { ...base, jobId: a.jobId, shardIndex: a.shardIndex, worker: a.worker, args: { deadline: a.deadline } };
       }
       case "ShardKeyReleased": {
         const s = this.shard(a.jobId, a.shardIndex);
         if (!s) return undefined;
-        s.release = a.wrappedKey;
+        s.release = {
+          claimNonce: a.claimNonce,
+          keyHash: a.keyHash,
+          ephemeral: { x: a.ephemeralX, y: a.ephemeralY },
+          maskedKey: a.maskedKey,
+          payload: a.payload,
+        };
         return { ...base, jobId: a.jobId, shardIndex: a.shardIndex, worker: a.worker, args: {} };
       }
       case "ShardSettled": {
@@ -170,13 +203,23 @@ export class JobBook {
           args: { workerPay: a.workerPay, ownerFee: a.ownerFee, protocolFee: a.protocolFee, outputCid: a.outputCid },
         };
       }
+      case "ClaimVoided":
+      case "ClaimLeft": {
+        const s = this.shard(a.jobId, a.shardIndex);
+        if (!s) return undefined;
+        reopen(s);
+        return { ...base, jobId: a.jobId, shardIndex: a.shardIndex, worker: a.worker, args: {} };
+      }
+      case "BadReleaseProven": {
+        const s = this.shard(a.jobId, a.shardIndex);
+        if (!s) return undefined;
+        s.state = "forfeited";
+        return { ...base, jobId: a.jobId, shardIndex: a.shardIndex, worker: a.worker, args: { compensation: a.compensation } };
+      }
       case "ClaimSlashed": {
         const s = this.shard(a.jobId, a.shardIndex);
         if (!s) return undefined;
-        s.state = "open";
-        s.worker = undefined;
-        s.deadline = undefined;
-        s.release = undefined;
+        reopen(s);
         return {
           ...base,
           jobId: a.jobId,

@@ -7,7 +7,7 @@ import type { InferenceAudit, ModelRegistry, OblivionCore } from "../../typechai
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
 import type { IInferenceAudit } from "../../typechain-types/contracts/InferenceAudit";
 
-export const SHARD_STATUS = ["open", "claimed", "settled"] as const;
+export const SHARD_STATUS = ["open", "claimed", "settled", "forfeited"] as const;
 export type ShardStatusName = (typeof SHARD_STATUS)[number];
 
 async function mined(tx: Promise<{ wait(): Promise<ContractTransactionReceipt | null> }>): Promise<ContractTransactionReceipt> {
@@ -53,9 +53,25 @@ export function claimShard(core: OblivionCore, jobId: bigint, shardIndex: number
   return mined(core.claim(jobId, shardIndex));
 }
 
-/** The requester hands the claiming worker the shard's data key, wrapped to the worker's public key. */
-export function releaseShardKey(core: OblivionCore, jobId: bigint, shardIndex: number, wrappedKey: string) {
-  return mined(core.releaseShardKey(jobId, shardIndex, wrappedKey));
+/**
+ * A keyless release of `payload` to the shard's current claim (claimant and nonce read from the chain). The
+ * requester's agent (lib/requester/agent.ts) builds keyed releases.
+ */
+export async function releaseShardKey(core: OblivionCore, jobId: bigint, shardIndex: number, payload: string) {
+  const s = await core.getShard(jobId, shardIndex);
+  const zero = "0x" + "00".repeat(32);
+  return mined(
+    core.releaseShardKey(jobId, shardIndex, {
+      claimant: s.worker,
+      claimNonce: s.claimNonce,
+      keyHash: zero,
+      keyProof: [],
+      ephemeralX: 0n,
+      ephemeralY: 0n,
+      maskedKey: zero,
+      payload,
+    }),
+  );
 }
 
 export interface ShardResult {

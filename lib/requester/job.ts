@@ -5,11 +5,13 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { randomBytes } from "node:crypto";
 import { hexlify, getBytes, type Signer } from "ethers";
 import type { ModelRegistry, OblivionCore } from "../../typechain-types";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
 import { ShardTree } from "../chain/merkle";
-import { encryptForStorage, packPublic } from "../crypto";
+import { DATA_KEY_LEN, packPublic, sealWithKey } from "../crypto";
+import { keyHashOf } from "../crypto/release";
 import type { ContentStore } from "../storage";
 import { oblivionHome } from "../util/home";
 import { fetchArtifacts } from "../zk/bundle";
@@ -25,6 +27,10 @@ export interface ShardSecret {
   inputCommitment: string;
   /** Hex data key; absent for public data. */
   dataKey?: string;
+  /** keccak256 of the data key (zero for public data), committed in the shard's key leaf. */
+  keyHash?: string;
+  /** Merkle proof of the key leaf under the input root, which a keyed release carries. */
+  keyProof?: string[];
 }
 
 /** The local job file: everything the requester needs to release keys and read results. Keep it private. */
@@ -53,7 +59,10 @@ export async function prepareShards(
   encrypt: boolean,
 ): Promise<PreparedShards> {
   if (batches.length !== commitments.length) throw new Error(`got ${batches.length} shards but ${commitments.length} commitments`);
-  const tree = new ShardTree(commitments);
+  // Keys first: their hashes are committed in the tree, and each package carries its proof from that tree.
+  const keys = batches.map(() => (encrypt ? new Uint8Array(randomBytes(DATA_KEY_LEN)) : undefined));
+  const keyHashes = keys.map(keyHashOf);
+  const tree = new ShardTree(commitments, keyHashes);
   const shards: ShardSecret[] = [];
   for (let i = 0; i < batches.length; i++) {
     const pkg: ShardPackage = {
@@ -64,12 +73,15 @@ export async function prepareShards(
       merkleProof: tree.proof(i),
     };
     const plain = encodeJson(pkg);
-    if (encrypt) {
-      const { ciphertext, dataKey } = encryptForStorage(plain);
-      shards.push({ packageCid: await store.put(ciphertext), inputCommitment: pkg.inputCommitment, dataKey: hexlify(dataKey) });
-    } else {
-      shards.push({ packageCid: await store.put(packPublic(plain)), inputCommitment: pkg.inputCommitment });
-    }
+    const dataKey = keys[i];
+    const sealed = dataKey ? sealWithKey(plain, dataKey) : packPublic(plain);
+    shards.push({
+      packageCid: await store.put(sealed),
+      inputCommitment: pkg.inputCommitment,
+      ...(dataKey ? { dataKey: hexlify(dataKey) } : {}),
+      keyHash: keyHashes[i],
+      keyProof: tree.keyProof(i),
+    });
   }
   return { tree, shards };
 }

@@ -8,7 +8,7 @@ import { signEligibility, submitEligibility } from "../../lib/fhe/relay";
 import { collectOutcomes, ensureJobRequester, relayNewOutcomes, verifyOutcome } from "../../lib/fhe/sources";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { deployEnv, postJob, proveShard, registerAndStake, submit, WINDOW, type Env } from "../helpers/protocol";
+import { deployEnv, postJob, proveShard, registerAndStake, submit, WINDOW, type Env, keylessRelease } from "../helpers/protocol";
 import { releaseCurve } from "../helpers/snarkjs";
 import { expectReputation } from "./fixtures";
 
@@ -46,7 +46,7 @@ describe("fhe with OblivionCore (two chains, relayed)", function () {
     }
     await (await env.core.connect(env.worker2).claim(job.jobId, 3)).wait();
     // Released keys make an expired claim a slash (without a release it would only be voided).
-    await (await env.core.connect(env.requester).releaseShardKey(job.jobId, 3, "0x01")).wait();
+    await (await env.core.connect(env.requester).releaseShardKey(job.jobId, 3, await keylessRelease(env.core, job.jobId, 3, "0x01"))).wait();
     await time.increase(WINDOW + 1);
     await (await env.core.connect(env.keeper).reclaimExpired(job.jobId, 3)).wait();
 

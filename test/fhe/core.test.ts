@@ -7,7 +7,7 @@ import { relayPendingEligibility } from "../../lib/fhe/keeper";
 import { rateShard } from "../../lib/fhe/rating";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import type { ConfidentialReputation, PrivacyGateway } from "../../typechain-types";
-import { deployEnv, postJob, proveShard, registerAndStake, submit, WINDOW, type Env } from "../helpers/protocol";
+import { deployEnv, postJob, proveShard, registerAndStake, submit, WINDOW, type Env, keylessRelease } from "../helpers/protocol";
 import { releaseCurve } from "../helpers/snarkjs";
 import { expectReputation } from "./fixtures";
 
@@ -43,7 +43,7 @@ describe("fhe with OblivionCore (one chain)", function () {
     }
     await (await env.core.connect(env.worker2).claim(job.jobId, 3)).wait();
     // Released keys make an expired claim a slash (without a release it would only be voided).
-    await (await env.core.connect(env.requester).releaseShardKey(job.jobId, 3, "0x01")).wait();
+    await (await env.core.connect(env.requester).releaseShardKey(job.jobId, 3, await keylessRelease(env.core, job.jobId, 3, "0x01"))).wait();
     await time.increase(WINDOW + 1);
     const slash = await env.core.connect(env.keeper).reclaimExpired(job.jobId, 3);
     await expect(slash).to.emit(reputation, "ReputationUpdated").withArgs(env.worker2.address, job.jobId, 3, false);

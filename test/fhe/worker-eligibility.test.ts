@@ -26,7 +26,7 @@ function capture() {
 /** Key release never comes here: a claimed shard is abandoned at once, before any compute. */
 const CFG: WorkerConfig = {
   rpcUrl: "http://127.0.0.1:1", privateKey: "0x" + "11".repeat(32), network: "hardhat", models: [], concurrency: 1,
-  executionProvider: "cpu", minPriceWei: 0n, stakeWei: parseEther("1"), withdrawThresholdWei: parseEther("1000"),
+  executionProvider: "cpu", minPriceWei: 0n, maxCollateralMultiple: 10n, stakeWei: parseEther("1"), withdrawThresholdWei: parseEther("1000"),
   encryptionKeyFile: "", metadataCid: "bafkqaaa", pollMs: 100, releaseTimeoutMs: 0, keeperDuty: false, artifactsDir: "",
   json: true, abandonRate: 0,
 };

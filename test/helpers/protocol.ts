@@ -3,11 +3,12 @@
  * the Groth16 adapter and registered as models, and helpers to post jobs on fixture inputs and prove shards.
  */
 import { ethers, artifacts } from "hardhat";
-import { ContractFactory, parseEther, type Signer } from "ethers";
+import { ContractFactory, keccak256, parseEther, type Signer } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { artifactCreationCode, deployProtocol, type ProtocolContracts } from "../../lib/chain/deployments";
 import { computeBinding } from "../../lib/chain/binding";
 import { ShardTree } from "../../lib/chain/merkle";
+import { keyHashOf, maskDataKey, oneTimeSecret, publicPoint, type ClaimContext } from "../../lib/crypto/release";
 import type { Groth16VerifierAdapter } from "../../typechain-types";
 import type { IModelRegistry } from "../../typechain-types/contracts/ModelRegistry";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
@@ -77,10 +78,23 @@ export function versionSpec(
   };
 }
 
-/** Full environment; use with loadFixture. */
-export async function deployEnv(): Promise<Env> {
+/** The creation code of a contract from Hardhat's artifacts (instrumented under coverage), e.g. a collateral manager. */
+export async function artifactBytecode(name: string): Promise<string> {
+  return (await artifacts.readArtifact(name)).bytecode;
+}
+
+/**
+ * Full environment; use with loadFixture. The core pins TrainingJobs as its only collateral manager unless
+ * `managerCodeHash` says otherwise (F-13).
+ */
+export async function deployEnv(managerCodeHash?: string): Promise<Env> {
   const [owner, treasury, requester, worker, worker2, keeper, modelOwner, ...others] = await ethers.getSigners();
-  const { contracts } = await deployProtocol(owner, { treasury: treasury.address, unbondingPeriod: 3600 }, await creationCode());
+  const pinned = managerCodeHash ?? keccak256(await artifactBytecode("TrainingJobs"));
+  const { contracts } = await deployProtocol(
+    owner,
+    { treasury: treasury.address, unbondingPeriod: 3600, managerCodeHash: pinned },
+    await creationCode(),
+  );
   const adapters = {
     fixture_public: await deployFixtureVerifier(owner, "fixture_public"),
     fixture_private: await deployFixtureVerifier(owner, "fixture_private"),
@@ -144,6 +158,8 @@ export interface PostOptions {
   salt?: number;
   requester?: Signer;
   over?: Partial<IOblivionCore.JobParamsStruct>;
+  /** Per shard data key committed in a key leaf (F-01); omitted: a tree without key leaves. */
+  dataKeys?: Uint8Array[];
 }
 
 /** The job parameters and shard tree for fixture inputs, without posting. */
@@ -151,7 +167,7 @@ export async function jobParams(env: Env, o: PostOptions = {}) {
   const fixture = o.fixture ?? "fixture_public";
   const shards = o.shards ?? 4;
   const inputs = Array.from({ length: shards }, (_, i) => shardInputs(i, o.salt ?? 0));
-  const tree = new ShardTree(await Promise.all(inputs.map(fixtureInputCommitment)));
+  const tree = new ShardTree(await Promise.all(inputs.map(fixtureInputCommitment)), o.dataKeys?.map((k) => keyHashOf(k)));
   const params: IOblivionCore.JobParamsStruct = {
     modelId: env.models[fixture],
     modelVersion: 1,
@@ -193,4 +209,58 @@ export function submit(env: Env, job: PostedJob, i: number, worker: Signer, p: S
   return env.core
     .connect(worker)
     .submitResult(job.jobId, i, p.inputCommitment, job.tree.proof(i), p.outputCommitment, cid, p.proof);
+}
+
+/** A keyless release of `payload` for the shard's current claim (claimant and nonce read from the chain). */
+export async function keylessRelease(
+  core: { getShard(jobId: bigint | number, shardIndex: bigint | number): Promise<IOblivionCore.ShardStructOutput> },
+  jobId: bigint | number,
+  shardIndex: bigint | number,
+  payload = "0xaa",
+): Promise<IOblivionCore.KeyReleaseStruct> {
+  const s = await core.getShard(jobId, shardIndex);
+  const zero = "0x" + "00".repeat(32);
+  return { claimant: s.worker, claimNonce: s.claimNonce, keyHash: zero, keyProof: [], ephemeralX: 0n, ephemeralY: 0n, maskedKey: zero, payload };
+}
+
+/** The claim context of shard `i` of `job` for `claimNonce` (what masks and one-time secrets depend on). */
+export async function claimContext(env: Env, jobId: bigint, i: number, claimNonce: bigint): Promise<ClaimContext> {
+  return { chainId: (await ethers.provider.getNetwork()).chainId, core: await env.core.getAddress(), jobId, shardIndex: BigInt(i), claimNonce };
+}
+
+/** `worker` claims shard `i` with a one-time key derived from `seed`; returns the one-time secret. */
+export async function claimKeyed(env: Env, job: PostedJob, i: number, worker: Signer, seed = new Uint8Array(32).fill(7)): Promise<bigint> {
+  const nonce = (await env.core.getShard(job.jobId, i)).claimNonce + 1n;
+  const t = oneTimeSecret(seed, await claimContext(env, job.jobId, i, nonce));
+  const T = publicPoint(t);
+  await env.core.connect(worker).claimWithKey(job.jobId, i, T.x, T.y);
+  return t;
+}
+
+/**
+ * A keyed release of `dataKey` for the current claim of shard `i` (its one-time key read from the claim event),
+ * proving the committed key hash `committed` (default: job.dataKeys' hash).
+ */
+export async function keyedRelease(
+  env: Env,
+  job: PostedJob,
+  i: number,
+  dataKey: Uint8Array,
+  payload = "0xaa",
+): Promise<IOblivionCore.KeyReleaseStruct> {
+  const s = await env.core.getShard(job.jobId, i);
+  const evs = await env.core.queryFilter(env.core.filters.ShardClaimed(job.jobId, i));
+  const ev = evs.find((e) => e.args.claimNonce === s.claimNonce)!;
+  const ctx = await claimContext(env, job.jobId, i, s.claimNonce);
+  const { ephemeral, maskedKey } = maskDataKey(dataKey, { x: ev.args.oneTimeKeyX, y: ev.args.oneTimeKeyY }, ctx);
+  return {
+    claimant: s.worker,
+    claimNonce: s.claimNonce,
+    keyHash: job.tree.keyHashes![i],
+    keyProof: job.tree.keyProof(i),
+    ephemeralX: ephemeral.x,
+    ephemeralY: ephemeral.y,
+    maskedKey,
+    payload,
+  };
 }

@@ -22,8 +22,8 @@ export async function deployTraining() {
   const [deployer, requester, aggregator, treasury, keeper, ...workers] = await ethers.getSigners();
   const { contracts } = await deployProtocol(deployer, { treasury: treasury.address });
   const core = contracts.core;
-  const training = await new TrainingJobs__factory(deployer).deploy(await core.getAddress());
-  await core.bindCollateralManager(await training.getAddress());
+  await core.deployCollateralManager(TrainingJobs__factory.bytecode);
+  const training = TrainingJobs__factory.connect(await core.collateralManager(), deployer);
   for (const w of workers) {
     await core.connect(w).registerWorker("bafyworker", ENC_KEY);
     await core.connect(w).stake({ value: parseEther("2") });
