@@ -193,10 +193,11 @@ interface ITrainingJobs {
     event ReplicaMismatch(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 hashA, bytes32 hashB, uint48 drawBlock);
     /// @notice The referee's hash decided a dispute; `loser` is the slashed replica (zero when all three differ).
     event DisputeResolved(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 refereeHash, address loser);
-    /// @notice An outsourced slot stayed silent but its data key came after the join cutoff (or never): released unpaid,
-    /// not slashed.
+    /// @notice An outsourced slot stayed silent but its data key came less than roundWindow / 4 before its deadline (or
+    /// never): released unpaid, not slashed.
     event SlotVoided(uint256 indexed jobId, uint16 round, address indexed worker, uint16 slot);
-    /// @notice A participant's collateral was slashed (replica that lost a dispute, or silent participant).
+    /// @notice A participant's collateral was slashed (replica that lost a dispute, or silent participant), to the
+    /// treasury; `keeper` got the bounty share (the treasury when the caller was the job's requester or aggregator).
     event ParticipantSlashed(uint256 indexed jobId, uint16 round, address indexed worker, uint256 amount, address keeper);
     /// @notice An accepted update was paid `reward` and its collateral released.
     event UpdateAccepted(uint256 indexed jobId, uint16 round, address indexed worker, uint256 reward);
