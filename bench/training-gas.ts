@@ -1,17 +1,18 @@
 /**
  * Gas of TrainingJobs' round operations on the in-process Hardhat network, against the real OblivionCore (collateral
- * locked, released and slashed there). Outsourced: post, join, key release, the primary's submission with the
- * replication draw either way (steered with hardhat_setPrevRandao), replica match and mismatch, referee verdict with
- * the slash, close. Federated: join, submit, close with three and eight participants.
- * Writes bench/results/training-gas.json and bench/results/training-gas.md. Run: npm run bench:training-gas
+ * locked, released and slashed there). Outsourced: post, join, standby enlistment, key release, the primary's
+ * submission (which only fixes its draw block), the pool's seal, the draw either way, replica match (both paid) and
+ * mismatch, the referee's draw and verdict with the slash, close, standby release. Federated: join, submit, close with
+ * three and six participants. Writes bench/results/training-gas.json and bench/results/training-gas.md.
+ * Run: npm run bench:training-gas
  */
 import fs from "node:fs";
 import path from "node:path";
 import { ethers } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { deployTraining, jobParams, steerReplicationDraw } from "../test/training/fixture";
+import { mine } from "@nomicfoundation/hardhat-network-helpers";
+import { deployTraining, jobParams, passJoinCutoff } from "../test/training/fixture";
 
-type Env = Awaited<ReturnType<typeof deployTraining>>;
 interface Row {
   operation: string;
   gas: number;
@@ -21,42 +22,53 @@ interface Row {
 const gasOf = async (tx: Promise<ContractTransactionResponse>) => Number((await (await tx).wait())!.gasUsed);
 const RELEASE = "0x" + "ab".repeat(64 + 97); // an encoded release: CID string + 97-byte wrapped key, about this size
 
-const steer = async (env: Env, jobId: bigint, shard: number, bps: number, want: boolean) =>
-  steerReplicationDraw(await env.training.getAddress(), jobId, 0, shard, bps, want);
-
 async function main() {
   const env = await deployTraining();
   const rows: Row[] = [];
   const t = (s: (typeof env.workers)[number] | typeof env.requester) => env.training.connect(s);
-  const [w0, w1, w2, w3, w4] = env.workers;
+  const holder = async (job: bigint, slot: number) => env.signer((await env.training.getSlot(job, 0, slot)).worker);
+  const [w0, w1, ...pool] = env.workers;
 
-  // outsourced: 2 shards at 50 %; shard 0 not drawn, shard 1 drawn, its replica disagrees, the referee decides
-  const p = jobParams(env.aggregator.address, { mode: 1, rule: 0, trim: 0, maxRounds: 1, participantsPerRound: 2, replicationBps: 5_000, dataRoot: ethers.id("root") });
+  // outsourced: 2 shards, every one replicated; shard 0's replica agrees, shard 1's disagrees and a referee decides
+  const p = jobParams(env.aggregator.address, { mode: 1, rule: 0, trim: 0, maxRounds: 1, participantsPerRound: 2, replicationBps: 10_000, dataRoot: ethers.id("root") });
   rows.push({ operation: "postJob (outsourced)", gas: await gasOf(t(env.requester).postJob(p, { value: await env.training.escrowFor(p) })), note: "first job; DP record, data root, round 0 opened" });
   const job = 1n;
   rows.push({ operation: "join (primary)", gas: await gasOf(t(w0).join(job, 0)), note: "locks collateral in the core" });
   await t(w1).join(job, 0);
+  rows.push({ operation: "enlist (standby)", gas: await gasOf(t(pool[0]).enlist(job, 0)), note: "locks collateral; pool entry" });
+  for (const w of pool.slice(1, 4)) await t(w).enlist(job, 0);
   rows.push({ operation: "releaseDataKey", gas: await gasOf(t(env.requester).releaseDataKey(job, 0, 0, RELEASE)), note: `${(RELEASE.length - 2) / 2}-byte release in the event` });
   await t(env.requester).releaseDataKey(job, 0, 2, RELEASE);
-  await steer(env, job, 0, 5_000, false);
-  rows.push({ operation: "submitUpdate (primary, not drawn)", gas: await gasOf(t(w0).submitUpdate(job, 0, ethers.id("u0"), "bafkreiupdate0")), note: "accepted at once" });
-  await steer(env, job, 1, 5_000, true);
-  rows.push({ operation: "submitUpdate (primary, drawn)", gas: await gasOf(t(w1).submitUpdate(job, 0, ethers.id("u1"), "bafkreiupdate1")), note: "opens an audit" });
-  rows.push({ operation: "joinAsReplica", gas: await gasOf(t(w2).joinAsReplica(job, 0, 1)), note: "" });
+  rows.push({ operation: "submitUpdate (primary)", gas: await gasOf(t(w0).submitUpdate(job, 0, ethers.id("u0"), "bafkreiupdate0")), note: "fixes its draw block" });
+  await t(w1).submitUpdate(job, 0, ethers.id("u1"), "bafkreiupdate1");
+  await passJoinCutoff(env.training, job, 0);
+  rows.push({ operation: "resolveDraw (seal the pool)", gas: await gasOf(env.training.connect(env.keeper).resolveDraw(job, 0, 0)), note: "first draw call after the join cutoff" });
+  await mine(1);
+  rows.push({ operation: "resolveDraw (replicated, replica drawn)", gas: await gasOf(env.training.connect(env.keeper).resolveDraw(job, 0, 0)), note: "holds a referee entry back" });
+  await env.training.connect(env.keeper).resolveDraw(job, 0, 1);
+  await t(env.requester).releaseDataKey(job, 0, 1, RELEASE);
   await t(env.requester).releaseDataKey(job, 0, 3, RELEASE);
-  rows.push({ operation: "submitUpdate (replica, mismatch)", gas: await gasOf(t(w2).submitUpdate(job, 0, ethers.id("lazy"), "bafkreiupdate2")), note: "both replicas disputed" });
-  rows.push({ operation: "joinAsReferee", gas: await gasOf(t(w3).joinAsReferee(job, 0, 1)), note: "" });
+  rows.push({ operation: "submitUpdate (replica, match)", gas: await gasOf(t(await holder(job, 1)).submitUpdate(job, 0, ethers.id("u0"), "bafkreiupdate2")), note: "both accepted and paid, collateral released" });
+  rows.push({ operation: "submitUpdate (replica, mismatch)", gas: await gasOf(t(await holder(job, 3)).submitUpdate(job, 0, ethers.id("lazy"), "bafkreiupdate3")), note: "both disputed, referee draw block fixed" });
+  await mine(1);
+  rows.push({ operation: "resolveDraw (referee drawn)", gas: await gasOf(env.training.connect(env.keeper).resolveDraw(job, 0, 1)), note: "" });
   await t(env.requester).releaseDataKey(job, 0, 5, RELEASE);
-  rows.push({ operation: "submitUpdate (referee verdict)", gas: await gasOf(t(w3).submitUpdate(job, 0, ethers.id("u1"), "bafkreiupdate3")), note: "slashes the disagreeing replica in the core" });
-  rows.push({ operation: "closeRound (outsourced, 2 shards)", gas: await gasOf(env.training.connect(env.aggregator).closeRound(job, 0, 0b100101, "bafynext", ethers.id("agg"))), note: "3 paid + released, last round: job finished" });
+  rows.push({ operation: "submitUpdate (referee verdict)", gas: await gasOf(t(await holder(job, 5)).submitUpdate(job, 0, ethers.id("u1"), "bafkreiupdate4")), note: "pays winner and referee, slashes the loser in the core" });
+  rows.push({ operation: "closeRound (outsourced, 2 shards)", gas: await gasOf(env.training.connect(env.aggregator).closeRound(job, 0, 0b100111, "bafynext", ethers.id("agg"))), note: "all paid before; last round: job finished" });
+  const undrawn = [];
+  for (const w of pool.slice(0, 4)) if (Number((await env.training.getStandby(job, 0, Number(await env.training.standbyOf(job, 0, w.address)) - 1)).status) === 0) undrawn.push(w);
+  rows.push({ operation: "releaseStandby", gas: await gasOf(env.training.releaseStandby(job, 0, undrawn[0].address)), note: "undrawn entry, after the round" });
 
-  // a matching replica, on a fresh job at 100 %
-  const p2 = { ...p, participantsPerRound: 1, replicationBps: 10_000 };
+  // an undrawn shard, on a fresh job at 0.01 %
+  const p2 = { ...p, participantsPerRound: 1, replicationBps: 1 };
   await t(env.requester).postJob(p2, { value: await env.training.escrowFor(p2) });
   await t(w0).join(2n, 0);
+  await t(env.requester).releaseDataKey(2n, 0, 0, RELEASE);
   await t(w0).submitUpdate(2n, 0, ethers.id("same"), "bafkreisame");
-  await t(w4).joinAsReplica(2n, 0, 0);
-  rows.push({ operation: "submitUpdate (replica, match)", gas: await gasOf(t(w4).submitUpdate(2n, 0, ethers.id("same"), "bafkreisame2")), note: "both accepted" });
+  await passJoinCutoff(env.training, 2n, 0);
+  await env.training.connect(env.keeper).resolveDraw(2n, 0, 0);
+  await mine(1);
+  rows.push({ operation: "resolveDraw (not replicated)", gas: await gasOf(env.training.connect(env.keeper).resolveDraw(2n, 0, 0)), note: "primary accepted and paid" });
 
   // federated closes
   for (const n of [3, 6]) {

@@ -1,8 +1,10 @@
 /**
  * demo:train, outsourced phase: the requester's own MNIST digits, sealed per shard and committed in a data root,
- * trained by workers it does not trust. Keys are released per slot, wrapped to each worker's registered key; every
- * shard is drawn for replication (share 1 here so that the story is the same on every run; the draw at a smaller
- * share is covered by test/training/outsourced.test.ts); one replica halves its update, the referee's recomputation
+ * trained by workers it does not trust. Two workers take the shards as primaries, four enlist in the standby pool;
+ * keys are released per slot, wrapped to each worker's registered key. Once the pool is sealed at the join cutoff
+ * (the demo moves the node's clock there), a later block's hash draws every shard for replication (share 1 here so
+ * that the story is the same on every run; the draw at a smaller share is covered by test/training/outsourced.test.ts)
+ * and picks each replica from the pool; the replica drawn for shard 1 halves its update, the referee drawn next
  * agrees with the honest primary, and the lazy replica is slashed in the same transaction.
  */
 import { formatEther, parseEther, type Wallet } from "ethers";
@@ -14,7 +16,8 @@ import { mlpAccuracy, type MlpModel } from "../lib/ml/mlp";
 import { mnistParticipantShard, mnistPooledTest } from "../lib/training/data";
 import { fetchModel, postTrainingJob, storeModel } from "../lib/training/rounds";
 import { prepareTrainingData, releaseTrainingKeys } from "../lib/training/shards";
-import { outsourcedStep, trainSlot } from "../lib/training/trainer";
+import { outsourcedStep, releaseEndedStandby, trainSlot } from "../lib/training/trainer";
+import { resolveReadyDraws } from "../lib/training/draws";
 import { aggregateAndClose } from "../lib/training/aggregator";
 
 const SHARDS = 2;
@@ -26,9 +29,11 @@ export interface OutsourcedPhase {
   store: ContentStore;
   requester: Wallet;
   aggregator: Wallet;
-  /** Five staked workers with their registered encryption keys: two primaries, two replicas, one referee. */
+  /** Six staked workers with their registered encryption keys: two primaries, four standby (replicas, referee). */
   workers: { wallet: Wallet; key: WorkerKeyPair }[];
   start: MlpModel;
+  /** Moves the chain's clock forward and mines a block (the draws wait for the join cutoff). */
+  passTime: (seconds: number) => Promise<void>;
   log: Logger;
 }
 
@@ -65,26 +70,39 @@ export async function runOutsourcedPhase(o: OutsourcedPhase): Promise<void> {
     const slots = await releaseTrainingKeys(training, o.core, requester, jobId, data);
     if (slots.length) log.info("requester released data keys, each wrapped to the slot holder's key", { slots: slots.join(", ") });
   };
-  const [p0, p1, r0, lazy, referee] = o.workers;
-  for (const w of [p0, p1]) await step(w); // join as primaries
+  const [p0, p1, ...pool] = o.workers;
+  for (const w of [p0, p1, ...pool]) await step(w); // two primaries join, four workers enlist as standby
+  log.info("two primaries joined; four workers enlisted in the standby pool, collateral locked", { pool: pool.length });
   await release();
   for (const w of [p0, p1]) {
     const s = await step(w);
     if (s.action === "submitted") log.info("primary trained its shard and committed", { worker: w.wallet.address, shard: s.shard, update: s.hash.slice(0, 18) });
   }
-  for (const w of [r0, lazy]) await step(w); // join as replicas of the drawn shards
+  await o.passTime(3600); // past the join cutoff: the pool is sealed by the first draw
+  const draw = async () => {
+    await o.passTime(1); // a draw uses the hash of a block mined after the transaction that fixed it
+    return resolveReadyDraws(training.connect(o.aggregator), jobId);
+  };
+  await draw(); // seals
+  const drawn = await draw();
+  log.info("pool sealed; the seal block's hash drew the shards and their replicas", { draws: drawn.join(", ") });
+  const holder = async (slot: number) => {
+    const a = (await training.getSlot(jobId, 0, slot)).worker;
+    return o.workers.find((w) => w.wallet.address === a)!;
+  };
+  const [r0, lazy] = [await holder(1), await holder(3)];
   await release();
   const s = await step(r0);
-  if (s.action === "submitted") log.info("replica of shard 0 recomputed the same update bit for bit: both accepted", { update: s.hash.slice(0, 18) });
+  if (s.action === "submitted") log.info("replica drawn for shard 0 recomputed the same update bit for bit: both paid at once", { replica: r0.wallet.address, update: s.hash.slice(0, 18) });
   const stakeBefore = (await o.core.getWorker(lazy.wallet.address)).stake;
-  const slot = Number(await training.slotOf(jobId, 0, lazy.wallet.address)) - 1;
-  await trainSlot(training.connect(lazy.wallet), store, lazy.key, jobId, slot, lazy.wallet.address, (u) => u.map((x) => x / 2));
-  log.warn("replica of shard 1 halved its update: the hashes differ, a referee is called in", { worker: lazy.wallet.address });
-  await step(referee);
+  await trainSlot(training.connect(lazy.wallet), store, lazy.key, jobId, 3, lazy.wallet.address, (u) => u.map((x) => x / 2));
+  log.warn("replica drawn for shard 1 halved its update: the hashes differ, a referee is drawn", { worker: lazy.wallet.address });
+  await draw();
+  const referee = await holder(5);
   await release();
   await step(referee);
   const stakeAfter = (await o.core.getWorker(lazy.wallet.address)).stake;
-  log.info("referee agreed with the primary: the lazy replica was slashed", { slashed: `${formatEther(stakeBefore - stakeAfter)} ETH` });
+  log.info("referee agreed with the primary: the lazy replica was slashed (to the treasury)", { referee: referee.wallet.address, slashed: `${formatEther(stakeBefore - stakeAfter)} ETH` });
 
   const closed = await aggregateAndClose(training.connect(o.aggregator), store, jobId);
   const model = await fetchModel(store, closed.nextModelCid);
@@ -94,4 +112,6 @@ export async function runOutsourcedPhase(o: OutsourcedPhase): Promise<void> {
     accuracyBefore: mlpAccuracy(o.start, test.X, test.Y).toFixed(4),
     accuracyAfter: mlpAccuracy(model, test.X, test.Y).toFixed(4),
   });
+  for (const w of pool) await releaseEndedStandby(training.connect(w.wallet), jobId, w.wallet.address);
+  log.info("undrawn standby entries released", { lockedInCore: formatEther((await Promise.all(pool.map((w) => o.core.lockedByManager(w.wallet.address)))).reduce((a, b) => a + b, 0n)) + " ETH" });
 }

@@ -58,7 +58,7 @@ async function run(d: Devnet): Promise<void> {
   const [owner, requester] = d.accounts;
   const aggregator = d.accounts[5];
   const participants = [2, 3, 4, 6].map((i) => d.accounts[i]);
-  const referee = d.accounts[7]; // fifth worker, needed by the outsourced phase
+  const standby = [7, 8].map((i) => d.accounts[i]); // two more workers: the outsourced phase's standby pool needs four
   process.env.OBLIVION_HOME = d.home;
   const store = createContentStore({}, { ...process.env, OBLIVION_STORE_DIR: path.join(d.home, "ipfs") });
   try {
@@ -67,13 +67,13 @@ async function run(d: Devnet): Promise<void> {
     log.info("TrainingJobs deployed and bound as the core's collateral manager", { training: await training.getAddress() });
 
     const workers = [];
-    for (const p of [...participants, referee]) {
+    for (const p of [...participants, ...standby]) {
       const key = generateWorkerKeyPair();
       await (await core.connect(p).registerWorker("bafy-training-participant", "0x" + Buffer.from(key.publicKey).toString("hex"))).wait();
       await (await core.connect(p).stake({ value: parseEther("1") })).wait();
       workers.push({ wallet: p, key });
     }
-    log.info("five workers registered (with encryption keys) and staked 1 ETH each in the core");
+    log.info("six workers registered (with encryption keys) and staked 1 ETH each in the core");
 
     const shards = participants.map((_, i) => mnistParticipantShard(i, PARTICIPANTS));
     const test = mnistPooledTest();
@@ -142,7 +142,11 @@ async function run(d: Devnet): Promise<void> {
     });
 
     const final = await fetchModel(store, fin.modelCid);
-    await runOutsourcedPhase({ core, training, store, requester, aggregator, workers, start: final, log: log.child("outsourced") });
+    const passTime = async (seconds: number) => {
+      await d.provider.send("evm_increaseTime", [seconds]);
+      await d.provider.send("evm_mine", []);
+    };
+    await runOutsourcedPhase({ core, training, store, requester, aggregator, workers, start: final, passTime, log: log.child("outsourced") });
 
     const onnx = mlpToOnnx(final);
     const onnxFile = path.join(d.home, "training", `job-${posted.jobId}-final.onnx`);

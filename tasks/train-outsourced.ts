@@ -1,7 +1,8 @@
 /**
- * Outsourced training duties: `train:release` (requester: release each joined slot's data key, wrapped to the
- * worker's registered key) and `train:work` (worker: take a primary, replica or referee role, train the released
- * shard deterministically, submit). Both do one pass, or follow the job until it ends with --loop.
+ * Outsourced training duties: `train:release` (requester: run the ready draws, release each joined slot's data key,
+ * wrapped to the worker's registered key) and `train:work` (worker: take a primary slot or a standby entry, from which
+ * replicas and referees are drawn, train the released shard deterministically, submit). Both do one pass, or follow
+ * the job until it ends with --loop.
  */
 import path from "node:path";
 import { task, types } from "hardhat/config";
@@ -15,12 +16,13 @@ import { loadWorkerKey } from "../lib/crypto";
 import { positive, trainingContext } from "../lib/training/context";
 import { readTrainingData, releaseTrainingKeys, trainingDataPath } from "../lib/training/shards";
 import { outsourcedStep, TrainingJobEnded } from "../lib/training/trainer";
+import { resolveReadyDraws } from "../lib/training/draws";
 import { jobActive } from "../lib/training/params";
 import { oblivionHome } from "../lib/util/home";
 import { sleep } from "../lib/util/retry";
 
 /** Reverts that only mean another worker or the round moved first: the next pass looks again. */
-const RACES = ["RoundFull", "AlreadyJoined", "ShardNotAwaitingReplica", "RefereeTaken", "RoundNotCurrent", "JoinWindowClosed", "SubmitWindowClosed"];
+const RACES = ["RoundFull", "AlreadyJoined", "RoundNotCurrent", "JoinWindowClosed", "SubmitWindowClosed", "AuditWindowClosed", "StandbyNotReleasable"];
 
 task("train:release", "Requester: release the data key of every joined slot of an outsourced job's current round")
   .addParam("job", "training job id")
@@ -37,6 +39,8 @@ task("train:release", "Requester: release the data key of every joined slot of a
       const file = readTrainingData(trainingDataPath(chainId, await training.getAddress(), jobId));
       do {
         const round = Number((await training.getJob(jobId)).round);
+        const draws = await resolveReadyDraws(training, jobId);
+        if (draws.length > 0) console.log(`job ${jobId} round ${round}: ran ${draws.join(", ")}`);
         const slots = await releaseTrainingKeys(training, core, signer, jobId, file);
         if (slots.length > 0) console.log(`job ${jobId} round ${round}: released keys for slots ${slots.join(", ")}`);
         if (a.loop) await sleep(interval);
@@ -68,7 +72,8 @@ task("train:work", "Worker: take a role in an outsourced training job, train the
           try {
             const r = await outsourcedStep(training, store, key, jobId, me);
             if (r.action === "joined") console.log(`job ${jobId} round ${r.round}: joined slot ${r.slot} as ${r.role.kind} of shard ${r.role.shard}`);
-            else if (r.action === "submitted") console.log(`job ${jobId} round ${r.round}: slot ${r.slot} (shard ${r.shard}) submitted update ${r.hash}`);
+            else if (r.action === "enlisted") console.log(`job ${jobId} round ${r.round}: enlisted as standby entry ${r.index} (replicas and referees are drawn from the pool)`);
+            else if (r.action === "submitted") console.log(`job ${jobId} round ${r.round}: slot ${r.slot} (${r.role.kind} of shard ${r.shard}) submitted update ${r.hash}`);
             else if (!a.loop) console.log(`job ${jobId} round ${r.round}: ${r.action}`);
           } catch (err) {
             if (a.loop && err instanceof TrainingJobEnded) {

@@ -18,12 +18,12 @@ import { aggregateAndClose, roundClosable } from "../lib/training/aggregator";
 import { sleep } from "../lib/util/retry";
 import { FEATURES, mnistParticipantShard } from "../lib/training/data";
 
-task("train:deploy", "Deploy TrainingJobs over the network's core and bind it as the core's collateral manager (core owner)")
+task("train:deploy", "Have the network's core deploy TrainingJobs, the collateral manager whose code it pins (anyone, once), or reuse it")
   .setAction(async (_a, hre) =>
     runTask("train:deploy", async () => {
       const core = (await readLiveDeployment(hre.network.name, hre.ethers.provider)).contracts.OblivionCore.address;
-      const [owner] = await hre.ethers.getSigners();
-      const { training, changed } = await deployTrainingOrReuse(hre.network.name, core, owner);
+      const [signer] = await hre.ethers.getSigners();
+      const { training, changed } = await deployTrainingOrReuse(hre.network.name, core, signer);
       console.log(`TrainingJobs ${await training.getAddress()} over core ${core}${changed ? "" : " (reused)"}`);
     }),
   );

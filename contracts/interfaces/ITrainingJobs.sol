@@ -8,10 +8,12 @@ pragma solidity 0.8.28;
 /// submit a commitment to their model update (keccak256 of its canonical VOU1 encoding, lib/ml/update.ts) and its CID,
 /// and the job's aggregator closes the round with the accepted set, the next model's CID and the aggregate's hash.
 /// Federated mode: the aggregator decides acceptance (clip bound, well-formedness). Outsourced mode: workers train on
-/// the requester's encrypted data shards (committed in `dataRoot`, keys released per slot like inference shards); a
-/// `replicationBps` share of the submitted shards, drawn after each submission, is trained again by a second replica;
-/// matching hashes accept both, a mismatch calls in a referee and the replica that disagrees with the referee is
-/// slashed. Rewards are pull payments (`withdraw`).
+/// the requester's encrypted data shards (committed in `dataRoot`, keys released per slot like inference shards).
+/// Primaries take shards first come; verifiers enlist in the round's standby pool (collateral locked) until the join
+/// cutoff. After a primary submits, a later block's hash (unknown when it submitted, and drawn only once the pool is
+/// sealed) decides whether its shard is replicated (`replicationBps`) and which standby entry becomes its replica;
+/// matching hashes accept and pay both at once, a mismatch draws a referee from the pool, and the replica that
+/// disagrees with the referee is slashed. Nobody chooses its verifier role. Rewards are pull payments (`withdraw`).
 interface ITrainingJobs {
     /// @notice Federated: workers train on their own data. Outsourced: workers train on the requester's encrypted
     /// shards, a drawn share of them twice.
@@ -35,7 +37,8 @@ interface ITrainingJobs {
     }
 
     /// @notice Per-participant slot state within a round.
-    /// Outsourced: a primary that stays `Submitted` was drawn for replication and awaits its replica's verdict.
+    /// Outsourced: a primary stays `Submitted` while its draw or its replica is pending; `Accepted` slots were paid
+    /// when accepted; a verifier slot is `Joined` from its assignment until it submits.
     enum SlotState {
         Empty,
         Joined,
@@ -105,24 +108,44 @@ interface ITrainingJobs {
     }
 
     /// @notice Round bookkeeping.
-    /// Layout: [submitDeadline 8 | closeDeadline 8 | joined 2 | pending 2 | openAudits 2 | openDisputes 2].
+    /// Layout: [submitDeadline 8 | closeDeadline 8 | joined 2 | pending 2 | openAudits 2 | openDisputes 2 |
+    /// sealBlock 6 | refereesReserved 2] [standby 2 | standbyAssigned 2 | 28 bytes free].
     struct Round {
         uint64 submitDeadline;
         uint64 closeDeadline;
         uint16 joined; // participant (federated) or primary (outsourced) slots taken
         uint16 pending; // joined slots of any role still without a submission
-        uint16 openAudits; // outsourced shards drawn for replication whose replica has not submitted
+        uint16 openAudits; // outsourced primaries whose draw is pending or whose replica has not submitted
         uint16 openDisputes; // outsourced shards whose replicas disagree and await a referee verdict
+        uint48 sealBlock; // outsourced: block whose hash first draws from the standby pool (0: pool not sealed)
+        uint16 refereesReserved; // standby entries held back so that every staffed audit can get a referee
+        uint16 standby; // standby entries enlisted (outsourced verifier pool)
+        uint16 standbyAssigned; // standby entries drawn as replica or referee
     }
 
-    /// @notice A participant slot. Layout: [worker 20 | state 1 | keyReleasedAt 8] [updateHash 32].
+    /// @notice A participant slot. Layout: [worker 20 | state 1 | keyReleasedAt 5 | drawBlock 6] [updateHash 32].
     /// Federated: slot i is the i-th joiner. Outsourced: slot 2s is shard s's primary, 2s+1 its replica (when drawn)
-    /// and 2·shards + s its referee (on a mismatch).
+    /// and 2·shards + s its referee (on a mismatch); verifiers are drawn from the standby pool.
     struct Slot {
         address worker;
         SlotState state;
-        uint64 keyReleasedAt; // outsourced: when the requester released this slot's data key (0: not yet)
+        uint40 keyReleasedAt; // outsourced: when the requester released this slot's data key (0: not yet)
+        uint48 drawBlock; // outsourced: primary: its replication draw's block; replica: its referee draw's block
         bytes32 updateHash;
+    }
+
+    /// @notice A standby entry of an outsourced round's verifier pool. Layout: [worker 20 | status 1].
+    struct StandbyEntry {
+        address worker;
+        StandbyStatus status;
+    }
+
+    /// @notice Free: enlisted, collateral locked, not drawn. Assigned: drawn as replica or referee (its lock moved to
+    /// that slot). Released: the round ended undrawn and the collateral was unlocked.
+    enum StandbyStatus {
+        Free,
+        Assigned,
+        Released
     }
 
     /// @notice A training job was posted with `escrow` wei of rewards.
@@ -147,20 +170,34 @@ interface ITrainingJobs {
     event DataKeyReleased(uint256 indexed jobId, uint16 round, uint16 slot, address indexed worker, bytes release);
     /// @notice `worker` committed to its update.
     event UpdateSubmitted(uint256 indexed jobId, uint16 round, address indexed worker, bytes32 updateHash, string updateCid);
+    /// @notice `worker` enlisted in the round's standby pool as entry `index`; its collateral is locked in the core.
+    event StandbyEnlisted(uint256 indexed jobId, uint16 round, address indexed worker, uint16 index);
+    /// @notice The pool is sealed: draws use the hash of `sealBlock` or a later block.
+    event StandbySealed(uint256 indexed jobId, uint16 round, uint48 sealBlock);
+    /// @notice An undrawn standby entry's collateral was released after its round ended.
+    event StandbyReleased(uint256 indexed jobId, uint16 round, address indexed worker);
+    /// @notice A primary submitted: its shard's draw uses the hash of block `drawBlock` (or the seal block if later).
+    event ReplicationPending(uint256 indexed jobId, uint16 round, uint16 shard, uint48 drawBlock);
     /// @notice The draw after a primary's submission: `replicated` when the shard must be trained again by a replica.
     event ReplicationDrawn(uint256 indexed jobId, uint16 round, uint16 shard, bool replicated);
+    /// @notice A draw's block hash aged out (older than 256 blocks): the shard counts as replicated and its pick was
+    /// moved to block `drawBlock`.
+    event DrawReanchored(uint256 indexed jobId, uint16 round, uint16 shard, uint48 drawBlock);
+    /// @notice A standby entry was drawn as `slot` (2s+1: replica; 2·shards + s: referee).
+    event VerifierAssigned(uint256 indexed jobId, uint16 round, uint16 shard, uint16 slot, address indexed worker);
+    /// @notice A replicated shard found no free standby entry (keeping one back for a referee): accepted unverified.
+    event AuditUnstaffed(uint256 indexed jobId, uint16 round, uint16 shard);
     /// @notice Both replicas of an outsourced shard produced the same update.
     event ReplicasMatched(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 updateHash);
-    /// @notice The replicas of an outsourced shard disagree; a referee may now join.
-    event ReplicaMismatch(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 hashA, bytes32 hashB);
-    /// @notice A third worker joined as referee of a disputed shard.
-    event RefereeAssigned(uint256 indexed jobId, uint16 round, uint16 shard, address indexed referee);
+    /// @notice The replicas of an outsourced shard disagree; a referee is drawn from the pool at block `drawBlock`.
+    event ReplicaMismatch(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 hashA, bytes32 hashB, uint48 drawBlock);
     /// @notice The referee's hash decided a dispute; `loser` is the slashed replica (zero when all three differ).
     event DisputeResolved(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 refereeHash, address loser);
-    /// @notice An outsourced slot stayed silent but its data key came after the join cutoff (or never): released unpaid,
-    /// not slashed.
+    /// @notice An outsourced slot stayed silent but its data key came less than roundWindow / 4 before its deadline (or
+    /// never): released unpaid, not slashed.
     event SlotVoided(uint256 indexed jobId, uint16 round, address indexed worker, uint16 slot);
-    /// @notice A participant's collateral was slashed (replica that lost a dispute, or silent participant).
+    /// @notice A participant's collateral was slashed (replica that lost a dispute, or silent participant), to the
+    /// treasury; `keeper` got the bounty share (the treasury when the caller was the job's requester or aggregator).
     event ParticipantSlashed(uint256 indexed jobId, uint16 round, address indexed worker, uint256 amount, address keeper);
     /// @notice An accepted update was paid `reward` and its collateral released.
     event UpdateAccepted(uint256 indexed jobId, uint16 round, address indexed worker, uint256 reward);
@@ -168,6 +205,9 @@ interface ITrainingJobs {
     event UpdateRejected(uint256 indexed jobId, uint16 round, address indexed worker);
     /// @notice The aggregator closed the round and published the next model.
     event RoundClosed(uint256 indexed jobId, uint16 round, uint256 acceptedMask, string nextModelCid, bytes32 aggregateHash);
+    /// @notice Someone other than the aggregator settled an outsourced round: decided slots paid, model unchanged, no
+    /// aggregator fee.
+    event RoundSettled(uint256 indexed jobId, uint16 round, uint256 paidMask, address indexed caller);
     /// @notice A round passed its close deadline without a close; the job is aborted.
     event RoundExpired(uint256 indexed jobId, uint16 round, address indexed caller);
     /// @notice Unspent escrow of a finished or aborted job was credited to its requester.
@@ -185,7 +225,8 @@ interface ITrainingJobs {
     error InvalidRoundBudget();
     /// @notice Fires when participants per round is zero or the round's slots exceed 256 (accepted-mask width).
     error InvalidParticipants(uint256 participantsPerRound);
-    /// @notice Fires on a zero round or close window, or one longer than 30 days.
+    /// @notice Fires on a zero round or close window, one longer than 30 days, or (outsourced) a close window shorter
+    /// than half the round window (verifiers get closeWindow / 2 after the submission deadline).
     error InvalidWindow(uint256 roundWindow, uint256 closeWindow);
     /// @notice Fires when an outsourced job's replication share is outside 1..10000 or its data root is zero, or a
     /// federated job sets either.
@@ -208,11 +249,15 @@ interface ITrainingJobs {
     error RoundNotCurrent(uint256 jobId, uint16 given, uint16 current);
     /// @notice Fires on a join or submission after the round's submission deadline.
     error SubmitWindowClosed(uint64 submitDeadline);
-    /// @notice Fires on an outsourced join (any role) after the join cutoff: submitDeadline − roundWindow / 4.
+    /// @notice Fires on an outsourced join or enlistment after the join cutoff: submitDeadline − roundWindow / 4.
     error JoinWindowClosed(uint64 joinCutoff);
+    /// @notice Fires on a verifier's submission or key release after the audit deadline: submitDeadline + closeWindow / 2.
+    error AuditWindowClosed(uint64 auditDeadline);
+    /// @notice Fires when the job's requester or aggregator tries to take a slot or a standby entry in its own job.
+    error PartyOfJob(address caller);
     /// @notice Fires when every participant (or primary) slot of the round is taken.
     error RoundFull(uint256 jobId, uint16 round);
-    /// @notice Fires when the worker already holds a slot in this round.
+    /// @notice Fires when the worker already holds a slot or a standby entry in this round.
     error AlreadyJoined(address worker);
     /// @notice Fires when the caller holds no slot in this round.
     error NotParticipant(address caller);
@@ -222,21 +267,26 @@ interface ITrainingJobs {
     error ZeroUpdateHash();
     /// @notice Fires on an empty update CID.
     error EmptyUpdateCid();
-    /// @notice Fires on a replica, referee or key-release action in a federated job.
+    /// @notice Fires on a standby, draw, settle or key-release action in a federated job.
     error NotOutsourced(uint256 jobId);
-    /// @notice Fires when a replica joins a shard that was not drawn for replication, not submitted yet, or already
-    /// has its replica.
-    error ShardNotAwaitingReplica(uint16 shard);
+    /// @notice Fires on an outsourced submission before the requester released the slot's data key.
+    error KeyNotReleased(uint16 slot);
+    /// @notice Fires when resolving a shard with no pending draw (not submitted, already drawn, or decided).
+    error NothingToDraw(uint16 shard);
+    /// @notice Fires when drawing before the draw block (or the pool's seal block) is mined.
+    error DrawNotReady(uint256 drawBlock);
+    /// @notice Fires when drawing from the pool before the join cutoff (standby enlistment still open).
+    error StandbyOpen(uint64 joinCutoff);
+    /// @notice Fires when releasing a standby entry that is not free or whose round has not ended.
+    error StandbyNotReleasable(address worker);
+    /// @notice Fires when someone other than the aggregator settles an outsourced round before `settleFrom`.
+    error SettleTooEarly(uint64 settleFrom);
     /// @notice Fires when a data key is released for a slot that is not joined and waiting for its update.
     error SlotNotAwaitingKey(uint16 slot);
     /// @notice Fires on a second key release for the same slot.
     error KeyAlreadyReleased(uint16 slot);
     /// @notice Fires on a shard index at or above the job's shard count.
     error ShardOutOfRange(uint16 shard);
-    /// @notice Fires when a referee joins a shard whose replicas do not disagree.
-    error ShardNotDisputed(uint16 shard);
-    /// @notice Fires when the shard already has a referee.
-    error RefereeTaken(uint16 shard);
     /// @notice Fires when someone other than the job's aggregator closes a round.
     error NotAggregator(address caller, address aggregator);
     /// @notice Fires when closing before the submission deadline while slots, submissions or disputes are open.
@@ -274,35 +324,44 @@ interface ITrainingJobs {
     function escrowFor(JobParams calldata params) external pure returns (uint256);
 
     /// @notice Takes the next participant slot (federated) or the next shard's primary slot (outsourced) in the current
-    /// round and locks the job's collateral from the caller's free stake in the core. Outsourced joins close at the
-    /// join cutoff (JoinWindowClosed).
+    /// round and locks the job's collateral from the caller's free stake in the core. Not for the job's requester or
+    /// aggregator (PartyOfJob). Outsourced joins close at the join cutoff (JoinWindowClosed).
     /// @return slot the slot index taken.
     function join(uint256 jobId, uint16 round) external returns (uint16 slot);
 
-    /// @notice Joins as the replica of an outsourced shard whose primary submitted and was drawn for replication (not
-    /// holding another slot of the round); locks collateral. Closes at the join cutoff.
-    function joinAsReplica(uint256 jobId, uint16 round, uint16 shard) external;
+    /// @notice Outsourced: enlists the caller in the round's standby pool, from which replicas and referees are drawn;
+    /// locks the job's collateral. Not for the requester or aggregator, nor a worker holding a slot; closes at the join
+    /// cutoff. An entry never drawn is released after the round (`releaseStandby`).
+    /// @return index the entry's index in the pool.
+    function enlist(uint256 jobId, uint16 round) external returns (uint16 index);
 
-    /// @notice Joins as referee of a disputed outsourced shard (not one of its replicas); locks collateral. Closes at
-    /// the join cutoff.
-    function joinAsReferee(uint256 jobId, uint16 round, uint16 shard) external;
+    /// @notice Permissionless: runs the pending draw of `shard`. The first call after the join cutoff seals the pool
+    /// instead (draws then use the hash of the next block or later). A submitted primary's draw decides replication
+    /// (an undrawn primary is accepted and paid) and picks the replica from the free standby entries; a mismatch's
+    /// draw picks the referee. A draw's block hash that aged out (256 blocks) counts as replicated and moves the pick
+    /// to the next block. A replicated shard that finds fewer than two free entries beyond those held for referees is
+    /// accepted unverified (AuditUnstaffed).
+    function resolveDraw(uint256 jobId, uint16 round, uint16 shard) external;
 
     /// @notice Requester only, outsourced jobs: releases the data key of a joined slot that has not submitted, before
-    /// the submission deadline. A silent slot is slashed only when its key came by the join cutoff; otherwise it is
-    /// voided (released unpaid), so a late or missing release never costs the worker its collateral.
+    /// the slot's submission deadline (primaries: the submission deadline; verifiers: the audit deadline). A silent
+    /// slot is slashed only when its key came at least roundWindow / 4 before that deadline; otherwise it is voided
+    /// (released unpaid), so a late or missing release never costs the worker its collateral.
     /// @param release abi.encode(string packageCid, bytes wrappedKey), lib/requester/shard.ts `encodeRelease`.
     function releaseDataKey(uint256 jobId, uint16 round, uint16 slot, bytes calldata release) external;
 
-    /// @notice Commits to the caller's update in the current round. Outsourced: a primary's submission draws whether
-    /// the shard is replicated (accepted at once when not), the replica's submission compares both hashes, and a
-    /// referee's submission decides its dispute (slashing the disagreeing replica).
+    /// @notice Commits to the caller's update in the current round. Outsourced: only after the slot's data key was
+    /// released (KeyNotReleased); a primary's submission fixes its draw block (the next one), a replica's compares both
+    /// hashes (a match accepts and pays both at once), and a referee's decides its dispute (winner and referee paid,
+    /// the disagreeing replica slashed). Verifiers may submit until the audit deadline.
     function submitUpdate(uint256 jobId, uint16 round, bytes32 updateHash, string calldata updateCid) external;
 
-    /// @notice Closes the current round (aggregator only): pays accepted updates, releases rejected ones unpaid (in
-    /// outsourced mode also primaries whose replication did not complete), slashes participants who never submitted
-    /// (outsourced: only those whose key came by the join cutoff), pays the aggregator fee and opens the next round
-    /// or finishes the job. Before the submission deadline only once every slot is taken and decided.
-    /// @param acceptedMask bit i set when slot i's update was accepted; outsourced: exactly the `Accepted` slots.
+    /// @notice Closes the current round (aggregator only): pays accepted updates, releases rejected ones unpaid,
+    /// slashes participants who never submitted (outsourced: only those whose key came in time, else voided), pays the
+    /// aggregator fee and opens the next round or finishes the job. Federated: before the submission deadline only once
+    /// every slot is taken and submitted. Outsourced: before the audit deadline only once every slot is decided; a
+    /// primary with no verdict against it (draw or audit unfinished, dispute undecided) is paid.
+    /// @param acceptedMask bit i set when slot i's update was accepted; outsourced: exactly `paidMask(jobId, round)`.
     function closeRound(
         uint256 jobId,
         uint16 round,
@@ -311,8 +370,17 @@ interface ITrainingJobs {
         bytes32 aggregateHash
     ) external;
 
-    /// @notice Permissionless timeout after the close deadline: releases submitters unpaid, slashes silent
-    /// participants (the caller is the keeper), and aborts the job so its requester can take the escrow back.
+    /// @notice Outsourced, anyone: settles the round the aggregator has not closed, from `settleFrom` (submitDeadline +
+    /// 3/4 of the close window) to the close deadline: pays `paidMask`, slashes or voids silent slots like a close,
+    /// keeps the model, pays no aggregator fee and opens the next round (or finishes the job).
+    function settleRound(uint256 jobId, uint16 round) external;
+
+    /// @notice Permissionless: unlocks an undrawn standby entry of `worker` once its round has ended.
+    function releaseStandby(uint256 jobId, uint16 round, address worker) external;
+
+    /// @notice Permissionless timeout after the close deadline: slashes silent participants (keeper: the caller,
+    /// unless it is the job's requester or aggregator) and aborts the job so its requester can take the escrow back.
+    /// Federated submitters are released unpaid; outsourced rounds pay `paidMask` (acceptance was decided on-chain).
     function expireRound(uint256 jobId) external;
 
     /// @notice Credits the unspent escrow of a finished or aborted job to its requester's balance.
@@ -329,6 +397,20 @@ interface ITrainingJobs {
 
     /// @notice A slot of a round.
     function getSlot(uint256 jobId, uint16 round, uint16 slot) external view returns (Slot memory);
+
+    /// @notice Entry `index` of a round's standby pool.
+    function getStandby(uint256 jobId, uint16 round, uint16 index) external view returns (StandbyEntry memory);
+
+    /// @notice Standby index + 1 of `worker` in a round (0: not enlisted).
+    function standbyOf(uint256 jobId, uint16 round, address worker) external view returns (uint16);
+
+    /// @notice Outsourced: the slots a close or settlement of the round would pay now (accepted, plus primaries with no
+    /// verdict against them); what `closeRound` must be given.
+    function paidMask(uint256 jobId, uint16 round) external view returns (uint256);
+
+    /// @notice Outsourced: deadlines past the submission deadline: verifiers submit until `auditDeadline`; anyone may
+    /// settle from `settleFrom`.
+    function auditTimes(uint256 jobId, uint16 round) external view returns (uint64 auditDeadline, uint64 settleFrom);
 
     /// @notice Slot index + 1 held by `worker` in a round (0: none).
     function slotOf(uint256 jobId, uint16 round, address worker) external view returns (uint16);

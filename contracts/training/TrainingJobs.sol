@@ -21,9 +21,13 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     uint256 private constant MAX_SLOTS = 256;
     uint256 private constant MAX_WINDOW = 30 days;
     uint256 private constant BPS = 10_000;
-    /// @dev Outsourced joins close, and data keys must have come for a silent slot to be slashable, at
-    /// submitDeadline − roundWindow / JOIN_CUTOFF_DIVISOR: the last quarter of the window is left for the work.
+    /// @dev The share of the round window left for the work after the join cutoff (and before a verifier's deadline).
     uint256 private constant JOIN_CUTOFF_DIVISOR = 4;
+    /// @dev What a shard's pending draw decides: replication (and then the replica), the replica only (after a
+    /// reanchored draw), or the referee of a dispute. Part of the draw's hash preimage.
+    uint8 private constant DRAW = 1;
+    uint8 private constant PICK_REPLICA = 2;
+    uint8 private constant PICK_REFEREE = 3;
 
     uint256 public jobCount;
     uint256 private _totalEscrow;
@@ -33,6 +37,8 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     mapping(uint256 => mapping(uint16 => Round)) private _rounds;
     mapping(uint256 => mapping(uint16 => mapping(uint16 => Slot))) private _slots;
     mapping(uint256 => mapping(uint16 => mapping(address => uint16))) private _slotOf; // slot index + 1
+    mapping(uint256 => mapping(uint16 => mapping(uint16 => StandbyEntry))) private _standby;
+    mapping(uint256 => mapping(uint16 => mapping(address => uint16))) private _standbyOf; // standby index + 1
     mapping(address => uint256) private _balances;
 
     constructor(ICoreCollateral core_) {
@@ -87,9 +93,10 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (p.maxRounds == 0) revert InvalidRoundBudget();
         uint256 slots = p.mode == Mode.Federated ? p.participantsPerRound : 3 * uint256(p.participantsPerRound);
         if (p.participantsPerRound == 0 || slots > MAX_SLOTS) revert InvalidParticipants(p.participantsPerRound);
-        if (p.roundWindow == 0 || p.closeWindow == 0 || p.roundWindow > MAX_WINDOW || p.closeWindow > MAX_WINDOW) {
-            revert InvalidWindow(p.roundWindow, p.closeWindow);
-        }
+        if (
+            p.roundWindow == 0 || p.closeWindow == 0 || p.roundWindow > MAX_WINDOW || p.closeWindow > MAX_WINDOW
+                || (p.mode == Mode.Outsourced && p.closeWindow / 2 < p.roundWindow / JOIN_CUTOFF_DIVISOR)
+        ) revert InvalidWindow(p.roundWindow, p.closeWindow);
         DpParams calldata d = p.dp;
         if (
             d.epsilonMicro == 0 || d.deltaPico == 0 || d.deltaPico >= 1e12 || d.sigmaMicro == 0 || d.clipMicro == 0 ||
@@ -108,7 +115,9 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     function _openRound(uint256 jobId, Job storage j, uint16 r) private {
         uint64 submitDeadline = uint64(block.timestamp) + j.roundWindow;
         uint64 closeDeadline = submitDeadline + j.closeWindow;
-        _rounds[jobId][r] = Round(submitDeadline, closeDeadline, 0, 0, 0, 0);
+        Round storage rd = _rounds[jobId][r]; // a fresh round: every other field is zero
+        rd.submitDeadline = submitDeadline;
+        rd.closeDeadline = closeDeadline;
         emit RoundOpened(jobId, r, submitDeadline, closeDeadline);
     }
 
@@ -123,41 +132,51 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (r != j.round) revert RoundNotCurrent(jobId, r, j.round);
     }
 
+    /// @dev The current-round job, checked to be outsourced.
+    function _outsourced(uint256 jobId, uint16 r) private view returns (Job storage j) {
+        j = _current(jobId, r);
+        if (j.mode != Mode.Outsourced) revert NotOutsourced(jobId);
+    }
+
     /// @inheritdoc ITrainingJobs
     function join(uint256 jobId, uint16 r) external nonReentrant returns (uint16 slot) {
         Job storage j = _current(jobId, r);
         Round storage rd = _rounds[jobId][r];
-        _checkJoinWindow(j, rd);
+        _checkJoiner(jobId, r, j, rd);
         if (rd.joined >= j.participantsPerRound) revert RoundFull(jobId, r);
         uint16 n = rd.joined;
         rd.joined = n + 1;
         slot = j.mode == Mode.Federated ? n : 2 * n;
-        _take(jobId, r, slot);
+        rd.pending += 1;
+        _slots[jobId][r][slot] = Slot(msg.sender, SlotState.Joined, 0, 0, bytes32(0));
+        _slotOf[jobId][r][msg.sender] = slot + 1;
         emit Joined(jobId, r, msg.sender, slot);
         core.managerLock(msg.sender, j.collateral);
     }
 
     /// @inheritdoc ITrainingJobs
-    function joinAsReplica(uint256 jobId, uint16 r, uint16 shard) external nonReentrant {
-        Job storage j = _outsourcedShard(jobId, r, shard);
-        _checkJoinWindow(j, _rounds[jobId][r]);
-        bool drawn = _slots[jobId][r][2 * shard].state == SlotState.Submitted;
-        if (!drawn || _slots[jobId][r][2 * shard + 1].state != SlotState.Empty) revert ShardNotAwaitingReplica(shard);
-        _take(jobId, r, 2 * shard + 1);
-        emit Joined(jobId, r, msg.sender, 2 * shard + 1);
+    function enlist(uint256 jobId, uint16 r) external nonReentrant returns (uint16 index) {
+        Job storage j = _outsourced(jobId, r);
+        Round storage rd = _rounds[jobId][r];
+        _checkJoiner(jobId, r, j, rd);
+        index = rd.standby;
+        if (index == type(uint16).max) revert RoundFull(jobId, r);
+        rd.standby = index + 1;
+        _standby[jobId][r][index] = StandbyEntry(msg.sender, StandbyStatus.Free);
+        _standbyOf[jobId][r][msg.sender] = index + 1;
+        emit StandbyEnlisted(jobId, r, msg.sender, index);
         core.managerLock(msg.sender, j.collateral);
     }
 
-    /// @inheritdoc ITrainingJobs
-    function joinAsReferee(uint256 jobId, uint16 r, uint16 shard) external nonReentrant {
-        Job storage j = _outsourcedShard(jobId, r, shard);
-        _checkJoinWindow(j, _rounds[jobId][r]);
-        if (_slots[jobId][r][2 * shard].state != SlotState.Disputed) revert ShardNotDisputed(shard);
-        uint16 refSlot = 2 * j.participantsPerRound + shard;
-        if (_slots[jobId][r][refSlot].state != SlotState.Empty) revert RefereeTaken(shard);
-        _take(jobId, r, refSlot);
-        emit RefereeAssigned(jobId, r, shard, msg.sender);
-        core.managerLock(msg.sender, j.collateral);
+    /// @dev A joiner (slot or standby) must be inside the join window, not a party of the job, and new to the round.
+    function _checkJoiner(uint256 jobId, uint16 r, Job storage j, Round storage rd) private view {
+        if (block.timestamp > rd.submitDeadline) revert SubmitWindowClosed(rd.submitDeadline);
+        if (j.mode == Mode.Outsourced) {
+            uint64 cutoff = _joinCutoff(j, rd);
+            if (block.timestamp > cutoff) revert JoinWindowClosed(cutoff);
+        }
+        if (msg.sender == j.requester || msg.sender == j.aggregator) revert PartyOfJob(msg.sender);
+        if (_slotOf[jobId][r][msg.sender] != 0 || _standbyOf[jobId][r][msg.sender] != 0) revert AlreadyJoined(msg.sender);
     }
 
     /// @inheritdoc ITrainingJobs
@@ -165,97 +184,188 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         Job storage j = _current(jobId, r);
         if (msg.sender != j.requester) revert NotRequester(msg.sender, j.requester);
         if (j.mode != Mode.Outsourced) revert NotOutsourced(jobId);
-        Round storage rd = _rounds[jobId][r];
-        if (block.timestamp > rd.submitDeadline) revert SubmitWindowClosed(rd.submitDeadline);
+        _checkSlotDeadline(j, _rounds[jobId][r], slot);
         Slot storage s = _slots[jobId][r][slot];
         if (s.state != SlotState.Joined) revert SlotNotAwaitingKey(slot);
         if (s.keyReleasedAt != 0) revert KeyAlreadyReleased(slot);
 
-        s.keyReleasedAt = uint64(block.timestamp);
+        s.keyReleasedAt = uint40(block.timestamp);
         emit DataKeyReleased(jobId, r, slot, s.worker, release);
-    }
-
-    /// @dev The current-round job, checked to be outsourced with `shard` in range.
-    function _outsourcedShard(uint256 jobId, uint16 r, uint16 shard) private view returns (Job storage j) {
-        j = _current(jobId, r);
-        if (j.mode != Mode.Outsourced) revert NotOutsourced(jobId);
-        if (shard >= j.participantsPerRound) revert ShardOutOfRange(shard);
-    }
-
-    /// @dev Joins close at the submission deadline (federated) or at the join cutoff (outsourced).
-    function _checkJoinWindow(Job storage j, Round storage rd) private view {
-        if (block.timestamp > rd.submitDeadline) revert SubmitWindowClosed(rd.submitDeadline);
-        if (j.mode == Mode.Outsourced) {
-            uint64 cutoff = _joinCutoff(j, rd);
-            if (block.timestamp > cutoff) revert JoinWindowClosed(cutoff);
-        }
-    }
-
-    function _joinCutoff(Job storage j, Round storage rd) private view returns (uint64) {
-        return rd.submitDeadline - uint64(j.roundWindow / JOIN_CUTOFF_DIVISOR);
-    }
-
-    /// @dev Gives `slot` of round `r` to the caller (one slot per worker per round).
-    function _take(uint256 jobId, uint16 r, uint16 slot) private {
-        if (_slotOf[jobId][r][msg.sender] != 0) revert AlreadyJoined(msg.sender);
-        _rounds[jobId][r].pending += 1;
-        _slots[jobId][r][slot] = Slot(msg.sender, SlotState.Joined, 0, bytes32(0));
-        _slotOf[jobId][r][msg.sender] = slot + 1;
     }
 
     /// @inheritdoc ITrainingJobs
     function submitUpdate(uint256 jobId, uint16 r, bytes32 updateHash, string calldata updateCid) external nonReentrant {
         Job storage j = _current(jobId, r);
         Round storage rd = _rounds[jobId][r];
-        if (block.timestamp > rd.submitDeadline) revert SubmitWindowClosed(rd.submitDeadline);
         uint16 idx = _slotOf[jobId][r][msg.sender];
+        if (j.mode == Mode.Federated || idx == 0) {
+            if (block.timestamp > rd.submitDeadline) revert SubmitWindowClosed(rd.submitDeadline);
+        } else {
+            _checkSlotDeadline(j, rd, idx - 1);
+        }
         if (idx == 0) revert NotParticipant(msg.sender);
         if (updateHash == bytes32(0)) revert ZeroUpdateHash();
         if (bytes(updateCid).length == 0) revert EmptyUpdateCid();
         uint16 slot = idx - 1;
         Slot storage s = _slots[jobId][r][slot];
         if (s.state != SlotState.Joined) revert AlreadySubmitted(msg.sender);
+        if (j.mode == Mode.Outsourced && s.keyReleasedAt == 0) revert KeyNotReleased(slot);
 
         s.state = SlotState.Submitted;
         s.updateHash = updateHash;
         rd.pending -= 1;
         emit UpdateSubmitted(jobId, r, msg.sender, updateHash, updateCid);
-        if (j.mode == Mode.Outsourced) _compareReplicas(jobId, j, r, slot);
+        if (j.mode == Mode.Outsourced) _onOutsourcedSubmit(jobId, j, r, slot);
     }
 
-    /// @dev Outsourced mode: a primary's replication draw, a replica's comparison, or a referee's verdict.
-    function _compareReplicas(uint256 jobId, Job storage j, uint16 r, uint16 slot) private {
-        uint16 shards = j.participantsPerRound;
-        if (slot >= 2 * shards) return _decideDispute(jobId, j, r, slot - 2 * shards);
-        uint16 shard = slot / 2;
-        Slot storage a = _slots[jobId][r][2 * shard];
-        if (slot % 2 == 0) return _drawReplication(jobId, j, r, shard, a);
-        Slot storage b = _slots[jobId][r][2 * shard + 1];
-        _rounds[jobId][r].openAudits -= 1;
-        if (a.updateHash == b.updateHash) {
-            a.state = SlotState.Accepted;
-            b.state = SlotState.Accepted;
-            emit ReplicasMatched(jobId, r, shard, a.updateHash);
-        } else {
-            a.state = SlotState.Disputed;
-            b.state = SlotState.Disputed;
-            _rounds[jobId][r].openDisputes += 1;
-            emit ReplicaMismatch(jobId, r, shard, a.updateHash, b.updateHash);
+    // ------------------------------------------------------------------ outsourced: draws, replicas, referees
+
+    /// @dev Outsourced joins and enlistments close, and a primary's key must have come for its silence to be
+    /// slashable, at submitDeadline − roundWindow / JOIN_CUTOFF_DIVISOR (the last quarter is left for the work).
+    function _joinCutoff(Job storage j, Round storage rd) private view returns (uint64) {
+        return rd.submitDeadline - _workTime(j);
+    }
+
+    function _workTime(Job storage j) private view returns (uint64) {
+        return uint64(j.roundWindow / JOIN_CUTOFF_DIVISOR);
+    }
+
+    /// @dev Verifiers (replicas, referees) submit until submitDeadline + closeWindow / 2.
+    function _auditDeadline(Job storage j, Round storage rd) private view returns (uint64) {
+        return rd.submitDeadline + uint64(j.closeWindow / 2);
+    }
+
+    function _isVerifier(Job storage j, uint256 slot) private view returns (bool) {
+        return slot >= 2 * uint256(j.participantsPerRound) || slot % 2 == 1;
+    }
+
+    /// @dev A primary's deadline is the submission deadline, a verifier's the audit deadline.
+    function _checkSlotDeadline(Job storage j, Round storage rd, uint256 slot) private view {
+        if (_isVerifier(j, slot)) {
+            uint64 audit = _auditDeadline(j, rd);
+            if (block.timestamp > audit) revert AuditWindowClosed(audit);
+        } else if (block.timestamp > rd.submitDeadline) {
+            revert SubmitWindowClosed(rd.submitDeadline);
         }
     }
 
-    /// @dev The primary of `shard` has submitted: with probability replicationBps / 10000 the shard awaits a replica,
-    /// else the update is accepted. The draw uses the submission block's prevrandao, unknown while the worker trained;
-    /// a block proposer can bias it (docs/training.md).
-    function _drawReplication(uint256 jobId, Job storage j, uint16 r, uint16 shard, Slot storage primary) private {
-        bool replicated = uint256(keccak256(abi.encode(block.prevrandao, address(this), jobId, r, shard))) % BPS < j.replicationBps;
-        if (replicated) _rounds[jobId][r].openAudits += 1;
-        else primary.state = SlotState.Accepted;
-        emit ReplicationDrawn(jobId, r, shard, replicated);
+    /// @dev A primary's submission fixes its draw block; a replica's compares; a referee's decides.
+    function _onOutsourcedSubmit(uint256 jobId, Job storage j, uint16 r, uint16 slot) private {
+        uint16 shards = j.participantsPerRound;
+        if (slot >= 2 * shards) return _decideDispute(jobId, j, r, slot - 2 * shards);
+        Round storage rd = _rounds[jobId][r];
+        uint16 shard = slot / 2;
+        Slot storage a = _slots[jobId][r][2 * shard];
+        uint48 next = uint48(block.number + 1);
+        if (slot % 2 == 0) {
+            a.drawBlock = next;
+            rd.openAudits += 1;
+            emit ReplicationPending(jobId, r, shard, next);
+            return;
+        }
+        Slot storage b = _slots[jobId][r][slot];
+        rd.openAudits -= 1;
+        if (a.updateHash == b.updateHash) {
+            rd.refereesReserved -= 1;
+            emit ReplicasMatched(jobId, r, shard, a.updateHash);
+            _accept(jobId, j, r, a);
+            _accept(jobId, j, r, b);
+        } else {
+            a.state = SlotState.Disputed;
+            b.state = SlotState.Disputed;
+            b.drawBlock = next;
+            rd.openDisputes += 1;
+            emit ReplicaMismatch(jobId, r, shard, a.updateHash, b.updateHash, next);
+        }
     }
 
-    /// @dev The referee of `shard` has submitted: the replica agreeing with it is accepted (with the referee), the one
-    /// disagreeing is slashed (beneficiary: requester, keeper: referee). If all three differ nobody is paid or slashed.
+    /// @inheritdoc ITrainingJobs
+    function resolveDraw(uint256 jobId, uint16 r, uint16 shard) external nonReentrant {
+        Job storage j = _outsourced(jobId, r);
+        uint16 shards = j.participantsPerRound;
+        if (shard >= shards) revert ShardOutOfRange(shard);
+        Round storage rd = _rounds[jobId][r];
+        uint64 cutoff = _joinCutoff(j, rd);
+        if (block.timestamp <= cutoff) revert StandbyOpen(cutoff);
+        if (rd.sealBlock == 0) {
+            rd.sealBlock = uint48(block.number + 1);
+            emit StandbySealed(jobId, r, rd.sealBlock);
+            return;
+        }
+        Slot storage primary = _slots[jobId][r][2 * shard];
+        Slot storage replica = _slots[jobId][r][2 * shard + 1];
+        uint8 stage;
+        uint256 target;
+        if (primary.state == SlotState.Submitted && primary.drawBlock != 0) {
+            (stage, target) = (DRAW, primary.drawBlock > rd.sealBlock ? primary.drawBlock : rd.sealBlock);
+        } else if (primary.state == SlotState.Submitted && replica.state == SlotState.Empty && replica.drawBlock != 0) {
+            (stage, target) = (PICK_REPLICA, replica.drawBlock);
+        } else if (
+            primary.state == SlotState.Disputed && _slots[jobId][r][2 * shards + shard].state == SlotState.Empty
+                && replica.drawBlock != 0
+        ) {
+            (stage, target) = (PICK_REFEREE, replica.drawBlock);
+        } else {
+            revert NothingToDraw(shard);
+        }
+        if (block.number <= target) revert DrawNotReady(target);
+        bytes32 h = blockhash(target);
+        if (h == bytes32(0)) {
+            // aged out: nobody may gain by letting a draw go stale, so it counts as replicated, and the pick moves on
+            uint48 next = uint48(block.number + 1);
+            if (stage == DRAW) {
+                primary.drawBlock = 0;
+                emit ReplicationDrawn(jobId, r, shard, true);
+            }
+            replica.drawBlock = next;
+            emit DrawReanchored(jobId, r, shard, next);
+            return;
+        }
+        uint256 rand = uint256(keccak256(abi.encode(h, address(this), jobId, r, shard, stage)));
+        if (stage == PICK_REFEREE) {
+            rd.refereesReserved -= 1;
+            return _assign(jobId, r, shard, 2 * shards + shard, rand);
+        }
+        if (stage == DRAW) {
+            primary.drawBlock = 0;
+            bool replicated = rand % BPS < j.replicationBps;
+            emit ReplicationDrawn(jobId, r, shard, replicated);
+            if (!replicated) {
+                rd.openAudits -= 1;
+                return _accept(jobId, j, r, primary);
+            }
+        }
+        if (rd.standby - rd.standbyAssigned < uint256(rd.refereesReserved) + 2) {
+            rd.openAudits -= 1;
+            emit AuditUnstaffed(jobId, r, shard);
+            return _accept(jobId, j, r, primary);
+        }
+        rd.refereesReserved += 1;
+        _assign(jobId, r, shard, 2 * shard + 1, rand);
+    }
+
+    /// @dev Gives verifier `slot` to a free standby entry, from a position drawn by `rand` (scanning on from there:
+    /// at most 2·shards entries are ever assigned, so the scan is short). Its collateral, locked at enlistment, moves
+    /// to the slot.
+    function _assign(uint256 jobId, uint16 r, uint16 shard, uint16 slot, uint256 rand) private {
+        Round storage rd = _rounds[jobId][r];
+        uint256 n = rd.standby;
+        uint256 i = uint256(keccak256(abi.encode(rand, slot))) % n;
+        mapping(uint16 => StandbyEntry) storage pool = _standby[jobId][r];
+        while (pool[uint16(i)].status != StandbyStatus.Free) i = (i + 1) % n;
+        StandbyEntry storage e = pool[uint16(i)];
+        e.status = StandbyStatus.Assigned;
+        rd.standbyAssigned += 1;
+        rd.pending += 1;
+        address w = e.worker;
+        _slots[jobId][r][slot] = Slot(w, SlotState.Joined, 0, 0, bytes32(0));
+        _slotOf[jobId][r][w] = slot + 1;
+        emit VerifierAssigned(jobId, r, shard, slot, w);
+    }
+
+    /// @dev The referee of `shard` has submitted: the replica agreeing with it is accepted and paid with the referee,
+    /// the one disagreeing is slashed (to the treasury; keeper: the referee). If all three differ, all are released
+    /// unpaid.
     function _decideDispute(uint256 jobId, Job storage j, uint16 r, uint16 shard) private {
         Slot storage ref = _slots[jobId][r][2 * j.participantsPerRound + shard];
         Slot storage a = _slots[jobId][r][2 * shard];
@@ -268,22 +378,58 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         } else if (b.updateHash == ref.updateHash) {
             (winner, loser) = (b, a);
         } else {
-            a.state = SlotState.Rejected;
-            b.state = SlotState.Rejected;
-            ref.state = SlotState.Rejected;
             emit DisputeResolved(jobId, r, shard, ref.updateHash, address(0));
+            _reject(jobId, j, r, a);
+            _reject(jobId, j, r, b);
+            _reject(jobId, j, r, ref);
             return;
         }
-        winner.state = SlotState.Accepted;
-        ref.state = SlotState.Accepted;
         loser.state = SlotState.Slashed;
-        address loserWorker = loser.worker;
-        emit DisputeResolved(jobId, r, shard, ref.updateHash, loserWorker);
-        emit ParticipantSlashed(jobId, r, loserWorker, j.collateral, ref.worker);
-        core.managerSlash(loserWorker, j.collateral, j.requester, ref.worker);
+        emit DisputeResolved(jobId, r, shard, ref.updateHash, loser.worker);
+        _accept(jobId, j, r, winner);
+        _accept(jobId, j, r, ref);
+        _slash(jobId, j, r, loser.worker, ref.worker);
     }
 
-    // ------------------------------------------------------------------ aggregator and keepers
+    /// @dev Pays a slot its reward and releases its collateral.
+    function _accept(uint256 jobId, Job storage j, uint16 r, Slot storage s) private {
+        s.state = SlotState.Accepted;
+        address w = s.worker;
+        emit UpdateAccepted(jobId, r, w, j.rewardPerUpdate);
+        _credit(j, w, j.rewardPerUpdate);
+        core.managerRelease(w, j.collateral);
+    }
+
+    /// @dev Releases a submitted slot's collateral unpaid.
+    function _reject(uint256 jobId, Job storage j, uint16 r, Slot storage s) private {
+        s.state = SlotState.Rejected;
+        emit UpdateRejected(jobId, r, s.worker);
+        core.managerRelease(s.worker, j.collateral);
+    }
+
+    /// @dev Slashes `w`'s collateral with the treasury as beneficiary: neither the requester nor its aggregator may
+    /// earn from a slash on its own job, so a keeper share they would get goes to the treasury too.
+    function _slash(uint256 jobId, Job storage j, uint16 r, address w, address keeper) private {
+        address treasury = core.treasury();
+        if (keeper == j.requester || keeper == j.aggregator) keeper = treasury;
+        emit ParticipantSlashed(jobId, r, w, j.collateral, keeper);
+        core.managerSlash(w, j.collateral, treasury, keeper);
+    }
+
+    /// @inheritdoc ITrainingJobs
+    function releaseStandby(uint256 jobId, uint16 r, address worker) external nonReentrant {
+        Job storage j = _jobs[jobId];
+        if (j.requester == address(0)) revert JobNotFound(jobId);
+        uint16 idx = _standbyOf[jobId][r][worker];
+        bool ended = j.status != Status.Active || j.round > r;
+        StandbyEntry storage e = _standby[jobId][r][idx == 0 ? 0 : idx - 1];
+        if (idx == 0 || !ended || e.status != StandbyStatus.Free) revert StandbyNotReleasable(worker);
+        e.status = StandbyStatus.Released;
+        emit StandbyReleased(jobId, r, worker);
+        core.managerRelease(worker, j.collateral);
+    }
+
+    // ------------------------------------------------------------------ closing
 
     /// @inheritdoc ITrainingJobs
     function closeRound(
@@ -297,31 +443,54 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (msg.sender != j.aggregator) revert NotAggregator(msg.sender, j.aggregator);
         Round storage rd = _rounds[jobId][r];
         if (block.timestamp > rd.closeDeadline) revert CloseWindowPassed(rd.closeDeadline);
+        bool outsourced = j.mode == Mode.Outsourced;
         bool complete = rd.joined == j.participantsPerRound && rd.pending == 0 && rd.openAudits == 0 && rd.openDisputes == 0;
-        if (!complete && block.timestamp <= rd.submitDeadline) revert RoundNotClosable(jobId, r);
+        uint64 early = outsourced ? _auditDeadline(j, rd) : rd.submitDeadline;
+        if (!complete && block.timestamp <= early) revert RoundNotClosable(jobId, r);
         if (bytes(nextModelCid).length == 0) revert EmptyNextModelCid();
         if (acceptedMask != 0 && aggregateHash == bytes32(0)) revert ZeroAggregateHash();
-        _checkMask(jobId, j, r, acceptedMask);
+        if (outsourced) {
+            uint256 expected = _paidMask(jobId, j, r);
+            if (expected != acceptedMask) revert MaskMismatch(expected, acceptedMask);
+        } else {
+            _checkFederatedMask(jobId, j, r, acceptedMask);
+        }
 
         j.modelCid = nextModelCid;
         emit RoundClosed(jobId, r, acceptedMask, nextModelCid, aggregateHash);
         _credit(j, j.aggregator, j.aggregatorFee);
-        _settleSlots(jobId, j, r, acceptedMask, msg.sender);
+        if (outsourced) _settleOutsourced(jobId, j, r, msg.sender);
+        else _settleFederated(jobId, j, r, acceptedMask, msg.sender);
+        _advance(jobId, j, r);
+    }
 
+    /// @inheritdoc ITrainingJobs
+    function settleRound(uint256 jobId, uint16 r) external nonReentrant {
+        Job storage j = _outsourced(jobId, r);
+        Round storage rd = _rounds[jobId][r];
+        uint64 from = _settleFrom(j, rd);
+        if (block.timestamp < from) revert SettleTooEarly(from);
+        if (block.timestamp > rd.closeDeadline) revert CloseWindowPassed(rd.closeDeadline);
+        emit RoundSettled(jobId, r, _paidMask(jobId, j, r), msg.sender);
+        _settleOutsourced(jobId, j, r, msg.sender);
+        _advance(jobId, j, r);
+    }
+
+    function _settleFrom(Job storage j, Round storage rd) private view returns (uint64) {
+        return rd.submitDeadline + uint64((3 * uint256(j.closeWindow)) / 4);
+    }
+
+    /// @dev Opens the next round, or finishes the job after the last.
+    function _advance(uint256 jobId, Job storage j, uint16 r) private {
         uint16 next = r + 1;
         j.round = next;
         if (next == j.maxRounds) j.status = Status.Finished;
         else _openRound(jobId, j, next);
     }
 
-    /// @dev Federated: accepted slots must hold a submission. Outsourced: the mask must be exactly the decided set.
-    function _checkMask(uint256 jobId, Job storage j, uint16 r, uint256 mask) private view {
-        uint256 slots = _slotCount(j);
-        if (j.mode == Mode.Outsourced) {
-            uint256 decided = _decidedMask(jobId, r, slots);
-            if (decided != mask) revert MaskMismatch(decided, mask);
-            return;
-        }
+    /// @dev Federated: accepted slots must hold a submission.
+    function _checkFederatedMask(uint256 jobId, Job storage j, uint16 r, uint256 mask) private view {
+        uint256 slots = j.participantsPerRound;
         if (slots < MAX_SLOTS && mask >> slots != 0) revert AcceptedSlotNotSubmitted(uint16(slots));
         for (uint256 i; i < slots; ++i) {
             if ((mask >> i) & 1 == 1 && _slots[jobId][r][uint16(i)].state != SlotState.Submitted) {
@@ -330,47 +499,58 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         }
     }
 
-    function _slotCount(Job storage j) private view returns (uint256) {
-        return j.mode == Mode.Federated ? j.participantsPerRound : 3 * uint256(j.participantsPerRound);
-    }
-
-    function _decidedMask(uint256 jobId, uint16 r, uint256 slots) private view returns (uint256 m) {
-        for (uint256 i; i < slots; ++i) {
-            if (_slots[jobId][r][uint16(i)].state == SlotState.Accepted) m |= uint256(1) << i;
+    /// @dev Outsourced: accepted slots, plus primaries with no verdict against them (still `Submitted`: draw or audit
+    /// unfinished; `Disputed`: no referee verdict).
+    function _paidMask(uint256 jobId, Job storage j, uint16 r) private view returns (uint256 m) {
+        uint256 shards = j.participantsPerRound;
+        for (uint256 i; i < 3 * shards; ++i) {
+            SlotState st = _slots[jobId][r][uint16(i)].state;
+            bool primary = i < 2 * shards && i % 2 == 0;
+            if (st == SlotState.Accepted || (primary && (st == SlotState.Submitted || st == SlotState.Disputed))) {
+                m |= uint256(1) << i;
+            }
         }
     }
 
-    /// @dev Pays accepted slots, releases the other submitters unpaid, slashes silent ones (keeper: `keeper`) unless
-    /// an outsourced slot's key came after the join cutoff or never (voided). A silent outsourced slot's slash goes to
-    /// the treasury, not the requester: the requester controls the key release, and must not profit from a release
-    /// the worker could not use.
-    function _settleSlots(uint256 jobId, Job storage j, uint16 r, uint256 mask, address keeper) private {
-        uint256 slots = _slotCount(j);
-        uint256 collateral = j.collateral;
-        bool outsourced = j.mode == Mode.Outsourced;
-        uint64 cutoff = _joinCutoff(j, _rounds[jobId][r]);
-        for (uint256 i; i < slots; ++i) {
+    /// @dev Federated: pays the mask's slots, releases the other submitters unpaid, slashes silent ones.
+    function _settleFederated(uint256 jobId, Job storage j, uint16 r, uint256 mask, address keeper) private {
+        for (uint256 i; i < j.participantsPerRound; ++i) {
             Slot storage s = _slots[jobId][r][uint16(i)];
             SlotState st = s.state;
-            if (st == SlotState.Empty || st == SlotState.Slashed) continue;
-            address w = s.worker;
-            if (st == SlotState.Joined && outsourced && (s.keyReleasedAt == 0 || s.keyReleasedAt > cutoff)) {
-                s.state = SlotState.Rejected;
-                emit SlotVoided(jobId, r, w, uint16(i));
-                core.managerRelease(w, collateral);
-            } else if (st == SlotState.Joined) {
+            if (st == SlotState.Joined) {
                 s.state = SlotState.Slashed;
-                emit ParticipantSlashed(jobId, r, w, collateral, keeper);
-                core.managerSlash(w, collateral, outsourced ? core.treasury() : j.requester, keeper);
-            } else if ((mask >> i) & 1 == 1) {
-                s.state = SlotState.Accepted;
-                emit UpdateAccepted(jobId, r, w, j.rewardPerUpdate);
-                _credit(j, w, j.rewardPerUpdate);
-                core.managerRelease(w, collateral);
-            } else {
-                s.state = SlotState.Rejected;
-                emit UpdateRejected(jobId, r, w);
-                core.managerRelease(w, collateral);
+                _slash(jobId, j, r, s.worker, keeper);
+            } else if (st == SlotState.Submitted) {
+                if ((mask >> i) & 1 == 1) _accept(jobId, j, r, s);
+                else _reject(jobId, j, r, s);
+            }
+        }
+    }
+
+    /// @dev Outsourced: pays primaries with no verdict against them, releases an undecided replica unpaid, slashes a
+    /// silent slot whose key came at least a quarter round window before its deadline and voids the others.
+    function _settleOutsourced(uint256 jobId, Job storage j, uint16 r, address keeper) private {
+        Round storage rd = _rounds[jobId][r];
+        uint256 shards = j.participantsPerRound;
+        uint64 primaryKeyBy = _joinCutoff(j, rd);
+        uint64 verifierKeyBy = _auditDeadline(j, rd) - _workTime(j);
+        for (uint256 i; i < 3 * shards; ++i) {
+            Slot storage s = _slots[jobId][r][uint16(i)];
+            SlotState st = s.state;
+            bool primary = i < 2 * shards && i % 2 == 0;
+            if (st == SlotState.Joined) {
+                uint64 keyBy = primary ? primaryKeyBy : verifierKeyBy;
+                if (s.keyReleasedAt == 0 || s.keyReleasedAt > keyBy) {
+                    s.state = SlotState.Rejected;
+                    emit SlotVoided(jobId, r, s.worker, uint16(i));
+                    core.managerRelease(s.worker, j.collateral);
+                } else {
+                    s.state = SlotState.Slashed;
+                    _slash(jobId, j, r, s.worker, keeper);
+                }
+            } else if (st == SlotState.Submitted || st == SlotState.Disputed) {
+                if (primary) _accept(jobId, j, r, s);
+                else _reject(jobId, j, r, s);
             }
         }
     }
@@ -387,7 +567,8 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
 
         j.status = Status.Aborted;
         emit RoundExpired(jobId, r, msg.sender);
-        _settleSlots(jobId, j, r, 0, msg.sender);
+        if (j.mode == Mode.Outsourced) _settleOutsourced(jobId, j, r, msg.sender);
+        else _settleFederated(jobId, j, r, 0, msg.sender);
     }
 
     // ------------------------------------------------------------------ money
@@ -439,6 +620,32 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     /// @inheritdoc ITrainingJobs
     function getSlot(uint256 jobId, uint16 r, uint16 slot) external view returns (Slot memory) {
         return _slots[jobId][r][slot];
+    }
+
+    /// @inheritdoc ITrainingJobs
+    function getStandby(uint256 jobId, uint16 r, uint16 index) external view returns (StandbyEntry memory) {
+        return _standby[jobId][r][index];
+    }
+
+    /// @inheritdoc ITrainingJobs
+    function standbyOf(uint256 jobId, uint16 r, address worker) external view returns (uint16) {
+        return _standbyOf[jobId][r][worker];
+    }
+
+    /// @inheritdoc ITrainingJobs
+    function paidMask(uint256 jobId, uint16 r) external view returns (uint256) {
+        Job storage j = _jobs[jobId];
+        if (j.requester == address(0)) revert JobNotFound(jobId);
+        if (j.mode != Mode.Outsourced) revert NotOutsourced(jobId);
+        return _paidMask(jobId, j, r);
+    }
+
+    /// @inheritdoc ITrainingJobs
+    function auditTimes(uint256 jobId, uint16 r) external view returns (uint64 auditDeadline, uint64 settleFrom) {
+        Job storage j = _jobs[jobId];
+        if (j.requester == address(0)) revert JobNotFound(jobId);
+        Round storage rd = _rounds[jobId][r];
+        return (_auditDeadline(j, rd), _settleFrom(j, rd));
     }
 
     /// @inheritdoc ITrainingJobs

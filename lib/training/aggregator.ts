@@ -2,9 +2,9 @@
  * The aggregator's side of a round. Federated: fetch every submitted update by its CID, check its bytes against the
  * on-chain hash, run lib/ml/federated's aggregateRound (clip-bound check, robust rule), store the next model and close
  * the round with the accepted mask; an update whose bytes are missing, do not match their hash or do not decode is
- * rejected like an oversized one. Outsourced: the accepted set was decided on-chain (replication draw, replica
- * agreement, referee); the aggregator takes one accepted update per shard, aggregates those it can fetch and check,
- * and closes with exactly the decided mask.
+ * rejected like an oversized one. Outsourced: what is paid was decided on-chain (replication draw, replica agreement,
+ * referee; a primary with no verdict against it is paid unverified); the aggregator takes one verified or undrawn
+ * update per shard, aggregates those it can fetch and check, and closes with exactly `paidMask`.
  */
 import { keccak256 } from "ethers";
 import type { TrainingJobs } from "../../typechain-types";
@@ -60,7 +60,8 @@ export async function roundClosable(training: TrainingJobs, jobId: bigint): Prom
   const now = BigInt((await training.runner!.provider!.getBlock("latest"))!.timestamp);
   if (now > rd.closeDeadline) return false;
   const complete = rd.joined === job.participantsPerRound && rd.pending === 0n && rd.openAudits === 0n && rd.openDisputes === 0n;
-  return complete || now > rd.submitDeadline;
+  const early = Number(job.mode) === 1 ? (await training.auditTimes(jobId, job.round)).auditDeadline : rd.submitDeadline;
+  return complete || now > early;
 }
 
 export async function aggregateAndClose(training: TrainingJobs, store: ContentStore, jobId: bigint) {
@@ -105,28 +106,28 @@ export async function aggregateAndClose(training: TrainingJobs, store: ContentSt
   return { round, mask, nextModelCid: nextCid, aggregateHash, verdicts: verdicts.sort((a, b) => a.slot - b.slot) };
 }
 
-/** Outsourced round: the decided mask from the chain, the model from one accepted update per shard. */
+/** Outsourced round: the paid mask from the chain, the model from one accepted (verified or undrawn) update per shard. */
 async function closeOutsourced(training: TrainingJobs, store: ContentStore, jobId: bigint) {
   const job = await training.getJob(jobId);
   const round = Number(job.round);
   const shards = Number(job.participantsPerRound);
   const global = await fetchModel(store, job.modelCid);
   const subs = new Map((await submissions(training, jobId, round)).map((s) => [s.slot, s]));
+  const mask = await training.paidMask(jobId, round);
   const verdicts: Verdict[] = [];
   const updates: Float64Array[] = [];
-  let mask = 0n;
   for (let shard = 0; shard < shards; shard++) {
     let used = false;
     for (const slot of [2 * shard, 2 * shard + 1, 2 * shards + shard]) {
       const st = await training.getSlot(jobId, round, slot);
       const state = slotState(st.state);
       if (state === "empty") continue;
-      const accepted = state === "accepted";
-      if (accepted) mask |= 1n << BigInt(slot);
+      const accepted = ((mask >> BigInt(slot)) & 1n) === 1n;
       const v: Verdict = { slot, worker: st.worker, accepted };
-      if (!accepted) v.reason = state === "submitted" ? "drawn for replication, no replica verdict" : state;
+      if (!accepted) v.reason = state;
+      else if (state !== "accepted") v.reason = "paid unverified (no verdict against it), left out of the aggregate";
       const sub = subs.get(slot);
-      if (accepted && !used && sub) {
+      if (state === "accepted" && !used && sub) {
         const u = await fetchUpdate(store, sub.cid, sub.hash);
         if (typeof u === "string") v.reason = `left out of the aggregate: ${u}`;
         else {

@@ -1,10 +1,12 @@
 /**
- * TrainingJobs next to a protocol deployment: deployed by the core from the code it pins, bound as its collateral
- * manager, and recorded in <deployments>/<network>.training.json. Re-running reuses a live, current deployment.
+ * TrainingJobs next to a protocol deployment. The core deploys its collateral manager itself, from the one creation
+ * code whose hash it pinned at its own deployment (F-13: no owner path binds a manager): `deployTraining` calls
+ * `deployCollateralManager` (anyone, once) or attaches to the manager already bound, and refuses in one line when the
+ * core pins another build. Recorded in <deployments>/<network>.training.json; re-running reuses a live deployment.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { keccak256, ZeroAddress, type Signer } from "ethers";
+import { keccak256, ZeroAddress, ZeroHash, type Signer } from "ethers";
 import { ICoreCollateral__factory, TrainingJobs__factory, type TrainingJobs } from "../../typechain-types";
 import { deploymentsDir } from "../chain/deployments";
 
@@ -26,28 +28,28 @@ export function readTrainingDeployment(network: string, dir = deploymentsDir()):
 }
 
 /**
- * Has the core deploy TrainingJobs from the creation code it pins (F-13: anyone may, once; no owner binds a manager)
- * and returns it; reuses the one already bound.
+ * The core's TrainingJobs: deployed by the core from `creationCode` (default: this build's) if no manager is bound
+ * yet, else the bound one. Throws when the core pins no manager or another build than `creationCode`.
  */
-export async function deployTraining(core: string, deployer: Signer, code: string = TrainingJobs__factory.bytecode): Promise<TrainingJobs> {
-  const c = ICoreCollateral__factory.connect(core, deployer);
-  if ((await c.collateralManager()) === ZeroAddress) {
-    const pinned = await c.managerCodeHash();
-    if (pinned !== keccak256(code)) {
-      throw new Error(`the core pins collateral manager code ${pinned}, not this TrainingJobs build (${keccak256(code)}): redeploy the core`);
-    }
-    await (await c.deployCollateralManager(code)).wait();
+export async function deployTraining(core: string, signer: Signer, creationCode: string = TrainingJobs__factory.bytecode): Promise<TrainingJobs> {
+  const c = ICoreCollateral__factory.connect(core, signer);
+  const pinned = await c.managerCodeHash();
+  const ours = keccak256(creationCode);
+  if (pinned === ZeroHash) throw new Error(`core ${core} pins no collateral manager: it can never run training jobs`);
+  if (pinned !== ours) {
+    throw new Error(`core ${core} pins another TrainingJobs build (${pinned}; this build is ${ours}): redeploy the core (deploy --fresh)`);
   }
-  return TrainingJobs__factory.connect(await c.collateralManager(), deployer);
+  if ((await c.collateralManager()) === ZeroAddress) await (await c.deployCollateralManager(creationCode)).wait();
+  return TrainingJobs__factory.connect(await c.collateralManager(), signer);
 }
 
 export async function deployTrainingOrReuse(
   network: string,
   core: string,
-  deployer: Signer,
+  signer: Signer,
   dir = deploymentsDir(),
 ): Promise<{ training: TrainingJobs; changed: boolean }> {
-  const provider = deployer.provider;
+  const provider = signer.provider;
   if (!provider) throw new Error("deployer signer has no provider");
   const chainId = (await provider.getNetwork()).chainId.toString();
   const initCodeHash = keccak256(TrainingJobs__factory.bytecode);
@@ -56,10 +58,10 @@ export async function deployTrainingOrReuse(
     const d = readTrainingDeployment(network, dir);
     const live = d.chainId === chainId && d.core === core && d.TrainingJobs.initCodeHash === initCodeHash;
     if (live && (await provider.getCode(d.TrainingJobs.address)) !== "0x") {
-      return { training: TrainingJobs__factory.connect(d.TrainingJobs.address, deployer), changed: false };
+      return { training: TrainingJobs__factory.connect(d.TrainingJobs.address, signer), changed: false };
     }
   }
-  const training = await deployTraining(core, deployer);
+  const training = await deployTraining(core, signer);
   const d: TrainingDeployment = { network, chainId, core, TrainingJobs: { address: await training.getAddress(), initCodeHash } };
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(d, null, 2) + "\n");

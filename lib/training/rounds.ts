@@ -101,6 +101,15 @@ export async function trainingStatus(training: TrainingJobs, jobId: bigint) {
       updateClip: Number(j.dp.updateClipMicro) / 1e6,
       localEpochs: Number(j.dp.localEpochs),
     },
-    current: { submitDeadline: Number(rd.submitDeadline), closeDeadline: Number(rd.closeDeadline), joined: Number(rd.joined), pending: Number(rd.pending), openAudits: Number(rd.openAudits), openDisputes: Number(rd.openDisputes), slots },
+    current: {
+      submitDeadline: Number(rd.submitDeadline),
+      closeDeadline: Number(rd.closeDeadline),
+      joined: Number(rd.joined),
+      pending: Number(rd.pending),
+      openAudits: Number(rd.openAudits),
+      openDisputes: Number(rd.openDisputes),
+      ...(Number(j.mode) === 1 ? { standby: Number(rd.standby), standbyDrawn: Number(rd.standbyAssigned), poolSealed: rd.sealBlock !== 0n } : {}),
+      slots,
+    },
   };
 }

@@ -1,9 +1,10 @@
 /**
- * Outsourced training, the worker's side: take an open role in the job's current round (a shard's primary; the
- * replica of a shard drawn for replication; the referee of a disputed shard), wait for the requester's data-key
- * release, open and check the shard package against the job's data root, run the shard's deterministic DP-SGD round
- * from the global model, store the update and commit to its hash. Honest primaries, replicas and referees of a shard
- * produce bit-identical updates, which is what the contract compares.
+ * Outsourced training, the worker's side: take a shard as its primary, or enlist in the round's standby pool from
+ * which replicas and referees are drawn (nobody chooses its verifier role), run the draws that are ready, wait for the
+ * requester's data-key release, open and check the shard package against the job's data root, run the shard's
+ * deterministic DP-SGD round from the global model, store the update and commit to its hash. Honest primaries,
+ * replicas and referees of a shard produce bit-identical updates, which is what the contract compares. An entry never
+ * drawn is released once its round has ended.
  */
 import type { TrainingJobs } from "../../typechain-types";
 import type { ContentStore } from "../storage";
@@ -14,11 +15,18 @@ import { encodeUpdate, updateHash } from "../ml/update";
 import { fetchModel } from "./rounds";
 import { openShardPackage, roundSeed, shardOfSlot } from "./shards";
 import { jobStatus, MODES, slotState } from "./params";
+import { resolveReadyDraws } from "./draws";
 
 export type RoleKind = "primary" | "replica" | "referee";
 export interface Role {
   kind: RoleKind;
   shard: number;
+}
+
+/** The role of an outsourced slot. */
+export function roleOfSlot(slot: number, shards: number): Role {
+  if (slot >= 2 * shards) return { kind: "referee", shard: slot - 2 * shards };
+  return { kind: slot % 2 === 0 ? "primary" : "replica", shard: slot >> 1 };
 }
 
 /** The job is finished or aborted: nothing left to work on (a worker loop's normal end). */
@@ -34,29 +42,27 @@ async function outsourcedRound(training: TrainingJobs, jobId: bigint) {
 }
 type OutsourcedRound = Awaited<ReturnType<typeof outsourcedRound>>;
 
-/** The role a worker without a slot in the round could take now (null when nothing is open). */
-async function openRole(training: TrainingJobs, { jobId, round, shards }: OutsourcedRound): Promise<Role | null> {
+/** Whether the round still takes joins and enlistments (before the join cutoff). */
+async function joinOpen(training: TrainingJobs, { jobId, job, round }: OutsourcedRound): Promise<boolean> {
   const rd = await training.getRound(jobId, round);
-  if (Number(rd.joined) < shards) return { kind: "primary", shard: Number(rd.joined) };
-  const state = async (slot: number) => slotState((await training.getSlot(jobId, round, slot)).state);
-  for (let s = 0; s < shards; s++) {
-    const primary = await state(2 * s);
-    if (primary === "submitted" && (await state(2 * s + 1)) === "empty") return { kind: "replica", shard: s };
-    if (primary === "disputed" && (await state(2 * shards + s)) === "empty") return { kind: "referee", shard: s };
-  }
-  return null;
+  const now = BigInt((await training.runner!.provider!.getBlock("latest"))!.timestamp);
+  return now <= rd.submitDeadline - BigInt(Number(job.roundWindow) >> 2);
 }
 
-/** Takes `role` in the current round; returns the slot. */
-async function takeRole(training: TrainingJobs, round: number, jobId: bigint, worker: string, role: Role) {
-  const tx =
-    role.kind === "primary"
-      ? training.join(jobId, round)
-      : role.kind === "replica"
-        ? training.joinAsReplica(jobId, round, role.shard)
-        : training.joinAsReferee(jobId, round, role.shard);
-  await (await tx).wait();
-  return Number(await training.slotOf(jobId, round, worker)) - 1;
+/** Releases the worker's undrawn standby entries of ended rounds (the previous one, or the last once the job ended). */
+export async function releaseEndedStandby(training: TrainingJobs, jobId: bigint, worker: string): Promise<number[]> {
+  const job = await training.getJob(jobId);
+  const current = Number(job.round);
+  const ended = jobStatus(job.status) !== "active";
+  const rounds = [current - 1, ...(ended ? [current] : [])].filter((r) => r >= 0 && r < Number(job.maxRounds));
+  const released: number[] = [];
+  for (const r of rounds) {
+    const idx = Number(await training.standbyOf(jobId, r, worker));
+    if (idx === 0 || Number((await training.getStandby(jobId, r, idx - 1)).status) !== 0) continue;
+    await (await training.releaseStandby(jobId, r, worker)).wait();
+    released.push(r);
+  }
+  return released;
 }
 
 /** The requester's release for a slot, from its DataKeyReleased event (null while none). */
@@ -119,14 +125,18 @@ async function trainReleased(
 
 export type StepResult =
   | { action: "joined"; round: number; slot: number; role: Role }
-  | { action: "waiting-for-key"; round: number; slot: number }
-  | { action: "submitted"; round: number; slot: number; shard: number; hash: string; cid: string }
+  | { action: "enlisted"; round: number; index: number }
+  | { action: "standby"; round: number; draws: string[] }
+  | { action: "waiting-for-key"; round: number; slot: number; role: Role }
+  | { action: "submitted"; round: number; slot: number; role: Role; shard: number; hash: string; cid: string }
   | { action: "done"; round: number; slot: number }
-  | { action: "idle"; round: number };
+  | { action: "idle"; round: number; draws: string[] };
 
 /**
- * One step of a worker's outsourced-training duty on a job: train the slot it holds once its key is released, or
- * take an open role. Call repeatedly (train:work --loop does) to follow the job round after round.
+ * One step of a worker's outsourced-training duty on a job: release an undrawn standby entry of an ended round, train
+ * the slot it holds once its key is released, or take a primary slot (else a standby entry) while joins are open; a
+ * worker waiting in the pool or idle runs the draws that are ready. Call repeatedly (train:work --loop does) to follow
+ * the job round after round. A job that ended throws TrainingJobEnded after its last standby entry is released.
  */
 export async function outsourcedStep(
   training: TrainingJobs,
@@ -135,19 +145,32 @@ export async function outsourcedStep(
   jobId: bigint,
   worker: string,
 ): Promise<StepResult> {
+  await releaseEndedStandby(training, jobId, worker);
   const r = await outsourcedRound(training, jobId);
   const round = r.round;
   const held = Number(await training.slotOf(jobId, round, worker));
   if (held !== 0) {
     const slot = held - 1;
-    if (slotState((await training.getSlot(jobId, round, slot)).state) !== "joined") return { action: "done", round, slot };
+    const role = roleOfSlot(slot, r.shards);
+    if (slotState((await training.getSlot(jobId, round, slot)).state) !== "joined") {
+      await resolveReadyDraws(training, jobId); // its own draw, or another shard's
+      return { action: "done", round, slot };
+    }
     const release = await findRelease(training, jobId, round, slot, worker);
-    if (!release) return { action: "waiting-for-key", round, slot };
+    if (!release) return { action: "waiting-for-key", round, slot, role };
     const t = await trainReleased(training, store, key, r, slot, release);
-    return { action: "submitted", round, slot, shard: t.shard, hash: t.hash, cid: t.cid };
+    return { action: "submitted", round, slot, role, shard: t.shard, hash: t.hash, cid: t.cid };
   }
-  const role = await openRole(training, r);
-  if (!role) return { action: "idle", round };
-  const slot = await takeRole(training, round, jobId, worker, role);
-  return { action: "joined", round, slot, role };
+  const enlisted = Number(await training.standbyOf(jobId, round, worker)) !== 0;
+  if (!enlisted && (await joinOpen(training, r))) {
+    if (Number((await training.getRound(jobId, round)).joined) < r.shards) {
+      await (await training.join(jobId, round)).wait();
+      const slot = Number(await training.slotOf(jobId, round, worker)) - 1;
+      return { action: "joined", round, slot, role: roleOfSlot(slot, r.shards) };
+    }
+    await (await training.enlist(jobId, round)).wait();
+    return { action: "enlisted", round, index: Number(await training.standbyOf(jobId, round, worker)) - 1 };
+  }
+  const draws = await resolveReadyDraws(training, jobId);
+  return enlisted ? { action: "standby", round, draws } : { action: "idle", round, draws };
 }

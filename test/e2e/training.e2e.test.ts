@@ -1,10 +1,13 @@
 /**
  * The train:* tasks against a Hardhat node, as operators run them. Federated: train:deploy, train:post, two
  * train:join participants, train:close, train:status. Outsourced: train:post seals MNIST shards and commits them,
- * then separate processes follow the job to its end: the requester's train:release --loop, four train:work --loop
- * workers, and the aggregator's keeper (keeper:run, whose training duty closes the rounds it aggregates). Every
- * shard is replicated, so each primary's update is recomputed by a replica in another process and must match bit
- * for bit.
+ * then separate processes follow the job to its end: the requester's train:release --loop, six train:work --loop
+ * workers (two take the shards as primaries, four enlist in the standby pool from which the replicas are drawn, a
+ * referee entry held back per audit), and the aggregator's keeper (keeper:run, whose training duty runs the draws and
+ * closes the rounds it aggregates). Every shard is replicated, so each primary's update is recomputed by a drawn
+ * replica in another process and must match bit for bit. The draws wait for the join cutoff (45 min into the default
+ * hour-long window): once a round's two primaries and four standby entries are in, the test moves the node's clock
+ * past the cutoff, as time would.
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -20,12 +23,12 @@ import { REPO_ROOT } from "../../lib/util/processes";
 
 const run = promisify(execFile);
 const HARDHAT = path.join(REPO_ROOT, "node_modules", ".bin", "hardhat");
-const WORKERS = [2, 3, 4, 6];
+const WORKERS = [2, 3, 4, 6, 7, 8];
 const AGGREGATOR = 5;
 const REQUESTER = 1;
 
 describe("e2e: train:* tasks against a node", function () {
-  this.timeout(600_000);
+  this.timeout(900_000);
   let d: Devnet;
   const keyFile = (i: number) => path.join(d.home, "keys", `trainer-${i}.json`);
   const cli = (args: string[]) => run(HARDHAT, [...args, "--network", DEVNET_NETWORK], { cwd: REPO_ROOT, env: devnetEnv(d) }).then((r) => r.stdout);
@@ -69,7 +72,7 @@ describe("e2e: train:* tasks against a node", function () {
     await expect(cli(["train:work", "--job", "1", "--from", "2", "--key-file", keyFile(2)])).to.be.rejectedWith(/train:work: training job 1 is federated/);
   });
 
-  it("outsourced: requester, four workers and the aggregator's keeper as processes follow the job to its end", async () => {
+  it("outsourced: requester, six workers and the aggregator's keeper as processes follow the job to its end", async () => {
     const posted = await post(["--mode", "outsourced", "--replication", "1", "--participants", "2", "--rounds", "2"]);
     expect(posted).to.match(/^training job 2: 2 rounds/);
     expect(posted).to.match(/2 encrypted shards, data root 0x[0-9a-f]{64}, 100% replicated; keys kept in /);
@@ -83,9 +86,26 @@ describe("e2e: train:* tasks against a node", function () {
       ...WORKERS.map((i) => proc(`w${i}`, i, ["train:work", "--job", "2", "--loop", "--interval", "0.5", "--key-file", keyFile(i)])),
     ];
     const keeper = spawnKeeper(d, { account: AGGREGATOR, intervalMs: 500, onLine: (l) => logs.push(`keeper: ${l}`) });
+    let watching = true;
+    const fastForward = (async () => {
+      const t = training();
+      while (watching) {
+        const job = await t.getJob(2);
+        if (job.status !== 0n) break;
+        const rd = await t.getRound(2, job.round);
+        const cutoff = rd.submitDeadline - job.roundWindow / 4n;
+        const now = BigInt((await d.provider.getBlock("latest"))!.timestamp);
+        if (rd.joined === 2n && rd.standby >= 4n && now <= cutoff) {
+          await d.provider.send("evm_increaseTime", [Number(cutoff - now + 1n)]);
+          await d.provider.send("evm_mine", []);
+          logs.push(`test: round ${job.round} populated, clock moved past the join cutoff`);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
     // every process exits 0 once the job has finished; the first to fail (or a stall) ends the test with the logs
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`training job did not finish:\n${logs.slice(-40).join("\n")}`)), 400_000);
+      const timer = setTimeout(() => reject(new Error(`training job did not finish:\n${logs.slice(-40).join("\n")}`)), 700_000);
       procs.forEach((p, i) =>
         p.exited.then((code) => {
           if (code !== 0) reject(new Error(`process ${i} exited with ${code}:\n${logs.slice(-40).join("\n")}`));
@@ -96,6 +116,8 @@ describe("e2e: train:* tasks against a node", function () {
         resolve();
       });
     });
+    watching = false;
+    await fastForward;
     await keeper.stop();
     const t = training();
     const job = await t.getJob(2);
@@ -103,6 +125,9 @@ describe("e2e: train:* tasks against a node", function () {
     expect(await t.queryFilter(t.filters.ReplicasMatched(2))).to.have.length(4); // 2 shards × 2 rounds, bit-identical
     expect(await t.queryFilter(t.filters.ReplicaMismatch(2))).to.have.length(0);
     expect(await t.queryFilter(t.filters.DataKeyReleased(2))).to.have.length(8);
+    expect(await t.queryFilter(t.filters.VerifierAssigned(2))).to.have.length(4); // one drawn replica per shard and round
+    // every standby entry that was not drawn was released by its worker: nothing stays locked
+    for (const i of WORKERS) expect(await d.contracts.core.lockedByManager(d.accounts[i].address)).to.equal(0n);
     let paid = 0n;
     for (const i of WORKERS) paid += await t.balanceOf(d.accounts[i].address);
     expect(paid).to.equal(parseEther("0.01") * (2n + 8n)); // job 1's two updates + 8 accepted slots of job 2

@@ -2,9 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ethers } from "hardhat";
-import { AbiCoder, keccak256, parseEther } from "ethers";
-import { setPrevRandao } from "@nomicfoundation/hardhat-network-helpers";
-import { TrainingJobs__factory, type ITrainingJobs } from "../../typechain-types";
+import { AbiCoder, keccak256, parseEther, type ContractTransactionReceipt } from "ethers";
+import { mine, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { TrainingJobs__factory, type ITrainingJobs, type TrainingJobs } from "../../typechain-types";
 import { deployProtocol } from "../../lib/chain/deployments";
 import { EmbeddedContentStore } from "../../lib/storage";
 
@@ -16,20 +17,26 @@ export const CLOSE_WINDOW = 600;
 
 const ENC_KEY = "0x02" + "11".repeat(32);
 
-/** The real protocol (OblivionCore) with TrainingJobs bound as its collateral manager; six registered, staked workers. */
+/** The real protocol (OblivionCore) with TrainingJobs bound as its collateral manager; fifteen registered workers with 2 ETH staked. */
 export async function deployTraining() {
   const [deployer, requester, aggregator, treasury, keeper, ...workers] = await ethers.getSigners();
   const { contracts } = await deployProtocol(deployer, { treasury: treasury.address });
   const core = contracts.core;
   await core.deployCollateralManager(TrainingJobs__factory.bytecode);
   const training = TrainingJobs__factory.connect(await core.collateralManager(), deployer);
-  for (const w of workers.slice(0, 6)) {
+  for (const w of workers) {
     await core.connect(w).registerWorker("bafyworker", ENC_KEY);
     await core.connect(w).stake({ value: parseEther("2") });
   }
   /** A worker's total stake in the core. */
   const stakeOf = async (worker: string) => (await core.getWorker(worker)).stake;
-  return { core, training, stakeOf, deployer, requester, aggregator, treasury, keeper, workers: workers.slice(0, 6) };
+  /** The fixture signer with this address. */
+  const signer = (address: string): HardhatEthersSigner => {
+    const s = [deployer, requester, aggregator, treasury, keeper, ...workers].find((x) => x.address === address);
+    if (!s) throw new Error(`no fixture signer ${address}`);
+    return s;
+  };
+  return { core, training, stakeOf, signer, deployer, requester, aggregator, treasury, keeper, workers };
 }
 
 export function jobParams(aggregator: string, over: Partial<ITrainingJobs.JobParamsStruct> = {}): ITrainingJobs.JobParamsStruct {
@@ -82,13 +89,48 @@ export function suiteStore(prefix: string): { readonly store: EmbeddedContentSto
   return holder;
 }
 
-/** Whether TrainingJobs' draw replicates `shard` under `prevrandao` (the contract's _drawReplication formula). */
-export function replicationDrawn(training: string, prevrandao: bigint, jobId: bigint, round: number, shard: number, bps: number): boolean {
-  const enc = AbiCoder.defaultAbiCoder().encode(["uint256", "address", "uint256", "uint16", "uint16"], [prevrandao, training, jobId, round, shard]);
-  return BigInt(keccak256(enc)) % 10_000n < BigInt(bps);
+/** The pending draw's random word as TrainingJobs computes it (keccak of the block hash, contract, job, round, shard, stage). */
+export function drawWord(training: string, blockHash: string, jobId: bigint, round: number, shard: number, stage: number): bigint {
+  const enc = AbiCoder.defaultAbiCoder().encode(["bytes32", "address", "uint256", "uint16", "uint16", "uint8"], [blockHash, training, jobId, round, shard, stage]);
+  return BigInt(keccak256(enc));
 }
 
-/** Sets the next block's prevrandao so that the draw for `shard` of round `round` comes out `want`. */
-export async function steerReplicationDraw(training: string, jobId: bigint, round: number, shard: number, bps: number, want: boolean) {
-  for (let p = 1n; ; p++) if (replicationDrawn(training, p, jobId, round, shard, bps) === want) return setPrevRandao(p);
+/** The standby index a pick starts its scan at, for verifier `slot` out of `standby` entries. */
+export function pickStart(word: bigint, slot: number, standby: number): number {
+  return Number(BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint16"], [word, slot]))) % BigInt(standby));
+}
+
+/** Moves time past the round's join cutoff (submitDeadline − roundWindow / 4). */
+export async function passJoinCutoff(training: TrainingJobs, jobId: bigint, round: number) {
+  const job = await training.getJob(jobId);
+  const rd = await training.getRound(jobId, round);
+  const cutoff = rd.submitDeadline - job.roundWindow / 4n;
+  if (BigInt(await time.latest()) <= cutoff) await time.increaseTo(cutoff + 1n);
+}
+
+/**
+ * Runs the shard's pending draw as anyone would: past the join cutoff, sealing the pool first if needed, one block
+ * after the draw block. Returns the receipt of the resolving transaction and the hash of the block it drew from.
+ */
+export async function runDraw(training: TrainingJobs, jobId: bigint, round: number, shard: number, by?: HardhatEthersSigner) {
+  const t = by ? training.connect(by) : training;
+  await passJoinCutoff(training, jobId, round);
+  if ((await training.getRound(jobId, round)).sealBlock === 0n) await (await t.resolveDraw(jobId, round, shard)).wait();
+  const p = await training.getSlot(jobId, round, 2 * shard);
+  const rd = await training.getRound(jobId, round);
+  const replica = await training.getSlot(jobId, round, 2 * shard + 1);
+  const target = p.drawBlock !== 0n ? (p.drawBlock > rd.sealBlock ? p.drawBlock : rd.sealBlock) : replica.drawBlock;
+  const now = BigInt(await ethers.provider.getBlockNumber());
+  if (now <= target) await mine(Number(target - now));
+  const blockHash = (await ethers.provider.getBlock(Number(target)))!.hash!;
+  const rc = (await (await t.resolveDraw(jobId, round, shard)).wait()) as ContractTransactionReceipt;
+  return { rc, blockHash, target };
+}
+
+/** The VerifierAssigned events of a receipt: slot and worker. */
+export function assigned(training: TrainingJobs, rc: ContractTransactionReceipt): { slot: number; worker: string }[] {
+  return rc.logs
+    .map((l) => training.interface.parseLog(l))
+    .filter((e) => e?.name === "VerifierAssigned")
+    .map((e) => ({ slot: Number(e!.args.slot), worker: e!.args.worker as string }));
 }

@@ -1,12 +1,14 @@
 /**
  * keepers/training.ts against the real core: as a job's aggregator the duty closes a round once every participant has
  * submitted (and not before); as anyone, it calls an expired round in and takes the slash bounty of the silent
- * participant; a second keeper's attempt on the same round is a lost race, not a failure.
+ * participant; a second keeper's attempt on the same round is a lost race, not a failure. On an outsourced job it
+ * seals the pool and runs the draws, and settles the round its aggregator left unclosed.
  */
 import { expect } from "chai";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
+import { ethers } from "hardhat";
 import { parseEther } from "ethers";
-import { deployTraining, suiteStore, toyData } from "./fixture";
+import { deployTraining, jobParams, passJoinCutoff, suiteStore, toyData } from "./fixture";
 import { initMlp } from "../../lib/ml/mlp";
 import { createLogger } from "../../lib/util/log";
 import { postTrainingJob, storeModel, joinRound, trainAndSubmit } from "../../lib/training/rounds";
@@ -62,5 +64,31 @@ describe("keeper duty: training rounds", function () {
     expect((await env.core.balanceOf(env.keeper.address)) - before).to.equal(parseEther("0.05"));
     expect(await keeperDuty.run()).to.equal(0);
     expect(lines.some((l) => l.includes("training round expired unclosed"))).to.equal(true);
+  });
+
+  it("outsourced: runs the draws once the pool is sealed and settles a round its aggregator left unclosed", async function () {
+    const env = await loadFixture(deployTraining);
+    const p = jobParams(env.aggregator.address, { mode: 1, rule: 0, trim: 0, maxRounds: 2, participantsPerRound: 1, replicationBps: 1, dataRoot: ethers.id("root") });
+    await env.training.connect(env.requester).postJob(p, { value: await env.training.escrowFor(p) });
+    const jobId = await env.training.jobCount();
+    const [primary, s1, s2] = env.workers;
+    await env.training.connect(primary).join(jobId, 0);
+    for (const w of [s1, s2]) await env.training.connect(w).enlist(jobId, 0);
+    await env.training.connect(env.requester).releaseDataKey(jobId, 0, 0, "0x1234");
+    await env.training.connect(primary).submitUpdate(jobId, 0, ethers.id("u"), "bafyU");
+    const duty = new TrainingDuty(env.training, suite.store, env.keeper, log);
+    expect(await duty.run()).to.equal(0); // the pool is open until the join cutoff
+    await passJoinCutoff(env.training, jobId, 0);
+    expect(await duty.run()).to.equal(1); // sealed
+    await mine(1);
+    expect(await duty.run()).to.equal(1); // the draw (at 0.01 % almost surely not replicated)
+    expect(duty.stats.draws).to.equal(2);
+    const [, settleFrom] = await env.training.auditTimes(jobId, 0);
+    await time.increaseTo(settleFrom);
+    expect(await duty.run()).to.equal(1);
+    expect(duty.stats.settled).to.equal(1);
+    expect((await env.training.getJob(jobId)).round).to.equal(1n);
+    expect(await env.training.balanceOf(primary.address)).to.equal(p.rewardPerUpdate);
+    expect(lines.some((l) => l.includes("settled without its aggregator"))).to.equal(true);
   });
 });

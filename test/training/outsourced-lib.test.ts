@@ -1,19 +1,21 @@
 /**
  * lib/training outsourced round against the real core: the requester seals shards under fresh keys (committed in the
- * data root), releases each key to the worker holding a slot on the shard, workers open and check their package,
- * train deterministically, a tampered replica is outvoted by the referee and slashed, and the aggregator closes with
- * the decided mask and a model aggregated from one update per shard.
+ * data root), primaries join and the other workers enlist as standby, the draws (run by anyone once the pool is
+ * sealed) pick the replicas and the referee, the requester releases each key to the worker holding a slot, workers
+ * open and check their package, train deterministically, a tampered replica is outvoted by the referee and slashed,
+ * and the aggregator closes with the paid mask and a model aggregated from one update per shard.
  */
 import { expect } from "chai";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
 import { getBytes, hexlify, parseEther } from "ethers";
-import { deployTraining, suiteStore, toyData } from "./fixture";
+import { deployTraining, passJoinCutoff, suiteStore, toyData } from "./fixture";
 import { generateWorkerKeyPair, type WorkerKeyPair } from "../../lib/crypto";
 import { initMlp } from "../../lib/ml/mlp";
 import { postTrainingJob, storeModel, trainingStatus } from "../../lib/training/rounds";
 import { aggregateAndClose, roundClosable } from "../../lib/training/aggregator";
 import { decodeShardData, encodeShardData, openShardPackage, prepareTrainingData, releaseTrainingKeys, roundSeed } from "../../lib/training/shards";
 import { findRelease, outsourcedStep, trainSlot } from "../../lib/training/trainer";
+import { resolveReadyDraws } from "../../lib/training/draws";
 import { encodeModel } from "../../lib/training/model-codec";
 
 describe("lib/training: an outsourced round with encrypted shards", function () {
@@ -60,13 +62,15 @@ describe("lib/training: an outsourced round with encrypted shards", function () 
       dp: { epsilon: 8, delta: 1e-5, sigma: 1.5, clip: 1, samples: 30, batch: 3, localEpochs: 1, updateClip: 1 },
       maxRounds: 2,
     });
-    const [p0, p1, r0, r1, referee] = env.workers;
+    const [p0, p1, ...pool] = env.workers.slice(0, 7);
     const step = (w: (typeof env.workers)[number]) => outsourcedStep(env.training.connect(w), store, keys.get(w.address)!, jobId, w.address);
     const release = () => releaseTrainingKeys(env.training, env.core, env.requester, jobId, data);
+    const draws = () => resolveReadyDraws(env.training.connect(env.keeper), jobId);
 
     expect(await step(p0)).to.deep.include({ action: "joined", slot: 0 });
     expect(await step(p1)).to.deep.include({ action: "joined", slot: 2 });
-    expect(await step(p0)).to.deep.equal({ action: "waiting-for-key", round: 0, slot: 0 });
+    for (const [i, w] of pool.entries()) expect(await step(w)).to.deep.equal({ action: "enlisted", round: 0, index: i });
+    expect(await step(p0)).to.deep.include({ action: "waiting-for-key", round: 0, slot: 0 });
     expect(await release()).to.deep.equal([0, 2]);
     expect(await release()).to.deep.equal([]);
     // the release names the package and wraps the key to p0 alone
@@ -78,15 +82,25 @@ describe("lib/training: an outsourced round with encrypted shards", function () 
     const s1 = await step(p1);
     expect(s0.action).to.equal("submitted");
     expect(s1.action).to.equal("submitted");
-    expect(await step(r0)).to.deep.include({ action: "joined", slot: 1 });
-    expect(await step(r1)).to.deep.include({ action: "joined", slot: 3 });
+    expect(await draws()).to.deep.equal([]); // the pool is open until the join cutoff
+    await passJoinCutoff(env.training, jobId, 0);
+    expect(await draws()).to.deep.equal(["sealed"]);
+    await mine(1); // the seal block: draws use its hash
+    expect(await draws()).to.deep.equal(["draw shard 0", "draw shard 1"]);
+    const replicaOf = async (slot: number) => env.signer((await env.training.getSlot(jobId, 0, slot)).worker);
+    const [r0, r1] = [await replicaOf(1), await replicaOf(3)];
+    expect(pool.map((w) => w.address)).to.include.members([r0.address, r1.address]);
+    expect(await step(r0)).to.deep.include({ action: "waiting-for-key", slot: 1, role: { kind: "replica", shard: 0 } });
     expect(await release()).to.deep.equal([1, 3]);
     await expect(step(r0)).to.eventually.deep.include({ action: "submitted", hash: (s0 as { hash: string }).hash }); // bit-identical replica
     expect((await env.training.getSlot(jobId, 0, 0)).state).to.equal(4n); // Accepted
-    // r1 trains, then halves its update (a lazy shortcut): the hashes differ and a referee is called in
+    // r1 trains, then halves its update (a lazy shortcut): the hashes differ and a referee is drawn
     await trainSlot(env.training.connect(r1), store, keys.get(r1.address)!, jobId, 3, r1.address, (u) => u.map((x) => x / 2));
     expect(await roundClosable(env.training, jobId)).to.equal(false);
-    expect(await step(referee)).to.deep.include({ action: "joined", slot: 5, role: { kind: "referee", shard: 1 } });
+    await mine(1);
+    expect(await draws()).to.deep.equal(["pick-referee shard 1"]);
+    const referee = await replicaOf(5);
+    expect([p0, p1, r0, r1].map((w) => w.address)).to.not.include(referee.address);
     expect(await release()).to.deep.equal([5]);
     const stakeBefore = (await env.core.getWorker(r1.address)).stake;
     await step(referee);
@@ -102,6 +116,14 @@ describe("lib/training: an outsourced round with encrypted shards", function () 
     expect(await env.training.balanceOf(r1.address)).to.equal(0n);
     const after = await trainingStatus(env.training, jobId);
     expect(after.round).to.equal(1);
+    // the undrawn standby entries of round 0 are released by their workers' next step
+    const undrawn = pool.filter((w) => ![r0, r1, referee].some((x) => x.address === w.address));
+    for (const w of undrawn) {
+      expect(await env.core.lockedByManager(w.address)).to.equal(parseEther("0.5"));
+      await step(w);
+      expect(await env.core.lockedByManager(w.address)).to.equal(parseEther("0.5")); // locked again: it joined round 1
+      expect(Number((await env.training.getStandby(jobId, 0, Number(await env.training.standbyOf(jobId, 0, w.address)) - 1)).status)).to.equal(2);
+    }
     expect(encodeModel(initMlp([4, 3, 2], 3))).to.not.deep.equal(await store.get(after.modelCid));
   });
 });

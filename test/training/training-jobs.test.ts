@@ -121,9 +121,11 @@ describe("TrainingJobs", function () {
       env.training,
       "SubmitWindowClosed",
     );
+    // the slash goes to the treasury: neither the requester nor its aggregator (the closer) earns from it
     await expect(env.training.connect(env.aggregator).closeRound(jobId, 0, 0b01, "bafyN", ethers.id("agg")))
       .to.emit(env.training, "ParticipantSlashed")
-      .withArgs(jobId, 0, c.address, COLLATERAL, env.aggregator.address);
+      .withArgs(jobId, 0, c.address, COLLATERAL, env.treasury.address);
+    expect(await env.core.balanceOf(env.requester.address)).to.equal(0n);
     await time.increase(1201);
     await expect(env.training.connect(env.keeper).expireRound(jobId)).to.emit(env.training, "RoundExpired");
     await expect(env.training.connect(a).join(jobId, 1)).to.be.revertedWithCustomError(env.training, "JobNotActive");
