@@ -3,30 +3,64 @@
  * deviation report against the float model.
  */
 import { floatForward, type LoweredModel } from "./lower";
+import { circuitPlan, paddedWindows, type LinearOp } from "./plan";
 import { argmax, dequantizeOutput, quantizeInput, type QuantModel } from "./quantize";
 
-/** Runs the quantized model on committed input bytes; throws when an activation leaves the range check. */
+/** floor(acc / 2^k) range-checked to N bits (signed), then ReLU: the rescale of the circuit. */
+function rescale(acc: bigint, k: number, N: number, relu: boolean, where: string): bigint {
+  const lim = 1n << BigInt(N - 1);
+  const v = acc >> BigInt(k); // floor division by 2^k
+  if (v < -lim || v >= lim) throw new Error(`activation overflow at ${where}: ${v} needs more than ${N} bits`);
+  return relu && v < 0n ? 0n : v;
+}
+
+/** Running maximum as the circuit's comparisons compute it: each difference must fit D bits (signed). */
+function windowMax(vals: bigint[], D: number, where: string): bigint {
+  const lim = 1n << BigInt(D);
+  let m = vals[0];
+  for (let t = 1; t < vals.length; t++) {
+    const d = vals[t] - m;
+    if (d < -lim || d >= lim) throw new Error(`activation overflow at ${where}: a max-pool difference needs more than ${D} bits`);
+    if (d >= 0n) m = vals[t];
+  }
+  return m;
+}
+
+const accumulate = (op: LinearOp, a: bigint[], o: number) => {
+  const r = op.rows[o];
+  let acc = op.biasParams[r.bidx];
+  for (let t = 0; t < r.idx.length; t++) acc += op.params[r.pidx[t]] * a[r.idx[t]];
+  return acc;
+};
+
+/** Runs the quantized model on committed input bytes, step by step as the circuit does (lib/zk/plan.ts); throws when
+ *  a value leaves its range check. */
 export function quantForward(q: QuantModel, bytes: number[]): bigint[] {
   if (bytes.length !== q.inputSize) throw new Error(`input has ${bytes.length} bytes, the model takes ${q.inputSize}`);
-  const lim = 1n << BigInt(q.rangeBits - 1);
+  const N = q.rangeBits;
   let a = bytes.map((u) => {
     if (!Number.isInteger(u) || u < 0 || u > 255) throw new Error(`input byte ${u} is outside [0, 255]`);
     return BigInt(u - q.inputZeroPoint);
   });
-  for (const op of q.ops) {
-    if (op.kind === "linear") {
-      const k = BigInt(op.shift);
-      a = op.rows.map((r, o) => {
-        let acc = op.biasParams[r.bidx];
-        for (let t = 0; t < r.idx.length; t++) acc += op.params[r.pidx[t]] * a[r.idx[t]];
-        const v = acc >> k; // floor division by 2^k
-        if (v < -lim || v >= lim) throw new Error(`activation overflow at node "${op.node}" (output ${o}): ${v} needs more than ${q.rangeBits} bits`);
-        return op.relu && v < 0n ? 0n : v;
+  for (const step of circuitPlan(q)) {
+    if (step.kind === "linear") {
+      const op = step.op;
+      a = op.rows.map((_, o) => rescale(accumulate(op, a, o), op.shift, N, op.relu, `node "${op.node}" (output ${o})`));
+    } else if (step.kind === "linearMax") {
+      const { op, max } = step;
+      const accs = new Map<number, bigint>();
+      const acc = (o: number) => accs.get(o) ?? accs.set(o, accumulate(op, a, o)).get(o)!;
+      a = paddedWindows(max).map((w, o) => {
+        const where = `node "${max.node}" (output ${o})`;
+        return rescale(windowMax(w.map(acc), op.shift + N, where), op.shift, N, op.relu, where);
       });
-    } else if (op.kind === "max") {
-      a = op.windows.map((w) => w.map((i) => a[i]).reduce((x, y) => (y > x ? y : x)));
-    } else {
+    } else if (step.kind === "max") {
+      const prev = a;
+      a = paddedWindows(step.op).map((w, o) => windowMax(w.map((i) => prev[i]), N, `node "${step.op.node}" (output ${o})`));
+    } else if (step.kind === "relu") {
       a = a.map((v) => (v < 0n ? 0n : v));
+    } else {
+      throw new Error(`reference: op kind "${step.op.kind}" (node "${step.op.node}") is not supported`);
     }
   }
   return a;
