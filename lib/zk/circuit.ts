@@ -44,7 +44,7 @@ const arr1 = (xs: (bigint | number)[]) => `[${xs.join(",")}]`;
 const arr2 = (rows: (bigint | number)[][]) => `[${rows.map(arr1).join(",\n")}]`;
 
 /** Emits a template hashing n field elements with the Poseidon chain of commitment.ts. */
-function chainTemplate(name: string, n: number): string {
+export function chainTemplate(name: string, n: number): string {
   const lines = [`template ${name}() {`, `    signal input in[${n}];`, `    signal output out;`];
   const first = Math.min(n, POSEIDON_MAX);
   lines.push(`    component h0 = Poseidon(${first});`, `    for (var i = 0; i < ${first}; i++) { h0.inputs[i] <== in[i]; }`);
