@@ -73,7 +73,8 @@ def main():
             acc = (model(test_x).argmax(1) == test_y).float().mean().item()
         print(f"epoch {epoch + 1}: test accuracy {100 * acc:.2f}% ({len(test_x)} digits)")
     torch.onnx.export(model.eval(), torch.zeros(1, 1, 28, 28), OUT, opset_version=13,
-                      input_names=["input"], output_names=["logits"])
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
     print(f"wrote {OUT}")
 
 

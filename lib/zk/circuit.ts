@@ -6,9 +6,11 @@
  * and, for private-weight models, weights[] in modelWeights() order.
  *
  * Public weights are constants returned by functions; each neuron accumulates sum(w * a) in a `var` inside a loop
- * (long inline expressions crash circom2's wasm build), so the product costs no constraint. Every linear output
- * goes through RescaleRelu: acc = q * 2^k + r, r range-checked to k bits, q + 2^(N-1) range-checked to N bits, whose
- * top bit is the ReLU sign.
+ * (long inline expressions crash circom2's wasm build), so the product costs no constraint. The steps follow
+ * lib/zk/plan.ts (max-pool fusion); every rescale is one (k + N)-bit decomposition of acc + 2^(k+N-1): the low k bits
+ * are the remainder, the rest is q + 2^(N-1), whose top bit is the ReLU sign. Bits, decompositions and comparisons
+ * are written inline (no components), so that every constraint of the model part is visible here and the direct
+ * emitter (lib/zk/emit.ts) writes the same ones.
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -39,6 +41,42 @@ export interface GeneratedCircuit {
   /** Number of public signals (layout v1). */
   publicSignals: number;
 }
+
+/** Component templates for op kinds that have no plan step of their own (they cost nothing unless instantiated). */
+const TEMPLATES = `
+template RescaleRelu(k, N, RELU) {
+    signal input in;
+    signal output out;
+    signal q;
+    signal r;
+    var off = 1 << (N - 1 + k);
+    q <-- ((in + off) \\ (1 << k)) - (1 << (N - 1));
+    r <-- (in + off) % (1 << k);
+    in === q * (1 << k) + r;
+    component rb = Num2Bits(k);
+    rb.in <== r;
+    component qb = Num2Bits(N);
+    qb.in <== q + (1 << (N - 1));
+    if (RELU == 1) { out <== q * qb.out[N - 1]; } else { out <== q; }
+}
+
+template RangeRelu(N, RELU) {
+    signal input in;
+    signal output out;
+    component qb = Num2Bits(N);
+    qb.in <== in + (1 << (N - 1));
+    if (RELU == 1) { out <== in * qb.out[N - 1]; } else { out <== in; }
+}
+
+template Max2(N) {
+    signal input a;
+    signal input b;
+    signal output out;
+    component c = Num2Bits(N + 1);
+    c.in <== a - b + (1 << N);
+    out <== b + c.out[N] * (a - b);
+}
+`;
 
 const arr1 = (xs: (bigint | number)[]) => `[${xs.join(",")}]`;
 const arr2 = (rows: (bigint | number)[][]) => `[${rows.map(arr1).join(",\n")}]`;
@@ -206,7 +244,7 @@ export function generateCircuit(q: QuantModel, options: CircuitOptions): Generat
   const outPer = packPerWord(N);
   const nOutWords = Math.ceil((B * size) / outPer);
   const last = circuitPlan(q).slice(-1)[0].index;
-  const templates = [chainTemplate("InputHash", nInWords), chainTemplate("OutputHash", nOutWords)];
+  const templates = [TEMPLATES, chainTemplate("InputHash", nInWords), chainTemplate("OutputHash", nOutWords)];
   if (commitModel) templates.push(chainTemplate("ModelHash", nWeights));
 
   const main: string[] = [

@@ -18,7 +18,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { chainTemplate, compileCircuit, type CircuitOptions } from "./circuit";
 import { FIELD_R, pack, packPerWord } from "./commitment";
-import { circuitPlan, paddedWindows, type LinearOp } from "./plan";
+import { circuitPlan, opInputs, paddedWindows, type LinearOp } from "./plan";
 import type { QuantModel } from "./quantize";
 import { readR1cs } from "./r1cs";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -230,6 +230,8 @@ export function canEmit(q: QuantModel, options: CircuitOptions): boolean {
   const lay = wordLayout(q, options.batch);
   // A last word holding one value with coefficient 1 is a signal-to-signal link that circom's O1 removes.
   if ((options.batch * q.inputSize) % lay.inPer === 1) return false;
+  // Chains only: a DAG model (ops with their own `inputs`) goes through circom.
+  if (q.ops.some((op, i) => opInputs(q, i).join() !== String(i))) return false;
   return lay.steps.every((s) => s.kind !== "op");
 }
 

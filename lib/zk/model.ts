@@ -8,6 +8,7 @@ import path from "node:path";
 import { readOnnx } from "../onnx/read";
 import type { Logger } from "../util/log";
 import { compileCircuit, generateCircuit } from "./circuit";
+import { emitR1cs } from "./emit";
 import { modelCommitment } from "./commitment";
 import { lowerGraph } from "./lower";
 import { parseQuant, quantizeModel, serializeQuant, type QuantModel, type QuantOptions } from "./quantize";
@@ -28,6 +29,9 @@ export interface BuildOptions {
   calibration?: ArrayLike<number>[];
   quant?: QuantOptions;
   cacheRoot?: string;
+  /** "circom": always compile the source with circom2; default "auto": emit the R1CS directly where lib/zk/emit.ts
+   *  covers the circuit (public weights, chain models, known op kinds), else circom2. */
+  compiler?: "auto" | "circom";
   log?: Logger;
 }
 
@@ -41,6 +45,9 @@ export interface ModelArtifacts {
   inputShape: number[];
   outputSize: number;
   constraints: number;
+  /** How the R1CS was made: "emit" (lib/zk/emit.ts; files.wasm is the hash circuit's witness generator and the
+   *  model's wires are computed by emitWitness) or "circom" (files.wasm computes the whole witness). */
+  compiler: "emit" | "circom";
   compileSeconds: number;
   setupSeconds: number;
   publicSignals: number;
@@ -94,16 +101,26 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
   };
   fs.writeFileSync(files.onnx, onnx);
   fs.writeFileSync(files.quant, serializeQuant(quant));
-  opts.log?.info(`${tag}: compiling circuit`, { batch: gen.options.batch, privateWeights: gen.options.privateWeights });
-  const compiled = await compileCircuit(gen, dir);
-  opts.log?.info(`${tag}: compiled`, { constraints: compiled.constraints, seconds: compiled.compileSeconds });
+  fs.writeFileSync(files.circuit, gen.source);
+  const emitted = opts.compiler === "circom" ? null : await emitR1cs(quant, gen.options, dir, opts.cacheRoot ?? path.join(".cache", "zk"));
+  let compiled: { r1cs: string; constraints: number; compileSeconds: number };
+  if (emitted) {
+    fs.mkdirSync(path.dirname(files.wasm), { recursive: true });
+    fs.copyFileSync(emitted.hashWasm, files.wasm);
+    compiled = { r1cs: emitted.r1cs, constraints: emitted.constraints, compileSeconds: emitted.seconds };
+    opts.log?.info(`${tag}: R1CS emitted directly (circom source written for audit)`, { constraints: compiled.constraints, seconds: compiled.compileSeconds });
+  } else {
+    opts.log?.info(`${tag}: compiling circuit`, { batch: gen.options.batch, privateWeights: gen.options.privateWeights });
+    compiled = await compileCircuit(gen, dir);
+    opts.log?.info(`${tag}: compiled`, { constraints: compiled.constraints, seconds: compiled.compileSeconds });
+  }
   const setup = opts.ptau ? await ceremonySetup(compiled.r1cs, opts.ptau, files.zkey) : await devSetup(compiled.r1cs, files.zkey);
   opts.log?.info(`${tag}: ${dev ? "development setup (single party, knows tau: NOT for production)" : "ceremony setup"}`, { seconds: setup.seconds, domain: setup.domainSize });
   fs.writeFileSync(files.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(files.zkey)));
   fs.writeFileSync(files.verifier, await exportVerifierSource(files.zkey));
   const art: ModelArtifacts = {
     dir, circuitHash: gen.hash, batch: gen.options.batch, privateWeights: gen.options.privateWeights, dev, setupMethod: setup.method,
-    inputShape: ir.inputShape, outputSize: quant.outputSize, constraints: compiled.constraints, compileSeconds: compiled.compileSeconds,
+    inputShape: ir.inputShape, outputSize: quant.outputSize, constraints: compiled.constraints, compiler: emitted ? "emit" : "circom", compileSeconds: compiled.compileSeconds,
     setupSeconds: setup.seconds, publicSignals: gen.publicSignals, deviation, files, quant,
     modelCommitment: gen.publicSignals === 4 ? (await modelCommitment(quant)).toString() : undefined,
   };

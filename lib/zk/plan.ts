@@ -40,13 +40,23 @@ export function fusionSaves(op: LinearOp, m: MaxOp, N: number): boolean {
   return fused < apart;
 }
 
+/** Tensor ids an op reads (DAG models: `inputs`; a chain: the previous op's output, tensor i for ops[i]). */
+export const opInputs = (q: QuantModel, i: number): number[] => (q.ops[i] as { inputs?: number[] }).inputs ?? [i];
+
+/** Whether ops[j] (a max) reads ops[j-1]'s output and nothing else reads it. */
+function onlyConsumer(q: QuantModel, j: number): boolean {
+  const t = j; // tensor id of ops[j - 1]'s output
+  if (opInputs(q, j).join() !== String(t)) return false;
+  return q.ops.every((_, k) => k === j || !opInputs(q, k).includes(t));
+}
+
 /** The steps of `q`'s circuit, in order; `index` names the step's output signals (a<index>). */
 export function circuitPlan(q: QuantModel): Step[] {
   const steps: Step[] = [];
   for (let i = 0; i < q.ops.length; i++) {
     const op = q.ops[i];
     const next = q.ops[i + 1];
-    if (op.kind === "linear" && next?.kind === "max" && fusionSaves(op, next, q.rangeBits)) {
+    if (op.kind === "linear" && next?.kind === "max" && onlyConsumer(q, i + 1) && fusionSaves(op, next, q.rangeBits)) {
       steps.push({ kind: "linearMax", index: i + 1, op, max: next });
       i++;
     } else if (op.kind === "linear") steps.push({ kind: "linear", index: i, op });
