@@ -40,8 +40,8 @@ async function prove(input, wasmFile, zkeyFile, wtns) {
   const c = await circuit(wasmFile, zkeyFile);
   if (wtns) return snarkjs.groth16.prove(c.zkey, { type: "mem", data: wtns }); // emitted circuits: witness made by the caller
   if (c.wc.circom_version() !== 2) return snarkjs.groth16.fullProve(input, wasmFile, zkeyFile); // circom 1 witness format
-  const wtns = await c.wc.calculateWTNSBin(unstringifyBigInts(input), 0);
-  return snarkjs.groth16.prove(c.zkey, { type: "mem", data: wtns });
+  const bin = await c.wc.calculateWTNSBin(unstringifyBigInts(input), 0);
+  return snarkjs.groth16.prove(c.zkey, { type: "mem", data: bin });
 }
 
 process.on("message", async (msg) => {
