@@ -95,14 +95,20 @@ class Builder {
     }
     return { lc, v: this.witness ? a.v! + c * b.v! : undefined };
   }
-  /** In place: a += c * wire (accumulators). */
-  addTo(a: Expr, wire: number, c: bigint) {
+  /** In place: a += c * e (accumulators). */
+  addInto(a: Expr, e: Expr, c: bigint) {
     if (this.r1cs) {
-      const y = (a.lc!.get(wire) ?? 0n) + c;
-      if (y === 0n) a.lc!.delete(wire);
-      else a.lc!.set(wire, y);
+      for (const [k, x] of e.lc!) {
+        const y = (a.lc!.get(k) ?? 0n) + c * x;
+        if (y === 0n) a.lc!.delete(k);
+        else a.lc!.set(k, y);
+      }
     }
-    if (this.witness) a.v = a.v! + c * this.values[wire];
+    if (this.witness) a.v = a.v! + c * e.v!;
+  }
+  /** In place: a += c * wire. */
+  addTo(a: Expr, wire: number, c: bigint) {
+    this.addInto(a, this.w(wire), c);
   }
   private writeLc(lc: LC) {
     this.out.u32(lc.size);
@@ -173,12 +179,7 @@ function max2(b: Builder, a: Expr, c: Expr, D: number, where: string): number {
 function accumulate(b: Builder, op: LinearOp, prev: (i: number) => Expr, o: number): Expr {
   const r = op.rows[o];
   const acc = b.konst(op.biasParams[r.bidx]);
-  for (let t = 0; t < r.idx.length; t++) {
-    const p = prev(r.idx[t]);
-    const w = op.params[r.pidx[t]];
-    if (b.r1cs) for (const [k, x] of p.lc!) { const y = (acc.lc!.get(k) ?? 0n) + w * x; if (y === 0n) acc.lc!.delete(k); else acc.lc!.set(k, y); }
-    if (b.witness) acc.v = acc.v! + w * p.v!;
-  }
+  for (let t = 0; t < r.idx.length; t++) b.addInto(acc, prev(r.idx[t]), op.params[r.pidx[t]]);
   return acc;
 }
 
@@ -313,12 +314,7 @@ function build(q: QuantModel, B: number, hash: { r1cs?: string; nVars: number },
     }
     cur.forEach((wi, o) => {
       const k = s * lay.outSize + o;
-      const shifted = b.add(b.w(wi), b.konst(1n << BigInt(N - 1)));
-      const word = outWords[Math.floor(k / lay.outPer)];
-      const c = 1n << BigInt(N * (k % lay.outPer));
-      const sum = b.add(word, shifted, c);
-      word.lc = sum.lc;
-      word.v = sum.v;
+      b.addInto(outWords[Math.floor(k / lay.outPer)], b.add(b.w(wi), b.konst(1n << BigInt(N - 1))), 1n << BigInt(N * (k % lay.outPer)));
     });
   }
   outWords.forEach((e, w) => b.constrain(null, null, b.add(e, b.w(base + lay.nIn + w), -1n)));
