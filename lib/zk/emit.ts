@@ -205,6 +205,7 @@ export interface HashCircuit {
   wasm: string;
   nInWords: number;
   nOutWords: number;
+  compileSeconds: number;
 }
 
 /** Compiles (once, cached under cacheRoot/hashes-<in>-<out>) the hash circuit for these word counts. */
@@ -212,7 +213,7 @@ export async function hashCircuit(nInWords: number, nOutWords: number, cacheRoot
   const dir = path.join(cacheRoot, `hashes-${nInWords}-${nOutWords}`);
   const src = hashCircuitSource(nInWords, nOutWords);
   const c = await compileCircuit({ source: src, options: { batch: 1, privateWeights: false }, hash: "", publicSignals: 2 }, dir);
-  return { dir, r1cs: c.r1cs, wasm: c.wasm, nInWords, nOutWords };
+  return { dir, r1cs: c.r1cs, wasm: c.wasm, nInWords, nOutWords, compileSeconds: c.compileSeconds };
 }
 
 /** Word counts of the commitments of q's circuit at batch B, or null where circom's O1 would merge a word's link. */
@@ -346,7 +347,10 @@ export interface EmittedCircuit {
   hashWasm: string;
   constraints: number;
   nVars: number;
+  /** Wall seconds in all, hash circuit compile included when it was not cached. */
   seconds: number;
+  /** Of which compiling the hash circuit (0 when cached: it depends on the word counts only). */
+  hashCompileSeconds: number;
 }
 
 /** Writes dir/model.r1cs for q's circuit, or returns null where the emitter does not cover it (compile with circom). */
@@ -360,7 +364,7 @@ export async function emitR1cs(q: QuantModel, options: CircuitOptions, dir: stri
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "model.r1cs");
   fs.writeFileSync(file, r1csFile(b, 2, options.batch * q.inputSize));
-  return { r1cs: file, hashWasm: hc.wasm, constraints: b.nConstraints, nVars: b.nWires, seconds: (Date.now() - t0) / 1000 };
+  return { r1cs: file, hashWasm: hc.wasm, constraints: b.nConstraints, nVars: b.nWires, seconds: (Date.now() - t0) / 1000, hashCompileSeconds: hc.compileSeconds };
 }
 
 /** The witness (.wtns bytes) of q's emitted circuit for a batch of input bytes and a binding. */

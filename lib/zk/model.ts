@@ -108,7 +108,7 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
     fs.mkdirSync(path.dirname(files.wasm), { recursive: true });
     fs.copyFileSync(emitted.hashWasm, files.wasm);
     compiled = { r1cs: emitted.r1cs, constraints: emitted.constraints, compileSeconds: emitted.seconds };
-    opts.log?.info(`${tag}: R1CS emitted directly (circom source written for audit)`, { constraints: compiled.constraints, seconds: compiled.compileSeconds });
+    opts.log?.info(`${tag}: R1CS emitted directly (circom source written for audit)`, { constraints: compiled.constraints, seconds: compiled.compileSeconds, hashCircuitCompileSeconds: emitted.hashCompileSeconds });
   } else {
     opts.log?.info(`${tag}: compiling circuit`, { batch: gen.options.batch, privateWeights: gen.options.privateWeights });
     compiled = await compileCircuit(gen, dir);
