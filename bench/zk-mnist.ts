@@ -13,18 +13,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { ethers } from "hardhat";
 import os from "node:os";
-import { parseEther, type Signer } from "ethers";
-import { computeBinding } from "../lib/chain/binding";
+import { parseEther } from "ethers";
 import { deployProtocol, type ProtocolContracts } from "../lib/chain/deployments";
-import { ShardTree } from "../lib/chain/merkle";
 import { createContentStore } from "../lib/storage";
-import { inputCommitment } from "../lib/zk/commitment";
 import { buildModelArtifacts, type ModelArtifacts } from "../lib/zk/model";
-import { ProverThread, witnessInput } from "../lib/zk/prover";
+import { proveBytes, ProverThread } from "../lib/zk/prover";
 import { registerOnnxModel } from "../lib/zk/register";
 import { argmax, quantizeInput } from "../lib/zk/quantize";
 import { quantForward } from "../lib/zk/reference";
-import { compileVerifier, decodeProof, deployVerifier, encodeProof } from "../lib/zk/verifier";
+import { gasOf, settleGas } from "./zk-common";
 import { createOnnxSession } from "../lib/runtime/onnx";
 import { createLogger } from "../lib/util/log";
 import { loadOrTrainMnistMlp } from "../lib/devnet/mnist-model";
@@ -39,40 +36,13 @@ async function proveTimes(art: ModelArtifacts, batches: number[][][], thread: Pr
   let rss = 0;
   let last = null as Awaited<ReturnType<ProverThread["prove"]>> | null;
   for (const bytes of batches) {
-    last = await thread.prove(witnessInput(art, bytes, 12345n), art.files.wasm, art.files.zkey);
+    last = await proveBytes(thread, art, bytes, 12345n);
     times.push(last.seconds);
     cpu.push(last.cpuSeconds);
     rss = Math.max(rss, last.maxRssMB);
   }
   const median = (xs: number[]) => xs.slice(1).sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? xs[0];
   return { cold: times[0], warm: median(times), cpu: median(cpu), rss, last: last! };
-}
-
-async function gasOf(art: ModelArtifacts, proof: Awaited<ReturnType<ProverThread["prove"]>>) {
-  const [signer] = await ethers.getSigners();
-  const v = await deployVerifier(compileVerifier(fs.readFileSync(art.files.verifier, "utf8")), signer);
-  const p = decodeProof(encodeProof(proof.proof));
-  const sig = proof.publicSignals.map(BigInt);
-  if (!(await v.contract.verifyProof(p.a, p.b, p.c, sig))) throw new Error("bench: on-chain verification failed");
-  const gas = await v.contract.verifyProof.estimateGas(p.a, p.b, p.c, sig);
-  return { verifyGas: Number(gas) - 21_000, codeSize: v.codeSize };
-}
-
-/** One job of one shard through the real core: post, claim, prove (bound to the claim), settle; returns gasUsed. */
-async function settleGas(c: ProtocolContracts, modelId: bigint, art: ModelArtifacts, bytes: number[][], worker: Signer, thread: ProverThread) {
-  const [, requester] = await ethers.getSigners();
-  const tree = new ShardTree([await inputCommitment(bytes)]);
-  const params = { modelId, modelVersion: 1, shardCount: 1, inputRoot: tree.root, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
-  await (await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) })).wait();
-  const jobId = await c.core.jobCount();
-  await (await c.core.connect(worker).claim(jobId, 0)).wait();
-  const binding = computeBinding({ chainId: (await ethers.provider.getNetwork()).chainId, core: await c.core.getAddress(), jobId, shardIndex: 0n, worker: await worker.getAddress() });
-  const p = await thread.prove(witnessInput(art, bytes, binding), art.files.wasm, art.files.zkey);
-  const sig = p.publicSignals.map(BigInt);
-  const tx = await c.core.connect(worker).submitResult(jobId, 0, sig[1], tree.proof(0), sig[0], "bafyout", encodeProof(p.proof));
-  const receipt = await tx.wait();
-  if (!receipt || receipt.status !== 1) throw new Error("bench: settlement failed");
-  return Number(receipt.gasUsed);
 }
 
 async function main() {

@@ -6,9 +6,12 @@
  * and, for private-weight models, weights[] in modelWeights() order.
  *
  * Public weights are constants returned by functions; each neuron accumulates sum(w * a) in a `var` inside a loop
- * (long inline expressions crash circom2's wasm build), so the product costs no constraint. Every linear output
- * goes through RescaleRelu: acc = q * 2^k + r, r range-checked to k bits, q + 2^(N-1) range-checked to N bits, whose
- * top bit is the ReLU sign.
+ * (long inline expressions crash circom2's wasm build), so the product costs no constraint. The steps follow
+ * lib/zk/plan.ts (max-pool fusion); every rescale is one (k + N)-bit decomposition of acc + 2^(k+N-1): the low k bits
+ * are the remainder, the rest is q + 2^(N-1), whose top bit is the ReLU sign. Bits, decompositions and comparisons
+ * are written inline (no components), so that every constraint of the model part is visible here and the direct
+ * emitter (lib/zk/emit.ts) writes the same ones. Each step reads its input tensors by id (docs/quant-ir.md); the ops
+ * only graph models have (gather, mul, spline, linear over several tensors) are written by circuitDag.ts.
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -17,7 +20,8 @@ import { promisify } from "node:util";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { packPerWord, POSEIDON_MAX } from "./commitment";
 import { dagOpSource, type Expr } from "./circuitDag";
-import { opInputs, quantOpSize, type QuantModel, type QuantOp } from "./quantize";
+import { circuitPlan, paddedWindows, type LinearOp } from "./plan";
+import { opInputs, quantOpSize, type QuantModel } from "./quantize";
 
 export interface CircuitOptions {
   /** Inputs per proof (default 1). */
@@ -40,6 +44,8 @@ export interface GeneratedCircuit {
   publicSignals: number;
 }
 
+/** Component templates for op kinds that have no plan step of their own (circuitDag.ts; they cost nothing unless
+ *  instantiated). */
 const TEMPLATES = `
 template RescaleRelu(k, N, RELU) {
     signal input in;
@@ -79,7 +85,7 @@ const arr1 = (xs: (bigint | number)[]) => `[${xs.join(",")}]`;
 const arr2 = (rows: (bigint | number)[][]) => `[${rows.map(arr1).join(",\n")}]`;
 
 /** Emits a template hashing n field elements with the Poseidon chain of commitment.ts. */
-function chainTemplate(name: string, n: number): string {
+export function chainTemplate(name: string, n: number): string {
   const lines = [`template ${name}() {`, `    signal input in[${n}];`, `    signal output out;`];
   const first = Math.min(n, POSEIDON_MAX);
   lines.push(`    component h0 = Poseidon(${first});`, `    for (var i = 0; i < ${first}; i++) { h0.inputs[i] <== in[i]; }`);
@@ -95,8 +101,45 @@ function chainTemplate(name: string, n: number): string {
   return lines.join("\n");
 }
 
-type Linear = Extract<QuantOp, { kind: "linear" }>;
-const isDense = (op: Linear) => op.rows.every((r) => r.idx.length === op.inSize && r.idx.every((v, i) => v === i));
+/**
+ * Rescale of `val` (a linear expression) into `out`: v = val + 2^(k+N-1) is decomposed into k + N bits `bits`
+ * (one range check covers the remainder, the low k bits, and the quotient's N bits); the quotient is
+ * q = bits[k..k+N) - 2^(N-1) and bits[k+N-1] is its sign, so ReLU costs one product. k + N + 2 constraints.
+ */
+function rescaleLines(bits: string, out: string, val: string, k: number, N: number, relu: boolean): string[] {
+  const KN = k + N;
+  const p = "            ";
+  return [
+    `${p}var v = ${val} + ${1n << BigInt(KN - 1)};`,
+    `${p}var lc = 0;`,
+    `${p}for (var i = 0; i < ${KN}; i++) {`,
+    `${p}    ${bits}[i] <-- (v >> i) & 1;`,
+    `${p}    ${bits}[i] * (${bits}[i] - 1) === 0;`,
+    `${p}    lc += ${bits}[i] * (1 << i);`,
+    `${p}}`,
+    `${p}lc === v;`,
+    `${p}var qv = 0 - ${1n << BigInt(N - 1)};`,
+    `${p}for (var i = ${k}; i < ${KN}; i++) { qv += ${bits}[i] * (1 << (i - ${k})); }`,
+    relu ? `${p}${out} <== qv * ${bits}[${KN - 1}];` : `${p}${out} <== qv;`,
+  ];
+}
+
+/** out = max(a, b) for D-bit signed a and b: a - b + 2^D decomposed into D + 1 bits, whose top bit is a >= b. D + 3 constraints. */
+function maxLines(bits: string, out: string, a: string, b: string, D: number, p: string): string[] {
+  return [
+    `${p}var d = ${a} - ${b} + ${1n << BigInt(D)};`,
+    `${p}var ld = 0;`,
+    `${p}for (var i = 0; i <= ${D}; i++) {`,
+    `${p}    ${bits}[i] <-- (d >> i) & 1;`,
+    `${p}    ${bits}[i] * (${bits}[i] - 1) === 0;`,
+    `${p}    ld += ${bits}[i] * (1 << i);`,
+    `${p}}`,
+    `${p}ld === d;`,
+    `${p}${out} <== ${b} + ${bits}[${D}] * (${a} - ${b});`,
+  ];
+}
+
+const isDense = (op: LinearOp) => op.rows.every((r) => r.idx.length === op.inSize && r.idx.every((v, i) => v === i));
 
 /** Generates the circuit source; deterministic in (q, options). */
 export function generateCircuit(q: QuantModel, options: CircuitOptions): GeneratedCircuit {
@@ -109,90 +152,110 @@ export function generateCircuit(q: QuantModel, options: CircuitOptions): Generat
   const fns: string[] = [];
   const body: string[] = [];
   const templates: string[] = [];
-  let nWeights = 0;
-  // tensor t's element expression: t = 0 the input, t = l + 1 the output of op l (docs/quant-ir.md)
-  const tensor: Expr[] = [(s, i) => `(x[${s}][${i}] - ${q.inputZeroPoint})`];
-  let size = q.inputSize;
   const weightCount = { n: 0 };
+  // tensor t's element expression: t = 0 the input, t = l + 1 the output of ops[l] (docs/quant-ir.md)
+  const tensor: Expr[] = [(s, i) => `(x[${s}][${i}] - ${q.inputZeroPoint})`];
+  const tensorSize = (t: number) => (t === 0 ? q.inputSize : quantOpSize(q.ops[t - 1]));
+  const plan = circuitPlan(q);
 
-  q.ops.forEach((op, l) => {
-    const ins = opInputs(op, l);
+  for (const step of plan) {
+    const l = step.index;
+    const ins = opInputs(step.op, step.kind === "linearMax" ? l - 1 : l);
     const prev = tensor[ins[0]];
-    size = ins.length === 1 ? (ins[0] === 0 ? q.inputSize : quantOpSize(q.ops[ins[0] - 1])) : size;
-    if (op.kind === "gather" || op.kind === "mul" || op.kind === "spline" || (op.kind === "linear" && ins.length > 1)) {
-      const sizes = ins.map((t) => (t === 0 ? q.inputSize : quantOpSize(q.ops[t - 1])));
-      const g = dagOpSource(op, l, { B, N, priv, inputs: ins.map((t) => tensor[t]), sizes, weights: weightCount });
+    const inSize = tensorSize(ins[0]);
+    if (step.kind === "linear" || step.kind === "linearMax") {
+      const op = step.op;
+      const j = step.kind === "linear" ? l : l - 1; // the linear op's own index names its constants
+      const L = Math.max(...op.rows.map((r) => r.idx.length));
+      const dense = isDense(op);
+      if (!dense) fns.push(`function IDX${j}() { return ${arr2(op.rows.map((r) => [...r.idx, ...Array(L - r.idx.length).fill(0)]))}; }`);
+      const idx = (o: string, t: string) => (dense ? t : `I${j}[${o}][${t}]`);
+      const outSize = step.kind === "linear" ? op.outSize : step.max.outSize;
+      const KN = op.shift + N;
+      body.push(`    // ${step.kind === "linear" ? `node "${op.node}": linear, rescale by 2^${op.shift}` : `nodes "${op.node}" + "${step.max.node}": max over raw accumulators, then rescale by 2^${op.shift}`}${op.relu ? ", ReLU" : ""}`);
+      body.push(`    signal a${l}[${B}][${outSize}];`, `    signal rb${l}[${B}][${outSize}][${KN}];`);
+      if (!dense) body.push(`    var I${j}[${op.outSize}][${L}] = IDX${j}();`);
+      const accLines: string[] = [];
+      if (!priv) {
+        fns.push(`function W${j}() { return ${arr2(op.rows.map((r) => [...r.pidx.map((p) => op.params[p]), ...Array(L - r.pidx.length).fill(0n)]))}; }`);
+        fns.push(`function B${j}() { return ${arr1(op.rows.map((r) => op.biasParams[r.bidx]))}; }`);
+        body.push(`    var W${j}[${op.outSize}][${L}] = W${j}();`, `    var B${j}[${op.outSize}] = B${j}();`);
+        accLines.push(`            var acc = B${j}[o];`, `            for (var t = 0; t < ${L}; t++) { acc += W${j}[o][t] * ${prev("s", idx("o", "t"))}; }`);
+      } else {
+        // weights[] holds, per linear op, its unique params then its bias params (modelWeights order).
+        const pOff = weightCount.n;
+        const bOff = pOff + op.params.length;
+        weightCount.n = bOff + op.biasParams.length;
+        const total = op.rows.reduce((acc, r) => acc + r.idx.length, 0);
+        fns.push(`function P${j}() { return ${arr2(op.rows.map((r) => [...r.pidx, ...Array(L - r.pidx.length).fill(0)]))}; }`);
+        fns.push(`function LEN${j}() { return ${arr1(op.rows.map((r) => r.idx.length))}; }`, `function BI${j}() { return ${arr1(op.rows.map((r) => r.bidx))}; }`);
+        body.push(`    var P${j}[${op.outSize}][${L}] = P${j}();`, `    var LEN${j}[${op.outSize}] = LEN${j}();`, `    var BI${j}[${op.outSize}] = BI${j}();`, `    signal p${j}[${B}][${total}];`);
+        accLines.push(`            var acc = weights[${bOff} + BI${j}[o]];`,
+          `            for (var t = 0; t < LEN${j}[o]; t++) {`,
+          `                p${j}[s][pi] <== weights[${pOff} + P${j}[o][t]] * ${prev("s", idx("o", "t"))};`,
+          `                acc += p${j}[s][pi];`, `                pi++;`, `            }`);
+      }
+      if (step.kind === "linearMax") {
+        const WL = paddedWindows(step.max)[0].length;
+        fns.push(`function WIN${l}() { return ${arr2(paddedWindows(step.max))}; }`);
+        body.push(`    var WIN${l}[${step.max.outSize}][${WL}] = WIN${l}();`);
+        if (WL > 1) body.push(`    signal m${l}[${B}][${step.max.outSize}][${WL - 1}];`, `    signal mb${l}[${B}][${step.max.outSize}][${WL - 1}][${KN + 1}];`);
+      }
+      body.push(`    for (var s = 0; s < ${B}; s++) {`, ...(priv ? [`        var pi = 0;`] : []));
+      if (step.kind === "linear") {
+        body.push(`        for (var o = 0; o < ${op.outSize}; o++) {`, ...accLines, ...rescaleLines(`rb${l}[s][o]`, `a${l}[s][o]`, "acc", op.shift, N, op.relu), `        }`);
+      } else {
+        const m = step.max;
+        const WL = paddedWindows(m)[0].length;
+        body.push(`        var ACC${l}[${op.outSize}];`, `        for (var o = 0; o < ${op.outSize}; o++) {`, ...accLines, `            ACC${l}[o] = acc;`, `        }`,
+          `        for (var o = 0; o < ${m.outSize}; o++) {`);
+        if (WL === 1) body.push(`            var best = ACC${l}[WIN${l}[o][0]];`);
+        else {
+          body.push(`            for (var t = 0; t < ${WL - 1}; t++) {`,
+            `                var b;`, `                if (t == 0) { b = ACC${l}[WIN${l}[o][0]]; } else { b = m${l}[s][o][t - 1]; }`,
+            ...maxLines(`mb${l}[s][o][t]`, `m${l}[s][o][t]`, `ACC${l}[WIN${l}[o][t + 1]]`, "b", KN, "                "),
+            `            }`, `            var best = m${l}[s][o][${WL - 2}];`);
+        }
+        body.push(...rescaleLines(`rb${l}[s][o]`, `a${l}[s][o]`, "best", op.shift, N, op.relu), `        }`);
+      }
+      body.push(`    }`);
+    } else if (step.kind === "max") {
+      const m = step.op;
+      const WL = paddedWindows(m)[0].length;
+      fns.push(`function WIN${l}() { return ${arr2(paddedWindows(m))}; }`);
+      body.push(`    // node "${m.node}": max of ${N}-bit activations`, `    signal a${l}[${B}][${m.outSize}];`, `    var WIN${l}[${m.outSize}][${WL}] = WIN${l}();`);
+      if (WL > 1) body.push(`    signal m${l}[${B}][${m.outSize}][${WL - 1}];`, `    signal mb${l}[${B}][${m.outSize}][${WL - 1}][${N + 1}];`);
+      body.push(`    for (var s = 0; s < ${B}; s++) {`, `        for (var o = 0; o < ${m.outSize}; o++) {`);
+      if (WL === 1) body.push(`            a${l}[s][o] <== ${prev("s", `WIN${l}[o][0]`)};`);
+      else {
+        body.push(`            for (var t = 0; t < ${WL - 1}; t++) {`,
+          `                var b;`, `                if (t == 0) { b = ${prev("s", `WIN${l}[o][0]`)}; } else { b = m${l}[s][o][t - 1]; }`,
+          ...maxLines(`mb${l}[s][o][t]`, `m${l}[s][o][t]`, prev("s", `WIN${l}[o][t + 1]`), "b", N, "                "),
+          `            }`, `            a${l}[s][o] <== m${l}[s][o][${WL - 2}];`);
+      }
+      body.push(`        }`, `    }`);
+    } else if (step.kind === "relu") {
+      body.push(`    // node "${step.op.node}": ReLU by the sign of a ${N}-bit range check`, `    signal a${l}[${B}][${inSize}];`, `    signal rb${l}[${B}][${inSize}][${N}];`,
+        `    for (var s = 0; s < ${B}; s++) {`, `        for (var o = 0; o < ${inSize}; o++) {`,
+        ...rescaleLines(`rb${l}[s][o]`, `a${l}[s][o]`, prev("s", "o"), 0, N, true), `        }`, `    }`);
+    } else {
+      const g = dagOpSource(step.op, l, { B, N, priv, inputs: ins.map((t) => tensor[t]), sizes: ins.map(tensorSize), weights: weightCount });
       fns.push(...g.fns);
       body.push(...g.body);
       templates.push(...g.templates);
-    } else if (op.kind === "linear") {
-      nWeights = weightCount.n;
-      const L = Math.max(...op.rows.map((r) => r.idx.length));
-      const dense = isDense(op);
-      if (!dense) fns.push(`function IDX${l}() { return ${arr2(op.rows.map((r) => [...r.idx, ...Array(L - r.idx.length).fill(0)]))}; }`);
-      const idx = (o: string, t: string) => (dense ? t : `I${l}[${o}][${t}]`);
-      body.push(`    signal a${l}[${B}][${op.outSize}];`, `    component rs${l}[${B}][${op.outSize}];`);
-      if (!dense) body.push(`    var I${l}[${op.outSize}][${L}] = IDX${l}();`);
-      const rescale = op.shift > 0 ? `RescaleRelu(${op.shift}, ${N}, ${op.relu ? 1 : 0})` : `RangeRelu(${N}, ${op.relu ? 1 : 0})`;
-      const finish = [`            rs${l}[s][o] = ${rescale};`, `            rs${l}[s][o].in <== acc;`, `            a${l}[s][o] <== rs${l}[s][o].out;`, `        }`, `    }`];
-      if (!priv) {
-        fns.push(`function W${l}() { return ${arr2(op.rows.map((r) => [...r.pidx.map((p) => op.params[p]), ...Array(L - r.pidx.length).fill(0n)]))}; }`);
-        fns.push(`function B${l}() { return ${arr1(op.rows.map((r) => op.biasParams[r.bidx]))}; }`);
-        body.push(`    var W${l}[${op.outSize}][${L}] = W${l}();`, `    var B${l}[${op.outSize}] = B${l}();`,
-          `    for (var s = 0; s < ${B}; s++) {`, `        for (var o = 0; o < ${op.outSize}; o++) {`,
-          `            var acc = B${l}[o];`,
-          `            for (var t = 0; t < ${L}; t++) { acc += W${l}[o][t] * ${prev("s", idx("o", "t"))}; }`, ...finish);
-      } else {
-        // weights[] holds, per linear op, its unique params then its bias params (modelWeights order).
-        const pOff = nWeights;
-        const bOff = pOff + op.params.length;
-        nWeights = bOff + op.biasParams.length;
-        weightCount.n = nWeights;
-        const total = op.rows.reduce((a, r) => a + r.idx.length, 0);
-        fns.push(`function P${l}() { return ${arr2(op.rows.map((r) => [...r.pidx, ...Array(L - r.pidx.length).fill(0)]))}; }`);
-        fns.push(`function LEN${l}() { return ${arr1(op.rows.map((r) => r.idx.length))}; }`, `function BI${l}() { return ${arr1(op.rows.map((r) => r.bidx))}; }`);
-        body.push(`    var P${l}[${op.outSize}][${L}] = P${l}();`, `    var LEN${l}[${op.outSize}] = LEN${l}();`, `    var BI${l}[${op.outSize}] = BI${l}();`,
-          `    signal p${l}[${B}][${total}];`,
-          `    for (var s = 0; s < ${B}; s++) {`, `        var pi = 0;`, `        for (var o = 0; o < ${op.outSize}; o++) {`,
-          `            var acc = weights[${bOff} + BI${l}[o]];`,
-          `            for (var t = 0; t < LEN${l}[o]; t++) {`,
-          `                p${l}[s][pi] <== weights[${pOff} + P${l}[o][t]] * ${prev("s", idx("o", "t"))};`,
-          `                acc += p${l}[s][pi];`, `                pi++;`, `            }`, ...finish);
-      }
-      size = op.outSize;
-    } else if (op.kind === "max") {
-      const L = Math.max(...op.windows.map((w) => w.length));
-      fns.push(`function WIN${l}() { return ${arr2(op.windows.map((w) => [...w, ...Array(L - w.length).fill(w[0])]))}; }`);
-      body.push(`    signal a${l}[${B}][${op.outSize}];`, `    var WIN${l}[${op.outSize}][${L}] = WIN${l}();`);
-      if (L > 1) body.push(`    component mx${l}[${B}][${op.outSize}][${L - 1}];`);
-      body.push(`    for (var s = 0; s < ${B}; s++) {`, `        for (var o = 0; o < ${op.outSize}; o++) {`);
-      if (L === 1) body.push(`            a${l}[s][o] <== ${prev("s", `WIN${l}[o][0]`)};`);
-      else {
-        body.push(`            for (var t = 0; t < ${L - 1}; t++) {`, `                mx${l}[s][o][t] = Max2(${N});`,
-          `                mx${l}[s][o][t].a <== ${prev("s", `WIN${l}[o][t + 1]`)};`,
-          `                if (t == 0) { mx${l}[s][o][t].b <== ${prev("s", `WIN${l}[o][0]`)}; } else { mx${l}[s][o][t].b <== mx${l}[s][o][t - 1].out; }`,
-          `            }`, `            a${l}[s][o] <== mx${l}[s][o][${L - 2}].out;`);
-      }
-      body.push(`        }`, `    }`);
-      size = op.outSize;
-    } else {
-      body.push(`    signal a${l}[${B}][${size}];`, `    component rl${l}[${B}][${size}];`,
-        `    for (var s = 0; s < ${B}; s++) {`, `        for (var o = 0; o < ${size}; o++) {`,
-        `            rl${l}[s][o] = RangeRelu(${N}, 1);`, `            rl${l}[s][o].in <== ${prev("s", "o")};`,
-        `            a${l}[s][o] <== rl${l}[s][o].out;`, `        }`, `    }`);
     }
     const name = `a${l}`;
-    tensor.push((s, i) => `${name}[${s}][${i}]`);
-    size = quantOpSize(op);
-  });
-  nWeights = weightCount.n;
+    tensor[l + 1] = (s, i) => `${name}[${s}][${i}]`;
+  }
+  const nWeights = weightCount.n;
+  const last = plan[plan.length - 1].index;
+  const size = quantOpSize(q.ops[last]);
 
   // Commitments.
   const inPer = packPerWord(8);
   const nInWords = Math.ceil((B * q.inputSize) / inPer);
   const outPer = packPerWord(N);
   const nOutWords = Math.ceil((B * size) / outPer);
-  const last = q.ops.length - 1;
   templates.unshift(TEMPLATES, chainTemplate("InputHash", nInWords), chainTemplate("OutputHash", nOutWords));
   if (commitModel) templates.push(chainTemplate("ModelHash", nWeights));
 

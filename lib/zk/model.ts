@@ -9,6 +9,7 @@ import path from "node:path";
 import { readOnnx } from "../onnx/read";
 import type { Logger } from "../util/log";
 import { compileCircuit, generateCircuit } from "./circuit";
+import { emitR1cs } from "./emit";
 import { modelCommitment } from "./commitment";
 import { lowerGraph } from "./lower";
 import { parseQuant, quantizeModel, serializeQuant, type QuantModel, type QuantOptions } from "./quantize";
@@ -30,6 +31,9 @@ export interface BuildOptions {
   calibration?: ArrayLike<number>[];
   quant?: QuantOptions;
   cacheRoot?: string;
+  /** "circom": always compile the source with circom2; default "auto": emit the R1CS directly where lib/zk/emit.ts
+   *  covers the circuit (public weights, chain models, known op kinds), else circom2. */
+  compiler?: "auto" | "circom";
   log?: Logger;
 }
 
@@ -43,6 +47,9 @@ export interface ModelArtifacts {
   inputShape: number[];
   outputSize: number;
   constraints: number;
+  /** How the R1CS was made: "emit" (lib/zk/emit.ts; files.wasm is the hash circuit's witness generator and the
+   *  model's wires are computed by emitWitness) or "circom" (files.wasm computes the whole witness). */
+  compiler: "emit" | "circom";
   compileSeconds: number;
   setupSeconds: number;
   publicSignals: number;
@@ -98,9 +105,19 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
   };
   fs.writeFileSync(files.onnx, onnx);
   fs.writeFileSync(files.quant, serializeQuant(quant));
-  opts.log?.info(`${tag}: compiling circuit`, { batch: gen.options.batch, privateWeights: gen.options.privateWeights });
-  const compiled = await phase(opts.log, `${tag}: circuit compile`, () => compileCircuit(gen, dir));
-  opts.log?.info(`${tag}: compiled`, { constraints: compiled.constraints, seconds: compiled.compileSeconds });
+  fs.writeFileSync(files.circuit, gen.source);
+  const emitted = opts.compiler === "circom" ? null : await phase(opts.log, `${tag}: R1CS emission`, () => emitR1cs(quant, gen.options, dir, opts.cacheRoot ?? path.join(".cache", "zk")));
+  let compiled: { r1cs: string; constraints: number; compileSeconds: number };
+  if (emitted) {
+    fs.mkdirSync(path.dirname(files.wasm), { recursive: true });
+    fs.copyFileSync(emitted.hashWasm, files.wasm);
+    compiled = { r1cs: emitted.r1cs, constraints: emitted.constraints, compileSeconds: emitted.seconds };
+    opts.log?.info(`${tag}: R1CS emitted directly (circom source written for audit)`, { constraints: compiled.constraints, seconds: compiled.compileSeconds, hashCircuitCompileSeconds: emitted.hashCompileSeconds });
+  } else {
+    opts.log?.info(`${tag}: compiling circuit`, { batch: gen.options.batch, privateWeights: gen.options.privateWeights });
+    compiled = await phase(opts.log, `${tag}: circuit compile`, () => compileCircuit(gen, dir));
+    opts.log?.info(`${tag}: compiled`, { constraints: compiled.constraints, seconds: compiled.compileSeconds });
+  }
   const setup = await phase(opts.log, `${tag}: ${opts.ptau ? "ceremony" : "development"} setup`, () =>
     opts.ptau ? ceremonySetup(compiled.r1cs, opts.ptau, files.zkey) : devSetup(compiled.r1cs, files.zkey),
   );
@@ -109,7 +126,7 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
   fs.writeFileSync(files.verifier, await exportVerifierSource(files.zkey));
   const art: ModelArtifacts = {
     dir, circuitHash: gen.hash, batch: gen.options.batch, privateWeights: gen.options.privateWeights, dev, setupMethod: setup.method,
-    inputShape: ir.inputShape, outputSize: quant.outputSize, constraints: compiled.constraints, compileSeconds: compiled.compileSeconds,
+    inputShape: ir.inputShape, outputSize: quant.outputSize, constraints: compiled.constraints, compiler: emitted ? "emit" : "circom", compileSeconds: compiled.compileSeconds,
     setupSeconds: setup.seconds, publicSignals: gen.publicSignals, deviation, files, quant,
     modelCommitment: gen.publicSignals === 4 ? (await modelCommitment(quant)).toString() : undefined,
   };

@@ -1,6 +1,7 @@
 // Child process that proves with snarkjs, so the caller's event loop (a worker watching the chain) stays free.
 // (snarkjs cannot run in a worker thread: its web-worker dependency takes any non-main thread for its own.)
-// Plain JS so that it runs without ts-node. IPC messages: { id, input, wasm, zkey } -> { id, proof,
+// Plain JS so that it runs without ts-node. IPC messages (advanced serialization): { id, input, wasm, zkey } or,
+// for circuits whose R1CS was emitted directly, { id, wtns (bytes), wasm, zkey } -> { id, proof,
 // publicSignals, seconds, cpuSeconds, maxRssMB } or { id, error }. cpuSeconds counts every thread of this process
 // (snarkjs' wasm workers included): a measure of the work that does not depend on how busy the machine is.
 //
@@ -35,18 +36,19 @@ async function circuit(wasmFile, zkeyFile) {
   return c;
 }
 
-async function prove(input, wasmFile, zkeyFile) {
+async function prove(input, wasmFile, zkeyFile, wtns) {
   const c = await circuit(wasmFile, zkeyFile);
+  if (wtns) return snarkjs.groth16.prove(c.zkey, { type: "mem", data: wtns }); // emitted circuits: witness made by the caller
   if (c.wc.circom_version() !== 2) return snarkjs.groth16.fullProve(input, wasmFile, zkeyFile); // circom 1 witness format
-  const wtns = await c.wc.calculateWTNSBin(unstringifyBigInts(input), 0);
-  return snarkjs.groth16.prove(c.zkey, { type: "mem", data: wtns });
+  const bin = await c.wc.calculateWTNSBin(unstringifyBigInts(input), 0);
+  return snarkjs.groth16.prove(c.zkey, { type: "mem", data: bin });
 }
 
 process.on("message", async (msg) => {
   const t0 = Date.now();
   const c0 = process.cpuUsage();
   try {
-    const { proof, publicSignals } = await prove(msg.input, msg.wasm, msg.zkey);
+    const { proof, publicSignals } = await prove(msg.input, msg.wasm, msg.zkey, msg.wtns);
     const seconds = (Date.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
     const cpuSeconds = (c.user + c.system) / 1e6;

@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { createOnnxSession, type OnnxSession, type Provider } from "../runtime/onnx";
 import type { Logger } from "../util/log";
 import { FIELD_R, inputCommitment, modelWeights, outputCommitment } from "./commitment";
+import { emitWitness } from "./emit";
 import { modelTag, type ModelArtifacts } from "./model";
 import { argmax, dequantizeOutput, quantizeInput } from "./quantize";
 import { quantForward } from "./reference";
@@ -45,7 +46,7 @@ export interface ThreadProof {
 /** A prover child process holding a warm snarkjs; prove() may be called repeatedly; close() stops it by PID. */
 export class ProverThread {
   // A bare Node process (execArgv []): no inherited --require hooks of Hardhat or ts-node, so it stays small.
-  private child: ChildProcess = fork(path.join(__dirname, "proveWorker.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] });
+  private child: ChildProcess = fork(path.join(__dirname, "proveWorker.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [], serialization: "advanced" });
   private next = 0;
   private pending = new Map<number, { resolve: (v: ThreadProof) => void; reject: (e: Error) => void }>();
 
@@ -63,11 +64,21 @@ export class ProverThread {
     });
   }
 
+  /** Proves from a circom witness input (the circuit's wasm computes the witness in the prover process). */
   prove(input: Record<string, unknown>, wasm: string, zkey: string): Promise<ThreadProof> {
+    return this.send({ input, wasm, zkey });
+  }
+
+  /** Proves from a finished witness (.wtns bytes), as emitted circuits do. */
+  proveWitness(wtns: Uint8Array, wasm: string, zkey: string): Promise<ThreadProof> {
+    return this.send({ wtns, wasm, zkey });
+  }
+
+  private send(msg: Record<string, unknown>): Promise<ThreadProof> {
     const id = this.next++;
     return new Promise<ThreadProof>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.child.send({ id, input, wasm, zkey });
+      this.child.send({ id, ...msg });
     });
   }
 
@@ -99,6 +110,19 @@ export function witnessInput(art: ModelArtifacts, bytes: number[][], binding: bi
   return input;
 }
 
+/**
+ * Proves committed input bytes for `binding` with `art`'s circuit: emitted circuits get their witness from
+ * lib/zk/emit.ts (with the reference outputs), circom ones from their wasm. Seconds include the witness.
+ */
+export async function proveBytes(thread: ProverThread, art: ModelArtifacts, bytes: number[][], binding: bigint, outputs?: bigint[][]): Promise<ThreadProof> {
+  if (art.compiler !== "emit") return thread.prove(witnessInput(art, bytes, binding), art.files.wasm, art.files.zkey);
+  const t0 = Date.now();
+  const wtns = await emitWitness(art.quant, art.files.wasm, bytes, binding, outputs ?? bytes.map((b) => quantForward(art.quant, b)));
+  const witnessSeconds = (Date.now() - t0) / 1000;
+  const r = await thread.proveWitness(wtns, art.files.wasm, art.files.zkey);
+  return { ...r, seconds: r.seconds + witnessSeconds };
+}
+
 /** Runs, checks and proves one batch of float inputs (exactly `art.batch` vectors) for `binding`. */
 export async function proveBatch(art: ModelArtifacts, inputs: ArrayLike<number>[], binding: bigint, opts: ProveOptions = {}): Promise<ProveResult> {
   if (inputs.length !== art.batch) throw new Error(`${modelTag(art)}: batch of ${inputs.length} inputs, the circuit takes exactly ${art.batch}`);
@@ -124,7 +148,7 @@ export async function proveBatch(art: ModelArtifacts, inputs: ArrayLike<number>[
   const [inC, outC] = await Promise.all([inputCommitment(inputBytes), outputCommitment(quantOutputs, art.quant.rangeBits)]);
   const thread = opts.thread ?? new ProverThread();
   try {
-    const r = await thread.prove(witnessInput(art, inputBytes, binding), art.files.wasm, art.files.zkey);
+    const r = await proveBytes(thread, art, inputBytes, binding, quantOutputs);
     const publicSignals = r.publicSignals.map((s) => BigInt(s));
     if (publicSignals[0] !== outC || publicSignals[1] !== inC) throw new Error(`${modelTag(art)}: circuit commitments differ from the reference implementation`);
     opts.log?.info(`${modelTag(art)}: proved`, { seconds: r.seconds, maxDeviation });

@@ -6,7 +6,8 @@
  * to [0, 255]; the network computes on q = u - zeroPoint. The input scale is folded into the first layer's weights.
  * A linear layer computes acc = sum(w*q) + bias with integer weights w = round(W_eff * 2^fw), then rescales by
  * floor division by 2^k (bias carries +2^(k-1), so this rounds half up) with the remainder range-checked to k bits
- * and the quotient range-checked to `rangeBits` (signed). Activations after the layer have scale 2^-fout.
+ * and the quotient range-checked to `rangeBits` (signed), in one (k + rangeBits)-bit decomposition. Activations after
+ * the layer have scale 2^-fout.
  */
 import { floatTensors, type FloatOp, type LoweredModel } from "./lower";
 import { quantizeSpline } from "./spline";
@@ -17,7 +18,8 @@ export interface QuantOptions {
   weightBits?: number;
   /** Target bits of activations on calibration data, sign included (default 16); leaves headroom below rangeBits. */
   activationBits?: number;
-  /** Range check of every activation in the circuit, sign included (default 32). */
+  /** Range check of every activation in the circuit, sign included (default activationBits + 4: 16x headroom over
+   *  the calibration maximum; was 32 before max-pool fusion made wide comparisons costly). */
   rangeBits?: number;
 }
 
@@ -90,7 +92,7 @@ export function quantizeModel(m: LoweredModel, calibration: ArrayLike<number>[],
   for (const x of calibration) if (x.length !== m.inputSize) throw new Error(`quantizeModel: calibration vector of length ${x.length}, model input is ${m.inputSize}`);
   const wb = opts.weightBits ?? 16;
   const ab = opts.activationBits ?? 16;
-  const rangeBits = opts.rangeBits ?? 32;
+  const rangeBits = opts.rangeBits ?? ab + 4;
   if (ab >= rangeBits) throw new Error("quantizeModel: activationBits must be below rangeBits");
   const enc = inputEncoding(calibration);
   const runs = calibration.map((x) => floatTensors(m, x));

@@ -72,10 +72,20 @@ const randomScalar = (r: bigint) => {
   }
 };
 
-/** L_i(tau) for the points `idx` of the domain of size m with generator w: w^i (tau^m - 1) / (m (tau - w^i)). */
-function lagrangeAt(tau: bigint, m: number, w: bigint, idx: number[], r: bigint): bigint[] {
+/**
+ * L_i(tau) for the points i = start, start + step, ... (count of them) of the domain of size m with generator w:
+ * w^i (tau^m - 1) / (m (tau - w^i)). The powers w^i are built by repeated multiplication (one product per point,
+ * not one exponentiation).
+ */
+function lagrangeAt(tau: bigint, m: number, w: bigint, start: number, step: number, count: number, r: bigint): bigint[] {
   const z = (modpow(tau, BigInt(m), r) - 1n + r) % r;
-  const wi = idx.map((i) => modpow(w, BigInt(i), r));
+  const wi = new Array<bigint>(count);
+  const ws = modpow(w, BigInt(step), r);
+  let cur = modpow(w, BigInt(start), r);
+  for (let k = 0; k < count; k++) {
+    wi[k] = cur;
+    cur = (cur * ws) % r;
+  }
   const inv = batchInverse(wi.map((x) => ((BigInt(m) * ((tau - x + r) % r)) % r)), r);
   return wi.map((x, k) => (((x * z) % r) * inv[k]) % r);
 }
@@ -169,7 +179,7 @@ export async function devSetup(r1csPath: string, zkeyPath: string): Promise<Setu
   const w2 = BigInt(Fr.toObject(Fr.w[power + 1]).toString());
 
   const [tau, alpha, beta, gamma, delta] = [0, 0, 0, 0, 0].map(() => randomScalar(r));
-  const L = lagrangeAt(tau, n, w, Array.from({ length: n }, (_, i) => i), r);
+  const L = lagrangeAt(tau, n, w, 0, 1, n, r);
   const [gammaInv, deltaInv] = batchInverse([gamma, delta], r);
 
   const a = new Array<bigint>(cs.nVars).fill(0n);
@@ -197,7 +207,7 @@ export async function devSetup(r1csPath: string, zkeyPath: string): Promise<Setu
   const lin = (s: number) => (beta * a[s] + alpha * b[s] + c[s]) % r;
   const ic = Array.from({ length: nPublic + 1 }, (_, s) => (lin(s) * gammaInv) % r);
   const cq = Array.from({ length: cs.nVars - nPublic - 1 }, (_, k) => (lin(k + nPublic + 1) * deltaInv) % r);
-  const hq = lagrangeAt(tau, 2 * n, w2, Array.from({ length: n }, (_, j) => 2 * j + 1), r).map((v) => (v * deltaInv) % r);
+  const hq = lagrangeAt(tau, 2 * n, w2, 1, 2, n, r).map((v) => (v * deltaInv) % r);
 
   const tField = Date.now();
   const [pIC, pA, pB1, pC, pH, pB2] = await Promise.all([
