@@ -3,8 +3,8 @@ import { readOnnx } from "../../lib/onnx/read";
 import { lowerGraph } from "../../lib/zk/lower";
 import { circuitPlan, fusionSaves } from "../../lib/zk/plan";
 import { quantizeInput, quantizeModel, type QuantModel, type QuantOp } from "../../lib/zk/quantize";
-import { quantForward } from "../../lib/zk/reference";
-import { cnnOnnx, rng } from "./models";
+import { quantForward, quantTensors } from "../../lib/zk/reference";
+import { cnnOnnx, dagOnnx, rng } from "./models";
 
 /** The arithmetic without fusion: every linear output rescaled (and ReLU'd), then window maxima. */
 function unfused(q: QuantModel, bytes: number[]): bigint[] {
@@ -54,5 +54,19 @@ describe("zk: circuit plan (max-pool fusion)", function () {
     const lin = q.ops[0] as Extract<QuantOp, { kind: "linear" }>;
     const big = { ...q, ops: [{ ...lin, biasParams: lin.biasParams.map((b, i) => (i === 0 ? b + (1n << BigInt(lin.shift + q.rangeBits + 1)) : b)) }, ...q.ops.slice(1)] } as QuantModel;
     expect(() => quantForward(big, quantizeInput(big, calibration[0]))).to.throw(/activation overflow at node/);
+  });
+
+  it("in a DAG: fuses only where the max is the linear output's sole reader; multi-input linear ops are op steps", () => {
+    // a second reader of the conv's output (tensor 1): no fusion, the conv keeps its own signal
+    const twice = { ...q, ops: [...q.ops, { kind: "relu", node: "again", size: (q.ops[0] as Extract<QuantOp, { kind: "linear" }>).outSize, inputs: [1] }] } as QuantModel;
+    expect(circuitPlan(twice).map((s) => s.kind)).to.deep.equal(["linear", "max", "linear", "relu"]);
+    const t = quantTensors(twice, quantizeInput(twice, calibration[0]));
+    expect(t[4]).to.deep.equal(t[1]); // relu of a ReLU'd conv output
+    expect(t[3]).to.deep.equal(quantForward(q, quantizeInput(q, calibration[0])));
+    // residual Add / Concat / LeakyRelu lower to linear ops over several tensors: circuitDag.ts writes them
+    const g = quantizeModel(lowerGraph(readOnnx(dagOnnx(3))), Array.from({ length: 16 }, () => Float64Array.from({ length: 6 }, () => r())));
+    const multi = circuitPlan(g).filter((s) => s.op.kind === "linear" && (s.op.inputs?.length ?? 1) > 1);
+    expect(multi.length).to.be.greaterThan(0);
+    for (const s of multi) expect(s.kind).to.equal("op");
   });
 });
