@@ -2,8 +2,9 @@
  * circom source for the ops of a graph model that a chain never has (docs/quant-ir.md): linear ops over several
  * tensors (residual Add/Sub, Concat with different scales, LeakyRelu/PRelu), `gather` (pure wiring: Concat,
  * Pad, Transpose), `mul` (product of two activations, rescaled) and `spline` (clamped piecewise-linear
- * functions: Clip, HardSigmoid, Sigmoid, Tanh, Erf). lib/zk/circuit.ts calls this for those ops only, so chain
- * models keep their source and circuit hash.
+ * functions: Clip, HardSigmoid, Sigmoid, Tanh, Erf). lib/zk/circuit.ts calls this for the plan steps of kind "op"
+ * (lib/zk/plan.ts), i.e. for those ops only; chain models never reach it. The direct emitter (lib/zk/emit.ts) does
+ * not cover these ops: models with them are compiled by circom2.
  */
 import type { QuantOp } from "./quantize";
 
