@@ -98,12 +98,8 @@ describe("e2e: the README's manual path, as separate processes", function () {
 
   it("deploy, fhe:deploy, model:example, model:register, worker:init + worker:run x2, keeper:run, job:post --follow, job:results", async () => {
     expect(await ok(["deploy", "--network", "localhost"])).to.match(/OblivionCore\s+0x/);
-    // The README's command; until ux-cli's fix is merged it needs the core named (issue 12, point 3).
-    let fhe = await cli(["fhe:deploy", "--layout", "local", "--network", "localhost"]);
-    if (fhe.code !== 0 && /bad --core/.test(fhe.stderr + fhe.stdout)) {
-      const core = JSON.parse(fs.readFileSync(path.join(home, "deployments", "localhost.json"), "utf8")).contracts.OblivionCore.address as string;
-      fhe = await cli(["fhe:deploy", "--layout", "local", "--core", core, "--network", "localhost"]);
-    }
+    // The README's command, as printed: the core comes from the deployment file (issue 12, point 3).
+    const fhe = await cli(["fhe:deploy", "--layout", "local", "--network", "localhost"]);
     expect(fhe.code, fhe.stderr).to.equal(0);
 
     const example = await ok(["model:example", "--out", ex]);
@@ -150,44 +146,48 @@ describe("e2e: the README's manual path, as separate processes", function () {
     for (const w of workers) expect(lines(w, "settled").length).to.be.greaterThan(0);
   });
 
-  it("a requester that stops following: workers park the claims and move on; job:follow finishes the job after a restart", async () => {
+  it("a requester that stops following: workers leave the claims without a slash and move on; job:follow finishes the job after a restart", async () => {
     const inputs = path.join(home, "four.json");
     fs.writeFileSync(inputs, JSON.stringify(JSON.parse(fs.readFileSync(path.join(ex, "inputs.json"), "utf8")).slice(0, 4)));
     const follower = start(["job:post", "--inputs", inputs, "--model", "1", "--price", "0.01", "--collateral", "0.1", "--window", "120", "--from", "1", "--follow", "--network", "localhost"]);
     await waitFor(() => follower.out.some((l) => /posted job 2/.test(l)), 60_000, "job 2 posted");
     await follower.p.stop(); // the requester's machine goes away before any claim
     expect(follower.out.join("\n")).to.not.match(/released shard key/);
-    const parked = () => workers.reduce((n, w) => n + lines(w, "no key release yet; parked the claim and moved on").length, 0);
-    // Each worker (concurrency 1) parks its first claim after 10 s and claims another: four claims, all parked.
-    await waitFor(() => parked() >= 4, 90_000, "four parked claims");
+    const left = () => workers.reduce((n, w) => n + lines(w, "left the claim without a slash").length, 0);
+    // Each worker (concurrency 1) leaves a claim that got no key within 10 s (leaveClaim: collateral unlocked at
+    // once, no slash) and claims another; a claim left before any release does not bar the worker from the shard.
+    await waitFor(() => left() >= 4, 120_000, "four claims left");
     const r = await cli(["job:follow", "--job", "2", "--from", "1", "--network", "localhost"]);
     expect(r.code, r.stderr + r.stdout).to.equal(0);
     expect(r.stdout).to.match(/job 2: 4\/4 shards settled and checked/);
-    expect(workers.reduce((n, w) => n + lines(w, "key released for a parked claim; resuming").length, 0)).to.equal(4);
   });
 
   it("a claim whose key is never released expires on an idle node, is voided, and the other worker settles the shard; no transaction reverted", async () => {
     const inputs = path.join(home, "two.json");
     fs.writeFileSync(inputs, JSON.stringify(JSON.parse(fs.readFileSync(path.join(ex, "inputs.json"), "utf8")).slice(4, 6)));
+    // A worker that crashes after claiming is played by a staller (it claims and never works or leaves). The two
+    // honest workers are stopped while it takes its claim, then started again.
+    await Promise.all(workers.map((w) => w.p.stop()));
+    await ok(["worker:init", "--out", path.join(home, "worker3.json"), "--network", "localhost"]);
+    const staller = start(["worker:run", "--worker-config", path.join(home, "worker3.json"), "--network", "localhost"], { ...workerEnv(6), OBLIVION_MISBEHAVE: "stall" });
     const post = await ok(["job:post", "--inputs", inputs, "--model", "1", "--price", "0.01", "--collateral", "0.1", "--window", "120", "--from", "1", "--network", "localhost"]);
     expect(post).to.match(/posted job 3: 2 shards/);
     const core = JSON.parse(fs.readFileSync(path.join(home, "deployments", "localhost.json"), "utf8")).contracts.OblivionCore.address as string;
     const iface = new (await import("ethers")).Interface((await import("../../typechain-types")).OblivionCore__factory.abi);
     const events = async (name: string) =>
       (await provider.getLogs({ address: core, fromBlock: 0, topics: [iface.getEvent(name)!.topicHash] })).map((l) => iface.parseLog(l)!).filter((p) => p.args.jobId === 3n);
-    // Both shards claimed, no key ever comes: the workers park, the node goes idle, the keeper voids both by the wall clock.
-    await waitFor(async () => (await events("ShardClaimed")).length >= 2, 60_000, "two claims on job 3");
-    await waitFor(async () => (await events("ClaimVoided")).length >= 2, 240_000, "both claims voided");
-    // The requester is back (started now: a loaded machine takes a while to start a Hardhat process, and the new
-    // claims have one window to get their keys). Each shard is open again for the other worker only.
-    const following = cli(["job:follow", "--job", "3", "--from", "1", "--network", "localhost"]);
-    await waitFor(async () => (await events("ShardClaimed")).length >= 4, 60_000, "the shards claimed by the other worker");
-    const claims = await events("ShardClaimed");
-    for (const s of [0n, 1n]) {
-      const by = claims.filter((c) => c.args.shardIndex === s).map((c) => c.args.worker);
-      expect(new Set(by).size, `shard ${s} claimed by two different workers`).to.equal(2);
+    await waitFor(async () => (await events("ShardClaimed")).length >= 1, 120_000, "the staller's claim on job 3");
+    const stalled = (await events("ShardClaimed"))[0].args;
+    for (const [i, acct] of [[1, 2], [2, 3]]) {
+      workers[i - 1] = start(["worker:run", "--worker-config", path.join(home, `worker${i}.json`), "--network", "localhost"], workerEnv(acct));
     }
+    // No key ever comes: the node goes idle, the keeper voids the staller's claim by the wall clock.
+    await waitFor(async () => (await events("ClaimVoided")).some((e) => e.args.shardIndex === stalled.shardIndex), 300_000, "the staller's claim voided");
+    await staller.p.stop();
+    const following = cli(["job:follow", "--job", "3", "--from", "1", "--network", "localhost"]);
     const r = await following;
+    const by = (await events("ShardClaimed")).filter((c) => c.args.shardIndex === stalled.shardIndex).map((c) => c.args.worker);
+    expect(new Set(by).size, "the voided shard claimed again by another worker").to.be.at.least(2);
     expect(r.code, r.stderr + r.stdout).to.equal(0);
     expect(r.stdout).to.match(/job 3: 2\/2 shards settled and checked/);
     expect(r.stdout).to.not.match(/would revert/);
@@ -205,7 +205,7 @@ describe("e2e: the README's manual path, as separate processes", function () {
         const rc = await provider.getTransactionReceipt(tx.hash);
         sent++;
         const call = tx.to?.toLowerCase() === core.toLowerCase() ? iface.parseTransaction({ data: tx.data }) : null;
-        const racy = call?.name === "claim" || call?.name === "reclaimExpired";
+        const racy = call?.name === "claim" || call?.name === "claimWithKey" || call?.name === "reclaimExpired";
         const k = racy ? `${call!.args[0]}:${call!.args[1]}` : "";
         if (rc!.status === 1) {
           if (racy) wins.set(k, [...(wins.get(k) ?? []), { block: b, from: tx.from.toLowerCase() }]);
