@@ -156,6 +156,12 @@ describe("security F-01: a requester cannot take a worker's collateral with a ba
     const job = await postJob(env);
     await env.core.connect(env.worker).claim(job.jobId, 0);
     await expect(env.core.connect(env.worker).leaveClaim(job.jobId, 0)).to.emit(env.core, "ClaimLeft").withArgs(job.jobId, 0, env.worker.address, false);
+    expect((await env.core.getWorker(env.worker.address)).locked).to.equal(0n);
+    // Left before any release, it learned nothing: it may claim the shard again (a requester back after a restart).
+    await expect(env.core.connect(env.worker).claim(job.jobId, 0)).to.emit(env.core, "ShardClaimed");
+    // Left after a release (inside the inspection window), it has read the data: it may not claim that shard again.
+    await env.core.connect(env.requester).releaseShardKey(job.jobId, 0, await keylessRelease(env.core, job.jobId, 0));
+    await expect(env.core.connect(env.worker).leaveClaim(job.jobId, 0)).to.emit(env.core, "ClaimLeft").withArgs(job.jobId, 0, env.worker.address, true);
     await expect(env.core.connect(env.worker).claim(job.jobId, 0)).to.be.revertedWithCustomError(env.core, "AlreadyClaimedBefore");
     // After the inspection window the worker accepted the work: leaving reverts and an expiry is slashed.
     await env.core.connect(env.worker2).claim(job.jobId, 1);
