@@ -98,7 +98,10 @@ describe("e2e: train:* tasks against a node", function () {
         if (rd.joined === 2n && rd.standby >= 4n && now <= cutoff) {
           await d.provider.send("evm_increaseTime", [Number(cutoff - now + 1n)]);
           await d.provider.send("evm_mine", []);
-          logs.push(`test: round ${job.round} populated, clock moved past the join cutoff`);
+          // A draw waits for a block mined after its pool was sealed: on a real chain blocks keep coming; an idle
+          // automining node mines only on transactions, and the duties send none that would revert.
+          await d.provider.send("evm_setIntervalMining", [1000]);
+          logs.push(`test: round ${job.round} populated, clock moved past the join cutoff, a block a second from now on`);
         }
         await new Promise((r) => setTimeout(r, 500));
       }
