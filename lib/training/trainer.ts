@@ -49,12 +49,16 @@ async function joinOpen(training: TrainingJobs, { jobId, job, round }: Outsource
   return now <= rd.submitDeadline - BigInt(Number(job.roundWindow) >> 2);
 }
 
-/** Releases the worker's undrawn standby entries of ended rounds (the previous one, or the last once the job ended). */
+/**
+ * Releases the worker's undrawn standby entries of every ended round (all before the current one, and the current
+ * one once the job ended): a worker that polled past a round, or two, still gets its collateral back.
+ */
 export async function releaseEndedStandby(training: TrainingJobs, jobId: bigint, worker: string): Promise<number[]> {
   const job = await training.getJob(jobId);
   const current = Number(job.round);
   const ended = jobStatus(job.status) !== "active";
-  const rounds = [current - 1, ...(ended ? [current] : [])].filter((r) => r >= 0 && r < Number(job.maxRounds));
+  const last = Math.min(ended ? current : current - 1, Number(job.maxRounds) - 1);
+  const rounds = Array.from({ length: Math.max(0, last + 1) }, (_, r) => r);
   const released: number[] = [];
   for (const r of rounds) {
     const idx = Number(await training.standbyOf(jobId, r, worker));
