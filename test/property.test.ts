@@ -35,6 +35,7 @@ import { describeError } from "../lib/chain/errors";
 import { versionSpec, ENC_KEY, creationCode, keylessRelease, artifactBytecode, deployVettedFixtureVerifier } from "./helpers/protocol";
 import { keyHashOf, maskDataKey, oneTimeSecret, publicPoint } from "../lib/crypto/release";
 import type { InvariantLens } from "../typechain-types";
+import { rng } from "./helpers/rng";
 
 // Defaults give 2,000 steps per `npm test` run; the env variables only make local experiments shorter or longer.
 // Under solidity-coverage (instrumented contracts, ~10x slower) one short sequence is enough for line coverage.
@@ -42,17 +43,6 @@ const UNDER_COVERAGE = process.env.SOLIDITY_COVERAGE === "true";
 const SEEDS = Number(process.env.PROPERTY_SEEDS ?? (UNDER_COVERAGE ? 1 : 4));
 const STEPS = Number(process.env.PROPERTY_STEPS ?? (UNDER_COVERAGE ? 250 : 500));
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)] };
-}
 
 interface JobModel {
   id: bigint;

@@ -17,6 +17,7 @@ import { loadFixture, time, mine } from "@nomicfoundation/hardhat-network-helper
 import { deployTraining, jobParams, COLLATERAL } from "../training/fixture";
 import { resolveReadyDraws } from "../../lib/training/draws";
 import { revertName } from "../../lib/chain/errors";
+import { rng } from "../helpers/rng";
 
 type Env = Awaited<ReturnType<typeof deployTraining>>;
 type Signer = Env["workers"][number];
@@ -27,17 +28,6 @@ const RELEASE = "0x1234";
 const honestHash = (job: bigint, s: number) => ethers.id(`honest ${job} ${s}`);
 const junkHash = (job: bigint, s: number) => ethers.id(`junk ${job} ${s}`);
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)] };
-}
 
 /** Reverts a step may legitimately hit (the action was not open at that moment). */
 const EXPECTED = new Set([
