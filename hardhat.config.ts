@@ -73,7 +73,7 @@ const config: HardhatUserConfig = {
       accounts,
     },
   },
-  mocha: { timeout: 600_000 },
+  mocha: { timeout: 600_000, reporter: path.join(__dirname, "test", "helpers", "timing-reporter.js") },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
   gasReporter: { enabled: !!process.env.REPORT_GAS },
 };

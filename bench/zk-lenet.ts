@@ -24,6 +24,8 @@ import { createOnnxSession } from "../lib/runtime/onnx";
 import { createContentStore } from "../lib/storage";
 import { createLogger } from "../lib/util/log";
 import { emitWitness } from "../lib/zk/emit";
+import { FixedBasePool } from "../lib/zk/fixedBase";
+import { getCurve } from "../lib/zk/setup";
 import { proveBytes, ProverThread } from "../lib/zk/prover";
 import { argmax, quantizeInput } from "../lib/zk/quantize";
 import { quantForward } from "../lib/zk/reference";
@@ -42,6 +44,34 @@ async function plainProve(zkey: string, wtns: string): Promise<{ seconds: number
   return JSON.parse(stdout.trim().split("\n").pop()!);
 }
 
+/**
+ * The setup's point generation beside a reference in the same run: our fixed-base pool against ffjavascript's
+ * `G.timesScalar` (254-bit double-and-add in its wasm, what a setup without tables does per point), on the same
+ * scalars; ours on one thread per core, the reference one call per point in the main thread. Equal outputs checked.
+ */
+async function fixedBaseVsReference(n = 2048): Promise<Record<string, number>> {
+  const curve = await getCurve();
+  const r = BigInt(curve.r.toString());
+  const scalars = Array.from({ length: n }, (_, i) => (BigInt(i + 1) * 0x9e3779b97f4a7c15f39cc0605cedc834n) % r);
+  const out: Record<string, number> = { points: n };
+  for (const group of ["G1", "G2"] as const) {
+    const pool = new FixedBasePool(group);
+    await pool.times([1n]); // tables built
+    let t = Date.now();
+    const ours = await pool.times(scalars);
+    const oursS = (Date.now() - t) / 1000;
+    await pool.close();
+    const G = curve[group];
+    t = Date.now();
+    const ref = Buffer.alloc(ours.length);
+    scalars.forEach((s, k) => G.toRprLEM(ref, k * G.F.n8 * 2, G.timesScalar(G.g, s)));
+    const refS = (Date.now() - t) / 1000;
+    if (!ref.equals(ours)) throw new Error(`fixed-base ${group} points differ from ffjavascript's`);
+    Object.assign(out, { [`${group}Seconds`]: oursS, [`${group}ReferenceSeconds`]: refS, [`${group}Speedup`]: refS / oursS });
+  }
+  return out;
+}
+
 function markdown(r: Record<string, number | string>): string {
   const ok = (v: number, t: number) => (v <= t ? "✔" : "✘");
   const n = (v: number, d = 1) => v.toFixed(d);
@@ -51,6 +81,7 @@ function markdown(r: Record<string, number | string>): string {
     `| constraints | ${Number(r.constraints).toLocaleString("en-US")} | ≤ 200,000 | ${ok(Number(r.constraints), TARGETS.constraints)} |`,
     `| R1CS (${r.compiler}) s | ${n(Number(r.compileSeconds))} | | |`,
     `| development setup s (domain 2^${Math.log2(Number(r.domainSize))}) | ${n(Number(r.setupSeconds))} | | |`,
+    `| point generation, ${r.fixedBasePoints} G1 / G2 points: ours s vs ffjavascript timesScalar s | ${n(Number(r.fixedBaseG1Seconds), 2)} vs ${n(Number(r.fixedBaseG1ReferenceSeconds), 2)} (${n(Number(r.fixedBaseG1Speedup))}×) / ${n(Number(r.fixedBaseG2Seconds), 2)} vs ${n(Number(r.fixedBaseG2ReferenceSeconds), 2)} (${n(Number(r.fixedBaseG2Speedup))}×) | | |`,
     `| \`model:register\` in all, s (CPU-s, all threads) | ${n(Number(r.registerSeconds))} (${n(Number(r.registerCpuSeconds))}) | ≤ 180 | ${ok(Number(r.registerSeconds), TARGETS.registerSeconds)} |`,
     `| warm proof s, witness included (CPU-s; cold s) | ${n(Number(r.proveSeconds), 2)} (${n(Number(r.proveCpuSeconds), 1)}; ${n(Number(r.proveSecondsCold), 2)}) | ≤ 15 | ${ok(Number(r.proveSeconds), TARGETS.warmProveSeconds)} |`,
     `| plain snarkjs groth16.prove, same circuit and witness, s (CPU-s) | ${n(Number(r.plainProveSeconds), 2)} (${n(Number(r.plainProveCpuSeconds), 1)}); ratio ours/plain ${n(Number(r.proveRatio), 2)} | | |`,
@@ -123,6 +154,7 @@ async function main() {
   const settle = await settleGas(contracts, reg.modelId, art, [testBytes[16]], worker, thread);
   await thread.close();
   await store.close();
+  const fixedBase = await fixedBaseVsReference();
 
   const result = {
     model: MODEL,
@@ -133,6 +165,7 @@ async function main() {
     setupSeconds: art.setupSeconds,
     registerSeconds,
     registerCpuSeconds,
+    ...Object.fromEntries(Object.entries(fixedBase).map(([k, v]) => [`fixedBase${k[0].toUpperCase()}${k.slice(1)}`, v])),
     proveSeconds: warm,
     proveSecondsCold: times[0],
     proveCpuSeconds: median(cpu),

@@ -4,7 +4,8 @@
  * Development setup (single party, NOT for production): one process draws tau, alpha, beta, gamma, delta, evaluates
  * the Lagrange basis at tau with O(n) field operations, the QAP polynomials of every variable at tau from the
  * R1CS, and turns each value into a curve point by a fixed-base scalar multiplication of the generator
- * (ffjavascript wasm, across its worker threads). No powers of tau, no FFT over curve points. The toxic values live in memory only
+ * (lib/zk/fixedBase.ts: byte tables in ffjavascript's wasm, one worker thread per core). No powers of tau, no FFT
+ * over curve points. The toxic values live in memory only
  * and are dropped at the end, but whoever ran it could forge proofs: models set up this way are flagged `dev`.
  *
  * The file follows snarkjs' zkey_new.js: A/B1/B2/C/H sections, the extra A constraints of the public signals,
@@ -16,6 +17,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { FixedBasePool } from "./fixedBase";
 import { readR1cs } from "./r1cs";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { buildBn128 } = require("ffjavascript");
@@ -96,51 +98,6 @@ const le = (v: bigint, n: number) => {
   return b;
 };
 
-/** Affine LEM points 2^(8j) * g, j = 0..31: the generator at every byte position of a scalar. */
-function byteBases(curve: any, group: "G1" | "G2"): Uint8Array {
-  const G = curve[group];
-  const sIn = G.F.n8 * 2;
-  const out = new Uint8Array(curve.Fr.n8 * sIn);
-  let p = G.g;
-  for (let j = 0; j < curve.Fr.n8; j++) {
-    G.toRprLEM(out, j * sIn, p);
-    for (let k = 0; k < 8; k++) p = G.double(p);
-  }
-  return out;
-}
-
-/**
- * Multiplies the generator of G1 or G2 by every scalar: s*g = sum_j byte_j(s) * (2^(8j) g), one small wasm
- * multi-exponentiation (32 bases, 8-bit scalars) per point, spread over ffjavascript's worker threads. Measured
- * 2-2.5x faster than a 254-bit double-and-add per point. Returns affine LEM points (the zkey encoding).
- */
-export async function generatorTimes(curve: any, group: "G1" | "G2", scalars: bigint[]): Promise<Buffer> {
-  const G = curve[group];
-  const sIn = G.F.n8 * 2;
-  const sMid = G.F.n8 * 3;
-  const n8 = curve.Fr.n8;
-  const prefix = group === "G1" ? "g1m" : "g2m";
-  const bases = byteBases(curve, group);
-  const CHUNK = 1 << 10;
-  const jobs: Promise<Uint8Array[]>[] = [];
-  for (let i = 0; i < scalars.length; i += CHUNK) {
-    const part = scalars.slice(i, i + CHUNK);
-    const task: any[] = [
-      { cmd: "ALLOCSET", var: 0, buff: bases },
-      { cmd: "ALLOCSET", var: 1, buff: new Uint8Array(Buffer.concat(part.map((v) => le(v, n8)))) },
-      { cmd: "ALLOC", var: 2, len: part.length * sMid },
-    ];
-    for (let k = 0; k < part.length; k++) {
-      task.push({ cmd: "CALL", fnName: `${prefix}_multiexpAffine`, params: [{ var: 0 }, { var: 1, offset: k * n8 }, { val: 1 }, { val: n8 }, { var: 2, offset: k * sMid }] });
-    }
-    task.push({ cmd: "CALL", fnName: `${prefix}_batchToAffine`, params: [{ var: 2 }, { val: part.length }, { var: 2 }] });
-    task.push({ cmd: "GET", out: 0, var: 2, len: part.length * sIn });
-    jobs.push(curve.tm.queueAction(task));
-  }
-  const res = await Promise.all(jobs);
-  return Buffer.concat(res.map((r) => Buffer.from(r[0])));
-}
-
 function pointLEM(curve: any, group: "G1" | "G2", s: bigint): Buffer {
   const G = curve[group];
   const out = new Uint8Array(G.F.n8 * 2);
@@ -210,14 +167,11 @@ export async function devSetup(r1csPath: string, zkeyPath: string): Promise<Setu
   const hq = lagrangeAt(tau, 2 * n, w2, 1, 2, n, r).map((v) => (v * deltaInv) % r);
 
   const tField = Date.now();
-  const [pIC, pA, pB1, pC, pH, pB2] = await Promise.all([
-    generatorTimes(curve, "G1", ic),
-    generatorTimes(curve, "G1", a),
-    generatorTimes(curve, "G1", b),
-    generatorTimes(curve, "G1", cq),
-    generatorTimes(curve, "G1", hq),
-    generatorTimes(curve, "G2", b),
-  ]);
+  const g1 = new FixedBasePool("G1");
+  const g2 = new FixedBasePool("G2");
+  const [pIC, pA, pB1, pC, pH, pB2] = await Promise.all([g1.times(ic), g1.times(a), g1.times(b), g1.times(cq), g1.times(hq), g2.times(b)]).finally(
+    () => Promise.all([g1.close(), g2.close()]),
+  );
 
   if (process.env.ZK_SETUP_DEBUG) console.log(`devSetup: field ${(tField - t0) / 1000}s, points ${(Date.now() - tField) / 1000}s`);
   const q: bigint = BigInt(curve.q.toString());

@@ -8,8 +8,9 @@ import path from "node:path";
 import { AbiCoder, Contract, ContractFactory, type Signer } from "ethers";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
+/** solc-js loads a 9 MB compiler: only when a verifier is compiled, not for every Hardhat start. */
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const solc = require("solc");
+const solc = () => require("solc");
 
 export const EIP170_LIMIT = 24_576;
 
@@ -42,7 +43,7 @@ export function compileVerifier(source: string, cacheDir = path.join(".cache", "
     sources: { "Groth16Verifier.sol": { content: source } },
     settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } } },
   };
-  const out = JSON.parse(solc.compile(JSON.stringify(input)));
+  const out = JSON.parse(solc().compile(JSON.stringify(input)));
   const errors = (out.errors ?? []).filter((e: { severity: string }) => e.severity === "error");
   if (errors.length) throw new Error(`verifier compilation failed: ${errors.map((e: { formattedMessage: string }) => e.formattedMessage).join("\n")}`);
   const c = out.contracts["Groth16Verifier.sol"].Groth16Verifier;

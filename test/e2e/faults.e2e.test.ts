@@ -48,12 +48,14 @@ describe("e2e: fault injection (storage corruption, killed worker, RPC outage, k
       run(HARDHAT, [...args, "--network", DEVNET_NETWORK], { cwd: REPO_ROOT, env: devnetEnv(m.d) }).then((r) => r.stdout);
     const viaProxy = { OBLIVION_RPC_URL: proxy.url };
     let keeper = m.startKeeper(5);
+    // The claim window is wide (180 s) so that a loaded CI machine (three provers, a node and a keeper on two cores,
+    // plus the 10 s outage) never makes an honest worker miss it; the dead worker's claim is expired by moving time.
 
     // The requester posts 6 shards from a raw input file through the CLI (quantize, commit, encrypt, upload).
     const r = rng(3);
     const inputs = path.join(m.d.home, "inputs.json");
     fs.writeFileSync(inputs, JSON.stringify(Array.from({ length: 6 }, () => Array.from({ length: SIZES[0] }, r))));
-    const posted = await cli(["job:post", "--inputs", inputs, "--model", String(m.model.modelId), "--price", "0.01", "--collateral", "0.05", "--window", "60", "--from", "1", "--clamp"]);
+    const posted = await cli(["job:post", "--inputs", inputs, "--model", String(m.model.modelId), "--price", "0.01", "--collateral", "0.05", "--window", "180", "--from", "1", "--clamp"]);
     expect(posted).to.match(/posted job 1: 6 shards of 1 \(6 inputs\)/);
     const jobId = 1n;
     const file = readJobFile((await m.d.provider.getNetwork()).chainId.toString(), await m.d.contracts.core.getAddress(), jobId, m.jobsDir);
@@ -105,7 +107,7 @@ describe("e2e: fault injection (storage corruption, killed worker, RPC outage, k
       const s = job.shards[killedShard];
       if (!forwarded && s.state === "claimed" && s.worker === doomedAddr && job.shards.every((x, i) => i === killedShard || x.state === "settled")) {
         forwarded = true;
-        await m.d.provider.send("evm_increaseTime", [61]);
+        await m.d.provider.send("evm_increaseTime", [181]);
         await m.d.provider.send("evm_mine", []);
       }
     });

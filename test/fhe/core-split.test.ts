@@ -11,6 +11,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { deployEnv, postJob, proveShard, registerAndStake, submit, WINDOW, type Env, keylessRelease } from "../helpers/protocol";
 import { releaseCurve } from "../helpers/snarkjs";
 import { expectReputation } from "./fixtures";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 /**
  * Split layout with the real core: the settlement deployment (core + relayed gate, no reputation hook) and the FHE
@@ -23,7 +24,7 @@ describe("fhe with OblivionCore (two chains, relayed)", function () {
   let gate: Awaited<ReturnType<typeof deploySettlementGate>>["gate"];
 
   before(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     env = await deployEnv();
     relayers = env.others.slice(0, 3);
     const quorum = { relayers: relayers.map((r) => r.address), threshold: 2 };

@@ -10,6 +10,7 @@ import type { ConfidentialReputation, PrivacyGateway } from "../../typechain-typ
 import { deployEnv, postJob, proveShard, registerAndStake, submit, WINDOW, type Env, keylessRelease } from "../helpers/protocol";
 import { releaseCurve } from "../helpers/snarkjs";
 import { expectReputation } from "./fixtures";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 /** The core wired to the FHE contracts on one chain, as on a local node: hook = reputation, gate = gateway. */
 describe("fhe with OblivionCore (one chain)", function () {
@@ -18,7 +19,7 @@ describe("fhe with OblivionCore (one chain)", function () {
   let gateway: PrivacyGateway;
 
   before(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     env = await deployEnv();
     const core = await env.core.getAddress();
     ({ reputation, gateway } = await deployLocalFhe(env.owner, core));

@@ -5,6 +5,7 @@ import { relayEligibilityDecryption, requestEligibility } from "../../lib/fhe/el
 import { relayPendingEligibility } from "../../lib/fhe/keeper";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import { applyOutcomes, deployLocalFhe, type LocalFhe } from "./fixtures";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 const JOB = 1001n;
 const OTHER_JOB = 1002n;
@@ -13,7 +14,7 @@ describe("fhe: PrivacyGateway", function () {
   let f: LocalFhe;
 
   beforeEach(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     f = await deployLocalFhe();
     await (await f.directory.connect(f.requester).post(JOB)).wait();
     await (await f.directory.connect(f.requester).post(OTHER_JOB)).wait();

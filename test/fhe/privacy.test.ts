@@ -4,6 +4,7 @@ import { relayEligibilityDecryption, requestEligibility } from "../../lib/fhe/el
 import { rateShard } from "../../lib/fhe/rating";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import { applyOutcomes, deployLocalFhe, FULL_VALUE, type LocalFhe, expectReputation } from "./fixtures";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 const JOB = 1000n;
 const MIN_SCORE = 33n;
@@ -38,7 +39,7 @@ describe("fhe: no clear value in storage, events or calldata", function () {
   let f: LocalFhe;
 
   before(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
   });
 
   it("keeps scores, counters and thresholds out of our contracts' storage, logs and calldata", async function () {

@@ -24,6 +24,7 @@ import type {
   ReputationRelayReceiver,
   TestJobDirectory,
 } from "../../typechain-types";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 const JOB = 2001n;
 
@@ -81,7 +82,7 @@ describe("fhe: two-chain relay", function () {
   let quorum: HardhatEthersSigner[];
 
   beforeEach(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     c = await deployTwoChains();
     quorum = [c.relayers[0], c.relayers[2]];
   });

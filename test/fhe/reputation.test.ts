@@ -4,12 +4,13 @@ import { FhevmType } from "@fhevm/hardhat-plugin";
 import { rateShard } from "../../lib/fhe/rating";
 import { decryptOwnReputation } from "../../lib/fhe/reputation";
 import { applyOutcomes, deployLocalFhe, FULL_VALUE, type LocalFhe, expectReputation } from "./fixtures";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 describe("fhe: ConfidentialReputation", function () {
   let f: LocalFhe;
 
   beforeEach(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     f = await deployLocalFhe();
   });
 

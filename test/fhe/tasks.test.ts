@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import hre, { ethers, fhevm } from "hardhat";
 import { applyOutcomes, deployLocalFhe, type LocalFhe } from "./fixtures";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 /** The FHE tasks run in-process against the plugin's mock (as they would against a node with --network localhost). */
 describe("fhe tasks", function () {
@@ -12,7 +13,7 @@ describe("fhe tasks", function () {
     String((await ethers.getSigners()).findIndex((s) => s.address === who.address));
 
   before(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     f = await deployLocalFhe();
     gateway = await f.gateway.getAddress();
     reputation = await f.reputation.getAddress();

@@ -8,6 +8,7 @@ import type { PrivacyGateway } from "../../typechain-types";
 import { capture, testWorker } from "../helpers/worker";
 import { deployEnv, postJob, registerAndStake, type Env } from "../helpers/protocol";
 import { releaseCurve } from "../helpers/snarkjs";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 describe("fhe: worker asks for eligibility on gated jobs, keeper relays the decryption", function () {
   let env: Env;
@@ -16,7 +17,7 @@ describe("fhe: worker asks for eligibility on gated jobs, keeper relays the decr
   const workerFor = (signer: Env["worker"]) => testWorker(env, signer, gateway);
 
   before(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     env = await deployEnv();
     const core = await env.core.getAddress();
     let reputation;

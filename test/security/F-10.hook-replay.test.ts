@@ -22,6 +22,7 @@ import {
   keylessRelease,
 } from "../helpers/protocol";
 import { releaseCurve } from "../helpers/snarkjs";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 /** HCU spent by each HcuBurner round: a trivial euint64 (32) and a scalar euint64 multiplication (365,000). */
 const HCU_PER_ROUND = 365_032;
@@ -34,7 +35,7 @@ describe("security F-10: a failed reputation hook call can be replayed by anyone
   let burner: HcuBurner;
 
   before(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     env = await deployEnv();
     const core = await env.core.getAddress();
     let gateway;

@@ -23,6 +23,7 @@ import {
   type PostedJob,
 } from "../helpers/protocol";
 import { releaseCurve } from "../helpers/snarkjs";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 describe("security F-11: reputation reflects value burnt, and self-dealing earns none", function () {
   let env: Env;
@@ -31,7 +32,7 @@ describe("security F-11: reputation reflects value burnt, and self-dealing earns
   let farmModel: bigint;
 
   before(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     env = await deployEnv();
     const core = await env.core.getAddress();
     ({ reputation, gateway } = await deployLocalFhe(env.owner, core));

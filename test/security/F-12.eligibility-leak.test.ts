@@ -12,6 +12,7 @@ import { expectReputation } from "../fhe/fixtures";
 import { deployEnv, postJob, proveShard, registerAndStake, submit, type Env } from "../helpers/protocol";
 import { releaseCurve } from "../helpers/snarkjs";
 import { capture, testWorker } from "../helpers/worker";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 describe("security F-12: a series of eligibility answers reveals little", function () {
   let env: Env;
@@ -20,7 +21,7 @@ describe("security F-12: a series of eligibility answers reveals little", functi
   let salt = 10;
 
   before(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     env = await deployEnv();
     spy = env.others[0];
     const core = await env.core.getAddress();

@@ -5,6 +5,7 @@ import { DEFAULT_REPUTATION_PARAMS, deployFheChain } from "../../lib/fhe/deploy"
 import { relayEligibilityDecryption, requestEligibility } from "../../lib/fhe/eligibility";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import { applyOutcomes, deployLocalFhe, expectReputation, FULL_VALUE, type LocalFhe } from "../fhe/fixtures";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 const JOB = 14n;
 
@@ -12,7 +13,7 @@ describe("security F-14: the reputation's owner cannot read or set any value (th
   let f: LocalFhe;
 
   beforeEach(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     f = await deployLocalFhe(10);
     await (await f.directory.connect(f.requester).post(JOB)).wait();
     await applyOutcomes(f.reputation, f.directory, f.alice.address, JOB, "SSS"); // 30

@@ -17,6 +17,7 @@ import {
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import type { GatedClaimProbe, PrivacyGateway, RelayedEligibilityGate, ReputationRelayReceiver } from "../../typechain-types";
 import { FULL_VALUE } from "../fhe/fixtures";
+import { fheMockReady } from "../helpers/fhe-mock";
 
 const JOB = 7n;
 
@@ -77,7 +78,7 @@ describe("security I-02: relayed messages are bound to the core, expire, and die
   let b: string;
 
   beforeEach(async function () {
-    if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
+    await fheMockReady();
     s = await sharedGate();
     [a, b] = [await s.coreA.getAddress(), await s.coreB.getAddress()];
   });

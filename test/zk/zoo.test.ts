@@ -29,10 +29,11 @@ describe("zk: the PyTorch ONNX zoo registers, proves and agrees with onnxruntime
   let c: ProtocolContracts;
   let store: ContentStore;
   let thread: ProverThread;
-  const t0 = Date.now();
+  let t0 = 0;
   const rows: string[] = [];
 
   before(async function () {
+    t0 = Date.now();
     const [owner] = await ethers.getSigners();
     ({ contracts: c } = await deployProtocol(owner, { treasury: owner.address, unbondingPeriod: 3600 }));
     store = createContentStore({ kind: "embedded", embedded: { dir: fs.mkdtempSync(path.join(os.tmpdir(), "zoo-store-")) } });
