@@ -39,7 +39,9 @@ export class FixedBasePool {
 
   constructor(readonly group: Group, threads = Math.max(1, os.cpus().length)) {
     this.workers = Array.from({ length: threads }, () => {
-      const w = new Worker(path.join(__dirname, "fixedBaseWorker.js"), { workerData: { group } });
+      // No inherited --require flags (`hardhat run` preloads hardhat/register): a thread that loads the Hardhat
+      // config loads ffjavascript, whose web-worker dependency takes any non-main thread for its own and throws.
+      const w = new Worker(path.join(__dirname, "fixedBaseWorker.js"), { workerData: { group }, execArgv: [] });
       w.on("message", ({ id, points }: { id: number; points: Uint8Array }) => {
         this.pending.get(id)?.resolve(points);
         this.pending.delete(id);

@@ -170,7 +170,7 @@ describe("e2e: the README's manual path, as separate processes", function () {
     await Promise.all(workers.map((w) => w.p.stop()));
     await ok(["worker:init", "--out", path.join(home, "worker3.json"), "--network", "localhost"]);
     const staller = start(["worker:run", "--worker-config", path.join(home, "worker3.json"), "--network", "localhost"], { ...workerEnv(6), OBLIVION_MISBEHAVE: "stall" });
-    const post = await ok(["job:post", "--inputs", inputs, "--model", "1", "--price", "0.01", "--collateral", "0.1", "--window", "120", "--from", "1", "--network", "localhost"]);
+    const post = await ok(["job:post", "--inputs", inputs, "--model", "1", "--price", "0.01", "--collateral", "0.1", "--window", "60", "--from", "1", "--network", "localhost"]);
     expect(post).to.match(/posted job 3: 2 shards/);
     const core = JSON.parse(fs.readFileSync(path.join(home, "deployments", "localhost.json"), "utf8")).contracts.OblivionCore.address as string;
     const iface = new (await import("ethers")).Interface((await import("../../typechain-types")).OblivionCore__factory.abi);

@@ -59,7 +59,10 @@ describe("property: colluding training joiners never take value from honest work
       const isColluder = (a: string) => colluders.some((c) => c.address === a);
       const everyone = [...honest, ...colluders];
       const t = (s: Signer | typeof env.requester) => env.training.connect(s);
-      const worth = async (w: string) => (await env.core.getWorker(w)).stake + (await env.core.balanceOf(w)) + (await env.training.balanceOf(w));
+      const worth = async (w: string) => {
+        const [worker, core, training] = await Promise.all([env.core.getWorker(w), env.core.balanceOf(w), env.training.balanceOf(w)]);
+        return worker.stake + core + training;
+      };
       let outvoted = 0;
       let steps = 0;
 
@@ -114,9 +117,9 @@ describe("property: colluding training joiners never take value from honest work
 
         const check = async (before: Map<string, bigint>) => {
           steps++;
-          const slots = await slotsOf();
-          for (const w of honest) {
-            const now = await worth(w.address);
+          const [slots, worths] = await Promise.all([slotsOf(), Promise.all(honest.map((w) => worth(w.address)))]);
+          for (const [k, w] of honest.entries()) {
+            const now = worths[k];
             const was = before.get(w.address)!;
             if (now >= was) continue;
             // the only loss allowed: outvoted in a dispute whose two other parties are both colluders

@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import { AFFINE_BYTES, FixedBasePool, scalarsLE } from "../../lib/zk/fixedBase";
 import { getCurve } from "../../lib/zk/setup";
 
@@ -30,6 +33,17 @@ describe("zk: fixed-base generator multiplication (development setup)", function
       }
     });
   }
+
+  it("works under `hardhat run` (a process that preloads hardhat/register, whose flags threads would inherit)", async () => {
+    const root = path.join(__dirname, "..", "..");
+    const code = `const { FixedBasePool } = require("./lib/zk/fixedBase");
+      const p = new FixedBasePool("G1", 1); p.times([2n]).then((b) => p.close().then(() => console.log(b.length)));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--require", "ts-node/register/transpile-only", "--require", "hardhat/register", "-e", code], {
+      cwd: root,
+      env: { ...process.env, HARDHAT_NETWORK: "hardhat" },
+    });
+    expect(stdout.trim().split("\n").pop()).to.equal("64");
+  });
 
   it("refuses a negative scalar or one of 2^256 and more, by index", () => {
     expect(() => scalarsLE([1n, -1n])).to.throw(RangeError, "scalar 1 out of range");
