@@ -38,11 +38,12 @@ describe("zk: fixed-base generator multiplication (development setup)", function
     const root = path.join(__dirname, "..", "..");
     const code = `const { FixedBasePool } = require("./lib/zk/fixedBase");
       const p = new FixedBasePool("G1", 1); p.times([2n]).then((b) => p.close().then(() => console.log(b.length)));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--require", "ts-node/register/transpile-only", "--require", "hardhat/register", "-e", code], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--require", "ts-node/register/transpile-only", "--require", "hardhat/register", "-e", code], {
       cwd: root,
       env: { ...process.env, HARDHAT_NETWORK: "hardhat" },
     });
     expect(stdout.trim().split("\n").pop()).to.equal("64");
+    expect(stderr, "a thread that loaded Hardhat prints web-worker's TypeError").to.equal("");
   });
 
   it("refuses a negative scalar or one of 2^256 and more, by index", () => {
