@@ -36,6 +36,7 @@ export class FixedBasePool {
   private readonly pending = new Map<number, { resolve: (p: Uint8Array) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private failure: Error | undefined;
+  private closing = false;
 
   constructor(readonly group: Group, threads = Math.max(1, os.cpus().length)) {
     this.workers = Array.from({ length: threads }, () => {
@@ -48,6 +49,7 @@ export class FixedBasePool {
         this.release(w);
       });
       w.on("error", (e) => this.fail(e));
+      w.on("exit", (code) => this.closing || this.fail(new Error(`exited with code ${code}`)));
       return w;
     });
     this.idle = [...this.workers];
@@ -62,6 +64,7 @@ export class FixedBasePool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
@@ -81,6 +84,7 @@ export class FixedBasePool {
     this.queue.shift()?.();
   }
 
+  /** Every call in flight or queued (all are in `pending`) fails with the thread's error. */
   private fail(e: Error): void {
     this.failure = new Error(`fixed-base worker (${this.group}) failed: ${e.message}`);
     for (const p of this.pending.values()) p.reject(this.failure);
