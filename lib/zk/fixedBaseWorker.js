@@ -1,7 +1,8 @@
 /**
  * Worker thread of lib/zk/fixedBase.ts: multiplies the generator of G1 or G2 by many scalars with a table of the
  * generator at every byte position and byte value, T[j][v] = v * 2^(8j) * g (32 x 255 affine points), so that each
- * product is at most 32 mixed additions in ffjavascript's BN254 WebAssembly (the same module snarkjs runs).
+ * product is at most 32 mixed additions in ffjavascript's BN254 WebAssembly (the same module snarkjs runs, built
+ * here from wasmcurves and wasmbuilder, direct dependencies pinned to the versions ffjavascript 0.3.1 uses).
  *
  * workerData: { group: "G1" | "G2" }. Message in: { id, scalars: Uint8Array (32-byte little-endian, standard form) };
  * out: { id, points: Uint8Array } of affine Montgomery (LEM) points, the encoding of a .zkey file.
