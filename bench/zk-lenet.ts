@@ -24,9 +24,9 @@ import { createOnnxSession } from "../lib/runtime/onnx";
 import { createContentStore } from "../lib/storage";
 import { createLogger } from "../lib/util/log";
 import { emitWitness } from "../lib/zk/emit";
-import { compileCircuit, generateCircuit } from "../lib/zk/circuit";
 import { FixedBasePool } from "../lib/zk/fixedBase";
-import { devSetup, getCurve } from "../lib/zk/setup";
+import { buildModelArtifacts, type ModelArtifacts } from "../lib/zk/model";
+import { getCurve } from "../lib/zk/setup";
 import { proveBytes, ProverThread, witnessInput } from "../lib/zk/prover";
 import { argmax, quantizeInput } from "../lib/zk/quantize";
 import { quantForward } from "../lib/zk/reference";
@@ -47,26 +47,21 @@ async function plainProve(zkey: string, wtns: string): Promise<{ seconds: number
 
 /**
  * The issue's reference: plain snarkjs `groth16.fullProve(input, wasm, zkey)` of the same model's circuit as circom
- * builds it (the circom source we write, compiled by circom2, its own development setup), in a bare Node process:
- * the first call (cold) and a second one (warm, as our prover process runs).
+ * builds it (buildModelArtifacts with the circom compiler and its own development setup, in its own cache so the
+ * emitted artifacts are not reused), in a bare Node process: the first call (cold) and a second one (warm, as our
+ * prover process runs).
  */
-async function plainFullProve(art: Awaited<ReturnType<typeof registerOnnxModel>>["artifacts"], bytes: number[], dir: string) {
-  const gen = generateCircuit(art.quant, { batch: 1, privateWeights: false });
-  let t = Date.now();
-  const compiled = await compileCircuit(gen, dir);
-  const compileSeconds = (Date.now() - t) / 1000;
-  t = Date.now();
-  const zkey = path.join(dir, "reference.zkey");
-  await devSetup(compiled.r1cs, zkey);
-  const setupSeconds = (Date.now() - t) / 1000;
-  const input = path.join(dir, "input.json");
-  fs.writeFileSync(input, JSON.stringify(witnessInput(art, [bytes], 12345n)));
+async function plainFullProve(onnx: Uint8Array, calibration: ArrayLike<number>[], art: ModelArtifacts, bytes: number[], cacheDir: string) {
+  const ref = await buildModelArtifacts(onnx, { calibration, compiler: "circom", cacheRoot: cacheDir, log });
+  if (ref.circuitHash !== art.circuitHash || ref.compiler !== "circom") throw new Error("fullProve reference: not the same circuit");
+  const input = path.join(ref.dir, "input.json");
+  fs.writeFileSync(input, JSON.stringify(witnessInput(ref, [bytes], 12345n)));
   const script = `const s=require("snarkjs");const fs=require("fs");const inp=JSON.parse(fs.readFileSync(process.argv[1]));const r=[];
 const one=async()=>{const t=Date.now();const c=process.cpuUsage();await s.groth16.fullProve(inp,process.argv[2],process.argv[3]);const u=process.cpuUsage(c);r.push({seconds:(Date.now()-t)/1000,cpuSeconds:(u.user+u.system)/1e6});};
 one().then(one).then(()=>{console.log(JSON.stringify({cold:r[0],warm:r[1],maxRssMB:process.resourceUsage().maxRSS/1024}));process.exit(0)})`;
-  const { stdout } = await promisify(execFile)(process.execPath, ["-e", script, input, compiled.wasm, zkey], { maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, ["-e", script, input, ref.files.wasm, ref.files.zkey], { maxBuffer: 1 << 20 });
   const res = JSON.parse(stdout.trim().split("\n").pop()!);
-  return { compileSeconds, setupSeconds, cold: res.cold.seconds, warm: res.warm.seconds, warmCpu: res.warm.cpuSeconds, maxRssMB: res.maxRssMB };
+  return { compileSeconds: ref.compileSeconds, setupSeconds: ref.setupSeconds, cold: res.cold.seconds, warm: res.warm.seconds, warmCpu: res.warm.cpuSeconds, maxRssMB: res.maxRssMB };
 }
 
 /**
@@ -181,7 +176,7 @@ async function main() {
   await thread.close();
   await store.close();
   const fixedBase = await fixedBaseVsReference();
-  const full = await plainFullProve(art, testBytes[0], path.join(cacheRoot ?? path.join(".cache", "zk"), "lenet-circom-reference"));
+  const full = await plainFullProve(onnx, calibration, art, testBytes[0], path.join(cacheRoot ?? path.join(".cache", "zk"), "lenet-circom-reference"));
 
   const result = {
     model: MODEL,
