@@ -55,14 +55,16 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
   .addOptionalParam("treeOut", "write the shard Merkle tree (OZ dump) to this file")
   .addOptionalParam("from", "index of the signer to use", "0", types.string)
   .addFlag("clamp", "clamp inputs outside the model's calibration range instead of refusing them")
-  .addFlag("follow", "stay up: release keys as claims arrive, show progress, print the checked results when all settled")
+  .addFlag("follow", "stay up: release keys as claims arrive, serve the content, show progress, print the checked results when all settled")
   .addOptionalParam("labels", "with --follow: JSON array of true labels, to report accuracy")
+  .addOptionalParam("serve", "with --follow: host:port to serve the job's content on (0.0.0.0:8090 for workers on other machines), or off")
+  .addOptionalParam("contentUrl", "with --follow: content endpoints to publish instead (comma-separated)")
   .setAction(
     async (
       a: {
         inputs?: string; commitments?: string; model: string; modelVersion: string; price: string; collateral: string; window: string;
         minStake: string; gated: boolean; minScore?: string; public: boolean; treeOut?: string; from: string; acceptUnvettedVerifier: boolean;
-        clamp: boolean; follow: boolean; labels?: string;
+        clamp: boolean; follow: boolean; labels?: string; serve?: string; contentUrl?: string;
       },
       hre,
     ) =>
@@ -70,6 +72,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
         if (!a.inputs === !a.commitments) throw new Error("bad arguments: give exactly one of --inputs and --commitments");
         if (a.follow && a.commitments) throw new Error("bad arguments: --follow needs --inputs (a job posted from commitments has no local keys to release)");
         if (a.labels && !a.follow) throw new Error("bad arguments: --labels goes with --follow (or job:results)");
+        if ((a.serve || a.contentUrl) && !a.follow) throw new Error("bad arguments: --serve and --content-url go with --follow (or job:follow, requester:run)");
         const terms = {
           pricePerShard: parseAmount("price", a.price),
           collateral: parseAmount("collateral", a.collateral, { allowZero: true }),
@@ -116,7 +119,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
           }
         }
         if (a.minScore !== undefined) await hre.run("job:gate", { job: jobId.toString(), minScore: a.minScore, from: a.from });
-        if (a.follow) await hre.run("job:follow", { job: jobId.toString(), from: a.from, labels: a.labels });
+        if (a.follow) await hre.run("job:follow", { job: jobId.toString(), from: a.from, labels: a.labels, serve: a.serve, contentUrl: a.contentUrl });
       }),
   );
 
@@ -125,25 +128,30 @@ task("job:results", "Download a job's outputs, check each against its audit reco
   .addOptionalParam("out", "write the outputs as JSON to this file")
   .addOptionalParam("labels", "true labels, one per input (JSON array, or one-column .csv / .npy), to report accuracy")
   .addOptionalParam("from", "index of the signer that posted the job", "0", types.string)
+  .addFlag("partial", "a job not settled yet is no failure (exit 0 with the shards settled so far)")
   .addFlag("json", "print {job, shards, settled, rows, accuracy} as JSON")
-  .setAction(async (a: { job: string; out?: string; labels?: string; from: string; json: boolean }, hre) =>
+  .setAction(async (a: { job: string; out?: string; labels?: string; from: string; partial: boolean; json: boolean }, hre) =>
     runTask("job:results", async () => {
-      const { readJobFile } = await import("../lib/requester/job");
+      const { readOwnJob } = await import("../lib/requester/job");
       const { checkedResults, readLabels } = await import("../lib/requester/report");
-      const { createContentStore } = await import("../lib/storage");
+      const { createReadingStore } = await import("../lib/storage");
       const jobId = parseUint("job", a.job, 1n);
       const labels = a.labels ? readLabels(a.labels) : undefined;
       const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
-      const chainId = (await ctx.signer.provider!.getNetwork()).chainId.toString();
-      const file = readJobFile(chainId, await ctx.core.getAddress(), jobId);
-      const store = createContentStore();
+      const file = await readOwnJob(ctx.core, ctx.signer, jobId, a.from);
+      const store = createReadingStore();
+      let settled: number;
       try {
         const r = await checkedResults({ ...ctx, store }, file, labels);
+        settled = r.rows.length;
         if (a.out) fs.writeFileSync(a.out, toJson(r.rows));
-        if (a.json) return console.log(toJson({ job: jobId, shards: file.shards.length, settled: r.rows.length, rows: r.rows, accuracy: r.score }));
-        for (const l of r.lines) console.log(l);
+        if (a.json) console.log(toJson({ job: jobId, shards: file.shards.length, settled: r.rows.length, rows: r.rows, accuracy: r.score }));
+        else for (const l of r.lines) console.log(l);
       } finally {
         await store.close();
+      }
+      if (settled < file.shards.length && !a.partial) {
+        throw new Error(`job ${jobId} is not finished: ${file.shards.length - settled} of ${file.shards.length} shards not settled (pass --partial to accept that)`);
       }
     }),
   );
@@ -157,13 +165,25 @@ task("job:status", "Show a job and its shards")
       const jobId = parseUint("job", a.job, 1n);
       const ctx = await taskContext(hre);
       const s = await jobStatus(ctx.core, jobId, Number(parseUint("shards", a.shards, 0n, 100_000n)));
-      if (a.json) return console.log(toJson(s));
+      const open = Number(s.shardCount) - Number(s.settledShards) - Number(s.openClaims) - s.forfeitedShards;
+      const { whyUnclaimed } = await import("../lib/requester/stall");
+      const { JobBook } = await import("../lib/chain/jobbook");
+      // reasons only when open shards wait and nobody holds a claim (a claimed job is moving)
+      let unclaimed: string[] = [];
+      if (open > 0 && Number(s.openClaims) === 0 && !s.cancelled) {
+        const book = new JobBook(ctx.core, ctx.signer.provider!, 0);
+        await book.sync();
+        const r = await whyUnclaimed(ctx.core, jobId, book.jobs.get(jobId));
+        unclaimed = r.reasons.length ? r.reasons : [`none the chain shows (${r.workers} workers registered): are they running?`];
+      }
+      if (a.json) return console.log(toJson({ ...s, unclaimedReasons: unclaimed }));
       console.log(
         `job ${s.jobId} model ${s.modelId} v${s.modelVersion} requester ${s.requester}${s.cancelled ? " CANCELLED" : ""}\n` +
           `  shards ${s.shardCount}: settled ${s.settledShards}, claimed ${s.openClaims}; escrow ${formatEth(s.escrow)}; ` +
           `price ${formatEth(s.pricePerShard)} + owner fee ${formatEth(s.ownerFeePerShard)} per shard; collateral ${formatEth(s.collateral)}\n` +
           `  verifier ${s.verifier} ${s.unvettedVerifier ? "UNVETTED (requester opted in; claims are voided, never slashed)" : "vetted"}, code hash ${s.verifierCodeHash}`,
       );
+      if (unclaimed.length) console.log(`  ${open} open shards unclaimed: ${unclaimed.join("; ")}`);
       for (const sh of s.shards) {
         const who = sh.status === "open" ? "" : ` ${sh.worker}`;
         const until = sh.status === "claimed" ? ` until ${formatTime(sh.deadline)}` : "";

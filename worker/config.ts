@@ -38,6 +38,8 @@ export interface WorkerConfig {
   pollMs: number;
   /** How long to wait for the requester's key release after a claim before leaving the shard, in ms. */
   releaseTimeoutMs: number;
+  /** After a job's content could not be fetched from any source, how long its shards are not claimed again, in ms. */
+  contentBackoffMs: number;
   /** Reclaim others' expired claims in idle time. */
   keeperDuty: boolean;
   /** Where downloaded model artifacts are cached. */
@@ -70,6 +72,7 @@ const DEFAULTS: Raw = {
   metadataCid: "bafkqaaa",
   pollMs: 1000,
   releaseTimeoutMs: 60_000,
+  contentBackoffMs: 600_000,
   keeperDuty: true,
   artifactsDir: path.join(oblivionHome(), "artifacts"),
   json: false,
@@ -92,6 +95,7 @@ const ENV: Record<string, string> = {
   OBLIVION_ENCRYPTION_KEY_FILE: "encryptionKeyFile",
   OBLIVION_POLL_MS: "pollMs",
   OBLIVION_RELEASE_TIMEOUT_MS: "releaseTimeoutMs",
+  OBLIVION_CONTENT_BACKOFF_MS: "contentBackoffMs",
   OBLIVION_KEEPER_DUTY: "keeperDuty",
   OBLIVION_ARTIFACTS_DIR: "artifactsDir",
   OBLIVION_JSON: "json",
@@ -182,6 +186,7 @@ export function loadWorkerConfig(file?: string, env: NodeJS.ProcessEnv = process
     metadataCid: String(raw.metadataCid),
     pollMs: int("pollMs", raw.pollMs, 50, 600_000),
     releaseTimeoutMs: int("releaseTimeoutMs", raw.releaseTimeoutMs, 100, 3_600_000),
+    contentBackoffMs: int("contentBackoffMs", raw.contentBackoffMs, 0, 86_400_000),
     keeperDuty: bool("keeperDuty", raw.keeperDuty),
     artifactsDir: path.resolve(String(raw.artifactsDir)),
     json: bool("json", raw.json),

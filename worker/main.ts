@@ -3,7 +3,7 @@ import { attach, deploymentIdentity, readDeployment, readLiveDeployment } from "
 import { ChainWatch } from "../lib/chain/watch";
 import { connectRpc, walletFor } from "../lib/chain/connect";
 import { loadOrCreateWorkerKey } from "../lib/crypto";
-import { createContentStore } from "../lib/storage";
+import { createReadingStore } from "../lib/storage";
 import { findFheDeployment } from "../lib/fhe/cli";
 import { PrivacyGateway__factory } from "../typechain-types";
 import { createLogger } from "../lib/util/log";
@@ -33,7 +33,8 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   const wallet = walletFor(cfg.privateKey, provider);
   const wlog = log.child(wallet.address.slice(0, 8));
   const contracts = attach(deployment, wallet);
-  const store = createContentStore();
+  // its own store first, then the endpoints each job's requester publishes, then OBLIVION_GATEWAYS
+  const store = createReadingStore();
   const encryption = loadOrCreateWorkerKey(cfg.encryptionKeyFile);
   if (cfg.executionProvider === "cuda") wlog.warn("cuda requested: onnxruntime falls back to cpu where CUDA libraries are missing");
   const compute = new ProverCompute(contracts.registry, store, cfg.artifactsDir, cfg.executionProvider, wlog);

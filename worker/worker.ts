@@ -17,8 +17,10 @@ import { JobBook, nowSeconds, type JobView } from "../lib/chain/jobbook";
 import { preflight } from "../lib/chain/preflight";
 import { sealWithKey } from "../lib/crypto";
 import { oneTimeSecret, publicPoint, type ClaimContext } from "../lib/crypto/release";
-import { encodeJson, type ShardResult } from "../lib/requester/shard";
-import type { ContentStore } from "../lib/storage";
+import { deliverResult, signResultUpload } from "../lib/requester/delivery";
+import { decodeRelease, encodeJson, type ShardResult } from "../lib/requester/shard";
+import { termsCid } from "../lib/chain/worker-terms";
+import { ContentUnavailableError, type ContentStore } from "../lib/storage";
 import type { Logger } from "../lib/util/log";
 import { isTransportError, sleep, withRetry } from "../lib/util/retry";
 import { ReclaimDuty } from "../keepers/keeper";
@@ -79,6 +81,10 @@ export class Worker {
   /** Gated jobs this worker asked eligibility for: true once the answer (kept by the gateway) was logged. */
   private readonly eligibilityAsked = new Map<bigint, boolean>();
   private readonly eligibility: EligibilityPolicy;
+  /** Jobs whose content could not be fetched: not claimed again before this time (ms). */
+  private readonly unreachable = new Map<bigint, number>();
+  /** Why each job is skipped, as last logged (once per job and reason). */
+  private readonly skipped = new Map<bigint, string>();
 
   constructor(
     private readonly cfg: WorkerConfig,
@@ -97,10 +103,20 @@ export class Worker {
     this.chainId = (await withRetry(() => this.deps.wallet.provider!.getNetwork(), RPC)).chainId;
     const w = await withRetry(() => this.core.getWorker(this.address), RPC);
     const pub = "0x" + Buffer.from(this.deps.encryption.publicKey).toString("hex");
-    const [, registeredKey] = w.registered ? await withRetry(() => this.core.workerProfile(this.address), RPC) : ["", "0x"];
-    if (!w.registered || registeredKey.toLowerCase() !== pub.toLowerCase()) {
-      await this.send("register", () => this.core.registerWorker(this.cfg.metadataCid, pub));
-      log.info("registered", { worker: this.address });
+    const [registeredMeta, registeredKey] = w.registered ? await withRetry(() => this.core.workerProfile(this.address), RPC) : ["", "0x"];
+    // the serving terms are published in the registration (an inline CID), so requesters can tell why a job waits
+    const meta = termsCid({
+      v: 1,
+      kind: "v-oblivion/worker-terms",
+      models: this.cfg.models.map(String),
+      minPriceWei: this.cfg.minPriceWei.toString(),
+      maxCollateralMultiple: this.cfg.maxCollateralMultiple.toString(),
+      acceptUnvetted: this.cfg.acceptUnvettedVerifiers,
+      document: this.cfg.metadataCid,
+    });
+    if (!w.registered || registeredKey.toLowerCase() !== pub.toLowerCase() || registeredMeta !== meta) {
+      await this.send("register", () => this.core.registerWorker(meta, pub));
+      log.info(w.registered ? "registration updated (key or serving terms changed)" : "registered", { worker: this.address });
     }
     const have = w.stake + w.unbonding;
     if (w.stake < this.cfg.stakeWei) {
@@ -155,7 +171,7 @@ export class Worker {
   }
 
   private async claimOne(): Promise<boolean> {
-    const candidates = this.book.openShardsFor(this.address, (j) => !this.cfg.models.length || this.cfg.models.includes(j.modelId));
+    const candidates = this.book.openShardsFor(this.address, () => true);
     // Random order spreads workers over shards instead of racing for the first one.
     for (let i = candidates.length - 1; i > 0; i--) {
       const k = Math.floor(Math.random() * (i + 1));
@@ -164,11 +180,15 @@ export class Worker {
     const w = await withRetry(() => this.core.getWorker(this.address), RPC);
     for (const { job, shardIndex } of candidates) {
       const terms = await this.jobTerms(job.jobId);
-      if (terms.pricePerShard < this.cfg.minPriceWei) continue;
-      if (terms.unvettedVerifier && !this.cfg.acceptUnvettedVerifiers) continue;
-      // F-01: never put more at stake than a configured multiple of what the shard pays.
-      if (terms.collateral > terms.pricePerShard * this.cfg.maxCollateralMultiple) continue;
-      if (w.stake - w.locked < terms.collateral || w.stake < terms.minStake) continue;
+      const skip = this.skipReason(job, terms, w);
+      if (skip) {
+        if (this.skipped.get(job.jobId) !== skip) {
+          this.skipped.set(job.jobId, skip);
+          this.deps.log.info("skipping job", { job: job.jobId, reason: skip });
+        }
+        continue;
+      }
+      this.skipped.delete(job.jobId);
       const nonce = (await withRetry(() => this.core.getShard(job.jobId, shardIndex), RPC)).claimNonce + 1n;
       const t = publicPoint(oneTimeSecret(this.deps.encryption.privateKey, await this.claimContext(job.jobId, shardIndex, nonce)));
       try {
@@ -249,6 +269,14 @@ export class Worker {
     const nonce = shard.claimNonce!;
     const ctx = await this.claimContext(job.jobId, shardIndex, nonce);
     const secret = shard.oneTimeKey ? oneTimeSecret(this.deps.encryption.privateKey, ctx) : undefined;
+    // where the requester serves the content (published in its release); the worker's own sources come after
+    let endpoints: string[] = [];
+    try {
+      endpoints = decodeRelease(shard.release.payload).endpoints ?? [];
+    } catch {
+      // a release that does not decode is the inspection's to judge
+    }
+    let unavailable: unknown;
     const inspection = await inspectRelease({
       release: shard.release,
       oneTimeSecret: secret,
@@ -256,13 +284,17 @@ export class Worker {
       inputRoot: job.inputRoot,
       encryptionPrivateKey: this.deps.encryption.privateKey,
       fetch: (cid) =>
-        withRetry(() => store.get(cid), {
-          attempts: 5,
-          baseDelayMs: 500,
+        withRetry(() => store.get(cid, { endpoints, signal: this.stopping }), {
+          attempts: 3,
+          baseDelayMs: 1_000,
           maxDelayMs: 4_000,
-          onRetry: (err, n) => log.warn("storage read failed; retrying", { ...ids, attempt: n, reason: describeError(err) }),
+          signal: this.stopping,
+        }).catch((err) => {
+          unavailable = err;
+          throw err;
         }),
     });
+    if (!inspection.ok && unavailable !== undefined && !this.stopping?.aborted) this.cannotFetch(job.jobId, endpoints, unavailable);
     if (!inspection.ok) {
       if (inspection.exit === "prove" && secret !== undefined) await this.proveBadRelease(job.jobId, shardIndex, secret, shard.release);
       else await this.leave(job.jobId, shardIndex, inspection.reason);
@@ -295,6 +327,7 @@ export class Worker {
     };
     const sealed = sealWithKey(encodeJson(result), dataKey);
     const outputCid = await withRetry(() => store.put(sealed), { attempts: 5, baseDelayMs: 500, maxDelayMs: 4_000 });
+    await this.deliver(job.jobId, shardIndex, nonce, outputCid, sealed, endpoints);
 
     // Read the shard right before submitting: a retry after a lost response must not submit twice, and the
     // deadline on-chain is the one that counts (the key release restarts the claim window).
@@ -325,6 +358,31 @@ export class Worker {
       gas: rc.gasUsed,
       earnedWei: pay,
     });
+  }
+
+  /** Once per job: the content is out of reach from every source; the job's shards are not claimed for a while. */
+  private cannotFetch(jobId: bigint, endpoints: string[], err: unknown): void {
+    const first = !this.unreachable.has(jobId) || Date.now() >= this.unreachable.get(jobId)!;
+    this.unreachable.set(jobId, Date.now() + this.cfg.contentBackoffMs);
+    if (!first) return;
+    const tried = err instanceof ContentUnavailableError ? err.tried.map((t) => `${t.source} (${t.reason})`).join("; ") : describeError(err);
+    this.deps.log.warn("cannot fetch this job's content; not claiming its shards for a while", {
+      job: jobId,
+      published: endpoints.join(",") || "none",
+      tried,
+      backoffSeconds: Math.round(this.cfg.contentBackoffMs / 1000),
+    });
+  }
+
+  /** The sealed result to the requester's endpoints, signed for this claim (its server takes only its claimants'). */
+  private async deliver(jobId: bigint, shardIndex: number, claimNonce: bigint, cid: string, sealed: Uint8Array, endpoints: string[]): Promise<void> {
+    if (!endpoints.length) return;
+    const header = await signResultUpload(this.deps.wallet, { chainId: this.chainId, core: await this.core.getAddress(), jobId, shardIndex, claimNonce, cid });
+    const d = await deliverResult(endpoints, sealed, header, { signal: this.stopping, profile: (this.deps.store as { profile?: never }).profile });
+    if (d.delivered.length === 0) {
+      // the proof still settles the shard; the requester reads the result only if it reaches this worker's store
+      this.deps.log.warn("could not deliver the result to the requester", { job: jobId, shard: shardIndex, failed: d.failed.map((f) => `${f.endpoint} (${f.reason})`).join("; ") });
+    }
   }
 
   private async claimContext(jobId: bigint, shardIndex: number, claimNonce: bigint): Promise<ClaimContext> {
@@ -396,6 +454,24 @@ export class Worker {
     await this.send("withdraw", () => this.core.withdraw());
     this.stats.withdrawnWei += bal;
     this.deps.log.info("withdrew earnings", { amountWei: bal });
+  }
+
+  /** Why this worker does not claim the job's shards now, or undefined. */
+  private skipReason(job: JobView, terms: Job, w: { stake: bigint; locked: bigint }): string | undefined {
+    const c = this.cfg;
+    if (c.models.length && !c.models.includes(job.modelId)) return `model ${job.modelId} is not served (models ${c.models.join(",")})`;
+    if (terms.pricePerShard < c.minPriceWei) return `price ${terms.pricePerShard} wei is below minPriceWei ${c.minPriceWei}`;
+    if (terms.unvettedVerifier && !c.acceptUnvettedVerifiers) return "its verifier is unvetted (acceptUnvettedVerifiers is off)";
+    // F-01: never put more at stake than a configured multiple of what the shard pays.
+    if (terms.collateral > terms.pricePerShard * c.maxCollateralMultiple) {
+      return `collateral ${terms.collateral} wei is above ${c.maxCollateralMultiple}x the price ${terms.pricePerShard} wei (maxCollateralMultiple)`;
+    }
+    if (w.stake - w.locked < terms.collateral || w.stake < terms.minStake) {
+      return `free stake ${w.stake - w.locked} wei is below the collateral ${terms.collateral} wei or the stake below minStake ${terms.minStake} wei`;
+    }
+    const until = this.unreachable.get(job.jobId);
+    if (until !== undefined && Date.now() < until) return `its content could not be fetched; backing off until ${new Date(until).toISOString()}`;
+    return undefined;
   }
 
   private async jobTerms(jobId: bigint): Promise<Job> {

@@ -45,6 +45,8 @@ export interface JobView {
   cancelled: boolean;
   shards: ShardView[];
   postedBlock: number;
+  /** Claims left after their key was released (ClaimLeft with keyReleased): the worker could not fetch or open the content. */
+  leftAfterRelease: number;
 }
 
 export interface BookEvent {
@@ -175,6 +177,7 @@ export class JobBook {
           inputRoot: a.inputRoot,
           cancelled: false,
           postedBlock: log.blockNumber,
+          leftAfterRelease: 0,
           shards: Array.from({ length: shardCount }, () => ({ state: "open" as ShardState, claimedBy: new Set<string>() })),
         });
         return { ...base, jobId: a.jobId, args: { requester: a.requester, shardCount } };
@@ -225,6 +228,7 @@ export class JobBook {
         if (!s) return undefined;
         reopen(s);
         if (!a.keyReleased) s.claimedBy.delete(lc(a.worker));
+        else this.jobs.get(a.jobId)!.leftAfterRelease++;
         return { ...base, jobId: a.jobId, shardIndex: a.shardIndex, worker: a.worker, args: {} };
       }
       case "BadReleaseProven": {

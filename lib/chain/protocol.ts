@@ -138,6 +138,8 @@ export interface JobStatus {
   shardCount: number;
   settledShards: number;
   openClaims: number;
+  /** Shards forfeited by a proven bad key release. */
+  forfeitedShards: number;
   cancelled: boolean;
   pricePerShard: bigint;
   ownerFeePerShard: bigint;
@@ -171,6 +173,7 @@ export async function jobStatus(core: OblivionCore, jobId: bigint, maxShards = 6
     shardCount: Number(j.shardCount),
     settledShards: Number(j.settledShards),
     openClaims: Number(j.openClaims),
+    forfeitedShards: Number(j.forfeitedShards),
     cancelled: j.cancelled,
     pricePerShard: j.pricePerShard,
     ownerFeePerShard: j.ownerFeePerShard,

@@ -38,8 +38,8 @@ export interface ClaimRef {
 
 const ZERO32 = "0x" + "00".repeat(32);
 
-/** Builds the release of `file`'s shard for exactly `claim`. */
-export async function buildRelease(core: OblivionCore, claim: ClaimRef, file: JobFile): Promise<IOblivionCore.KeyReleaseStruct> {
+/** Builds the release of `file`'s shard for exactly `claim`; `endpoints` tell the worker where the content is served. */
+export async function buildRelease(core: OblivionCore, claim: ClaimRef, file: JobFile, endpoints: string[] = []): Promise<IOblivionCore.KeyReleaseStruct> {
   const secret = file.shards[claim.shardIndex];
   if (!secret) throw new Error(`job file of job ${claim.jobId} has no shard ${claim.shardIndex}`);
   const dataKey = dataKeyOf(secret);
@@ -47,13 +47,13 @@ export async function buildRelease(core: OblivionCore, claim: ClaimRef, file: Jo
   if (!claim.oneTimeKey) {
     const [, pub] = dataKey ? await core.workerProfile(claim.claimant) : ["", ""];
     const wrappedKey = dataKey ? wrapKey(dataKey, getBytes(pub)) : new Uint8Array(0);
-    const payload = encodeRelease({ packageCid: secret.packageCid, wrappedKey });
+    const payload = encodeRelease({ packageCid: secret.packageCid, wrappedKey, endpoints });
     return { ...base, keyHash: ZERO32, keyProof: [], ephemeralX: 0n, ephemeralY: 0n, maskedKey: ZERO32, payload };
   }
   if (!secret.keyProof || !secret.keyHash) {
     throw new Error(`job ${claim.jobId} commits no data keys (posted before keyed releases): a keyed claim cannot be served`);
   }
-  const payload = encodeRelease({ packageCid: secret.packageCid, wrappedKey: new Uint8Array(0) });
+  const payload = encodeRelease({ packageCid: secret.packageCid, wrappedKey: new Uint8Array(0), endpoints });
   if (!dataKey) return { ...base, keyHash: secret.keyHash, keyProof: secret.keyProof, ephemeralX: 0n, ephemeralY: 0n, maskedKey: ZERO32, payload };
   const ctx = {
     chainId: BigInt(file.chainId),
@@ -81,6 +81,8 @@ export interface ReleaseAgentOptions {
   jobsDir?: string;
   /** Serve only these jobs (default: every job of this requester that has a local job file). */
   jobs?: Set<bigint>;
+  /** Content endpoints published in every release (lib/requester/content.ts). */
+  endpoints?: string[];
 }
 
 export class ReleaseAgent {
@@ -90,6 +92,7 @@ export class ReleaseAgent {
   private readonly backoff = new Backoff();
   private readonly jobsDir: string;
   private readonly only?: Set<bigint>;
+  private readonly endpoints: string[];
   released = 0;
   /** Releases the pre-send check refused (no transaction sent). */
   refused = 0;
@@ -104,6 +107,7 @@ export class ReleaseAgent {
     const o = typeof opts === "string" ? { jobsDir: opts } : opts;
     this.jobsDir = o.jobsDir ?? JOBS_DIR;
     this.only = o.jobs;
+    this.endpoints = o.endpoints ?? [];
   }
 
   /** This requester's jobs the agent serves (after `book.sync()`). */
@@ -132,7 +136,7 @@ export class ReleaseAgent {
           continue;
         }
         const claim: ClaimRef = { jobId: job.jobId, shardIndex: i, claimant: s.worker, claimNonce: s.claimNonce, oneTimeKey: s.oneTimeKey };
-        const args = [job.jobId, i, await buildRelease(core, claim, file)] as const;
+        const args = [job.jobId, i, await buildRelease(core, claim, file, this.endpoints)] as const;
         const check = await preflight(core.releaseShardKey, [...args]);
         if (!check.ok) {
           this.refused++;

@@ -165,6 +165,29 @@ export function readJobFile(chainId: string, core: string, jobId: bigint, jobsDi
   return JSON.parse(fs.readFileSync(file, "utf8")) as JobFile;
 }
 
+/**
+ * The job file of a job the signer posted: the job's requester is read from the chain first, so that a wrong signer
+ * or a missing file is one line naming it, never a follow of nothing.
+ */
+export async function readOwnJob(core: OblivionCore, signer: Signer, jobId: bigint, fromLabel = "0", jobsDir = JOBS_DIR): Promise<JobFile> {
+  const coreAddress = await core.getAddress();
+  const provider = signer.provider!;
+  const chainId = (await provider.getNetwork()).chainId.toString();
+  if ((await provider.getCode(coreAddress)) === "0x") throw new Error(`no OblivionCore at ${coreAddress} on chain ${chainId}: the chain was reset or the deployment file is from another chain (run deploy)`);
+  const count = await core.jobCount();
+  if (jobId > count) throw new Error(`job ${jobId} does not exist on this core (${count} jobs posted)`);
+  const requester = (await core.getJob(jobId)).requester;
+  const me = await signer.getAddress();
+  if (requester.toLowerCase() !== me.toLowerCase()) {
+    throw new Error(`job ${jobId} was posted by ${requester}, not by the signer --from ${fromLabel} (${me}): pass the --from that posted it`);
+  }
+  const file = readJobFile(chainId, coreAddress, jobId, jobsDir);
+  if (file.shards.length === 0 || file.shards.some((s) => !s.packageCid)) throw new Error(`job file of job ${jobId} has no shard packages: it cannot be followed`);
+  const keyless = file.shards.findIndex((s) => s.keyHash !== undefined && BigInt(s.keyHash) !== 0n && !s.dataKey);
+  if (keyless >= 0) throw new Error(`job file of job ${jobId} has no data key for shard ${keyless}: its keys cannot be released (restore the file this job was posted with)`);
+  return file;
+}
+
 export const dataKeyOf = (s: ShardSecret): Uint8Array | undefined => (s.dataKey ? getBytes(s.dataKey) : undefined);
 
 /**

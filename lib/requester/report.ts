@@ -17,7 +17,10 @@ export interface ResultsReport {
  * answer differs; accuracy against `labels` (one per input, scored by position: see scoreAgainstLabels) when given.
  */
 export function resultsReport(jobId: bigint, rows: ShardOutcome[], file: JobFile, labels?: number[]): ResultsReport {
-  const lines = [`job ${jobId}: ${rows.length}/${file.shards.length} shards settled and checked`, "shard  record  worker                                      predictions"];
+  const n = file.shards.length;
+  // the "checked" count never includes a shard that has not settled
+  const head = rows.length === n ? `job ${jobId}: ${n}/${n} shards settled and checked` : `job ${jobId}: ${rows.length} settled shard${rows.length === 1 ? "" : "s"} checked; ${n - rows.length} of ${n} not settled yet`;
+  const lines = [head, "shard  record  worker                                      predictions"];
   let marked = 0;
   for (const r of rows) {
     const cells = r.predictions.map((p, i) => `${p}${r.disagreements.includes(i) ? "*" : ""}`);

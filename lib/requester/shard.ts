@@ -33,18 +33,38 @@ export interface Release {
   packageCid: string;
   /** ECIES-wrapped data key; empty for public data. */
   wrappedKey: Uint8Array;
+  /**
+   * Where the requester serves the job's content (trustless gateways, or `kubo+` RPC APIs): workers on other
+   * machines fetch the package (and the model's artifacts) there, and deliver the result there. Public on-chain.
+   */
+  endpoints?: string[];
 }
 
 const RELEASE_TYPES = ["string", "bytes"];
+/** With endpoints: abi.encode(packageCid, wrappedKey, endpoints). Releases without them keep the two-field form. */
+const RELEASE_TYPES_V2 = ["string", "bytes", "string[]"];
+const MAX_ENDPOINTS = 8;
 
 export function encodeRelease(r: Release): string {
-  return AbiCoder.defaultAbiCoder().encode(RELEASE_TYPES, [r.packageCid, hexlify(r.wrappedKey)]);
+  const coder = AbiCoder.defaultAbiCoder();
+  if (!r.endpoints?.length) return coder.encode(RELEASE_TYPES, [r.packageCid, hexlify(r.wrappedKey)]);
+  return coder.encode(RELEASE_TYPES_V2, [r.packageCid, hexlify(r.wrappedKey), r.endpoints.slice(0, MAX_ENDPOINTS)]);
 }
 
 export function decodeRelease(payload: string): Release {
+  const coder = AbiCoder.defaultAbiCoder();
+  try {
+    // the three-field form only when it re-encodes to exactly the payload (a two-field payload never does)
+    const d = coder.decode(RELEASE_TYPES_V2, payload);
+    if (coder.encode(RELEASE_TYPES_V2, [d[0], d[1], [...d[2]]]) === payload.toLowerCase()) {
+      return { packageCid: d[0] as string, wrappedKey: getBytes(d[1] as string), endpoints: ([...d[2]] as string[]).slice(0, MAX_ENDPOINTS) };
+    }
+  } catch {
+    // the two-field form
+  }
   let decoded;
   try {
-    decoded = AbiCoder.defaultAbiCoder().decode(RELEASE_TYPES, payload);
+    decoded = coder.decode(RELEASE_TYPES, payload);
   } catch (err) {
     throw new Error(`malformed shard key release (${(err as Error).message.split("\n")[0]})`);
   }

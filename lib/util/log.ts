@@ -36,6 +36,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const out = opts.out ?? process.stdout;
   const tty = opts.tty ?? (!opts.json && process.stderr.isTTY === true);
   let barDrawn = false;
+  let lastBar = "";
   const clearBar = () => {
     if (barDrawn) process.stderr.write("\r\x1b[K");
     barDrawn = false;
@@ -60,12 +61,15 @@ export function createLogger(opts: LoggerOptions): Logger {
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
     progress(label, done, total) {
+      // One line redrawn in place (never a new line of its own: the next log line clears it), only when it changes.
       if (!tty || total <= 0) return;
       const width = 30;
-      const filled = Math.round((done / total) * width);
-      process.stderr.write(`\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`);
-      barDrawn = done < total;
-      if (!barDrawn) process.stderr.write("\n");
+      const filled = Math.round((Math.min(done, total) / total) * width);
+      const text = `${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`;
+      if (barDrawn && text === lastBar) return;
+      process.stderr.write(`\r\x1b[K${text}`);
+      lastBar = text;
+      barDrawn = true;
     },
     child: (source) => createLogger({ ...opts, source: `${opts.source}/${source}` }),
   };

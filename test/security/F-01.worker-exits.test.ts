@@ -15,7 +15,7 @@ import { deployEnv, keyedRelease, postJob, registerAndStake, PRICE, type Env } f
 const CFG: WorkerConfig = {
   rpcUrl: "http://127.0.0.1:1", privateKey: "0x" + "11".repeat(32), network: "hardhat", models: [], concurrency: 1,
   executionProvider: "cpu", minPriceWei: 0n, maxCollateralMultiple: 10n, stakeWei: parseEther("1"), withdrawThresholdWei: parseEther("1000"),
-  encryptionKeyFile: "", metadataCid: "bafkqaaa", pollMs: 100, releaseTimeoutMs: 20_000, keeperDuty: false, artifactsDir: "",
+  encryptionKeyFile: "", metadataCid: "bafkqaaa", pollMs: 100, releaseTimeoutMs: 20_000, contentBackoffMs: 600_000, keeperDuty: false, artifactsDir: "",
   json: true, abandonRate: 0, acceptUnvettedVerifiers: false,
   eligibility: { allow: [], deny: [], maxPerRequester: 3, maxPerWindow: 12, windowSeconds: 86_400 },
 };
