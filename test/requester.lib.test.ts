@@ -13,7 +13,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther, Wallet } from "ethers";
 import { JobBook, nowSeconds } from "../lib/chain/jobbook";
 import { ReleaseAgent } from "../lib/requester/agent";
-import { followJobs } from "../lib/requester/follow";
+import { followJobs, ProgressLine, summaryLine } from "../lib/requester/follow";
 import { checkPost, jobFilePath, type JobFile } from "../lib/requester/job";
 import { createLogger } from "../lib/util/log";
 import { ReclaimDuty } from "../keepers/keeper";
@@ -170,6 +170,55 @@ describe("requester and keeper duties", function () {
     const out = await serving;
     expect(out).to.deep.include({ complete: false, released: 2 });
     expect(out.progress.map((p) => p.jobId)).to.deep.equal([a.jobId, b.jobId]);
+  });
+
+  it("the requester service: counts over live jobs only, plain lines at most every 10 s, a pointer to job:results when a job ends", async function () {
+    const env = await loadFixture(setup);
+    const a = await postJob(env, { shards: 1 });
+    const b = await postJob(env, { shards: 2, salt: 1 });
+    const chainId = (await ethers.provider.getNetwork()).chainId;
+    writeJobFile(jobsDir, chainId, await env.core.getAddress(), a.jobId, 1);
+    writeJobFile(jobsDir, chainId, await env.core.getAddress(), b.jobId, 2);
+    const { log, lines } = capture();
+    const stop = new AbortController();
+    const serving = followJobs({
+      core: env.core, requester: env.requester, log, jobsDir, pollMs: 100, signal: stop.signal, plainEveryMs: 10_000,
+      resultsCommand: (id) => `npx hardhat job:results --job ${id} --from 1 --network localhost`,
+    });
+    await env.core.connect(env.worker).claim(a.jobId, 0);
+    while ((await env.core.queryFilter(env.core.filters.ShardKeyReleased(a.jobId))).length === 0) await new Promise((r) => setTimeout(r, 100));
+    await submit(env, a, 0, env.worker, await proveShard(env, a, 0, env.worker.address));
+    while (!lines.some((l) => l.includes(`job ${a.jobId}: every shard settled`))) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1_000)); // ten polls, with the line unchanged
+    stop.abort();
+    await serving;
+    expect(lines.find((l) => l.includes(`job ${a.jobId}: every shard settled`))).to.match(/results: npx hardhat job:results --job \d+ --from 1 --network localhost/);
+    const progress = lines.filter((l) => /serving 2 jobs/.test(l));
+    // the first line at once, then the changed ones only after 10 s (none here) or when an event line flushes them
+    expect(progress.length, progress.join("")).to.be.at.most(3);
+    expect(progress.at(-1)).to.match(/serving 2 jobs \(1 live\): settled 0\/2, claimed 0, open 2/);
+    expect(lines.join("")).to.not.match(/settled 1\/3|3\/3/);
+  });
+
+  it("the progress line: one line redrawn on a terminal, the latest plain line flushed at the end; summary counts agree", () => {
+    const drawn: string[] = [];
+    const infos: string[] = [];
+    const fake = { info: (m: string) => infos.push(m), warn: () => undefined, error: () => undefined, progress: (l: string) => drawn.push(l), child: () => fake };
+    const tty = new ProgressLine(fake, true, 10_000);
+    tty.update("job 1: settled 0/2", 0, 2);
+    tty.update("job 1: settled 1/2", 1, 2);
+    expect(drawn).to.deep.equal(["job 1: settled 0/2", "job 1: settled 1/2"]);
+    expect(infos).to.deep.equal([]);
+    const plain = new ProgressLine(fake, false, 10_000);
+    plain.update("job 1: settled 0/2", 0, 2);
+    plain.update("job 1: settled 1/2", 1, 2);
+    plain.update("job 1: settled 1/2, ETA 5 s", 1, 2);
+    expect(infos).to.deep.equal(["job 1: settled 0/2"]);
+    plain.flush();
+    expect(infos).to.deep.equal(["job 1: settled 0/2", "job 1: settled 1/2, ETA 5 s"]);
+    const done = { jobId: 1n, shardCount: 33, settled: 33, claimed: 0, open: 0, cancelled: false };
+    expect(summaryLine([done])).to.equal("serving 1 job (0 live): nothing left to do");
+    expect(summaryLine([done, { ...done, jobId: 2n, shardCount: 4, settled: 1, open: 3 }])).to.equal("serving 2 jobs (1 live): settled 1/4, claimed 0, open 3");
   });
 
   it("a post the requester cannot pay for is refused before anything is sent or stored", async function () {

@@ -181,7 +181,7 @@ async function followLoop(o: FollowOptions, book: JobBook, endpoints: string[], 
 }
 
 /** One progress line: redrawn in place on a terminal, otherwise printed when it changes, at most every `everyMs`. */
-class ProgressLine {
+export class ProgressLine {
   private printed = "";
   private pending?: string;
   private lastAt = 0;
