@@ -11,8 +11,16 @@ import { JobBook } from "../lib/chain/jobbook";
 import { startJobContent, contentFlags, servedUrls } from "../lib/requester/content";
 import { claimantUploads, deliverResult, signResultUpload, CLAIM_HEADER } from "../lib/requester/delivery";
 import { decodeRelease, encodeRelease } from "../lib/requester/shard";
-import { computeCid, EmbeddedContentStore } from "../lib/storage";
-import { deployEnv, postJob, registerAndStake, type Env } from "./helpers/protocol";
+import { randomBytes } from "node:crypto";
+import type { Wallet } from "ethers";
+import { generateWorkerKeyPair } from "../lib/crypto";
+import { computeCid, EmbeddedContentStore, SourcedContentStore } from "../lib/storage";
+import { freePort } from "../lib/util/processes";
+import { sleep } from "../lib/util/retry";
+import type { ShardCompute } from "../worker/compute";
+import { Worker } from "../worker/worker";
+import { deployEnv, keyedRelease, postJob, registerAndStake, type Env } from "./helpers/protocol";
+import { capture, TEST_WORKER_CONFIG } from "./helpers/worker";
 
 describe("requester: content endpoints and result delivery", () => {
   it("the release carries the endpoints; a two-field release still decodes, without any", () => {
@@ -76,6 +84,41 @@ describe("requester: content endpoints and result delivery", () => {
         await content.close();
         await store.close();
       }
+    });
+
+    it("a worker that cannot fetch says so once per job, naming every source it tried, and leaves the job alone for the back-off", async () => {
+      const dataKeys = [0, 1].map(() => new Uint8Array(randomBytes(32)));
+      const job = await postJob(env, { shards: 2, dataKeys });
+      const dead = `http://127.0.0.1:${await freePort()}`;
+      const payload = encodeRelease({ packageCid: await computeCid(new Uint8Array([7])), wrappedKey: new Uint8Array(0), endpoints: [dead] });
+      const { log, records } = capture();
+      const store = new SourcedContentStore(new EmbeddedContentStore({ dir }), { timeoutMs: 2_000 });
+      const worker = new Worker({ ...TEST_WORKER_CONFIG, releaseTimeoutMs: 20_000 }, {
+        wallet: env.worker as unknown as Wallet,
+        contracts: env,
+        store,
+        compute: { run: () => Promise.reject(new Error("compute must not run")), close: () => Promise.resolve() } as unknown as ShardCompute,
+        encryption: generateWorkerKeyPair(),
+        log,
+      });
+      await worker.ensureReady();
+      await worker.tick();
+      expect(worker.stats.claimed).to.equal(1);
+      const claimed = (await env.core.getShard(job.jobId, 0)).status === 1n ? 0 : 1;
+      await env.core.connect(env.requester).releaseShardKey(job.jobId, claimed, await keyedRelease(env, job, claimed, dataKeys[claimed], payload));
+      for (let i = 0; i < 150 && worker.stats.left === 0; i++) await sleep(100);
+      expect(worker.stats.left, JSON.stringify(records.slice(-3))).to.equal(1);
+      await worker.tick();
+      await worker.tick();
+      expect(worker.stats.claimed, "the other shard is not claimed during the back-off").to.equal(1);
+      const said = records.filter((r) => r.msg === "cannot fetch this job's content; not claiming its shards for a while");
+      expect(said).to.have.length(1);
+      expect(said[0]).to.include({ job: job.jobId.toString(), published: dead });
+      expect(String(said[0].tried)).to.include("local embedded (not found)").and.include(`${dead} (`);
+      const skips = records.filter((r) => r.msg === "skipping job");
+      expect(skips).to.have.length(1);
+      expect(String(skips[0].reason)).to.match(/content could not be fetched; backing off until/);
+      await store.close();
     });
   });
 });
