@@ -27,7 +27,7 @@ describe("requester: why open shards go unclaimed", () => {
     const greedy = await postJob(env, { over: { collateral: PRICE * 50n } });
     const r = await whyUnclaimed(env.core, greedy.jobId);
     expect(r.reasons).to.have.length(1);
-    expect(r.reasons[0]).to.match(/^collateral 0\.5 ETH is above what workers accept: 50x the price of 0\.01 ETH, their cap is 10x by default \(maxCollateralMultiple\)/);
+    expect(r.reasons[0]).to.match(/^collateral 0\.5 ETH is above what workers accept: 50x the price of 0\.01 ETH, the highest cap among them is 10x \(maxCollateralMultiple, 10x by default\)/);
   });
 
   it("reads the terms workers publish: model not served, price below their minimums, too little free stake", async () => {

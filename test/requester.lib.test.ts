@@ -200,6 +200,27 @@ describe("requester and keeper duties", function () {
     expect(lines.join("")).to.not.match(/settled 1\/3|3\/3/);
   });
 
+  it("a requester whose released shards are left is told once that workers cannot reach its content", async function () {
+    const env = await loadFixture(setup);
+    const job = await postJob(env, { shards: 2, salt: 2 });
+    writeJobFile(jobsDir, (await ethers.provider.getNetwork()).chainId, await env.core.getAddress(), job.jobId, 2);
+    const { log, lines } = capture();
+    const stop = new AbortController();
+    const following = followJobs({ core: env.core, requester: env.requester, log, jobsDir, jobs: [job.jobId], pollMs: 100, signal: stop.signal });
+    for (const [i, w] of [env.worker, env.worker2].entries()) {
+      await env.core.connect(w).claim(job.jobId, i);
+      while ((await env.core.queryFilter(env.core.filters.ShardKeyReleased(job.jobId, i))).length === 0) await new Promise((r) => setTimeout(r, 100));
+      await env.core.connect(w).leaveClaim(job.jobId, i); // the package was out of its reach
+    }
+    const told = () => lines.filter((l) => l.includes("workers cannot reach this job's content"));
+    while (told().length === 0) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1_000));
+    stop.abort();
+    await following;
+    expect(told(), lines.join("")).to.have.length(1);
+    expect(told()[0]).to.match(/job=\d+ left=[12] published=none/);
+  });
+
   it("the progress line: one line redrawn on a terminal, the latest plain line flushed at the end; summary counts agree", () => {
     const drawn: string[] = [];
     const infos: string[] = [];

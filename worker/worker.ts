@@ -20,7 +20,7 @@ import { oneTimeSecret, publicPoint, type ClaimContext } from "../lib/crypto/rel
 import { deliverResult, signResultUpload } from "../lib/requester/delivery";
 import { decodeRelease, encodeJson, type ShardResult } from "../lib/requester/shard";
 import { termsCid } from "../lib/chain/worker-terms";
-import { ContentUnavailableError, type ContentStore } from "../lib/storage";
+import { ContentUnavailableError, type ContentStore, type ImportProfile } from "../lib/storage";
 import type { Logger } from "../lib/util/log";
 import { isTransportError, sleep, withRetry } from "../lib/util/retry";
 import { ReclaimDuty } from "../keepers/keeper";
@@ -378,7 +378,9 @@ export class Worker {
   private async deliver(jobId: bigint, shardIndex: number, claimNonce: bigint, cid: string, sealed: Uint8Array, endpoints: string[]): Promise<void> {
     if (!endpoints.length) return;
     const header = await signResultUpload(this.deps.wallet, { chainId: this.chainId, core: await this.core.getAddress(), jobId, shardIndex, claimNonce, cid });
-    const d = await deliverResult(endpoints, sealed, header, { signal: this.stopping, profile: (this.deps.store as { profile?: never }).profile });
+    // the result's CID as this worker's store computed it (the profile of the store it was put in)
+    const profile = (this.deps.store as Partial<{ profile: ImportProfile }>).profile;
+    const d = await deliverResult(endpoints, sealed, header, { signal: this.stopping, profile });
     if (d.delivered.length === 0) {
       // the proof still settles the shard; the requester reads the result only if it reaches this worker's store
       this.deps.log.warn("could not deliver the result to the requester", { job: jobId, shard: shardIndex, failed: d.failed.map((f) => `${f.endpoint} (${f.reason})`).join("; ") });

@@ -47,9 +47,10 @@ export async function whyUnclaimed(core: OblivionCore, jobId: bigint, job?: Pick
   if (serving.length === 0) reasons.push(`no worker serves model ${t.modelId} (by the terms the ${workers.length} registered workers publish)`);
   const underCap = serving.filter((x) => t.collateral <= t.pricePerShard * capOf(x));
   if (serving.length && underCap.length === 0) {
+    const highest = serving.map(capOf).reduce((a, b) => (a > b ? a : b));
     reasons.push(
       `collateral ${formatEth(t.collateral)} is above what workers accept: ${t.pricePerShard === 0n ? "the price is 0" : `${Number((Number(t.collateral) / Number(t.pricePerShard)).toPrecision(3))}x the price of ${formatEth(t.pricePerShard)}`}, ` +
-        `their cap is ${DEFAULT_MAX_COLLATERAL_MULTIPLE}x by default (maxCollateralMultiple); lower --collateral or raise --price`,
+        `the highest cap among them is ${highest}x (maxCollateralMultiple, ${DEFAULT_MAX_COLLATERAL_MULTIPLE}x by default); lower --collateral or raise --price`,
     );
   }
   const priced = underCap.filter((x) => !x.terms || t.pricePerShard >= BigInt(x.terms.minPriceWei));

@@ -37,7 +37,7 @@ export class SourcedContentStore implements ContentStore {
   private readonly configured: string[];
   private readonly learned: string[] = [];
   private readonly timeoutMs: number;
-  private readonly profile: ImportProfile;
+  readonly profile: ImportProfile;
   private readonly remember: number;
 
   constructor(

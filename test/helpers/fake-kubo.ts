@@ -3,7 +3,8 @@
  * cid-version, raw-leaves, chunker, pin), /api/v0/cat, /api/v0/pin/add, /api/v0/pin/ls. CIDs come from the real
  * UnixFS importer. `lie` makes cat return altered bytes, to check that the adapter rejects them.
  */
-import { computeCid, KUBO_CIDV0, type ImportProfile } from "../../lib/storage/cid";
+import { computeCid, type ImportProfile } from "../../lib/storage/cid";
+import { profileFromQuery } from "../../lib/storage/server";
 import { json, parseMultipart, startFakeServer, type FakeServer } from "./http-fake";
 
 export interface FakeKubo extends FakeServer {
@@ -16,16 +17,6 @@ export interface FakeKubo extends FakeServer {
 }
 
 const kuboError = (message: string) => json(500, { Message: message, Code: 0, Type: "error" });
-
-function profileFromQuery(q: URLSearchParams): ImportProfile {
-  const cidVersion = Number(q.get("cid-version") ?? 0) as 0 | 1;
-  // Kubo: --cid-version=1 implies raw leaves unless --raw-leaves=false is given.
-  const rawLeaves = q.has("raw-leaves") ? q.get("raw-leaves") === "true" : cidVersion === 1;
-  const chunker = q.get("chunker") ?? "size-262144";
-  const m = /^size-(\d+)$/.exec(chunker);
-  if (!m) throw new Error(`unsupported chunker ${chunker}`);
-  return { ...KUBO_CIDV0, cidVersion, rawLeaves, chunkSize: Number(m[1]) };
-}
 
 export async function startFakeKubo(): Promise<FakeKubo> {
   const state = { blocks: new Map<string, Uint8Array>(), pins: new Set<string>(), lie: false, forceProfile: undefined };
