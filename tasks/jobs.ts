@@ -107,6 +107,8 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
             const p = await postInputsJob({
               core: ctx.core, registry: ctx.registry, requester: ctx.signer, store, modelId, modelVersion, vectors, terms, encrypt: !a.public, clamp: a.clamp,
             });
+            // from here on, Ctrl-C ends the follow cleanly with its resume hint (also before following has begun)
+            if (a.follow) (await import("../lib/util/stop")).stopSignal();
             jobId = p.jobId;
             if (p.replaced) console.log(`an older job file for job ${jobId} (an earlier deployment at this address) was moved to ${p.replaced}`);
             if (p.clamped) console.log(`clamped ${p.clamped} input value${p.clamped === 1 ? "" : "s"} to the calibration range (--clamp)`);

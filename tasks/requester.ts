@@ -4,15 +4,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { formatEther } from "ethers";
 import { parseUint } from "../lib/chain/args";
 import { runTask, taskContext } from "../lib/chain/taskContext";
-
-/** SIGINT/SIGTERM abort the returned signal (once), so a following process stops cleanly between polls. */
-function stopSignal(): AbortSignal {
-  const abort = new AbortController();
-  const stop = () => abort.abort(new Error("signal"));
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  return abort.signal;
-}
+import { stopSignal } from "../lib/util/stop";
 
 task("job:follow", "Follow a job to the end: release keys as claims arrive, serve its content, show progress, print the checked results")
   .addParam("job", "job id (its job file must be on this machine: $OBLIVION_HOME/jobs)")
@@ -46,6 +38,7 @@ function followCommand(a: FollowArgs, network: string): string {
 }
 
 async function followOne(a: FollowArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
+  const signal = stopSignal(); // Ctrl-C from the start ends with the resume hint
   const { followJobs } = await import("../lib/requester/follow");
   const { contentFlags } = await import("../lib/requester/content");
   const { readOwnJob } = await import("../lib/requester/job");
@@ -64,7 +57,7 @@ async function followOne(a: FollowArgs, hre: HardhatRuntimeEnvironment): Promise
   try {
     const results = `npx hardhat job:results --job ${jobId} --from ${a.from}${a.labels ? ` --labels ${a.labels}` : ""} --network ${hre.network.name}`;
     const out = await followJobs({
-      core: ctx.core, requester: ctx.signer, log, jobs: [jobId], pollMs, signal: stopSignal(),
+      core: ctx.core, requester: ctx.signer, log, jobs: [jobId], pollMs, signal,
       content: { store, ...flags }, tty: !a.json && process.stderr.isTTY === true, resultsCommand: () => results,
     });
     if (!out.complete) {

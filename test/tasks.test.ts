@@ -121,6 +121,12 @@ describe("tasks", function () {
       expect(JSON.parse(log.pop()!).shards[2].status).to.equal("claimed");
       await expectTaskError("job:status", { job: "9", shards: "64", json: false }, /OblivionCore\.JobNotFound\(jobId=9\)/);
       await expectTaskError("job:status", { job: "x", shards: "64", json: false }, /bad --job/);
+      // a job nobody claims says why (issue 16, row 3): here the collateral is 50x the price, above the workers' cap
+      await hre.run("job:post", { ...post, collateral: "0.5" });
+      await hre.run("job:status", { job: "2", shards: "64", json: false });
+      expect(log.join("\n")).to.match(/3 open shards unclaimed: collateral 0\.5 ETH is above what workers accept: 50x the price of 0\.01 ETH/);
+      await hre.run("job:status", { job: "2", shards: "64", json: true });
+      expect(JSON.parse(log.pop()!).unclaimedReasons[0]).to.match(/^collateral 0\.5 ETH/);
 
       await hre.run("audit:show", { job: "1", json: false });
       expect(log.pop()).to.equal("no audit records for job 1");

@@ -115,6 +115,7 @@ async function followLoop(o: FollowOptions, book: JobBook, endpoints: string[], 
     return { progress, released: agent.released, refused: agent.refused, complete, endpoints };
   };
   for (;;) {
+    if (o.signal?.aborted) return outcome(false); // stopped before or between passes: nothing more is sent
     try {
       await book.sync();
       await agent.tick();
