@@ -157,7 +157,8 @@ async function followLoop(o: FollowOptions, book: JobBook, endpoints: string[], 
     const settled = counted.reduce((a, p) => a + p.settled, 0);
     const since = counted.reduce((a, p) => a + p.settled - settledAtStart.get(p.jobId)!, 0);
     const eta = etaSeconds(since, total - settled, Date.now() - t0);
-    await stall.check(jobs, progress);
+    // a failed look at why shards wait is said, and the follow goes on
+    await stall.check(jobs, progress).catch((err) => o.log.warn("could not tell why open shards wait", { reason: describeError(err) }));
     const text = (o.jobs && progress.length === 1 ? progressLine(progress[0], eta) : summaryLine(progress, eta)) + stall.suffix(counted);
     line.update(text, settled, total);
     for (const p of progress) {
