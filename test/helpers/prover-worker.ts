@@ -1,7 +1,8 @@
 /**
  * A real reference Worker with the real proving stack (ProverCompute) over a freshly deployed protocol with a small
  * registered model (the circuit of test/zk/settle.test.ts, from the same cache), the requester's real release agent,
- * and helpers to post honest or malformed shard packages. For the G-01 and G-02 tests.
+ * and helpers to post honest or malformed shard packages. For the G-01 and G-02 tests, which share one environment
+ * (one deployment, one calibrated prover; closed after all tests): each worker sees only jobs posted after it was made.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -43,18 +44,31 @@ export interface ProverEnv {
   requester: Awaited<ReturnType<typeof ethers.getSigners>>[number];
   agent: ReleaseAgent;
   jobsDir: string;
+  /** What the shared prover logged (model loads with their calibration times). */
+  proverRecords: { msg: string; [k: string]: unknown }[];
   /** Shard inputs (committed bytes) of an honest shard: batch x input size. */
   honestInputs(seed: number): number[][];
   /** Posts a one-shard keyed job whose package is `spoil`ed (and stored through `mutate`); returns its id and CID. */
   post(opts?: { spoil?: Spoil; mutate?: (sealed: Uint8Array) => Uint8Array; commit?: number[][]; claimWindow?: number }): Promise<{ jobId: bigint; packageCid: string }>;
-  /** A worker for signer `i` with the real prover; `store` overrides what it reads from. */
-  worker(i: number, over?: Partial<WorkerConfig>, store?: ContentStore): { worker: Worker; records: { msg: string; [k: string]: unknown }[]; runs: () => number };
+  /** A worker for signer `i` with the shared real prover; `store` overrides what it reads from. */
+  worker(i: number, over?: Partial<WorkerConfig>, store?: ContentStore): Promise<{ worker: Worker; records: { msg: string; [k: string]: unknown }[]; runs: () => number }>;
   /** Ticks the agent and the worker until `done`, or throws after timeoutMs. */
   drive(worker: Worker, done: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function proverEnv(): Promise<ProverEnv> {
+let shared: Promise<ProverEnv> | undefined;
+
+/** The shared environment, made on first use. */
+export function proverEnv(): Promise<ProverEnv> {
+  return (shared ??= makeProverEnv());
+}
+
+after(async () => {
+  if (shared) await (await shared).close();
+});
+
+async function makeProverEnv(): Promise<ProverEnv> {
   const signers = await ethers.getSigners();
   const [owner, modelOwner, requester] = signers;
   const { contracts: c } = await deployProtocol(owner, { treasury: owner.address, unbondingPeriod: 3600 });
@@ -68,12 +82,13 @@ export async function proverEnv(): Promise<ProverEnv> {
   const jobsDir = path.join(tmp, "jobs");
   const book = new JobBook(c.core, ethers.provider);
   const agent = new ReleaseAgent(c.core, requester, book, capture().log, jobsDir);
-  const computes: ShardCompute[] = [];
+  const proverLog = capture();
+  const prover = new ProverCompute(c.registry, store, path.join(tmp, "artifacts"), "cpu", proverLog.log);
   const q = model.artifacts.quant;
   const honestInputs = (seed: number) => uniformCalibration(8, 2, seed).map((x) => quantizeInput(q, x));
   let nextSeed = 100;
   return {
-    c, store, model, requester, agent, jobsDir, honestInputs,
+    c, store, model, requester, agent, jobsDir, honestInputs, proverRecords: proverLog.records,
     async post({ spoil = (p: ShardPackage) => p, mutate = (b: Uint8Array) => b, commit, claimWindow = 600 } = {}) {
       const inputs = honestInputs(nextSeed++);
       const key = new Uint8Array(randomBytes(32));
@@ -96,17 +111,15 @@ export async function proverEnv(): Promise<ProverEnv> {
       }, jobsDir);
       return { jobId, packageCid };
     },
-    worker(i, over = {}, readFrom = store) {
+    async worker(i, over = {}, readFrom = store) {
       const { log, records } = capture();
-      const prover = new ProverCompute(c.registry, store, path.join(tmp, `artifacts-${i}`), "cpu", log);
       let n = 0;
       const compute: ShardCompute = {
         prepare: (m, v) => prover.prepare(m, v),
         witness: (m, v, x, b) => prover.witness(m, v, x, b),
         run: (m, v, x, b) => (n++, prover.run(m, v, x, b)),
-        close: () => prover.close(),
+        close: () => Promise.resolve(), // the shared prover is closed with the environment
       };
-      computes.push(compute);
       const worker = new Worker({ ...TEST_WORKER_CONFIG, releaseTimeoutMs: 60_000, fetchTimeoutMs: 3_000, txMarginMs: 3_000, ...over }, {
         wallet: signers[i] as unknown as Wallet,
         contracts: c,
@@ -114,6 +127,7 @@ export async function proverEnv(): Promise<ProverEnv> {
         compute,
         encryption: generateWorkerKeyPair(),
         log,
+        fromBlock: await ethers.provider.getBlockNumber(),
       });
       return { worker, records, runs: () => n };
     },
@@ -128,7 +142,7 @@ export async function proverEnv(): Promise<ProverEnv> {
       }
     },
     async close() {
-      for (const x of computes) await x.close();
+      await prover.close();
       await store.close();
       fs.rmSync(tmp, { recursive: true, force: true });
     },

@@ -13,18 +13,17 @@ import { proverEnv, PRICE, type ProverEnv, type Spoil } from "../helpers/prover-
 describe("security G-01: a malformed package never costs the honest worker", function () {
   this.timeout(300_000);
   let env: ProverEnv;
-  let w: ReturnType<ProverEnv["worker"]>;
+  let w: Awaited<ReturnType<ProverEnv["worker"]>>;
   let worker: Worker;
   let addr: string;
 
   before(async function () {
     env = await proverEnv();
-    w = env.worker(3);
+    w = await env.worker(3);
     worker = w.worker;
     addr = worker.address;
     await worker.ensureReady();
   });
-  after(async () => env?.close());
 
   /** Holdings that a slash or a lost collateral would lower. */
   const holdings = async () => {
@@ -58,7 +57,7 @@ describe("security G-01: a malformed package never costs the honest worker", fun
     const after = await holdings();
     expect(after.stake).to.equal(before.stake);
     expect(after.balance - before.balance).to.be.greaterThan(0n).and.at.most(PRICE);
-    expect(w.records.some((r) => r.msg === "model loaded" && typeof r.calibrationProofMs === "number")).to.equal(true);
+    expect(env.proverRecords.some((r) => r.msg === "model loaded" && typeof r.calibrationProofMs === "number")).to.equal(true);
   });
 
   it("G-01 wrong length: inputs of 3 values where the model takes 8; the worker leaves without loss", async () => {
