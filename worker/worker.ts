@@ -342,11 +342,11 @@ export class Worker {
     }
   }
 
-  /** One read of the package per attempt, each bounded by fetchTimeoutMs, retried until `signal` (the inspection deadline). */
+  /** Up to 5 reads of the package with back-off, each bounded by fetchTimeoutMs, all by `signal` (the inspection deadline). */
   private fetchPackage(cid: string, signal: AbortSignal, ids: Record<string, unknown>): Promise<Uint8Array> {
     const { store, log } = this.deps;
     return withRetry(() => boundedRead(store, cid, this.cfg.fetchTimeoutMs, signal), {
-      attempts: 1_000,
+      attempts: 5,
       baseDelayMs: 500,
       maxDelayMs: 4_000,
       signal,
