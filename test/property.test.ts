@@ -182,6 +182,7 @@ describe("property: random action sequences keep the books balanced", function (
       const agentLog = capture();
       const agent = new ReleaseAgent(core, honestRequester, book, agentLog.log, jobsDir);
       let huge = 0;
+      let badReleases = 0;
       const jobs: JobModel[] = [];
       let claims: ClaimModel[] = [];
       const dropClaim = (job: JobModel, shard: number) => (claims = claims.filter((c) => c.job !== job || c.shard !== shard));
@@ -320,11 +321,13 @@ describe("property: random action sequences keep the books balanced", function (
           // The requester releases the key of a claim: honestly, or (adversary) masked wrong / an unusable payload.
           // A second release, or a stale claim, gets a named error.
           // The honest requester's claims are served by its agent (after every step), not here.
+          // Half the time it aims at a claim an honest worker holds; what it releases there cycles through every bad kind.
           const open = claims.filter((x) => x.job.requester !== honestRequester);
-          const c: ClaimModel = open.length ? r.pick(open) : { job: r.pick(jobs), shard: 0, worker: r.pick(workers) };
+          const aimed = open.filter((x) => isHonest(x.worker));
+          const c: ClaimModel = aimed.length && r.next() < 0.5 ? r.pick(aimed) : open.length ? r.pick(open) : { job: r.pick(jobs), shard: 0, worker: r.pick(workers) };
           const s = await core.getShard(c.job.id, c.shard);
-          const isBad = r.next() < 0.5;
-          const bad = !isBad ? undefined : s.keyed && r.next() < 0.3 ? "wrongKey" : !s.keyed && r.next() < 0.15 ? "garbage" : r.pick(BAD_PACKAGES);
+          const kinds = s.keyed ? ["wrongKey", ...BAD_PACKAGES] : ["garbage", ...BAD_PACKAGES];
+          const bad = r.next() < 0.5 ? undefined : isHonest(c.worker) ? kinds[badReleases++ % kinds.length] : r.pick(kinds);
           const zero = ethers.ZeroHash;
           const pub = encKeys.get(c.worker.address)?.publicKey;
           const wrapped = !s.keyed && pub ? wrapKey(c.job.keys[c.shard], pub) : new Uint8Array(0);

@@ -79,7 +79,7 @@ const DEFAULTS: Raw = {
   releaseTimeoutMs: 60_000,
   fetchTimeoutMs: 6_000,
   txMarginMs: 4_000,
-  timingMargin: 2,
+  timingMargin: 1.5,
   keeperDuty: true,
   artifactsDir: path.join(oblivionHome(), "artifacts"),
   json: false,

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { parseEther } from "ethers";
 import type { ContentStore } from "../../lib/storage";
+import { loadWorkerConfig } from "../../worker/config";
 import { proverEnv, type ProverEnv } from "../helpers/prover-worker";
 
 describe("security G-02: inspection ends in time, taken from the chain", function () {
@@ -71,5 +72,15 @@ describe("security G-02: inspection ends in time, taken from the chain", functio
     await ok.worker.tick();
     expect(ok.worker.stats.claimed).to.equal(1);
     expect((await env.c.core.getWorker(ok.worker.address)).locked).to.equal(parseEther("0.05"));
+  });
+
+  it("G-02 the worker's timing settings come from its config or OBLIVION_* variables; bad values are one named line", () => {
+    const env = { OBLIVION_PRIVATE_KEY: "0x" + "11".repeat(32) };
+    const d = loadWorkerConfig(undefined, env);
+    expect([d.fetchTimeoutMs, d.txMarginMs, d.timingMargin]).to.deep.equal([6_000, 4_000, 1.5]);
+    const c = loadWorkerConfig(undefined, { ...env, OBLIVION_FETCH_TIMEOUT_MS: "2500", OBLIVION_TX_MARGIN_MS: "8000", OBLIVION_TIMING_MARGIN: "3" });
+    expect([c.fetchTimeoutMs, c.txMarginMs, c.timingMargin]).to.deep.equal([2_500, 8_000, 3]);
+    expect(() => loadWorkerConfig(undefined, { ...env, OBLIVION_FETCH_TIMEOUT_MS: "0" })).to.throw(/^worker config: fetchTimeoutMs must be a whole number in \[100, 600000\], got "0"$/);
+    expect(() => loadWorkerConfig(undefined, { ...env, OBLIVION_TIMING_MARGIN: "0.5" })).to.throw(/^worker config: timingMargin must be a number in \[1, 100\], got "0.5"$/);
   });
 });
