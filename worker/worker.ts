@@ -526,7 +526,7 @@ export class Worker {
   }
 }
 
-/** One storage read, given up after `timeoutMs` or when `signal` aborts (the backend's own request may run on). */
+/** One storage read, given up after `timeoutMs` or when `signal` aborts; either aborts the backend's request too. */
 function boundedRead(store: ContentStore, cid: string, timeoutMs: number, signal: AbortSignal): Promise<Uint8Array> {
   return new Promise<Uint8Array>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -538,12 +538,15 @@ function boundedRead(store: ContentStore, cid: string, timeoutMs: number, signal
       done();
       reject(signal.reason);
     };
+    const read = new AbortController();
     const t = setTimeout(() => {
       done();
-      reject(new Error(`storage read of ${cid} timed out after ${timeoutMs} ms`));
+      const err = new Error(`storage read of ${cid} timed out after ${timeoutMs} ms`);
+      read.abort(err);
+      reject(err);
     }, timeoutMs);
     signal.addEventListener("abort", onAbort, { once: true });
-    store.get(cid).then(
+    store.get(cid, { signal: AbortSignal.any([signal, read.signal]) }).then(
       (v) => (done(), resolve(v)),
       (e) => (done(), reject(e)),
     );
