@@ -305,6 +305,8 @@ export class Worker {
     // G-02: every step of the inspection ends before the chain's inspection end, less the time to mine a leave.
     const clock = await this.claimClock(job.jobId, shardIndex);
     const inspectBy = clock.inspectionEndMs - this.cfg.txMarginMs;
+    // A claim resumed after a restart may be past its inspection window: it can no longer be left, only finished.
+    const canLeave = Date.now() < inspectBy;
     const binding = computeBinding({
       chainId: this.chainId,
       core: await this.core.getAddress(),
@@ -322,19 +324,20 @@ export class Worker {
         encryptionPrivateKey: this.deps.encryption.privateKey,
         shape: profile,
         witness: (inputs) => compute.witness(job.modelId, job.modelVersion, inputs, binding),
-        deadlineMs: inspectBy,
+        deadlineMs: canLeave ? inspectBy : clock.deadlineMs - this.cfg.txMarginMs,
         fetch: (cid, signal) => this.fetchPackage(cid, signal, ids),
       });
       if (!inspection.ok) {
         if (inspection.exit === "prove" && secret !== undefined) await this.proveBadRelease(job.jobId, shardIndex, secret, release);
-        else await this.leave(job.jobId, shardIndex, inspection.reason);
+        else if (canLeave) await this.leave(job.jobId, shardIndex, inspection.reason);
+        else throw new Error(`release failed inspection after its inspection window (resumed too late to leave): ${inspection.reason}`);
         return;
       }
       const fetchedMs = Date.now() - t0;
       await this.proveAndSubmit(job, shardIndex, inspection.pkg, inspection.dataKey, binding, clock.deadlineMs, t0, fetchedMs);
     } catch (err) {
       // G-01: while the inspection window is open, no failure costs the collateral: leave instead.
-      if (Date.now() < inspectBy) {
+      if (canLeave && Date.now() < inspectBy) {
         await this.leave(job.jobId, shardIndex, `shard cannot be finished: ${describeError(err)}`);
         return;
       }
