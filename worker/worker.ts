@@ -415,6 +415,12 @@ export class Worker {
     // Read the shard right before submitting: a retry after a lost response must not submit twice, and the
     // deadline on-chain is the one that counts (the key release restarts the claim window).
     const onChain = await withRetry(() => this.core.getShard(job.jobId, shardIndex), RPC);
+    if (onChain.status === 2n && onChain.worker.toLowerCase() === this.address.toLowerCase()) {
+      // An earlier attempt was mined but its receipt was lost (an RPC outage): settled, not to be sent again.
+      this.stats.settled++;
+      this.deps.log.info("settled (an earlier submission was mined; its receipt was lost)", { job: job.jobId, shard: shardIndex });
+      return undefined;
+    }
     if (onChain.status !== 1n || onChain.worker.toLowerCase() !== this.address.toLowerCase()) {
       this.deps.log.warn("claim no longer ours; not submitting", { job: job.jobId, shard: shardIndex });
       return undefined;
