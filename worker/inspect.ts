@@ -14,6 +14,7 @@ import { openEnvelope, unwrapKey } from "../lib/crypto";
 import { unmaskDataKey, type ClaimContext } from "../lib/crypto/release";
 import { decodeRelease, decodeShardPackage, type ShardPackage } from "../lib/requester/shard";
 import { describeError } from "../lib/chain/errors";
+import type { ContentStore } from "../lib/storage";
 import { inputCommitment } from "../lib/zk/commitment";
 
 export type Inspection =
@@ -128,4 +129,31 @@ async function inspect(a: InspectArgs, signal: AbortSignal, within: <T>(what: st
     return leave(`shard package's witness cannot be computed: ${describeError(err)}`);
   }
   return { ok: true, pkg, dataKey };
+}
+
+/** One storage read, given up after `timeoutMs` or when `signal` aborts; either aborts the backend's request too. */
+export function boundedRead(store: ContentStore, cid: string, timeoutMs: number, signal: AbortSignal): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      done();
+      reject(signal.reason);
+    };
+    const read = new AbortController();
+    const t = setTimeout(() => {
+      done();
+      const err = new Error(`storage read of ${cid} timed out after ${timeoutMs} ms`);
+      read.abort(err);
+      reject(err);
+    }, timeoutMs);
+    signal.addEventListener("abort", onAbort, { once: true });
+    store.get(cid, { signal: AbortSignal.any([signal, read.signal]) }).then(
+      (v) => (done(), resolve(v)),
+      (e) => (done(), reject(e)),
+    );
+  });
 }

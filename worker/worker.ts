@@ -25,7 +25,7 @@ import { ReclaimDuty } from "../keepers/keeper";
 import type { ComputeResult, ShardCompute } from "./compute";
 import type { WorkerConfig } from "./config";
 import { EligibilityPolicy } from "./eligibility-policy";
-import { inspectRelease } from "./inspect";
+import { boundedRead, inspectRelease } from "./inspect";
 import { ClaimTiming } from "./timing";
 
 export interface WorkerDeps {
@@ -533,31 +533,4 @@ export class Worker {
     this.txChain = p.catch(() => undefined);
     return p;
   }
-}
-
-/** One storage read, given up after `timeoutMs` or when `signal` aborts; either aborts the backend's request too. */
-function boundedRead(store: ContentStore, cid: string, timeoutMs: number, signal: AbortSignal): Promise<Uint8Array> {
-  return new Promise<Uint8Array>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", onAbort);
-    };
-    const onAbort = () => {
-      done();
-      reject(signal.reason);
-    };
-    const read = new AbortController();
-    const t = setTimeout(() => {
-      done();
-      const err = new Error(`storage read of ${cid} timed out after ${timeoutMs} ms`);
-      read.abort(err);
-      reject(err);
-    }, timeoutMs);
-    signal.addEventListener("abort", onAbort, { once: true });
-    store.get(cid, { signal: AbortSignal.any([signal, read.signal]) }).then(
-      (v) => (done(), resolve(v)),
-      (e) => (done(), reject(e)),
-    );
-  });
 }
