@@ -38,7 +38,7 @@ export class SourcedContentStore implements ContentStore {
   private readonly learned: string[] = [];
   private readonly timeoutMs: number;
   readonly profile: ImportProfile;
-  private readonly remember: number;
+  private readonly keep: number;
 
   constructor(
     readonly local: ContentStore,
@@ -48,7 +48,7 @@ export class SourcedContentStore implements ContentStore {
     this.configured = (opts.endpoints ?? []).map((e) => parseEndpoint(e).spec);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
     this.profile = opts.profile ?? (local as { profile?: ImportProfile }).profile ?? KUBO_CIDV1;
-    this.remember = opts.remember ?? 8;
+    this.keep = opts.remember ?? 8;
   }
 
   /** The endpoints a read would try after its own: configured, then remembered. */
@@ -107,13 +107,18 @@ export class SourcedContentStore implements ContentStore {
     return this.local.close();
   }
 
+  /** Endpoints to try, after the configured ones, on later reads that name none (most recent first). */
+  remember(endpoints: readonly string[]): void {
+    this.learn(endpoints);
+  }
+
   private learn(endpoints: readonly string[]): void {
     for (const e of endpoints.map(parseEndpointSafe).filter((x): x is string => !!x).reverse()) {
       const i = this.learned.indexOf(e);
       if (i >= 0) this.learned.splice(i, 1);
       this.learned.unshift(e);
     }
-    this.learned.splice(this.remember);
+    this.learned.splice(this.keep);
   }
 }
 

@@ -115,7 +115,8 @@ describe("e2e: the README's manual path, as separate processes", function () {
     const deployments = path.join(h, "deployments");
     fs.mkdirSync(deployments, { recursive: true });
     fs.cpSync(path.join(home, "deployments"), deployments, { recursive: true });
-    return { OBLIVION_HOME: h, DEPLOYMENTS_DIR: deployments, LOCAL_RPC_URL: `http://${HOST_A}:${PORT}` };
+    // OBLIVION_GATEWAYS: where the model is served, for the measurement before the first claim (README)
+    return { OBLIVION_HOME: h, DEPLOYMENTS_DIR: deployments, LOCAL_RPC_URL: `http://${HOST_A}:${PORT}`, OBLIVION_GATEWAYS: `http://${HOST_A}:8090` };
   };
   // Workers leave a claim without a key after 10 s (default 60 s) so that the scenarios fit in minutes.
   const workerEnv = (name: string, i: number) => ({ ...hostB(name), ...key(i), OBLIVION_RELEASE_TIMEOUT_MS: "10000", OBLIVION_POLL_MS: "300", OBLIVION_JSON: "true" });
