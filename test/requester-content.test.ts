@@ -97,7 +97,12 @@ describe("requester: content endpoints and result delivery", () => {
         wallet: env.worker as unknown as Wallet,
         contracts: env,
         store,
-        compute: { run: () => Promise.reject(new Error("compute must not run")), close: () => Promise.resolve() } as unknown as ShardCompute,
+        compute: {
+          prepare: () => Promise.resolve({ batch: 1, inputSize: 1, witnessMs: 0, proveMs: 0 }),
+          witness: () => Promise.reject(new Error("compute must not run")),
+          run: () => Promise.reject(new Error("compute must not run")),
+          close: () => Promise.resolve(),
+        } as unknown as ShardCompute,
         encryption: generateWorkerKeyPair(),
         log,
       });
