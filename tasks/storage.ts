@@ -38,7 +38,7 @@ task("store:get", "Fetches a CID from the configured content store (verified), o
 
 task("store:serve", "Serves the embedded content store over HTTP (Kubo RPC subset and trustless gateway) until stopped")
   .addOptionalParam("host", "address to bind (0.0.0.0: every interface, for workers on other machines)", "127.0.0.1")
-  .addOptionalParam("port", "port (0: any free one)", "8090")
+  .addOptionalParam("port", "port (0: any free one)", "8080")
   .addOptionalParam("maxUpload", "largest upload accepted, in bytes (default 128 MiB)")
   .setAction(async (args: { host: string; port: string; maxUpload?: string }) =>
     runTask("store:serve", async () => {

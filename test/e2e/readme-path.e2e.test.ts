@@ -115,8 +115,9 @@ describe("e2e: the README's manual path, as separate processes", function () {
     const deployments = path.join(h, "deployments");
     fs.mkdirSync(deployments, { recursive: true });
     fs.cpSync(path.join(home, "deployments"), deployments, { recursive: true });
-    // OBLIVION_GATEWAYS: where the model is served, for the measurement before the first claim (README)
-    return { OBLIVION_HOME: h, DEPLOYMENTS_DIR: deployments, LOCAL_RPC_URL: `http://${HOST_A}:${PORT}`, OBLIVION_GATEWAYS: `http://${HOST_A}:8090` };
+    // OBLIVION_GATEWAYS: where the model owner serves its models (store:serve on host A), for the measurement
+    // before a worker's first claim of the model
+    return { OBLIVION_HOME: h, DEPLOYMENTS_DIR: deployments, LOCAL_RPC_URL: `http://${HOST_A}:${PORT}`, OBLIVION_GATEWAYS: `http://${HOST_A}:8080` };
   };
   // Workers leave a claim without a key after 10 s (default 60 s) so that the scenarios fit in minutes.
   const workerEnv = (name: string, i: number) => ({ ...hostB(name), ...key(i), OBLIVION_RELEASE_TIMEOUT_MS: "10000", OBLIVION_POLL_MS: "300", OBLIVION_JSON: "true" });
@@ -164,6 +165,9 @@ describe("e2e: the README's manual path, as separate processes", function () {
     for (const f of ["mnist.onnx", "calibration.json", "inputs.npy", "inputs.csv", "inputs.json", "labels.json"]) expect(fs.existsSync(path.join(ex, f)), f).to.equal(true);
     const reg = await ok(["model:register", "--onnx", path.join(ex, "mnist.onnx"), "--name", "mnist", "--fee", "0.001", "--calibration", path.join(ex, "calibration.json"), "--network", "localhost"]);
     expect(reg).to.match(/model id 1 version 1/);
+    // the model owner serves its store (the model's artifacts) to workers on other machines
+    const served = start(["store:serve", "--host", "0.0.0.0", "--port", "8080"]);
+    await waitFor(() => served.out.some((l) => /serving .* at http:\/\/0\.0\.0\.0:8080/.test(l)), 60_000, "store:serve");
 
     // the workers on host B: worker:init and worker:run there, each in its own home
     for (const [i, acct] of [[1, 2], [2, 3]]) {
