@@ -171,6 +171,7 @@ describe("property: random action sequences keep the books balanced", function (
             minStake: 0n,
             gated: false,
             acceptUnvettedVerifier: modelId === 1,
+            inputCount: 0,
           };
           const req = r.pick(requesters);
           await core.connect(req).postJob(params, { value: await core.jobEscrowFor(params) });

@@ -19,8 +19,13 @@ describe("getting started: worker:init and the example files", () => {
 
   it("creates the key file (0600), stores the metadata document, and writes a config worker:run loads", async () => {
     const out = path.join(dir, "worker.json");
-    const r = await initWorker({ out, name: "gpu-1", models: [1n], concurrency: 2, executionProvider: "cpu", network: "localhost" }, store);
+    const home = path.join(dir, "home");
+    const r = await initWorker({ out, name: "gpu-1", models: [1n], concurrency: 2, executionProvider: "cpu", network: "localhost", home }, store);
     expect(r.keyCreated).to.equal(true);
+    // key and artifact cache under the home, never beside the config (a checkout's root in the README)
+    expect(r.keyFile).to.equal(path.join(home, "workers", "worker", "key.json"));
+    expect(r.artifactsDir).to.equal(path.join(home, "workers", "worker", "artifacts"));
+    expect(fs.readdirSync(dir).sort()).to.deep.equal(["home", "ipfs", "worker.json"]);
     expect(fs.statSync(r.keyFile).mode & 0o777).to.equal(0o600);
     const key = loadWorkerKey(r.keyFile);
     expect(r.publicKey).to.equal("0x" + Buffer.from(key.publicKey).toString("hex"));
@@ -37,11 +42,11 @@ describe("getting started: worker:init and the example files", () => {
 
   it("refuses to overwrite a config without --force, and reuses an existing key file", async () => {
     const out = path.join(dir, "worker.json");
-    await initWorker({ out, name: "w", models: [], concurrency: 1, executionProvider: "cpu", network: "localhost" }, store).then(
+    await initWorker({ out, name: "w", models: [], concurrency: 1, executionProvider: "cpu", network: "localhost", home: path.join(dir, "home") }, store).then(
       () => expect.fail("overwrote"),
       (e: Error) => expect(e.message).to.match(/exists \(pass --force to overwrite it\)$/),
     );
-    const again = await initWorker({ out, name: "w", models: [], concurrency: 1, executionProvider: "cpu", network: "localhost", force: true }, store);
+    const again = await initWorker({ out, name: "w", models: [], concurrency: 1, executionProvider: "cpu", network: "localhost", force: true, home: path.join(dir, "home") }, store);
     expect(again.keyCreated).to.equal(false);
   });
 

@@ -129,7 +129,7 @@ describe("e2e: the README's manual path, as separate processes", function () {
     fs.writeFileSync(hot, JSON.stringify([img, img.map((v, i) => (i === 300 ? 5.0 : v))]));
     const outside = await cli(["job:post", "--inputs", hot, "--model", "1", "--price", "0.01", "--collateral", "0.1", "--from", "1", "--network", "localhost"]);
     expect(outside.code).to.equal(1);
-    expect(outside.stderr).to.match(/job:post: input 1 value 300 is 5, outside the calibration range \[0, 1\] \(1 value in all\); pass --clamp/);
+    expect(outside.stderr).to.match(/job:post: input 1 has 5 at position 300, outside the calibration range \[0, 1\] \(1 value in all\); pass --clamp/);
     expect(files(path.join(home, "ipfs"))).to.equal(stored);
     expect(files(path.join(home, "jobs"))).to.equal(0);
 

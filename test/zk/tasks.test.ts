@@ -102,7 +102,7 @@ describe("zk tasks: model:register and model:prove", function () {
     expect(await taskError("model:prove", { model: "1", input, job: "0", shard: "0" })).to.match(/proves batches of 1 inputs; the file has 2/);
     fs.writeFileSync(input, JSON.stringify([[0.5, 0.5, 5, 0.5, 0.5, 0.5]]));
     const outside = await taskError("model:prove", { model: "1", input, job: "0", shard: "0" });
-    expect(outside).to.match(/model:prove: input 0 value 2 is 5, outside the calibration range \[0, 0\.\d+\] \(1 value in all\); pass --clamp/);
+    expect(outside).to.match(/model:prove: input 0 has 5 at position 2, outside the calibration range \[0, 0\.\d+\] \(1 value in all\); pass --clamp/);
     expect(outside.includes("\n")).to.equal(false);
   });
 });
