@@ -144,10 +144,10 @@ task("reputation:show", "Worker: decrypt your own reputation (only you can)")
       const { decryptOwnReputation, describeReputation } = await import("../lib/fhe/reputation");
       const c = await fheContext(hre, FROM_ARG(a), a);
       const s = await decryptOwnReputation(c.fhevm, c.reputation(), c.signer);
-      // with the protocol on this network (layout local), the core says whether the account is a worker at all
+      // with the protocol deployed on this chain (layout local), the core says whether the account is a worker at all
       const { deploymentPath, readLiveDeployment, attach } = await import("../lib/chain/deployments");
       const fs = await import("node:fs");
-      const registered = fs.existsSync(deploymentPath(hre.network.name))
+      const registered = hre.network.name !== "hardhat" && fs.existsSync(deploymentPath(hre.network.name))
         ? (await attach(await readLiveDeployment(hre.network.name, hre.ethers.provider), c.signer).core.getWorker(c.signer.address)).registered
         : undefined;
       if (a.json) {

@@ -31,7 +31,7 @@ describe("quantization at the edges", () => {
       "input 1 has 5 at position 1, outside the calibration range [0, 1] (2 values in all); pass --clamp to clamp them to the range",
     );
     expect(() => checkInputRange(signed, [[0, -3, 0]], false)).to.throw(/^input 0 has -3 at position 1, outside the calibration range \[-2, 2\]/);
-    expect(() => checkInputRange(unsigned, [[NaN, 0, 0]], false)).to.throw(/^input 0 value 0 is NaN/);
+    expect(() => checkInputRange(unsigned, [[NaN, 0, 0]], false)).to.throw(/^input 0 has NaN at position 0/);
   });
 
   it("with --clamp the values are clamped and counted", async () => {
@@ -39,7 +39,7 @@ describe("quantization at the edges", () => {
     // quantizeShards is what job:post runs: refused without clamp, clamped bytes with it.
     await quantizeShards(unsigned, 1, [[0.5, 5.0, 0]]).then(
       () => expect.fail("accepted"),
-      (e: Error) => expect(e.message).to.match(/^input 0 value 1 is 5/),
+      (e: Error) => expect(e.message).to.match(/^input 0 has 5 at position 1/),
     );
     const q = await quantizeShards(unsigned, 1, [[0.5, 5.0, 0]], { clamp: true });
     expect(q.clamped).to.equal(1);

@@ -8,6 +8,8 @@ import { encodeNpy, parseNpyInputs } from "../lib/requester/inputs";
 import { createContentStore } from "../lib/storage";
 import { loadWorkerConfig } from "../worker/config";
 import { initWorker } from "../worker/init";
+import { resolveProvider } from "../lib/runtime/onnx";
+import type { Logger } from "../lib/util/log";
 
 describe("getting started: worker:init and the example files", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oblivion-init-"));
@@ -48,6 +50,16 @@ describe("getting started: worker:init and the example files", () => {
     );
     const again = await initWorker({ out, name: "w", models: [], concurrency: 1, executionProvider: "cpu", network: "localhost", force: true, home: path.join(dir, "home") }, store);
     expect(again.keyCreated).to.equal(false);
+  });
+
+  it("the provider a worker names in its start line is the one that runs: cuda falls back to cpu, with a warning, where it is missing", async () => {
+    const warnings: string[] = [];
+    const log = { info() {}, warn: (m: string) => warnings.push(m), error() {}, progress() {}, child: () => log } as unknown as Logger;
+    expect(await resolveProvider("cpu", log)).to.equal("cpu");
+    const used = await resolveProvider("cuda", log);
+    // on a machine with CUDA it runs; elsewhere (as here) onnxruntime cannot load it and says so
+    expect(used).to.equal(warnings.length === 0 ? "cuda" : "cpu");
+    if (used === "cpu") expect(warnings).to.have.length(1).and.to.match(/^onnxruntime: CUDA execution provider unavailable \(.*\); falling back to cpu$/);
   });
 
   it("writes .npy float32 files that the input reader reads back", () => {

@@ -105,7 +105,7 @@ describe("e2e: the README's manual path, as separate processes", function () {
     const example = await ok(["model:example", "--out", ex]);
     expect(example).to.match(/inputs\s+.*inputs\.npy/);
     for (const f of ["mnist.onnx", "calibration.json", "inputs.npy", "inputs.csv", "inputs.json", "labels.json"]) expect(fs.existsSync(path.join(ex, f)), f).to.equal(true);
-    const reg = await ok(["model:register", "--onnx", path.join(ex, "mnist.onnx"), "--name", "mnist", "--fee", "0.001", "--calibration", path.join(ex, "calibration.json"), "--network", "localhost"]);
+    const reg = await ok(["model:register", "--onnx", path.join(ex, "mnist.onnx"), "--name", "mnist", "--fee", "0.001", "--calibration", path.join(ex, "calibration.json"), "--from", "4", "--network", "localhost"]);
     expect(reg).to.match(/model id 1 version 1/);
 
     for (const [i, acct] of [[1, 2], [2, 3]]) {
@@ -144,6 +144,10 @@ describe("e2e: the README's manual path, as separate processes", function () {
     expect(Number(correct)).to.be.at.least(7);
     // Both workers registered with their worker:init metadata and took part.
     for (const w of workers) expect(lines(w, "settled").length).to.be.greaterThan(0);
+    // The owner fees went to the model's owner (account 4), not the deployer.
+    const earnings = await ok(["model:earnings", "--from", "4", "--network", "localhost"]);
+    expect(earnings).to.match(/^#1 mnist active: earned 0\.008 ETH on 8 settled shards of 1 jobs/m);
+    expect(earnings).to.match(/withdrawable balance 0\.008 ETH/);
   });
 
   it("a requester that stops following: workers leave the claims without a slash and move on; job:follow finishes the job after a restart", async () => {
