@@ -16,7 +16,7 @@ import { readDeployment, attach } from "../lib/chain/deployments";
 import { computeBinding } from "../lib/chain/binding";
 import { ShardTree } from "../lib/chain/merkle";
 import { planRegistration } from "../lib/chain/owner";
-import { envTaskKeys, requireRunningChain, signerFor } from "../lib/chain/signer";
+import { checkProcessKey, envTaskKeys, requireRunningChain, signerFor } from "../lib/chain/signer";
 import { formatNumber } from "../lib/util/log";
 import { REPO_ROOT } from "../lib/util/processes";
 import { deployVettedFixtureVerifier, versionSpec } from "./helpers/protocol";
@@ -160,6 +160,10 @@ describe("model owners and signers", function () {
     );
     expect((await signerFor(fake(node), "3", { OBLIVION_PRIVATE_KEY: KEY3 })).address).to.equal(a3);
     expect(await fails(signerFor(fake(node), "9", {}))).to.equal("bad --from: no account 9 on network localhost (4 available)");
+    // worker:run and keeper:run sign with their own key: a PRIVATE_KEY for another account is refused too
+    expect(() => checkProcessKey(KEY3, "worker:run", { PRIVATE_KEY: KEY0 })).to.throw(`PRIVATE_KEY is set for another account than ${a3}, the key worker:run signs with: unset PRIVATE_KEY for this command`);
+    expect(() => checkProcessKey(KEY3, "worker:run", { PRIVATE_KEY: KEY3 })).not.to.throw();
+    expect(() => checkProcessKey(KEY3, "keeper:run", {})).not.to.throw();
     // the in-process chain: refused when the command line names a task, allowed under `hardhat test` and scripts
     const inProcess = { network: { name: "hardhat" } };
     expect(() => requireRunningChain(inProcess, "job:post")).to.throw(/^--network hardhat is an in-process chain .* start `npx hardhat node` .* pass --network localhost$/);

@@ -96,3 +96,15 @@ export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string | 
   }
   return signer;
 }
+
+/**
+ * For the long-running processes, which sign with their own key (`OBLIVION_PRIVATE_KEY`, or keeper:run --key): a
+ * `PRIVATE_KEY` for another account would be passed over in silence, so it is an error.
+ */
+export function checkProcessKey(processKey: string | undefined, who: string, env: NodeJS.ProcessEnv = process.env): void {
+  const { keys } = envTaskKeys(env);
+  if (keys.length === 0 || processKey === undefined || !KEY_RE.test(processKey.trim())) return; // the process names a missing key itself
+  const own = new Wallet(processKey.trim()).address;
+  if (keys.some((k) => new Wallet(k).address === own)) return;
+  throw new Error(`${TASK_KEY_ENV} is set for another account than ${own}, the key ${who} signs with: unset ${TASK_KEY_ENV} for this command`);
+}
