@@ -5,15 +5,13 @@ import { parseAmount, parseUint } from "../lib/chain/args";
 import { runTask, taskContext, toJson } from "../lib/chain/taskContext";
 import { formatEth } from "../lib/util/format";
 import { readInputs } from "../lib/requester/inputs";
-import { createContentStore } from "../lib/storage";
-import { createLogger } from "../lib/util/log";
+import { createContentStore, type ContentStore } from "../lib/storage";
+import { createLogger, type Logger } from "../lib/util/log";
 import { headLabel, predictedClass } from "../lib/zk/head";
 import { argmax } from "../lib/zk/quantize";
 import { proveRegistered } from "../lib/zk/proveRegistered";
 import { publishOnnxVersion, registerOnnxModel, type BuildRequest, type Registered } from "../lib/zk/register";
 import { checkCanPublish, planRegistration } from "../lib/chain/owner";
-import type { ContentStore } from "../lib/storage";
-import type { Logger } from "../lib/util/log";
 
 task("model:register", "Compile an ONNX model into a circuit, set it up, deploy its verifier and register it")
   .addParam("onnx", "ONNX file")
@@ -32,7 +30,7 @@ task("model:register", "Compile an ONNX model into a circuit, set it up, deploy 
       const fee = parseAmount("fee", a.fee, { allowZero: true });
       const ctx = await taskContext(hre, a.from);
       const owner = await ctx.signer.getAddress();
-      const plan = await planRegistration(ctx.registry, owner, a.name, { newVersion: a.newVersion, force: a.force });
+      const plan = await planRegistration(ctx.registry, owner, a.name, { newVersion: a.newVersion, force: a.force, fee });
       if (plan.action === "register" && plan.sameName.length > 0) console.log(`--force: ${owner} already owns "${a.name}" as ${plan.sameName.map((id) => `#${id}`).join(", ")}; registering another`);
       await withStore(async (store, log) => {
         const r = plan.action === "publish"

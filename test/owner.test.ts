@@ -61,7 +61,11 @@ describe("model owners and signers", function () {
         () => expect.fail("registered a second model of the same name silently"),
         (e: Error) => expect(e.message).to.equal(`${owner.address} already owns a model named "fixture" (#1): pass --new-version to publish a version of it, or --force to register a second model`),
       );
-      expect(await planRegistration(registry, owner.address, "fixture", { newVersion: true })).to.deep.equal({ action: "publish", modelId: 1n });
+      expect(await planRegistration(registry, owner.address, "fixture", { newVersion: true, fee: FEE })).to.deep.equal({ action: "publish", modelId: 1n });
+      await planRegistration(registry, owner.address, "fixture", { newVersion: true, fee: 2n * FEE }).then(
+        () => expect.fail("a fee given with --new-version was ignored"),
+        (e: Error) => expect(e.message).to.equal("--new-version keeps model 1's fee of 0.001 ETH per inference, not the 0.002 ETH given: pass --fee 0.001, and change the fee with model:fee"),
+      );
       expect(await planRegistration(registry, owner.address, "fixture", { force: true })).to.deep.equal({ action: "register", sameName: [1n] });
       expect(await planRegistration(registry, deployer.address, "fixture")).to.deep.equal({ action: "register", sameName: [] });
       await planRegistration(registry, owner.address, "other", { newVersion: true }).then(
@@ -159,6 +163,7 @@ describe("model owners and signers", function () {
       `OBLIVION_PRIVATE_KEY is set (account ${a3}) but this task would sign as ${node[1].address} (--from 1): tasks sign with PRIVATE_KEY=0x… or --from; set one of them for that account, or unset OBLIVION_PRIVATE_KEY`,
     );
     expect((await signerFor(fake(node), "3", { OBLIVION_PRIVATE_KEY: KEY3 })).address).to.equal(a3);
+    expect((await signerFor(fake(node), undefined, { OBLIVION_PRIVATE_KEY: KEY3 })).address).to.equal(a0); // a task without --from only reads
     expect(await fails(signerFor(fake(node), "9", {}))).to.equal("bad --from: no account 9 on network localhost (4 available)");
     // worker:run and keeper:run sign with their own key: a PRIVATE_KEY for another account is refused too
     expect(() => checkProcessKey(KEY3, "worker:run", { PRIVATE_KEY: KEY0 })).to.throw(`PRIVATE_KEY is set for another account than ${a3}, the key worker:run signs with: unset PRIVATE_KEY for this command`);

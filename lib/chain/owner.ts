@@ -5,6 +5,8 @@
  */
 import type { Signer } from "ethers";
 import type { ModelRegistry, OblivionCore } from "../../typechain-types";
+import { formatEther } from "ethers";
+import { formatEth } from "../util/format";
 import { mined } from "./protocol";
 
 const lc = (a: string) => a.toLowerCase();
@@ -33,13 +35,14 @@ export type NamePlan = { action: "register"; sameName: bigint[] } | { action: "p
 
 /**
  * Registering a name its owner already uses is refused unless the owner says what it means: `newVersion` publishes
- * a version of that model (it must be the only active one with the name), `force` registers a second model anyway.
+ * a version of that model (it must be the only active one with the name, and a `fee` given must be its current one:
+ * a version does not change the fee), `force` registers a second model anyway.
  */
 export async function planRegistration(
   registry: ModelRegistry,
   owner: string,
   name: string,
-  { newVersion = false, force = false } = {},
+  { newVersion = false, force = false, fee }: { newVersion?: boolean; force?: boolean; fee?: bigint } = {},
 ): Promise<NamePlan> {
   if (newVersion && force) throw new Error("--new-version and --force exclude each other (a version of the model, or a second model)");
   const same = (await modelsOwnedBy(registry, owner)).filter((m) => m.name === name);
@@ -55,7 +58,11 @@ export async function planRegistration(
     const why = active.length ? "more than one active model has that name" : "none of them is active (model:reactivate first)";
     throw new Error(`--new-version: ${why} (${ids}); use model:version --model <id>`);
   }
-  return { action: "publish", modelId: active[0].modelId };
+  const m = active[0];
+  if (fee !== undefined && fee !== m.feePerInference) {
+    throw new Error(`--new-version keeps model ${m.modelId}'s fee of ${formatEth(m.feePerInference)} per inference, not the ${formatEth(fee)} given: pass --fee ${formatEther(m.feePerInference)}, and change the fee with model:fee`);
+  }
+  return { action: "publish", modelId: m.modelId };
 }
 
 /**

@@ -59,7 +59,8 @@ export function parseFrom(from: string | number | undefined): number {
 
 /**
  * The signer a task uses: `--from` among the network's accounts, under the rule above. Checks the network first
- * (requireRunningChain).
+ * (requireRunningChain). A task without --from (`from` undefined: job:status, model:list) only reads, so
+ * OBLIVION_PRIVATE_KEY is not checked against its account 0.
  */
 export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string | number, env: NodeJS.ProcessEnv = process.env): Promise<HardhatEthersSigner> {
   requireRunningChain(hre);
@@ -85,7 +86,7 @@ export async function signerFor(hre: HardhatRuntimeEnvironment, from?: string | 
     throw new ArgumentError("from", `no account ${index} on network ${hre.network.name} (${signers.length} available)${hint}`);
   }
   const processKey = env[PROCESS_KEY_ENV];
-  if (!inProcess && keys.length === 0 && processKey !== undefined && processKey.trim() !== "") {
+  if (!inProcess && from !== undefined && keys.length === 0 && processKey !== undefined && processKey.trim() !== "") {
     if (!KEY_RE.test(processKey.trim())) throw new Error(`${PROCESS_KEY_ENV} is set but is not 0x followed by 64 hex digits`);
     const keyAddress = new Wallet(processKey.trim()).address;
     if (keyAddress.toLowerCase() !== signer.address.toLowerCase()) {
