@@ -117,6 +117,9 @@ describe("output: ETH, ISO times, labels, job files", function () {
       const snapshot = await ethers.provider.send("evm_snapshot", []);
       const first = await postPreparedJob(contracts.core, requester, { ...prepared, inputCount: 3 }, terms, dir);
       expect(first.replaced).to.equal(undefined);
+      // 3 inputs in 2 shards of batch 2: the padding row of the last shard is posted as such and carries no owner fee
+      expect((await contracts.core.getJob(first.jobId)).paddingFee).to.equal(1000n);
+      expect(first.escrow).to.equal(2n * (parseEther("0.01") + 2000n) - 1000n);
       const firstFile = fs.readFileSync(first.file, "utf8");
       await ethers.provider.send("evm_revert", [snapshot]); // the chain "resets": job 1 again at the same core,
       await ethers.provider.send("evm_mine", []); // in another history
