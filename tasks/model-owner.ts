@@ -61,7 +61,7 @@ task("model:earnings", "Model owner: owner fees earned per model (settled, still
       for (const m of e.models) {
         const state = m.active ? "active" : "inactive";
         const other = m.owner.toLowerCase() === owner.toLowerCase() ? "" : ` (owned by ${m.owner})`;
-        console.log(`#${m.modelId} ${m.name} ${state}${other}: earned ${formatEth(m.earnedWei)} on ${m.settledShards} settled shards of ${m.jobs} jobs, ${formatEth(m.escrowedWei)} more in escrow; fee ${formatEth(m.feePerInference)} per inference`);
+        console.log(`#${m.modelId} ${m.name} ${state}${other}: earned ${formatEth(m.earnedWei)} on ${m.settledShards} settled shard${m.settledShards === 1 ? "" : "s"} of ${m.jobs} job${m.jobs === 1 ? "" : "s"}, ${formatEth(m.escrowedWei)} more in escrow; fee ${formatEth(m.feePerInference)} per inference`);
       }
       console.log(`${owner}: withdrawable balance ${formatEth(e.balanceWei)} (withdraw --from pays it out)`);
     }),

@@ -90,7 +90,7 @@ describe("model owners and signers", function () {
 
       log.length = 0;
       await hre.run("model:earnings", { from: "4", json: false });
-      expect(log[0]).to.equal("#1 fixture active: earned 0.002 ETH on 1 settled shards of 1 jobs, 0.0 ETH more in escrow; fee 0.001 ETH per inference");
+      expect(log[0]).to.equal("#1 fixture active: earned 0.002 ETH on 1 settled shard of 1 job, 0.0 ETH more in escrow; fee 0.001 ETH per inference");
       expect(log[1]).to.equal(`${owner.address}: withdrawable balance 0.002 ETH (withdraw --from pays it out)`);
       await hre.run("model:earnings", { from: "4", json: true });
       expect(JSON.parse(log.pop()!).models[0]).to.include({ modelId: "1", earnedWei: ownerFee.toString(), settledShards: 1, jobs: 1 });

@@ -146,7 +146,7 @@ describe("e2e: the README's manual path, as separate processes", function () {
     for (const w of workers) expect(lines(w, "settled").length).to.be.greaterThan(0);
     // The owner fees went to the model's owner (account 4), not the deployer.
     const earnings = await ok(["model:earnings", "--from", "4", "--network", "localhost"]);
-    expect(earnings).to.match(/^#1 mnist active: earned 0\.008 ETH on 8 settled shards of 1 jobs/m);
+    expect(earnings).to.match(/^#1 mnist active: earned 0\.008 ETH on 8 settled shards of 1 job,/m);
     expect(earnings).to.match(/withdrawable balance 0\.008 ETH/);
   });
 
