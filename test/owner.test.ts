@@ -23,6 +23,7 @@ import { deployVettedFixtureVerifier, versionSpec } from "./helpers/protocol";
 import { fixtureInputCommitment } from "./helpers/commitments";
 import { proveFixture } from "./helpers/fixtureCircuit";
 import { releaseCurve } from "./helpers/snarkjs";
+import { inTaskSandbox } from "./helpers/task-sandbox";
 
 async function taskError(name: string, args: Record<string, unknown>): Promise<string> {
   try {
@@ -41,13 +42,7 @@ describe("model owners and signers", function () {
   after(releaseCurve);
 
   it("the owner's tasks sign with --from; the owner fee of a settled shard lands in the owner's own balance", async function () {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vob-owner-"));
-    const saved = process.env.DEPLOYMENTS_DIR;
-    process.env.DEPLOYMENTS_DIR = dir;
-    const log: string[] = [];
-    const origLog = console.log;
-    console.log = (...a: unknown[]) => void log.push(a.join(" "));
-    try {
+    await inTaskSandbox("vob-owner-", async (dir, log) => {
       const signers = await hre.ethers.getSigners();
       const [deployer, requester, worker, , owner] = signers;
       await hre.run("deploy", { unbonding: "60" }); // deployer = protocol owner = treasury (account 0)
@@ -123,12 +118,7 @@ describe("model owners and signers", function () {
 
       await hre.run("withdraw", { stake: false, from: "4" });
       expect(log.pop()).to.equal(`withdrew 0.002 ETH of balance to ${owner.address}`);
-    } finally {
-      console.log = origLog;
-      if (saved === undefined) delete process.env.DEPLOYMENTS_DIR;
-      else process.env.DEPLOYMENTS_DIR = saved;
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("a key that is given is used or refused, never passed over", async function () {
