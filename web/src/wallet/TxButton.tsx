@@ -6,7 +6,7 @@ import type { TxRequest, useTx } from "./useTx";
 
 export function TxButton({ tx, request, children, id, disabled, onDone }: { tx: ReturnType<typeof useTx>; request: () => TxRequest | undefined; children: ReactNode; id?: string; disabled?: boolean; onDone?: (receipt: TransactionReceipt | undefined) => void }) {
   return (
-    <div className="txbutton">
+    <div className="txbutton" data-txbutton={id}>
       <button
         id={id}
         disabled={disabled || tx.busy}
