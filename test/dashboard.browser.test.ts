@@ -16,6 +16,7 @@ import path from "node:path";
 import type { Browser } from "playwright-core";
 import { formatEther, parseEther } from "ethers";
 import { startApp } from "../lib/app";
+import { generateWorkerKeyPair } from "../lib/crypto/worker-key";
 import { createOnnxSession } from "../lib/runtime/onnx";
 import { createLogger } from "../lib/util/log";
 import { REPO_ROOT } from "../lib/util/processes";
@@ -59,6 +60,14 @@ describe("dashboard in Chromium", function () {
       await w.page.click('[data-connector="Test Wallet"]');
     }
     await w.page.waitForSelector(`[data-account="${addr(6).toLowerCase()}"]`);
+  });
+
+  afterEach(async function () {
+    // A failed step says what the page showed: every transaction line on screen.
+    if (this.currentTest?.state === "failed" && w) {
+      console.log("tx lines on screen:", await w.page.locator("[data-tx]").allTextContents(), problems);
+      await shot(`failed-${this.currentTest.title.slice(0, 20).replace(/\W+/g, "-")}`);
+    }
   });
 
   after(async function () {
@@ -113,5 +122,87 @@ describe("dashboard in Chromium", function () {
     await w.page.waitForSelector('[data-txbutton="withdraw"] [data-tx="confirmed"]', { timeout: 30_000 });
     expect(await mesh.d.contracts.core.balanceOf(owner)).to.equal(0n);
     await shot("models");
+  });
+
+  it("registers and stakes a new worker from the worker hub, with its earnings per job from events", async function () {
+    const worker = addr(7);
+    await w.use(worker);
+    await go("workers");
+    await w.page.waitForSelector('#registered:text("no")');
+    const key = "0x" + Buffer.from(generateWorkerKeyPair().publicKey).toString("hex");
+    await w.page.fill('#stake input[placeholder^="encryption public key"]', key);
+    await w.page.fill('#stake input[placeholder="metadata CID"]', "bafyworkerfromthebrowser");
+    await w.page.click("#register-worker");
+    await w.page.waitForSelector('[data-txbutton="register-worker"] [data-tx="confirmed"]', { timeout: 30_000 }).catch(() => undefined);
+    await w.page.waitForSelector('#registered:text("yes")');
+    await w.page.fill("#stake-input", "1.5");
+    await w.page.click("#stake-button");
+    await w.page.waitForSelector('[data-txbutton="stake-button"] [data-tx="confirmed"]', { timeout: 30_000 });
+    await w.page.waitForSelector('#stake-amount:text("1.5000 ETH")');
+    expect((await mesh.d.contracts.core.getWorker(worker)).stake).to.equal(parseEther("1.5"));
+    // a worker process that settled shards sees them per job
+    await w.use(addr(2));
+    await w.page.waitForSelector("#earnings-per-job tr[data-job]");
+    await shot("workers");
+  });
+
+  it("shows a revert with its decoded custom error and arguments in units, before anything is signed", async function () {
+    await w.use(addr(7));
+    await w.page.fill("#unstake-input", "5");
+    await w.page.click("#unstake-button");
+    await w.page.waitForSelector('[data-txbutton="unstake-button"] [data-tx="reverted"]');
+    expect(await w.page.locator('[data-txbutton="unstake-button"] [data-tx="reverted"]').textContent()).to.equal(
+      "Reverted: OblivionCore.InsufficientFreeStake(available=1.5 ETH, needed=5.0 ETH)",
+    );
+  });
+
+  it("answers a declined signature with a calm line and sends nothing", async function () {
+    const before = await mesh.d.provider.getTransactionCount(addr(7));
+    await w.rejectNext();
+    await w.page.fill("#stake-input", "0.1");
+    await w.page.click("#stake-button");
+    await w.page.waitForSelector('[data-txbutton="stake-button"] [data-tx="rejected"]');
+    expect(await w.page.locator('[data-txbutton="stake-button"] [data-tx="rejected"]').textContent()).to.equal("You declined the signature in your wallet: nothing was sent.");
+    expect(await mesh.d.provider.getTransactionCount(addr(7))).to.equal(before);
+  });
+
+  it("prompts on a wrong network and switches back", async function () {
+    await w.chain("0x1");
+    await w.page.waitForSelector("#wrong-network");
+    expect(await w.page.locator("#wrong-network").textContent()).to.contain("Your wallet is on chain 1");
+    await w.page.click("#stake-button");
+    await w.page.waitForSelector('[data-txbutton="stake-button"] [data-tx="failed"]');
+    await shot("wrong-network");
+    await w.page.click("#switch-network");
+    await w.page.waitForSelector("#wrong-network", { state: "detached" });
+  });
+
+  it("exports the verifiable history with one record per settlement", async function () {
+    await go("history");
+    const settled = await mesh.d.contracts.core.queryFilter(mesh.d.contracts.core.filters.ShardSettled());
+    await w.page.waitForFunction((n) => document.querySelector("#history")?.getAttribute("data-rows") === String(n), settled.length);
+    const download = w.page.waitForEvent("download");
+    await w.page.click("#export-json");
+    const rows = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as { job: string; shard: number; tx: string }[];
+    expect(rows.length).to.equal(settled.length);
+    expect(new Set(rows.map((r) => r.tx))).to.deep.equal(new Set(settled.map((e) => e.transactionHash)));
+    const csv = w.page.waitForEvent("download");
+    await w.page.click("#export-csv");
+    expect(fs.readFileSync(await (await csv).path(), "utf8").trim().split("\n").length).to.equal(settled.length + 1);
+    await w.page.click(`[data-verify="${rows[0].job === "0" ? 1 : 1}"]`);
+    await w.page.waitForSelector('[data-result="1"].valid', { timeout: 20_000 });
+    await shot("history");
+  });
+
+  it("renders the training and mesh screens from the chain, and the marketplace's counts after settlement", async function () {
+    await go("mesh");
+    await w.page.waitForSelector(`.worker[data-address="${addr(2).toLowerCase()}"]`);
+    await shot("mesh");
+    await go("training");
+    await shot("training");
+    await go("market");
+    await w.page.waitForSelector(`.model[data-model="1"] .settled:text("${INPUTS} in ${INPUTS} shards · 1 jobs")`);
+    await shot("marketplace");
+    expect(problems.filter((p) => !p.includes("4001") && !/rejected/i.test(p))).to.deep.equal([]);
   });
 });

@@ -105,7 +105,7 @@ export async function walletPage(browser: Browser, rpcUrl: string, account: stri
   await context.addInitScript(injectWallet, { rpcUrl, account });
   const page = await context.newPage();
   page.on("response", (r) => void (r.status() >= 400 && onProblem(`${r.status()} ${r.url()}`)));
-  page.on("console", (m) => void (m.type() === "error" && onProblem(`console: ${m.text()}`)));
+  page.on("console", (m) => void ((m.type() === "error" || process.env.DASH_DEBUG) && onProblem(`console ${m.type()}: ${m.text()}`)));
   page.on("pageerror", (e) => onProblem(`pageerror: ${e.message}`));
   const w = (fn: string, arg: unknown) => page.evaluate(([f, a]) => (window as unknown as Record<string, Record<string, (x: unknown) => void>>).__wallet[f as string](a), [fn, arg] as const);
   return {

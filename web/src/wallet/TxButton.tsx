@@ -13,7 +13,9 @@ export function TxButton({ tx, request, children, id, disabled, onDone }: { tx: 
         onClick={async () => {
           const r = request();
           if (!r) return;
-          onDone?.(await tx.send(r));
+          // (not `onDone?.(await tx.send(r))`: an optional call skips evaluating its argument when there is no callee)
+          const receipt = await tx.send(r);
+          onDone?.(receipt);
         }}
       >
         {children}

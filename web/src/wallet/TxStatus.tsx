@@ -7,6 +7,8 @@ export function TxStatus({ state }: { state: TxState }) {
   switch (state.s) {
     case "idle":
       return null;
+    case "checking":
+      return <p className="tx signing" data-tx="checking">Checking the transaction against the chain…</p>;
     case "signing":
       return <p className="tx signing" data-tx="signing">Waiting for your signature in the wallet…</p>;
     case "pending":

@@ -11,6 +11,7 @@ import { describeFailure, decodeRevert } from "../chain/errors";
 
 export type TxState =
   | { s: "idle" }
+  | { s: "checking" }
   | { s: "signing" }
   | { s: "pending"; hash: Hash }
   | { s: "confirmed"; hash: Hash; block: bigint; note?: string }
@@ -47,6 +48,7 @@ export function useTx(label: string) {
       return undefined;
     }
     try {
+      setState({ s: "checking" });
       const { request } = await client.simulateContract({ ...req, account: address } as never);
       setState({ s: "signing" });
       const hash = await wallet.writeContract(request as never);
@@ -90,7 +92,7 @@ export function useTx(label: string) {
     }
   }
 
-  return { label, state, send, reset: () => setState({ s: "idle" }), busy: state.s === "signing" || state.s === "pending" };
+  return { label, state, send, reset: () => setState({ s: "idle" }), busy: state.s === "checking" || state.s === "signing" || state.s === "pending" };
 }
 
 export { decodeRevert };
