@@ -143,7 +143,26 @@ describe("dashboard in Chromium", function () {
     // a worker process that settled shards sees them per job
     await w.use(addr(2));
     await w.page.waitForSelector("#earnings-per-job tr[data-job]");
+  });
+
+  it("decrypts a worker's own reputation in the page, and refuses another account", async function () {
+    const worker = addr(2);
+    const settledBy = (await mesh.d.contracts.core.queryFilter(mesh.d.contracts.core.filters.ShardSettled(undefined, undefined, worker))).length;
+    expect(settledBy).to.be.greaterThan(0);
+    await w.page.fill("#reputation-of", worker);
+    await w.page.click("#decrypt");
+    await w.page.waitForSelector("#reputation-result, #reputation-error", { timeout: 60_000 });
+    expect(await w.page.locator("#reputation-error").count(), await w.page.locator("#reputation-error").textContent().catch(() => "")).to.equal(0);
+    expect(Number(await w.page.locator("#rep-successes").textContent())).to.equal(settledBy);
+    expect(await w.page.locator("#rep-failures").textContent()).to.equal("0");
     await shot("workers");
+    // the new worker asks for worker 2's reputation: the ACL refuses
+    await w.use(addr(7));
+    await w.page.fill("#reputation-of", worker);
+    await w.page.click("#decrypt");
+    await w.page.waitForSelector("#reputation-error", { timeout: 60_000 });
+    expect(await w.page.locator("#reputation-error").textContent()).to.match(/^Refused: the ACL lets only/);
+    await w.page.fill("#reputation-of", addr(7));
   });
 
   it("shows a revert with its decoded custom error and arguments in units, before anything is signed", async function () {
