@@ -25,6 +25,8 @@ import { SIZES, startMesh, type Mesh } from "./e2e/harness";
 import { mlpOnnx, rng } from "./zk/models";
 
 const OUT = path.join(REPO_ROOT, "test-output", "dashboard");
+/** The page's document inside page.waitForFunction (this file compiles without the DOM library). */
+type PageDoc = { querySelector(s: string): { textContent: string | null; getAttribute(a: string): string | null } | null; querySelectorAll(s: string): { length: number } };
 const INPUTS = 4;
 
 describe("dashboard in Chromium", function () {
@@ -98,7 +100,7 @@ describe("dashboard in Chromium", function () {
     await w.page.click("#sandbox-post");
     await w.page.waitForSelector('[data-tx="confirmed"]', { timeout: 60_000 });
     await w.page.waitForSelector(".shard[data-state]");
-    await w.page.waitForFunction((n) => document.querySelectorAll('.shard[data-state="settled"] .verified').length === n, INPUTS, { timeout: 150_000 });
+    await w.page.waitForFunction((n) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll('.shard[data-state="settled"] .verified').length === n, INPUTS, { timeout: 150_000 });
     await w.page.click("#fetch-results");
     await w.page.waitForSelector(`#results tr[data-input="${INPUTS - 1}"]`);
     const predicted = await w.page.locator("#results .predicted").allTextContents();
@@ -106,8 +108,17 @@ describe("dashboard in Chromium", function () {
     await shot("sandbox-job");
     const download = w.page.waitForEvent("download");
     await w.page.click("#export-job");
-    const file = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as { jobId: string; shards: { dataKey?: string }[] };
+    const file = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as { jobId: string; shards: { dataKey?: string; packageCid: string }[] };
     expect(file.shards.every((s) => /^0x[0-9a-f]{64}$/.test(s.dataKey ?? ""))).to.equal(true);
+    // the packages are on the content server behind the app server (Kubo RPC and trustless gateway routes)
+    const cid = file.shards[0].packageCid;
+    const cat = await fetch(`${app.url}api/v0/cat?arg=${cid}`, { method: "POST" });
+    expect(Buffer.from(await cat.arrayBuffer())).to.deep.equal(Buffer.from(await mesh.store.get(cid)));
+    expect((await fetch(`${app.url}ipfs/${cid}?format=raw`)).status).to.equal(200);
+    // another site's page may not upload through it (the token stays on the server)
+    const form = new FormData();
+    form.append("file", new Blob([new Uint8Array([1, 2, 3])]));
+    expect((await fetch(`${app.url}api/v0/add`, { method: "POST", body: form, headers: { origin: "http://evil.example" } })).status).to.equal(403);
   });
 
   it("lets the model owner withdraw its fees", async function () {
@@ -117,7 +128,7 @@ describe("dashboard in Chromium", function () {
     expect(held >= parseEther("0.0001") * BigInt(INPUTS)).to.equal(true);
     await w.use(owner);
     await go("models");
-    await w.page.waitForFunction((t) => document.querySelector("#withdrawable")?.textContent === t, `${Number(formatEther(held)).toFixed(4)} ETH`);
+    await w.page.waitForFunction((t) => (globalThis as unknown as { document: PageDoc }).document.querySelector("#withdrawable")?.textContent === t, `${Number(formatEther(held)).toFixed(4)} ETH`);
     await w.page.click("#withdraw");
     await w.page.waitForSelector('[data-txbutton="withdraw"] [data-tx="confirmed"]', { timeout: 30_000 });
     expect(await mesh.d.contracts.core.balanceOf(owner)).to.equal(0n);
@@ -152,7 +163,7 @@ describe("dashboard in Chromium", function () {
     await w.page.fill("#reputation-of", worker);
     await w.page.click("#decrypt");
     await w.page.waitForSelector("#reputation-result, #reputation-error", { timeout: 60_000 });
-    expect(await w.page.locator("#reputation-error").count(), await w.page.locator("#reputation-error").textContent().catch(() => "")).to.equal(0);
+    expect(await w.page.locator("#reputation-error").count(), (await w.page.locator("#reputation-error").textContent().catch(() => "")) ?? "").to.equal(0);
     expect(Number(await w.page.locator("#rep-successes").textContent())).to.equal(settledBy);
     expect(await w.page.locator("#rep-failures").textContent()).to.equal("0");
     await shot("workers");
@@ -199,7 +210,7 @@ describe("dashboard in Chromium", function () {
   it("exports the verifiable history with one record per settlement", async function () {
     await go("history");
     const settled = await mesh.d.contracts.core.queryFilter(mesh.d.contracts.core.filters.ShardSettled());
-    await w.page.waitForFunction((n) => document.querySelector("#history")?.getAttribute("data-rows") === String(n), settled.length);
+    await w.page.waitForFunction((n) => (globalThis as unknown as { document: PageDoc }).document.querySelector("#history")?.getAttribute("data-rows") === String(n), settled.length);
     const download = w.page.waitForEvent("download");
     await w.page.click("#export-json");
     const rows = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as { job: string; shard: number; tx: string }[];

@@ -7,6 +7,7 @@
  *   POST /api/jobs/prepare          quantize, commit, seal (browser's keys) and store a job's shards
  *   POST /api/jobs/release          one shard's key release for one claim, for the wallet to sign
  *   POST /api/jobs/results          a job's checked results
+ *   /api/v0/*, /ipfs/*              the content server (Kubo RPC subset, trustless gateway), token added to writes
  *   + the mesh routes (lib/mesh/server.ts): /api/snapshot, /api/events, /api/audit/:id/verify
  */
 import { ZeroAddress, type JsonRpcProvider } from "ethers";
@@ -23,6 +24,7 @@ import { handle, HttpError, readJson, sameOrigin, sendJson } from "./http";
 import { prepareJob, releaseFor, resultsOf, type PrepareJobRequest, type ReleaseRequest } from "./jobs";
 import { MAX_MODEL_BYTES, RegistrationRuns, type PrepareRequest } from "./registration";
 import { loadStaticFiles } from "./static";
+import { contentServerFor, storageProxy, type StorageEndpoint } from "./storageProxy";
 import type { JobFile } from "../requester/job";
 
 export interface AppOptions {
@@ -33,13 +35,15 @@ export interface AppOptions {
   port?: number;
   pollMs?: number;
   store: ContentStore;
+  /** The content server the page's storage routes go to (default: one started over `store` when it is embedded). */
+  content?: StorageEndpoint;
   log: Logger;
   training?: TrainingSource;
   deploymentsDir?: string;
   onGone?: (err: DeploymentGoneError) => void;
 }
 
-export async function appConfig(o: AppOptions, d: Deployment, provider: JsonRpcProvider, fromBlock: number) {
+export async function appConfig(o: AppOptions, d: Deployment, provider: JsonRpcProvider, fromBlock: number, storage: boolean) {
   const { core } = attach(d, provider);
   const manager = await core.collateralManager();
   const fhe = findFheDeployment(o.network, o.deploymentsDir ?? defaultDir());
@@ -56,7 +60,7 @@ export async function appConfig(o: AppOptions, d: Deployment, provider: JsonRpcP
       ...(fhe?.contracts.ConfidentialReputation ? { reputation: fhe.contracts.ConfidentialReputation } : {}),
       ...(fhe?.contracts.PrivacyGateway ? { gateway: fhe.contracts.PrivacyGateway } : {}),
     },
-    storage: true,
+    storage,
   };
 }
 
@@ -65,6 +69,8 @@ export async function startApp(o: AppOptions) {
   const files = loadStaticFiles(WEB_DIST);
   const registrations = new RegistrationRuns(o.store);
   const onError = (err: Error) => o.log.error("app: request failed", { reason: err.message.split("\n")[0] });
+  const own = o.content ? undefined : await contentServerFor(o.store);
+  const content = o.content ?? own;
   const server = await startMesh({
     network: o.network,
     rpcUrl: o.rpcUrl,
@@ -76,7 +82,7 @@ export async function startApp(o: AppOptions) {
     onGone: o.onGone,
     files,
     routes: async ({ deployment, provider, fromBlock }) => {
-      const config = await appConfig(o, deployment, provider, fromBlock);
+      const config = await appConfig(o, deployment, provider, fromBlock, !!content);
       const c = attach(deployment, provider);
       const post = (path: string, limit: number, fn: (body: never) => Promise<unknown>): Route => (req, res, url) => {
         if (url.pathname !== path || req.method !== "POST") return false;
@@ -99,8 +105,19 @@ export async function startApp(o: AppOptions) {
           if (!b.file?.jobId) throw new HttpError(400, "file (a job file) is required");
           return resultsOf(c, o.store, b.file, b.labels);
         }),
+        ...(content ? [storageProxy(content)] : []),
       ];
     },
+  }).catch(async (err: Error) => {
+    await own?.close();
+    throw err;
   });
-  return { ...server, bundle: files.sizes() };
+  return {
+    ...server,
+    bundle: files.sizes(),
+    close: async () => {
+      await server.close();
+      await own?.close();
+    },
+  };
 }

@@ -19,6 +19,14 @@ export async function launchChromium(): Promise<Browser> {
 /** Runs in the page before any of its scripts. */
 function injectWallet({ rpcUrl, account }: { rpcUrl: string; account: string }) {
   type Listener = (...args: unknown[]) => void;
+  // the page's window (the test process compiles without the DOM library)
+  const win = globalThis as unknown as {
+    ethereum: unknown;
+    __wallet: unknown;
+    dispatchEvent(e: unknown): void;
+    addEventListener(type: string, fn: () => void): void;
+    CustomEvent: new (type: string, init: { detail: unknown }) => unknown;
+  };
   const listeners: Record<string, Set<Listener>> = {};
   const state = { account, reject: false, chainId: null as string | null };
   const emit = (ev: string, ...args: unknown[]) => listeners[ev]?.forEach((fn) => fn(...args));
@@ -71,8 +79,8 @@ function injectWallet({ rpcUrl, account }: { rpcUrl: string; account: string }) 
       return provider;
     },
   };
-  (window as unknown as { ethereum: unknown }).ethereum = provider;
-  (window as unknown as { __wallet: unknown }).__wallet = {
+  win.ethereum = provider;
+  win.__wallet = {
     state,
     use(a: string) {
       state.account = a;
@@ -84,8 +92,8 @@ function injectWallet({ rpcUrl, account }: { rpcUrl: string; account: string }) 
     },
   };
   const info = { uuid: "9d1c5c1e-7b8a-4c39-9d7e-000000000017", name: "Test Wallet", icon: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='16' height='16'/%3E", rdns: "org.voblivion.testwallet" };
-  const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: Object.freeze({ info, provider }) }));
-  window.addEventListener("eip6963:requestProvider", announce);
+  const announce = () => win.dispatchEvent(new win.CustomEvent("eip6963:announceProvider", { detail: Object.freeze({ info, provider }) }));
+  win.addEventListener("eip6963:requestProvider", announce);
   announce();
 }
 
@@ -107,12 +115,12 @@ export async function walletPage(browser: Browser, rpcUrl: string, account: stri
   page.on("response", (r) => void (r.status() >= 400 && onProblem(`${r.status()} ${r.url()}`)));
   page.on("console", (m) => void ((m.type() === "error" || process.env.DASH_DEBUG) && onProblem(`console ${m.type()}: ${m.text()}`)));
   page.on("pageerror", (e) => onProblem(`pageerror: ${e.message}`));
-  const w = (fn: string, arg: unknown) => page.evaluate(([f, a]) => (window as unknown as Record<string, Record<string, (x: unknown) => void>>).__wallet[f as string](a), [fn, arg] as const);
+  const w = (fn: string, arg: unknown) => page.evaluate(([f, a]) => (globalThis as unknown as Record<string, Record<string, (x: unknown) => void>>).__wallet[f as string](a), [fn, arg] as const);
   return {
     context,
     page,
     use: (a) => w("use", a),
-    rejectNext: () => page.evaluate(() => void ((window as unknown as { __wallet: { state: { reject: boolean } } }).__wallet.state.reject = true)),
+    rejectNext: () => page.evaluate(() => void ((globalThis as unknown as { __wallet: { state: { reject: boolean } } }).__wallet.state.reject = true)),
     chain: (c) => w("chain", c),
   };
 }
