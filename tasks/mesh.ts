@@ -8,7 +8,7 @@ interface ServeArgs {
   training?: string;
 }
 
-const serve = (name: string, route: string | undefined) => (args: ServeArgs, hre: { network: { name: string; config: unknown } }) =>
+const serve = (name: string, label: string, route: string | undefined) => (args: ServeArgs, hre: { network: { name: string; config: unknown } }) =>
   runTask(name, async () => {
     const { serveApp } = await import("../lib/app/serve");
     const { jsonFileTrainingSource } = await import("../lib/mesh/training");
@@ -19,6 +19,7 @@ const serve = (name: string, route: string | undefined) => (args: ServeArgs, hre
       pollMs: args.poll,
       training: args.training ? jsonFileTrainingSource(args.training) : undefined,
       route,
+      label,
     });
   });
 
@@ -26,10 +27,10 @@ task("app", "Serves the dashboard (marketplace, models, sandbox, history, worker
   .addOptionalParam("port", "TCP port on 127.0.0.1 (0: a free one)", 8600, types.int)
   .addOptionalParam("poll", "ms between the mesh follower's chain polls", 500, types.int)
   .addOptionalParam("training", "JSON file of training rounds with accuracy ([{jobId?, round, accuracy, epsilon, delta?}])", undefined, types.string)
-  .setAction(serve("app", undefined));
+  .setAction(serve("app", "dashboard", undefined));
 
 task("mesh", "Serves the dashboard opened on its live mesh view (workers, jobs, audit records, training rounds)")
   .addOptionalParam("port", "TCP port on 127.0.0.1 (0: a free one)", 8600, types.int)
   .addOptionalParam("poll", "ms between chain polls", 500, types.int)
   .addOptionalParam("training", "JSON file of training rounds with accuracy ([{jobId?, round, accuracy, epsilon, delta?}])", undefined, types.string)
-  .setAction(serve("mesh", "#/mesh"));
+  .setAction(serve("mesh", "mesh view", "#/mesh"));

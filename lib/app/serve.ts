@@ -12,6 +12,8 @@ export interface ServeOptions {
   training?: TrainingSource;
   /** Appended to the printed URL (the mesh task prints #/mesh). */
   route?: string;
+  /** What the printed line calls it ("dashboard", "mesh view"). */
+  label: string;
 }
 
 export async function serveApp(o: ServeOptions): Promise<void> {
@@ -35,7 +37,7 @@ export async function serveApp(o: ServeOptions): Promise<void> {
         stop();
       },
     });
-    console.log(`dashboard of ${o.network}: ${app.url}${o.route ?? ""}`);
+    console.log(`${o.label} of ${o.network}: ${app.url}${o.route ?? ""}`);
     await new Promise<void>((resolve) => {
       stop = resolve;
       if (gone) resolve();
@@ -47,5 +49,5 @@ export async function serveApp(o: ServeOptions): Promise<void> {
     await store.close();
   }
   if (gone) throw gone;
-  log.info("dashboard stopped");
+  log.info(`${o.label} stopped`);
 }
