@@ -38,6 +38,8 @@ export interface AppOptions {
   /** The content server the page's storage routes go to (default: one started over `store` when it is embedded). */
   content?: StorageEndpoint;
   log: Logger;
+  /** Cache of compiled circuits and setups for registrations (default .cache/zk). */
+  zkCacheRoot?: string;
   training?: TrainingSource;
   deploymentsDir?: string;
   onGone?: (err: DeploymentGoneError) => void;
@@ -67,7 +69,7 @@ export async function appConfig(o: AppOptions, d: Deployment, provider: JsonRpcP
 export async function startApp(o: AppOptions) {
   if (ensureWebBundle((m) => o.log.info(m))) o.log.info("dashboard built", { dir: WEB_DIST });
   const files = loadStaticFiles(WEB_DIST);
-  const registrations = new RegistrationRuns(o.store);
+  const registrations = new RegistrationRuns(o.store, o.zkCacheRoot);
   const onError = (err: Error) => o.log.error("app: request failed", { reason: err.message.split("\n")[0] });
   const own = o.content ? undefined : await contentServerFor(o.store);
   const content = o.content ?? own;

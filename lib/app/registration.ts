@@ -35,7 +35,11 @@ export class RegistrationRuns {
   private next = 1;
   private busy = false;
 
-  constructor(private readonly store: ContentStore) {}
+  constructor(
+    private readonly store: ContentStore,
+    /** Where compiled circuits and setups are cached (lib/zk/model.ts; default .cache/zk). */
+    private readonly cacheRoot?: string,
+  ) {}
 
   start(req: PrepareRequest): string {
     if (this.busy) throw new HttpError(409, "a model is being compiled already: wait for it to finish");
@@ -55,7 +59,7 @@ export class RegistrationRuns {
     this.busy = true;
     const log = createLogger({ source: "register", tty: false, out: { write: (line: string) => run.lines.push(line.trimEnd()) > 0 } as NodeJS.WritableStream });
     (async () => {
-      const art = await buildModelArtifacts(onnx, { batch, calibration, log });
+      const art = await buildModelArtifacts(onnx, { batch, calibration, log, cacheRoot: this.cacheRoot });
       run.stage = "storing the artifacts";
       const cids = await uploadArtifacts(art, this.store);
       const vkey = JSON.parse(fs.readFileSync(art.files.vkey, "utf8")) as SnarkjsVkey;
