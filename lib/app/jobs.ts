@@ -15,6 +15,7 @@ import { prepareShards, quantizeShards, type JobFile } from "../requester/job";
 import { checkedResults } from "../requester/report";
 import type { ContentStore } from "../storage";
 import { fetchArtifacts } from "../zk/bundle";
+import { InvalidKeyError } from "../crypto/errors";
 import { HttpError } from "./http";
 
 export interface PrepareJobRequest {
@@ -77,6 +78,8 @@ export async function releaseFor(c: ProtocolContracts, r: ReleaseRequest) {
   try {
     return await buildRelease(c.core, claim, r.file);
   } catch (err) {
+    // G-03: a claimant whose registered key is no curve point cannot be served; 422 tells the page to skip it for good
+    if (err instanceof InvalidKeyError) throw new HttpError(422, `claim cannot be served: the worker's registered encryption key is not a secp256k1 point (${err.message.split("\n")[0]})`);
     throw new HttpError(400, (err as Error).message.split("\n")[0]);
   }
 }

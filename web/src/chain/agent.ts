@@ -64,6 +64,12 @@ export function useReleaseAgent(enabled: boolean) {
         try {
           const res = await fetch("/api/jobs/release", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ file, claim }) });
           const body = (await res.json()) as Record<string, string | string[]> & { error?: string };
+          if (res.status === 422) {
+            // this claim can never be served (G-03): skipped for good, the job's other claims go on
+            done.current.add(key);
+            note(`shard ${claim.shardIndex} of job ${claim.jobId}: ${body.error}`, false);
+            continue;
+          }
           if (!res.ok) throw new Error(body.error ?? `server answered ${res.status}`);
           const release = {
             claimant: body.claimant as Address,
