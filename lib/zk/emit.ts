@@ -88,6 +88,8 @@ class Builder {
   readonly out = new Writer();
   /** The model's outputs per sample (witness mode). */
   readonly outputs: bigint[][] = [];
+  /** Constraints 0 .. constraints-1 are the hash circuit's; the out words are its input wires. */
+  hashLayout = { constraints: 0, outWordWires: [] as number[] };
   constructor(readonly r1cs: boolean, readonly witness: boolean, readonly tamper?: Tamper) {}
 
   wire(v?: bigint): number {
@@ -294,7 +296,7 @@ interface EmitInputs {
 }
 
 /** Builds the circuit: its R1CS (mode.r1cs) and/or, with mode.inp, the value of every wire. */
-function build(q: QuantModel, B: number, hash: { r1cs?: string; nVars: number }, mode: { r1cs: boolean; inp?: EmitInputs; tamper?: Tamper }): Builder {
+function build(q: QuantModel, B: number, hash: { r1cs?: string; nVars: number; nConstraints?: number }, mode: { r1cs: boolean; inp?: EmitInputs; tamper?: Tamper }): Builder {
   const b = new Builder(mode.r1cs, !!mode.inp, mode.tamper);
   const input = mode.tamper?.input;
   const inp = mode.inp;
@@ -377,6 +379,10 @@ function build(q: QuantModel, B: number, hash: { r1cs?: string; nVars: number },
       b.addInto(outWords[Math.floor(k / lay.outPer)], b.add(b.w(wi), b.konst(1n << BigInt(N - 1))), 1n << BigInt(N * (k % lay.outPer)));
     });
   }
+  // A forger hashes the out words its outputs pack to: the hash circuit's input wires take them (its other wires are
+  // not recomputed; the harness leaves the hash circuit's constraints out and compares the out words instead).
+  if (b.witness && b.tamper) outWords.forEach((e, w) => (b.values[base + lay.nIn + w] = mod(e.v!)));
+  b.hashLayout = { constraints: hash.nConstraints ?? 0, outWordWires: outWords.map((_, w) => base + lay.nIn + w) };
   outWords.forEach((e, w) => b.constrain(null, null, b.add(e, b.w(base + lay.nIn + w), -1n)));
   return b;
 }
@@ -426,17 +432,30 @@ export async function emitR1cs(q: QuantModel, options: CircuitOptions, dir: stri
   return { r1cs: file, hashWasm: hc.wasm, constraints: b.nConstraints, nVars: b.nWires, seconds: (Date.now() - t0) / 1000, hashCompileSeconds: hc.compileSeconds };
 }
 
-async function hashWitnessOf(q: QuantModel, hashWasm: string, bytes: number[][], outputs: bigint[][]): Promise<bigint[]> {
+/** The out words the circuit's packing constraint computes, mod r, for any outputs (a forger's too). */
+function packMod(values: bigint[], bits: number): bigint[] {
+  const per = packPerWord(bits);
+  const words: bigint[] = [];
+  for (let i = 0; i < values.length; i += per) words.push(mod(values.slice(i, i + per).reduce((w, v, j) => w + (v << BigInt(bits * j)), 0n)));
+  return words;
+}
+
+async function hashWitnessOf(q: QuantModel, hashWasm: string, bytes: number[][], outputs: bigint[][], forged = false): Promise<bigint[]> {
   const lay = wordLayout(q, bytes.length);
   const off = 1n << BigInt(q.rangeBits - 1);
   const inWords = pack(bytes.flat().map((v) => BigInt(v)), 8);
-  const outWords = pack(outputs.flat().map((v) => mod(v + off)), q.rangeBits);
+  const shifted = outputs.flat().map((v) => v + off);
+  const outWords = forged ? packMod(shifted, q.rangeBits) : pack(shifted, q.rangeBits);
   if (inWords.length !== lay.nIn || outWords.length !== lay.nOut) throw new Error("emit: batch does not match the circuit's word layout");
   const wc = await hashCalculator(hashWasm);
   return (await wc.calculateWitness({ inWords, outWords }, true)).map((v: bigint) => BigInt(v));
 }
 
 export interface WitnessValues {
+  /** With a tamper: constraints [0, hashConstraints) are the Poseidon hash circuit's. */
+  hashConstraints: number;
+  /** The wires holding the packed output words the output commitment hashes. */
+  outWordWires: number[];
   /** Every wire's value (integers; reduce mod r to compare). */
   values: bigint[];
   /** The model's outputs per sample, as the witness computed them. */
@@ -449,18 +468,33 @@ export interface WitnessValues {
 
 /**
  * The wire values of q's emitted circuit for a batch: honest ones from the reference `outputs`, or, with `tamper`,
- * the witness a forger gets by computing every later wire from its change and hashing the outputs that result.
+ * the witness a forger gets by computing every later wire from its change, up to the out words it would hash
+ * (the hash circuit's internal wires stay the honest ones: with `hashRecomputed`, they are recomputed too).
  */
-export async function emitWitnessValues(q: QuantModel, hashWasm: string, bytes: number[][], binding: bigint, outputs: bigint[][], tamper?: Tamper): Promise<WitnessValues> {
-  let hashWitness = await hashWitnessOf(q, hashWasm, bytes, outputs);
-  let b = build(q, bytes.length, { nVars: hashWitness.length }, { r1cs: false, inp: { bytes, binding, hashWitness }, tamper });
+export async function emitWitnessValues(q: QuantModel, hashWasm: string, bytes: number[][], binding: bigint, outputs: bigint[][], tamper?: Tamper, hashRecomputed = false): Promise<WitnessValues> {
+  // A forger's runs share the honest hash witness (the harness makes thousands of them for one input).
+  const key = `${hashWasm}:${bytes.join(";")}:${outputs.join(";")}`;
+  if (!tamper || lastHash?.key !== key) lastHash = { key, w: await hashWitnessOf(q, hashWasm, bytes, outputs) };
+  let hashWitness = lastHash.w;
+  const hashConstraints = tamper ? hashConstraintCount(hashWasm) : 0;
+  let b = build(q, bytes.length, { nVars: hashWitness.length, nConstraints: hashConstraints }, { r1cs: false, inp: { bytes, binding, hashWitness }, tamper });
   const same = b.outputs.every((o, s) => o.every((v, i) => mod(v) === mod(outputs[s][i])));
-  if (tamper && !same) {
-    hashWitness = await hashWitnessOf(q, hashWasm, bytes, b.outputs);
-    b = build(q, bytes.length, { nVars: hashWitness.length }, { r1cs: false, inp: { bytes, binding, hashWitness }, tamper });
+  if (tamper && hashRecomputed && !same) {
+    hashWitness = await hashWitnessOf(q, hashWasm, bytes, b.outputs, true);
+    b = build(q, bytes.length, { nVars: hashWitness.length, nConstraints: hashConstraints }, { r1cs: false, inp: { bytes, binding, hashWitness }, tamper: { ...tamper } });
   }
   const modelStart = 4 + bytes.length * q.inputSize + (hashWitness.length - 3) + 1 + bytes.length * q.inputSize * 8;
-  return { values: b.values, outputs: b.outputs, decompositions: b.nDecompositions, modelStart };
+  return { values: b.values, outputs: b.outputs, decompositions: b.nDecompositions, modelStart, hashConstraints, outWordWires: b.hashLayout.outWordWires };
+}
+
+let lastHash: { key: string; w: bigint[] } | undefined;
+const hashCounts = new Map<string, number>();
+/** Constraints of the hash circuit whose wasm is `hashWasm` (its model.r1cs, one directory up: the hash circuit's
+ *  cache directory, not a model's artifacts, where the wasm is a copy). */
+function hashConstraintCount(hashWasm: string): number {
+  let n = hashCounts.get(hashWasm);
+  if (n === undefined) hashCounts.set(hashWasm, (n = readR1cs(path.join(path.dirname(path.dirname(hashWasm)), "model.r1cs")).nConstraints));
+  return n;
 }
 
 /** The witness (.wtns bytes) of q's emitted circuit for a batch of input bytes and a binding. */
