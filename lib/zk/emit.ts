@@ -88,6 +88,8 @@ class Builder {
   readonly out = new Writer();
   /** The model's outputs per sample (witness mode). */
   readonly outputs: bigint[][] = [];
+  /** Wires that are bits of a decomposition (witness mode). */
+  readonly bitWires = new Set<number>();
   /** Constraints 0 .. constraints-1 are the hash circuit's; the out words are its input wires. */
   hashLayout = { constraints: 0, outWordWires: [] as number[] };
   constructor(readonly r1cs: boolean, readonly witness: boolean, readonly tamper?: Tamper) {}
@@ -183,6 +185,7 @@ class Builder {
     const ws: number[] = [];
     for (let i = 0; i < n; i++) {
       const b = this.wire(this.witness ? (v! >> BigInt(i)) & 1n : undefined);
+      if (this.witness) this.bitWires.add(b);
       this.constrain(this.w(b), this.add(this.w(b), this.konst(1n), -1n), null);
       ws.push(b);
     }
@@ -464,6 +467,8 @@ export interface WitnessValues {
   decompositions: number;
   /** The first wire of the model's part (after the commitments' wires and the input bits). */
   modelStart: number;
+  /** The wires that are bits of a decomposition. */
+  bitWires: Set<number>;
 }
 
 /**
@@ -484,7 +489,7 @@ export async function emitWitnessValues(q: QuantModel, hashWasm: string, bytes: 
     b = build(q, bytes.length, { nVars: hashWitness.length, nConstraints: hashConstraints }, { r1cs: false, inp: { bytes, binding, hashWitness }, tamper: { ...tamper } });
   }
   const modelStart = 4 + bytes.length * q.inputSize + (hashWitness.length - 3) + 1 + bytes.length * q.inputSize * 8;
-  return { values: b.values, outputs: b.outputs, decompositions: b.nDecompositions, modelStart, hashConstraints, outWordWires: b.hashLayout.outWordWires };
+  return { values: b.values, outputs: b.outputs, decompositions: b.nDecompositions, modelStart, bitWires: b.bitWires, hashConstraints, outWordWires: b.hashLayout.outWordWires };
 }
 
 let lastHash: { key: string; w: bigint[] } | undefined;

@@ -88,18 +88,18 @@ function judge(checker: R1csChecker, honest: bigint[], forged: WitnessValues): "
 }
 
 /**
- * Forged sweep of an emitted circuit: every model wire (or every `stride`-th) changed by +1 (every fifth also by -1
- * and to its field negative) with every later wire recomputed, and every bit decomposition (or every `stride`-th)
- * replaced by that of v + r and of v +- 2^k, k taken in turn from `shifts` (a remainder moved across the
- * quotient). Returns forgeries.
+ * Forged sweep of an emitted circuit: every value wire of the model (not a bit) changed by +1 (every fifth also by
+ * -1 and to its field negative) with every later wire recomputed, and every bit decomposition of the model replaced
+ * by that of v + r and of v +- 2^k, k taken in turn from `shifts` (a remainder moved across the quotient); with a
+ * `budget`, evenly spaced samples of at most that many of each. Returns forgeries.
  */
-export async function forgedSweep(checker: R1csChecker, t: ForgeTarget, o: { stride?: number; shifts?: number[] } = {}): Promise<SweepStats> {
+export async function forgedSweep(checker: R1csChecker, t: ForgeTarget, o: { budget?: number; shifts?: number[] } = {}): Promise<SweepStats> {
   const t0 = Date.now();
   const outs = t.bytes.map((x) => quantForward(t.q, x));
   const base = await emitWitnessValues(t.q, t.hashWasm, t.bytes, t.binding, outs);
   const honest = base.values.map(mod);
   if (checker.firstFailing(honest) >= 0) throw new Error("forgedSweep: the honest witness does not satisfy the R1CS");
-  const stride = o.stride ?? 1;
+  const strideOf = (n: number) => (o.budget ? Math.max(1, Math.ceil(n / o.budget)) : 1);
   const findings: Finding[] = [];
   let n = 0;
   const tryTamper = async (what: string, tamper: Tamper) => {
@@ -108,13 +108,21 @@ export async function forgedSweep(checker: R1csChecker, t: ForgeTarget, o: { str
     const verdict = judge(checker, honest, f);
     if (verdict === "forgery") findings.push({ what, kind: "forgery" });
   };
-  // every wire +1; every fifth also -1 and its field negative
-  for (let i = base.modelStart, j = 0; i < honest.length; i += stride, j++) {
-    for (const [name, nv] of perturbations(honest[i], []).slice(0, j % 5 === 0 ? 3 : 1)) await tryTamper(`wire ${i} ${name}`, { wire: i, value: () => nv });
+  // every value wire (outputs of rescales, comparisons, links: what a forger chooses; bits are a decomposition's,
+  // below and in the local sweep) +1, every fifth also -1 and its field negative
+  const values = [];
+  for (let i = base.modelStart; i < honest.length; i++) if (!base.bitWires.has(i)) values.push(i);
+  const sv = strideOf(values.length);
+  for (let j = 0; j < values.length; j += sv) {
+    const i = values[j];
+    for (const [name, nv] of perturbations(honest[i], []).slice(0, (j / sv) % 5 === 0 ? 3 : 1)) await tryTamper(`wire ${i} ${name}`, { wire: i, value: () => nv });
   }
-  // every decomposition: another one of the same field element (v + r), and the remainder moved across the quotient
+  // every decomposition of the model's part (the input bytes' come first): another one of the same field element
+  // (v + r), and the remainder moved across the quotient
   const shifts = o.shifts ?? [];
-  for (let d = 0, j = 0; d < base.decompositions; d += stride, j++) {
+  const first = t.bytes.length * t.q.inputSize;
+  const sd = strideOf(base.decompositions - first);
+  for (let d = first, j = 0; d < base.decompositions; d += sd, j++) {
     await tryTamper(`decomposition ${d} v+r`, { decomposition: d, decompose: (v) => v + FIELD_R });
     if (!shifts.length) continue;
     const k = shifts[j % shifts.length];
