@@ -1,9 +1,10 @@
 /**
  * Direct R1CS and witness emission: the constraints that circom would compile from circuit.ts' source, written
  * from the quantized model in seconds instead of circom2's minutes, and the witness (.wtns) computed by the same
- * code. The circom source is still generated (it is what the circuit hash covers and what an auditor reads); the
- * tests check on small models that both give the same constraint count, the same public signals, and witnesses
- * that satisfy their R1CS.
+ * code. The circom source is still generated (an auditor reads it; the circuit hash covers it and this R1CS); the
+ * tests (emit.test.ts, soundness.test.ts) check on the step models and the zoo that both give the same constraint
+ * count, the same public signals, and witnesses that satisfy their R1CS. Every linear combination is written with one
+ * term per wire, reduced mod r, zero terms left out (Z-03), and every decomposition is bounded (lib/zk/bounds.ts).
  *
  * Per plan step (lib/zk/plan.ts) the emitter writes exactly what the source says: bits b with b * (b - 1) = 0, one
  * linear decomposition constraint, one output constraint (rescale: k + N + 2; comparison: D + 3; input byte: 9).
