@@ -13,9 +13,9 @@ pragma solidity 0.8.28;
 /// come; verifiers enlist in the round's standby pool (collateral locked) until the join cutoff. Every outsourced
 /// answer is blind: a salted commitment first (`commitUpdate`), the hash and CID only once every verifier of the shard
 /// has committed (`revealUpdate`). A primary's commitment fixes a later block whose hash decides whether its shard is
-/// audited (`replicationBps`) and draws its replica and referee from the pool together; the answer two of the three
-/// agree on is paid and a revealed answer against it slashed. Nobody chooses its verifier role, and nobody can copy an
-/// answer it has not seen. Rewards are pull payments (`withdraw`).
+/// audited (`replicationBps`) and draws its replica and referee from the pool together; a primary is paid when a
+/// verifier agrees with it and slashed when both agree against it. Nobody chooses its verifier role, and nobody can
+/// copy an answer it has not seen. Rewards are pull payments (`withdraw`).
 interface ITrainingJobs {
     /// @notice Federated: workers train on their own data. Outsourced: workers train on the requester's encrypted
     /// shards, a drawn share of them twice.
@@ -195,7 +195,7 @@ interface ITrainingJobs {
     /// @notice An outsourced slot stayed silent but its data key came less than roundWindow / 4 before its deadline (or
     /// never): released unpaid, not slashed.
     event SlotVoided(uint256 indexed jobId, uint16 round, address indexed worker);
-    /// @notice A participant's collateral was slashed (an answer against the agreed one, a commitment never revealed, or
+    /// @notice A participant's collateral was slashed (a primary both verifiers disagree with, a commitment never revealed, or
     /// a silent participant), to the treasury; `keeper` got the bounty share: the caller, except the treasury when the
     /// caller is the job's requester or aggregator and always for a silent outsourced slot (whose package only the
     /// requester could have spoiled).
@@ -374,9 +374,10 @@ interface ITrainingJobs {
 
     /// @notice Outsourced: opens the caller's commitment and publishes the update's CID, once the shard's draw ran and
     /// both its verifiers committed (or the audit deadline passed), until submitDeadline + 5/8 of the close window. The
-    /// last reveal of a shard decides it: the answer two seats agree on is paid and a revealed answer against it
-    /// slashed; with no two agreeing, the revealed seats go unpaid (paid when the requester voided a verifier by a late
-    /// key); an unaudited shard pays its primary. A commitment never revealed is slashed when the round settles.
+    /// last reveal of a shard decides it: a primary a verifier agrees with is paid with that verifier (a disagreeing
+    /// verifier goes unpaid); a primary both verifiers agree against is slashed and they are paid; with no agreement the
+    /// revealed seats go unpaid (paid when the requester voided a verifier by a late key); an unaudited shard pays its
+    /// primary. A commitment never revealed is slashed when the round settles.
     function revealUpdate(uint256 jobId, uint16 round, bytes32 updateHash, bytes32 salt, string calldata updateCid) external;
 
     /// @notice The commitment `worker` must make to reveal `updateHash` with `salt`: keccak256(abi.encode(jobId,

@@ -401,34 +401,38 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     uint8 private constant SLASH_SILENT = 4;
     uint8 private constant VOID = 5;
 
-    /// @dev What deciding `shard` now does to its primary, replica and referee. Revealed answers are compared: an answer
-    /// two seats agree on is paid and a revealed answer against it slashed; with no two agreeing, revealed seats go
-    /// unpaid, unless a verifier was voided by a late key (the requester's doing), when they are paid. A commitment
-    /// never revealed is slashed; a silent seat is slashed if its key came in time (bounty to the treasury), else voided.
-    /// An unreplicated shard pays its revealed primary.
+    /// @dev What deciding `shard` now does to its primary, replica and referee, from the revealed answers. A primary is
+    /// paid when a verifier agrees with it (and so is that verifier; a verifier that disagrees goes unpaid, not
+    /// slashed); it is slashed only when both verifiers agree against it (then both are paid). With no agreement the
+    /// revealed seats go unpaid, unless a verifier was voided by a late key (the requester's doing): then they are paid.
+    /// An unaudited shard pays its revealed primary. A commitment never revealed is slashed; a silent seat is slashed if
+    /// its key came in time (bounty to the treasury), else voided.
     function _outcomes(uint256 jobId, Job storage j, uint16 r, uint16 shard) private view returns (uint8[3] memory o) {
         Slot[3] memory s = _seatCopies(jobId, r, j.participantsPerRound, shard);
         uint64[2] memory keyBy = _keyDeadlines(j, _rounds[jobId][r]);
         bool voided;
-        uint256 agreed = 3; // index of a revealed answer another seat shares (3: none)
+        bool[3] memory rev;
         for (uint256 i; i < 3; ++i) {
+            rev[i] = s[i].state == SlotState.Submitted;
             if (s[i].state == SlotState.Committed) {
                 o[i] = SLASH;
             } else if (s[i].state == SlotState.Joined) {
                 bool late = s[i].keyReleasedAt == 0 || s[i].keyReleasedAt > keyBy[i == 0 ? 0 : 1];
                 o[i] = late ? VOID : SLASH_SILENT;
                 if (late && i > 0) voided = true;
-            } else if (s[i].state == SlotState.Submitted) {
-                for (uint256 k = i + 1; k < 3; ++k) {
-                    if (s[k].state == SlotState.Submitted && s[k].updateHash == s[i].updateHash) agreed = i;
-                }
             }
         }
-        bool payAll = s[1].state == SlotState.Empty || voided; // unaudited, or a verifier voided by the requester
-        for (uint256 i; i < 3; ++i) {
-            if (s[i].state != SlotState.Submitted) continue;
-            if (agreed < 3) o[i] = s[i].updateHash == s[agreed].updateHash ? PAY : SLASH;
-            else o[i] = payAll ? PAY : UNPAID;
+        bool pa = rev[0] && rev[1] && s[0].updateHash == s[1].updateHash;
+        bool pb = rev[0] && rev[2] && s[0].updateHash == s[2].updateHash;
+        if (pa || pb) {
+            o[0] = PAY;
+            if (rev[1]) o[1] = pa ? PAY : UNPAID;
+            if (rev[2]) o[2] = pb ? PAY : UNPAID;
+        } else if (rev[1] && rev[2] && s[1].updateHash == s[2].updateHash) {
+            (o[0], o[1], o[2]) = (rev[0] ? SLASH : o[0], PAY, PAY);
+        } else {
+            bool payAll = s[1].state == SlotState.Empty || voided; // unaudited, or a verifier voided by the requester
+            for (uint256 i; i < 3; ++i) if (rev[i]) o[i] = payAll ? PAY : UNPAID;
         }
     }
 
