@@ -14,6 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
+import { ethers } from "ethers";
 import { hexlify, parseEther } from "ethers";
 import { devnetEnv, spawnKeeper, spawnTask, startDevnet, DEVNET_NETWORK, type Devnet } from "../../lib/devnet/devnet";
 import { generateWorkerKeyPair, saveWorkerKey } from "../../lib/crypto";
@@ -125,16 +126,19 @@ describe("e2e: train:* tasks against a node", function () {
     const t = training();
     const job = await t.getJob(2);
     expect(job.status).to.equal(1n); // Finished
-    expect(await t.queryFilter(t.filters.ReplicasMatched(2))).to.have.length(4); // 2 shards × 2 rounds, bit-identical
-    expect(await t.queryFilter(t.filters.ReplicaMismatch(2))).to.have.length(0);
-    expect(await t.queryFilter(t.filters.DataKeyReleased(2))).to.have.length(8);
-    expect(await t.queryFilter(t.filters.VerifierAssigned(2))).to.have.length(4); // one drawn replica per shard and round
+    const decided = await t.queryFilter(t.filters.ShardDecided(2));
+    expect(decided).to.have.length(4); // 2 shards × 2 rounds
+    expect(decided.every((e) => e.args.paidHash !== ethers.ZeroHash)).to.equal(true); // blind answers, bit-identical
+    expect(await t.queryFilter(t.filters.UpdateCommitted(2))).to.have.length(12);
+    expect(await t.queryFilter(t.filters.DataKeyReleased(2))).to.have.length(12);
+    expect(await t.queryFilter(t.filters.VerifierAssigned(2))).to.have.length(8); // a replica and a referee per shard and round
     // every standby entry that was not drawn was released by its worker: nothing stays locked
     for (const i of WORKERS) expect(await d.contracts.core.lockedByManager(d.accounts[i].address)).to.equal(0n);
     let paid = 0n;
     for (const i of WORKERS) paid += await t.balanceOf(d.accounts[i].address);
-    expect(paid).to.equal(parseEther("0.01") * (2n + 8n)); // job 1's two updates + 8 accepted slots of job 2
-    expect(logs.filter((l) => /submitted update/.test(l))).to.have.length(8);
+    expect(paid).to.equal(parseEther("0.01") * (2n + 12n)); // job 1's two updates + 12 accepted seats of job 2
+    expect(logs.filter((l) => /committed blind/.test(l))).to.have.length(12);
+    expect(logs.filter((l) => /revealed update/.test(l))).to.have.length(12);
     expect(logs.filter((l) => l.startsWith("keeper:") && l.includes('"training round closed"'))).to.have.length(2);
   });
 });
