@@ -350,7 +350,7 @@ interface ITrainingJobs {
     function enlist(uint256 jobId, uint16 round) external returns (uint16 index);
 
     /// @notice Permissionless: runs the pending draw of `shard`. The first call after the join cutoff seals the pool
-    /// instead (draws then use the hash of the next block or later). A committed primary's draw decides whether its
+    /// instead (draws then use the hash of its block or later). A committed primary's draw decides whether its
     /// shard is audited and, if so, picks its replica and its referee from the free standby entries. A draw whose
     /// block hash aged out (256 blocks) is not re-drawn: the primary is released unpaid (DrawLapsed). An audited shard
     /// that finds fewer than two free entries pays its primary nothing and leaves its update out (AuditUnstaffed).

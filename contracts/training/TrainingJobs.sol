@@ -339,7 +339,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         uint64 cutoff = _joinCutoff(j, rd);
         if (block.timestamp <= cutoff) revert StandbyOpen(cutoff);
         if (rd.sealBlock == 0) {
-            rd.sealBlock = uint48(block.number + 1);
+            rd.sealBlock = uint48(block.number); // enlistment closed by time: no entry can join in this block
             emit StandbySealed(jobId, r, rd.sealBlock);
             return;
         }

@@ -4,9 +4,10 @@
 const LOCAL_CHAIN_IDS = new Set([31337n, 1337n]);
 
 export async function advanceLocalTime(network: string, provider: { getNetwork(): Promise<{ chainId: bigint }>; send(method: string, params: unknown[]): Promise<unknown>; getBlock(tag: string): Promise<{ number: number; timestamp: number } | null> }, seconds: number) {
-  const { chainId } = await provider.getNetwork();
-  if (!["localhost", "hardhat"].includes(network) || !LOCAL_CHAIN_IDS.has(chainId)) {
-    throw new Error(`time:advance works on a local development chain only (localhost or hardhat, chain id 31337), not "${network}" (chain id ${chainId})`);
+  const local = ["localhost", "hardhat"].includes(network);
+  const chainId = local ? (await provider.getNetwork()).chainId : undefined; // a real network is refused before any RPC
+  if (!local || !LOCAL_CHAIN_IDS.has(chainId!)) {
+    throw new Error(`time:advance works on a local development chain only (localhost or hardhat, chain id 31337), not "${network}"${chainId === undefined ? "" : ` (chain id ${chainId})`}`);
   }
   await provider.send("evm_increaseTime", [seconds]);
   await provider.send("evm_mine", []);
