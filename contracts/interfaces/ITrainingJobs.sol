@@ -376,8 +376,8 @@ interface ITrainingJobs {
     /// both its verifiers committed (or the audit deadline passed), until submitDeadline + 5/8 of the close window. The
     /// last reveal of a shard decides it: a primary a verifier agrees with is paid with that verifier (a disagreeing
     /// verifier goes unpaid); a primary both verifiers agree against is slashed and they are paid; with no agreement the
-    /// revealed seats go unpaid (paid when the requester voided a verifier by a late key); an unaudited shard pays its
-    /// primary. A commitment never revealed is slashed when the round settles.
+    /// revealed seats go unpaid (paid when the requester voided a verifier by a late key, or when no verifier revealed);
+    /// an unaudited shard pays its primary. A commitment never revealed is slashed when the round settles.
     function revealUpdate(uint256 jobId, uint16 round, bytes32 updateHash, bytes32 salt, string calldata updateCid) external;
 
     /// @notice The commitment `worker` must make to reveal `updateHash` with `salt`: keccak256(abi.encode(jobId,

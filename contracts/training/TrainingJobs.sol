@@ -404,7 +404,8 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     /// @dev What deciding `shard` now does to its primary, replica and referee, from the revealed answers. A primary is
     /// paid when a verifier agrees with it (and so is that verifier; a verifier that disagrees goes unpaid, not
     /// slashed); it is slashed only when both verifiers agree against it (then both are paid). With no agreement the
-    /// revealed seats go unpaid, unless a verifier was voided by a late key (the requester's doing): then they are paid.
+    /// revealed seats go unpaid, unless a verifier was voided by a late key (the requester's doing) or neither verifier
+    /// revealed: then they are paid.
     /// An unaudited shard pays its revealed primary. A commitment never revealed is slashed; a silent seat is slashed if
     /// its key came in time (bounty to the treasury), else voided.
     function _outcomes(uint256 jobId, Job storage j, uint16 r, uint16 shard) private view returns (uint8[3] memory o) {
@@ -431,7 +432,8 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         } else if (rev[1] && rev[2] && s[1].updateHash == s[2].updateHash) {
             (o[0], o[1], o[2]) = (rev[0] ? SLASH : o[0], PAY, PAY);
         } else {
-            bool payAll = s[1].state == SlotState.Empty || voided; // unaudited, or a verifier voided by the requester
+            // unaudited, a verifier voided by the requester, or no verifier answered (they are slashed, not the primary)
+            bool payAll = s[1].state == SlotState.Empty || voided || (!rev[1] && !rev[2]);
             for (uint256 i; i < 3; ++i) if (rev[i]) o[i] = payAll ? PAY : UNPAID;
         }
     }

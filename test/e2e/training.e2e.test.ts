@@ -78,8 +78,7 @@ describe("e2e: train:* tasks against a node", function () {
     expect(await cli(["train:export", "--job", "1", "--out", onnx])).to.match(/^job 1 model \S+ \(1 round\(s\) trained\): wrote \d+ bytes of ONNX/);
     expect(fs.statSync(onnx).size).to.be.greaterThan(1000);
     expect(await cli(["store:get", "--cid", status.modelCid, "--out", path.join(d.home, "model.vom1")])).to.match(/^wrote \d+ bytes/);
-    // time:advance: local chains only, one line and exit 1 elsewhere
-    await expect(run(HARDHAT, ["time:advance", "--seconds", "1", "--network", "shardeum"], { cwd: REPO_ROOT, env: devnetEnv(d) })).to.be.rejectedWith(/time:advance works on a local development chain only/);
+
     // a federated job is not for train:work, and an outsourced one not for train:join: one line each, nothing changes
     await expect(cli(["train:work", "--job", "1", "--from", "2", "--key-file", keyFile(2)])).to.be.rejectedWith(/train:work: training job 1 is federated/);
   });

@@ -23,6 +23,9 @@ describe("T-01: a drawn replica cannot copy the primary's answer", function () {
       await runDraw(t, job, 0, 0);
       const [replica, referee] = [await holder(env, job, 1), await holder(env, job, 2)];
       await expect(t.connect(primary).revealUpdate(job, 0, H, c.salt, "bafkreih")).to.be.revertedWithCustomError(t, "RevealTooEarly");
+      // no seat without a drawn slot, and no answer before its key
+      await expect(t.connect(env.workers[9]).commitUpdate(job, 0, c.commitment)).to.be.revertedWithCustomError(t, "NotParticipant");
+      await expect(t.connect(replica).commitUpdate(job, 0, c.commitment)).to.be.revertedWithCustomError(t, "KeyNotReleased");
       await t.connect(env.requester).releaseDataKey(job, 0, 1, RELEASE);
       await t.connect(env.requester).releaseDataKey(job, 0, 2, RELEASE);
       const before = await wealth(env, replica.address);
@@ -43,6 +46,7 @@ describe("T-01: a drawn replica cannot copy the primary's answer", function () {
       await revealAs(t, referee, job, 0, H);
       if (copy) {
         await time.increaseTo((await t.auditTimes(job, 0)).revealDeadline + 1n);
+        await expect(t.connect(env.aggregator).closeRound(job, 0, 0b111n, "bafynext", H)).to.be.revertedWithCustomError(t, "MaskMismatch"); // the copier cannot be paid
         await t.connect(env.aggregator).closeRound(job, 0, await t.paidMask(job, 0), "bafynext", H);
         expect(await wealth(env, replica.address)).to.equal(before - (await t.getJob(job)).collateral); // slashed, unpaid
       } else {

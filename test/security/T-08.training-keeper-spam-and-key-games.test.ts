@@ -54,18 +54,51 @@ describe("T-08: keeper passes, bad releases and withheld keys", function () {
     expect(await env.aggregator.getNonce()).to.equal(nonce + 1);
   });
 
-  it("T-08b: a silent slot after a bad release is slashed with the keeper share to the treasury, not the requester's sybil", async function () {
+  it("T-08b: a silent slot after a bad release is slashed with the keeper share to the treasury, not the requester's sybil; a late key voids it", async function () {
     const env = await loadFixture(deployTraining);
     const t = env.training;
-    const { job, primaries } = await outsourcedJob(env, { shards: 1, bps: 1, pool: 0 }); // the release is garbage ("0x1234")
+    const { job, primaries } = await outsourcedJob(env, { shards: 2, bps: 1, pool: 0 }); // the releases are garbage ("0x1234")
     const sybil = env.keeper; // the requester's second address
     await time.increaseTo((await t.auditTimes(job, 0)).settleFrom);
     const before = await env.core.balanceOf(sybil.address);
     const rc = await (await t.connect(sybil).settleRound(job, 0)).wait();
-    const slash = rc!.logs.map((l) => t.interface.parseLog(l)).find((e) => e?.name === "ParticipantSlashed")!;
-    expect(slash.args.worker).to.equal(primaries[0].address);
-    expect(slash.args.keeper).to.equal(env.treasury.address);
+    const slashes = rc!.logs.map((l) => t.interface.parseLog(l)).filter((e) => e?.name === "ParticipantSlashed");
+    expect(slashes.map((e) => e!.args.worker)).to.deep.equal(primaries.map((p) => p.address));
+    for (const e of slashes) expect(e!.args.keeper).to.equal(env.treasury.address);
     expect(await env.core.balanceOf(sybil.address)).to.equal(before);
+  });
+
+  it("T-08b: a primary whose key came after the join cutoff is voided, not slashed", async function () {
+    const env = await loadFixture(deployTraining);
+    const t = env.training;
+    const p = jobParams(env.aggregator.address, { mode: 1, rule: 0, trim: 0, maxRounds: 1, participantsPerRound: 1, replicationBps: 1, dataRoot: ethers.id("root") });
+    await t.connect(env.requester).postJob(p, { value: await t.escrowFor(p) });
+    const job = await t.jobCount();
+    const w = env.workers[0];
+    await t.connect(w).join(job, 0);
+    const rd = await t.getRound(job, 0);
+    await time.increaseTo(rd.submitDeadline - 60n); // past the join cutoff
+    await t.connect(env.requester).releaseDataKey(job, 0, 0, RELEASE);
+    await time.increaseTo((await t.auditTimes(job, 0)).settleFrom);
+    await expect(t.connect(env.keeper).settleRound(job, 0)).to.emit(t, "SlotVoided").withArgs(job, 0, w.address);
+    expect(await env.core.lockedByManager(w.address)).to.equal(0n);
+    expect(await env.stakeOf(w.address)).to.equal(parseEther("2"));
+  });
+
+  it("T-08d: verifiers that both stay silent are slashed and cannot cost an honest primary its reward", async function () {
+    const env = await loadFixture(deployTraining);
+    const t = env.training;
+    const { job, primaries } = await outsourcedJob(env, { shards: 1, bps: 10_000, pool: 2 });
+    await commitAs(t, primaries[0], job, 0, H);
+    await runDraw(t, job, 0, 0);
+    const [rep, ref] = [await holder(env, job, 1), await holder(env, job, 2)];
+    for (const s of [1, 2]) await t.connect(env.requester).releaseDataKey(job, 0, s, RELEASE);
+    await time.increaseTo((await t.auditTimes(job, 0)).auditDeadline + 1n);
+    await revealAs(t, primaries[0], job, 0, H);
+    await time.increaseTo((await t.auditTimes(job, 0)).revealDeadline + 1n);
+    await t.connect(env.aggregator).closeRound(job, 0, await t.paidMask(job, 0), "bafynext", H);
+    expect(await t.balanceOf(primaries[0].address)).to.equal(REWARD);
+    for (const v of [rep, ref]) expect(await env.stakeOf(v.address)).to.equal(parseEther("2") - (await t.getJob(job)).collateral);
   });
 
   it("T-08c: withholding the referee's key voids it but pays the revealed primary and replica (the requester saves nothing)", async function () {
