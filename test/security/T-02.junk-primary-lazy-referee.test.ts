@@ -9,19 +9,15 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deployTraining, runDraw, commitAs, revealAs, REWARD, COLLATERAL } from "../training/fixture";
-import { outsourcedJob, holder, wealth, RELEASE, H, JUNK } from "./training-seats";
+import { deployTraining, commitAs, revealAs, REWARD, COLLATERAL } from "../training/fixture";
+import { auditedShard, wealth, RELEASE, H, JUNK } from "./training-seats";
 
 describe("T-02: a junk primary and a lazy referee cannot slash an honest replica", function () {
   for (const referee of ["lazy", "colluding", "honest"] as const) {
     it(`T-02: junk primary, honest replica, ${referee} referee`, async function () {
       const env = await loadFixture(deployTraining);
       const t = env.training;
-      const { job, primaries } = await outsourcedJob(env, { shards: 1, bps: 10_000, pool: 2 });
-      const [primary] = primaries;
-      await commitAs(t, primary, job, 0, JUNK);
-      await runDraw(t, job, 0, 0);
-      const [rep, ref] = [await holder(env, job, 1), await holder(env, job, 2)];
+      const { job, primary, rep, ref } = await auditedShard(env, JUNK);
       for (const s of [1, 2]) await t.connect(env.requester).releaseDataKey(job, 0, s, RELEASE);
       const w0 = { p: await wealth(env, primary.address), rep: await wealth(env, rep.address), ref: await wealth(env, ref.address) };
       const refHash = referee === "lazy" ? ethers.id("a guess") : referee === "colluding" ? JUNK : H;

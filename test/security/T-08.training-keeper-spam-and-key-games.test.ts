@@ -12,12 +12,12 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther } from "ethers";
-import { deployTraining, jobParams, suiteStore, toyData, runDraw, commitAs, revealAs, REWARD } from "../training/fixture";
+import { deployTraining, jobParams, suiteStore, toyData, commitAs, revealAs, REWARD } from "../training/fixture";
 import { initMlp } from "../../lib/ml/mlp";
 import { createLogger } from "../../lib/util/log";
 import { postTrainingJob, storeModel, joinRound, trainAndSubmit } from "../../lib/training/rounds";
 import { TrainingDuty } from "../../keepers/training";
-import { outsourcedJob, holder, RELEASE, H } from "./training-seats";
+import { outsourcedJob, auditedShard, RELEASE, H } from "./training-seats";
 
 describe("T-08: keeper passes, bad releases and withheld keys", function () {
   const suite = suiteStore("t08-");
@@ -88,36 +88,30 @@ describe("T-08: keeper passes, bad releases and withheld keys", function () {
   it("T-08d: verifiers that both stay silent are slashed and cannot cost an honest primary its reward", async function () {
     const env = await loadFixture(deployTraining);
     const t = env.training;
-    const { job, primaries } = await outsourcedJob(env, { shards: 1, bps: 10_000, pool: 2 });
-    await commitAs(t, primaries[0], job, 0, H);
-    await runDraw(t, job, 0, 0);
-    const [rep, ref] = [await holder(env, job, 1), await holder(env, job, 2)];
+    const { job, primary, rep, ref } = await auditedShard(env, H);
     for (const s of [1, 2]) await t.connect(env.requester).releaseDataKey(job, 0, s, RELEASE);
     await time.increaseTo((await t.auditTimes(job, 0)).auditDeadline + 1n);
-    await revealAs(t, primaries[0], job, 0, H);
+    await revealAs(t, primary, job, 0, H);
     await time.increaseTo((await t.auditTimes(job, 0)).revealDeadline + 1n);
     await t.connect(env.aggregator).closeRound(job, 0, await t.paidMask(job, 0), "bafynext", H);
-    expect(await t.balanceOf(primaries[0].address)).to.equal(REWARD);
+    expect(await t.balanceOf(primary.address)).to.equal(REWARD);
     for (const v of [rep, ref]) expect(await env.stakeOf(v.address)).to.equal(parseEther("2") - (await t.getJob(job)).collateral);
   });
 
   it("T-08c: withholding the referee's key voids it but pays the revealed primary and replica (the requester saves nothing)", async function () {
     const env = await loadFixture(deployTraining);
     const t = env.training;
-    const { job, primaries } = await outsourcedJob(env, { shards: 1, bps: 10_000, pool: 2 });
-    await commitAs(t, primaries[0], job, 0, H);
-    await runDraw(t, job, 0, 0);
-    const [rep, ref] = [await holder(env, job, 1), await holder(env, job, 2)];
+    const { job, primary, rep, ref } = await auditedShard(env, H);
     await t.connect(env.requester).releaseDataKey(job, 0, 1, RELEASE); // the referee's key never comes
     const LIE = ethers.id("the replica's lie");
     await commitAs(t, rep, job, 0, LIE);
     await time.increaseTo((await t.auditTimes(job, 0)).auditDeadline + 1n);
-    await revealAs(t, primaries[0], job, 0, H);
+    await revealAs(t, primary, job, 0, H);
     await revealAs(t, rep, job, 0, LIE);
     const escrow = (await t.getJob(job)).escrow;
     await time.increaseTo((await t.auditTimes(job, 0)).revealDeadline + 1n);
     await t.connect(env.aggregator).closeRound(job, 0, await t.paidMask(job, 0), "bafynext", H);
-    expect(await t.balanceOf(primaries[0].address)).to.equal(REWARD);
+    expect(await t.balanceOf(primary.address)).to.equal(REWARD);
     expect(await t.balanceOf(rep.address)).to.equal(REWARD);
     expect(await t.balanceOf(ref.address)).to.equal(0n);
     expect(await env.core.lockedByManager(ref.address)).to.equal(0n); // voided, not slashed

@@ -1,7 +1,7 @@
 /** Shared set-up of the T-series training attacks: an outsourced job on the real core, primaries joined, a pool enlisted. */
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { deployTraining, jobParams } from "../training/fixture";
+import { commitAs, deployTraining, jobParams, runDraw } from "../training/fixture";
 
 export type Env = Awaited<ReturnType<typeof deployTraining>>;
 export const RELEASE = "0x1234";
@@ -30,4 +30,12 @@ export async function holder(env: Env, job: bigint, slot: number): Promise<Hardh
 /** Stake in the core plus pull balances (core and training) of `a`. */
 export async function wealth(env: Env, a: string): Promise<bigint> {
   return (await env.stakeOf(a)) + (await env.core.balanceOf(a)) + (await env.training.balanceOf(a));
+}
+
+/** One audited shard: its primary committed blind to `answer`, the draw run; returns the three seat holders. */
+export async function auditedShard(env: Env, answer: string) {
+  const { job, primaries } = await outsourcedJob(env, { shards: 1, bps: 10_000, pool: 2 });
+  await commitAs(env.training, primaries[0], job, 0, answer);
+  await runDraw(env.training, job, 0, 0);
+  return { job, primary: primaries[0], rep: await holder(env, job, 1), ref: await holder(env, job, 2) };
 }
