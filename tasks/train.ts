@@ -9,6 +9,7 @@ import { ArgumentError, parseAddress, parseAmount, parseUint } from "../lib/chai
 import { runTask, toJson } from "../lib/chain/taskContext";
 import fs from "node:fs";
 import { attach, readLiveDeployment } from "../lib/chain/deployments";
+import { signerFor } from "../lib/chain/signer";
 import { registerOnnxModel } from "../lib/zk/register";
 import { createContentStore } from "../lib/storage";
 import { initMlp } from "../lib/ml/mlp";
@@ -25,9 +26,8 @@ task("train:deploy", "Have the network's core deploy TrainingJobs, the collatera
   .addOptionalParam("from", "index of the signer to use", "0", types.string)
   .setAction(async (a: { from: string }, hre) =>
     runTask("train:deploy", async () => {
+      const signer = await signerFor(hre, a.from);
       const core = (await readLiveDeployment(hre.network.name, hre.ethers.provider)).contracts.OblivionCore.address;
-      const signers = await hre.ethers.getSigners();
-      const signer = signers[Number(parseUint("from", a.from, 0n, BigInt(Math.max(0, signers.length - 1))))];
       const { training, changed } = await deployTrainingOrReuse(hre.network.name, core, signer);
       console.log(`TrainingJobs ${await training.getAddress()} over core ${core}${changed ? "" : " (reused)"}`);
     }),
