@@ -49,7 +49,7 @@ async function followOne(a: FollowArgs, hre: HardhatRuntimeEnvironment): Promise
   const pollMs = Number(parseUint("poll", a.poll, 50n, 600_000n));
   const labels = a.labels ? readLabels(a.labels) : undefined;
   const flags = contentFlags(a);
-  const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+  const ctx = await taskContext(hre, a.from);
   // the chain's requester, the signer and the job file must agree before anything is followed
   const file = await readOwnJob(ctx.core, ctx.signer, jobId, a.from);
   const log = createLogger({ source: "requester", json: a.json });
@@ -80,7 +80,7 @@ task("job:cancel", "Cancel a job: the escrow of every shard neither settled nor 
     runTask("job:cancel", async () => {
       const { preflight } = await import("../lib/chain/preflight");
       const jobId = parseUint("job", a.job, 1n);
-      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      const ctx = await taskContext(hre, a.from);
       const core = ctx.core.connect(ctx.signer);
       const check = await preflight(core.cancelJob, [jobId]);
       if (!check.ok) throw new Error(check.reason);
@@ -109,7 +109,7 @@ task("requester:run", "The requester service: releases keys and serves content f
       const { createLogger } = await import("../lib/util/log");
       const pollMs = Number(parseUint("poll", a.poll, 50n, 600_000n));
       const flags = contentFlags(a);
-      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      const ctx = await taskContext(hre, a.from);
       const log = createLogger({ source: "requester", json: a.json });
       log.info("requester service started", { account: await ctx.signer.getAddress(), pollMs });
       const store = createContentStore();
