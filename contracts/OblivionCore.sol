@@ -152,6 +152,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         if (bytes(metadataCid).length == 0) revert EmptyMetadataCid();
         uint256 keyLen = encryptionPublicKey.length;
         if (keyLen != 33 && keyLen != 65) revert InvalidEncryptionKey(keyLen);
+        if (!releaseCheck.isPublicKey(encryptionPublicKey)) revert EncryptionKeyNotOnCurve();
         _workers[msg.sender].registered = true;
         _metadataCid[msg.sender] = metadataCid;
         _encryptionKey[msg.sender] = encryptionPublicKey;
@@ -229,7 +230,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
             protocolFeeBps: protocolFeeBps,
             gated: p.gated,
             cancelled: false,
-            postedAt: uint32(block.timestamp),
+            dueAt: 0,
             modelOwner: t.owner,
             openClaims: 0,
             settledShards: 0,
@@ -418,7 +419,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     {
         Job storage job = _jobs[jobId];
         shardCount = job.shardCount;
-        if (job.openClaims == 0 || from >= shardCount) return (false, 0, 0, shardCount);
+        if (job.openClaims == 0 || from >= shardCount || block.timestamp <= job.dueAt) return (false, 0, 0, shardCount);
         uint256 end = span > shardCount - from ? shardCount : from + span;
         mapping(uint256 => Shard) storage shards = _shards[jobId];
         for (at = from; at < end; ++at) {
@@ -719,6 +720,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         s.claimNonce = nonce;
         if (keyX != 0) s.keyed = true;
         w.locked += collateral;
+        // Every open claim of the job ends after this deadline's lower bound (see Job.dueAt).
+        if (job.openClaims == 0) job.dueAt = uint32(deadline);
         job.openClaims += 1;
         emit ShardClaimed(jobId, shardIndex, msg.sender, deadline, nonce, keyX, keyY);
     }
@@ -857,7 +860,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         signals[signals.length - 1] = bindingOf(jobId, shardIndex, msg.sender);
     }
 
-    /// @dev Gas-capped, try/catch hook call; a failure is stored as pending for `replayHook` (F-10: the fhEVM's HCU
+    /// @dev Gas-capped hook call; a failure is stored as pending for `replayHook` (F-10: the fhEVM's HCU
     /// budget is per transaction, so a caller can exhaust it before the hook runs, which no gas check catches).
     function _callHook(address worker, uint256 jobId, uint256 shardIndex, bool settled) private {
         IReputationHook hook = reputationHook;
@@ -867,24 +870,27 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         // EIP-150 keeps 1/64 back; without this check a caller could starve the hook on purpose. The margin pays for
         // recording a failed call as pending.
         if (gasleft() < gasLimit + gasLimit / 63 + 50_000) revert InsufficientGasForHook();
+        bytes memory data = settled
+            ? abi.encodeCall(IReputationHook.onSettled, (worker, jobId, shardIndex, value))
+            : abi.encodeCall(IReputationHook.onSlashed, (worker, jobId, shardIndex, value));
         bool ok;
-        bytes memory reason;
-        if (settled) {
-            try hook.onSettled{gas: gasLimit}(worker, jobId, shardIndex, value) {
-                ok = true;
-            } catch (bytes memory r) {
-                reason = r;
-            }
-        } else {
-            try hook.onSlashed{gas: gasLimit}(worker, jobId, shardIndex, value) {
-                ok = true;
-            } catch (bytes memory r) {
-                reason = r;
+        bytes4 selector;
+        uint256 reasonLength;
+        // G-05: a low-level call that copies nothing back, then at most the revert's first 4 bytes (into scratch
+        // space): a hook reverting with megabytes of data costs this frame no memory and no log bytes.
+        assembly ("memory-safe") {
+            ok := call(gasLimit, hook, 0, add(data, 0x20), mload(data), 0, 0)
+            if iszero(ok) {
+                reasonLength := returndatasize()
+                if gt(reasonLength, 3) {
+                    returndatacopy(0, 0, 4)
+                    selector := mload(0)
+                }
             }
         }
         if (!ok) {
             _pendingHooks[_hookCallId(worker, jobId, shardIndex, settled)] = true;
-            emit ReputationHookFailed(worker, jobId, shardIndex, settled, reason);
+            emit ReputationHookFailed(worker, jobId, shardIndex, settled, selector, reasonLength);
         }
     }
 

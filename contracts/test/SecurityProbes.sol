@@ -51,3 +51,26 @@ contract ScoreLeaker is ZamaEthereumConfig {
         FHE.makePubliclyDecryptable(score);
     }
 }
+
+/// @title RevertBombHook
+/// @notice Test-only reputation hook (G-05): reverts with `bombBytes` bytes of revert data (a 4-byte selector first),
+/// or, with `burn`, loops until its gas runs out.
+contract RevertBombHook {
+    uint256 public bombBytes;
+    bool public burn;
+
+    function set(uint256 bombBytes_, bool burn_) external {
+        (bombBytes, burn) = (bombBytes_, burn_);
+    }
+
+    fallback() external {
+        if (burn) {
+            while (true) {}
+        }
+        uint256 n = bombBytes;
+        assembly {
+            mstore(0, shl(224, 0xdeadbeef))
+            revert(0, n)
+        }
+    }
+}

@@ -22,7 +22,7 @@ export const PUBLIC_BATCH = 4;
 export const PRICE = parseEther("0.01");
 export const COLLATERAL = parseEther("0.05");
 export const WINDOW = 600;
-export const ENC_KEY = "0x02" + "11".repeat(32); // a 33-byte compressed secp256k1 key
+export const ENC_KEY = "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"; // the secp256k1 generator, compressed (a valid public key)
 
 export interface Env extends ProtocolContracts {
   owner: HardhatEthersSigner;

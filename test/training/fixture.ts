@@ -15,7 +15,7 @@ export const AGG_FEE = parseEther("0.05");
 export const ROUND_WINDOW = 600;
 export const CLOSE_WINDOW = 600;
 
-const ENC_KEY = "0x02" + "11".repeat(32);
+const ENC_KEY = "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
 
 /** The real protocol (OblivionCore) with TrainingJobs bound as its collateral manager; fifteen registered workers with 2 ETH staked. */
 export async function deployTraining() {
