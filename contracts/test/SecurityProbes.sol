@@ -74,3 +74,23 @@ contract RevertBombHook {
         }
     }
 }
+
+/// @title ClaimSpammer
+/// @notice Test-only attacker (G-06): registers itself as a worker, then posts jobs and holds one claim on each, in
+/// batches (what 100 separate transactions would do, in fewer blocks).
+contract ClaimSpammer {
+    function register(IOblivionCore core, bytes calldata encryptionKey) external {
+        core.registerWorker("bafyspam", encryptionKey);
+    }
+
+    function spam(IOblivionCore core, IOblivionCore.JobParams calldata p, uint256 jobs, uint256 shardIndex)
+        external
+        payable
+    {
+        uint256 escrow = msg.value / jobs;
+        for (uint256 i; i < jobs; ++i) {
+            uint256 jobId = core.postJob{value: escrow}(p);
+            core.claim(jobId, shardIndex);
+        }
+    }
+}
