@@ -89,6 +89,26 @@ async function main() {
   rows.push({ operation: "withdraw", gas: await gasOf(env.core.connect(env.worker).withdraw()), note: "pull balance to an EOA" });
   rows.push({ operation: "cancelJob", gas: await gasOf(env.core.connect(env.requester).cancelJob(big.jobId)), note: "" });
 
+  // G-05: a failing reputation hook at the owner's maximum hook gas. The core keeps 4 bytes and a length of its revert.
+  const hook = await (await ethers.getContractFactory("RevertBombHook", env.owner)).deploy();
+  await env.core.connect(env.owner).setReputationHook(await hook.getAddress());
+  await env.core.connect(env.owner).setHookGasLimit(2_000_000);
+  const hooked = await postJob(env, { shards: 8, salt: 9 });
+  const settleWith = async (i: number, bytes: number, burn: boolean, note: string) => {
+    await hook.set(bytes, burn);
+    await env.core.connect(env.worker).claim(hooked.jobId, i);
+    const p = await proveShard(env, hooked, i, env.worker.address);
+    rows.push({ operation: "submitResult (verify + pay + audit)", gas: await gasOf(submit(env, hooked, i, env.worker, p)), note });
+  };
+  await settleWith(0, 4, false, "hook at 2M gas reverts with a 4-byte error (pending for replay)");
+  await settleWith(1, 0, true, "hook at 2M gas burns all its gas (pending for replay)");
+  await settleWith(2, 900_000, false, "hook at 2M gas reverts with 900 kB (G-05's revert bomb; 4 bytes and the length kept)");
+  await hook.set(900_000, false);
+  await env.core.connect(env.worker2).claim(hooked.jobId, 3);
+  await env.core.connect(env.requester).releaseShardKey(hooked.jobId, 3, await keylessRelease(env.core, hooked.jobId, 3));
+  await time.increase(WINDOW + 1);
+  rows.push({ operation: "reclaimExpired", gas: await gasOf(env.core.connect(env.keeper).reclaimExpired(hooked.jobId, 3)), note: "slash + reopen, hook at 2M gas reverts with 900 kB" });
+
   const out = {
     network: network.name,
     solc: "0.8.28, optimizer 200 runs, evm cancun (OblivionCore through the IR pipeline)",

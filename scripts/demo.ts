@@ -197,11 +197,11 @@ async function run(d: Devnet, t0: number): Promise<void> {
     }
     await agent.tick();
     const job = book.job(posted.jobId);
-    const settled = job.shards.filter((s) => s.state === "settled").length;
+    const settled = job.counts.settled;
     log.progress("settled", settled, SHARDS);
     if (settled === SHARDS) break;
     if (Date.now() > deadline) throw new Error(`demo timed out with ${settled}/${SHARDS} shards settled`);
-    const open = job.shards.filter((s) => s.state === "open").length;
+    const open = job.counts.open;
     if (Date.now() - lastNews > 5_000) {
       // Nothing on-chain for a while (workers fetch the model's artifacts and warm up before their first claim).
       log.info(progressLine(progressOf(job)) + (settled === 0 ? " (workers load the model before their first claim)" : ""));

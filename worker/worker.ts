@@ -222,7 +222,7 @@ export class Worker {
   /** Misbehaviour for demos and tests: hold the claim without working until it is gone (reclaimed by a keeper). */
   private async stall(jobId: bigint, shardIndex: number): Promise<void> {
     for (;;) {
-      const shard = this.book.job(jobId).shards[shardIndex];
+      const shard = this.book.job(jobId).shard(shardIndex);
       if (shard.state !== "claimed" || shard.worker !== this.address.toLowerCase() || this.stopping?.aborted) return;
       await sleep(500);
     }
@@ -233,7 +233,7 @@ export class Worker {
     const { log, store, compute } = this.deps;
     const t0 = Date.now();
     const ids = { job: job.jobId, shard: shardIndex };
-    const shard = job.shards[shardIndex];
+    const shard = job.shard(shardIndex);
 
     const waitUntil = Date.now() + this.cfg.releaseTimeoutMs;
     while (!shard.release) {

@@ -6,7 +6,7 @@
 import { auditRecord } from "../chain/protocol";
 import type { Provider } from "ethers";
 import type { InferenceAudit, OblivionCore } from "../../typechain-types";
-import { JobBook, type BookEvent } from "../chain/jobbook";
+import { JobBook, type BookEvent, type ShardState } from "../chain/jobbook";
 import type { AuditSnapshot, JobSnapshot, MeshSnapshot, TrainingRound, WorkerSnapshot, WorkerStatus } from "./types";
 
 /** Events that reveal a worker or change its stake, beside those the JobBook applies. */
@@ -100,7 +100,7 @@ export class MeshFollower {
   snapshot(training: TrainingRound[] = []): MeshSnapshot {
     const workers: WorkerSnapshot[] = [...this.workers.entries()].map(([address, a]) => {
       const claim = this.book.claimsOf(address)[0];
-      const s = claim?.job.shards[claim.shardIndex];
+      const s = claim?.job.shard(claim.shardIndex);
       return {
         address,
         stake: a.stake.toString(),
@@ -117,7 +117,7 @@ export class MeshFollower {
       .sort((x, y) => (x.jobId < y.jobId ? 1 : -1))
       .slice(0, this.o.maxJobs ?? 30)
       .map((j) => {
-        const count = (st: string) => j.shards.filter((s) => s.state === st).length;
+        const count = (st: ShardState) => j.counts[st];
         return {
           jobId: j.jobId.toString(),
           modelId: j.modelId.toString(),
