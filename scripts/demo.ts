@@ -219,7 +219,8 @@ async function run(d: Devnet, t0: number): Promise<void> {
 
   // 5. Results: outputs fetched, decrypted and checked against the proven commitments, then against the labels.
   const jobFile = readJobFile((await d.provider.getNetwork()).chainId.toString(), await core.getAddress(), posted.jobId, path.join(d.home, "jobs"));
-  const results = await fetchJobResults(d.contracts.core, d.contracts.audit, store, jobFile, art.quant.rangeBits);
+  const { rows: results, unreadable } = await fetchJobResults(d.contracts.core, d.contracts.audit, store, jobFile, art.quant.rangeBits);
+  if (unreadable.length) throw new Error(`demo: ${unreadable.length} settled shard(s) with an unreadable output: ${unreadable.map((u) => `${u.shardIndex} (${u.problem})`).join(", ")}`);
   const predictions = results.flatMap((r) => r.predictions).slice(0, labels.length);
   const correct = predictions.filter((p, i) => p === labels[i]).length;
 

@@ -140,7 +140,7 @@ task("job:results", "Download a job's outputs, check each against its audit reco
       try {
         const r = await checkedResults({ ...ctx, store }, file, labels);
         if (a.out) fs.writeFileSync(a.out, toJson(r.rows));
-        if (a.json) return console.log(toJson({ job: jobId, shards: file.shards.length, settled: r.rows.length, rows: r.rows, accuracy: r.score }));
+        if (a.json) return console.log(toJson({ job: jobId, shards: file.shards.length, settled: r.rows.length + r.unreadable.length, rows: r.rows, unreadable: r.unreadable, accuracy: r.score }));
         for (const l of r.lines) console.log(l);
       } finally {
         await store.close();

@@ -17,6 +17,7 @@ import { JobBook, nowSeconds, type JobView } from "../lib/chain/jobbook";
 import { preflight } from "../lib/chain/preflight";
 import { sealWithKey } from "../lib/crypto";
 import { oneTimeSecret, publicPoint, type ClaimContext } from "../lib/crypto/release";
+import { outputRef } from "../lib/requester/output-ref";
 import { encodeJson, type ShardResult } from "../lib/requester/shard";
 import type { ContentStore } from "../lib/storage";
 import type { Logger } from "../lib/util/log";
@@ -294,7 +295,8 @@ export class Worker {
       outputCommitment: r.outputCommitment.toString(),
     };
     const sealed = sealWithKey(encodeJson(result), dataKey);
-    const outputCid = await withRetry(() => store.put(sealed), { attempts: 5, baseDelayMs: 500, maxDelayMs: 4_000 });
+    // G-07: a small result rides inline in the settlement itself; a larger one goes to the store.
+    const outputCid = await outputRef(sealed, (b) => withRetry(() => store.put(b), { attempts: 5, baseDelayMs: 500, maxDelayMs: 4_000 }));
 
     // Read the shard right before submitting: a retry after a lost response must not submit twice, and the
     // deadline on-chain is the one that counts (the key release restarts the claim window).
