@@ -106,6 +106,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     /// keccak256(abi.encode(that word, keyHash, ephemeralX, ephemeralY, maskedKey)). Stale once the claim ends (read
     /// only while `Shard.keyed`); the next keyed claim overwrites it.
     mapping(uint256 jobId => mapping(uint256 shardIndex => bytes32)) private _claimKey;
+    /// @dev Workers the requester allowed on an allowlisted job (Job.allowlisted).
+    mapping(uint256 jobId => mapping(address worker => bool)) private _allowed;
 
     /// @param owner_ Owner (protocol governance).
     /// @param registry_ Model registry.
@@ -197,7 +199,44 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     // ================================================================== jobs
 
     /// @inheritdoc IOblivionCore
-    function postJob(JobParams calldata p) external payable whenNotPaused returns (uint256 jobId) {
+    function postJob(JobParams calldata p) external payable returns (uint256 jobId) {
+        jobId = _postJob(p);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function postJobWithAllowlist(JobParams calldata p, address[] calldata workers)
+        external
+        payable
+        returns (uint256 jobId)
+    {
+        if (workers.length == 0) revert NoAllowlist(0);
+        jobId = _postJob(p);
+        _jobs[jobId].allowlisted = true; // slot 8, already written (warm) by _postJob
+        _allow(jobId, workers, true);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function setAllowed(uint256 jobId, address[] calldata workers, bool allowed) external {
+        Job storage job = _job(jobId);
+        if (msg.sender != job.requester) revert NotRequester(msg.sender, job.requester);
+        if (!job.allowlisted) revert NoAllowlist(jobId);
+        _allow(jobId, workers, allowed);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function isAllowed(uint256 jobId, address worker) external view returns (bool) {
+        return !_jobs[jobId].allowlisted || _allowed[jobId][worker];
+    }
+
+    function _allow(uint256 jobId, address[] calldata workers, bool allowed) private {
+        mapping(address => bool) storage list = _allowed[jobId];
+        for (uint256 i; i < workers.length; ++i) {
+            list[workers[i]] = allowed;
+        }
+        emit WorkersAllowed(jobId, workers, allowed);
+    }
+
+    function _postJob(JobParams calldata p) private whenNotPaused returns (uint256 jobId) {
         if (p.shardCount == 0 || p.shardCount > MAX_SHARDS) revert InvalidShardCount(p.shardCount);
         if (p.inputRoot == bytes32(0)) revert ZeroInputRoot();
         if (p.pricePerShard == 0) revert ZeroPrice();
@@ -242,7 +281,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
             inputRoot: p.inputRoot,
             modelCommitment: t.modelCommitment,
             verifierCodeHash: t.verifierCodeHash,
-            unvettedVerifier: !t.vetted
+            unvettedVerifier: !t.vetted,
+            allowlisted: false
         });
         emit JobPosted(jobId, msg.sender, p.modelId, p.modelVersion, p.shardCount, p.inputRoot, escrow);
     }
@@ -705,6 +745,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         uint128 collateral = job.collateral;
         uint256 free = w.stake - w.locked;
         if (free < collateral) revert InsufficientFreeStake(free, collateral);
+        if (job.allowlisted && !_allowed[jobId][msg.sender]) revert NotAllowlisted(jobId, msg.sender);
         if (job.gated) {
             IEligibilityGate gate = eligibilityGate;
             if (address(gate) == address(0)) revert GateNotSet();

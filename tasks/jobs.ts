@@ -1,7 +1,7 @@
 /** Job tasks: `model:list`, `job:post`, `job:results`, `job:status`, `audit:show` (following and cancelling: tasks/requester.ts). */
 import fs from "node:fs";
 import { task, types } from "hardhat/config";
-import { parseAmount, parseUint, readCommitmentsFile } from "../lib/chain/args";
+import { parseAddressList, parseAmount, parseUint, readCommitmentsFile } from "../lib/chain/args";
 import { ShardTree } from "../lib/chain/merkle";
 import { auditRecord, auditRecords, jobStatus, listModels, postJob } from "../lib/chain/protocol";
 import { runTask, taskContext, toJson } from "../lib/chain/taskContext";
@@ -49,6 +49,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
   .addOptionalParam("window", "claim window in seconds", "3600", types.string)
   .addOptionalParam("minStake", "minimum worker stake in ether", "0", types.string)
   .addFlag("gated", "require the eligibility gate on claims")
+  .addOptionalParam("workers", "only these workers may claim the job's shards (and so read them): comma-separated addresses")
   .addOptionalParam("minScore", "gate the job by this minimum reputation, encrypted locally (implies --gated)")
   .addFlag("public", "store the shard inputs unencrypted (public data)")
   .addFlag("acceptUnvettedVerifier", "opt into a model version whose verifier the registry did not deploy (it may accept garbage)")
@@ -62,7 +63,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
       a: {
         inputs?: string; commitments?: string; model: string; modelVersion: string; price: string; collateral: string; window: string;
         minStake: string; gated: boolean; minScore?: string; public: boolean; treeOut?: string; from: string; acceptUnvettedVerifier: boolean;
-        clamp: boolean; follow: boolean; labels?: string;
+        clamp: boolean; follow: boolean; labels?: string; workers?: string;
       },
       hre,
     ) =>
@@ -78,6 +79,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
           gated: a.gated || a.minScore !== undefined,
           acceptUnvettedVerifier: a.acceptUnvettedVerifier,
         };
+        const allowlist = a.workers === undefined ? undefined : parseAddressList("workers", a.workers);
         const modelId = parseUint("model", a.model, 1n, 2n ** 32n - 1n);
         const modelVersion = parseUint("modelVersion", a.modelVersion, 0n, 2n ** 32n - 1n);
         const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
@@ -85,7 +87,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
         if (a.commitments) {
           const tree = new ShardTree(readCommitmentsFile("commitments", a.commitments));
           const version = modelVersion === 0n ? BigInt((await ctx.registry.getModel(modelId)).versionCount) : modelVersion;
-          const posted = await postJob(ctx.core, { ...terms, modelId, modelVersion: version, shardCount: tree.shardCount, inputRoot: tree.root });
+          const posted = await postJob(ctx.core, { ...terms, modelId, modelVersion: version, shardCount: tree.shardCount, inputRoot: tree.root }, allowlist);
           if (a.treeOut) fs.writeFileSync(a.treeOut, JSON.stringify(tree.dump(), (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
           jobId = posted.jobId;
           console.log(`posted job ${jobId}: ${tree.shardCount} shards, escrow ${formatEth(posted.escrow)}, root ${tree.root} (tx ${posted.txHash})`);
@@ -102,7 +104,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
           const store = createContentStore();
           try {
             const p = await postInputsJob({
-              core: ctx.core, registry: ctx.registry, requester: ctx.signer, store, modelId, modelVersion, vectors, terms, encrypt: !a.public, clamp: a.clamp,
+              core: ctx.core, registry: ctx.registry, requester: ctx.signer, store, modelId, modelVersion, vectors, terms, encrypt: !a.public, clamp: a.clamp, allowlist,
             });
             jobId = p.jobId;
             if (p.replaced) console.log(`an older job file for job ${jobId} (an earlier deployment at this address) was moved to ${p.replaced}`);

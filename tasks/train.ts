@@ -23,7 +23,8 @@ task("train:deploy", "Have the network's core deploy TrainingJobs, the collatera
     runTask("train:deploy", async () => {
       const core = (await readLiveDeployment(hre.network.name, hre.ethers.provider)).contracts.OblivionCore.address;
       const [signer] = await hre.ethers.getSigners();
-      const { training, changed } = await deployTrainingOrReuse(hre.network.name, core, signer);
+      const code = (await hre.artifacts.readArtifact("TrainingJobs")).bytecode; // the build `deploy` pinned
+      const { training, changed } = await deployTrainingOrReuse(hre.network.name, core, signer, undefined, code);
       console.log(`TrainingJobs ${await training.getAddress()} over core ${core}${changed ? "" : " (reused)"}`);
     }),
   );

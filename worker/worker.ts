@@ -59,7 +59,7 @@ export interface WorkerStats {
 }
 
 /** Claim races and job states that make a claim attempt pointless rather than wrong. */
-const SKIPPABLE_CLAIM = new Set(["ShardNotOpen", "AlreadyClaimedBefore", "JobIsCancelled", "NotEligible", "GateNotSet"]);
+const SKIPPABLE_CLAIM = new Set(["ShardNotOpen", "AlreadyClaimedBefore", "JobIsCancelled", "NotEligible", "GateNotSet", "NotAllowlisted"]);
 const RPC = { retryable: isTransportError, attempts: 12, baseDelayMs: 250, maxDelayMs: 3_000 };
 
 type Job = IOblivionCore.JobStructOutput;

@@ -95,7 +95,8 @@ interface IOblivionCore is ICoreCollateral {
     ///   slot 5: inputRoot
     ///   slot 6: modelCommitment (0 for public-weight models)
     ///   slot 7: verifierCodeHash (the verifier's extcodehash as the registry recorded it; checked at every submission)
-    ///   slot 8: unvettedVerifier (1): true when the requester opted into a verifier the registry did not deploy
+    ///   slot 8: unvettedVerifier (1): true when the requester opted into a verifier the registry did not deploy |
+    ///           allowlisted (1): only workers the requester allowed may claim (`postJobWithAllowlist`, G-08)
     /// (slots 1-4 are full; the flag is only read by `reclaimExpired`).
     /// `dueAt` is a lower bound on the deadlines of the job's open claims, set by the claim that finds none open: every
     /// later claim or release ends after it (one claim window for the whole job), so before `dueAt` no claim of the job
@@ -125,6 +126,7 @@ interface IOblivionCore is ICoreCollateral {
         uint256 modelCommitment;
         bytes32 verifierCodeHash;
         bool unvettedVerifier;
+        bool allowlisted;
     }
 
     /// @notice A shard as stored. Layout: worker (20) | deadline (5) | status (1) | keyReleased (1) | claimNonce (4) |
@@ -229,6 +231,8 @@ interface IOblivionCore is ICoreCollateral {
     event ClaimVoided(uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker, address caller);
     /// @notice The requester cancelled the job and `refund` went to its balance.
     event JobCancelled(uint256 indexed jobId, uint256 refund);
+    /// @notice The requester of an allowlisted job allowed (`allowed`) or disallowed these workers to claim its shards.
+    event WorkersAllowed(uint256 indexed jobId, address[] workers, bool allowed);
     /// @notice A cancelled job's reclaimed shard returned its escrow to the requester.
     event EscrowRefunded(uint256 indexed jobId, uint256 indexed shardIndex, uint256 amount);
     /// @notice `account` withdrew its pull balance.
@@ -333,6 +337,10 @@ interface IOblivionCore is ICoreCollateral {
     error StakeBelowMinimum(uint256 stake, uint256 minStake);
     /// @notice Fires when the eligibility gate says no to a claim on a gated job.
     error NotEligible(uint256 jobId, address worker);
+    /// @notice Fires when a worker the requester has not allowed claims a shard of an allowlisted job.
+    error NotAllowlisted(uint256 jobId, address worker);
+    /// @notice Fires when a job is posted with an empty allowlist, or workers are allowed on a job posted without one.
+    error NoAllowlist(uint256 jobId);
     /// @notice Fires when submitting, releasing a key for, or reclaiming a shard that is not claimed.
     error ShardNotClaimed(uint256 jobId, uint256 shardIndex);
     /// @notice Fires when anyone but the claiming worker submits a result.
@@ -434,6 +442,22 @@ interface IOblivionCore is ICoreCollateral {
     /// @notice Posts a job; msg.value must equal `jobEscrowFor(params)`. Not while paused.
     /// @return jobId The new job's id (ids start at 1).
     function postJob(JobParams calldata params) external payable returns (uint256 jobId);
+
+    /// @notice Posts a job like `postJob` that only the listed workers may claim (G-08: who can read a shard is then
+    /// who the requester chose, not anyone who pays gas). Reverts NoAllowlist(0) for an empty list. Emits JobPosted,
+    /// then WorkersAllowed.
+    /// @return jobId The new job's id.
+    function postJobWithAllowlist(JobParams calldata params, address[] calldata workers)
+        external
+        payable
+        returns (uint256 jobId);
+
+    /// @notice Allows (`allowed`) or disallows workers on an allowlisted job; claims already made stay. Requester only
+    /// (NotRequester); reverts NoAllowlist for a job posted without an allowlist.
+    function setAllowed(uint256 jobId, address[] calldata workers, bool allowed) external;
+
+    /// @notice Whether `worker` may claim the job's shards as far as its allowlist goes (true for a job without one).
+    function isAllowed(uint256 jobId, address worker) external view returns (bool);
 
     /// @notice Claims an open shard without a one-time key (a "keyless" claim: its release can carry only an opaque
     /// payload, so a bad release cannot be proven on-chain, only left within the inspection window). Locks the job's

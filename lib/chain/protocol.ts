@@ -39,9 +39,12 @@ export function withdraw(core: OblivionCore) {
 export type JobParams = IOblivionCore.JobParamsStruct;
 
 /** Posts a job paying exactly the escrow the core asks for; returns the new job id. */
-export async function postJob(core: OblivionCore, params: JobParams): Promise<{ jobId: bigint; escrow: bigint; txHash: string }> {
+/** Posts a job paying its escrow; with `allowlist`, only those workers may claim it (postJobWithAllowlist, G-08). */
+export async function postJob(core: OblivionCore, params: JobParams, allowlist?: string[]): Promise<{ jobId: bigint; escrow: bigint; txHash: string }> {
   const escrow = await core.jobEscrowFor(params);
-  const receipt = await mined(core.postJob(params, { value: escrow }));
+  const receipt = await mined(
+    allowlist?.length ? core.postJobWithAllowlist(params, allowlist, { value: escrow }) : core.postJob(params, { value: escrow }),
+  );
   for (const log of receipt.logs) {
     const parsed = core.interface.parseLog(log);
     if (parsed?.name === "JobPosted") return { jobId: parsed.args.jobId as bigint, escrow, txHash: receipt.hash };
