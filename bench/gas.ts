@@ -9,7 +9,7 @@ import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { randomBytes } from "node:crypto";
-import { claimKeyed, deployEnv, keyedRelease, keylessRelease, registerAndStake, postJob, proveShard, submit, WINDOW } from "../test/helpers/protocol";
+import { claimKeyed, deployEnv, ENC_KEY, keyedRelease, keylessRelease, registerAndStake, postJob, proveShard, submit, versionSpec, WINDOW } from "../test/helpers/protocol";
 import { runMain } from "../test/helpers/snarkjs";
 
 interface Row {
@@ -108,6 +108,22 @@ async function main() {
   await env.core.connect(env.requester).releaseShardKey(hooked.jobId, 3, await keylessRelease(env.core, hooked.jobId, 3));
   await time.increase(WINDOW + 1);
   rows.push({ operation: "reclaimExpired", gas: await gasOf(env.core.connect(env.keeper).reclaimExpired(hooked.jobId, 3)), note: "slash + reopen, hook at 2M gas reverts with 900 kB" });
+
+  // G-06: checker() (an eth_call: Gelato runs it off-chain) behind 100 spam jobs of 1,000,000 shards, each with one open
+  // 30-day zero-collateral claim, with one expired claim behind them.
+  const spammerAccount = env.others[0];
+  await env.registry.connect(spammerAccount).registerModel("spam", 0, versionSpec(await env.verifiers.fixture_public.getAddress(), env.circuitHash.fixture_public, { batchSize: 4 }));
+  const spamParams = { modelId: await env.registry.modelCount(), modelVersion: 1, shardCount: 1_000_000, inputRoot: ethers.keccak256("0x01"), pricePerShard: 1n, collateral: 0n, claimWindow: 30 * 86_400, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
+  const spammer = await (await ethers.getContractFactory("ClaimSpammer", spammerAccount)).deploy();
+  await spammer.register(env.core, ENC_KEY);
+  for (let i = 0; i < 100; i += 10) await spammer.spam(env.core, spamParams, 10, 999_999, { value: 10 * 1_000_000 });
+  const victim = await postJob(env, { shards: 4, salt: 11 });
+  await env.core.connect(env.worker).claim(victim.jobId, 0);
+  await env.core.connect(env.requester).releaseShardKey(victim.jobId, 0, await keylessRelease(env.core, victim.jobId, 0));
+  await time.increase(WINDOW + 1);
+  const [found] = await env.core.checker();
+  if (!found) throw new Error("checker() missed the expired claim behind the spam jobs");
+  rows.push({ operation: "checker() (eth_call)", gas: Number(await env.core.checker.estimateGas()), note: "100 spam jobs of 1,000,000 shards with one open 30-day claim each, one expired claim behind them (G-06; found)" });
 
   const out = {
     network: network.name,

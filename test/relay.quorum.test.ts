@@ -38,7 +38,7 @@ describe("relay contracts: quorum, owner setters and replay guards", function ()
     await receiver.relayOutcome(s, await signOutcome(relayers, receiver, s));
     expect(await hook.slashedCalls()).to.equal(1n);
     // refusals: kind, worker, quorum size, order, signer
-    const bad = outcome({ kind: 3, logIndex: 9n });
+    const bad = { ...outcome({ logIndex: 9n }), kind: 3 } as unknown as Outcome;
     await expect(receiver.relayOutcome(bad, sigs)).to.be.revertedWithCustomError(receiver, "InvalidKind").withArgs(3);
     const zero = outcome({ logIndex: 9n }, ethers.ZeroAddress);
     await expect(receiver.relayOutcome(zero, sigs)).to.be.revertedWithCustomError(receiver, "ZeroAddress");
