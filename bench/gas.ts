@@ -9,7 +9,7 @@ import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { randomBytes } from "node:crypto";
-import { claimKeyed, deployEnv, ENC_KEY, keyedRelease, keylessRelease, registerAndStake, postJob, proveShard, submit, versionSpec, WINDOW } from "../test/helpers/protocol";
+import { claimKeyed, deployEnv, ENC_KEY, keyedRelease, keylessRelease, registerAndStake, postJob, proveShard, spamJobParams, submit, WINDOW } from "../test/helpers/protocol";
 import { runMain } from "../test/helpers/snarkjs";
 
 interface Row {
@@ -112,8 +112,7 @@ async function main() {
   // G-06: checker() (an eth_call: Gelato runs it off-chain) behind 100 spam jobs of 1,000,000 shards, each with one open
   // 30-day zero-collateral claim, with one expired claim behind them.
   const spammerAccount = env.others[0];
-  await env.registry.connect(spammerAccount).registerModel("spam", 0, versionSpec(await env.verifiers.fixture_public.getAddress(), env.circuitHash.fixture_public, { batchSize: 4 }));
-  const spamParams = { modelId: await env.registry.modelCount(), modelVersion: 1, shardCount: 1_000_000, inputRoot: ethers.keccak256("0x01"), pricePerShard: 1n, collateral: 0n, claimWindow: 30 * 86_400, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
+  const spamParams = await spamJobParams(env, spammerAccount, 1_000_000, 30 * 86_400);
   const spammer = await (await ethers.getContractFactory("ClaimSpammer", spammerAccount)).deploy();
   await spammer.register(env.core, ENC_KEY);
   for (let i = 0; i < 100; i += 10) await spammer.spam(env.core, spamParams, 10, 999_999, { value: 10 * 1_000_000 });

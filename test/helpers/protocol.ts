@@ -277,3 +277,26 @@ export async function keyedRelease(
     payload,
   };
 }
+
+/**
+ * The cheapest huge job an attacker can post (G-04, G-06): `attacker` registers its own zero-fee model over the public
+ * fixture's vetted verifier; the job has `shardCount` shards at 1 wei each, zero collateral and `claimWindow`.
+ * Returns the parameters; its escrow is `shardCount` wei.
+ */
+export async function spamJobParams(env: Env, attacker: Signer, shardCount: number, claimWindow: number): Promise<IOblivionCore.JobParamsStruct> {
+  const spec = versionSpec(await env.verifiers.fixture_public.getAddress(), env.circuitHash.fixture_public, { batchSize: PUBLIC_BATCH });
+  await env.registry.connect(attacker).registerModel("spam", 0, spec);
+  return {
+    modelId: await env.registry.modelCount(),
+    modelVersion: 1,
+    shardCount,
+    inputRoot: keccak256("0x01"),
+    pricePerShard: 1n,
+    collateral: 0n,
+    claimWindow,
+    minStake: 0n,
+    gated: false,
+    acceptUnvettedVerifier: false,
+  };
+}
+

@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import { JobBook, nowSeconds } from "../../lib/chain/jobbook";
 import { createLogger } from "../../lib/util/log";
 import { ReclaimDuty } from "../../keepers/keeper";
-import { deployEnv, keylessRelease, postJob, registerAndStake, versionSpec, type Env } from "../helpers/protocol";
+import { deployEnv, keylessRelease, postJob, registerAndStake, spamJobParams, type Env } from "../helpers/protocol";
 
 const MAX_SHARDS = 1_000_000;
 
@@ -15,20 +15,7 @@ async function huge(): Promise<Env & { honestJob: bigint; postGas: bigint }> {
   const attacker = env.keeper;
   await registerAndStake(env, env.worker);
   await registerAndStake(env, env.worker2);
-  const spec = versionSpec(await env.verifiers.fixture_public.getAddress(), env.circuitHash.fixture_public, { batchSize: 4 });
-  await env.registry.connect(attacker).registerModel("huge", 0, spec);
-  const params = {
-    modelId: await env.registry.modelCount(),
-    modelVersion: 1,
-    shardCount: MAX_SHARDS,
-    inputRoot: ethers.keccak256("0x01"),
-    pricePerShard: 1n,
-    collateral: 0n,
-    claimWindow: 60,
-    minStake: 0n,
-    gated: false,
-    acceptUnvettedVerifier: false,
-  };
+  const params = await spamJobParams(env, attacker, MAX_SHARDS, 60);
   let postGas = 0n;
   for (let i = 0; i < 2; i++) postGas = (await (await env.core.connect(attacker).postJob(params, { value: MAX_SHARDS })).wait())!.gasUsed;
   // live work in all three jobs: worker2 holds the last shard of job 1 (it will expire); worker a shard of the honest job

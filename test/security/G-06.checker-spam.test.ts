@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { findExpiredClaims } from "../../lib/chain/protocol";
-import { deployEnv, ENC_KEY, keylessRelease, postJob, registerAndStake, versionSpec, WINDOW, type Env } from "../helpers/protocol";
+import { deployEnv, ENC_KEY, keylessRelease, postJob, registerAndStake, spamJobParams, WINDOW, type Env } from "../helpers/protocol";
 
 const DAY = 86_400;
 const SPAM_JOBS = 100;
@@ -17,20 +17,7 @@ async function spammed(): Promise<Env & { victimJob: bigint; postGas: bigint; cl
   const env = await deployEnv();
   const attacker = env.keeper;
   await registerAndStake(env, env.worker);
-  const spec = versionSpec(await env.verifiers.fixture_public.getAddress(), env.circuitHash.fixture_public, { batchSize: 4 });
-  await env.registry.connect(attacker).registerModel("spam", 0, spec);
-  const params = {
-    modelId: await env.registry.modelCount(),
-    modelVersion: 1,
-    shardCount: MAX_SHARDS,
-    inputRoot: ethers.keccak256("0x01"),
-    pricePerShard: 1n,
-    collateral: 0n,
-    claimWindow: 30 * DAY,
-    minStake: 0n,
-    gated: false,
-    acceptUnvettedVerifier: false,
-  };
+  const params = await spamJobParams(env, attacker, MAX_SHARDS, 30 * DAY);
   // one job and its claim from the attacker account, to measure; the other 99 through its contract, 11 per transaction
   const spammer = await (await ethers.getContractFactory("ClaimSpammer", attacker)).deploy();
   await spammer.register(env.core, ENC_KEY);
