@@ -5,6 +5,8 @@ import { SigningKey } from "ethers";
 import { deployEnv } from "../helpers/protocol";
 
 const P = 2n ** 256n - 2n ** 32n - 977n;
+/** Instrumented contracts (npm run coverage) cost several times the gas: absolute gas bounds hold for the real build. */
+const UNDER_COVERAGE = process.env.SOLIDITY_COVERAGE === "true";
 
 function modPow(b: bigint, e: bigint, m: bigint): bigint {
   let r = 1n;
@@ -69,6 +71,6 @@ describe("security G-03: encryption keys are secp256k1 points at registration", 
     expect(new Set(keys.map((k) => SigningKey.computePublicKey(k.publicKey, true).slice(0, 4))).size).to.equal(2);
     const tx = await core.connect(worker).registerWorker("bafyw", SigningKey.computePublicKey(keys[0].publicKey, true));
     // one modexp square root in KeyReleaseCheck: a few thousand gas on top of the profile writes
-    expect((await tx.wait())!.gasUsed).to.be.below(150_000n);
+    if (!UNDER_COVERAGE) expect((await tx.wait())!.gasUsed).to.be.below(150_000n);
   });
 });

@@ -29,7 +29,8 @@ async function huge(): Promise<Env & { honestJob: bigint; postGas: bigint }> {
 describe("security G-04: million-shard jobs cost the job book nothing per untouched shard", function () {
   it("G-04 two 1,000,000-shard jobs: the book holds state for the 2 touched shards only, and every pass is O(claims)", async function () {
     const env = await loadFixture(huge);
-    expect(env.postGas).to.be.below(260_000n); // what the attack costs: one Merkle root, whatever the shard count
+    // what the attack costs: one Merkle root, whatever the shard count (instrumented contracts under coverage cost more)
+    if (process.env.SOLIDITY_COVERAGE !== "true") expect(env.postGas).to.be.below(260_000n);
     const book = new JobBook(env.core, ethers.provider);
     await book.sync();
     const [a, b, h] = [book.job(1n), book.job(2n), book.job(env.honestJob)];

@@ -19,6 +19,8 @@ const BOMB = 900_000;
 const MAX_HOOK_GAS = 2_000_000;
 /** What a revert-bomb may cost settlement or slashing above a hook that reverts after burning all its gas. */
 const SLACK = 10_000n;
+/** Instrumented contracts (npm run coverage) cost several times the gas: absolute gas bounds hold for the real build. */
+const UNDER_COVERAGE = process.env.SOLIDITY_COVERAGE === "true";
 
 async function withBombHook(): Promise<Env & { hook: RevertBombHook; job: PostedJob }> {
   const env = await deployEnv();
@@ -72,7 +74,7 @@ describe("security G-05: a revert-bomb reputation hook cannot price settlement o
     expect(bombSettle).to.be.at.most(burnSettle + SLACK);
     expect(bombSlash).to.be.at.most(burnSlash + SLACK);
     // both fit a block with room to spare, and the failed calls are pending for replay
-    expect(bombSettle).to.be.below(3_000_000n);
+    if (!UNDER_COVERAGE) expect(bombSettle).to.be.below(3_000_000n);
     expect(await env.core.hookPending(env.worker.address, job.jobId, 2, true)).to.equal(true);
     expect(await env.core.hookPending(env.worker2.address, job.jobId, 3, false)).to.equal(true);
     expect(await env.core.balanceOf(env.worker.address)).to.be.greaterThan(0n);

@@ -5,6 +5,8 @@ import { findExpiredClaims } from "../../lib/chain/protocol";
 import { deployEnv, ENC_KEY, keylessRelease, postJob, registerAndStake, spamJobParams, WINDOW, type Env } from "../helpers/protocol";
 
 const DAY = 86_400;
+/** Instrumented contracts (npm run coverage) cost several times the gas: absolute gas bounds hold for the real build. */
+const UNDER_COVERAGE = process.env.SOLIDITY_COVERAGE === "true";
 const SPAM_JOBS = 100;
 const MAX_SHARDS = 1_000_000;
 
@@ -40,14 +42,14 @@ describe("security G-06: spam jobs with long open claims cannot hide an expired 
     const env = await loadFixture(spammed);
     expect(await env.core.jobCount()).to.equal(BigInt(SPAM_JOBS + 1));
     // what the spam cost the attacker per job (postJob + claim), all of it refundable but the gas
-    expect(env.postGas + env.claimGas).to.be.below(330_000n);
+    if (!UNDER_COVERAGE) expect(env.postGas + env.claimGas).to.be.below(330_000n);
     const want = env.core.interface.encodeFunctionData("reclaimExpired", [env.victimJob, 0]);
     // 22 blocks in a row: the reported miss lasted 21
     for (let b = 0; b < 22; b++) {
       const [canExec, payload] = await env.core.checker();
       expect(canExec, `block ${b}`).to.equal(true);
       expect(payload).to.equal(want);
-      if (b % 7 === 0) expect(await env.core.checker.estimateGas(), `block ${b}`).to.be.below(1_500_000n);
+      if (b % 7 === 0 && !UNDER_COVERAGE) expect(await env.core.checker.estimateGas(), `block ${b}`).to.be.below(1_500_000n);
       await mine();
     }
     await expect(env.core.connect(env.worker2).reclaimExpired(env.victimJob, 0)).to.emit(env.core, "ClaimSlashed");
