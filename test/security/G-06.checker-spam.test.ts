@@ -78,3 +78,18 @@ describe("security G-06: spam jobs with long open claims cannot hide an expired 
     expect(await findExpiredClaims(env.core, 500)).to.deep.equal([]);
   });
 });
+
+describe("security G-06: the checker's per-job window", function () {
+  it("G-06 honest path: a window that starts near a job's end wraps to its start and finds the expired claim there", async function () {
+    const env = await loadFixture(deployEnv);
+    await registerAndStake(env, env.worker);
+    const job = await postJob(env, { shards: 100, salt: 6 });
+    await env.core.connect(env.worker).claim(job.jobId, 5);
+    await time.increase(WINDOW + 1);
+    const scanner = await ethers.getContractAt("ClaimScanner", await env.core.scanner());
+    // seed 1: the window starts at 64 mod 100 = 64, covers 64..99, then wraps to 0..27
+    const [canExec, payload] = await scanner.checkerAt(1);
+    expect(canExec).to.equal(true);
+    expect(payload).to.equal(env.core.interface.encodeFunctionData("reclaimExpired", [job.jobId, 5]));
+  });
+});
