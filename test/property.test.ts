@@ -267,6 +267,7 @@ describe("property: random action sequences keep the books balanced", function (
             minStake: 0n,
             gated: false,
             acceptUnvettedVerifier: modelId === 1,
+            inputCount: 0,
           };
           await core.connect(req).postJob(params, { value: await core.jobEscrowFor(params) });
           const id = await core.jobCount();
@@ -284,7 +285,7 @@ describe("property: random action sequences keep the books balanced", function (
           if (huge >= 2) return actions.claim();
           const params = {
             modelId: 1, modelVersion: 1, shardCount: HUGE_SHARDS, inputRoot: ethers.hexlify(randomBytes(32)), pricePerShard: 1n, collateral: 0n,
-            claimWindow: 60 + r.int(120), minStake: 0n, gated: false, acceptUnvettedVerifier: true,
+            claimWindow: 60 + r.int(120), minStake: 0n, gated: false, acceptUnvettedVerifier: true, inputCount: 0,
           };
           await core.connect(strangerRequester).postJob(params, { value: await core.jobEscrowFor(params) });
           huge++;

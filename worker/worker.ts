@@ -125,7 +125,7 @@ export class Worker {
       worker: this.address,
       models: this.cfg.models.length ? this.cfg.models.join(",") : "all",
       concurrency: this.cfg.concurrency,
-      provider: this.cfg.executionProvider,
+      provider: this.cfg.executionProvider, // the one that runs (worker/main.ts resolves a cuda request)
       misbehave: this.cfg.misbehave,
     });
     while (!signal.aborted) {

@@ -20,34 +20,12 @@ import { fetchArtifacts } from "../zk/bundle";
 import { inputCommitment } from "../zk/commitment";
 import { checkInputRange, quantizeInput, type QuantModel } from "../zk/quantize";
 import { encodeJson, type ShardPackage } from "./shard";
+import type { JobFile, ShardSecret } from "./jobFile";
 
 /** Where job files (with their data keys) live: $OBLIVION_HOME/jobs. */
 export const JOBS_DIR = path.join(oblivionHome(), "jobs");
 
-export interface ShardSecret {
-  packageCid: string;
-  inputCommitment: string;
-  /** Hex data key; absent for public data. */
-  dataKey?: string;
-  /** keccak256 of the data key (zero for public data), committed in the shard's key leaf. */
-  keyHash?: string;
-  /** Merkle proof of the key leaf under the input root, which a keyed release carries. */
-  keyProof?: string[];
-}
-
-/** The local job file: everything the requester needs to release keys and read results. Keep it private. */
-export interface JobFile {
-  chainId: string;
-  core: string;
-  jobId: string;
-  modelId: string;
-  modelVersion: number;
-  shards: ShardSecret[];
-  /** Real inputs (the last shard's padding excluded), when the job was posted from raw inputs. */
-  inputCount?: number;
-  /** Where the job was posted: block and its hash, so that files of a reset chain are told apart. */
-  posted?: { block: number; blockHash: string; tx: string };
-}
+export type { JobFile, ShardSecret } from "./jobFile";
 
 export interface PreparedShards {
   tree: ShardTree;
@@ -65,10 +43,15 @@ export async function prepareShards(
   batches: number[][][],
   commitments: bigint[],
   encrypt: boolean,
+  /** Data keys chosen by the caller (the dashboard generates them in the browser); default: fresh random keys. */
+  givenKeys?: Uint8Array[],
 ): Promise<PreparedShards> {
   if (batches.length !== commitments.length) throw new Error(`got ${batches.length} shards but ${commitments.length} commitments`);
+  if (givenKeys && (givenKeys.length !== batches.length || givenKeys.some((k) => k.length !== DATA_KEY_LEN))) {
+    throw new Error(`want one ${DATA_KEY_LEN}-byte data key per shard (${batches.length}), got ${givenKeys.length}`);
+  }
   // Keys first: their hashes are committed in the tree, and each package carries its proof from that tree.
-  const keys = batches.map(() => (encrypt ? new Uint8Array(randomBytes(DATA_KEY_LEN)) : undefined));
+  const keys = batches.map((_, i) => (encrypt ? (givenKeys?.[i] ?? new Uint8Array(randomBytes(DATA_KEY_LEN))) : undefined));
   const keyHashes = keys.map(keyHashOf);
   const tree = new ShardTree(commitments, keyHashes);
   const shards: ShardSecret[] = [];
@@ -94,7 +77,8 @@ export async function prepareShards(
   return { tree, shards };
 }
 
-export type JobTerms = Omit<IOblivionCore.JobParamsStruct, "shardCount" | "inputRoot">;
+/** What the requester chooses; shardCount, inputRoot and inputCount come from the shards. */
+export type JobTerms = Omit<IOblivionCore.JobParamsStruct, "shardCount" | "inputRoot" | "inputCount">;
 
 /**
  * Everything a post can be refused for, checked before anything is uploaded or written: the escrow the core asks
@@ -137,7 +121,7 @@ export async function postPreparedJob(
   allowlist?: string[],
 ): Promise<{ jobId: bigint; escrow: bigint; gasUsed: bigint; file: string; replaced?: string }> {
   const c = core.connect(requester);
-  const params = jobParams(prepared.tree, prepared.shards.length, terms);
+  const params = jobParams(prepared.tree, prepared.shards.length, terms, prepared.inputCount);
   const escrow = await c.jobEscrowFor(params);
   const tx = allowlist?.length ? c.postJobWithAllowlist(params, allowlist, { value: escrow }) : c.postJob(params, { value: escrow });
   const rc = await (await tx).wait();
@@ -161,7 +145,8 @@ export async function postPreparedJob(
   return { jobId, escrow, gasUsed: rc!.gasUsed, file, replaced };
 }
 
-const jobParams = (tree: ShardTree, shardCount: number, terms: JobTerms): IOblivionCore.JobParamsStruct => ({ ...terms, shardCount, inputRoot: tree.root });
+/** The post's parameters; `inputCount` (real inputs) spares the owner fee of the last shard's padding rows. */
+const jobParams = (tree: ShardTree, shardCount: number, terms: JobTerms, inputCount = 0): IOblivionCore.JobParamsStruct => ({ ...terms, shardCount, inputRoot: tree.root, inputCount });
 
 export function jobFilePath(chainId: string, core: string, jobId: bigint, jobsDir = JOBS_DIR): string {
   return path.join(jobsDir, `${chainId}-${core.toLowerCase()}-${jobId}.json`);
@@ -232,7 +217,7 @@ export async function postInputsJob(r: InputsJobRequest): Promise<Awaited<Return
   const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, r.store);
   const q = await quantizeShards(art.quant, art.batch, r.vectors, { clamp: r.clamp });
   const terms: JobTerms = { ...r.terms, modelId: r.modelId, modelVersion: version };
-  await checkPost(r.core, r.requester, jobParams(new ShardTree(q.commitments), q.batches.length, terms), r.allowlist);
+  await checkPost(r.core, r.requester, jobParams(new ShardTree(q.commitments), q.batches.length, terms, r.vectors.length), r.allowlist);
   const prepared = { ...(await prepareShards(r.store, q.batches, q.commitments, r.encrypt)), inputCount: r.vectors.length };
   const posted = await postPreparedJob(r.core, r.requester, prepared, terms, r.jobsDir, r.allowlist);
   return { ...posted, shards: q.batches.length, batch: art.batch, padded: q.padded, clamped: q.clamped };

@@ -53,7 +53,7 @@ describe("security G-07: results you paid for are results you can read", functio
     await c.core.connect(worker).stake({ value: parseEther("1") });
     const leaves = await Promise.all(shards.map((s) => inputCommitment(s.map((x) => quantizeInput(reg.artifacts.quant, x)))));
     tree = new ShardTree(leaves);
-    const params = { modelId: reg.modelId, modelVersion: 1, shardCount: SHARDS, inputRoot: tree.root, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
+    const params = { modelId: reg.modelId, modelVersion: 1, shardCount: SHARDS, inputRoot: tree.root, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false, inputCount: 0 };
     await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) });
     jobId = await c.core.jobCount();
     file = {

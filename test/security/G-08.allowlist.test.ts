@@ -34,39 +34,23 @@ describe("security G-08: a requester can choose who may claim, and so read, its 
     expect((await env.core.getJob(jobId)).allowlisted).to.equal(true);
     await expect(env.core.connect(stranger).claim(jobId, 0)).to.be.revertedWithCustomError(env.core, "NotAllowlisted").withArgs(jobId, stranger.address);
     await expect(env.core.connect(stranger).claimWithKey(jobId, 0, 0n, 0n)).to.be.revertedWithCustomError(env.core, "InvalidCurvePoint");
-    expect(await env.core.isAllowed(jobId, stranger.address)).to.equal(false);
-    // only the requester changes the list, and only on an allowlisted job
-    await expect(env.core.connect(stranger).setAllowed(jobId, [stranger.address], true)).to.be.revertedWithCustomError(env.core, "NotRequester");
-    await expect(env.core.connect(env.requester).setAllowed(open.jobId, [stranger.address], true))
-      .to.be.revertedWithCustomError(env.core, "NoAllowlist")
-      .withArgs(open.jobId);
-    await expect(env.core.connect(env.requester).postJobWithAllowlist(params, [], { value: escrow }))
-      .to.be.revertedWithCustomError(env.core, "NoAllowlist")
-      .withArgs(0);
+    expect((await env.core.getJob(open.jobId)).allowlisted).to.equal(false);
+    await expect(env.core.connect(env.requester).postJobWithAllowlist(params, [], { value: escrow })).to.be.revertedWithCustomError(env.core, "NoAllowlist");
   });
 
-  it("G-08 honest path: an allowed worker claims and settles; a worker allowed later may claim; a disallowed one keeps its claim but claims no more", async function () {
+  it("G-08 honest path: the listed workers claim and settle; the list is fixed with the job", async function () {
     const env = await loadFixture(withWorkers);
     const { params, tree, inputs, fixture } = await jobParams(env, { salt: 3 });
     // posted through the library, as job:post --workers does
     const posted = await postJobLib(env.core.connect(env.requester), params, parseAddressList("workers", `${env.worker.address}, ${env.worker2.address}`));
     const job = { jobId: posted.jobId, tree, inputs, fixture, params };
-    expect(await env.core.isAllowed(job.jobId, env.worker.address)).to.equal(true);
+    await expect(env.core.queryFilter(env.core.filters.WorkersAllowed(job.jobId))).to.eventually.have.length(1);
     await env.core.connect(env.worker).claim(job.jobId, 0);
     await expect(submit(env, job, 0, env.worker, await proveShard(env, job, 0, env.worker.address))).to.emit(env.core, "ShardSettled");
 
     await env.core.connect(env.worker2).claim(job.jobId, 1);
-    await expect(env.core.connect(env.requester).setAllowed(job.jobId, [env.worker2.address], false))
-      .to.emit(env.core, "WorkersAllowed")
-      .withArgs(job.jobId, [env.worker2.address], false);
-    await expect(env.core.connect(env.worker2).claim(job.jobId, 2)).to.be.revertedWithCustomError(env.core, "NotAllowlisted");
     await expect(submit(env, job, 1, env.worker2, await proveShard(env, job, 1, env.worker2.address))).to.emit(env.core, "ShardSettled");
-
-    await env.core.connect(env.requester).setAllowed(job.jobId, [env.others[0].address], true);
-    await expect(env.core.connect(env.others[0]).claim(job.jobId, 2)).to.emit(env.core, "ShardClaimed");
-    // a job without an allowlist allows everyone
-    const plain = await postJob(env, { salt: 4 });
-    expect(await env.core.isAllowed(plain.jobId, env.others[1].address)).to.equal(true);
+    await expect(env.core.connect(env.others[0]).claim(job.jobId, 2)).to.be.revertedWithCustomError(env.core, "NotAllowlisted");
     expect(() => parseAddressList("workers", "0x12")).to.throw(/^bad --workers: "0x12" is not an address$/);
     expect(() => parseAddressList("workers", `${env.worker.address},${env.worker.address}`)).to.throw(/listed twice/);
   });
