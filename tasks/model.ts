@@ -18,9 +18,10 @@ task("model:register", "Compile an ONNX model into a circuit, set it up, deploy 
   .addParam("fee", "owner fee per inference, in ETH (e.g. 0.001)")
   .addOptionalParam("batch", "inputs per proof", "1", types.string)
   .addFlag("privateWeights", "keep weights private (witness + Poseidon model commitment)")
-  .addOptionalParam("ptau", "public prepared powers-of-tau file (without it: a flagged development setup)")
+  .addOptionalParam("ptau", "prepared phase-1 powers-of-tau file: opens a setup ceremony (without it: a DEV setup)")
+  .addOptionalParam("ceremonyBlocks", "with --ptau: blocks the ceremony stays open for contributions", "40", types.string)
   .addOptionalParam("calibration", "calibration inputs (.json array of vectors, .csv or .npy)")
-  .setAction(async (a: { onnx: string; name: string; fee: string; batch: string; privateWeights: boolean; ptau?: string; calibration?: string }, hre) =>
+  .setAction(async (a: { onnx: string; name: string; fee: string; batch: string; privateWeights: boolean; ptau?: string; ceremonyBlocks: string; calibration?: string }, hre) =>
     runTask("model:register", async () => {
       if (!fs.existsSync(a.onnx)) throw new Error(`--onnx: file not found: ${a.onnx}`);
       const batch = Number(parseUint("batch", a.batch, 1n, 1024n));
@@ -30,6 +31,19 @@ task("model:register", "Compile an ONNX model into a circuit, set it up, deploy 
       const store = createContentStore();
       const log = createLogger({ source: "model:register" });
       try {
+        if (a.ptau) {
+          const { registerCeremonyModel } = await import("../lib/zk/ceremony-chain");
+          const deadlineBlocks = Number(parseUint("ceremonyBlocks", a.ceremonyBlocks, 2n, 10_000_000n));
+          const r = await registerCeremonyModel(
+            { onnx: new Uint8Array(fs.readFileSync(a.onnx)), name: a.name, feePerInference: fee, batch, privateWeights: a.privateWeights, ptau: a.ptau, deadlineBlocks, calibration, log },
+            ctx.registry, ctx.signer, store,
+          );
+          console.log(`model id ${r.modelId} version ${r.version}: setup CEREMONY open until block ${r.deadline}`);
+          console.log(`ptau ${r.ptau.hash32} (2^${r.ptau.power}, ${r.ptau.source === "published" ? "on the published Hermez list" : `verified, ${r.ptau.contributions} phase-1 contributions`})`);
+          console.log(`owner's contribution #0 ${r.firstContribution}; r1cs ${r.cids.r1csCid}, ptau ${r.cids.ptauCid}`);
+          console.log(`constraints ${r.artifacts.constraints}, batch ${r.artifacts.batch}, circuit hash ${r.artifacts.circuitHash}; next: model:contribute, then model:finalize after block ${r.deadline}`);
+          return;
+        }
         const r = await registerOnnxModel(
           { onnx: new Uint8Array(fs.readFileSync(a.onnx)), name: a.name, feePerInference: fee, batch, privateWeights: a.privateWeights, ptau: a.ptau, calibration, log },
           ctx.registry, ctx.signer, store,

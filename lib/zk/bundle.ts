@@ -3,11 +3,14 @@
  * artifact metadata, the quantized model, the circom source and the witness generator wasm, base64). A worker
  * fetches them by the CIDs in the registry, checks the circuit hash, and gets a local artifacts directory.
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { ContentStore } from "../storage";
 import { loadModelArtifacts, type ModelArtifacts } from "./model";
 import type { QuantModel } from "./quantize";
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const snarkjs = require("snarkjs");
 
 export interface ArtifactCids {
   onnxCid: string;
@@ -24,7 +27,8 @@ interface CircuitBundle {
   verifier: string;
 }
 
-export async function uploadArtifacts(art: ModelArtifacts, store: ContentStore): Promise<ArtifactCids> {
+/** Stores the ONNX graph, the circuit bundle and (unless `withKey` is false: a ceremony supplies it) the proving key. */
+export async function uploadArtifacts(art: ModelArtifacts, store: ContentStore, withKey = true): Promise<ArtifactCids> {
   const { quant: _q, files, dir: _d, ...meta } = art;
   void _q;
   void _d;
@@ -39,7 +43,7 @@ export async function uploadArtifacts(art: ModelArtifacts, store: ContentStore):
   const [onnxCid, circuitCid, provingKeyCid] = await Promise.all([
     store.put(fs.readFileSync(files.onnx)),
     store.put(new TextEncoder().encode(JSON.stringify(bundle))),
-    store.put(fs.readFileSync(files.zkey)),
+    withKey ? store.put(fs.readFileSync(files.zkey)) : "",
   ]);
   return { onnxCid, circuitCid, provingKeyCid };
 }
@@ -51,9 +55,14 @@ export async function committedOutputs(store: ContentStore, circuitCid: string):
   return { head: q.head, approximations: q.approximations };
 }
 
-/** Fetches a registered version's artifacts into `<cacheRoot>/<hash>-fetched` (reused when already there). */
+/**
+ * Fetches a registered version's artifacts into `<cacheRoot>/<hash>-<key>-fetched` (reused when already there). The
+ * directory is named by the proving key too: a DEV and a ceremony version of one circuit have different keys, and the
+ * verification key is exported from the fetched proving key.
+ */
 export async function fetchArtifacts(cids: ArtifactCids, circuitHash: string, store: ContentStore, cacheRoot = path.join(".cache", "zk")): Promise<ModelArtifacts> {
-  const dir = path.join(cacheRoot, `${circuitHash.slice(2, 18)}-fetched`);
+  const keyTag = crypto.createHash("sha256").update(cids.provingKeyCid).digest("hex").slice(0, 8);
+  const dir = path.join(cacheRoot, `${circuitHash.slice(2, 18)}-${keyTag}-fetched`);
   if (fs.existsSync(path.join(dir, "artifacts.json"))) {
     const cached = loadModelArtifacts(dir);
     if (cached.circuitHash === circuitHash) return cached;
@@ -77,7 +86,7 @@ export async function fetchArtifacts(cids: ArtifactCids, circuitHash: string, st
   fs.writeFileSync(t.quant, bundle.quant);
   fs.writeFileSync(t.circuit, bundle.circom);
   fs.writeFileSync(t.wasm, Buffer.from(bundle.wasm, "base64"));
-  fs.writeFileSync(t.vkey, bundle.vkey);
+  fs.writeFileSync(t.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(t.zkey)));
   fs.writeFileSync(t.verifier, bundle.verifier);
   fs.writeFileSync(path.join(tmp, "artifacts.json"), JSON.stringify({ ...bundle.meta, dir, files }, null, 1));
   try {
