@@ -25,7 +25,7 @@ export const TEST_WORKER_CONFIG: WorkerConfig = {
   rpcUrl: "http://127.0.0.1:1", privateKey: "0x" + "11".repeat(32), network: "hardhat", models: [], concurrency: 1,
   executionProvider: "cpu", minPriceWei: 0n, maxCollateralMultiple: 10n, stakeWei: parseEther("1"), withdrawThresholdWei: parseEther("1000"),
   encryptionKeyFile: "", metadataCid: "bafkqaaa", pollMs: 100, releaseTimeoutMs: 0, keeperDuty: false, artifactsDir: "",
-  json: true, abandonRate: 0, acceptUnvettedVerifiers: false,
+  json: true, abandonRate: 0, acceptUnvettedVerifiers: false, acceptDevSetup: false,
   eligibility: { allow: [], deny: [], maxPerRequester: 3, maxPerWindow: 12, windowSeconds: 86_400 },
 };
 

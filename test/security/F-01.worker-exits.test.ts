@@ -16,7 +16,7 @@ const CFG: WorkerConfig = {
   rpcUrl: "http://127.0.0.1:1", privateKey: "0x" + "11".repeat(32), network: "hardhat", models: [], concurrency: 1,
   executionProvider: "cpu", minPriceWei: 0n, maxCollateralMultiple: 10n, stakeWei: parseEther("1"), withdrawThresholdWei: parseEther("1000"),
   encryptionKeyFile: "", metadataCid: "bafkqaaa", pollMs: 100, releaseTimeoutMs: 20_000, keeperDuty: false, artifactsDir: "",
-  json: true, abandonRate: 0, acceptUnvettedVerifiers: false,
+  json: true, abandonRate: 0, acceptUnvettedVerifiers: false, acceptDevSetup: false,
   eligibility: { allow: [], deny: [], maxPerRequester: 3, maxPerWindow: 12, windowSeconds: 86_400 },
 };
 /** Compute must never run here: every release below fails inspection. */
