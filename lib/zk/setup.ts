@@ -39,7 +39,7 @@ export interface SetupResult {
   nPublic: number;
 }
 
-const modpow = (b: bigint, e: bigint, m: bigint) => {
+export const modpow = (b: bigint, e: bigint, m: bigint) => {
   let r = 1n;
   b %= m;
   while (e > 0n) {
@@ -78,7 +78,7 @@ const randomScalar = (r: bigint) => {
  * w^i (tau^m - 1) / (m (tau - w^i)). The powers w^i are built by repeated multiplication (one product per point,
  * not one exponentiation).
  */
-function lagrangeAt(tau: bigint, m: number, w: bigint, start: number, step: number, count: number, r: bigint): bigint[] {
+export function lagrangeAt(tau: bigint, m: number, w: bigint, start: number, step: number, count: number, r: bigint): bigint[] {
   const z = (modpow(tau, BigInt(m), r) - 1n + r) % r;
   const wi = new Array<bigint>(count);
   const ws = modpow(w, BigInt(step), r);

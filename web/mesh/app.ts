@@ -67,7 +67,7 @@ function jobRow(j: JobSnapshot): HTMLElement {
       "div",
       { class: "title" },
       el("b", {}, `Job #${j.jobId}`),
-      el("span", {}, `model ${j.modelId} v${j.modelVersion}${j.unvettedVerifier ? " · UNVETTED verifier" : ""}${j.cancelled ? " · cancelled" : ""}`),
+      el("span", { title: j.setup ? `setup contributors: ${j.setup.contributors.join(", ")}` : "" }, `model ${j.modelId} v${j.modelVersion}${setupText(j)}${j.unvettedVerifier ? " · UNVETTED verifier" : ""}${j.cancelled ? " · cancelled" : ""}`),
       el("span", {}, `${j.settled}/${j.shardCount} settled`),
     ),
     bar,
@@ -144,3 +144,11 @@ const events = new EventSource("/api/events");
 events.onopen = () => ($("live").className = "live on");
 events.onerror = () => ($("live").className = "live off");
 events.onmessage = (m: MessageEvent<string>) => render(JSON.parse(m.data) as MeshSnapshot);
+
+/** " · DEV setup" or " · ceremony, N contributors" (the addresses are in the title). */
+function setupText(j: JobSnapshot): string {
+  if (!j.setup) return "";
+  if (j.setup.kind === "dev") return " · DEV setup";
+  if (j.setup.kind === "external") return " · external setup";
+  return ` · ceremony, ${j.setup.contributors.length} contributor${j.setup.contributors.length === 1 ? "" : "s"}`;
+}
