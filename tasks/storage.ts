@@ -35,3 +35,34 @@ task("store:get", "Fetches a CID from the configured content store (verified), o
       console.log(`wrote ${plain.length} bytes to ${args.out}`);
     }),
   );
+
+task("store:serve", "Serves the embedded content store over HTTP (Kubo RPC subset and trustless gateway) until stopped")
+  .addOptionalParam("host", "address to bind (0.0.0.0: every interface, for workers on other machines)", "127.0.0.1")
+  .addOptionalParam("port", "port (0: any free one)", "8090")
+  .addOptionalParam("maxUpload", "largest upload accepted, in bytes (default 128 MiB)")
+  .setAction(async (args: { host: string; port: string; maxUpload?: string }) =>
+    runTask("store:serve", async () => {
+      const { parseUint } = await import("../lib/chain/args");
+      const { EmbeddedContentStore, resolveStorageConfig } = await import("../lib/storage");
+      const { startContentServer } = await import("../lib/storage/server");
+      const cfg = resolveStorageConfig();
+      if (cfg.kind !== "embedded") throw new Error(`store:serve serves the embedded store; OBLIVION_STORE is ${cfg.kind}`);
+      const store = new EmbeddedContentStore({ dir: cfg.embedded.dir, profile: cfg.profile });
+      const server = await startContentServer({
+        store,
+        host: args.host,
+        port: Number(parseUint("port", args.port, 0n, 65_535n)),
+        uploadToken: process.env.OBLIVION_SERVE_TOKEN || undefined,
+        maxUploadBytes: args.maxUpload === undefined ? undefined : Number(parseUint("maxUpload", args.maxUpload, 1n, 2n ** 40n)),
+      });
+      console.log(`serving ${cfg.embedded.dir} at ${server.url}`);
+      console.log(`upload token ${server.uploadToken}${process.env.OBLIVION_SERVE_TOKEN ? " (OBLIVION_SERVE_TOKEN)" : " (random; set OBLIVION_SERVE_TOKEN to keep one)"}`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await server.close();
+      await store.close();
+      console.log("stopped");
+    }),
+  );

@@ -4,7 +4,8 @@
  */
 import { importBytes } from "ipfs-unixfs-importer";
 import { exporter } from "ipfs-unixfs-exporter";
-import type { ContentStore } from "./content-store";
+import type { CID } from "multiformats/cid";
+import type { ContentStore, ReadOptions } from "./content-store";
 import { importerOptions, KUBO_CIDV1, parseCid, verifyContent, type ImportProfile } from "./cid";
 import { CidMismatchError, ContentNotFoundError, StorageBackendError } from "./errors";
 import { SharedFsBlockstore } from "./fs-blockstore";
@@ -40,18 +41,43 @@ export class EmbeddedContentStore implements ContentStore {
   }
 
   async put(bytes: Uint8Array): Promise<string> {
+    return this.putWith(bytes, this.profile);
+  }
+
+  /** Stores with another import profile (the content server honours the client's `add` options, as Kubo does). */
+  async putWith(bytes: Uint8Array, profile: ImportProfile): Promise<string> {
     await this.open();
     // The importer writes leaves before the nodes that link them, the root last: a present root means a whole DAG.
-    const entry = await importBytes(bytes, this.blocks as never, importerOptions(this.profile));
+    const entry = await importBytes(bytes, this.blocks as never, importerOptions(profile));
     return entry.cid.toString();
   }
 
-  async get(cid: string): Promise<Uint8Array> {
+  /** One block as stored (a trustless gateway's `?format=raw` answer); ContentNotFoundError when absent. */
+  async getBlock(cid: string | CID): Promise<Uint8Array> {
+    const parsed = typeof cid === "string" ? parseCid(cid) : cid;
+    await this.open();
+    try {
+      const parts: Uint8Array[] = [];
+      for await (const p of this.blocks.get(parsed)) parts.push(p);
+      return Buffer.concat(parts);
+    } catch (err) {
+      if (isNotFound(err)) throw new ContentNotFoundError(parsed.toString(), KIND, (err as Error).message);
+      throw err;
+    }
+  }
+
+  /** Stores one block under its CID; the caller has checked that the bytes hash to it (remote reads cache this way). */
+  async putBlock(cid: CID, bytes: Uint8Array): Promise<void> {
+    await this.open();
+    await this.blocks.put(cid, bytes);
+  }
+
+  async get(cid: string, opts: ReadOptions = {}): Promise<Uint8Array> {
     const parsed = parseCid(cid);
     await this.open();
     let bytes: Uint8Array;
     try {
-      const entry = await exporter(parsed, this.blocks as never);
+      const entry = await exporter(parsed, this.blocks as never, { signal: opts.signal });
       if (entry.type !== "file" && entry.type !== "raw") {
         throw new StorageBackendError(KIND, `CID ${cid} is a ${entry.type}, not a file`);
       }
@@ -60,6 +86,7 @@ export class EmbeddedContentStore implements ContentStore {
       bytes = Buffer.concat(parts);
     } catch (err) {
       if (err instanceof StorageBackendError) throw err;
+      if (opts.signal?.aborted) throw opts.signal.reason;
       if (isNotFound(err)) throw new ContentNotFoundError(cid, KIND, (err as Error).message);
       // A block that no longer decodes (a corrupted dag-pb node) is as bad as bytes that hash wrong.
       throw new CidMismatchError(parsed.toString(), `undecodable DAG (${(err as Error).message})`, KIND);

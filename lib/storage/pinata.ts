@@ -5,7 +5,7 @@
  * (JSON, text, blob) and forces https, while we need the exact bytes to check them against the CID.
  */
 import { PinataSDK } from "pinata";
-import type { ContentStore } from "./content-store";
+import type { ContentStore, ReadOptions } from "./content-store";
 import { KUBO_CIDV1, parseCid, uploadWithCidCheck, verifyContent, type ImportProfile } from "./cid";
 import { ContentNotFoundError, StorageBackendError } from "./errors";
 
@@ -21,9 +21,20 @@ export interface PinataStoreOptions {
   /** Access token of a dedicated gateway, sent as ?pinataGatewayToken=. */
   gatewayToken?: string;
   profile?: ImportProfile;
+  /** Per-request timeout of gateway reads and API calls, ms (default 30 000). */
+  timeoutMs?: number;
 }
 
 const KIND = "pinata";
+
+/** The SDK's calls take no timeout or signal: each is raced against the store's timeout instead. */
+function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 function backendError(err: unknown, what: string): StorageBackendError {
   return new StorageBackendError(KIND, `${what} failed: ${(err as Error)?.message ?? String(err)}`);
@@ -35,8 +46,10 @@ export class PinataContentStore implements ContentStore {
   private readonly sdk: PinataSDK;
   private readonly gatewayUrl: string;
   private readonly gatewayToken?: string;
+  private readonly timeoutMs: number;
 
   constructor(opts: PinataStoreOptions) {
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.profile = opts.profile ?? KUBO_CIDV1;
     this.gatewayUrl = opts.gatewayUrl.replace(/\/+$/, "");
     this.gatewayToken = opts.gatewayToken;
@@ -46,7 +59,7 @@ export class PinataContentStore implements ContentStore {
   async put(bytes: Uint8Array): Promise<string> {
     return uploadWithCidCheck(bytes, this.profile, KIND, async (name) => {
       try {
-        const res = await this.sdk.upload.public.file(new File([bytes], name, { type: "application/octet-stream" }));
+        const res = await bounded(Promise.resolve(this.sdk.upload.public.file(new File([bytes], name, { type: "application/octet-stream" }))), this.timeoutMs, "upload");
         return res.cid;
       } catch (err) {
         throw backendError(err, "upload");
@@ -54,25 +67,27 @@ export class PinataContentStore implements ContentStore {
     });
   }
 
-  async get(cid: string): Promise<Uint8Array> {
+  async get(cid: string, opts: ReadOptions = {}): Promise<Uint8Array> {
     parseCid(cid);
     const url = new URL(`${this.gatewayUrl}/ipfs/${cid}`);
     if (this.gatewayToken) url.searchParams.set("pinataGatewayToken", this.gatewayToken);
-    let res: Response;
+    const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs);
     try {
-      res = await fetch(url);
+      const res = await fetch(url, { signal });
+      if (res.status === 404) throw new ContentNotFoundError(cid, KIND, await res.text());
+      if (!res.ok) throw new StorageBackendError(KIND, `gateway ${this.gatewayUrl} answered ${res.status}: ${await res.text()}`);
+      return verifyContent(cid, new Uint8Array(await res.arrayBuffer()), this.profile, KIND);
     } catch (err) {
-      throw backendError(err, "gateway fetch");
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (err instanceof ContentNotFoundError || err instanceof StorageBackendError || (err as Error).name === "CidMismatchError") throw err;
+      throw backendError(err, `gateway fetch from ${this.gatewayUrl}`);
     }
-    if (res.status === 404) throw new ContentNotFoundError(cid, KIND, await res.text());
-    if (!res.ok) throw new StorageBackendError(KIND, `gateway answered ${res.status}: ${await res.text()}`);
-    return verifyContent(cid, new Uint8Array(await res.arrayBuffer()), this.profile, KIND);
   }
 
   async has(cid: string): Promise<boolean> {
     const want = parseCid(cid).toString();
     try {
-      const page = await this.sdk.files.public.list().cid(want);
+      const page = await bounded(Promise.resolve(this.sdk.files.public.list().cid(want)), this.timeoutMs, "list files");
       return page.files.some((f) => f.cid === want);
     } catch (err) {
       throw backendError(err, "list files");
@@ -82,7 +97,7 @@ export class PinataContentStore implements ContentStore {
   async pin(cid: string): Promise<void> {
     parseCid(cid);
     try {
-      await this.sdk.upload.public.cid(cid);
+      await bounded(Promise.resolve(this.sdk.upload.public.cid(cid)), this.timeoutMs, "pin by CID");
     } catch (err) {
       throw backendError(err, "pin by CID");
     }
