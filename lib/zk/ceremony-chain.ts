@@ -208,23 +208,27 @@ export async function contribute(ctx: CeremonyCtx, modelId: bigint, versionArg?:
   await tx.wait();
   const after = await requireCeremony(ctx.registry, modelId, version);
   const index = after.contributions.findIndex((r) => r.contributionHash.toLowerCase() === mine.hash32.toLowerCase());
-  rememberOwnContribution(cacheDir, mine.hash32);
+  rememberOwnContribution(cacheDir, mine.hash32, me);
   return { version, index, parent: parent.tip, hash: mine.hash, hash32: mine.hash32, keyCid, seconds: mine.seconds, skipped, deadline: c.deadline, tx: tx.hash };
 }
 
-/** The contribution hashes this machine's tools made (`model:contribute`). */
-export function readOwnContributions(cacheDir = path.join(".cache", "ceremony")): string[] {
+type OwnContributions = Record<string, string[]>;
+
+/** The contribution hashes `model:contribute` made here for `address`, whoever ended up recording them. */
+export function readOwnContributions(address: string, cacheDir = path.join(".cache", "ceremony")): string[] {
   const f = path.join(cacheDir, "mine.json");
-  return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, "utf8")) as string[]) : [];
+  const all: OwnContributions = fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, "utf8")) : {};
+  return all[getAddress(address)] ?? [];
 }
 
-/** A contributor's own contribution hashes, so its tools recognise them whoever recorded them. */
-function rememberOwnContribution(cacheDir: string, hash: string) {
+/** A contributor's own contribution hashes, so its tools recognise them even if a copier recorded them first. */
+function rememberOwnContribution(cacheDir: string, hash: string, address: string) {
   const f = path.join(cacheDir, "mine.json");
-  const list: string[] = fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, "utf8")) : [];
+  const all: OwnContributions = fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, "utf8")) : {};
+  const list = (all[getAddress(address)] ??= []);
   if (!list.includes(hash)) list.push(hash);
   fs.mkdirSync(cacheDir, { recursive: true });
-  fs.writeFileSync(f, JSON.stringify(list));
+  fs.writeFileSync(f, JSON.stringify(all));
 }
 
 /**
@@ -366,7 +370,7 @@ function defaultKeyHash(registry: ModelRegistry) {
 }
 
 /** One line: whom `user` trusts when it uses this version (`ownContributions`: hashes its own tools made). */
-export function trustLine(v: SetupVerdict, user: string, ownContributions: string[] = readOwnContributions()): string {
+export function trustLine(v: SetupVerdict, user: string, ownContributions: string[] = readOwnContributions(user)): string {
   const tag = `model ${v.modelId} v${v.version}`;
   if (v.kind === "dev") return `${tag} is a DEV setup: you trust its owner ${v.trusted[0]}, who could forge any proof`;
   if (v.kind === "external") return `${tag} has an external setup: you trust its owner ${v.trusted[0]}`;
