@@ -329,6 +329,7 @@ interface IModelRegistry {
     /// @notice The stored version. Reverts ModelNotFound / VersionNotFound.
     function getVersion(uint256 modelId, uint32 version) external view returns (ModelVersion memory);
 
-    /// @notice The terms a job posted now on (modelId, version) would pin. Reverts ModelNotFound / VersionNotFound.
+    /// @notice The terms a job posted now on (modelId, version) would pin. Reverts ModelNotFound / VersionNotFound, and
+    /// CeremonyNotFinalized for a ceremony version without its final key.
     function jobTerms(uint256 modelId, uint32 version) external view returns (JobTerms memory);
 }

@@ -27,6 +27,7 @@ export const sha256File = (file: string) => "0x" + crypto.createHash("sha256").u
 
 /** The key made from the R1CS and the ptau alone (snarkjs `zkey new`), cached by the hashes of both. */
 export async function initialKey(r1cs: string, ptau: string, cacheDir = path.join(".cache", "ceremony")): Promise<{ file: string; seconds: number; cached: boolean }> {
+  if (!fs.existsSync(ptau)) throw new CeremonyError("PtauNotFound", `powers-of-tau file not found: ${ptau}`);
   const ptauId = crypto.createHash("sha256").update(`${fs.statSync(ptau).size}:${fs.readFileSync(ptau).subarray(0, 1 << 16).toString("hex")}`);
   const key = crypto.createHash("sha256").update(sha256File(r1cs)).update(ptauId.digest()).digest("hex").slice(0, 24);
   const file = path.join(cacheDir, `init-${key}.zkey`);
