@@ -6,6 +6,7 @@ import type { HardhatUserConfig } from "hardhat/config";
 import fs from "node:fs";
 import path from "node:path";
 import { checkCliArguments } from "./lib/util/cli";
+import { envTaskKeys } from "./lib/chain/signer";
 
 // Every file in tasks/ registers its own Hardhat tasks. They use the typechain bindings, which the first compile of
 // a fresh clone generates: until then (`npm run build`, which `npm test` and `npm run demo` run first) only
@@ -40,7 +41,9 @@ subtask(TASK_TEST_GET_TEST_FILES).setAction(async (args: { testFiles: string[] }
   return args.testFiles.length > 0 ? files : files.filter((f) => f.endsWith(".test.ts"));
 });
 
-const accounts = process.env.PRIVATE_KEY ? [process.env.PRIVATE_KEY] : [];
+// PRIVATE_KEY (comma-separated keys) is every network's accounts, localhost included: one rule for local and remote
+// chains (lib/chain/signer.ts; a malformed key is reported there, in one line, when a task signs).
+const accounts = envTaskKeys().keys;
 
 const config: HardhatUserConfig = {
   solidity: {
@@ -56,7 +59,7 @@ const config: HardhatUserConfig = {
   },
   networks: {
     hardhat: { allowUnlimitedContractSize: false },
-    localhost: { url: process.env.LOCAL_RPC_URL ?? "http://127.0.0.1:8545" },
+    localhost: { url: process.env.LOCAL_RPC_URL ?? "http://127.0.0.1:8545", ...(accounts.length > 0 ? { accounts } : {}) },
     shardeumTestnet: {
       url: process.env.SHARDEUM_TESTNET_RPC_URL ?? "https://api-mezame.shardeum.org",
       chainId: 8119,

@@ -25,7 +25,7 @@ export async function gasOf(art: ModelArtifacts, proof: Awaited<ReturnType<Prove
 export async function settleGas(c: ProtocolContracts, modelId: bigint, art: ModelArtifacts, bytes: number[][], worker: Signer, thread: ProverThread) {
   const [, requester] = await ethers.getSigners();
   const tree = new ShardTree([await inputCommitment(bytes)]);
-  const params = { modelId, modelVersion: 1, shardCount: 1, inputRoot: tree.root, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
+  const params = { modelId, modelVersion: 1, shardCount: 1, inputRoot: tree.root, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false, inputCount: 0 };
   await (await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) })).wait();
   const jobId = await c.core.jobCount();
   await (await c.core.connect(worker).claim(jobId, 0)).wait();

@@ -175,6 +175,15 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function reactivate(uint256 modelId) external {
+        Model storage m = _model(modelId);
+        if (m.owner != msg.sender) revert NotModelOwner(modelId, msg.sender);
+        if (m.active) revert ModelAlreadyActive(modelId);
+        m.active = true;
+        emit ModelReactivated(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
     function modelCount() external view returns (uint256) {
         return _modelCount;
     }

@@ -215,7 +215,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         if (t.verifier.codehash != t.verifierCodeHash) {
             revert VerifierCodeChanged(t.verifier, t.verifierCodeHash, t.verifier.codehash);
         }
-        (uint128 ownerFeePerShard, uint256 escrow) = _escrowFor(p, t);
+        (uint128 ownerFeePerShard, uint128 paddingFee, uint256 escrow) = _escrowFor(p, t);
         if (msg.value != escrow) revert IncorrectPayment(escrow, msg.value);
 
         jobId = ++_jobCount;
@@ -241,7 +241,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
             inputRoot: p.inputRoot,
             modelCommitment: t.modelCommitment,
             verifierCodeHash: t.verifierCodeHash,
-            unvettedVerifier: !t.vetted
+            unvettedVerifier: !t.vetted,
+            paddingFee: paddingFee
         });
         emit JobPosted(jobId, msg.sender, p.modelId, p.modelVersion, p.shardCount, p.inputRoot, escrow);
     }
@@ -377,6 +378,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         if (job.cancelled) revert JobIsCancelled(jobId);
         uint256 unclaimed = uint256(job.shardCount) - job.settledShards - job.openClaims - job.forfeitedShards;
         uint256 refund = unclaimed * _perShard(job);
+        if (job.paddingFee != 0 && _shards[jobId][job.shardCount - 1].status == ShardStatus.Open) refund -= job.paddingFee;
         job.cancelled = true;
         _balances[msg.sender] += refund;
         emit JobCancelled(jobId, refund);
@@ -596,12 +598,17 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     function jobEscrow(uint256 jobId) external view returns (uint256) {
         Job storage job = _job(jobId);
         uint256 live = job.cancelled ? job.openClaims : uint256(job.shardCount) - job.settledShards - job.forfeitedShards;
-        return live * _perShard(job);
+        uint256 escrow = live * _perShard(job);
+        if (job.paddingFee != 0) {
+            ShardStatus last = _shards[jobId][job.shardCount - 1].status;
+            if (last == ShardStatus.Claimed || (!job.cancelled && last == ShardStatus.Open)) escrow -= job.paddingFee;
+        }
+        return escrow;
     }
 
     /// @inheritdoc IOblivionCore
     function jobEscrowFor(JobParams calldata p) external view returns (uint256 escrow) {
-        (, escrow) = _escrowFor(p, registry.jobTerms(p.modelId, p.modelVersion));
+        (,, escrow) = _escrowFor(p, registry.jobTerms(p.modelId, p.modelVersion));
     }
 
     /// @inheritdoc IOblivionCore
@@ -659,7 +666,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     {
         uint256 price = job.pricePerShard;
         uint256 fee = price * job.protocolFeeBps / BPS;
-        uint256 ownerFee = job.ownerFeePerShard;
+        uint256 ownerFee = _ownerFee(job, shardIndex);
         _shards[jobId][shardIndex].status = ShardStatus.Settled;
         _workers[msg.sender].locked -= job.collateral;
         job.openClaims -= 1;
@@ -767,7 +774,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     /// @dev On a cancelled job a shard leaving its claim returns its escrow to the requester.
     function _refundIfCancelled(Job storage job, uint256 jobId, uint256 shardIndex) private {
         if (!job.cancelled) return;
-        uint256 refund = _perShard(job);
+        uint256 refund = uint256(job.pricePerShard) + _ownerFee(job, shardIndex);
         _balances[job.requester] += refund;
         emit EscrowRefunded(jobId, shardIndex, refund);
     }
@@ -787,7 +794,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         job.openClaims -= 1;
         job.forfeitedShards += 1;
         uint256 compensation = job.pricePerShard;
-        uint256 refund = job.ownerFeePerShard;
+        uint256 refund = _ownerFee(job, shardIndex);
         _balances[worker] += compensation;
         _balances[job.requester] += refund;
         emit BadReleaseProven(jobId, shardIndex, worker, compensation, refund);
@@ -832,15 +839,28 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         return uint256(job.pricePerShard) + job.ownerFeePerShard;
     }
 
-    /// @dev ownerFeePerShard = fee per inference * max(batchSize, 1); escrow = shards * (price + ownerFeePerShard).
+    /// @dev The shard's owner fee: ownerFeePerShard, less the padding's on the last shard.
+    function _ownerFee(Job storage job, uint256 shardIndex) private view returns (uint256) {
+        return shardIndex == job.shardCount - 1 ? uint256(job.ownerFeePerShard) - job.paddingFee : job.ownerFeePerShard;
+    }
+
+    /// @dev ownerFeePerShard = fee per inference * max(batchSize, 1); paddingFee = fee per inference * padding rows of
+    /// the last shard (inputCount 0: none); escrow = shards * (price + ownerFeePerShard) - paddingFee.
     function _escrowFor(JobParams calldata p, IModelRegistry.JobTerms memory t)
         private
         pure
-        returns (uint128 ownerFeePerShard, uint256 escrow)
+        returns (uint128 ownerFeePerShard, uint128 paddingFee, uint256 escrow)
     {
-        uint256 inferences = t.batchSize == 0 ? 1 : t.batchSize;
-        ownerFeePerShard = (uint256(t.feePerInference) * inferences).toUint128();
-        escrow = uint256(p.shardCount) * (uint256(p.pricePerShard) + ownerFeePerShard);
+        uint256 batch = t.batchSize == 0 ? 1 : t.batchSize;
+        ownerFeePerShard = (uint256(t.feePerInference) * batch).toUint128();
+        uint256 slots = uint256(p.shardCount) * batch;
+        if (p.inputCount != 0) {
+            if (p.inputCount <= slots - batch || p.inputCount > slots) {
+                revert InvalidInputCount(p.inputCount, slots - batch + 1, slots);
+            }
+            paddingFee = (uint256(t.feePerInference) * (slots - p.inputCount)).toUint128();
+        }
+        escrow = uint256(p.shardCount) * (uint256(p.pricePerShard) + ownerFeePerShard) - paddingFee;
     }
 
     /// @dev Layout v1: [outputCommitment, inputCommitment, (modelCommitment), binding].

@@ -4,20 +4,22 @@ import { task, types } from "hardhat/config";
 import { artifactCreationCode, deployOrReuse } from "../lib/chain/deployments";
 import { parseAddress, parseUint } from "../lib/chain/args";
 import { runTask } from "../lib/chain/taskContext";
+import { signerFor } from "../lib/chain/signer";
 
 task("deploy", "Deploy ModelRegistry, InferenceAudit and OblivionCore; writes deployments/<network>.json")
   .addOptionalParam("owner", "protocol owner (default: the deployer)")
   .addOptionalParam("treasury", "treasury (default: the deployer)")
   .addOptionalParam("unbonding", "unbonding period in seconds", "3600", types.string)
+  .addOptionalParam("from", "index of the deployer's signer", "0", types.string)
   .addFlag("fresh", "replace a live deployment (its file and the FHE/training files bound to it are moved aside)")
-  .setAction(async (args: { owner?: string; treasury?: string; unbonding: string; fresh: boolean }, hre) =>
+  .setAction(async (args: { owner?: string; treasury?: string; unbonding: string; from: string; fresh: boolean }, hre) =>
     runTask("deploy", async () => {
       const config = {
         owner: args.owner === undefined ? undefined : parseAddress("owner", args.owner),
         treasury: args.treasury === undefined ? undefined : parseAddress("treasury", args.treasury),
         unbondingPeriod: Number(parseUint("unbonding", args.unbonding, 60n, 30n * 86400n)),
       };
-      const [deployer] = await hre.ethers.getSigners();
+      const deployer = await signerFor(hre, args.from);
       const code = await artifactCreationCode(hre.artifacts);
       const r = await deployOrReuse(hre.network.name, deployer, config, { code, fresh: args.fresh });
       if (r.previousGone) console.log(`the previous deployment on ${hre.network.name} is gone: ${r.previousGone}`);

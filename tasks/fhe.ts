@@ -8,6 +8,7 @@ import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { parseAddress, parseUint } from "../lib/chain/args";
 import { runTask } from "../lib/chain/taskContext";
+import { requireRunningChain, signerFor } from "../lib/chain/signer";
 
 const FROM = "index of the signer to use";
 const FROM_ARG = (a: { from: string }) => Number(parseUint("from", a.from, 0n, 1000n));
@@ -29,6 +30,7 @@ async function fheContext(
   from: number,
   given: { gateway?: string; reputation?: string }
 ) {
+  requireRunningChain(hre);
   // In-process the plugin sets its mock up only under `hardhat test`; elsewhere its CLI API must be initialised.
   if (hre.network.name !== "hardhat") await hre.fhevm.initializeCLIApi();
   else if (!pluginReady(hre)) {
@@ -38,10 +40,7 @@ async function fheContext(
   }
   const { readFheDeployment } = await import("../lib/fhe/deploy");
   const { ConfidentialReputation__factory, PrivacyGateway__factory } = await import("../typechain-types");
-  const signers = await hre.ethers.getSigners();
-  const signer = signers[from];
-  if (!signer)
-    throw new Error(`bad --from: no signer ${from} on network ${hre.network.name} (${signers.length} available)`);
+  const signer = await signerFor(hre, from);
   const addressOf = (flag: "gateway" | "reputation", name: "PrivacyGateway" | "ConfidentialReputation") => {
     if (given[flag] !== undefined) return parseAddress(flag, given[flag]);
     const address = readFheDeployment(hre.network.name).contracts[name];
@@ -142,14 +141,20 @@ task("reputation:show", "Worker: decrypt your own reputation (only you can)")
   .addFlag("json", "print {worker, successes, failures, score} as JSON")
   .setAction(async (a: { reputation?: string; from: string; json: boolean }, hre) =>
     runTask("reputation:show", async () => {
-      const { decryptOwnReputation } = await import("../lib/fhe/reputation");
+      const { decryptOwnReputation, describeReputation } = await import("../lib/fhe/reputation");
       const c = await fheContext(hre, FROM_ARG(a), a);
       const s = await decryptOwnReputation(c.fhevm, c.reputation(), c.signer);
+      // with the protocol deployed on this chain (layout local), the core says whether the account is a worker at all
+      const { deploymentPath, readLiveDeployment, attach } = await import("../lib/chain/deployments");
+      const fs = await import("node:fs");
+      const registered = hre.network.name !== "hardhat" && fs.existsSync(deploymentPath(hre.network.name))
+        ? (await attach(await readLiveDeployment(hre.network.name, hre.ethers.provider), c.signer).core.getWorker(c.signer.address)).registered
+        : undefined;
       if (a.json) {
         const { toJson } = await import("../lib/chain/taskContext");
-        console.log(toJson({ worker: c.signer.address, ...s }));
+        console.log(toJson({ worker: c.signer.address, registered, ...s }));
       } else {
-        console.log(`${c.signer.address}: ${s.successes} settled, ${s.failures} slashed, score ${s.score}`);
+        console.log(describeReputation(c.signer.address, s, registered));
       }
     })
   );
@@ -169,6 +174,7 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
   .addOptionalParam("owner", "fhe / settlement: owner of the relayer sets (default: deployer); the reputation has no owner")
   .addOptionalParam("pointPrice", "local / fhe: wei of protocol fee per reputation point (immutable)", "25000000000000", types.string)
   .addOptionalParam("scoreStep", "local / fhe: threshold granularity of the privacy gateway (immutable)", "10", types.string)
+  .addOptionalParam("from", "index of the deployer's signer", "0", types.string)
   .setAction(async (a: Record<string, string | undefined>, hre) =>
     runTask("fhe:deploy", async () => {
       const d = await import("../lib/fhe/deploy");
@@ -183,7 +189,7 @@ task("fhe:deploy", "Deploy the FHE contracts (layout local | fhe | settlement) i
         pointPrice: parseUint("point-price", a.pointPrice, 1n),
         scoreStep: Number(parseUint("score-step", a.scoreStep, 1n, 2n ** 32n - 1n)),
       };
-      const [deployer] = await hre.ethers.getSigners();
+      const deployer = await signerFor(hre, a.from);
       const chainId = (await hre.ethers.provider.getNetwork()).chainId;
       let contracts: import("../lib/fhe/deploy").FheDeployment["contracts"];
       const wire = async (core: string, gate: string, hook?: string) => {

@@ -84,7 +84,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
         };
         const modelId = parseUint("model", a.model, 1n, 2n ** 32n - 1n);
         const modelVersion = parseUint("modelVersion", a.modelVersion, 0n, 2n ** 32n - 1n);
-        const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+        const ctx = await taskContext(hre, a.from);
         {
           const { requesterSetupCheck } = await import("../lib/zk/setup-policy");
           const { createContentStore } = await import("../lib/storage");
@@ -99,7 +99,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
         if (a.commitments) {
           const tree = new ShardTree(readCommitmentsFile("commitments", a.commitments));
           const version = modelVersion === 0n ? BigInt((await ctx.registry.getModel(modelId)).versionCount) : modelVersion;
-          const posted = await postJob(ctx.core, { ...terms, modelId, modelVersion: version, shardCount: tree.shardCount, inputRoot: tree.root });
+          const posted = await postJob(ctx.core, { ...terms, modelId, modelVersion: version, shardCount: tree.shardCount, inputRoot: tree.root, inputCount: 0 });
           if (a.treeOut) fs.writeFileSync(a.treeOut, JSON.stringify(tree.dump(), (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
           jobId = posted.jobId;
           console.log(`posted job ${jobId}: ${tree.shardCount} shards, escrow ${formatEth(posted.escrow)}, root ${tree.root} (tx ${posted.txHash})`);
@@ -147,7 +147,7 @@ task("job:results", "Download a job's outputs, check each against its audit reco
       const { createContentStore } = await import("../lib/storage");
       const jobId = parseUint("job", a.job, 1n);
       const labels = a.labels ? readLabels(a.labels) : undefined;
-      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      const ctx = await taskContext(hre, a.from);
       const chainId = (await ctx.signer.provider!.getNetwork()).chainId.toString();
       const file = readJobFile(chainId, await ctx.core.getAddress(), jobId);
       const store = createContentStore();
@@ -176,7 +176,7 @@ task("job:status", "Show a job and its shards")
       console.log(
         `job ${s.jobId} model ${s.modelId} v${s.modelVersion} requester ${s.requester}${s.cancelled ? " CANCELLED" : ""}\n` +
           `  shards ${s.shardCount}: settled ${s.settledShards}, claimed ${s.openClaims}; escrow ${formatEth(s.escrow)}; ` +
-          `price ${formatEth(s.pricePerShard)} + owner fee ${formatEth(s.ownerFeePerShard)} per shard; collateral ${formatEth(s.collateral)}\n` +
+          `price ${formatEth(s.pricePerShard)} + owner fee ${formatEth(s.ownerFeePerShard)} per shard${s.paddingFee > 0n ? ` (the last shard's ${formatEth(s.ownerFeePerShard - s.paddingFee)}: its padding is not billed)` : ""}; collateral ${formatEth(s.collateral)}\n` +
           `  verifier ${s.verifier} ${s.unvettedVerifier ? "UNVETTED (requester opted in; claims are voided, never slashed)" : "vetted"}, code hash ${s.verifierCodeHash}\n` +
           `  setup: ${setupLabel(setup)}`,
       );

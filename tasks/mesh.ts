@@ -1,12 +1,14 @@
 /** `mesh`: serves the live mesh view on 127.0.0.1 until SIGINT/SIGTERM. */
 import { task, types } from "hardhat/config";
 import { runTask } from "../lib/chain/taskContext";
+import { requireRunningChain } from "../lib/chain/signer";
 
 task("mesh", "Serves the live mesh view (workers, jobs, audit records, training rounds) on 127.0.0.1")
   .addOptionalParam("port", "TCP port on 127.0.0.1 (0: a free one)", 8600, types.int)
   .addOptionalParam("poll", "ms between chain polls", 500, types.int)
   .addOptionalParam("training", "JSON file of training rounds to show ([{round, accuracy, epsilon, delta?}])", undefined, types.string)
   .setAction(async (args: { port: number; poll: number; training?: string }, hre) => runTask("mesh", async () => {
+    requireRunningChain(hre);
     const { startMesh } = await import("../lib/mesh");
     const { jsonFileTrainingSource } = await import("../lib/mesh/training");
     const { createLogger } = await import("../lib/util/log");

@@ -29,7 +29,7 @@ task("job:follow", "Follow a job to the end: release keys as claims arrive, show
       const jobId = parseUint("job", a.job, 1n);
       const pollMs = Number(parseUint("poll", a.poll, 50n, 600_000n));
       const labels = a.labels ? readLabels(a.labels) : undefined;
-      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      const ctx = await taskContext(hre, a.from);
       const chainId = (await ctx.signer.provider!.getNetwork()).chainId.toString();
       const file = readJobFile(chainId, await ctx.core.getAddress(), jobId);
       const log = createLogger({ source: "requester", json: a.json });
@@ -57,7 +57,7 @@ task("job:cancel", "Cancel a job: the escrow of every shard neither settled nor 
     runTask("job:cancel", async () => {
       const { preflight } = await import("../lib/chain/preflight");
       const jobId = parseUint("job", a.job, 1n);
-      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      const ctx = await taskContext(hre, a.from);
       const core = ctx.core.connect(ctx.signer);
       const check = await preflight(core.cancelJob, [jobId]);
       if (!check.ok) throw new Error(check.reason);
@@ -81,7 +81,7 @@ task("requester:run", "The requester service: releases keys for every job of thi
       const { followJobs } = await import("../lib/requester/follow");
       const { createLogger } = await import("../lib/util/log");
       const pollMs = Number(parseUint("poll", a.poll, 50n, 600_000n));
-      const ctx = await taskContext(hre, Number(parseUint("from", a.from, 0n, 1000n)));
+      const ctx = await taskContext(hre, a.from);
       const log = createLogger({ source: "requester", json: a.json });
       log.info("requester service started", { account: await ctx.signer.getAddress(), pollMs });
       const out = await followJobs({ core: ctx.core, requester: ctx.signer, log, pollMs, signal: stopSignal() });

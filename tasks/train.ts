@@ -7,6 +7,7 @@ import { formatEth } from "../lib/util/format";
 import { ArgumentError, parseAddress, parseAmount, parseUint } from "../lib/chain/args";
 import { runTask, toJson } from "../lib/chain/taskContext";
 import { readLiveDeployment } from "../lib/chain/deployments";
+import { signerFor } from "../lib/chain/signer";
 import { createContentStore } from "../lib/storage";
 import { initMlp } from "../lib/ml/mlp";
 import { deployTrainingOrReuse } from "../lib/training/deploy";
@@ -19,10 +20,11 @@ import { sleep } from "../lib/util/retry";
 import { FEATURES, mnistParticipantShard } from "../lib/training/data";
 
 task("train:deploy", "Have the network's core deploy TrainingJobs, the collateral manager whose code it pins (anyone, once), or reuse it")
-  .setAction(async (_a, hre) =>
+  .addOptionalParam("from", "index of the signer to use", "0", types.string)
+  .setAction(async (a: { from: string }, hre) =>
     runTask("train:deploy", async () => {
+      const signer = await signerFor(hre, a.from);
       const core = (await readLiveDeployment(hre.network.name, hre.ethers.provider)).contracts.OblivionCore.address;
-      const [signer] = await hre.ethers.getSigners();
       const { training, changed } = await deployTrainingOrReuse(hre.network.name, core, signer);
       console.log(`TrainingJobs ${await training.getAddress()} over core ${core}${changed ? "" : " (reused)"}`);
     }),

@@ -2,10 +2,11 @@
 import { task, types } from "hardhat/config";
 import { parseUint } from "../lib/chain/args";
 import { runTask } from "../lib/chain/taskContext";
+import { requireRunningChain } from "../lib/chain/signer";
 
 task("worker:init", "Create a worker's encryption key file, store its metadata document and write a config for worker:run")
   .addParam("out", "config file to write (e.g. worker.json)")
-  .addOptionalParam("keyFile", "encryption key file (default: beside --out, <name>.key.json); reused when it exists")
+  .addOptionalParam("keyFile", "encryption key file (default: $OBLIVION_HOME/workers/<config name>/key.json); reused when it exists")
   .addOptionalParam("name", "a name for the metadata document", "worker", types.string)
   .addOptionalParam("models", "model ids served, comma-separated (default: all)", "", types.string)
   .addOptionalParam("concurrency", "shards worked on at once", "1", types.string)
@@ -14,6 +15,7 @@ task("worker:init", "Create a worker's encryption key file, store its metadata d
   .setAction(
     async (a: { out: string; keyFile?: string; name: string; models: string; concurrency: string; executionProvider: string; force: boolean }, hre) =>
       runTask("worker:init", async () => {
+        requireRunningChain(hre);
         const { initWorker } = await import("../worker/init");
         const { createContentStore } = await import("../lib/storage");
         if (a.executionProvider !== "cpu" && a.executionProvider !== "cuda") throw new Error(`bad --execution-provider: "${a.executionProvider}" (want cpu or cuda)`);
@@ -30,7 +32,7 @@ task("worker:init", "Create a worker's encryption key file, store its metadata d
           );
           console.log(`wrote ${r.config}`);
           console.log(`encryption key ${r.keyFile} (${r.keyCreated ? "created, mode 0600" : "existing, reused"}), public key ${r.publicKey}`);
-          console.log(`metadata document ${r.metadataCid} in the ${store.kind} store`);
+          console.log(`metadata document ${r.metadataCid} in the ${store.kind} store; artifact cache ${r.artifactsDir}`);
           console.log(`next: OBLIVION_PRIVATE_KEY=0x… npx hardhat worker:run --worker-config ${a.out} --network ${hre.network.name}`);
         } finally {
           await store.close();

@@ -19,6 +19,7 @@ import {
   keylessRelease,
 } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 
 const perShardPublic = PRICE + FEE_PER_INFERENCE * BigInt(PUBLIC_BATCH);
 
@@ -356,6 +357,51 @@ describe("OblivionCore: jobs", function () {
       // The next claimant starts with the key unreleased again; the requester releases to it once.
       await claimReleased(env, job.jobId, 1, env.worker2);
       expect((await env.core.getShard(job.jobId, 1)).keyReleased).to.equal(true);
+    });
+  });
+
+  describe("padding: the owner fee is per real inference (JobParams.inputCount)", function () {
+    it("the last shard's padding rows carry no owner fee: in escrow, at settlement, on cancel and on a refund", async function () {
+      const env = await loadFixture(withWorkers);
+      const B = BigInt(PUBLIC_BATCH);
+      // 3 shards of 4: inputCount must leave no shard but the last with padding, and fit
+      for (const bad of [8, 13]) {
+        const { params } = await jobParams(env, { shards: 3, over: { inputCount: bad } });
+        await expect(env.core.jobEscrowFor(params)).to.be.revertedWithCustomError(env.core, "InvalidInputCount").withArgs(bad, 2n * B + 1n, 3n * B);
+      }
+      // 9 inputs: the last shard holds 1 input and 3 padding rows
+      const padding = 3n * FEE_PER_INFERENCE;
+      const job = await postJob(env, { shards: 3, over: { inputCount: 9 } });
+      expect((await env.core.getJob(job.jobId)).paddingFee).to.equal(padding);
+      expect(await env.core.jobEscrow(job.jobId)).to.equal(3n * perShardPublic - padding);
+      await env.core.connect(env.worker).claim(job.jobId, 2);
+      const fee = (PRICE * 250n) / 10_000n;
+      await expect(submit(env, job, 2, env.worker, await proveShard(env, job, 2, env.worker.address)))
+        .to.emit(env.core, "ShardSettled")
+        .withArgs(job.jobId, 2, env.worker.address, anyValue, "bafyout", PRICE - fee, FEE_PER_INFERENCE, fee);
+      expect(await env.core.balanceOf(env.modelOwner.address)).to.equal(FEE_PER_INFERENCE);
+      expect(await env.core.jobEscrow(job.jobId)).to.equal(2n * perShardPublic);
+      // full inputCount (12) is the same as 0: no padding
+      const full = await postJob(env, { shards: 3, salt: 2, over: { inputCount: 12 } });
+      expect(await env.core.jobEscrow(full.jobId)).to.equal(3n * perShardPublic);
+
+      // cancel: an unclaimed padded last shard returns its price and the fee of its real inputs only
+      const two = 2n * FEE_PER_INFERENCE; // 10 inputs: 2 padding rows
+      const other = await postJob(env, { shards: 3, salt: 1, over: { inputCount: 10 } });
+      await expect(env.core.connect(env.requester).cancelJob(other.jobId))
+        .to.emit(env.core, "JobCancelled")
+        .withArgs(other.jobId, 3n * perShardPublic - two);
+      expect(await env.core.jobEscrow(other.jobId)).to.equal(0n);
+      // a claimed padded last shard of a cancelled job is in escrow less its padding, and refunded so on reclaim
+      const third = await postJob(env, { shards: 2, salt: 3, over: { inputCount: 7 } });
+      await claimReleased(env, third.jobId, 1, env.worker2);
+      await env.core.connect(env.requester).cancelJob(third.jobId);
+      expect(await env.core.jobEscrow(third.jobId)).to.equal(perShardPublic - FEE_PER_INFERENCE);
+      await time.increase(WINDOW + 1);
+      await expect(env.core.connect(env.keeper).reclaimExpired(third.jobId, 1))
+        .to.emit(env.core, "EscrowRefunded")
+        .withArgs(third.jobId, 1, perShardPublic - FEE_PER_INFERENCE);
+      expect(await env.core.jobEscrow(third.jobId)).to.equal(0n);
     });
   });
 

@@ -67,7 +67,7 @@ describe("mesh view in Chromium", function () {
       await (await c.core.connect(w).stake({ value: parseEther("1") })).wait();
     }
     tree = new ShardTree(await Promise.all(inputs.map(fixtureInputCommitment)));
-    const params = { modelId: 1n, modelVersion: 1, shardCount: 3, inputRoot: tree.root, pricePerShard: PRICE, collateral: COLLATERAL, claimWindow: WINDOW, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
+    const params = { modelId: 1n, modelVersion: 1, shardCount: 3, inputRoot: tree.root, pricePerShard: PRICE, collateral: COLLATERAL, claimWindow: WINDOW, minStake: 0n, gated: false, acceptUnvettedVerifier: false, inputCount: 0 };
     await (await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) })).wait();
 
     mesh = await startMesh({ network: "meshtest", rpcUrl: node.url, port: 0, pollMs: 150, training, log: createLogger({ source: "mesh" }), deploymentsDir: dir });

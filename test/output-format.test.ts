@@ -78,7 +78,7 @@ describe("output: ETH, ISO times, labels, job files", function () {
   it("labels are scored by input position and must be one per input of the job", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vob-labels-"));
     const job: JobFile = { chainId: "1", core: "0x", jobId: "1", modelId: "1", modelVersion: 1, shards: [{}, {}, {}] as JobFile["shards"], inputCount: 5 };
-    const row = (shardIndex: number, predictions: number[]) => ({ shardIndex, predictions }) as ShardOutcome;
+    const row = (shardIndex: number, predictions: number[]) => ({ shardIndex, firstInput: 2 * shardIndex, predictions }) as ShardOutcome;
     // shard 1 (inputs 2, 3) not settled yet; shard 2 holds input 4 and one padding output
     const rows = [row(0, [7, 2]), row(2, [4, 4])];
     expect(scoreAgainstLabels(rows, [7, 1, 0, 0, 4], job)).to.deep.equal({ correct: 2, compared: 3, inputs: 5 });
@@ -115,19 +115,22 @@ describe("output: ETH, ISO times, labels, job files", function () {
       const terms = { modelId: 1n, modelVersion: 1n, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600n, minStake: 0n, gated: false, acceptUnvettedVerifier: true };
       const prepared = await prepareShards(store, [[[1, 2]], [[3, 4]]], [11n, 12n], true);
       const snapshot = await ethers.provider.send("evm_snapshot", []);
-      const first = await postPreparedJob(contracts.core, requester, { ...prepared, inputCount: 2 }, terms, dir);
+      const first = await postPreparedJob(contracts.core, requester, { ...prepared, inputCount: 3 }, terms, dir);
       expect(first.replaced).to.equal(undefined);
+      // 3 inputs in 2 shards of batch 2: the padding row of the last shard is posted as such and carries no owner fee
+      expect((await contracts.core.getJob(first.jobId)).paddingFee).to.equal(1000n);
+      expect(first.escrow).to.equal(2n * (parseEther("0.01") + 2000n) - 1000n);
       const firstFile = fs.readFileSync(first.file, "utf8");
       await ethers.provider.send("evm_revert", [snapshot]); // the chain "resets": job 1 again at the same core,
       await ethers.provider.send("evm_mine", []); // in another history
-      const second = await postPreparedJob(contracts.core, requester, { ...prepared, inputCount: 2 }, terms, dir);
+      const second = await postPreparedJob(contracts.core, requester, { ...prepared, inputCount: 3 }, terms, dir);
       expect(second.jobId).to.equal(first.jobId);
       expect(second.file).to.equal(first.file);
       expect(second.replaced).to.match(/-1\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.json$/);
       expect(fs.readFileSync(second.replaced!, "utf8")).to.equal(firstFile);
       const now = readJobFile(JSON.parse(firstFile).chainId, await contracts.core.getAddress(), second.jobId, dir);
       expect(now.posted!.blockHash).not.to.equal(JSON.parse(firstFile).posted.blockHash);
-      expect(now.inputCount).to.equal(2);
+      expect(now.inputCount).to.equal(3);
 
       await contracts.core.connect(worker).registerWorker("bafyw", "0x02" + "ab".repeat(32));
       await contracts.core.connect(worker).stake({ value: parseEther("1.5") });

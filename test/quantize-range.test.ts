@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { quantizeShards } from "../lib/requester/job";
 import { resultsReport } from "../lib/requester/report";
 import type { JobFile } from "../lib/requester/job";
-import type { ShardOutcome } from "../lib/requester/results";
+import { realRows, type ShardOutcome } from "../lib/requester/results";
 import { calibrationRange, checkInputRange, outOfRange, type QuantModel } from "../lib/zk/quantize";
 
 /** Unsigned inputs calibrated on [0, 1] (scale 1/255), and a signed one on [-2, 2]. */
@@ -28,10 +28,10 @@ describe("quantization at the edges", () => {
 
   it("refuses an input of 5.0 on a [0, 1] model with one line naming the first offending value", () => {
     expect(() => checkInputRange(unsigned, [[0.1, 0.2, 0.3], [0.5, 5.0, -1]], false)).to.throw(
-      "input 1 value 1 is 5, outside the calibration range [0, 1] (2 values in all); pass --clamp to clamp them to the range",
+      "input 1 has 5 at position 1, outside the calibration range [0, 1] (2 values in all); pass --clamp to clamp them to the range",
     );
-    expect(() => checkInputRange(signed, [[0, -3, 0]], false)).to.throw(/^input 0 value 1 is -3, outside the calibration range \[-2, 2\]/);
-    expect(() => checkInputRange(unsigned, [[NaN, 0, 0]], false)).to.throw(/^input 0 value 0 is NaN/);
+    expect(() => checkInputRange(signed, [[0, -3, 0]], false)).to.throw(/^input 0 has -3 at position 1, outside the calibration range \[-2, 2\]/);
+    expect(() => checkInputRange(unsigned, [[NaN, 0, 0]], false)).to.throw(/^input 0 has NaN at position 0/);
   });
 
   it("with --clamp the values are clamped and counted", async () => {
@@ -39,7 +39,7 @@ describe("quantization at the edges", () => {
     // quantizeShards is what job:post runs: refused without clamp, clamped bytes with it.
     await quantizeShards(unsigned, 1, [[0.5, 5.0, 0]]).then(
       () => expect.fail("accepted"),
-      (e: Error) => expect(e.message).to.match(/^input 0 value 1 is 5/),
+      (e: Error) => expect(e.message).to.match(/^input 0 has 5 at position 1/),
     );
     const q = await quantizeShards(unsigned, 1, [[0.5, 5.0, 0]], { clamp: true });
     expect(q.clamped).to.equal(1);
@@ -48,7 +48,7 @@ describe("quantization at the edges", () => {
 
   it("job:results marks outputs whose float answer differs from the proven one and refuses a labels list of the wrong length", () => {
     const row = (shardIndex: number, predictions: number[], disagreements: number[]): ShardOutcome => ({
-      shardIndex, recordId: BigInt(shardIndex + 1), worker: "0x" + "ab".repeat(20), outputCid: "bafy", outputs: [], predictions, disagreements, verified: true,
+      shardIndex, firstInput: 2 * shardIndex, recordId: BigInt(shardIndex + 1), worker: "0x" + "ab".repeat(20), outputCid: "bafy", outputs: [], predictions, disagreements, verified: true,
     });
     const file = { jobId: "1", shards: [{}, {}], inputCount: 3 } as unknown as JobFile;
     const r = resultsReport(1n, [row(0, [3, 7], [1]), row(1, [2, 2], [])], file, [3, 1, 2]);
@@ -61,5 +61,11 @@ describe("quantization at the edges", () => {
     expect(() => resultsReport(1n, [row(0, [3, 7], [1])], file, [3, 1])).to.throw("bad --labels: 2 labels for a job of 3 inputs");
     // The last shard's padding (input 3 of 3) is never scored.
     expect(resultsReport(1n, [row(0, [3, 1], []), row(1, [2, 9], [])], file, [3, 1, 2]).score!.correct).to.equal(3);
+    // fetchJobResults keeps only the real rows of the last shard: it shows 1 output, not the padding's
+    expect([0, 1].map((i) => realRows(file, i, 2))).to.deep.equal([2, 1]);
+    expect(realRows({ shards: file.shards }, 1, 2)).to.equal(2); // no inputCount recorded: nothing to trim
+    const shown = resultsReport(1n, [row(0, [3, 1], []), row(1, [2], [])], file, [3, 1, 2]);
+    expect(shown.lines[3]).to.match(/ 2$/);
+    expect(shown.score).to.deep.equal({ correct: 3, compared: 3, inputs: 3 });
   });
 });

@@ -9,7 +9,7 @@ import { releaseCurve } from "./helpers/snarkjs";
 describe("ModelRegistry", function () {
   after(releaseCurve);
 
-  it("registers, publishes versions, updates the fee and deactivates, owner only", async function () {
+  it("registers, publishes versions, updates the fee, deactivates and reactivates, owner only", async function () {
     const env = await loadFixture(deployEnv);
     const r = env.registry;
     const v = await env.verifiers.fixture_public.getAddress();
@@ -36,6 +36,12 @@ describe("ModelRegistry", function () {
     expect((await r.jobTerms(1, 1)).active).to.equal(false);
     await expect(r.connect(env.modelOwner).deactivate(1)).to.be.revertedWithCustomError(r, "ModelNotActive");
     await expect(r.connect(env.modelOwner).setFee(1, 1)).to.be.revertedWithCustomError(r, "ModelNotActive");
+    await expect(r.connect(env.worker).reactivate(1)).to.be.revertedWithCustomError(r, "NotModelOwner").withArgs(1, env.worker.address);
+    await expect(r.connect(env.modelOwner).reactivate(1)).to.emit(r, "ModelReactivated").withArgs(1);
+    expect((await r.jobTerms(1, 1)).active).to.equal(true);
+    expect((await r.jobTerms(1, 1)).feePerInference).to.equal(7); // the fee set before it was deactivated
+    await expect(r.connect(env.modelOwner).reactivate(1)).to.be.revertedWithCustomError(r, "ModelAlreadyActive").withArgs(1);
+    await expect(r.connect(env.modelOwner).reactivate(9)).to.be.revertedWithCustomError(r, "ModelNotFound").withArgs(9);
     await expect(r.getModel(0)).to.be.revertedWithCustomError(r, "ModelNotFound").withArgs(0);
     await expect(r.getVersion(2, 0)).to.be.revertedWithCustomError(r, "VersionNotFound").withArgs(2, 0);
     await expect(r.getVersion(2, 2)).to.be.revertedWithCustomError(r, "VersionNotFound");

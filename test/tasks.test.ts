@@ -14,6 +14,7 @@ import { registerAndStake, versionSpec, deployVettedFixtureVerifier } from "./he
 import { fixtureInputCommitment } from "./helpers/commitments";
 import { releaseCurve } from "./helpers/snarkjs";
 import { readDeployment } from "../lib/chain/deployments";
+import { inTaskSandbox } from "./helpers/task-sandbox";
 
 const run = promisify(execFile);
 const REPO = path.resolve(__dirname, "..");
@@ -59,13 +60,7 @@ describe("tasks", function () {
   });
 
   it("worker, model, job and audit tasks run in-process; bad arguments give one named line", async function () {
-    const dir = tmpDir();
-    const saved = process.env.DEPLOYMENTS_DIR;
-    process.env.DEPLOYMENTS_DIR = dir;
-    const log: string[] = [];
-    const origLog = console.log;
-    console.log = (...a: unknown[]) => void log.push(a.join(" "));
-    try {
+    await inTaskSandbox("vob-deploy-", async (dir, log) => {
       await expectTaskError("job:status", { job: "1", shards: "64", json: false }, /no deployment for network "hardhat"/);
       await hre.run("deploy", { unbonding: "60" });
       expect(log.pop()).to.match(/OblivionCore/);
@@ -126,11 +121,6 @@ describe("tasks", function () {
       expect(log.pop()).to.equal("no audit records for job 1");
       await expectTaskError("audit:show", { json: false }, /give exactly one of --job or --record/);
       await expectTaskError("audit:show", { record: "1", json: false }, /InferenceAudit\.RecordNotFound\(recordId=1\)/);
-    } finally {
-      console.log = origLog;
-      if (saved === undefined) delete process.env.DEPLOYMENTS_DIR;
-      else process.env.DEPLOYMENTS_DIR = saved;
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -12,7 +12,23 @@ export interface ComputeResult {
   proveMs: number;
 }
 
+/** A model version as the worker measured it: its input shape and what one shard costs on this machine. */
+export interface ModelProfile {
+  /** Inferences per shard (the circuit's batch). */
+  batch: number;
+  /** Values per inference (bytes the requester commits). */
+  inputSize: number;
+  /** Witness of one shard without the proof (the inspection's dry run), measured at calibration. */
+  witnessMs: number;
+  /** Inference, witness and proof of one shard, measured by a calibration proof when the model was loaded. */
+  proveMs: number;
+}
+
 export interface ShardCompute {
+  /** Loads the model version and measures it with a calibration proof (once; later calls return the profile). */
+  prepare(modelId: bigint, version: bigint): Promise<ModelProfile>;
+  /** Dry run for inspection: computes the witness of `inputs` for `binding` without proving; throws naming why not. */
+  witness(modelId: bigint, version: bigint, inputs: number[][], binding: bigint): Promise<void>;
   /** Runs the model on the batch and proves it for `binding`. */
   run(modelId: bigint, version: bigint, inputs: number[][], binding: bigint): Promise<ComputeResult>;
   close(): Promise<void>;

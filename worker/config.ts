@@ -38,6 +38,13 @@ export interface WorkerConfig {
   pollMs: number;
   /** How long to wait for the requester's key release after a claim before leaving the shard, in ms. */
   releaseTimeoutMs: number;
+  /** How long one read of a shard package may take before it is retried, in ms; with txMarginMs and the model's
+   *  witness time it sets the shortest inspection window (claimWindow / 4) the worker accepts. */
+  fetchTimeoutMs: number;
+  /** Time kept for a transaction (leave, submission) to be mined before its on-chain end, in ms. */
+  txMarginMs: number;
+  /** Safety factor on this machine's measured shard time when deciding whether a claim window fits. */
+  timingMargin: number;
   /** Reclaim others' expired claims in idle time. */
   keeperDuty: boolean;
   /** Where downloaded model artifacts are cached. */
@@ -72,6 +79,9 @@ const DEFAULTS: Raw = {
   metadataCid: "bafkqaaa",
   pollMs: 1000,
   releaseTimeoutMs: 60_000,
+  fetchTimeoutMs: 6_000,
+  txMarginMs: 4_000,
+  timingMargin: 1.5,
   keeperDuty: true,
   artifactsDir: path.join(oblivionHome(), "artifacts"),
   json: false,
@@ -95,6 +105,9 @@ const ENV: Record<string, string> = {
   OBLIVION_ENCRYPTION_KEY_FILE: "encryptionKeyFile",
   OBLIVION_POLL_MS: "pollMs",
   OBLIVION_RELEASE_TIMEOUT_MS: "releaseTimeoutMs",
+  OBLIVION_FETCH_TIMEOUT_MS: "fetchTimeoutMs",
+  OBLIVION_TX_MARGIN_MS: "txMarginMs",
+  OBLIVION_TIMING_MARGIN: "timingMargin",
   OBLIVION_KEEPER_DUTY: "keeperDuty",
   OBLIVION_ARTIFACTS_DIR: "artifactsDir",
   OBLIVION_JSON: "json",
@@ -129,6 +142,12 @@ function int(field: string, v: unknown, min: number, max: number): number {
 function rate(field: string, v: unknown): number {
   const n = typeof v === "string" ? Number(v) : v;
   if (typeof n !== "number" || !(n >= 0 && n <= 1)) throw new WorkerConfigError(field, `must be a number in [0, 1], got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function factor(field: string, v: unknown): number {
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || !(n >= 1 && n <= 100)) throw new WorkerConfigError(field, `must be a number in [1, 100], got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -186,6 +205,9 @@ export function loadWorkerConfig(file?: string, env: NodeJS.ProcessEnv = process
     metadataCid: String(raw.metadataCid),
     pollMs: int("pollMs", raw.pollMs, 50, 600_000),
     releaseTimeoutMs: int("releaseTimeoutMs", raw.releaseTimeoutMs, 100, 3_600_000),
+    fetchTimeoutMs: int("fetchTimeoutMs", raw.fetchTimeoutMs, 100, 600_000),
+    txMarginMs: int("txMarginMs", raw.txMarginMs, 0, 600_000),
+    timingMargin: factor("timingMargin", raw.timingMargin),
     keeperDuty: bool("keeperDuty", raw.keeperDuty),
     artifactsDir: path.resolve(String(raw.artifactsDir)),
     json: bool("json", raw.json),

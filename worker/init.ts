@@ -9,12 +9,15 @@ import path from "node:path";
 import { loadOrCreateWorkerKey } from "../lib/crypto";
 import type { ContentStore } from "../lib/storage";
 import { encodeJson } from "../lib/requester/shard";
+import { oblivionHome } from "../lib/util/home";
 import type { ExecutionProvider } from "./config";
 
 export interface WorkerInitOptions {
   out: string;
-  /** Default: beside the config, `<name>.key.json`. */
+  /** Default: `$OBLIVION_HOME/workers/<config name>/key.json` (never beside the config: not in a checkout). */
   keyFile?: string;
+  /** Local state root; default $OBLIVION_HOME (lib/util/home.ts). */
+  home?: string;
   name: string;
   models: bigint[];
   concurrency: number;
@@ -36,11 +39,16 @@ export interface WorkerMetadata {
   createdAt: string;
 }
 
-export async function initWorker(o: WorkerInitOptions, store: ContentStore): Promise<{ config: string; keyFile: string; keyCreated: boolean; metadataCid: string; publicKey: string }> {
+/** Where a worker's key and artifact cache live by default: its own folder under the home, named after its config. */
+export function workerStateDir(configFile: string, home = oblivionHome()): string {
+  return path.join(home, "workers", path.basename(configFile).replace(/\.json$/i, ""));
+}
+
+export async function initWorker(o: WorkerInitOptions, store: ContentStore): Promise<{ config: string; keyFile: string; keyCreated: boolean; metadataCid: string; publicKey: string; artifactsDir: string }> {
   const out = path.resolve(o.out);
   if (fs.existsSync(out) && !o.force) throw new Error(`--out: ${o.out} exists (pass --force to overwrite it)`);
-  const base = out.replace(/\.json$/i, "");
-  const keyFile = path.resolve(o.keyFile ?? `${base}.key.json`);
+  const state = workerStateDir(out, o.home);
+  const keyFile = path.resolve(o.keyFile ?? path.join(state, "key.json"));
   const keyCreated = !fs.existsSync(keyFile);
   fs.mkdirSync(path.dirname(keyFile), { recursive: true });
   const key = loadOrCreateWorkerKey(keyFile);
@@ -64,9 +72,9 @@ export async function initWorker(o: WorkerInitOptions, store: ContentStore): Pro
     executionProvider: o.executionProvider,
     encryptionKeyFile: keyFile,
     metadataCid,
-    artifactsDir: `${base}-artifacts`,
+    artifactsDir: path.join(state, "artifacts"),
   };
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(config, null, 2) + "\n");
-  return { config: out, keyFile, keyCreated, metadataCid, publicKey };
+  return { config: out, keyFile, keyCreated, metadataCid, publicKey, artifactsDir: config.artifactsDir };
 }

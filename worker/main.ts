@@ -9,6 +9,7 @@ import { PrivacyGateway__factory } from "../typechain-types";
 import { createLogger } from "../lib/util/log";
 import { loadWorkerConfig } from "./config";
 import { ProverCompute } from "./prover-compute";
+import { resolveProvider } from "../lib/runtime/onnx";
 import { Worker } from "./worker";
 
 export interface WorkerProcessOptions {
@@ -35,8 +36,9 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   const contracts = attach(deployment, wallet);
   const store = createContentStore();
   const encryption = loadOrCreateWorkerKey(cfg.encryptionKeyFile);
-  if (cfg.executionProvider === "cuda") wlog.warn("cuda requested: onnxruntime falls back to cpu where CUDA libraries are missing");
-  const compute = new ProverCompute(contracts.registry, store, cfg.artifactsDir, cfg.executionProvider, wlog);
+  // the provider that actually runs (cuda falls back to cpu with a warning): the start line names it
+  const executionProvider = await resolveProvider(cfg.executionProvider, wlog);
+  const compute = new ProverCompute(contracts.registry, store, cfg.artifactsDir, executionProvider, wlog);
   // With an FHE deployment beside the protocol's, gated jobs are asked for eligibility through its privacy gateway.
   const gatewayAddress = findFheDeployment(cfg.network)?.contracts.PrivacyGateway;
   const gateway = gatewayAddress ? PrivacyGateway__factory.connect(gatewayAddress, wallet) : undefined;
@@ -50,7 +52,7 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
     },
   });
   const watching = watch.run(abort.signal);
-  const worker = new Worker(cfg, { wallet, contracts, store, compute, encryption, log: wlog, gateway, health: watch });
+  const worker = new Worker({ ...cfg, executionProvider }, { wallet, contracts, store, compute, encryption, log: wlog, gateway, health: watch });
   const stop = (sig: string) => {
     wlog.info("signal received: finishing in-flight shards", { signal: sig });
     abort.abort(new Error(sig));

@@ -8,13 +8,14 @@ import type { Logger } from "../lib/util/log";
 import { createOnnxSession, type OnnxSession, type Provider } from "../lib/runtime/onnx";
 import { fetchArtifacts } from "../lib/zk/bundle";
 import type { ModelArtifacts } from "../lib/zk/model";
-import { proveBatch, ProverThread } from "../lib/zk/prover";
+import { computeWitness, proveBatch, ProverThread } from "../lib/zk/prover";
 import { quantizeInput } from "../lib/zk/quantize";
-import type { ComputeResult, ShardCompute } from "./compute";
+import type { ComputeResult, ModelProfile, ShardCompute } from "./compute";
 
 interface Loaded {
   art: ModelArtifacts;
   session: OnnxSession;
+  profile: ModelProfile;
 }
 
 export class ProverCompute implements ShardCompute {
@@ -38,13 +39,32 @@ export class ProverCompute implements ShardCompute {
         const cids = { onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid };
         const art = await fetchArtifacts(cids, v.circuitHash, this.store, this.artifactsDir);
         const session = await createOnnxSession(art.files.onnx, { inputShape: art.inputShape, provider: this.provider, log: this.log });
-        this.log.info("model loaded", { model: modelId, version, constraints: art.constraints, batch: art.batch, setup: art.dev ? "DEV-SETUP" : "ceremony" });
-        return { art, session };
+        // Calibration: one witness and one whole proof of a shard of zero-point bytes (the float input 0), so that
+        // the worker knows what a shard costs on this machine before it claims one.
+        const zeros = Array.from({ length: art.batch }, () => new Array<number>(art.quant.inputSize).fill(art.quant.inputZeroPoint));
+        let t = Date.now();
+        await computeWitness(art, zeros, 1n);
+        const witnessMs = Date.now() - t;
+        t = Date.now();
+        const floats = zeros.map((u) => u.map((b) => (b - art.quant.inputZeroPoint) * art.quant.inputScale));
+        await proveBatch(art, floats, 1n, { session, thread: this.thread, requireArgmaxAgreement: false });
+        const profile: ModelProfile = { batch: art.batch, inputSize: art.quant.inputSize, witnessMs, proveMs: Date.now() - t };
+        this.log.info("model loaded", { model: modelId, version, constraints: art.constraints, batch: art.batch, setup: art.dev ? "DEV-SETUP" : "ceremony", calibrationWitnessMs: witnessMs, calibrationProofMs: profile.proveMs });
+        return { art, session, profile };
       })();
       p.catch(() => this.models.delete(key)); // a failed load is retried on the next shard
       this.models.set(key, p);
     }
     return p;
+  }
+
+  async prepare(modelId: bigint, version: bigint): Promise<ModelProfile> {
+    return (await this.load(modelId, version)).profile;
+  }
+
+  async witness(modelId: bigint, version: bigint, inputs: number[][], binding: bigint): Promise<void> {
+    const { art } = await this.load(modelId, version);
+    await computeWitness(art, inputs, binding);
   }
 
   async run(modelId: bigint, version: bigint, inputs: number[][], binding: bigint): Promise<ComputeResult> {

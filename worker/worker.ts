@@ -18,15 +18,16 @@ import { JobBook, nowSeconds, type JobView } from "../lib/chain/jobbook";
 import { preflight } from "../lib/chain/preflight";
 import { sealWithKey } from "../lib/crypto";
 import { oneTimeSecret, publicPoint, type ClaimContext } from "../lib/crypto/release";
-import { encodeJson, type ShardResult } from "../lib/requester/shard";
+import { encodeJson, type ShardPackage, type ShardResult } from "../lib/requester/shard";
 import type { ContentStore } from "../lib/storage";
 import type { Logger } from "../lib/util/log";
 import { isTransportError, sleep, withRetry } from "../lib/util/retry";
 import { ReclaimDuty } from "../keepers/keeper";
-import type { ShardCompute } from "./compute";
+import type { ComputeResult, ShardCompute } from "./compute";
 import type { WorkerConfig } from "./config";
 import { EligibilityPolicy } from "./eligibility-policy";
-import { inspectRelease } from "./inspect";
+import { boundedRead, inspectRelease } from "./inspect";
+import { ClaimTiming } from "./timing";
 import { CeremonyError } from "../lib/zk/ceremony-error";
 import { checkSetupForUse } from "../lib/zk/setup-policy";
 
@@ -83,6 +84,9 @@ export class Worker {
   /** Gated jobs this worker asked eligibility for: true once the answer (kept by the gateway) was logged. */
   private readonly eligibilityAsked = new Map<bigint, boolean>();
   private readonly eligibility: EligibilityPolicy;
+  private readonly timing: ClaimTiming;
+  /** Jobs declined for their windows, and models that could not be loaded: each said once. */
+  private readonly declined = new Set<string>();
 
   constructor(
     private readonly cfg: WorkerConfig,
@@ -93,6 +97,7 @@ export class Worker {
     this.book = new JobBook(this.core, deps.wallet.provider!, deps.fromBlock ?? 0);
     this.reclaim = new ReclaimDuty(this.core, deps.wallet, deps.log.child("keeper"), this.book);
     this.eligibility = new EligibilityPolicy(cfg.eligibility);
+    this.timing = new ClaimTiming(cfg);
   }
 
   /** Registers (or re-registers a changed encryption key) and tops the stake up to the configured amount. */
@@ -123,7 +128,7 @@ export class Worker {
       worker: this.address,
       models: this.cfg.models.length ? this.cfg.models.join(",") : "all",
       concurrency: this.cfg.concurrency,
-      provider: this.cfg.executionProvider,
+      provider: this.cfg.executionProvider, // the one that runs (worker/main.ts resolves a cuda request)
       misbehave: this.cfg.misbehave,
     });
     while (!signal.aborted) {
@@ -174,6 +179,7 @@ export class Worker {
       // F-01: never put more at stake than a configured multiple of what the shard pays.
       if (terms.collateral > terms.pricePerShard * this.cfg.maxCollateralMultiple) continue;
       if (w.stake - w.locked < terms.collateral || w.stake < terms.minStake) continue;
+      if (!(await this.fits(job, terms))) continue;
       const nonce = (await withRetry(() => this.core.getShard(job.jobId, shardIndex), RPC)).claimNonce + 1n;
       const t = publicPoint(oneTimeSecret(this.deps.encryption.privateKey, await this.claimContext(job.jobId, shardIndex, nonce)));
       try {
@@ -224,6 +230,50 @@ export class Worker {
     this.inFlight.set(key, p);
   }
 
+  /**
+   * Whether this machine can finish a claim of `job` in time: the model is loaded and measured (a calibration proof)
+   * before its first claim, and the job's inspection and claim windows must fit what was measured (worker/timing.ts).
+   * A job that does not fit is declined with one line, once.
+   */
+  private async fits(job: JobView, terms: Job): Promise<boolean> {
+    const model = `${job.modelId}:${job.modelVersion}`;
+    let profile;
+    try {
+      profile = await this.deps.compute.prepare(job.modelId, job.modelVersion);
+    } catch (err) {
+      if (!this.declined.has(`model ${model}`)) {
+        this.declined.add(`model ${model}`);
+        this.deps.log.warn("cannot load model; not claiming its shards", { model: job.modelId, version: job.modelVersion, reason: describeError(err) });
+      }
+      return false;
+    }
+    const refusal = this.timing.refusal(model, profile, Number(terms.claimWindow));
+    if (refusal && !this.declined.has(`job ${job.jobId}`)) {
+      this.declined.add(`job ${job.jobId}`);
+      this.deps.log.warn(`declining job ${job.jobId}: ${refusal}`, { job: job.jobId, model: job.modelId });
+    }
+    return !refusal;
+  }
+
+  /**
+   * The claim's on-chain clock after its release: the inspection end (claimWindow / 4 after the release) and the
+   * deadline, as wall-clock ms (measured from the later of the wall clock and the latest block, so a chain ahead of
+   * the wall clock shortens them, never lengthens them).
+   */
+  private async claimClock(jobId: bigint, shardIndex: number): Promise<{ inspectionEndMs: number; deadlineMs: number }> {
+    const [terms, onChain, block] = await Promise.all([
+      this.jobTerms(jobId),
+      withRetry(() => this.core.getShard(jobId, shardIndex), RPC),
+      withRetry(() => this.deps.wallet.provider!.getBlock("latest"), RPC),
+    ]);
+    const nowMs = Date.now();
+    const chainNow = Math.max(nowMs / 1000, block?.timestamp ?? 0);
+    const window = Number(terms.claimWindow);
+    const deadline = Number(onChain.deadline);
+    const inspectionEnd = deadline - window + Math.floor(window / 4);
+    return { inspectionEndMs: nowMs + (inspectionEnd - chainNow) * 1000, deadlineMs: nowMs + (deadline - chainNow) * 1000 };
+  }
+
   /** Misbehaviour for demos and tests: hold the claim without working until it is gone (reclaimed by a keeper). */
   private async stall(jobId: bigint, shardIndex: number): Promise<void> {
     for (;;) {
@@ -233,10 +283,12 @@ export class Worker {
     }
   }
 
-  /** Release → fetch → decrypt → check leaf → compute and prove → store result → submit. */
+  /**
+   * Release → inspect (fetch, decrypt, check leaf, shape and witness, all before the chain's inspection end) →
+   * compute and prove → store result → submit. Any failure while the claim can still be left is answered by leaving.
+   */
   private async work(job: JobView, shardIndex: number): Promise<void> {
-    const { log, store, compute } = this.deps;
-    const t0 = Date.now();
+    const { log, compute } = this.deps;
     const ids = { job: job.jobId, shard: shardIndex };
     const shard = job.shards[shardIndex];
 
@@ -251,32 +303,15 @@ export class Worker {
       await sleep(200);
       await withRetry(() => this.book.sync(), RPC);
     }
-    const nonce = shard.claimNonce!;
-    const ctx = await this.claimContext(job.jobId, shardIndex, nonce);
+    const t0 = Date.now();
+    const release = shard.release;
+    const ctx = await this.claimContext(job.jobId, shardIndex, shard.claimNonce!);
     const secret = shard.oneTimeKey ? oneTimeSecret(this.deps.encryption.privateKey, ctx) : undefined;
-    const inspection = await inspectRelease({
-      release: shard.release,
-      oneTimeSecret: secret,
-      ctx,
-      inputRoot: job.inputRoot,
-      encryptionPrivateKey: this.deps.encryption.privateKey,
-      fetch: (cid) =>
-        withRetry(() => store.get(cid), {
-          attempts: 5,
-          baseDelayMs: 500,
-          maxDelayMs: 4_000,
-          onRetry: (err, n) => log.warn("storage read failed; retrying", { ...ids, attempt: n, reason: describeError(err) }),
-        }),
-    });
-    if (!inspection.ok) {
-      if (inspection.exit === "prove" && secret !== undefined) await this.proveBadRelease(job.jobId, shardIndex, secret, shard.release);
-      else await this.leave(job.jobId, shardIndex, inspection.reason);
-      return;
-    }
-    const { pkg, dataKey } = inspection;
-    const inputCommitment = BigInt(pkg.inputCommitment);
-    const fetchedMs = Date.now() - t0;
-
+    // G-02: every step of the inspection ends before the chain's inspection end, less the time to mine a leave.
+    const clock = await this.claimClock(job.jobId, shardIndex);
+    const inspectBy = clock.inspectionEndMs - this.cfg.txMarginMs;
+    // A claim resumed after a restart may be past its inspection window: it can no longer be left, only finished.
+    const canLeave = Date.now() < inspectBy;
     const binding = computeBinding({
       chainId: this.chainId,
       core: await this.core.getAddress(),
@@ -284,6 +319,62 @@ export class Worker {
       shardIndex: BigInt(shardIndex),
       worker: this.address,
     });
+    try {
+      const profile = await compute.prepare(job.modelId, job.modelVersion);
+      const inspection = await inspectRelease({
+        release,
+        oneTimeSecret: secret,
+        ctx,
+        inputRoot: job.inputRoot,
+        encryptionPrivateKey: this.deps.encryption.privateKey,
+        shape: profile,
+        witness: (inputs) => compute.witness(job.modelId, job.modelVersion, inputs, binding),
+        deadlineMs: canLeave ? inspectBy : clock.deadlineMs - this.cfg.txMarginMs,
+        fetch: (cid, signal) => this.fetchPackage(cid, signal, ids),
+      });
+      if (!inspection.ok) {
+        if (inspection.exit === "prove" && secret !== undefined) await this.proveBadRelease(job.jobId, shardIndex, secret, release);
+        else if (canLeave) await this.leave(job.jobId, shardIndex, inspection.reason);
+        else throw new Error(`release failed inspection after its inspection window (resumed too late to leave): ${inspection.reason}`);
+        return;
+      }
+      const fetchedMs = Date.now() - t0;
+      await this.proveAndSubmit(job, shardIndex, inspection.pkg, inspection.dataKey, binding, clock.deadlineMs, t0, fetchedMs);
+    } catch (err) {
+      // G-01: while the inspection window is open, no failure costs the collateral: leave instead.
+      if (canLeave && Date.now() < inspectBy) {
+        await this.leave(job.jobId, shardIndex, `shard cannot be finished: ${describeError(err)}`);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /** Up to 5 reads of the package with back-off, each bounded by fetchTimeoutMs, all by `signal` (the inspection deadline). */
+  private fetchPackage(cid: string, signal: AbortSignal, ids: Record<string, unknown>): Promise<Uint8Array> {
+    const { store, log } = this.deps;
+    return withRetry(() => boundedRead(store, cid, this.cfg.fetchTimeoutMs, signal), {
+      attempts: 5,
+      baseDelayMs: 500,
+      maxDelayMs: 4_000,
+      signal,
+      onRetry: (err, n) => log.warn("storage read failed; retrying", { ...ids, attempt: n, reason: describeError(err) }),
+    });
+  }
+
+  private async proveAndSubmit(
+    job: JobView,
+    shardIndex: number,
+    pkg: ShardPackage,
+    dataKey: Uint8Array | undefined,
+    binding: bigint,
+    deadlineMs: number,
+    t0: number,
+    fetchedMs: number,
+  ): Promise<void> {
+    const { log, store, compute } = this.deps;
+    const ids = { job: job.jobId, shard: shardIndex };
+    const inputCommitment = BigInt(pkg.inputCommitment);
     const r = await compute.run(job.modelId, job.modelVersion, pkg.inputs, binding);
     if (r.inputCommitment !== inputCommitment) {
       throw new Error(`inputs hash to ${r.inputCommitment}, but the job committed ${inputCommitment}`);
@@ -301,36 +392,53 @@ export class Worker {
     const sealed = sealWithKey(encodeJson(result), dataKey);
     const outputCid = await withRetry(() => store.put(sealed), { attempts: 5, baseDelayMs: 500, maxDelayMs: 4_000 });
 
-    // Read the shard right before submitting: a retry after a lost response must not submit twice, and the
-    // deadline on-chain is the one that counts (the key release restarts the claim window).
-    const onChain = await withRetry(() => this.core.getShard(job.jobId, shardIndex), RPC);
-    if (onChain.status !== 1n || onChain.worker.toLowerCase() !== this.address.toLowerCase()) {
-      log.warn("claim no longer ours; not submitting", ids);
-      return;
+    // A transport error on the way (an RPC outage) is retried until the claim's deadline, never left to a slash.
+    let rc;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        rc = await this.submitOnce(job, shardIndex, pkg, r, outputCid);
+        break;
+      } catch (err) {
+        if (!isTransportError(err) || Date.now() > deadlineMs) throw err;
+        log.warn("submission failed; retrying", { ...ids, attempt, reason: describeError(err) });
+        await sleep(Math.min(500 * 2 ** Math.min(attempt, 3), 4_000));
+      }
     }
-    // Wall clock against the deadline (an idle node's latest block is stale), then the exact call on the pending block.
-    if (nowSeconds() > onChain.deadline) throw new Error("claim deadline passed while proving");
-    const args = [job.jobId, shardIndex, inputCommitment, pkg.merkleProof, r.outputCommitment, outputCid, r.proof] as const;
-    const check = await withRetry(() => preflight(this.core.submitResult, [...args]), RPC);
-    if (!check.ok) throw new Error(`submission would revert: ${check.reason}; not sending`);
-    const rc = await this.send("submit", () =>
-      this.core.submitResult(job.jobId, shardIndex, inputCommitment, pkg.merkleProof, r.outputCommitment, outputCid, r.proof),
-    );
+    if (!rc) return;
     const settled = rc.logs.map((l) => this.core.interface.parseLog(l)).find((p) => p?.name === "ShardSettled");
     const pay = (settled?.args.workerPay as bigint | undefined) ?? 0n;
     this.stats.settled++;
     this.stats.earnedWei += pay;
     this.stats.settleGas.push(rc.gasUsed);
-    log.info("settled", {
-      ...ids,
-      fetchMs: fetchedMs,
-      inferMs: r.inferMs,
-      proveMs: r.proveMs,
-      totalMs: Date.now() - t0,
-      gas: rc.gasUsed,
-      earnedWei: pay,
-    });
+    const totalMs = Date.now() - t0;
+    this.timing.record(`${job.modelId}:${job.modelVersion}`, totalMs);
+    log.info("settled", { ...ids, fetchMs: fetchedMs, inferMs: r.inferMs, proveMs: r.proveMs, totalMs, gas: rc.gasUsed, earnedWei: pay });
   }
+
+  /** Reads the shard, checks the submission on the pending block and sends it; undefined when the claim is no longer ours. */
+  private async submitOnce(job: JobView, shardIndex: number, pkg: ShardPackage, r: ComputeResult, outputCid: string) {
+    // Read the shard right before submitting: a retry after a lost response must not submit twice, and the
+    // deadline on-chain is the one that counts (the key release restarts the claim window).
+    const onChain = await withRetry(() => this.core.getShard(job.jobId, shardIndex), RPC);
+    if (onChain.status === 2n && onChain.worker.toLowerCase() === this.address.toLowerCase()) {
+      // An earlier attempt was mined but its receipt was lost (an RPC outage): settled, not to be sent again.
+      this.stats.settled++;
+      this.deps.log.info("settled (an earlier submission was mined; its receipt was lost)", { job: job.jobId, shard: shardIndex });
+      return undefined;
+    }
+    if (onChain.status !== 1n || onChain.worker.toLowerCase() !== this.address.toLowerCase()) {
+      this.deps.log.warn("claim no longer ours; not submitting", { job: job.jobId, shard: shardIndex });
+      return undefined;
+    }
+    // Wall clock against the deadline (an idle node's latest block is stale), then the exact call on the pending block.
+    if (nowSeconds() > onChain.deadline) throw new Error("claim deadline passed while proving");
+    const inputCommitment = BigInt(pkg.inputCommitment);
+    const args = [job.jobId, shardIndex, inputCommitment, pkg.merkleProof, r.outputCommitment, outputCid, r.proof] as const;
+    const check = await withRetry(() => preflight(this.core.submitResult, [...args]), RPC);
+    if (!check.ok) throw new Error(`submission would revert: ${check.reason}; not sending`);
+    return this.send("submit", () => this.core.submitResult(...args));
+  }
+
 
   private async claimContext(jobId: bigint, shardIndex: number, claimNonce: bigint): Promise<ClaimContext> {
     return { chainId: this.chainId, core: await this.core.getAddress(), jobId, shardIndex: BigInt(shardIndex), claimNonce };

@@ -166,6 +166,8 @@ interface IModelRegistry {
     event FeeUpdated(uint256 indexed modelId, uint128 feePerInference);
     /// @notice The owner deactivated the model: no new jobs; posted jobs still settle.
     event ModelDeactivated(uint256 indexed modelId);
+    /// @notice The owner reactivated a deactivated model: jobs may be posted on it again.
+    event ModelReactivated(uint256 indexed modelId);
 
     /// @notice A version's phase-2 ceremony opened with the owner's contribution (index 0).
     event CeremonyOpened(
@@ -202,6 +204,8 @@ interface IModelRegistry {
     error NotModelOwner(uint256 modelId, address caller);
     /// @notice Fires when the model was already deactivated (deactivate, setFee, publishVersion).
     error ModelNotActive(uint256 modelId);
+    /// @notice Fires when reactivate is called on a model that is active.
+    error ModelAlreadyActive(uint256 modelId);
     /// @notice Fires when the model name is empty.
     error EmptyName();
     /// @notice Fires when one of the three CIDs is empty; `field` names it.
@@ -317,8 +321,12 @@ interface IModelRegistry {
     /// @notice Sets the fee per inference for jobs posted from now on. Owner only, active models only.
     function setFee(uint256 modelId, uint128 feePerInference) external;
 
-    /// @notice Deactivates a model for good: no new jobs. Owner only.
+    /// @notice Deactivates a model: no new jobs until its owner reactivates it; posted jobs still settle. While
+    /// inactive its fee and versions cannot change. Owner only.
     function deactivate(uint256 modelId) external;
+
+    /// @notice Reactivates a deactivated model: jobs may be posted on it again, at its current fee. Owner only.
+    function reactivate(uint256 modelId) external;
 
     /// @notice Number of registered models (the highest id).
     function modelCount() external view returns (uint256);

@@ -8,9 +8,12 @@ import {ICoreCollateral} from "./ICoreCollateral.sol";
 /// sharded inference jobs into escrow; workers claim shards against collateral and settle them with a SNARK that is
 /// verified here, in the transaction that pays them; stalled claims are slashed by anyone.
 /// @dev Value flows (all credits are pull balances, withdrawn with `withdraw`):
-///   post:    requester pays shardCount * (pricePerShard + ownerFeePerShard) into escrow, where
-///            ownerFeePerShard = model fee per inference * max(batchSize, 1), both snapshotted at post.
-///   settle:  pricePerShard - protocolFee -> worker, ownerFeePerShard -> model owner,
+///   post:    requester pays shardCount * (pricePerShard + ownerFeePerShard) - paddingFee into escrow, where
+///            ownerFeePerShard = model fee per inference * max(batchSize, 1), both snapshotted at post, and
+///            paddingFee = model fee per inference * (shardCount * max(batchSize, 1) - inputCount): the last shard's
+///            padding rows are not inferences and carry no owner fee (inputCount 0: every shard is full).
+///   settle:  pricePerShard - protocolFee -> worker, the shard's owner fee -> model owner (ownerFeePerShard, less
+///            paddingFee on the last shard),
 ///            protocolFee = pricePerShard * protocolFeeBps / 10_000 (bps snapshotted at post) -> treasury.
 ///   reclaim: with the key released, the claim's collateral leaves the worker's stake: bountyBps -> caller,
 ///            requesterBps -> requester, the rest -> treasury; with the key never released the claim is voided and
@@ -18,8 +21,8 @@ import {ICoreCollateral} from "./ICoreCollateral.sol";
 ///            requester).
 ///   leave:   the claimant leaves before a release or within the inspection window after it: collateral unlocked,
 ///            nothing paid, the shard reopens (cancelled job: its escrow goes back to the requester).
-///   bad release proven: the shard is forfeited: pricePerShard -> worker (from the shard's escrow), ownerFeePerShard
-///            back to the requester, collateral unlocked.
+///   bad release proven: the shard is forfeited: pricePerShard -> worker (from the shard's escrow), the shard's
+///            owner fee back to the requester, collateral unlocked.
 ///   manager: the bound collateral manager may lock free stake into `locked`, release it, or slash it with the same
 ///            split (requesterBps -> beneficiary, bountyBps -> keeper, rest -> treasury).
 ///   cancel:  the escrow of every shard neither settled nor under an open claim goes back to the requester.
@@ -70,6 +73,10 @@ interface IOblivionCore is ICoreCollateral {
     /// @param acceptUnvettedVerifier The requester's explicit opt-in to a model version whose verifier the registry
     /// did not deploy (IModelRegistry: vetted = false): such a verifier may accept a garbage proof or change what it
     /// accepts; without this flag postJob reverts UnvettedVerifierNotAccepted. Claims on such a job are never slashed.
+    /// @param inputCount Real inferences in the job, when the last shard is padded up to the batch size; 0 when every
+    /// shard is full. Must be within ((shardCount - 1) * batch, shardCount * batch]. The padding carries no owner fee.
+    /// The requester declares it: the circuit cannot tell padding rows from inputs, so a requester may fill the padding
+    /// with inputs of its own and not pay the owner for them, at most batch - 1 inferences per job (docs/security.md).
     struct JobParams {
         uint256 modelId;
         uint32 modelVersion;
@@ -81,6 +88,7 @@ interface IOblivionCore is ICoreCollateral {
         uint128 minStake;
         bool gated;
         bool acceptUnvettedVerifier;
+        uint32 inputCount;
     }
 
     /// @notice A job as stored.
@@ -95,10 +103,11 @@ interface IOblivionCore is ICoreCollateral {
     ///   slot 5: inputRoot
     ///   slot 6: modelCommitment (0 for public-weight models)
     ///   slot 7: verifierCodeHash (the verifier's extcodehash as the registry recorded it; checked at every submission)
-    ///   slot 8: unvettedVerifier (1): true when the requester opted into a verifier the registry did not deploy
-    /// (slots 1-4 are full; the flag is only read by `reclaimExpired`).
+    ///   slot 8: unvettedVerifier (1): true when the requester opted into a verifier the registry did not deploy |
+    ///           paddingFee (16): the owner fee the last shard's padding rows do not carry (0 when it is full)
+    /// (slots 1-4 are full; slot 8 is read only by `reclaimExpired` and when the last shard's owner fee is needed).
     /// Remaining escrow is not stored: it is perShard * (shardCount - settledShards - forfeitedShards) while live and
-    /// perShard * openClaims once cancelled (see `jobEscrow`).
+    /// perShard * openClaims once cancelled, less paddingFee while the last shard is among them (see `jobEscrow`).
     struct Job {
         address requester;
         uint32 shardCount;
@@ -122,6 +131,7 @@ interface IOblivionCore is ICoreCollateral {
         uint256 modelCommitment;
         bytes32 verifierCodeHash;
         bool unvettedVerifier;
+        uint128 paddingFee;
     }
 
     /// @notice A shard as stored. Layout: worker (20) | deadline (5) | status (1) | keyReleased (1) | claimNonce (4) |
@@ -290,6 +300,9 @@ interface IOblivionCore is ICoreCollateral {
     error JobNotFound(uint256 jobId);
     /// @notice Fires when shardCount is 0 or above MAX_SHARDS.
     error InvalidShardCount(uint256 shardCount);
+    /// @notice Fires when a non-zero inputCount leaves a shard other than the last without inputs, or exceeds
+    /// shardCount * batch: it must lie in [min, max].
+    error InvalidInputCount(uint256 inputCount, uint256 min, uint256 max);
     /// @notice Fires when the shard index is not below the job's shard count.
     error ShardOutOfRange(uint256 jobId, uint256 shardIndex);
     /// @notice Fires when the input Merkle root is zero.

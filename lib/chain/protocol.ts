@@ -11,7 +11,8 @@ import type { IInferenceAudit } from "../../typechain-types/contracts/InferenceA
 export const SHARD_STATUS = ["open", "claimed", "settled", "forfeited"] as const;
 export type ShardStatusName = (typeof SHARD_STATUS)[number];
 
-async function mined(tx: Promise<{ wait(): Promise<ContractTransactionReceipt | null> }>): Promise<ContractTransactionReceipt> {
+/** Waits for the transaction's receipt; a dropped transaction is an error. */
+export async function mined(tx: Promise<{ wait(): Promise<ContractTransactionReceipt | null> }>): Promise<ContractTransactionReceipt> {
   const receipt = await (await tx).wait();
   if (!receipt) throw new Error("transaction was dropped");
   return receipt;
@@ -142,6 +143,8 @@ export interface JobStatus {
   cancelled: boolean;
   pricePerShard: bigint;
   ownerFeePerShard: bigint;
+  /** Owner fee the last shard's padding rows do not carry (0 when it is full). */
+  paddingFee: bigint;
   collateral: bigint;
   claimWindow: number;
   escrow: bigint;
@@ -175,6 +178,7 @@ export async function jobStatus(core: OblivionCore, jobId: bigint, maxShards = 6
     cancelled: j.cancelled,
     pricePerShard: j.pricePerShard,
     ownerFeePerShard: j.ownerFeePerShard,
+    paddingFee: j.paddingFee,
     collateral: j.collateral,
     claimWindow: Number(j.claimWindow),
     escrow: await core.jobEscrow(jobId),

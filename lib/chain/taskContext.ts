@@ -4,6 +4,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import { attach, readDeployment, readLiveDeployment, type Deployment, type ProtocolContracts } from "./deployments";
 import { describeError } from "./errors";
+import { requireRunningChain, signerFor } from "./signer";
 import { cliEntryTask, failOneLine, stackTracesWanted } from "../util/cli";
 
 export interface TaskContext extends ProtocolContracts {
@@ -13,14 +14,13 @@ export interface TaskContext extends ProtocolContracts {
 }
 
 /**
- * The deployment of hre.network (checked to still exist on its chain), connected to the signer at `signerIndex`
- * (default 0).
+ * The deployment of hre.network (checked to still exist on its chain), connected to the signer `--from` names under
+ * the one signing rule of lib/chain/signer.ts (omitted: account 0, or the first key of PRIVATE_KEY).
  */
-export async function taskContext(hre: HardhatRuntimeEnvironment, signerIndex = 0): Promise<TaskContext> {
+export async function taskContext(hre: HardhatRuntimeEnvironment, from?: string | number): Promise<TaskContext> {
+  requireRunningChain(hre);
   readDeployment(hre.network.name); // a missing file is named before the RPC is tried
-  const signers = await hre.ethers.getSigners();
-  const signer = signers[signerIndex];
-  if (!signer) throw new Error(`bad --from: no signer ${signerIndex} on network ${hre.network.name} (${signers.length} available)`);
+  const signer = await signerFor(hre, from);
   const deployment = await readLiveDeployment(hre.network.name, hre.ethers.provider);
   return { ...attach(deployment, signer), signer, deployment, network: hre.network.name };
 }

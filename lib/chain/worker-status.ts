@@ -39,7 +39,13 @@ export async function workerStatus(core: OblivionCore, worker: string): Promise<
 
 /** The lines `worker:status` prints: amounts in ETH, the unbonding end in ISO 8601 with a relative hint. */
 export function describeWorkerStatus(s: WorkerStatus, nowMs = Date.now()): string[] {
-  if (!s.registered) return [`${s.worker}: not registered (worker:register, or worker:run registers itself)`];
+  if (!s.registered) {
+    return [
+      `${s.worker}: not a registered worker (worker:register, or worker:run registers itself); no stake`,
+      `  balance ${formatEth(s.balanceWei)} (withdraw pays it out)`,
+      `  as of block ${s.block}`,
+    ];
+  }
   const unbonding =
     s.unbondingWei > 0n
       ? `${formatEth(s.unbondingWei)}, withdrawable ${s.unbondingEnd * 1000 <= nowMs ? "now" : "from"} ${formatTime(s.unbondingEnd, nowMs)}`

@@ -8,6 +8,8 @@ export interface ReputationStats {
   successes: bigint;
   failures: bigint;
   score: bigint;
+  /** False when the reputation holds nothing for the account (no shard of it ever settled or slashed). */
+  recorded: boolean;
 }
 
 /**
@@ -28,5 +30,13 @@ export async function decryptOwnReputation(
     reputation.failuresOf(address),
     reputation.scoreOf(address),
   ]);
-  return { successes: await read(s), failures: await read(f), score: await read(sc) };
+  const recorded = [s, f, sc].some((h) => h !== ZERO_HANDLE);
+  return { successes: await read(s), failures: await read(f), score: await read(sc), recorded };
+}
+
+/** The line `reputation:show` prints: a score only for an account with recorded outcomes. */
+export function describeReputation(address: string, s: ReputationStats, registeredWorker?: boolean): string {
+  if (s.recorded) return `${address}: ${s.successes} settled, ${s.failures} slashed, score ${s.score}`;
+  if (registeredWorker === false) return `${address}: not a worker (not registered on the core, no settlement or slash recorded): no reputation`;
+  return `${address}: no shard settled or slashed yet: no reputation recorded${registeredWorker ? " (a registered worker)" : ""}`;
 }

@@ -8,7 +8,7 @@
  */
 import { onnx } from "onnx-proto";
 import { attrs, BATCH, broadcastIndex, broadcastShape, concatIndex, FOLDABLE, foldConstant, num, padIndex, size, tensorOf, transposeIndex, type Attr, type Tensor } from "./fold";
-import { unsupportedOperator } from "./unsupported";
+import { decomposedLayerNormHint, unsupportedOperator } from "./unsupported";
 
 /** Per-sample tensor shape (the leading batch dimension removed). */
 export type Shape = number[];
@@ -467,7 +467,7 @@ export function readOnnx(bytes: Uint8Array): GraphIR {
           break;
         }
         default:
-          throw unsupportedOperator(op, name);
+          throw unsupportedOperator(op, name, decomposedLayerNormHint(g.node ?? [], node));
       }
     } catch (e) {
       const msg = (e as Error).message;

@@ -3,6 +3,8 @@
  * exports them where that helps the model owner. docs/zk.md lists what is supported.
  */
 
+const LAYER_NORM = "nn.LayerNorm divides by a data-dependent variance; use nn.BatchNorm (folded at inference)";
+
 const HINTS: Record<string, string> = {
   LSTM: "recurrent layers (nn.LSTM) are not supported; use a convolution or an MLP over the unrolled sequence",
   GRU: "recurrent layers (nn.GRU) are not supported; use a convolution or an MLP over the unrolled sequence",
@@ -10,7 +12,7 @@ const HINTS: Record<string, string> = {
   Resize: "nn.Upsample / F.interpolate is not supported",
   Upsample: "nn.Upsample / F.interpolate is not supported",
   ConvTranspose: "nn.ConvTranspose2d is not supported",
-  LayerNormalization: "nn.LayerNorm divides by a data-dependent variance; use nn.BatchNorm (folded at inference)",
+  LayerNormalization: LAYER_NORM,
   InstanceNormalization: "nn.InstanceNorm divides by a data-dependent variance; use nn.BatchNorm (folded at inference)",
   GroupNormalization: "nn.GroupNorm divides by a data-dependent variance; use nn.BatchNorm (folded at inference)",
   ReduceMean: "x.mean(dim) over activations is not supported; nn.AdaptiveAvgPool2d(1) exports GlobalAveragePool, which is",
@@ -38,4 +40,25 @@ const HINTS: Record<string, string> = {
 export function unsupportedOperator(op: string, node: string, detail?: string): Error {
   const hint = detail ?? HINTS[op];
   return new Error(`unsupported ONNX operator ${op} (node "${node}")${hint ? `: ${hint}` : ""} (docs/zk.md lists the supported operators)`);
+}
+
+/** The part of an ONNX node the pattern below reads. */
+interface GraphNode {
+  opType?: string | null;
+  input?: string[] | null;
+  output?: string[] | null;
+}
+
+/**
+ * The hint for a node that starts a LayerNorm as exporters below opset 17 write it (ReduceMean(x), then
+ * Sub(x, mean), Pow/Mul, ReduceMean, Add(eps), Sqrt, Div): the model owner meets the first node, ReduceMean, and
+ * must read that it is nn.LayerNorm. Undefined when `node` is not such a start.
+ */
+export function decomposedLayerNormHint(nodes: GraphNode[], node: GraphNode): string | undefined {
+  if (node.opType !== "ReduceMean") return undefined;
+  const x = node.input?.[0];
+  const mean = node.output?.[0];
+  if (!x || !mean) return undefined;
+  const centred = nodes.find((n) => n.opType === "Sub" && n.input?.[0] === x && n.input?.[1] === mean);
+  return centred ? `${LAYER_NORM} (this ReduceMean starts an nn.LayerNorm exported as ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div)` : undefined;
 }

@@ -9,6 +9,10 @@
  * must pass a static call on the pending block first. A claim that has ended (settled, reclaimed, voided, left) or
  * expired is dropped for good; any other refusal backs that claim off (2 s doubling to 60 s) with the reason logged.
  * The release form is built here and nowhere else (`buildRelease`).
+ *
+ * One claim never stalls the others (G-03): everything done for a claim, building its release included, is confined
+ * to it. A claim whose worker registered an encryption key that is not a secp256k1 point cannot be served: it is
+ * skipped for good and named in the log; the job's other claims still get their keys.
  */
 import { getBytes, type ContractTransactionReceipt, type Signer } from "ethers";
 import type { OblivionCore } from "../../typechain-types";
@@ -17,6 +21,7 @@ import { describeError } from "../chain/errors";
 import { nowSeconds, type JobBook, type JobView } from "../chain/jobbook";
 import { preflight } from "../chain/preflight";
 import { wrapKey } from "../crypto";
+import { InvalidKeyError } from "../crypto/errors";
 import { maskDataKey, type CurvePoint } from "../crypto/release";
 import { Backoff } from "../util/backoff";
 import type { Logger } from "../util/log";
@@ -93,6 +98,8 @@ export class ReleaseAgent {
   released = 0;
   /** Releases the pre-send check refused (no transaction sent). */
   refused = 0;
+  /** Claims that cannot be served (the claimant's encryption key is no curve point), skipped for good. */
+  skipped = 0;
 
   constructor(
     private readonly core: OblivionCore,
@@ -132,34 +139,48 @@ export class ReleaseAgent {
           continue;
         }
         const claim: ClaimRef = { jobId: job.jobId, shardIndex: i, claimant: s.worker, claimNonce: s.claimNonce, oneTimeKey: s.oneTimeKey };
-        const args = [job.jobId, i, await buildRelease(core, claim, file)] as const;
-        const check = await preflight(core.releaseShardKey, [...args]);
-        if (!check.ok) {
-          this.refused++;
-          if (check.revert && CLAIM_OVER.has(check.revert)) {
-            this.done.add(key);
-            this.log.info("claim over before release; nothing to send", { ...ids, reason: check.reason });
-          } else {
-            const { waitMs, failures } = this.backoff.failed(key, check.reason);
-            this.log.warn("release would revert; not sending, backing off", { ...ids, reason: check.reason, failures, waitMs });
-          }
-          continue;
-        }
         try {
-          await (await core.releaseShardKey(...args)).wait();
+          if (await this.serve(core, claim, file, key, ids)) n++;
         } catch (err) {
           const { waitMs, failures } = this.backoff.failed(key, describeError(err));
           this.log.warn("release failed; backing off", { ...ids, reason: describeError(err), failures, waitMs });
-          continue;
         }
-        this.done.add(key);
-        this.backoff.succeeded(key);
-        this.released++;
-        n++;
-        this.log.info("released shard key", { ...ids, encrypted: !!file.shards[i].dataKey, keyed: !!s.oneTimeKey });
       }
     }
     return n;
+  }
+
+  /** Builds, checks and sends one claim's release; true when it was released. Throws only what backs the claim off. */
+  private async serve(core: OblivionCore, claim: ClaimRef, file: JobFile, key: string, ids: Record<string, unknown>): Promise<boolean> {
+    let release: IOblivionCore.KeyReleaseStruct;
+    try {
+      release = await buildRelease(core, claim, file);
+    } catch (err) {
+      if (!(err instanceof InvalidKeyError)) throw err;
+      this.done.add(key);
+      this.skipped++;
+      this.log.warn("claim skipped: the worker's registered encryption key is not a secp256k1 point; its claim gets no key", { ...ids, reason: describeError(err) });
+      return false;
+    }
+    const args = [claim.jobId, claim.shardIndex, release] as const;
+    const check = await preflight(core.releaseShardKey, [...args]);
+    if (!check.ok) {
+      this.refused++;
+      if (check.revert && CLAIM_OVER.has(check.revert)) {
+        this.done.add(key);
+        this.log.info("claim over before release; nothing to send", { ...ids, reason: check.reason });
+      } else {
+        const { waitMs, failures } = this.backoff.failed(key, check.reason);
+        this.log.warn("release would revert; not sending, backing off", { ...ids, reason: check.reason, failures, waitMs });
+      }
+      return false;
+    }
+    await (await core.releaseShardKey(...args)).wait();
+    this.done.add(key);
+    this.backoff.succeeded(key);
+    this.released++;
+    this.log.info("released shard key", { ...ids, encrypted: !!file.shards[claim.shardIndex].dataKey, keyed: !!claim.oneTimeKey });
+    return true;
   }
 
   private jobFile(chainId: string, core: string, jobId: bigint): JobFile | null {

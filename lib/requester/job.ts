@@ -94,7 +94,8 @@ export async function prepareShards(
   return { tree, shards };
 }
 
-export type JobTerms = Omit<IOblivionCore.JobParamsStruct, "shardCount" | "inputRoot">;
+/** What the requester chooses; shardCount, inputRoot and inputCount come from the shards. */
+export type JobTerms = Omit<IOblivionCore.JobParamsStruct, "shardCount" | "inputRoot" | "inputCount">;
 
 /**
  * Everything a post can be refused for, checked before anything is uploaded or written: the escrow the core asks
@@ -129,7 +130,7 @@ export async function postPreparedJob(
   jobsDir = JOBS_DIR,
 ): Promise<{ jobId: bigint; escrow: bigint; gasUsed: bigint; file: string; replaced?: string }> {
   const c = core.connect(requester);
-  const params = jobParams(prepared.tree, prepared.shards.length, terms);
+  const params = jobParams(prepared.tree, prepared.shards.length, terms, prepared.inputCount);
   const escrow = await c.jobEscrowFor(params);
   const rc = await (await c.postJob(params, { value: escrow })).wait();
   const ev = rc!.logs.map((l) => c.interface.parseLog(l)).find((p) => p?.name === "JobPosted");
@@ -152,7 +153,8 @@ export async function postPreparedJob(
   return { jobId, escrow, gasUsed: rc!.gasUsed, file, replaced };
 }
 
-const jobParams = (tree: ShardTree, shardCount: number, terms: JobTerms): IOblivionCore.JobParamsStruct => ({ ...terms, shardCount, inputRoot: tree.root });
+/** The post's parameters; `inputCount` (real inputs) spares the owner fee of the last shard's padding rows. */
+const jobParams = (tree: ShardTree, shardCount: number, terms: JobTerms, inputCount = 0): IOblivionCore.JobParamsStruct => ({ ...terms, shardCount, inputRoot: tree.root, inputCount });
 
 export function jobFilePath(chainId: string, core: string, jobId: bigint, jobsDir = JOBS_DIR): string {
   return path.join(jobsDir, `${chainId}-${core.toLowerCase()}-${jobId}.json`);
@@ -221,7 +223,7 @@ export async function postInputsJob(r: InputsJobRequest): Promise<Awaited<Return
   const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, r.store);
   const q = await quantizeShards(art.quant, art.batch, r.vectors, { clamp: r.clamp });
   const terms: JobTerms = { ...r.terms, modelId: r.modelId, modelVersion: version };
-  await checkPost(r.core, r.requester, jobParams(new ShardTree(q.commitments), q.batches.length, terms));
+  await checkPost(r.core, r.requester, jobParams(new ShardTree(q.commitments), q.batches.length, terms, r.vectors.length));
   const prepared = { ...(await prepareShards(r.store, q.batches, q.commitments, r.encrypt)), inputCount: r.vectors.length };
   const posted = await postPreparedJob(r.core, r.requester, prepared, terms, r.jobsDir);
   return { ...posted, shards: q.batches.length, batch: art.batch, padded: q.padded, clamped: q.clamped };

@@ -17,6 +17,8 @@ import { decodeShardResult } from "./shard";
 
 export interface ShardOutcome {
   shardIndex: number;
+  /** Position of the shard's first output among the job's inputs (shardIndex * batch). */
+  firstInput: number;
   recordId: bigint;
   worker: string;
   outputCid: string;
@@ -60,20 +62,30 @@ export async function fetchJobResults(
     const recomputed = await outputCommitment(r.quantizedOutputs.map((v) => v.map(BigInt)), rangeBits);
     if (recomputed !== rec.outputCommitment) throw new ResultCheckError(i, "quantized outputs do not hash to the recorded output commitment");
     // The proven (circuit) answer is the one paid for; the worker's float outputs are unproven and only compared.
-    const predictions = r.quantizedOutputs.map((q) => argmax(q.map(Number)));
+    // The last shard's padding rows (checked above, as the commitment covers them) are not the requester's inputs.
+    const batch = r.quantizedOutputs.length;
+    const real = realRows(job, i, batch);
+    const predictions = r.quantizedOutputs.slice(0, real).map((q) => argmax(q.map(Number)));
     const disagreements = predictions.flatMap((p, k) => (r.outputs[k] && argmax(r.outputs[k]) !== p ? [k] : []));
     out.push({
       shardIndex: i,
+      firstInput: i * batch,
       recordId: rec.recordId,
       worker: rec.submitter,
       outputCid: cid,
-      outputs: r.outputs,
+      outputs: r.outputs.slice(0, real),
       predictions,
       disagreements,
       verified: true,
     });
   }
   return out.sort((a, b) => a.shardIndex - b.shardIndex);
+}
+
+/** Rows of shard `i` that are real inputs: all but the last shard's padding (known from the job file's inputCount). */
+export function realRows(job: Pick<JobFile, "inputCount" | "shards">, i: number, batch: number): number {
+  if (job.inputCount === undefined || i !== job.shards.length - 1) return batch;
+  return Math.min(batch, Math.max(1, job.inputCount - i * batch));
 }
 
 /** Accuracy of the settled outputs against true labels, one label per real input of the job. */
@@ -92,7 +104,7 @@ export interface LabelScore {
  */
 export function scoreAgainstLabels(rows: ShardOutcome[], labels: number[], job: JobFile): LabelScore {
   if (!labels.every((l) => Number.isInteger(l))) throw new Error("bad --labels: every label must be an integer class index");
-  const batch = rows[0]?.predictions.length ?? 1;
+  const batch = rows.find((r) => r.shardIndex !== job.shards.length - 1)?.predictions.length ?? rows[0]?.predictions.length ?? 1;
   const inputs = job.inputCount ?? job.shards.length * batch;
   const ok = job.inputCount === undefined ? labels.length >= inputs - (batch - 1) && labels.length <= inputs : labels.length === inputs;
   if (!ok) throw new Error(`bad --labels: ${labels.length} labels for a job of ${inputs} inputs (one label per input, in order)`);
@@ -100,7 +112,7 @@ export function scoreAgainstLabels(rows: ShardOutcome[], labels: number[], job: 
   let compared = 0;
   for (const r of rows) {
     r.predictions.forEach((p, k) => {
-      const at = r.shardIndex * batch + k;
+      const at = r.firstInput + k;
       if (at >= labels.length) return;
       compared++;
       if (p === labels[at]) correct++;

@@ -4,6 +4,7 @@
  */
 import * as ort from "onnxruntime-node";
 import type { Logger } from "../util/log";
+import { buildOnnxModel } from "../onnx/write";
 
 export type Provider = "cpu" | "cuda";
 
@@ -63,4 +64,19 @@ export async function createOnnxSession(model: Uint8Array | string, opts: Sessio
       return batch.map((_, i) => out.slice(i * m, (i + 1) * m));
     },
   };
+}
+
+/**
+ * The execution provider that actually runs on this machine for `requested`: a one-node model is loaded on it (cuda
+ * falls back to cpu with the warning createOnnxSession gives). The worker names the result in its start line.
+ */
+export async function resolveProvider(requested: Provider, log?: Logger): Promise<Provider> {
+  if (requested === "cpu") return "cpu";
+  const probe = buildOnnxModel({
+    inputs: [{ name: "x", dims: ["N", 1] }],
+    outputs: [{ name: "y", dims: ["N", 1] }],
+    initializers: [],
+    nodes: [{ op: "Relu", inputs: ["x"], outputs: ["y"] }],
+  });
+  return (await createOnnxSession(probe, { inputShape: [1], provider: requested, log })).provider;
 }

@@ -1,20 +1,20 @@
 /** What the train:* tasks share: the network's TrainingJobs (deployments/<network>.training.json) and a signer. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { ArgumentError, parseUint } from "../chain/args";
+import { ArgumentError } from "../chain/args";
+import { signerFor } from "../chain/signer";
 import { TrainingJobs__factory } from "../../typechain-types";
 import { readLiveDeployment } from "../chain/deployments";
 import { readTrainingDeployment } from "./deploy";
 
 export async function trainingContext(hre: HardhatRuntimeEnvironment, from: string) {
-  const signers = await hre.ethers.getSigners();
-  const i = Number(parseUint("from", from, 0n, BigInt(Math.max(0, signers.length - 1))));
+  const signer = await signerFor(hre, from);
   const d = readTrainingDeployment(hre.network.name);
   // the chain must still hold the protocol deployment, and the training file must be bound to its core
   const core = (await readLiveDeployment(hre.network.name, hre.ethers.provider)).contracts.OblivionCore.address;
   if (d.core.toLowerCase() !== core.toLowerCase()) {
     throw new Error(`${hre.network.name}.training.json is bound to core ${d.core}, not the deployed core ${core}: run train:deploy`);
   }
-  return { signer: signers[i], training: TrainingJobs__factory.connect(d.TrainingJobs.address, signers[i]), deployment: d };
+  return { signer, training: TrainingJobs__factory.connect(d.TrainingJobs.address, signer), deployment: d };
 }
 
 export function positive(arg: string, v: string): number {

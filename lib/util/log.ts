@@ -21,8 +21,18 @@ export interface LoggerOptions {
   tty?: boolean;
 }
 
+/**
+ * A fractional number as text: 3 fixed decimals (`seconds=3.994`), or 3 significant digits in exponent form below
+ * 0.01 (`maxDeviation=4.30e-3`), never the shortest round-trip form (`3.9939999999999998`). JSON keeps full precision.
+ */
+export function formatNumber(v: number): string {
+  if (Number.isInteger(v) || !Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(2);
+}
+
 function fmt(v: Fields[string]): string {
   if (typeof v === "bigint") return v.toString();
+  if (typeof v === "number") return formatNumber(v);
   const s = String(v);
   return /\s/.test(s) ? JSON.stringify(s) : s;
 }

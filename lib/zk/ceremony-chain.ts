@@ -17,7 +17,7 @@ import {
 } from "./ceremony";
 import { buildModelArtifacts, modelTag, type ModelArtifacts } from "./model";
 import { checkPtau, hash32, blake2bFile, type PtauInfo } from "./ptau";
-import type { RegisterRequest } from "./register";
+import type { BuildRequest } from "./register";
 import { verifyingKeyOf, type SnarkjsVkey } from "./vk-verifier";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
@@ -129,13 +129,15 @@ export interface CeremonyRegistered {
   firstContribution: string;
 }
 
+/** A ceremony version: a new model (name and fee) or the next version of `modelId`. */
+export type CeremonyRequest = BuildRequest & { ptau: string; deadlineBlocks?: number } & ({ modelId: bigint; name?: string; feePerInference?: bigint } | { modelId?: undefined; name: string; feePerInference: bigint });
+
 /**
- * `model:register --ptau`: checks the ptau, builds the circuit and its initial key, makes the owner's contribution,
- * stores R1CS, ptau and key by CID and registers the model with its ceremony open for `deadlineBlocks` blocks.
+ * `model:register --ptau` / `model:version --ptau`: checks the ptau, builds the circuit and its initial key, makes the
+ * owner's contribution, stores R1CS, ptau and key by CID and registers the model (or publishes the version) with its
+ * ceremony open for `deadlineBlocks` blocks.
  */
-export async function registerCeremonyModel(
-  req: RegisterRequest & { ptau: string; deadlineBlocks?: number }, registry: ModelRegistry, signer: Signer, store: ContentStore,
-): Promise<CeremonyRegistered> {
+export async function registerCeremonyModel(req: CeremonyRequest, registry: ModelRegistry, signer: Signer, store: ContentStore): Promise<CeremonyRegistered> {
   const ptau = await checkPtau(req.ptau, { log: req.log });
   req.log?.info(`ptau ${ptau.hash32.slice(0, 18)} accepted (${ptau.source === "published" ? "on the published Hermez list" : "verified: contribution chain and powers"})`, { power: ptau.power, contributions: ptau.contributions });
   const art = await buildModelArtifacts(req.onnx, req);
@@ -148,22 +150,22 @@ export async function registerCeremonyModel(
     store.put(fs.readFileSync(art.files.r1cs)), store.put(fs.readFileSync(req.ptau)), store.put(fs.readFileSync(path.join(art.dir, `contribution-0-${owner}.zkey`))),
   ]);
   const deadline = (await signer.provider!.getBlockNumber()) + (req.deadlineBlocks ?? DEFAULT_CEREMONY_BLOCKS);
-  const tx = await registry.connect(signer).registerCeremonyModel(
-    req.name, req.feePerInference,
-    {
-      ...base, provingKeyCid: "", circuitHash: art.circuitHash, verifier: "0x0000000000000000000000000000000000000000", proofSystem: 1, layoutVersion: 1,
-      batchSize: art.batch, numPublicSignals: art.publicSignals, devSetup: false, modelCommitment: art.modelCommitment ? BigInt(art.modelCommitment) : 0n,
-    },
-    { r1csHash: sha256File(art.files.r1cs), ptauHash: ptau.hash32, r1csCid, ptauCid, deadline, firstContribution: first.hash32, firstKeyCid },
-  );
+  const spec = {
+    ...base, provingKeyCid: "", circuitHash: art.circuitHash, verifier: "0x0000000000000000000000000000000000000000", proofSystem: 1, layoutVersion: 1,
+    batchSize: art.batch, numPublicSignals: art.publicSignals, devSetup: false, modelCommitment: art.modelCommitment ? BigInt(art.modelCommitment) : 0n,
+  };
+  const ceremony = { r1csHash: sha256File(art.files.r1cs), ptauHash: ptau.hash32, r1csCid, ptauCid, deadline, firstContribution: first.hash32, firstKeyCid };
+  const tx = req.modelId === undefined
+    ? await registry.connect(signer).registerCeremonyModel(req.name, req.feePerInference, spec, ceremony)
+    : await registry.connect(signer).publishCeremonyVersion(req.modelId, spec, ceremony);
   const receipt = await tx.wait();
-  let modelId: bigint | null = null;
+  let at: { modelId: bigint; version: number } | null = null;
   for (const l of receipt?.logs ?? []) {
     const p = registry.interface.parseLog(l);
-    if (p?.name === "ModelRegistered") modelId = p.args.modelId as bigint;
+    if (p?.name === "VersionPublished") at = { modelId: p.args.modelId as bigint, version: Number(p.args.version) };
   }
-  if (modelId === null) throw new Error(`registerCeremonyModel ${tx.hash} emitted no ModelRegistered event`);
-  return { modelId, version: 1, artifacts: art, cids: { ...base, r1csCid, ptauCid, firstKeyCid }, ptau, deadline, firstContribution: first.hash32 };
+  if (at === null) throw new Error(`${tx.hash} emitted no VersionPublished event`);
+  return { ...at, artifacts: art, cids: { ...base, r1csCid, ptauCid, firstKeyCid }, ptau, deadline, firstContribution: first.hash32 };
 }
 
 export interface CeremonyCtx {

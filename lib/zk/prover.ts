@@ -3,6 +3,7 @@
  * quantized outputs, check they agree with the float ones (same argmax; maximum deviation reported), and prove in
  * a child process (snarkjs cannot run in a worker thread). Returns the core's calldata: TEAM.md proof bytes and the public signals (layout v1).
  */
+import fs from "node:fs";
 import path from "node:path";
 import { fork, type ChildProcess } from "node:child_process";
 import { createOnnxSession, type OnnxSession, type Provider } from "../runtime/onnx";
@@ -121,6 +122,28 @@ export async function proveBytes(thread: ProverThread, art: ModelArtifacts, byte
   const witnessSeconds = (Date.now() - t0) / 1000;
   const r = await thread.proveWitness(wtns, art.files.wasm, art.files.zkey);
   return { ...r, seconds: r.seconds + witnessSeconds };
+}
+
+/**
+ * The witness of committed input bytes for `binding`, without a proof (a worker's dry run before it commits to a
+ * shard): emitted circuits through lib/zk/emit.ts, circom ones through their wasm. Throws where the prover would.
+ */
+export async function computeWitness(art: ModelArtifacts, bytes: number[][], binding: bigint): Promise<Uint8Array> {
+  if (bytes.length !== art.batch) throw new Error(`${modelTag(art)}: batch of ${bytes.length} inputs, the circuit takes exactly ${art.batch}`);
+  if (art.compiler === "emit") return emitWitness(art.quant, art.files.wasm, bytes, binding, bytes.map((b) => quantForward(art.quant, b)));
+  const wc = await circomCalculator(art.files.wasm);
+  return wc.calculateWTNSBin(unstringifyBigInts(witnessInput(art, bytes, binding)), 0);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { WitnessCalculatorBuilder } = require("circom_runtime");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { unstringifyBigInts } = require("ffjavascript").utils;
+const circomCalculators = new Map<string, Promise<{ calculateWTNSBin(input: unknown, sanityCheck: number): Promise<Uint8Array> }>>();
+function circomCalculator(wasm: string) {
+  let c = circomCalculators.get(wasm);
+  if (!c) circomCalculators.set(wasm, (c = WitnessCalculatorBuilder(fs.readFileSync(wasm))));
+  return c!;
 }
 
 /** Runs, checks and proves one batch of float inputs (exactly `art.batch` vectors) for `binding`. */

@@ -205,7 +205,7 @@ export class InputRangeError extends Error {
     const { min, max } = calibrationRange(q);
     const f = r.first!;
     super(
-      `input ${f.input} value ${f.index} is ${f.value}, outside the calibration range [${+min.toPrecision(6)}, ${+max.toPrecision(6)}] ` +
+      `input ${f.input} has ${f.value} at position ${f.index}, outside the calibration range [${+min.toPrecision(6)}, ${+max.toPrecision(6)}] ` +
         `(${r.count} value${r.count === 1 ? "" : "s"} in all); pass --clamp to clamp them to the range`,
     );
     this.name = "InputRangeError";

@@ -105,7 +105,7 @@ describe("e2e: the README's manual path, as separate processes", function () {
     const example = await ok(["model:example", "--out", ex]);
     expect(example).to.match(/inputs\s+.*inputs\.npy/);
     for (const f of ["mnist.onnx", "calibration.json", "inputs.npy", "inputs.csv", "inputs.json", "labels.json"]) expect(fs.existsSync(path.join(ex, f)), f).to.equal(true);
-    const reg = await ok(["model:register", "--onnx", path.join(ex, "mnist.onnx"), "--name", "mnist", "--fee", "0.001", "--calibration", path.join(ex, "calibration.json"), "--network", "localhost"]);
+    const reg = await ok(["model:register", "--onnx", path.join(ex, "mnist.onnx"), "--name", "mnist", "--fee", "0.001", "--calibration", path.join(ex, "calibration.json"), "--from", "4", "--network", "localhost"]);
     expect(reg).to.match(/model id 1 version 1/);
 
     for (const [i, acct] of [[1, 2], [2, 3]]) {
@@ -129,7 +129,7 @@ describe("e2e: the README's manual path, as separate processes", function () {
     fs.writeFileSync(hot, JSON.stringify([img, img.map((v, i) => (i === 300 ? 5.0 : v))]));
     const outside = await cli(["job:post", "--inputs", hot, "--model", "1", "--price", "0.01", "--collateral", "0.1", "--from", "1", "--network", "localhost"]);
     expect(outside.code).to.equal(1);
-    expect(outside.stderr).to.match(/job:post: input 1 value 300 is 5, outside the calibration range \[0, 1\] \(1 value in all\); pass --clamp/);
+    expect(outside.stderr).to.match(/job:post: input 1 has 5 at position 300, outside the calibration range \[0, 1\] \(1 value in all\); pass --clamp/);
     expect(files(path.join(home, "ipfs"))).to.equal(stored);
     expect(files(path.join(home, "jobs"))).to.equal(0);
 
@@ -144,6 +144,10 @@ describe("e2e: the README's manual path, as separate processes", function () {
     expect(Number(correct)).to.be.at.least(7);
     // Both workers registered with their worker:init metadata and took part.
     for (const w of workers) expect(lines(w, "settled").length).to.be.greaterThan(0);
+    // The owner fees went to the model's owner (account 4), not the deployer.
+    const earnings = await ok(["model:earnings", "--from", "4", "--network", "localhost"]);
+    expect(earnings).to.match(/^#1 mnist active: earned 0\.008 ETH on 8 settled shards of 1 job,/m);
+    expect(earnings).to.match(/withdrawable balance 0\.008 ETH/);
   });
 
   it("a requester that stops following: workers leave the claims without a slash and move on; job:follow finishes the job after a restart", async () => {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import hre, { ethers, fhevm } from "hardhat";
 import { applyOutcomes, deployLocalFhe, type LocalFhe } from "./fixtures";
 import { fheMockReady } from "../helpers/fhe-mock";
+import { describeReputation } from "../../lib/fhe/reputation";
 
 /** The FHE tasks run in-process against the plugin's mock (as they would against a node with --network localhost). */
 describe("fhe tasks", function () {
@@ -35,15 +36,22 @@ describe("fhe tasks", function () {
     console.log = (...args: unknown[]) => printed.push(args.join(" "));
     try {
       await hre.run("reputation:show", { reputation, from: await index(f.alice), json: true });
+      // an account with no outcome is not shown a score of 0
+      await hre.run("reputation:show", { reputation, from: await index(f.keeper), json: false });
     } finally {
       console.log = log;
     }
-    expect(JSON.parse(printed.join("\n"))).to.deep.equal({
+    expect(JSON.parse(printed.slice(0, -1).join("\n"))).to.deep.equal({
       worker: f.alice.address,
       successes: "3",
       failures: "0",
       score: "30",
+      recorded: true,
     });
+    expect(printed[printed.length - 1]).to.equal(`${f.keeper.address}: no shard settled or slashed yet: no reputation recorded`);
+    expect(describeReputation(f.keeper.address, { successes: 0n, failures: 0n, score: 0n, recorded: false }, false)).to.equal(
+      `${f.keeper.address}: not a worker (not registered on the core, no settlement or slash recorded): no reputation`,
+    );
   });
 
   it("names bad arguments and contract refusals in one line", async function () {

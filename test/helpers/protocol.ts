@@ -190,7 +190,7 @@ export async function jobParams(env: Env, o: PostOptions = {}) {
     collateral: COLLATERAL,
     claimWindow: WINDOW,
     minStake: 0n,
-    gated: false, acceptUnvettedVerifier: false,
+    gated: false, acceptUnvettedVerifier: false, inputCount: 0,
     ...o.over,
   };
   return { fixture, inputs, tree, params };

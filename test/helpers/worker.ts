@@ -25,11 +25,14 @@ export const TEST_WORKER_CONFIG: WorkerConfig = {
   rpcUrl: "http://127.0.0.1:1", privateKey: "0x" + "11".repeat(32), network: "hardhat", models: [], concurrency: 1,
   executionProvider: "cpu", minPriceWei: 0n, maxCollateralMultiple: 10n, stakeWei: parseEther("1"), withdrawThresholdWei: parseEther("1000"),
   encryptionKeyFile: "", metadataCid: "bafkqaaa", pollMs: 100, releaseTimeoutMs: 0, keeperDuty: false, artifactsDir: "",
+  fetchTimeoutMs: 2_000, txMarginMs: 2_000, timingMargin: 2,
   json: true, abandonRate: 0, acceptUnvettedVerifiers: false, acceptDevSetup: false,
   eligibility: { allow: [], deny: [], maxPerRequester: 3, maxPerWindow: 12, windowSeconds: 86_400 },
 };
 
 const NO_COMPUTE: ShardCompute = {
+  prepare: () => Promise.resolve({ batch: 1, inputSize: 1, witnessMs: 0, proveMs: 0 }),
+  witness: () => Promise.reject(new Error("compute must not run")),
   run: () => Promise.reject(new Error("compute must not run: the shard has no key release")),
   close: () => Promise.resolve(),
 } as unknown as ShardCompute;

@@ -182,7 +182,7 @@ describe("zk: ceremony setups (phase 1 from a ptau, phase 2 with named contribut
     await c.core.connect(worker).registerWorker("bafyworker", "0x02" + "11".repeat(32));
     await c.core.connect(worker).stake({ value: parseEther("1") });
     const tree = new ShardTree([await inputCommitment(inputs.map((x) => quantizeInput(art.quant, x)))]);
-    const params = { modelId: reg.modelId, modelVersion: 1, shardCount: 1, inputRoot: tree.root, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
+    const params = { modelId: reg.modelId, modelVersion: 1, shardCount: 1, inputCount: 2, inputRoot: tree.root, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
     await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) });
     const jobId = await c.core.jobCount();
     await c.core.connect(worker).claim(jobId, 0);

@@ -59,6 +59,30 @@ describe("onnx: write and read", function () {
     expect(() => readOnnx(mid)).to.throw(/unsupported ONNX operator Softmax \(node "sm"\): Softmax is taken only as the output head/);
   });
 
+  it("names nn.LayerNorm when its pre-opset-17 export (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div) is refused", () => {
+    const eps = { name: "eps", dims: [1], data: Float32Array.from([1e-5]) };
+    const two = { name: "two", dims: [1], data: Float32Array.from([2]) };
+    const bytes = buildOnnxModel({
+      inputs: [{ name: "x", dims: ["N", 4] }], outputs: [{ name: "y", dims: ["N", 4] }], initializers: [eps, two],
+      nodes: [
+        { op: "ReduceMean", inputs: ["x"], outputs: ["mu"], name: "ln/ReduceMean", attributes: { axes: [-1], keepdims: 1 } },
+        { op: "Sub", inputs: ["x", "mu"], outputs: ["d"] },
+        { op: "Pow", inputs: ["d", "two"], outputs: ["d2"] },
+        { op: "ReduceMean", inputs: ["d2"], outputs: ["var"], attributes: { axes: [-1], keepdims: 1 } },
+        { op: "Add", inputs: ["var", "eps"], outputs: ["ve"] },
+        { op: "Sqrt", inputs: ["ve"], outputs: ["sd"] },
+        { op: "Div", inputs: ["d", "sd"], outputs: ["y"] },
+      ],
+    });
+    expect(() => readOnnx(bytes)).to.throw(/^unsupported ONNX operator ReduceMean \(node "ln\/ReduceMean"\): nn\.LayerNorm divides by a data-dependent variance.*starts an nn\.LayerNorm/);
+    // a lone mean over activations keeps its own hint
+    const mean = buildOnnxModel({
+      inputs: [{ name: "x", dims: ["N", 4] }], outputs: [{ name: "y", dims: ["N", 1] }], initializers: [],
+      nodes: [{ op: "ReduceMean", inputs: ["x"], outputs: ["y"], name: "m", attributes: { axes: [-1], keepdims: 1 } }],
+    });
+    expect(() => readOnnx(mean)).to.throw(/ReduceMean \(node "m"\): x\.mean\(dim\) over activations is not supported/);
+  });
+
   it("rejects a malformed file with a clear error", () => {
     expect(() => readOnnx(Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0x7f, 1, 2]))).to.throw(/malformed ONNX file/);
     expect(() => readOnnx(new Uint8Array(0))).to.throw(/malformed ONNX file/);

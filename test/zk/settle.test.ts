@@ -48,7 +48,7 @@ describe("zk: register an ONNX model and settle through the core", function () {
     }
     const leaves = await Promise.all(shards.map((s) => inputCommitment(s.map((x) => quantizeInput(reg.artifacts.quant, x)))));
     tree = new ShardTree(leaves);
-    const params = { modelId: reg.modelId, modelVersion: 1, shardCount: 2, inputRoot: tree.root, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
+    const params = { modelId: reg.modelId, modelVersion: 1, shardCount: 2, inputRoot: tree.root, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false, inputCount: 0 };
     await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) });
     jobId = await c.core.jobCount();
   });

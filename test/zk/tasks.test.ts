@@ -56,6 +56,13 @@ describe("zk tasks: model:register and model:prove", function () {
     const saved = JSON.parse(fs.readFileSync(proofFile, "utf8"));
     expect(saved.publicSignals.length).to.equal(3);
     expect(saved.devSetup).to.equal(true);
+
+    // the same name again: refused without --new-version or --force; --new-version publishes version 2 of model 1
+    // (the artifacts are cached: no second compile); model:version does the same from the model id
+    const again = { onnx, name: "tiny", fee: "1000", batch: "1", privateWeights: false, calibration: cal };
+    expect(await taskError("model:register", again)).to.match(/^model:register: 0x[0-9a-fA-F]{40} already owns a model named "tiny" \(#1\): pass --new-version .* or --force/);
+    expect(await capture("model:register", { ...again, newVersion: true })).to.match(/^model id 1 version 2 /m);
+    expect(await capture("model:version", { model: "1", onnx, batch: "1", privateWeights: false, calibration: cal })).to.match(/^model id 1 version 3 /m);
   });
 
   it("reports approximations, the output head and onnxruntime agreement; model:list shows the committed outputs", async () => {
@@ -93,7 +100,7 @@ describe("zk tasks: model:register and model:prove", function () {
     expect(await taskError("model:prove", { model: "1", input, job: "0", shard: "0" })).to.match(/proves batches of 1 inputs; the file has 2/);
     fs.writeFileSync(input, JSON.stringify([[0.5, 0.5, 5, 0.5, 0.5, 0.5]]));
     const outside = await taskError("model:prove", { model: "1", input, job: "0", shard: "0" });
-    expect(outside).to.match(/model:prove: input 0 value 2 is 5, outside the calibration range \[0, 0\.\d+\] \(1 value in all\); pass --clamp/);
+    expect(outside).to.match(/model:prove: input 0 has 5 at position 2, outside the calibration range \[0, 0\.\d+\] \(1 value in all\); pass --clamp/);
     expect(outside.includes("\n")).to.equal(false);
   });
 });
