@@ -520,10 +520,12 @@ export class Worker {
     const key = `${modelId}:${version}`;
     let p = this.setupVerdicts.get(key);
     if (!p) {
-      p = checkSetupForUse(
-        { registry: this.deps.contracts.registry, store: this.deps.store, chainId: this.chainId, cacheDir: path.join(this.cfg.artifactsDir, "ceremony"), log: this.deps.log },
+      // the chain id is read here too: a pass may run before ensureReady
+      const chainId = async () => this.chainId || (await withRetry(() => this.deps.wallet.provider!.getNetwork(), RPC)).chainId;
+      p = chainId().then((id) => checkSetupForUse(
+        { registry: this.deps.contracts.registry, store: this.deps.store, chainId: id, cacheDir: path.join(this.cfg.artifactsDir, "ceremony"), log: this.deps.log },
         modelId, version, this.cfg.acceptDevSetup, "acceptDevSetup in the worker config",
-      ).then(
+      )).then(
         (v) => {
           this.deps.log.info("model setup accepted", { model: modelId, version, setup: v.kind, trusted: v.trusted.join(",") });
           return true;
