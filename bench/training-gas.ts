@@ -1,8 +1,8 @@
 /**
  * Gas of TrainingJobs' round operations on the in-process Hardhat network, against the real OblivionCore (collateral
- * locked, released and slashed there). Outsourced: post, join, standby enlistment, key release, the primary's
- * submission (which only fixes its draw block), the pool's seal, the draw either way, replica match (both paid) and
- * mismatch, the referee's draw and verdict with the slash, close, standby release. Federated: join, submit, close with
+ * locked, released and slashed there). Outsourced: post, join, standby enlistment, key release, the pool's seal, the
+ * blind commitments (a primary's fixes its draw block), the draw either way (audited: replica and referee drawn
+ * together), the reveals (the last of a shard decides and pays it), close, standby release. Federated: join, submit, close with
  * three and six participants. Writes bench/results/training-gas.json and bench/results/training-gas.md.
  * Run: npm run bench:training-gas
  */
@@ -11,7 +11,7 @@ import path from "node:path";
 import { ethers } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import { mine } from "@nomicfoundation/hardhat-network-helpers";
-import { deployTraining, jobParams, passJoinCutoff } from "../test/training/fixture";
+import { blind, deployTraining, jobParams, passJoinCutoff } from "../test/training/fixture";
 
 interface Row {
   operation: string;
@@ -29,46 +29,58 @@ async function main() {
   const holder = async (job: bigint, slot: number) => env.signer((await env.training.getSlot(job, 0, slot)).worker);
   const [w0, w1, ...pool] = env.workers;
 
-  // outsourced: 2 shards, every one replicated; shard 0's replica agrees, shard 1's disagrees and a referee decides
+  // outsourced: 2 shards, every one audited (a replica and a referee each); shard 0's three seats agree, shard 1's
+  // replica disagrees and the primary and referee outvote it
   const p = jobParams(env.aggregator.address, { mode: 1, rule: 0, trim: 0, maxRounds: 1, participantsPerRound: 2, replicationBps: 10_000, dataRoot: ethers.id("root") });
   rows.push({ operation: "postJob (outsourced)", gas: await gasOf(t(env.requester).postJob(p, { value: await env.training.escrowFor(p) })), note: "first job; DP record, data root, round 0 opened" });
   const job = 1n;
   rows.push({ operation: "join (primary)", gas: await gasOf(t(w0).join(job, 0)), note: "locks collateral in the core" });
   await t(w1).join(job, 0);
   rows.push({ operation: "enlist (standby)", gas: await gasOf(t(pool[0]).enlist(job, 0)), note: "locks collateral; pool entry" });
-  for (const w of pool.slice(1, 4)) await t(w).enlist(job, 0);
+  for (const w of pool.slice(1, 5)) await t(w).enlist(job, 0);
   rows.push({ operation: "releaseDataKey", gas: await gasOf(t(env.requester).releaseDataKey(job, 0, 0, RELEASE)), note: `${(RELEASE.length - 2) / 2}-byte release in the event` });
   await t(env.requester).releaseDataKey(job, 0, 2, RELEASE);
-  rows.push({ operation: "submitUpdate (primary)", gas: await gasOf(t(w0).submitUpdate(job, 0, ethers.id("u0"), "bafkreiupdate0")), note: "fixes its draw block" });
-  await t(w1).submitUpdate(job, 0, ethers.id("u1"), "bafkreiupdate1");
+  const commit = async (w: (typeof env.workers)[number], hash: string) => gasOf(t(w).commitUpdate(job, 0, blind(await env.training.getAddress(), job, 0, w.address, hash).commitment));
+  const reveal = async (w: (typeof env.workers)[number], hash: string) => {
+    const b = blind(await env.training.getAddress(), job, 0, w.address, hash);
+    return gasOf(t(w).revealUpdate(job, 0, hash, b.salt, "bafkreiupdate0"));
+  };
   await passJoinCutoff(env.training, job, 0);
   rows.push({ operation: "resolveDraw (seal the pool)", gas: await gasOf(env.training.connect(env.keeper).resolveDraw(job, 0, 0)), note: "first draw call after the join cutoff" });
+  rows.push({ operation: "commitUpdate (primary)", gas: await commit(w0, ethers.id("u0")), note: "salted commitment; fixes its draw block" });
+  await commit(w1, ethers.id("u1"));
   await mine(1);
-  rows.push({ operation: "resolveDraw (replicated, replica drawn)", gas: await gasOf(env.training.connect(env.keeper).resolveDraw(job, 0, 0)), note: "holds a referee entry back" });
+  rows.push({ operation: "resolveDraw (audited: replica and referee drawn)", gas: await gasOf(env.training.connect(env.keeper).resolveDraw(job, 0, 0)), note: "two picks from the pool" });
   await env.training.connect(env.keeper).resolveDraw(job, 0, 1);
-  await t(env.requester).releaseDataKey(job, 0, 1, RELEASE);
-  await t(env.requester).releaseDataKey(job, 0, 3, RELEASE);
-  rows.push({ operation: "submitUpdate (replica, match)", gas: await gasOf(t(await holder(job, 1)).submitUpdate(job, 0, ethers.id("u0"), "bafkreiupdate2")), note: "both accepted and paid, collateral released" });
-  rows.push({ operation: "submitUpdate (replica, mismatch)", gas: await gasOf(t(await holder(job, 3)).submitUpdate(job, 0, ethers.id("lazy"), "bafkreiupdate3")), note: "both disputed, referee draw block fixed" });
-  await mine(1);
-  rows.push({ operation: "resolveDraw (referee drawn)", gas: await gasOf(env.training.connect(env.keeper).resolveDraw(job, 0, 1)), note: "" });
-  await t(env.requester).releaseDataKey(job, 0, 5, RELEASE);
-  rows.push({ operation: "submitUpdate (referee verdict)", gas: await gasOf(t(await holder(job, 5)).submitUpdate(job, 0, ethers.id("u1"), "bafkreiupdate4")), note: "pays winner and referee, slashes the loser in the core" });
-  rows.push({ operation: "closeRound (outsourced, 2 shards)", gas: await gasOf(env.training.connect(env.aggregator).closeRound(job, 0, 0b100111, "bafynext", ethers.id("agg"))), note: "all paid before; last round: job finished" });
+  for (const slot of [1, 3, 4, 5]) await t(env.requester).releaseDataKey(job, 0, slot, RELEASE);
+  const [r0, r1, f0, f1] = [await holder(job, 1), await holder(job, 3), await holder(job, 4), await holder(job, 5)];
+  rows.push({ operation: "commitUpdate (verifier)", gas: await commit(r0, ethers.id("u0")), note: "" });
+  await commit(f0, ethers.id("u0"));
+  await commit(r1, ethers.id("lazy"));
+  await commit(f1, ethers.id("u1"));
+  rows.push({ operation: "revealUpdate (not last of its shard)", gas: await reveal(w0, ethers.id("u0")), note: "opens the commitment, publishes the CID" });
+  await reveal(r0, ethers.id("u0"));
+  rows.push({ operation: "revealUpdate (last: three agree)", gas: await reveal(f0, ethers.id("u0")), note: "decides the shard: three paid, collateral released" });
+  await reveal(w1, ethers.id("u1"));
+  await reveal(r1, ethers.id("lazy"));
+  rows.push({ operation: "revealUpdate (last: two agree, one unpaid)", gas: await reveal(f1, ethers.id("u1")), note: "two paid, the disagreeing verifier released unpaid" });
+  rows.push({ operation: "closeRound (outsourced, 2 shards)", gas: await gasOf(env.training.connect(env.aggregator).closeRound(job, 0, await env.training.paidMask(job, 0), "bafynext", ethers.id("agg"))), note: "all decided before; last round: job finished" });
   const undrawn = [];
-  for (const w of pool.slice(0, 4)) if (Number((await env.training.getStandby(job, 0, Number(await env.training.standbyOf(job, 0, w.address)) - 1)).status) === 0) undrawn.push(w);
+  for (const w of pool.slice(0, 5)) if (Number((await env.training.getStandby(job, 0, Number(await env.training.standbyOf(job, 0, w.address)) - 1)).status) === 0) undrawn.push(w);
   rows.push({ operation: "releaseStandby", gas: await gasOf(env.training.releaseStandby(job, 0, undrawn[0].address)), note: "undrawn entry, after the round" });
 
-  // an undrawn shard, on a fresh job at 0.01 %
+  // an unaudited shard, on a fresh job at 0.01 %
   const p2 = { ...p, participantsPerRound: 1, replicationBps: 1 };
   await t(env.requester).postJob(p2, { value: await env.training.escrowFor(p2) });
   await t(w0).join(2n, 0);
   await t(env.requester).releaseDataKey(2n, 0, 0, RELEASE);
-  await t(w0).submitUpdate(2n, 0, ethers.id("same"), "bafkreisame");
+  const b2 = blind(await env.training.getAddress(), 2n, 0, w0.address, ethers.id("same"));
+  await t(w0).commitUpdate(2n, 0, b2.commitment);
   await passJoinCutoff(env.training, 2n, 0);
   await env.training.connect(env.keeper).resolveDraw(2n, 0, 0);
   await mine(1);
-  rows.push({ operation: "resolveDraw (not replicated)", gas: await gasOf(env.training.connect(env.keeper).resolveDraw(2n, 0, 0)), note: "primary accepted and paid" });
+  rows.push({ operation: "resolveDraw (not audited)", gas: await gasOf(env.training.connect(env.keeper).resolveDraw(2n, 0, 0)), note: "the primary may reveal" });
+  rows.push({ operation: "revealUpdate (unaudited primary)", gas: await gasOf(t(w0).revealUpdate(2n, 0, b2.hash, b2.salt, "bafkreisame")), note: "paid and released at its reveal" });
 
   // federated closes
   for (const n of [3, 6]) {

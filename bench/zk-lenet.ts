@@ -53,7 +53,7 @@ async function plainProve(zkey: string, wtns: string): Promise<{ seconds: number
  */
 async function plainFullProve(onnx: Uint8Array, calibration: ArrayLike<number>[], art: ModelArtifacts, bytes: number[], cacheDir: string) {
   const ref = await buildModelArtifacts(onnx, { calibration, compiler: "circom", cacheRoot: cacheDir, log });
-  if (ref.circuitHash !== art.circuitHash || ref.compiler !== "circom") throw new Error("fullProve reference: not the same circuit");
+  if (ref.sourceHash !== art.sourceHash || ref.compiler !== "circom") throw new Error("fullProve reference: not the same circuit source");
   const input = path.join(ref.dir, "input.json");
   fs.writeFileSync(input, JSON.stringify(witnessInput(ref, [bytes], 12345n)));
   const script = `const s=require("snarkjs");const fs=require("fs");const inp=JSON.parse(fs.readFileSync(process.argv[1]));const r=[];

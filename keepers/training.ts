@@ -21,9 +21,19 @@ import type { KeeperDuty } from "./keeper";
 /** Reverts that mean someone else (or the aggregator) acted first. */
 const LOST_RACE = new Set(["RoundNotExpired", "JobNotActive", "BudgetExhausted", "RoundNotCurrent", "RoundNotClosable", "SettleTooEarly", "CloseWindowPassed"]);
 
+/**
+ * One pass costs O(live rounds): finished and aborted jobs are dropped for good, a job is read with two calls (job and
+ * round), draws are looked at only where a committed primary waits for one, and no slot is scanned. Rounds this keeper
+ * aggregates are served first, earliest close deadline first, so a flood of cheap jobs cannot push them past their
+ * deadline. Rounds nobody joined are left alone (nothing to slash or settle: no bounty, only gas).
+ */
 export class TrainingDuty implements KeeperDuty {
   readonly name = "training";
-  readonly stats = { closed: 0, settled: 0, expired: 0, draws: 0, lostRaces: 0 };
+  readonly stats = { closed: 0, settled: 0, expired: 0, draws: 0, lostRaces: 0, jobsRead: 0 };
+  /** Jobs seen to be finished or aborted (never read again), and the next job id never read. */
+  private readonly ended = new Set<bigint>();
+  private nextJob = 1n;
+  private readonly live: bigint[] = [];
 
   constructor(
     private readonly training: TrainingJobs,
@@ -36,32 +46,47 @@ export class TrainingDuty implements KeeperDuty {
     const training = this.training.connect(this.signer);
     const me = (await this.signer.getAddress()).toLowerCase();
     const now = BigInt((await this.signer.provider!.getBlock("latest"))!.timestamp);
-    let actions = 0;
-    for (let jobId = 1n; jobId <= (await training.jobCount()) && !signal?.aborted; jobId++) {
+    const count = await training.jobCount();
+    for (; this.nextJob <= count; this.nextJob++) this.live.push(this.nextJob);
+    const jobs = [];
+    for (const jobId of this.live) {
+      if (signal?.aborted) break;
       const job = await training.getJob(jobId);
-      if (jobStatus(job.status) !== "active") continue;
+      this.stats.jobsRead++;
+      if (jobStatus(job.status) !== "active") {
+        this.ended.add(jobId);
+        continue;
+      }
+      jobs.push({ jobId, job, round: await training.getRound(jobId, job.round), mine: job.aggregator.toLowerCase() === me });
+    }
+    this.live.splice(0, this.live.length, ...this.live.filter((j) => !this.ended.has(j)));
+    // own rounds first, by close deadline; then the rest by close deadline
+    jobs.sort((x, y) => (x.mine === y.mine ? Number(x.round.closeDeadline - y.round.closeDeadline) : x.mine ? -1 : 1));
+    let actions = 0;
+    for (const { jobId, job, round, mine } of jobs) {
+      if (signal?.aborted) break;
       const outsourced = Number(job.mode) === 1;
+      const staffed = round.joined > 0n || round.standby > 0n;
+      if (!staffed && !mine) continue;
       try {
-        if (outsourced) {
+        if (outsourced && round.openAudits > 0n) {
           const draws = await resolveReadyDraws(training, jobId);
           this.stats.draws += draws.length;
           actions += draws.length;
           if (draws.length > 0) this.log.info("training draws run", { job: jobId, draws: draws.join("; ") });
         }
-        const round = await training.getRound(jobId, job.round);
-        const settleFrom = outsourced ? (await training.auditTimes(jobId, job.round)).settleFrom : 0n;
-        const aggregator = job.aggregator.toLowerCase() === me;
         if (now > round.closeDeadline) {
+          if (!staffed) continue;
           await (await training.expireRound(jobId)).wait();
           this.stats.expired++;
           actions++;
           this.log.warn("training round expired unclosed: job aborted, silent participants slashed", { job: jobId, round: job.round });
-        } else if (aggregator && (await roundClosable(training, jobId))) {
+        } else if (mine && (await roundClosable(training, jobId))) {
           const r = await aggregateAndClose(training, this.store, jobId);
           this.stats.closed++;
           actions++;
           this.log.info("training round closed", { job: jobId, round: r.round, accepted: r.verdicts.filter((v) => v.accepted).length, next: r.nextModelCid });
-        } else if (outsourced && !aggregator && now >= settleFrom) {
+        } else if (outsourced && !mine && now >= (await training.auditTimes(jobId, job.round)).settleFrom) {
           await (await training.settleRound(jobId, job.round)).wait();
           this.stats.settled++;
           actions++;

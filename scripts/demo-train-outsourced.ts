@@ -2,10 +2,10 @@
  * demo:train, outsourced phase: the requester's own MNIST digits, sealed per shard and committed in a data root,
  * trained by workers it does not trust. Two workers take the shards as primaries, four enlist in the standby pool;
  * keys are released per slot, wrapped to each worker's registered key. Once the pool is sealed at the join cutoff
- * (the demo moves the node's clock there), a later block's hash draws every shard for replication (share 1 here so
- * that the story is the same on every run; the draw at a smaller share is covered by test/training/outsourced.test.ts)
- * and picks each replica from the pool; the replica drawn for shard 1 halves its update, the referee drawn next
- * agrees with the honest primary, and the lazy replica is slashed in the same transaction.
+ * (the demo moves the node's clock there), a later block's hash audits every shard (share 1 here so that the story is
+ * the same on every run; the draw at a smaller share is covered by test/security/F-05 and T-03) and draws a
+ * replica and a referee for each from the pool. Every answer is committed blind, then revealed; the replica drawn for
+ * shard 1 halves its update, the primary and the referee agree, and the lazy replica goes unpaid at the last reveal.
  */
 import { formatEther, parseEther, type Wallet } from "ethers";
 import type { OblivionCore, TrainingJobs } from "../typechain-types";
@@ -29,7 +29,7 @@ export interface OutsourcedPhase {
   store: ContentStore;
   requester: Wallet;
   aggregator: Wallet;
-  /** Six staked workers with their registered encryption keys: two primaries, four standby (replicas, referee). */
+  /** Six staked workers with their registered encryption keys: two primaries, four standby (replicas, referees). */
   workers: { wallet: Wallet; key: WorkerKeyPair }[];
   start: MlpModel;
   /** Moves the chain's clock forward and mines a block (the draws wait for the join cutoff). */
@@ -76,7 +76,7 @@ export async function runOutsourcedPhase(o: OutsourcedPhase): Promise<void> {
   await release();
   for (const w of [p0, p1]) {
     const s = await step(w);
-    if (s.action === "submitted") log.info("primary trained its shard and committed", { worker: w.wallet.address, shard: s.shard, update: s.hash.slice(0, 18) });
+    if (s.action === "committed") log.info("primary trained its shard and committed blind (hash and content unpublished)", { worker: w.wallet.address, shard: s.shard });
   }
   await o.passTime(3600); // past the join cutoff: the pool is sealed by the first draw
   const draw = async () => {
@@ -85,24 +85,23 @@ export async function runOutsourcedPhase(o: OutsourcedPhase): Promise<void> {
   };
   await draw(); // seals
   const drawn = await draw();
-  log.info("pool sealed; the seal block's hash drew the shards and their replicas", { draws: drawn.join(", ") });
+  log.info("pool sealed; a later block's hash audited the shards and drew a replica and a referee for each", { draws: drawn.join(", ") });
   const holder = async (slot: number) => {
     const a = (await training.getSlot(jobId, 0, slot)).worker;
     return o.workers.find((w) => w.wallet.address === a)!;
   };
-  const [r0, lazy] = [await holder(1), await holder(3)];
+  const [r0, ref0, lazy, ref1] = [await holder(1), await holder(2 * SHARDS), await holder(3), await holder(2 * SHARDS + 1)];
   await release();
-  const s = await step(r0);
-  if (s.action === "submitted") log.info("replica drawn for shard 0 recomputed the same update bit for bit: both paid at once", { replica: r0.wallet.address, update: s.hash.slice(0, 18) });
+  for (const w of [r0, ref0, ref1]) await step(w); // each trains its shard and commits blind
   const stakeBefore = (await o.core.getWorker(lazy.wallet.address)).stake;
   await trainSlot(training.connect(lazy.wallet), store, lazy.key, jobId, 3, lazy.wallet.address, (u) => u.map((x) => x / 2));
-  log.warn("replica drawn for shard 1 halved its update: the hashes differ, a referee is drawn", { worker: lazy.wallet.address });
-  await draw();
-  const referee = await holder(5);
-  await release();
-  await step(referee);
+  log.warn("replica drawn for shard 1 halved its update before committing (it cannot see anyone's answer to copy)", { worker: lazy.wallet.address });
+  for (const w of [p0, p1, r0, ref0, lazy, ref1]) {
+    const s = await step(w);
+    if (s.action === "revealed") log.info("answer revealed", { slot: s.slot, role: s.role.kind, update: s.hash.slice(0, 18) });
+  }
   const stakeAfter = (await o.core.getWorker(lazy.wallet.address)).stake;
-  log.info("referee agreed with the primary: the lazy replica was slashed (to the treasury)", { referee: referee.wallet.address, slashed: `${formatEther(stakeBefore - stakeAfter)} ETH` });
+  log.info("the primary and a verifier agreed on each shard: they were paid; the lazy replica went unpaid", { stakeChange: `${formatEther(stakeAfter - stakeBefore)} ETH` });
 
   const closed = await aggregateAndClose(training.connect(o.aggregator), store, jobId);
   const model = await fetchModel(store, closed.nextModelCid);

@@ -4,8 +4,8 @@
  * each holding a quarter of the MNIST training digits, a requester posting a job whose round budget comes from ε, and
  * an aggregator closing each round with lib/ml/federated. Per round it prints test accuracy and the ε spent; in one
  * round a participant publishes an oversized update, which the aggregator rejects and the contract leaves unpaid. Then
- * an outsourced round on the requester's sealed shards (scripts/demo-train-outsourced.ts): replicas, a lazy replica
- * outvoted by a referee and slashed. The federated model is exported to ONNX and registered as a verifiable model
+ * an outsourced round on the requester's sealed shards (scripts/demo-train-outsourced.ts): blind answers, a replica
+ * and a referee per shard, a lazy replica left unpaid. The federated model is exported to ONNX and registered as a verifiable model
  * (circuit, dev setup, on-chain verifier).
  */
 import fs from "node:fs";

@@ -29,6 +29,8 @@ const SHARDS = Number(process.env.DEMO_SHARDS ?? 8);
 const BATCH = Number(process.env.DEMO_BATCH ?? 1);
 const TIMEOUT_MS = Number(process.env.DEMO_TIMEOUT_MS ?? 600_000);
 const FHE = process.env.DEMO_FHE !== "false";
+/** `npm run app`: keep the market running with the dashboard after the demo job. */
+const SERVE = process.env.DEMO_SERVE === "true";
 /** Honest workers settle main-job shards (+10 each); the staller is slashed to the floor of 0. */
 const GATED_MIN_SCORE = 10;
 const GATED_SHARDS = 3;
@@ -268,7 +270,29 @@ async function run(d: Devnet, t0: number): Promise<void> {
   }
   console.log(`wall time              ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   console.log("==============================================\n");
+  if (SERVE) await serveDashboard(d, store);
   await store.close();
+}
+
+/**
+ * `npm run app`: the market stays up with the dashboard until Ctrl-C (chain, protocol, the example model, the
+ * workers and the keeper all keep running). Prints the URL and the development accounts to import into a wallet.
+ */
+async function serveDashboard(d: Devnet, store: ReturnType<typeof createContentStore>): Promise<void> {
+  const { startApp } = await import("../lib/app");
+  const app = await startApp({ network: "localhost", rpcUrl: d.url, port: Number(process.env.APP_PORT ?? 8600), store, log: log.child("app"), deploymentsDir: d.deploymentsDir });
+  const roles = ["deployer, protocol owner and owner of the example model", "requester of the demo job", "worker w1", "worker w2", "worker w3 (stalls)", "keeper", "free (try a requester or a new worker)", "free"];
+  console.log(`\ndashboard: ${app.url}   (chain ${d.deployment.chainId} at ${d.url})`);
+  console.log("development accounts (import a key into your browser wallet; public test keys, never use them elsewhere):");
+  roles.forEach((role, i) => console.log(`  #${i} ${d.accounts[i].address} ${d.accounts[i].privateKey}  ${role}`));
+  console.log("Ctrl-C stops the market.");
+  await new Promise<void>((resolve) => {
+    process.removeAllListeners("SIGINT");
+    process.removeAllListeners("SIGTERM");
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await app.close();
 }
 
 main().then(

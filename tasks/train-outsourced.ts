@@ -73,7 +73,8 @@ task("train:work", "Worker: take a role in an outsourced training job, train the
             const r = await outsourcedStep(training, store, key, jobId, me);
             if (r.action === "joined") console.log(`job ${jobId} round ${r.round}: joined slot ${r.slot} as ${r.role.kind} of shard ${r.role.shard}`);
             else if (r.action === "enlisted") console.log(`job ${jobId} round ${r.round}: enlisted as standby entry ${r.index} (replicas and referees are drawn from the pool)`);
-            else if (r.action === "submitted") console.log(`job ${jobId} round ${r.round}: slot ${r.slot} (${r.role.kind} of shard ${r.shard}) submitted update ${r.hash}`);
+            else if (r.action === "committed") console.log(`job ${jobId} round ${r.round}: slot ${r.slot} (${r.role.kind} of shard ${r.shard}) committed blind to update ${r.hash}`);
+            else if (r.action === "revealed") console.log(`job ${jobId} round ${r.round}: slot ${r.slot} (${r.role.kind}) revealed update ${r.hash} at ${r.cid}`);
             else if (!a.loop) console.log(`job ${jobId} round ${r.round}: ${r.action}`);
           } catch (err) {
             if (a.loop && err instanceof TrainingJobEnded) {

@@ -1,23 +1,26 @@
 /**
  * Training tasks: `train:deploy`, `train:post`, `train:join` (federated participant), `train:close` (aggregator),
- * `train:status`. The outsourced mode's requester and worker duties are in tasks/train-outsourced.ts.
+ * `train:status`, `train:export` (the trained model as ONNX, optionally registered). The outsourced mode's requester
+ * and worker duties are in tasks/train-outsourced.ts.
  */
 import { task, types } from "hardhat/config";
 import { formatEth } from "../lib/util/format";
 import { ArgumentError, parseAddress, parseAmount, parseUint } from "../lib/chain/args";
 import { runTask, toJson } from "../lib/chain/taskContext";
-import { readLiveDeployment } from "../lib/chain/deployments";
+import fs from "node:fs";
+import { attach, readLiveDeployment } from "../lib/chain/deployments";
 import { signerFor } from "../lib/chain/signer";
+import { registerOnnxModel } from "../lib/zk/register";
 import { createContentStore } from "../lib/storage";
 import { initMlp } from "../lib/ml/mlp";
 import { deployTrainingOrReuse } from "../lib/training/deploy";
 import { positive, share, trainingContext } from "../lib/training/context";
 import { prepareTrainingData, saveTrainingData, trainingDataPath } from "../lib/training/shards";
-import { jobActive, MODES, RULES, type Mode, type Rule } from "../lib/training/params";
-import { joinRound, postTrainingJob, storeModel, trainAndSubmit, trainingStatus } from "../lib/training/rounds";
+import { checkRoundCap, jobActive, MODES, RULES, type Mode, type Rule } from "../lib/training/params";
+import { exportTrainedModel, joinRound, postTrainingJob, storeModel, trainAndSubmit, trainingStatus } from "../lib/training/rounds";
 import { aggregateAndClose, roundClosable } from "../lib/training/aggregator";
 import { sleep } from "../lib/util/retry";
-import { FEATURES, mnistParticipantShard } from "../lib/training/data";
+import { FEATURES, mnistParticipantShard, mnistPooledTest } from "../lib/training/data";
 
 task("train:deploy", "Have the network's core deploy TrainingJobs, the collateral manager whose code it pins (anyone, once), or reuse it")
   .addOptionalParam("from", "index of the signer to use", "0", types.string)
@@ -126,17 +129,14 @@ task("train:join", "Federated participant: join the current round, train on this
       const { signer, training } = await trainingContext(hre, a.from);
       const st = await trainingStatus(training, jobId);
       if (st.mode !== "federated") throw new Error(`job ${jobId} is outsourced: workers take it with train:work`);
+      const job = await training.getJob(jobId);
+      checkRoundCap(jobId, job.dp, Number(job.maxRounds)); // before locking collateral
       const { round, slot } = await joinRound(training, jobId, await signer.getAddress());
       const store = createContentStore();
       try {
-        const batch = Math.max(1, Math.round(st.dp.samplingRate * data.X.length));
         const u = await trainAndSubmit(training, store, jobId, round, data, {
-          epochs: st.dp.localEpochs,
           lr: positive("lr", a.lr),
-          batch,
           seed: Number(parseUint("seed", a.seed, 0n, 2n ** 32n)) + round,
-          dp: { clip: st.dp.clip, sigma: st.dp.sigma },
-          updateClip: st.dp.updateClip,
         });
         console.log(`job ${jobId} round ${round} slot ${slot}: update ${u.cid} hash ${u.hash} (norm before clip ${u.rawNorm.toFixed(3)})`);
       } finally {
@@ -182,10 +182,42 @@ task("train:status", "Show a training job: DP record, budget, current round and 
       const s = await trainingStatus(training, parseUint("job", a.job, 1n));
       if (a.json) return console.log(toJson(s));
       console.log(`job ${s.jobId} ${s.mode} ${s.rule} ${s.status}: round ${s.round}/${s.maxRounds}, ${s.participantsPerRound} per round, model ${s.modelCid}`);
-      console.log(`dp: epsilon ${s.dp.epsilon} delta ${s.dp.delta} sigma ${s.dp.sigma} C ${s.dp.clip} q ${s.dp.samplingRate} S ${s.dp.updateClip} local epochs ${s.dp.localEpochs}`);
+      console.log(`dp: epsilon ${s.dp.epsilon} delta ${s.dp.delta} sigma ${s.dp.sigma} C ${s.dp.clip} q ${s.dp.samplingRate} steps/round ${s.dp.stepsPerRound} S ${s.dp.updateClip} local epochs ${s.dp.localEpochs}`);
       console.log(`escrow ${formatEth(s.escrow)}, reward ${formatEth(s.rewardPerUpdate)}/update, collateral ${formatEth(s.collateral)}`);
-      if (s.mode === "outsourced") console.log(`outsourced: ${s.replication! * 100}% of shards replicated, data root ${s.dataRoot}; open audits ${s.current.openAudits}, open disputes ${s.current.openDisputes}`);
+      if (s.mode === "outsourced") console.log(`outsourced: ${s.replication! * 100}% of shards audited, data root ${s.dataRoot}; shards undecided ${s.current.openAudits}`);
+      if (s.status === "active") {
+        for (const [name, t] of Object.entries(s.current.deadlines)) console.log(`  deadline ${name}: ${new Date(t * 1000).toISOString()} (${t >= s.current.now ? `in ${t - s.current.now} s` : "passed"})`);
+      }
+      console.log(`waiting for: ${s.current.waitingFor}`);
       for (const x of s.current.slots) console.log(`  slot ${x.slot} ${x.worker} ${x.state}`);
+    }),
+  );
+
+task("train:export", "Write a training job's current model as ONNX; --register lists it as a verifiable model")
+  .addParam("job", "training job id")
+  .addParam("out", "ONNX file to write")
+  .addFlag("register", "register the exported model in the ModelRegistry (circuit, verifier, artifacts)")
+  .addOptionalParam("name", "--register: model name (default: training-job-<id>)")
+  .addOptionalParam("fee", "--register: owner fee per inference, ether", "0", types.string)
+  .addOptionalParam("from", "index of the signer to use (--register: the model's owner)", "0", types.string)
+  .setAction(async (a: { job: string; out: string; register: boolean; name?: string; fee: string; from: string }, hre) =>
+    runTask("train:export", async () => {
+      const jobId = parseUint("job", a.job, 1n);
+      const { signer, training } = await trainingContext(hre, a.from);
+      const store = createContentStore();
+      try {
+        const r = await exportTrainedModel(training, store, jobId, a.out);
+        console.log(`job ${jobId} model ${r.modelCid} (${r.rounds} round(s) trained): wrote ${r.bytes} bytes of ONNX to ${a.out}`);
+        if (!a.register) return;
+        const { registry } = attach(await readLiveDeployment(hre.network.name, hre.ethers.provider), signer);
+        const reg = await registerOnnxModel(
+          { onnx: new Uint8Array(fs.readFileSync(a.out)), name: a.name ?? `training-job-${jobId}`, feePerInference: parseAmount("fee", a.fee, { allowZero: true }), batch: 1, calibration: mnistPooledTest().X.slice(0, 64) },
+          registry, signer, store,
+        );
+        console.log(`registered as model ${reg.modelId} version ${reg.version}, verifier ${reg.verifier}${reg.artifacts.dev ? " (DEV-SETUP: single-party development setup)" : ""}`);
+      } finally {
+        await store.close();
+      }
     }),
   );
 

@@ -1,5 +1,5 @@
 /**
- * The mesh view end to end in a real browser: a Hardhat node in a child process, the protocol deployed through
+ * The dashboard's mesh screen end to end in a real browser: a Hardhat node in a child process, the protocol deployed through
  * lib/chain/deployments, the public fixture model with its real Groth16 verifier, the mesh server, and Debian's
  * Chromium driven by playwright-core. A shard settles with a real proof (its worker's box turns green), an expired
  * claim is slashed (red), and the audit record's proof re-verifies on-chain through the server.
@@ -8,12 +8,14 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "./helpers/browser";
 import { parseEther, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
 import { computeBinding } from "../lib/chain/binding";
 import { attach, deployOrReuse, type ProtocolContracts } from "../lib/chain/deployments";
 import { ShardTree } from "../lib/chain/merkle";
-import { startMesh } from "../lib/mesh";
+import { startApp } from "../lib/app";
+import { createContentStore, type ContentStore } from "../lib/storage";
 import { MemoryTrainingSource } from "../lib/mesh/training";
 import { createLogger } from "../lib/util/log";
 import { REPO_ROOT, startHardhatNode, type ManagedProcess } from "../lib/util/processes";
@@ -23,15 +25,14 @@ import { fixtureInputCommitment } from "./helpers/commitments";
 import { COLLATERAL, deployVettedFixtureVerifier, ENC_KEY, FEE_PER_INFERENCE, PRICE, PUBLIC_BATCH, shardInputs, versionSpec, keylessRelease } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 const OUT = path.join(REPO_ROOT, "test-output");
 const WINDOW = 60;
 
 describe("mesh view in Chromium", function () {
   let node: { url: string; proc: ManagedProcess } | undefined;
   let provider: JsonRpcProvider;
-  let mesh: Awaited<ReturnType<typeof startMesh>> | undefined;
+  let mesh: Awaited<ReturnType<typeof startApp>> | undefined;
+  let store: ContentStore;
   const failedLoads: string[] = [];
   let browser: Browser | undefined;
   let page: Page;
@@ -46,9 +47,6 @@ describe("mesh view in Chromium", function () {
     `.worker[data-address="${w.address.toLowerCase()}"]${status ? `[data-status="${status}"]` : ""}`;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: the mesh browser test needs Debian's chromium (apt-get install -y chromium)`);
-    }
     const art = await buildFixture("fixture_public");
     node = await startHardhatNode();
     provider = await connectRpc(node.url, 100);
@@ -70,23 +68,25 @@ describe("mesh view in Chromium", function () {
     const params = { modelId: 1n, modelVersion: 1, shardCount: 3, inputRoot: tree.root, pricePerShard: PRICE, collateral: COLLATERAL, claimWindow: WINDOW, minStake: 0n, gated: false, acceptUnvettedVerifier: false, inputCount: 0 };
     await (await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) })).wait();
 
-    mesh = await startMesh({ network: "meshtest", rpcUrl: node.url, port: 0, pollMs: 150, training, log: createLogger({ source: "mesh" }), deploymentsDir: dir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    store = createContentStore({}, { ...process.env, OBLIVION_STORE_DIR: path.join(dir, "ipfs") });
+    mesh = await startApp({ network: "meshtest", rpcUrl: node.url, port: 0, pollMs: 150, training, store, log: createLogger({ source: "mesh" }), deploymentsDir: dir });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("response", (r) => void (r.status() >= 400 && failedLoads.push(`${r.status()} ${r.url()}`)));
     page.on("console", (m) => void (m.type() === "error" && failedLoads.push(`console: ${m.text()}`)));
-    await page.goto(mesh.url);
+    await page.goto(`${mesh.url}#/mesh`);
   });
 
   after(async function () {
     await browser?.close();
     await mesh?.close();
+    await store?.close();
     provider?.destroy();
     await node?.proc.stop();
     await releaseCurve();
   });
 
-  it("loads without a failed request or console error (no favicon 404)", async function () {
+  it("loads the app's mesh screen without a failed request or console error (no favicon 404)", async function () {
     await page.waitForSelector(".worker", { timeout: 10_000 });
     expect(failedLoads).to.deep.equal([]);
     expect((await fetch(`${mesh!.url}favicon.ico`)).status).to.equal(204);
@@ -95,7 +95,7 @@ describe("mesh view in Chromium", function () {
   it("shows every worker and the job", async function () {
     for (const w of signers.slice(3, 6)) await page.waitForSelector(box(w, "idle"), { timeout: 10_000 });
     expect(await page.locator(".worker").count()).to.equal(3);
-    expect(await page.locator(`${box(signers[3])} dd`).first().textContent()).to.equal("1.0000");
+    expect(await page.locator(`${box(signers[3])} dd`).first().textContent()).to.equal("1.0000 ETH");
     await page.waitForSelector('.job[data-job="1"]');
     expect(await page.locator('.job[data-job="1"] .legend').textContent()).to.equal("0 settled · 0 claimed · 3 open");
   });

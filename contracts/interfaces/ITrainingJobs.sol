@@ -4,16 +4,18 @@ pragma solidity 0.8.28;
 /// @title ITrainingJobs
 /// @notice Differentially private training jobs on top of OblivionCore's stake. A requester posts a job with the
 /// rewards in escrow, an initial model CID and the DP parameters with the round budget computed off-chain from ε.
-/// Each round, workers join (their collateral is locked in the core through its collateral-manager entry point),
-/// submit a commitment to their model update (keccak256 of its canonical VOU1 encoding, lib/ml/update.ts) and its CID,
-/// and the job's aggregator closes the round with the accepted set, the next model's CID and the aggregate's hash.
-/// Federated mode: the aggregator decides acceptance (clip bound, well-formedness). Outsourced mode: workers train on
-/// the requester's encrypted data shards (committed in `dataRoot`, keys released per slot like inference shards).
-/// Primaries take shards first come; verifiers enlist in the round's standby pool (collateral locked) until the join
-/// cutoff. After a primary submits, a later block's hash (unknown when it submitted, and drawn only once the pool is
-/// sealed) decides whether its shard is replicated (`replicationBps`) and which standby entry becomes its replica;
-/// matching hashes accept and pay both at once, a mismatch draws a referee from the pool, and the replica that
-/// disagrees with the referee is slashed. Nobody chooses its verifier role. Rewards are pull payments (`withdraw`).
+/// Each round, workers join (their collateral is locked in the core through its collateral-manager entry point) and
+/// answer with their model update's hash (keccak256 of its canonical VOU1 encoding, lib/ml/update.ts) and its CID; the
+/// job's aggregator closes the round with the accepted set, the next model's CID and the aggregate's hash.
+/// Federated mode: one submission per participant, a hash never used before in the job; the aggregator decides
+/// acceptance (clip bound, well-formedness, duplicates). Outsourced mode: workers train on the requester's encrypted
+/// data shards (committed in `dataRoot`, keys released per slot like inference shards). Primaries take shards first
+/// come; verifiers enlist in the round's standby pool (collateral locked) until the join cutoff. Every outsourced
+/// answer is blind: a salted commitment first (`commitUpdate`), the hash and CID only once every verifier of the shard
+/// has committed (`revealUpdate`). A primary's commitment fixes a later block whose hash decides whether its shard is
+/// audited (`replicationBps`) and draws its replica and referee from the pool together; a primary is paid when a
+/// verifier agrees with it and slashed when both agree against it. Nobody chooses its verifier role, and nobody can
+/// copy an answer it has not seen. Rewards are pull payments (`withdraw`).
 interface ITrainingJobs {
     /// @notice Federated: workers train on their own data. Outsourced: workers train on the requester's encrypted
     /// shards, a drawn share of them twice.
@@ -36,14 +38,13 @@ interface ITrainingJobs {
         Aborted
     }
 
-    /// @notice Per-participant slot state within a round.
-    /// Outsourced: a primary stays `Submitted` while its draw or its replica is pending; `Accepted` slots were paid
-    /// when accepted; a verifier slot is `Joined` from its assignment until it submits.
+    /// @notice Per-participant slot state within a round. Outsourced: `Committed` holds a blind commitment, `Submitted`
+    /// a revealed answer awaiting its shard's verdict; a verifier slot is `Joined` from its assignment until it commits.
     enum SlotState {
         Empty,
         Joined,
+        Committed,
         Submitted,
-        Disputed,
         Accepted,
         Rejected,
         Slashed
@@ -51,7 +52,7 @@ interface ITrainingJobs {
 
     /// @notice DP parameters as computed off-chain (lib/privacy/accountant.ts, task dp:budget), recorded for audit.
     /// Layout (2 slots): [epsilonMicro u64 | deltaPico u64 | sigmaMicro u64 | clipMicro u64]
-    /// [samplingPpm u32 | updateClipMicro u64 | localEpochs u16 | 112 bits free].
+    /// [samplingPpm u32 | updateClipMicro u64 | localEpochs u16 | stepsPerRound u32 | 80 bits free].
     struct DpParams {
         uint64 epsilonMicro; // ε × 1e6
         uint64 deltaPico; // δ × 1e12
@@ -60,6 +61,7 @@ interface ITrainingJobs {
         uint32 samplingPpm; // sampling rate q = batch / samples, × 1e6
         uint64 updateClipMicro; // L2 bound S on a released update × 1e6 (aggregator's acceptance check)
         uint16 localEpochs; // local epochs per round
+        uint32 stepsPerRound; // DP-SGD steps per round at rate q: at least ceil(localEpochs / q) (the accountant's input)
     }
 
     /// @notice What a requester posts.
@@ -108,30 +110,28 @@ interface ITrainingJobs {
     }
 
     /// @notice Round bookkeeping.
-    /// Layout: [submitDeadline 8 | closeDeadline 8 | joined 2 | pending 2 | openAudits 2 | openDisputes 2 |
-    /// sealBlock 6 | refereesReserved 2] [standby 2 | standbyAssigned 2 | 28 bytes free].
+    /// Layout: [submitDeadline 8 | closeDeadline 8 | joined 2 | pending 2 | openAudits 2 | sealBlock 6 | standby 2 |
+    /// standbyAssigned 2].
     struct Round {
         uint64 submitDeadline;
         uint64 closeDeadline;
         uint16 joined; // participant (federated) or primary (outsourced) slots taken
-        uint16 pending; // joined slots of any role still without a submission
-        uint16 openAudits; // outsourced primaries whose draw is pending or whose replica has not submitted
-        uint16 openDisputes; // outsourced shards whose replicas disagree and await a referee verdict
+        uint16 pending; // joined slots of any role still without a submission (outsourced: a commitment)
+        uint16 openAudits; // outsourced shards whose primary committed and which are not decided yet
         uint48 sealBlock; // outsourced: block whose hash first draws from the standby pool (0: pool not sealed)
-        uint16 refereesReserved; // standby entries held back so that every staffed audit can get a referee
         uint16 standby; // standby entries enlisted (outsourced verifier pool)
         uint16 standbyAssigned; // standby entries drawn as replica or referee
     }
 
     /// @notice A participant slot. Layout: [worker 20 | state 1 | keyReleasedAt 5 | drawBlock 6] [updateHash 32].
-    /// Federated: slot i is the i-th joiner. Outsourced: slot 2s is shard s's primary, 2s+1 its replica (when drawn)
-    /// and 2·shards + s its referee (on a mismatch); verifiers are drawn from the standby pool.
+    /// Federated: slot i is the i-th joiner. Outsourced: slot 2s is shard s's primary, 2s+1 its replica and
+    /// 2·shards + s its referee (both drawn from the standby pool when the shard is audited).
     struct Slot {
         address worker;
         SlotState state;
         uint40 keyReleasedAt; // outsourced: when the requester released this slot's data key (0: not yet)
-        uint48 drawBlock; // outsourced: primary: its replication draw's block; replica: its referee draw's block
-        bytes32 updateHash;
+        uint48 drawBlock; // outsourced primary: its replication draw's block while the draw is pending (else 0)
+        bytes32 updateHash; // the update's hash; outsourced while `Committed`: the salted commitment (`commitmentOf`)
     }
 
     /// @notice A standby entry of an outsourced round's verifier pool. Layout: [worker 20 | status 1].
@@ -168,36 +168,37 @@ interface ITrainingJobs {
     /// @notice The requester released the data key of an outsourced slot: `release` is lib/requester/shard.ts's
     /// encoding of (package CID, data key wrapped to the worker's registered encryption key).
     event DataKeyReleased(uint256 indexed jobId, uint16 round, uint16 slot, address indexed worker, bytes release);
-    /// @notice `worker` committed to its update.
+    /// @notice `worker` submitted (federated) or revealed (outsourced) its update.
     event UpdateSubmitted(uint256 indexed jobId, uint16 round, address indexed worker, bytes32 updateHash, string updateCid);
+    /// @notice Outsourced: `worker` committed blind to its answer for `slot` (`commitmentOf`).
+    event UpdateCommitted(uint256 indexed jobId, uint16 round, address indexed worker, uint16 slot, bytes32 commitment);
     /// @notice `worker` enlisted in the round's standby pool as entry `index`; its collateral is locked in the core.
     event StandbyEnlisted(uint256 indexed jobId, uint16 round, address indexed worker, uint16 index);
     /// @notice The pool is sealed: draws use the hash of `sealBlock` or a later block.
     event StandbySealed(uint256 indexed jobId, uint16 round, uint48 sealBlock);
     /// @notice An undrawn standby entry's collateral was released after its round ended.
     event StandbyReleased(uint256 indexed jobId, uint16 round, address indexed worker);
-    /// @notice A primary submitted: its shard's draw uses the hash of block `drawBlock` (or the seal block if later).
+    /// @notice A primary committed: its shard's draw uses the hash of block `drawBlock` (or the seal block if later).
     event ReplicationPending(uint256 indexed jobId, uint16 round, uint16 shard, uint48 drawBlock);
-    /// @notice The draw after a primary's submission: `replicated` when the shard must be trained again by a replica.
+    /// @notice The draw after a primary's commitment: `replicated` when a replica and a referee train the shard again.
     event ReplicationDrawn(uint256 indexed jobId, uint16 round, uint16 shard, bool replicated);
-    /// @notice A draw's block hash aged out (older than 256 blocks): the shard counts as replicated and its pick was
-    /// moved to block `drawBlock`.
-    event DrawReanchored(uint256 indexed jobId, uint16 round, uint16 shard, uint48 drawBlock);
+    /// @notice A draw's block hash aged out (older than 256 blocks) or the draw never ran: no re-draw; the primary is
+    /// released unpaid and its update is not used.
+    event DrawLapsed(uint256 indexed jobId, uint16 round, uint16 shard);
     /// @notice A standby entry was drawn as `slot` (2s+1: replica; 2·shards + s: referee).
     event VerifierAssigned(uint256 indexed jobId, uint16 round, uint16 shard, uint16 slot, address indexed worker);
-    /// @notice A replicated shard found no free standby entry (keeping one back for a referee): accepted unverified.
+    /// @notice An audited shard found fewer than two free standby entries: the primary is released unpaid (an audit that
+    /// cannot be staffed pays nothing) and its update is not used.
     event AuditUnstaffed(uint256 indexed jobId, uint16 round, uint16 shard);
-    /// @notice Both replicas of an outsourced shard produced the same update.
-    event ReplicasMatched(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 updateHash);
-    /// @notice The replicas of an outsourced shard disagree; a referee is drawn from the pool at block `drawBlock`.
-    event ReplicaMismatch(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 hashA, bytes32 hashB, uint48 drawBlock);
-    /// @notice The referee's hash decided a dispute; `loser` is the slashed replica (zero when all three differ).
-    event DisputeResolved(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 refereeHash, address loser);
+    /// @notice An outsourced shard was decided: `paidHash` is the answer paid (zero when none was).
+    event ShardDecided(uint256 indexed jobId, uint16 round, uint16 shard, bytes32 paidHash);
     /// @notice An outsourced slot stayed silent but its data key came less than roundWindow / 4 before its deadline (or
     /// never): released unpaid, not slashed.
-    event SlotVoided(uint256 indexed jobId, uint16 round, address indexed worker, uint16 slot);
-    /// @notice A participant's collateral was slashed (replica that lost a dispute, or silent participant), to the
-    /// treasury; `keeper` got the bounty share (the treasury when the caller was the job's requester or aggregator).
+    event SlotVoided(uint256 indexed jobId, uint16 round, address indexed worker);
+    /// @notice A participant's collateral was slashed (a primary both verifiers disagree with, a commitment never revealed, or
+    /// a silent participant), to the treasury; `keeper` got the bounty share: the caller, except the treasury when the
+    /// caller is the job's requester or aggregator and always for a silent outsourced slot (whose package only the
+    /// requester could have spoiled).
     event ParticipantSlashed(uint256 indexed jobId, uint16 round, address indexed worker, uint256 amount, address keeper);
     /// @notice An accepted update was paid `reward` and its collateral released.
     event UpdateAccepted(uint256 indexed jobId, uint16 round, address indexed worker, uint256 reward);
@@ -231,7 +232,8 @@ interface ITrainingJobs {
     /// @notice Fires when an outsourced job's replication share is outside 1..10000 or its data root is zero, or a
     /// federated job sets either.
     error InvalidOutsourcing(uint16 replicationBps, bytes32 dataRoot);
-    /// @notice Fires when ε, δ, σ, C, the sampling rate, S or the local epochs are zero, or δ or q exceed 1.
+    /// @notice Fires when ε, δ, σ, C, the sampling rate, S or the local epochs are zero, δ or q exceed 1, or the steps
+    /// per round are fewer than localEpochs / q.
     error InvalidDpParams();
     /// @notice Fires when trimming leaves no value (2·trim ≥ participants) or trim is set for another rule.
     error InvalidTrim(uint8 trim);
@@ -263,15 +265,27 @@ interface ITrainingJobs {
     error NotParticipant(address caller);
     /// @notice Fires on a second submission for the same slot.
     error AlreadySubmitted(address worker);
-    /// @notice Fires on a zero update hash.
+    /// @notice Fires on a zero update hash or commitment.
     error ZeroUpdateHash();
     /// @notice Fires on an empty update CID.
     error EmptyUpdateCid();
-    /// @notice Fires on a standby, draw, settle or key-release action in a federated job.
+    /// @notice Fires on `submitUpdate` in an outsourced job (answers there are committed, then revealed).
+    error CommitRevealRequired(uint256 jobId);
+    /// @notice Fires (federated) on an update hash already submitted in the job, by anyone in any round.
+    error DuplicateUpdate(bytes32 updateHash);
+    /// @notice Fires on a reveal from a slot that holds no unrevealed commitment.
+    error NothingToReveal(uint16 slot);
+    /// @notice Fires on a reveal before the shard's draw ran, or while one of its verifiers may still commit.
+    error RevealTooEarly(uint16 slot);
+    /// @notice Fires on a reveal after submitDeadline + 5/8 of the close window.
+    error RevealWindowClosed(uint64 revealDeadline);
+    /// @notice Fires when the revealed hash and salt do not open the slot's commitment.
+    error CommitmentMismatch(uint16 slot);
+    /// @notice Fires on a standby, draw, commit, reveal, settle or key-release action in a federated job.
     error NotOutsourced(uint256 jobId);
     /// @notice Fires on an outsourced submission before the requester released the slot's data key.
     error KeyNotReleased(uint16 slot);
-    /// @notice Fires when resolving a shard with no pending draw (not submitted, already drawn, or decided).
+    /// @notice Fires when resolving a shard with no pending draw (not committed, or already drawn).
     error NothingToDraw(uint16 shard);
     /// @notice Fires when drawing before the draw block (or the pool's seal block) is mined.
     error DrawNotReady(uint256 drawBlock);
@@ -319,7 +333,7 @@ interface ITrainingJobs {
     function postJob(JobParams calldata params) external payable returns (uint256 jobId);
 
     /// @notice Escrow a job needs: maxRounds × (payable slots × rewardPerUpdate + aggregatorFee), payable slots being
-    /// participantsPerRound (federated) or 2 × shards (outsourced: at most two paid per shard); what a round does not
+    /// participantsPerRound (federated) or 3 × shards (outsourced: primary, replica and referee); what a round does not
     /// pay stays in escrow and is refunded.
     function escrowFor(JobParams calldata params) external pure returns (uint256);
 
@@ -336,11 +350,10 @@ interface ITrainingJobs {
     function enlist(uint256 jobId, uint16 round) external returns (uint16 index);
 
     /// @notice Permissionless: runs the pending draw of `shard`. The first call after the join cutoff seals the pool
-    /// instead (draws then use the hash of the next block or later). A submitted primary's draw decides replication
-    /// (an undrawn primary is accepted and paid) and picks the replica from the free standby entries; a mismatch's
-    /// draw picks the referee. A draw's block hash that aged out (256 blocks) counts as replicated and moves the pick
-    /// to the next block. A replicated shard that finds fewer than two free entries beyond those held for referees is
-    /// accepted unverified (AuditUnstaffed).
+    /// instead (draws then use the hash of its block or later). A committed primary's draw decides whether its
+    /// shard is audited and, if so, picks its replica and its referee from the free standby entries. A draw whose
+    /// block hash aged out (256 blocks) is not re-drawn: the primary is released unpaid (DrawLapsed). An audited shard
+    /// that finds fewer than two free entries pays its primary nothing and leaves its update out (AuditUnstaffed).
     function resolveDraw(uint256 jobId, uint16 round, uint16 shard) external;
 
     /// @notice Requester only, outsourced jobs: releases the data key of a joined slot that has not submitted, before
@@ -350,17 +363,32 @@ interface ITrainingJobs {
     /// @param release abi.encode(string packageCid, bytes wrappedKey), lib/requester/shard.ts `encodeRelease`.
     function releaseDataKey(uint256 jobId, uint16 round, uint16 slot, bytes calldata release) external;
 
-    /// @notice Commits to the caller's update in the current round. Outsourced: only after the slot's data key was
-    /// released (KeyNotReleased); a primary's submission fixes its draw block (the next one), a replica's compares both
-    /// hashes (a match accepts and pays both at once), and a referee's decides its dispute (winner and referee paid,
-    /// the disagreeing replica slashed). Verifiers may submit until the audit deadline.
+    /// @notice Federated: submits the caller's update hash and CID in the current round, before the submission
+    /// deadline; a hash already submitted in the job is refused (DuplicateUpdate). Outsourced jobs use commit–reveal.
     function submitUpdate(uint256 jobId, uint16 round, bytes32 updateHash, string calldata updateCid) external;
+
+    /// @notice Outsourced: commits blind to the caller's answer, `commitmentOf(jobId, round, caller, updateHash, salt)`,
+    /// once its slot's data key was released (KeyNotReleased); primaries by the submission deadline, verifiers by the
+    /// audit deadline. A primary's commitment fixes its draw block (the next one).
+    function commitUpdate(uint256 jobId, uint16 round, bytes32 commitment) external;
+
+    /// @notice Outsourced: opens the caller's commitment and publishes the update's CID, once the shard's draw ran and
+    /// both its verifiers committed (or the audit deadline passed), until submitDeadline + 5/8 of the close window. The
+    /// last reveal of a shard decides it: a primary a verifier agrees with is paid with that verifier (a disagreeing
+    /// verifier goes unpaid); a primary both verifiers agree against is slashed and they are paid; with no agreement the
+    /// revealed seats go unpaid (paid when the requester voided a verifier by a late key, or when no verifier revealed);
+    /// an unaudited shard pays its primary. A commitment never revealed is slashed when the round settles.
+    function revealUpdate(uint256 jobId, uint16 round, bytes32 updateHash, bytes32 salt, string calldata updateCid) external;
+
+    /// @notice The commitment `worker` must make to reveal `updateHash` with `salt`: keccak256(abi.encode(jobId,
+    /// round, worker, updateHash, salt)).
+    function commitmentOf(uint256 jobId, uint16 round, address worker, bytes32 updateHash, bytes32 salt) external pure returns (bytes32);
 
     /// @notice Closes the current round (aggregator only): pays accepted updates, releases rejected ones unpaid,
     /// slashes participants who never submitted (outsourced: only those whose key came in time, else voided), pays the
     /// aggregator fee and opens the next round or finishes the job. Federated: before the submission deadline only once
-    /// every slot is taken and submitted. Outsourced: before the audit deadline only once every slot is decided; a
-    /// primary with no verdict against it (draw or audit unfinished, dispute undecided) is paid.
+    /// every slot is taken and submitted. Outsourced: before the reveal deadline only once every shard is decided; the
+    /// close decides the open ones as `revealUpdate` would, slashing unrevealed commitments.
     /// @param acceptedMask bit i set when slot i's update was accepted; outsourced: exactly `paidMask(jobId, round)`.
     function closeRound(
         uint256 jobId,
@@ -378,9 +406,9 @@ interface ITrainingJobs {
     /// @notice Permissionless: unlocks an undrawn standby entry of `worker` once its round has ended.
     function releaseStandby(uint256 jobId, uint16 round, address worker) external;
 
-    /// @notice Permissionless timeout after the close deadline: slashes silent participants (keeper: the caller,
-    /// unless it is the job's requester or aggregator) and aborts the job so its requester can take the escrow back.
-    /// Federated submitters are released unpaid; outsourced rounds pay `paidMask` (acceptance was decided on-chain).
+    /// @notice Permissionless timeout after the close deadline: slashes silent participants (keeper as in
+    /// ParticipantSlashed) and aborts the job so its requester can take the escrow back. Federated submitters are
+    /// released unpaid; outsourced rounds decide their open shards and pay `paidMask`.
     function expireRound(uint256 jobId) external;
 
     /// @notice Credits the unspent escrow of a finished or aborted job to its requester's balance.
@@ -404,13 +432,16 @@ interface ITrainingJobs {
     /// @notice Standby index + 1 of `worker` in a round (0: not enlisted).
     function standbyOf(uint256 jobId, uint16 round, address worker) external view returns (uint16);
 
-    /// @notice Outsourced: the slots a close or settlement of the round would pay now (accepted, plus primaries with no
-    /// verdict against them); what `closeRound` must be given.
+    /// @notice Outsourced: the slots a close or settlement of the round would pay now (already paid, plus what deciding
+    /// the open shards now would pay); what `closeRound` must be given.
     function paidMask(uint256 jobId, uint16 round) external view returns (uint256);
 
-    /// @notice Outsourced: deadlines past the submission deadline: verifiers submit until `auditDeadline`; anyone may
-    /// settle from `settleFrom`.
-    function auditTimes(uint256 jobId, uint16 round) external view returns (uint64 auditDeadline, uint64 settleFrom);
+    /// @notice Outsourced: deadlines past the submission deadline: verifiers commit until `auditDeadline`, every seat
+    /// reveals until `revealDeadline`; anyone may settle from `settleFrom`.
+    function auditTimes(uint256 jobId, uint16 round)
+        external
+        view
+        returns (uint64 auditDeadline, uint64 revealDeadline, uint64 settleFrom);
 
     /// @notice Slot index + 1 held by `worker` in a round (0: none).
     function slotOf(uint256 jobId, uint16 round, address worker) external view returns (uint16);

@@ -9,10 +9,10 @@ interface ICoreWorkerEntry {
 }
 
 /// @title DrawDodger (test only)
-/// @notice F-05's attacker: a contract primary that submits its update and reverts unless the shard was accepted
-/// without replication in the same transaction, so failed tries cost gas only.
+/// @notice F-05's attacker: a contract primary that commits its answer and reverts unless the shard was accepted
+/// without an audit in the same transaction, so failed tries cost gas only.
 contract DrawDodger {
-    /// @notice Fires when the submission left the shard anything but accepted.
+    /// @notice Fires when the commitment left the shard anything but accepted.
     error NotAcceptedYet(ITrainingJobs.SlotState state);
 
     ITrainingJobs public immutable training;
@@ -34,9 +34,9 @@ contract DrawDodger {
         training.join(jobId, round);
     }
 
-    /// @notice Submits and keeps the submission only if the shard came out accepted (undrawn) right away.
-    function submitUnlessDrawn(uint256 jobId, uint16 round, bytes32 updateHash, string calldata cid) external {
-        training.submitUpdate(jobId, round, updateHash, cid);
+    /// @notice Commits and keeps the commitment only if the shard came out accepted (unaudited) right away.
+    function commitUnlessDrawn(uint256 jobId, uint16 round, bytes32 commitment) external {
+        training.commitUpdate(jobId, round, commitment);
         uint16 slot = training.slotOf(jobId, round, address(this)) - 1;
         ITrainingJobs.SlotState state = training.getSlot(jobId, round, slot).state;
         if (state != ITrainingJobs.SlotState.Accepted) revert NotAcceptedYet(state);

@@ -23,11 +23,8 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     uint256 private constant BPS = 10_000;
     /// @dev The share of the round window left for the work after the join cutoff (and before a verifier's deadline).
     uint256 private constant JOIN_CUTOFF_DIVISOR = 4;
-    /// @dev What a shard's pending draw decides: replication (and then the replica), the replica only (after a
-    /// reanchored draw), or the referee of a dispute. Part of the draw's hash preimage.
+    /// @dev Part of the draw's hash preimage (the replication draw, which also picks the replica and the referee).
     uint8 private constant DRAW = 1;
-    uint8 private constant PICK_REPLICA = 2;
-    uint8 private constant PICK_REFEREE = 3;
 
     uint256 public jobCount;
     uint256 private _totalEscrow;
@@ -40,6 +37,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     mapping(uint256 => mapping(uint16 => mapping(uint16 => StandbyEntry))) private _standby;
     mapping(uint256 => mapping(uint16 => mapping(address => uint16))) private _standbyOf; // standby index + 1
     mapping(address => uint256) private _balances;
+    mapping(uint256 => mapping(bytes32 => bool)) private _usedHash; // federated: update hashes submitted in the job
 
     constructor(ICoreCollateral core_) {
         if (address(core_) == address(0)) revert ZeroAddress();
@@ -50,7 +48,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
 
     /// @inheritdoc ITrainingJobs
     function escrowFor(JobParams calldata p) public pure returns (uint256) {
-        uint256 paidSlots = p.mode == Mode.Federated ? p.participantsPerRound : 2 * uint256(p.participantsPerRound);
+        uint256 paidSlots = p.mode == Mode.Federated ? p.participantsPerRound : 3 * uint256(p.participantsPerRound);
         return uint256(p.maxRounds) * (paidSlots * p.rewardPerUpdate + p.aggregatorFee);
     }
 
@@ -101,6 +99,7 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         if (
             d.epsilonMicro == 0 || d.deltaPico == 0 || d.deltaPico >= 1e12 || d.sigmaMicro == 0 || d.clipMicro == 0 ||
             d.samplingPpm == 0 || d.samplingPpm > 1e6 || d.updateClipMicro == 0 || d.localEpochs == 0
+                || uint256(d.stepsPerRound) * d.samplingPpm < uint256(d.localEpochs) * 1e6
         ) revert InvalidDpParams();
         if (p.rule == Rule.TrimmedMean ? (p.trim == 0 || 2 * uint256(p.trim) >= p.participantsPerRound) : p.trim != 0) {
             revert InvalidTrim(p.trim);
@@ -196,29 +195,96 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     /// @inheritdoc ITrainingJobs
     function submitUpdate(uint256 jobId, uint16 r, bytes32 updateHash, string calldata updateCid) external nonReentrant {
         Job storage j = _current(jobId, r);
+        if (j.mode != Mode.Federated) revert CommitRevealRequired(jobId);
+        Round storage rd = _rounds[jobId][r];
+        if (block.timestamp > rd.submitDeadline) revert SubmitWindowClosed(rd.submitDeadline);
+        uint16 idx = _slotOf[jobId][r][msg.sender];
+        if (idx == 0) revert NotParticipant(msg.sender);
+        if (updateHash == bytes32(0)) revert ZeroUpdateHash();
+        if (bytes(updateCid).length == 0) revert EmptyUpdateCid();
+        Slot storage s = _slots[jobId][r][idx - 1];
+        if (s.state != SlotState.Joined) revert AlreadySubmitted(msg.sender);
+        if (_usedHash[jobId][updateHash]) revert DuplicateUpdate(updateHash);
+
+        _usedHash[jobId][updateHash] = true;
+        s.state = SlotState.Submitted;
+        s.updateHash = updateHash;
+        rd.pending -= 1;
+        emit UpdateSubmitted(jobId, r, msg.sender, updateHash, updateCid);
+    }
+
+    // ------------------------------------------------------------------ outsourced: blind answers, draws, verdicts
+
+    /// @inheritdoc ITrainingJobs
+    function commitUpdate(uint256 jobId, uint16 r, bytes32 commitment) external nonReentrant {
+        Job storage j = _outsourced(jobId, r);
         Round storage rd = _rounds[jobId][r];
         uint16 idx = _slotOf[jobId][r][msg.sender];
-        if (j.mode == Mode.Federated || idx == 0) {
-            if (block.timestamp > rd.submitDeadline) revert SubmitWindowClosed(rd.submitDeadline);
-        } else {
-            _checkSlotDeadline(j, rd, idx - 1);
+        if (idx == 0) revert NotParticipant(msg.sender);
+        uint16 slot = idx - 1;
+        _checkSlotDeadline(j, rd, slot);
+        if (commitment == bytes32(0)) revert ZeroUpdateHash();
+        Slot storage s = _slots[jobId][r][slot];
+        if (s.state != SlotState.Joined) revert AlreadySubmitted(msg.sender);
+        if (s.keyReleasedAt == 0) revert KeyNotReleased(slot);
+
+        s.state = SlotState.Committed;
+        s.updateHash = commitment;
+        rd.pending -= 1;
+        emit UpdateCommitted(jobId, r, msg.sender, slot, commitment);
+        if (!_isVerifier(j, slot)) {
+            // the primary's draw uses a block mined after its commitment: it cannot know whether, or by whom, it is audited
+            uint48 next = uint48(block.number + 1);
+            s.drawBlock = next;
+            rd.openAudits += 1;
+            emit ReplicationPending(jobId, r, slot / 2, next);
         }
+    }
+
+    /// @inheritdoc ITrainingJobs
+    function revealUpdate(uint256 jobId, uint16 r, bytes32 updateHash, bytes32 salt, string calldata updateCid)
+        external
+        nonReentrant
+    {
+        Job storage j = _outsourced(jobId, r);
+        uint16 idx = _slotOf[jobId][r][msg.sender];
         if (idx == 0) revert NotParticipant(msg.sender);
         if (updateHash == bytes32(0)) revert ZeroUpdateHash();
         if (bytes(updateCid).length == 0) revert EmptyUpdateCid();
         uint16 slot = idx - 1;
         Slot storage s = _slots[jobId][r][slot];
-        if (s.state != SlotState.Joined) revert AlreadySubmitted(msg.sender);
-        if (j.mode == Mode.Outsourced && s.keyReleasedAt == 0) revert KeyNotReleased(slot);
+        if (s.state != SlotState.Committed) revert NothingToReveal(slot);
+        if (commitmentOf(jobId, r, msg.sender, updateHash, salt) != s.updateHash) revert CommitmentMismatch(slot);
+        uint16 shard = _checkRevealable(jobId, j, r, slot);
 
         s.state = SlotState.Submitted;
         s.updateHash = updateHash;
-        rd.pending -= 1;
         emit UpdateSubmitted(jobId, r, msg.sender, updateHash, updateCid);
-        if (j.mode == Mode.Outsourced) _onOutsourcedSubmit(jobId, j, r, slot);
+        (Slot storage p, Slot storage a, Slot storage b) = _seats(jobId, r, j.participantsPerRound, shard);
+        // every assigned seat revealed: decide now
+        if (
+            p.state == SlotState.Submitted
+                && (a.state == SlotState.Empty || (a.state == SlotState.Submitted && b.state == SlotState.Submitted))
+        ) _decide(jobId, j, r, shard, msg.sender);
     }
 
-    // ------------------------------------------------------------------ outsourced: draws, replicas, referees
+    /// @dev Nothing is revealed before the shard's draw ran and every verifier of it has committed (or can no longer
+    /// commit), nor after the reveal deadline. Returns the slot's shard.
+    function _checkRevealable(uint256 jobId, Job storage j, uint16 r, uint16 slot) private view returns (uint16 shard) {
+        Round storage rd = _rounds[jobId][r];
+        uint64 by = _revealDeadline(j, rd);
+        if (block.timestamp > by) revert RevealWindowClosed(by);
+        uint16 shards = j.participantsPerRound;
+        shard = slot >= 2 * shards ? slot - 2 * shards : slot / 2;
+        (Slot storage p, Slot storage a, Slot storage b) = _seats(jobId, r, shards, shard);
+        bool verifiersDone = a.state != SlotState.Joined && b.state != SlotState.Joined;
+        if (p.drawBlock != 0 || (!verifiersDone && block.timestamp <= _auditDeadline(j, rd))) revert RevealTooEarly(slot);
+    }
+
+    /// @inheritdoc ITrainingJobs
+    function commitmentOf(uint256 jobId, uint16 r, address worker, bytes32 updateHash, bytes32 salt) public pure returns (bytes32) {
+        return keccak256(abi.encode(jobId, r, worker, updateHash, salt));
+    }
 
     /// @dev Outsourced joins and enlistments close, and a primary's key must have come for its silence to be
     /// slashable, at submitDeadline − roundWindow / JOIN_CUTOFF_DIVISOR (the last quarter is left for the work).
@@ -230,13 +296,28 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         return uint64(j.roundWindow / JOIN_CUTOFF_DIVISOR);
     }
 
-    /// @dev Verifiers (replicas, referees) submit until submitDeadline + closeWindow / 2.
+    /// @dev Verifiers (replicas, referees) commit until submitDeadline + closeWindow / 2.
     function _auditDeadline(Job storage j, Round storage rd) private view returns (uint64) {
         return rd.submitDeadline + uint64(j.closeWindow / 2);
     }
 
+    /// @dev Every seat reveals until submitDeadline + 5/8 of the close window.
+    function _revealDeadline(Job storage j, Round storage rd) private view returns (uint64) {
+        return rd.submitDeadline + uint64((5 * uint256(j.closeWindow)) / 8);
+    }
+
     function _isVerifier(Job storage j, uint256 slot) private view returns (bool) {
         return slot >= 2 * uint256(j.participantsPerRound) || slot % 2 == 1;
+    }
+
+    /// @dev The primary, replica and referee seats of `shard`.
+    function _seats(uint256 jobId, uint16 r, uint16 shards, uint16 shard)
+        private
+        view
+        returns (Slot storage p, Slot storage a, Slot storage b)
+    {
+        mapping(uint16 => Slot) storage sl = _slots[jobId][r];
+        return (sl[2 * shard], sl[2 * shard + 1], sl[2 * shards + shard]);
     }
 
     /// @dev A primary's deadline is the submission deadline, a verifier's the audit deadline.
@@ -249,36 +330,6 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         }
     }
 
-    /// @dev A primary's submission fixes its draw block; a replica's compares; a referee's decides.
-    function _onOutsourcedSubmit(uint256 jobId, Job storage j, uint16 r, uint16 slot) private {
-        uint16 shards = j.participantsPerRound;
-        if (slot >= 2 * shards) return _decideDispute(jobId, j, r, slot - 2 * shards);
-        Round storage rd = _rounds[jobId][r];
-        uint16 shard = slot / 2;
-        Slot storage a = _slots[jobId][r][2 * shard];
-        uint48 next = uint48(block.number + 1);
-        if (slot % 2 == 0) {
-            a.drawBlock = next;
-            rd.openAudits += 1;
-            emit ReplicationPending(jobId, r, shard, next);
-            return;
-        }
-        Slot storage b = _slots[jobId][r][slot];
-        rd.openAudits -= 1;
-        if (a.updateHash == b.updateHash) {
-            rd.refereesReserved -= 1;
-            emit ReplicasMatched(jobId, r, shard, a.updateHash);
-            _accept(jobId, j, r, a);
-            _accept(jobId, j, r, b);
-        } else {
-            a.state = SlotState.Disputed;
-            b.state = SlotState.Disputed;
-            b.drawBlock = next;
-            rd.openDisputes += 1;
-            emit ReplicaMismatch(jobId, r, shard, a.updateHash, b.updateHash, next);
-        }
-    }
-
     /// @inheritdoc ITrainingJobs
     function resolveDraw(uint256 jobId, uint16 r, uint16 shard) external nonReentrant {
         Job storage j = _outsourced(jobId, r);
@@ -288,60 +339,39 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         uint64 cutoff = _joinCutoff(j, rd);
         if (block.timestamp <= cutoff) revert StandbyOpen(cutoff);
         if (rd.sealBlock == 0) {
-            rd.sealBlock = uint48(block.number + 1);
+            rd.sealBlock = uint48(block.number); // enlistment closed by time: no entry can join in this block
             emit StandbySealed(jobId, r, rd.sealBlock);
             return;
         }
         Slot storage primary = _slots[jobId][r][2 * shard];
-        Slot storage replica = _slots[jobId][r][2 * shard + 1];
-        uint8 stage;
-        uint256 target;
-        if (primary.state == SlotState.Submitted && primary.drawBlock != 0) {
-            (stage, target) = (DRAW, primary.drawBlock > rd.sealBlock ? primary.drawBlock : rd.sealBlock);
-        } else if (primary.state == SlotState.Submitted && replica.state == SlotState.Empty && replica.drawBlock != 0) {
-            (stage, target) = (PICK_REPLICA, replica.drawBlock);
-        } else if (
-            primary.state == SlotState.Disputed && _slots[jobId][r][2 * shards + shard].state == SlotState.Empty
-                && replica.drawBlock != 0
-        ) {
-            (stage, target) = (PICK_REFEREE, replica.drawBlock);
-        } else {
-            revert NothingToDraw(shard);
-        }
+        if (primary.state != SlotState.Committed || primary.drawBlock == 0) revert NothingToDraw(shard);
+        uint256 target = primary.drawBlock > rd.sealBlock ? primary.drawBlock : rd.sealBlock;
         if (block.number <= target) revert DrawNotReady(target);
         bytes32 h = blockhash(target);
+        primary.drawBlock = 0;
         if (h == bytes32(0)) {
-            // aged out: nobody may gain by letting a draw go stale, so it counts as replicated, and the pick moves on
-            uint48 next = uint48(block.number + 1);
-            if (stage == DRAW) {
-                primary.drawBlock = 0;
-                emit ReplicationDrawn(jobId, r, shard, true);
-            }
-            replica.drawBlock = next;
-            emit DrawReanchored(jobId, r, shard, next);
-            return;
+            // aged out: no re-draw (a re-roll would reward whoever let it lapse); the primary, whose own tool runs the
+            // draw, is released unpaid and its update is not used
+            emit DrawLapsed(jobId, r, shard);
+            return _closeUnverified(jobId, j, r, primary);
         }
-        uint256 rand = uint256(keccak256(abi.encode(h, address(this), jobId, r, shard, stage)));
-        if (stage == PICK_REFEREE) {
-            rd.refereesReserved -= 1;
-            return _assign(jobId, r, shard, 2 * shards + shard, rand);
-        }
-        if (stage == DRAW) {
-            primary.drawBlock = 0;
-            bool replicated = rand % BPS < j.replicationBps;
-            emit ReplicationDrawn(jobId, r, shard, replicated);
-            if (!replicated) {
-                rd.openAudits -= 1;
-                return _accept(jobId, j, r, primary);
-            }
-        }
-        if (rd.standby - rd.standbyAssigned < uint256(rd.refereesReserved) + 2) {
-            rd.openAudits -= 1;
+        uint256 rand = uint256(keccak256(abi.encode(h, address(this), jobId, r, shard, DRAW)));
+        bool replicated = rand % BPS < j.replicationBps;
+        emit ReplicationDrawn(jobId, r, shard, replicated);
+        if (!replicated) return;
+        if (rd.standby - rd.standbyAssigned < 2) {
+            // an audit nobody can staff pays nothing: a primary gains nothing by choosing a shard the pool cannot cover
             emit AuditUnstaffed(jobId, r, shard);
-            return _accept(jobId, j, r, primary);
+            return _closeUnverified(jobId, j, r, primary);
         }
-        rd.refereesReserved += 1;
         _assign(jobId, r, shard, 2 * shard + 1, rand);
+        _assign(jobId, r, shard, 2 * shards + shard, rand);
+    }
+
+    /// @dev A shard decided without verification: its primary's collateral is released, no reward.
+    function _closeUnverified(uint256 jobId, Job storage j, uint16 r, Slot storage primary) private {
+        _rounds[jobId][r].openAudits -= 1;
+        _reject(jobId, j, r, primary);
     }
 
     /// @dev Gives verifier `slot` to a free standby entry, from a position drawn by `rand` (scanning on from there:
@@ -363,32 +393,83 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         emit VerifierAssigned(jobId, r, shard, slot, w);
     }
 
-    /// @dev The referee of `shard` has submitted: the replica agreeing with it is accepted and paid with the referee,
-    /// the one disagreeing is slashed (to the treasury; keeper: the referee). If all three differ, all are released
-    /// unpaid.
-    function _decideDispute(uint256 jobId, Job storage j, uint16 r, uint16 shard) private {
-        Slot storage ref = _slots[jobId][r][2 * j.participantsPerRound + shard];
-        Slot storage a = _slots[jobId][r][2 * shard];
-        Slot storage b = _slots[jobId][r][2 * shard + 1];
-        _rounds[jobId][r].openDisputes -= 1;
-        Slot storage winner;
-        Slot storage loser;
-        if (a.updateHash == ref.updateHash) {
-            (winner, loser) = (a, b);
-        } else if (b.updateHash == ref.updateHash) {
-            (winner, loser) = (b, a);
-        } else {
-            emit DisputeResolved(jobId, r, shard, ref.updateHash, address(0));
-            _reject(jobId, j, r, a);
-            _reject(jobId, j, r, b);
-            _reject(jobId, j, r, ref);
-            return;
+    /// @dev Per-seat outcomes of a shard (see `_outcomes`).
+    uint8 private constant NONE = 0;
+    uint8 private constant PAY = 1;
+    uint8 private constant UNPAID = 2;
+    uint8 private constant SLASH = 3;
+    uint8 private constant SLASH_SILENT = 4;
+    uint8 private constant VOID = 5;
+
+    /// @dev What deciding `shard` now does to its primary, replica and referee, from the revealed answers. A primary is
+    /// paid when a verifier agrees with it (and so is that verifier; a verifier that disagrees goes unpaid, not
+    /// slashed); it is slashed only when both verifiers agree against it (then both are paid). With no agreement the
+    /// revealed seats go unpaid, unless a verifier was voided by a late key (the requester's doing) or neither verifier
+    /// revealed: then they are paid.
+    /// An unaudited shard pays its revealed primary. A commitment never revealed is slashed; a silent seat is slashed if
+    /// its key came in time (bounty to the treasury), else voided.
+    function _outcomes(uint256 jobId, Job storage j, uint16 r, uint16 shard) private view returns (uint8[3] memory o) {
+        Slot[3] memory s = _seatCopies(jobId, r, j.participantsPerRound, shard);
+        uint64[2] memory keyBy = _keyDeadlines(j, _rounds[jobId][r]);
+        bool voided;
+        bool[3] memory rev;
+        for (uint256 i; i < 3; ++i) {
+            rev[i] = s[i].state == SlotState.Submitted;
+            if (s[i].state == SlotState.Committed) {
+                o[i] = SLASH;
+            } else if (s[i].state == SlotState.Joined) {
+                bool late = s[i].keyReleasedAt == 0 || s[i].keyReleasedAt > keyBy[i == 0 ? 0 : 1];
+                o[i] = late ? VOID : SLASH_SILENT;
+                if (late && i > 0) voided = true;
+            }
         }
-        loser.state = SlotState.Slashed;
-        emit DisputeResolved(jobId, r, shard, ref.updateHash, loser.worker);
-        _accept(jobId, j, r, winner);
-        _accept(jobId, j, r, ref);
-        _slash(jobId, j, r, loser.worker, ref.worker);
+        bool pa = rev[0] && rev[1] && s[0].updateHash == s[1].updateHash;
+        bool pb = rev[0] && rev[2] && s[0].updateHash == s[2].updateHash;
+        if (pa || pb) {
+            o[0] = PAY;
+            if (rev[1]) o[1] = pa ? PAY : UNPAID;
+            if (rev[2]) o[2] = pb ? PAY : UNPAID;
+        } else if (rev[1] && rev[2] && s[1].updateHash == s[2].updateHash) {
+            (o[0], o[1], o[2]) = (rev[0] ? SLASH : o[0], PAY, PAY);
+        } else {
+            // unaudited, a verifier voided by the requester, or no verifier answered (they are slashed, not the primary)
+            bool payAll = s[1].state == SlotState.Empty || voided || (!rev[1] && !rev[2]);
+            for (uint256 i; i < 3; ++i) if (rev[i]) o[i] = payAll ? PAY : UNPAID;
+        }
+    }
+
+    function _seatCopies(uint256 jobId, uint16 r, uint16 shards, uint16 shard) private view returns (Slot[3] memory) {
+        (Slot storage p, Slot storage a, Slot storage b) = _seats(jobId, r, shards, shard);
+        return [p, a, b];
+    }
+
+    /// @dev When a silent seat's key must have come for its silence to be slashable: [primary, verifier].
+    function _keyDeadlines(Job storage j, Round storage rd) private view returns (uint64[2] memory) {
+        return [_joinCutoff(j, rd), _auditDeadline(j, rd) - _workTime(j)];
+    }
+
+    /// @dev Applies `_outcomes` to an undecided shard (one whose primary committed and whose draw has run).
+    function _decide(uint256 jobId, Job storage j, uint16 r, uint16 shard, address keeper) private {
+        uint8[3] memory o = _outcomes(jobId, j, r, shard);
+        (Slot storage p, Slot storage a, Slot storage b) = _seats(jobId, r, j.participantsPerRound, shard);
+        _rounds[jobId][r].openAudits -= 1;
+        emit ShardDecided(jobId, r, shard, o[0] == PAY ? p.updateHash : o[1] == PAY ? a.updateHash : bytes32(0));
+        _apply(jobId, j, r, p, o[0], keeper);
+        _apply(jobId, j, r, a, o[1], keeper);
+        _apply(jobId, j, r, b, o[2], keeper);
+    }
+
+    function _apply(uint256 jobId, Job storage j, uint16 r, Slot storage s, uint8 o, address keeper) private {
+        if (o == PAY) _accept(jobId, j, r, s);
+        else if (o == UNPAID) _reject(jobId, j, r, s);
+        else if (o == VOID) {
+            s.state = SlotState.Rejected;
+            emit SlotVoided(jobId, r, s.worker);
+            core.managerRelease(s.worker, j.collateral);
+        } else if (o != NONE) {
+            s.state = SlotState.Slashed;
+            _slash(jobId, j, r, s.worker, o == SLASH_SILENT ? core.treasury() : keeper);
+        }
     }
 
     /// @dev Pays a slot its reward and releases its collateral.
@@ -444,8 +525,8 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         Round storage rd = _rounds[jobId][r];
         if (block.timestamp > rd.closeDeadline) revert CloseWindowPassed(rd.closeDeadline);
         bool outsourced = j.mode == Mode.Outsourced;
-        bool complete = rd.joined == j.participantsPerRound && rd.pending == 0 && rd.openAudits == 0 && rd.openDisputes == 0;
-        uint64 early = outsourced ? _auditDeadline(j, rd) : rd.submitDeadline;
+        bool complete = rd.joined == j.participantsPerRound && rd.pending == 0 && rd.openAudits == 0;
+        uint64 early = outsourced ? _revealDeadline(j, rd) : rd.submitDeadline;
         if (!complete && block.timestamp <= early) revert RoundNotClosable(jobId, r);
         if (bytes(nextModelCid).length == 0) revert EmptyNextModelCid();
         if (acceptedMask != 0 && aggregateHash == bytes32(0)) revert ZeroAggregateHash();
@@ -499,19 +580,6 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         }
     }
 
-    /// @dev Outsourced: accepted slots, plus primaries with no verdict against them (still `Submitted`: draw or audit
-    /// unfinished; `Disputed`: no referee verdict).
-    function _paidMask(uint256 jobId, Job storage j, uint16 r) private view returns (uint256 m) {
-        uint256 shards = j.participantsPerRound;
-        for (uint256 i; i < 3 * shards; ++i) {
-            SlotState st = _slots[jobId][r][uint16(i)].state;
-            bool primary = i < 2 * shards && i % 2 == 0;
-            if (st == SlotState.Accepted || (primary && (st == SlotState.Submitted || st == SlotState.Disputed))) {
-                m |= uint256(1) << i;
-            }
-        }
-    }
-
     /// @dev Federated: pays the mask's slots, releases the other submitters unpaid, slashes silent ones.
     function _settleFederated(uint256 jobId, Job storage j, uint16 r, uint256 mask, address keeper) private {
         for (uint256 i; i < j.participantsPerRound; ++i) {
@@ -527,30 +595,44 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
         }
     }
 
-    /// @dev Outsourced: pays primaries with no verdict against them, releases an undecided replica unpaid, slashes a
-    /// silent slot whose key came at least a quarter round window before its deadline and voids the others.
+    /// @dev Outsourced: the slots deciding every open shard now would pay, with those already paid.
+    function _paidMask(uint256 jobId, Job storage j, uint16 r) private view returns (uint256 m) {
+        uint16 shards = j.participantsPerRound;
+        for (uint16 sh; sh < shards; ++sh) {
+            (Slot storage p, Slot storage a, Slot storage b) = _seats(jobId, r, shards, sh);
+            uint256[3] memory bit = [uint256(1) << (2 * sh), uint256(1) << (2 * sh + 1), uint256(1) << (2 * shards + sh)];
+            if (_open(p)) {
+                uint8[3] memory o = _outcomes(jobId, j, r, sh);
+                for (uint256 i; i < 3; ++i) if (o[i] == PAY) m |= bit[i];
+            } else {
+                if (p.state == SlotState.Accepted) m |= bit[0];
+                if (a.state == SlotState.Accepted) m |= bit[1];
+                if (b.state == SlotState.Accepted) m |= bit[2];
+            }
+        }
+    }
+
+    /// @dev A shard whose primary committed, whose draw ran, and which is not decided yet.
+    function _open(Slot storage p) private view returns (bool) {
+        return (p.state == SlotState.Committed || p.state == SlotState.Submitted) && p.drawBlock == 0;
+    }
+
+    /// @dev Outsourced: decides every open shard (`_outcomes`), releases a primary whose draw never ran unpaid, and
+    /// slashes (key in time; bounty to the treasury) or voids a silent primary.
     function _settleOutsourced(uint256 jobId, Job storage j, uint16 r, address keeper) private {
         Round storage rd = _rounds[jobId][r];
-        uint256 shards = j.participantsPerRound;
-        uint64 primaryKeyBy = _joinCutoff(j, rd);
-        uint64 verifierKeyBy = _auditDeadline(j, rd) - _workTime(j);
-        for (uint256 i; i < 3 * shards; ++i) {
-            Slot storage s = _slots[jobId][r][uint16(i)];
-            SlotState st = s.state;
-            bool primary = i < 2 * shards && i % 2 == 0;
-            if (st == SlotState.Joined) {
-                uint64 keyBy = primary ? primaryKeyBy : verifierKeyBy;
-                if (s.keyReleasedAt == 0 || s.keyReleasedAt > keyBy) {
-                    s.state = SlotState.Rejected;
-                    emit SlotVoided(jobId, r, s.worker, uint16(i));
-                    core.managerRelease(s.worker, j.collateral);
-                } else {
-                    s.state = SlotState.Slashed;
-                    _slash(jobId, j, r, s.worker, keeper);
-                }
-            } else if (st == SlotState.Submitted || st == SlotState.Disputed) {
-                if (primary) _accept(jobId, j, r, s);
-                else _reject(jobId, j, r, s);
+        uint16 shards = j.participantsPerRound;
+        for (uint16 sh; sh < shards; ++sh) {
+            Slot storage p = _slots[jobId][r][2 * sh];
+            SlotState st = p.state;
+            if (_open(p)) {
+                _decide(jobId, j, r, sh, keeper);
+            } else if (st == SlotState.Committed) {
+                emit DrawLapsed(jobId, r, sh);
+                _closeUnverified(jobId, j, r, p);
+            } else if (st == SlotState.Joined) {
+                uint40 k = p.keyReleasedAt;
+                _apply(jobId, j, r, p, k == 0 || k > _joinCutoff(j, rd) ? VOID : SLASH_SILENT, keeper);
             }
         }
     }
@@ -641,11 +723,15 @@ contract TrainingJobs is ITrainingJobs, ReentrancyGuard {
     }
 
     /// @inheritdoc ITrainingJobs
-    function auditTimes(uint256 jobId, uint16 r) external view returns (uint64 auditDeadline, uint64 settleFrom) {
+    function auditTimes(uint256 jobId, uint16 r)
+        external
+        view
+        returns (uint64 auditDeadline, uint64 revealDeadline, uint64 settleFrom)
+    {
         Job storage j = _jobs[jobId];
         if (j.requester == address(0)) revert JobNotFound(jobId);
         Round storage rd = _rounds[jobId][r];
-        return (_auditDeadline(j, rd), _settleFrom(j, rd));
+        return (_auditDeadline(j, rd), _revealDeadline(j, rd), _settleFrom(j, rd));
     }
 
     /// @inheritdoc ITrainingJobs

@@ -1,6 +1,7 @@
 /** Turns a failed contract call into one line naming the custom error and its arguments. */
 import { Interface, type InterfaceAbi } from "ethers";
-import { formatEth, formatTime } from "../util/format";
+import { formatEth } from "../util/format";
+import { formatCustomError } from "./errorFormat";
 import {
   OblivionCore__factory,
   ModelRegistry__factory,
@@ -44,21 +45,6 @@ function revertData(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Parameters of custom errors that are times (Unix seconds) or native-token amounts (wei). */
-const TIME_PARAM = /(deadline|end|cutoff|until|timestamp)$/i;
-const AMOUNT_PARAM = /stake|collateral|amount|escrow|balance|price|bounty|locked|requested|available|needed|wei$/i;
-/** expected/sent are amounts in these errors only (elsewhere they count signals or mask bits). */
-const AMOUNT_ERRORS = /Escrow|Payment/;
-
-/** One argument of a decoded custom error as a person reads it: ETH with its unit, a time in ISO 8601. */
-function formatArg(error: string, param: { name: string; type: string }, value: unknown): string {
-  if (typeof value === "bigint" && param.type.startsWith("uint")) {
-    if (TIME_PARAM.test(param.name)) return formatTime(value);
-    if (AMOUNT_PARAM.test(param.name) || (AMOUNT_ERRORS.test(error) && /^(expected|sent)$/.test(param.name))) return formatEth(value);
-  }
-  return String(value);
-}
-
 /** Node messages that carry raw wei or a stack-like dump, restated in one line. */
 function restate(msg: string): string | undefined {
   // Hardhat/EDR and geth word "not enough ETH for gas + value" differently; both carry wei.
@@ -97,8 +83,7 @@ export function describeError(err: unknown): string {
     for (const [name, iface] of KNOWN()) {
       const parsed = iface.parseError(data);
       if (parsed) {
-        const args = parsed.fragment.inputs.map((inp, i) => `${inp.name}=${formatArg(parsed.name, inp, parsed.args[i])}`).join(", ");
-        return `${name}.${parsed.name}(${args})`;
+        return formatCustomError(name, parsed.name, parsed.fragment.inputs, [...parsed.args]);
       }
     }
   }

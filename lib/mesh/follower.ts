@@ -32,6 +32,7 @@ export interface FollowerOptions {
 interface WorkerAcc {
   stake: bigint;
   locked: bigint;
+  lockedByManager: bigint;
   earned: bigint;
   settled: number;
   slashed: number;
@@ -51,6 +52,8 @@ export class MeshFollower {
   private readonly unvetted = new Map<bigint, boolean>();
   /** Setup of each (model, version) a job uses (fixed once a job can be posted on it). */
   private readonly setups = new Map<string, JobSnapshot["setup"]>();
+  /** Each job's shard states as the core reports them, re-read when an event touches the job. */
+  private readonly shardStates = new Map<bigint, string[]>();
   private nextBlock: number;
   private block = 0;
   private chainTime = 0;
@@ -71,7 +74,11 @@ export class MeshFollower {
       this.chainId = (await this.o.provider.getNetwork()).chainId;
     }
     const touched = new Set<string>();
-    for (const ev of await this.book.sync()) this.applyBookEvent(ev, touched);
+    const touchedJobs = new Set<bigint>();
+    for (const ev of await this.book.sync()) {
+      this.applyBookEvent(ev, touched);
+      if (ev.jobId !== undefined) touchedJobs.add(ev.jobId);
+    }
     const latest = await this.o.provider.getBlockNumber();
     const maxRange = this.o.maxRange ?? 5_000;
     while (this.nextBlock <= latest) {
@@ -85,7 +92,9 @@ export class MeshFollower {
       const acc = this.acc(w);
       acc.stake = rec.stake;
       acc.locked = rec.locked;
+      acc.lockedByManager = await this.o.core.lockedByManager(w);
     }
+    await this.readShardStates(touchedJobs);
     await this.fillVerifiers();
     await this.fillUnvetted();
     const changed = latest !== this.block || touched.size > 0;
@@ -103,26 +112,36 @@ export class MeshFollower {
   }
 
   snapshot(training: TrainingRound[] = []): MeshSnapshot {
+    const now = Math.floor(Date.now() / 1000);
+    const clock = Math.max(now, this.chainTime);
     const workers: WorkerSnapshot[] = [...this.workers.entries()].map(([address, a]) => {
-      const claim = this.book.claimsOf(address)[0];
-      const s = claim?.job.shards[claim.shardIndex];
+      const held = this.book.claimsOf(address).map((c) => ({ jobId: c.job.jobId.toString(), shardIndex: c.shardIndex, deadline: String(c.job.shards[c.shardIndex]?.deadline ?? 0n) }));
+      const claim = held[0];
+      // The latest event may say "working" for a claim that has since been left or expired: the claims decide.
+      let status = a.status;
+      if (status === "working" && !held.length) status = "idle";
+      if (held.length && held.every((c) => Number(c.deadline) < clock)) status = "expired";
+      else if (held.length) status = "working";
       return {
         address,
         stake: a.stake.toString(),
         locked: a.locked.toString(),
+        lockedByManager: a.lockedByManager.toString(),
         earned: a.earned.toString(),
         withdrawn: (this.withdrawn.get(address) ?? 0n).toString(),
         settled: a.settled,
         slashed: a.slashed,
-        status: a.status,
-        current: claim && { jobId: claim.job.jobId.toString(), shardIndex: claim.shardIndex, deadline: String(s?.deadline ?? 0n) },
+        status,
+        current: claim,
+        claims: held,
       };
     });
     const jobs: JobSnapshot[] = [...this.book.jobs.values()]
       .sort((x, y) => (x.jobId < y.jobId ? 1 : -1))
       .slice(0, this.o.maxJobs ?? 30)
       .map((j) => {
-        const count = (st: string) => j.shards.filter((s) => s.state === st).length;
+        const onChain = this.shardStates.get(j.jobId);
+        const count = (st: string) => (onChain ? onChain.filter((s) => s === st).length : j.shards.filter((s) => s.state === st).length);
         return {
           jobId: j.jobId.toString(),
           modelId: j.modelId.toString(),
@@ -142,7 +161,7 @@ export class MeshFollower {
       core: this.coreAddress,
       block: this.block,
       chainTime: this.chainTime,
-      now: Math.floor(Date.now() / 1000),
+      now,
       workers,
       jobs,
       audits: this.audits,
@@ -153,7 +172,7 @@ export class MeshFollower {
   private acc(address: string): WorkerAcc {
     let a = this.workers.get(address);
     if (!a) {
-      a = { stake: 0n, locked: 0n, earned: 0n, settled: 0, slashed: 0, status: "idle" };
+      a = { stake: 0n, locked: 0n, lockedByManager: 0n, earned: 0n, settled: 0, slashed: 0, status: "idle" };
       this.workers.set(address, a);
     }
     return a;
@@ -216,6 +235,18 @@ export class MeshFollower {
       });
     }
     if (fresh.length) this.audits = [...fresh.reverse(), ...this.audits].slice(0, this.o.maxAudits ?? 20);
+  }
+
+  /** Re-reads the shard states of jobs that events touched (ShardStatus: Open, Claimed, Settled, Forfeited). */
+  private async readShardStates(jobs: Set<bigint>): Promise<void> {
+    const names = ["open", "claimed", "settled", "forfeited"];
+    for (const id of jobs) {
+      const job = this.book.jobs.get(id);
+      if (!job) continue;
+      const states: string[] = [];
+      for (let i = 0; i < job.shardCount; i++) states.push(names[Number((await this.o.core.getShard(id, i)).status)] ?? "open");
+      this.shardStates.set(id, states);
+    }
   }
 
   /** Reads each new job's unvetted-verifier flag once (it cannot change after post). */

@@ -1,4 +1,4 @@
-/** Starts the mesh view for a recorded deployment: connect, find the deployment block, follow, serve. */
+/** Starts the dashboard server for a recorded deployment: connect, find the deployment block, follow, serve. */
 import type { JsonRpcProvider } from "ethers";
 import { connectRpc } from "../chain/connect";
 import { attach, deploymentIdentity, deploymentsDir, readDeployment, readLiveDeployment, type Deployment } from "../chain/deployments";
@@ -6,7 +6,8 @@ import type { DeploymentGoneError } from "../chain/identity";
 import { ChainWatch } from "../chain/watch";
 import type { Logger } from "../util/log";
 import { MeshFollower } from "./follower";
-import { startMeshServer, type MeshServer } from "./server";
+import { startMeshServer, type MeshServer, type Route } from "./server";
+import type { StaticFiles } from "../app/static";
 import type { TrainingSource } from "./training";
 
 export interface MeshOptions {
@@ -17,6 +18,10 @@ export interface MeshOptions {
   training?: TrainingSource;
   log: Logger;
   deploymentsDir?: string;
+  /** The app's files (web/dist). */
+  files: StaticFiles;
+  /** Routes answered before the mesh's own; built once the deployment is read and connected. */
+  routes?: (ctx: { deployment: Deployment; provider: JsonRpcProvider; fromBlock: number }) => Promise<Route[]>;
   /** Told once when the chain no longer holds the deployment (the node was reset); the view stops following (logged when absent). */
   onGone?: (err: DeploymentGoneError) => void;
 }
@@ -53,6 +58,8 @@ export async function startMesh(o: MeshOptions): Promise<MeshServer & { provider
       follower,
       reverify: { core, audit, provider, fromBlock },
       training: o.training,
+      files: o.files,
+      routes: o.routes ? await o.routes({ deployment, provider, fromBlock }) : [],
       log: o.log,
       port: o.port,
       pollMs: o.pollMs,

@@ -1,9 +1,10 @@
 /**
- * The mesh view's HTTP server (node:http, 127.0.0.1 only): the page's assets, the current snapshot, a server-sent
- * event stream that pushes a new snapshot whenever the chain or the training source changes, and the endpoint that
- * re-verifies an audit record's proof on-chain.
+ * The dashboard's HTTP server (node:http, 127.0.0.1 only): the app's static files (web/dist), the mesh's current
+ * snapshot, a server-sent event stream that pushes a new snapshot whenever the chain or the training source changes,
+ * the endpoint that re-verifies an audit record's proof on-chain, and the routes lib/app adds (config, registration,
+ * job preparation, storage).
  *
- *   GET  /                     the page (also /app.js, /style.css)
+ *   GET  /                     the app (index.html, /assets/*)
  *   GET  /api/snapshot         MeshSnapshot as JSON
  *   GET  /api/events           text/event-stream, one `data: MeshSnapshot` per change
  *   POST /api/audit/:id/verify VerifyReport, or { error } with 400/404/422/502
@@ -12,15 +13,22 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MeshFollower } from "./follower";
-import { loadPageAssets } from "./page";
+import type { StaticFiles } from "../app/static";
 import type { TrainingSource } from "./training";
 import { parseRecordId, reverifyRecord, ReverifyError, type ReverifyContext } from "./verify";
 import type { MeshSnapshot, TrainingRound } from "./types";
 import type { Logger } from "../util/log";
 import { isTransportError, sleep } from "../util/retry";
 
+/** A route handler that answers and returns true, or returns false to let the next route try. */
+export type Route = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean;
+
 export interface MeshServerOptions {
   follower: MeshFollower;
+  /** The app's files. */
+  files: StaticFiles;
+  /** Routes tried before the mesh's own. */
+  routes?: Route[];
   reverify: ReverifyContext;
   training?: TrainingSource;
   log: Logger;
@@ -39,7 +47,6 @@ export interface MeshServer {
 }
 
 export async function startMeshServer(o: MeshServerOptions): Promise<MeshServer> {
-  const assets = loadPageAssets();
   const clients = new Set<http.ServerResponse>();
   let training: TrainingRound[] = [];
   let current = "";
@@ -87,12 +94,8 @@ export async function startMeshServer(o: MeshServerOptions): Promise<MeshServer>
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const asset = req.method === "GET" ? assets.get(url.pathname) : undefined;
-    if (asset) {
-      res.writeHead(200, { "content-type": asset.type, "cache-control": "no-store" });
-      res.end(asset.body);
-      return;
-    }
+    for (const route of o.routes ?? []) if (route(req, res, url)) return;
+    if (req.method === "GET" && o.files.serve(url.pathname, res)) return;
     if (req.method === "GET" && url.pathname === "/favicon.ico") {
       res.writeHead(204, { "cache-control": "max-age=86400" });
       res.end();

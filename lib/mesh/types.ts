@@ -3,8 +3,9 @@
  * endpoint. Amounts are wei as decimal strings (JSON has no bigint). No imports: the page compiles this file too.
  */
 
-/** A worker's box colour: the outcome of its latest claim. */
-export type WorkerStatus = "idle" | "working" | "verified" | "slashed";
+/** A worker's box colour: the outcome of its latest claim; "expired" while it holds only claims past their deadline
+ *  (a stopped worker, until a keeper reclaims them). */
+export type WorkerStatus = "idle" | "working" | "expired" | "verified" | "slashed";
 
 export interface WorkerSnapshot {
   address: string;
@@ -16,8 +17,12 @@ export interface WorkerSnapshot {
   settled: number;
   slashed: number;
   status: WorkerStatus;
-  /** The shard it holds now, if any. */
+  /** The shard it holds now, if any (the one with the nearest deadline). */
   current?: { jobId: string; shardIndex: number; deadline: string };
+  /** Every shard it holds now. */
+  claims?: { jobId: string; shardIndex: number; deadline: string }[];
+  /** Part of `locked` held by the collateral manager (training jobs), not by inference claims. */
+  lockedByManager?: string;
 }
 
 export interface JobSnapshot {
@@ -25,6 +30,8 @@ export interface JobSnapshot {
   modelId: string;
   modelVersion: string;
   shardCount: number;
+  /** Shard states as the core reports them (getShard), not as replayed from events. Open shards of a cancelled job
+   *  were refunded and cannot be claimed. */
   open: number;
   claimed: number;
   settled: number;

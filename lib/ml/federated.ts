@@ -36,23 +36,45 @@ export interface RoundResult {
   aggregateHash: string;
 }
 
+/** Relative L2 distance below which an update counts as a copy of an earlier one (honest DP updates differ far more). */
+export const COPY_DISTANCE = 1e-3;
+
+/**
+ * The aggregator's side: `updates` in submission order. Refused: wrong size, non-finite or over the clip bound,
+ * all-zero, and an update within COPY_DISTANCE (relative) of an earlier accepted one (a free-rider's copy: the first
+ * submission keeps its place). The rest are aggregated with the rule; the trimmed mean trims at most what the accepted
+ * count allows (⌊(n − 1) / 2⌋), so one griefer or an under-filled round never leaves the honest submitters unpaid.
+ * Throws a RangeError only when no update is acceptable.
+ */
 export function aggregateRound(
   global: MlpModel,
   updates: Float64Array[],
   o: { updateClip: number; rule: AggregationRule; trim?: number },
 ): RoundResult {
   const dim = mlpParameters(global).length;
-  const verdicts: RoundResult["verdicts"] = updates.map((u) => {
+  const kept: Float64Array[] = [];
+  const verdicts: RoundResult["verdicts"] = updates.map((u, i) => {
     if (u.length !== dim) return { accepted: false, reason: `has ${u.length} coordinates, model has ${dim}` };
     if (!withinClipBound(u, o.updateClip)) return { accepted: false, reason: `norm ${l2Norm(u)} exceeds the clip bound ${o.updateClip}` };
+    const norm = l2Norm(u);
+    if (norm === 0) return { accepted: false, reason: "all-zero update" };
+    const twin = kept.findIndex((k) => distance(k, u) <= COPY_DISTANCE * Math.max(norm, l2Norm(k)));
+    if (twin >= 0) return { accepted: false, reason: `copies submission ${updates.indexOf(kept[twin])} (relative distance below ${COPY_DISTANCE})` };
+    kept.push(updates[i]);
     return { accepted: true };
   });
-  const accepted = updates.filter((_, i) => verdicts[i].accepted);
-  if (accepted.length === 0) throw new RangeError("federated: no acceptable update in this round");
-  const agg = aggregate(accepted, o.rule, o.trim ?? 1);
+  if (kept.length === 0) throw new RangeError("federated: no acceptable update in this round");
+  const trim = Math.min(o.trim ?? 1, (kept.length - 1) >> 1);
+  const agg = aggregate(kept, o.rule, trim);
   return {
     next: mlpFromParameters(mlpShape(global), applyUpdate(mlpParameters(global), agg)),
     verdicts,
     aggregateHash: updateHash(agg),
   };
+}
+
+function distance(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += (a[k] - b[k]) ** 2;
+  return Math.sqrt(s);
 }

@@ -18,6 +18,12 @@ export interface SgdOptions {
   /** Train with DP-SGD: per-example clipping to `clip`, Gaussian noise `sigma`·`clip`, Poisson sampling. */
   dp?: DpSgdParams;
   /**
+   * With `dp`: Poisson sampling at exactly this rate q for exactly `steps` steps (a training job's recorded sampling rate
+   * and steps per round), instead of q = batch / n and sgdSteps(); `batch` is then ignored and the gradient is divided
+   * by the expected batch size q·n. This is what makes the recorded ε the spent ε whatever the participant's n.
+   */
+  sampling?: { q: number; steps: number };
+  /**
    * Return an exponential moving average of the iterates, avg ← β·avg + (1 − β)·params after every step, instead of the
    * last iterate (β = this value in [0, 1); 0 or absent: last iterate). Post-processing, so free under DP; it averages
    * out part of the injected noise.
@@ -37,7 +43,12 @@ export function validateSgdOptions(n: number, o: SgdOptions): void {
   if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`SGD: need at least one training example, got ${n}`);
   if (!(Number.isFinite(o.epochs) && o.epochs > 0)) throw new RangeError(`SGD: epochs must be > 0, got ${o.epochs}`);
   if (!(Number.isFinite(o.lr) && o.lr > 0)) throw new RangeError(`SGD: lr must be > 0, got ${o.lr}`);
-  if (!(Number.isInteger(o.batch) && o.batch > 0 && o.batch <= n)) {
+  if (o.sampling) {
+    const { q, steps } = o.sampling;
+    if (!o.dp) throw new RangeError("SGD: a fixed sampling rate needs dp");
+    if (!(q > 0 && q <= 1)) throw new RangeError(`SGD: sampling rate must be in (0, 1], got ${q}`);
+    if (!(Number.isInteger(steps) && steps > 0)) throw new RangeError(`SGD: steps must be a positive integer, got ${steps}`);
+  } else if (!(Number.isInteger(o.batch) && o.batch > 0 && o.batch <= n)) {
     throw new RangeError(`SGD: batch must be an integer in [1, ${n}], got ${o.batch}`);
   }
   if (!Number.isSafeInteger(o.seed)) throw new RangeError(`SGD: seed must be a safe integer, got ${o.seed}`);
@@ -62,10 +73,11 @@ export function runSgd(params: Float64Array, n: number, model: PerExampleGradien
     if (avg) for (let k = 0; k < params.length; k++) avg[k] = beta * avg[k] + (1 - beta) * params[k];
   };
   if (o.dp) {
-    const q = o.batch / n;
-    const steps = sgdSteps(n, o.batch, o.epochs);
+    const q = o.sampling ? o.sampling.q : o.batch / n;
+    const steps = o.sampling ? o.sampling.steps : sgdSteps(n, o.batch, o.epochs);
+    const expected = o.sampling ? q * n : o.batch;
     for (let t = 0; t < steps; t++) {
-      privateGradient(model, poissonBatch(rng, n, q), o.dp, o.batch, rng, grad);
+      privateGradient(model, poissonBatch(rng, n, q), o.dp, expected, rng, grad);
       step();
     }
     if (avg) params.set(avg);

@@ -20,34 +20,12 @@ import { fetchArtifacts } from "../zk/bundle";
 import { inputCommitment } from "../zk/commitment";
 import { checkInputRange, quantizeInput, type QuantModel } from "../zk/quantize";
 import { encodeJson, type ShardPackage } from "./shard";
+import type { JobFile, ShardSecret } from "./jobFile";
 
 /** Where job files (with their data keys) live: $OBLIVION_HOME/jobs. */
 export const JOBS_DIR = path.join(oblivionHome(), "jobs");
 
-export interface ShardSecret {
-  packageCid: string;
-  inputCommitment: string;
-  /** Hex data key; absent for public data. */
-  dataKey?: string;
-  /** keccak256 of the data key (zero for public data), committed in the shard's key leaf. */
-  keyHash?: string;
-  /** Merkle proof of the key leaf under the input root, which a keyed release carries. */
-  keyProof?: string[];
-}
-
-/** The local job file: everything the requester needs to release keys and read results. Keep it private. */
-export interface JobFile {
-  chainId: string;
-  core: string;
-  jobId: string;
-  modelId: string;
-  modelVersion: number;
-  shards: ShardSecret[];
-  /** Real inputs (the last shard's padding excluded), when the job was posted from raw inputs. */
-  inputCount?: number;
-  /** Where the job was posted: block and its hash, so that files of a reset chain are told apart. */
-  posted?: { block: number; blockHash: string; tx: string };
-}
+export type { JobFile, ShardSecret } from "./jobFile";
 
 export interface PreparedShards {
   tree: ShardTree;
@@ -65,10 +43,15 @@ export async function prepareShards(
   batches: number[][][],
   commitments: bigint[],
   encrypt: boolean,
+  /** Data keys chosen by the caller (the dashboard generates them in the browser); default: fresh random keys. */
+  givenKeys?: Uint8Array[],
 ): Promise<PreparedShards> {
   if (batches.length !== commitments.length) throw new Error(`got ${batches.length} shards but ${commitments.length} commitments`);
+  if (givenKeys && (givenKeys.length !== batches.length || givenKeys.some((k) => k.length !== DATA_KEY_LEN))) {
+    throw new Error(`want one ${DATA_KEY_LEN}-byte data key per shard (${batches.length}), got ${givenKeys.length}`);
+  }
   // Keys first: their hashes are committed in the tree, and each package carries its proof from that tree.
-  const keys = batches.map(() => (encrypt ? new Uint8Array(randomBytes(DATA_KEY_LEN)) : undefined));
+  const keys = batches.map((_, i) => (encrypt ? (givenKeys?.[i] ?? new Uint8Array(randomBytes(DATA_KEY_LEN))) : undefined));
   const keyHashes = keys.map(keyHashOf);
   const tree = new ShardTree(commitments, keyHashes);
   const shards: ShardSecret[] = [];

@@ -1,10 +1,10 @@
 /**
  * The aggregator's side of a round. Federated: fetch every submitted update by its CID, check its bytes against the
- * on-chain hash, run lib/ml/federated's aggregateRound (clip-bound check, robust rule), store the next model and close
- * the round with the accepted mask; an update whose bytes are missing, do not match their hash or do not decode is
- * rejected like an oversized one. Outsourced: what is paid was decided on-chain (replication draw, replica agreement,
- * referee; a primary with no verdict against it is paid unverified); the aggregator takes one verified or undrawn
- * update per shard, aggregates those it can fetch and check, and closes with exactly `paidMask`.
+ * on-chain hash, run lib/ml/federated's aggregateRound (clip bound, all-zero and copied updates refused, robust rule
+ * with the trim the accepted count allows), store the next model and close the round with the accepted mask; an update
+ * whose bytes are missing, do not match their hash or do not decode is rejected like an oversized one. Outsourced:
+ * what is paid is decided on-chain (blind answers, replication draw, two of three seats agreeing); the aggregator takes
+ * one paid update per shard, aggregates those it can fetch and check, and closes with exactly `paidMask`.
  */
 import { keccak256 } from "ethers";
 import type { TrainingJobs } from "../../typechain-types";
@@ -24,7 +24,7 @@ export interface Verdict {
   reason?: string;
 }
 
-/** Submitted updates of a round: slot, worker, hash and CID (from the UpdateSubmitted events). */
+/** Submitted (revealed) updates of a round in submission order: slot, worker, hash and CID (UpdateSubmitted events). */
 async function submissions(training: TrainingJobs, jobId: bigint, round: number) {
   const events = await training.queryFilter(training.filters.UpdateSubmitted(jobId));
   const out = [];
@@ -33,7 +33,7 @@ async function submissions(training: TrainingJobs, jobId: bigint, round: number)
     const slot = Number(await training.slotOf(jobId, round, e.args.worker)) - 1;
     out.push({ slot, worker: e.args.worker, hash: e.args.updateHash, cid: e.args.updateCid });
   }
-  return out.sort((a, b) => a.slot - b.slot);
+  return out;
 }
 
 /** Fetches an update and checks it against its commitment; a string says why it cannot be used. */
@@ -59,8 +59,8 @@ export async function roundClosable(training: TrainingJobs, jobId: bigint): Prom
   const rd = await training.getRound(jobId, job.round);
   const now = BigInt((await training.runner!.provider!.getBlock("latest"))!.timestamp);
   if (now > rd.closeDeadline) return false;
-  const complete = rd.joined === job.participantsPerRound && rd.pending === 0n && rd.openAudits === 0n && rd.openDisputes === 0n;
-  const early = Number(job.mode) === 1 ? (await training.auditTimes(jobId, job.round)).auditDeadline : rd.submitDeadline;
+  const complete = rd.joined === job.participantsPerRound && rd.pending === 0n && rd.openAudits === 0n;
+  const early = Number(job.mode) === 1 ? (await training.auditTimes(jobId, job.round)).revealDeadline : rd.submitDeadline;
   return complete || now > early;
 }
 
@@ -95,7 +95,7 @@ export async function aggregateAndClose(training: TrainingJobs, store: ContentSt
       nextCid = await storeModel(store, r.next);
       aggregateHash = r.aggregateHash;
     } catch (err) {
-      // no acceptable update (or too few for the trim): the round closes with the model unchanged, nobody paid
+      // no acceptable update at all: the round closes with the model unchanged, nobody paid
       if (!(err instanceof RangeError)) throw err;
       for (const c of candidates) verdicts.push({ slot: c.slot, worker: c.worker, accepted: false, reason: err.message });
       mask = 0n;
@@ -106,7 +106,7 @@ export async function aggregateAndClose(training: TrainingJobs, store: ContentSt
   return { round, mask, nextModelCid: nextCid, aggregateHash, verdicts: verdicts.sort((a, b) => a.slot - b.slot) };
 }
 
-/** Outsourced round: the paid mask from the chain, the model from one accepted (verified or undrawn) update per shard. */
+/** Outsourced round: the paid mask from the chain, the model from one paid update per shard. */
 async function closeOutsourced(training: TrainingJobs, store: ContentStore, jobId: bigint) {
   const job = await training.getJob(jobId);
   const round = Number(job.round);
@@ -125,9 +125,8 @@ async function closeOutsourced(training: TrainingJobs, store: ContentStore, jobI
       const accepted = ((mask >> BigInt(slot)) & 1n) === 1n;
       const v: Verdict = { slot, worker: st.worker, accepted };
       if (!accepted) v.reason = state;
-      else if (state !== "accepted") v.reason = "paid unverified (no verdict against it), left out of the aggregate";
       const sub = subs.get(slot);
-      if (state === "accepted" && !used && sub) {
+      if (accepted && !used && sub) {
         const u = await fetchUpdate(store, sub.cid, sub.hash);
         if (typeof u === "string") v.reason = `left out of the aggregate: ${u}`;
         else {

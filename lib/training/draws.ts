@@ -1,7 +1,7 @@
 /**
  * The outsourced round's draws, as anyone sees and runs them (ITrainingJobs.resolveDraw is permissionless): after a
- * primary submits, the hash of a later block decides whether its shard is replicated and which standby entry becomes
- * its replica; after a mismatch, which one becomes its referee. Draws wait for the join cutoff (the pool is sealed by
+ * primary commits, the hash of a later block decides whether its shard is audited and which standby entries become its
+ * replica and referee. A draw left to age out is not re-drawn: the primary goes unpaid. Draws wait for the join cutoff (the pool is sealed by
  * the first resolveDraw after it) and for their block to be mined. Workers, the requester and keepers all call
  * `resolveReadyDraws` in their loops, so a draw is run within a block or two and never ages out.
  */
@@ -9,38 +9,29 @@ import type { TrainingJobs } from "../../typechain-types";
 import { revertName } from "../chain/errors";
 import { slotState } from "./params";
 
-export type DrawStage = "draw" | "pick-replica" | "pick-referee";
-
-/** ITrainingJobs' stage constants (part of the draw's hash preimage). */
-export const DRAW_STAGES: Record<DrawStage, number> = { draw: 1, "pick-replica": 2, "pick-referee": 3 };
+/** ITrainingJobs' stage constant of the replication draw (part of the draw's hash preimage). */
+export const DRAW_STAGE = 1;
 
 export interface PendingDraw {
   shard: number;
-  stage: DrawStage;
   /** Block whose hash the draw uses. */
   block: bigint;
 }
 
-/** The shards of the job's current round whose draw is pending (ready or not), as the contract would classify them. */
+/**
+ * The shards of the job's current round whose draw is pending (ready or not): from the ReplicationPending events of
+ * the round (one query), each checked to be still pending. O(committed primaries), never a scan of every slot.
+ */
 export async function pendingDraws(training: TrainingJobs, jobId: bigint, round: number): Promise<PendingDraw[]> {
-  const job = await training.getJob(jobId);
-  const shards = Number(job.participantsPerRound);
   const rd = await training.getRound(jobId, round);
+  const events = await training.queryFilter(training.filters.ReplicationPending(jobId));
   const out: PendingDraw[] = [];
-  for (let s = 0; s < shards; s++) {
-    const p = await training.getSlot(jobId, round, 2 * s);
-    const state = slotState(p.state);
-    if (state === "submitted" && p.drawBlock !== 0n) {
-      out.push({ shard: s, stage: "draw", block: p.drawBlock > rd.sealBlock ? p.drawBlock : rd.sealBlock });
-      continue;
-    }
-    if (state !== "submitted" && state !== "disputed") continue;
-    const r = await training.getSlot(jobId, round, 2 * s + 1);
-    if (r.drawBlock === 0n) continue;
-    if (state === "submitted" && slotState(r.state) === "empty") out.push({ shard: s, stage: "pick-replica", block: r.drawBlock });
-    if (state === "disputed" && slotState((await training.getSlot(jobId, round, 2 * shards + s)).state) === "empty") {
-      out.push({ shard: s, stage: "pick-referee", block: r.drawBlock });
-    }
+  for (const e of events) {
+    if (Number(e.args.round) !== round) continue;
+    const shard = Number(e.args.shard);
+    const p = await training.getSlot(jobId, round, 2 * shard);
+    if (slotState(p.state) !== "committed" || p.drawBlock === 0n) continue;
+    out.push({ shard, block: p.drawBlock > rd.sealBlock ? p.drawBlock : rd.sealBlock });
   }
   return out;
 }
@@ -70,13 +61,14 @@ export async function resolveReadyDraws(training: TrainingJobs, jobId: bigint): 
       if (!RAN_ELSEWHERE.has(revertName(err) ?? "")) throw err;
     }
   };
+  if (rd.openAudits === 0n) return done; // no committed primary waits for a draw: nothing to seal for
   if (rd.sealBlock === 0n) {
     await run(0, "sealed");
     return done;
   }
   for (const d of await pendingDraws(training, jobId, round)) {
     // the transaction lands in a later block than the head: the draw block must be the head or older
-    if (BigInt(await provider.getBlockNumber()) >= d.block) await run(d.shard, `${d.stage} shard ${d.shard}`);
+    if (BigInt(await provider.getBlockNumber()) >= d.block) await run(d.shard, `draw shard ${d.shard}`);
   }
   return done;
 }

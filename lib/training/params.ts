@@ -2,7 +2,7 @@
  * A training job's parameters in natural units, and their on-chain form (ITrainingJobs.JobParams, fixed point): ε and
  * the round budget come from the RDP accountant (maxRoundsForEpsilon), never from the chain.
  */
-import { maxRoundsForEpsilon } from "../privacy/accountant";
+import { computeRdp, DEFAULT_ORDERS, epsilonFromRdp, maxStepsForEpsilon } from "../privacy/accountant";
 import type { ITrainingJobs } from "../../typechain-types";
 
 export const MODES = ["federated", "outsourced"] as const;
@@ -13,7 +13,7 @@ const ZERO_ROOT = "0x" + "00".repeat(32);
 
 /** ITrainingJobs.Status and ITrainingJobs.SlotState by name, in enum order. */
 export const JOB_STATUSES = ["active", "finished", "aborted"] as const;
-export const SLOT_STATES = ["empty", "joined", "submitted", "disputed", "accepted", "rejected", "slashed"] as const;
+export const SLOT_STATES = ["empty", "joined", "committed", "submitted", "accepted", "rejected", "slashed"] as const;
 export type SlotStateName = (typeof SLOT_STATES)[number];
 export const jobStatus = (status: bigint) => JOB_STATUSES[Number(status)];
 export const slotState = (state: bigint): SlotStateName => SLOT_STATES[Number(state)];
@@ -49,9 +49,62 @@ const fixed = (x: number, scale: number, what: string): bigint => {
   return BigInt(v);
 };
 
-/** Round budget within (ε, δ) for the spec's per-round DP-SGD run. */
+/** The accountant's inputs as a job records them (ITrainingJobs.DpParams, fixed point). */
+export interface RecordedDp {
+  epsilonMicro: bigint;
+  deltaPico: bigint;
+  sigmaMicro: bigint;
+  samplingPpm: bigint;
+  stepsPerRound: bigint;
+}
+
+/** DP-SGD steps per round at rate q (ppm) for `localEpochs` epochs: ceil(localEpochs / q), what a job records. */
+export function stepsPerRound(localEpochs: number, samplingPpm: number): number {
+  return Math.ceil((localEpochs * 1e6) / samplingPpm);
+}
+
+/** The most rounds the recorded (q, σ, steps per round, δ) allow within the recorded ε. */
+export function recordedBudget(dp: RecordedDp): number {
+  const q = Number(dp.samplingPpm) / 1e6;
+  return Math.floor(maxStepsForEpsilon(q, Number(dp.sigmaMicro) / 1e6, Number(dp.epsilonMicro) / 1e6, Number(dp.deltaPico) / 1e12) / Number(dp.stepsPerRound));
+}
+
+/** ε spent by `rounds` rounds of the recorded run. */
+export function recordedEpsilon(dp: RecordedDp, rounds: number): number {
+  const q = Number(dp.samplingPpm) / 1e6;
+  const steps = rounds * Number(dp.stepsPerRound);
+  return epsilonFromRdp(DEFAULT_ORDERS, computeRdp(q, Number(dp.sigmaMicro) / 1e6, steps), Number(dp.deltaPico) / 1e12).epsilon;
+}
+
+/** A job whose round cap spends more than its recorded ε: participants refuse to train for it. */
+export class PrivacyBudgetExceeded extends Error {}
+
+/**
+ * What every participant's tool checks before it trains: the job's round cap fits the ε it records, recomputed from the
+ * recorded sampling rate, noise, steps per round and δ. Throws PrivacyBudgetExceeded with one line naming the overrun.
+ */
+export function checkRoundCap(jobId: bigint, dp: RecordedDp, maxRounds: number): void {
+  const allowed = recordedBudget(dp);
+  if (maxRounds <= allowed) return;
+  const spent = recordedEpsilon(dp, maxRounds);
+  throw new PrivacyBudgetExceeded(
+    `training job ${jobId} caps ${maxRounds} rounds but its recorded epsilon ${Number(dp.epsilonMicro) / 1e6} allows ${allowed} ` +
+      `(q ${Number(dp.samplingPpm) / 1e6}, sigma ${Number(dp.sigmaMicro) / 1e6}, ${dp.stepsPerRound} steps a round, delta ${Number(dp.deltaPico) / 1e12}): ` +
+      `${maxRounds} rounds spend epsilon ${spent.toFixed(2)}; refusing to train`,
+  );
+}
+
+/** Round budget within (ε, δ) for the spec's per-round DP-SGD run, as the chain records it (q rounded to ppm). */
 export function roundBudget(dp: TrainingSpec["dp"]): number {
-  return maxRoundsForEpsilon({ samples: dp.samples, batch: dp.batch, sigma: dp.sigma, localEpochs: dp.localEpochs, delta: dp.delta, epsilon: dp.epsilon }).rounds;
+  const samplingPpm = Math.round((dp.batch / dp.samples) * 1e6);
+  if (!(dp.batch >= 1 && dp.batch <= dp.samples && samplingPpm >= 1)) throw new RangeError(`batch must be in [1, ${dp.samples}], got ${dp.batch}`);
+  return recordedBudget({
+    epsilonMicro: BigInt(Math.round(dp.epsilon * 1e6)),
+    deltaPico: BigInt(Math.round(dp.delta * 1e12)),
+    sigmaMicro: BigInt(Math.round(dp.sigma * 1e6)),
+    samplingPpm: BigInt(samplingPpm),
+    stepsPerRound: BigInt(stepsPerRound(dp.localEpochs, samplingPpm)),
+  });
 }
 
 export function toJobParams(s: TrainingSpec): ITrainingJobs.JobParamsStruct {
@@ -90,6 +143,7 @@ export function toJobParams(s: TrainingSpec): ITrainingJobs.JobParamsStruct {
       samplingPpm: fixed(s.dp.batch / s.dp.samples, 1e6, "sampling rate"),
       updateClipMicro: fixed(s.dp.updateClip, 1e6, "update clip"),
       localEpochs: s.dp.localEpochs,
+      stepsPerRound: stepsPerRound(s.dp.localEpochs, Math.round((s.dp.batch / s.dp.samples) * 1e6)),
     },
   };
 }

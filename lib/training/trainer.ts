@@ -1,21 +1,22 @@
 /**
  * Outsourced training, the worker's side: take a shard as its primary, or enlist in the round's standby pool from
  * which replicas and referees are drawn (nobody chooses its verifier role), run the draws that are ready, wait for the
- * requester's data-key release, open and check the shard package against the job's data root, run the shard's
- * deterministic DP-SGD round from the global model, store the update and commit to its hash. Honest primaries,
- * replicas and referees of a shard produce bit-identical updates, which is what the contract compares. An entry never
- * drawn is released once its round has ended.
+ * requester's data-key release, open and check the shard package against the job's data root, check that the job's
+ * round cap fits its recorded ε, run the shard's deterministic DP-SGD round from the global model (Poisson sampling at
+ * the recorded rate, the recorded steps), commit blind to the update (lib/training/answers.ts) and reveal it once the
+ * shard's verifiers have committed. Honest primaries, replicas and referees of a shard produce bit-identical updates,
+ * which is what the contract compares. An entry never drawn is released once its round has ended.
  */
 import type { TrainingJobs } from "../../typechain-types";
 import type { ContentStore } from "../storage";
 import { unwrapKey, type WorkerKeyPair } from "../crypto";
 import { decodeRelease, type Release } from "../requester/shard";
 import { localUpdate } from "../ml/federated";
-import { encodeUpdate, updateHash } from "../ml/update";
-import { fetchModel } from "./rounds";
+import { fetchModel, jobTrainingOptions } from "./rounds";
 import { openShardPackage, roundSeed, shardOfSlot } from "./shards";
-import { jobStatus, MODES, slotState } from "./params";
+import { checkRoundCap, jobStatus, MODES, slotState } from "./params";
 import { resolveReadyDraws } from "./draws";
+import { commitAnswer, revealAnswer, revealOpen } from "./answers";
 
 export type RoleKind = "primary" | "replica" | "referee";
 export interface Role {
@@ -109,22 +110,12 @@ async function trainReleased(
   if (release.wrappedKey.length === 0) throw new Error(`the release for slot ${slot} carries no data key`);
   const dataKey = unwrapKey(release.wrappedKey, key.privateKey);
   const shard = openShardPackage(await store.get(release.packageCid), dataKey, job.dataRoot, shardOfSlot(slot, shards));
+  checkRoundCap(jobId, job.dp, Number(job.maxRounds));
   const global = await fetchModel(store, job.modelCid);
-  const q = Number(job.dp.samplingPpm) / 1e6;
-  const u = localUpdate(global, shard.X, shard.Y, {
-    epochs: Number(job.dp.localEpochs),
-    lr: shard.lr,
-    batch: Math.max(1, Math.min(shard.X.length, Math.round(q * shard.X.length))),
-    seed: roundSeed(shard.seed, round),
-    dp: { clip: Number(job.dp.clipMicro) / 1e6, sigma: Number(job.dp.sigmaMicro) / 1e6 },
-    updateClip: Number(job.dp.updateClipMicro) / 1e6,
-  });
+  const u = localUpdate(global, shard.X, shard.Y, jobTrainingOptions(job, shard.lr, roundSeed(shard.seed, round)));
   const update = tamper ? tamper(u.update) : u.update;
-  const bytes = encodeUpdate(update);
-  const cid = await store.put(bytes);
-  const hash = tamper ? updateHash(update) : u.hash;
-  await (await training.submitUpdate(jobId, round, hash, cid)).wait();
-  return { round, slot, shard: shard.shardIndex, cid, hash, examples: shard.X.length };
+  const { hash } = await commitAnswer(training, jobId, round, slot, update);
+  return { round, slot, shard: shard.shardIndex, hash, examples: shard.X.length };
 }
 
 export type StepResult =
@@ -132,7 +123,9 @@ export type StepResult =
   | { action: "enlisted"; round: number; index: number }
   | { action: "standby"; round: number; draws: string[] }
   | { action: "waiting-for-key"; round: number; slot: number; role: Role }
-  | { action: "submitted"; round: number; slot: number; role: Role; shard: number; hash: string; cid: string }
+  | { action: "committed"; round: number; slot: number; role: Role; shard: number; hash: string }
+  | { action: "waiting-to-reveal"; round: number; slot: number; role: Role }
+  | { action: "revealed"; round: number; slot: number; role: Role; hash: string; cid: string }
   | { action: "done"; round: number; slot: number }
   | { action: "idle"; round: number; draws: string[] };
 
@@ -156,14 +149,21 @@ export async function outsourcedStep(
   if (held !== 0) {
     const slot = held - 1;
     const role = roleOfSlot(slot, r.shards);
-    if (slotState((await training.getSlot(jobId, round, slot)).state) !== "joined") {
+    const state = slotState((await training.getSlot(jobId, round, slot)).state);
+    if (state === "committed") {
       await resolveReadyDraws(training, jobId); // its own draw, or another shard's
+      if (!(await revealOpen(training, jobId, round, slot))) return { action: "waiting-to-reveal", round, slot, role };
+      const v = await revealAnswer(training, store, jobId, round, slot);
+      return { action: "revealed", round, slot, role, hash: v.hash, cid: v.cid };
+    }
+    if (state !== "joined") {
+      await resolveReadyDraws(training, jobId);
       return { action: "done", round, slot };
     }
     const release = await findRelease(training, jobId, round, slot, worker);
     if (!release) return { action: "waiting-for-key", round, slot, role };
     const t = await trainReleased(training, store, key, r, slot, release);
-    return { action: "submitted", round, slot, role, shard: t.shard, hash: t.hash, cid: t.cid };
+    return { action: "committed", round, slot, role, shard: t.shard, hash: t.hash };
   }
   const enlisted = Number(await training.standbyOf(jobId, round, worker)) !== 0;
   if (!enlisted && (await joinOpen(training, r))) {

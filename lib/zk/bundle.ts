@@ -1,12 +1,15 @@
 /**
  * Circuit artifacts in the content store: the ONNX graph, the proving key (zkey) and a circuit bundle (JSON: the
- * artifact metadata, the quantized model, the circom source and the witness generator wasm, base64). A worker
- * fetches them by the CIDs in the registry, checks the circuit hash, and gets a local artifacts directory.
+ * artifact metadata, the quantized model, the circom source, the R1CS the key was made from and the witness
+ * generator wasm, both base64). A worker fetches them by the CIDs in the registry, recomputes the circuit hash from
+ * the source and the R1CS (lib/zk/circuit.ts circuitHashOf), and gets a local artifacts directory.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { keccak256 } from "ethers";
 import type { ContentStore } from "../storage";
+import { circuitHashOf, sourceHash } from "./circuit";
 import { loadModelArtifacts, type ModelArtifacts } from "./model";
 import type { QuantModel } from "./quantize";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -22,6 +25,8 @@ interface CircuitBundle {
   meta: Omit<ModelArtifacts, "quant" | "files" | "dir">;
   quant: string;
   circom: string;
+  /** The R1CS (base64) the proving key was made from; the circuit hash covers it. */
+  r1cs: string;
   wasm: string;
   vkey: string;
   verifier: string;
@@ -36,6 +41,7 @@ export async function uploadArtifacts(art: ModelArtifacts, store: ContentStore, 
     meta,
     quant: fs.readFileSync(files.quant, "utf8"),
     circom: fs.readFileSync(files.circuit, "utf8"),
+    r1cs: fs.readFileSync(files.r1cs).toString("base64"),
     wasm: fs.readFileSync(files.wasm).toString("base64"),
     vkey: fs.readFileSync(files.vkey, "utf8"),
     verifier: fs.readFileSync(files.verifier, "utf8"),
@@ -71,6 +77,14 @@ export async function fetchArtifacts(cids: ArtifactCids, circuitHash: string, st
   if (bundle.meta.circuitHash !== circuitHash) {
     throw new Error(`circuit bundle ${cids.circuitCid} has circuit hash ${bundle.meta.circuitHash}, the registry says ${circuitHash}`);
   }
+  // The hash is recomputed from what was downloaded, not taken from the bundle's word.
+  if (typeof bundle.r1cs !== "string") throw new Error(`circuit bundle ${cids.circuitCid} has no R1CS: registered before circuit hashes covered it; re-register the model`);
+  const r1cs = Buffer.from(bundle.r1cs, "base64");
+  const src = sourceHash(bundle.circom, { batch: bundle.meta.batch, privateWeights: bundle.meta.privateWeights });
+  const recomputed = circuitHashOf(src, r1cs);
+  if (recomputed !== circuitHash || src !== bundle.meta.sourceHash || keccak256(r1cs) !== bundle.meta.r1csHash) {
+    throw new Error(`circuit bundle ${cids.circuitCid}: its source and R1CS hash to ${recomputed}, the registry says ${circuitHash}`);
+  }
   // Written into a private directory and renamed into place, so workers sharing the cache never read half a file.
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   fs.mkdirSync(path.join(tmp, "model_js"), { recursive: true });
@@ -85,6 +99,7 @@ export async function fetchArtifacts(cids: ArtifactCids, circuitHash: string, st
   fs.writeFileSync(t.zkey, await store.get(cids.provingKeyCid));
   fs.writeFileSync(t.quant, bundle.quant);
   fs.writeFileSync(t.circuit, bundle.circom);
+  fs.writeFileSync(t.r1cs, r1cs);
   fs.writeFileSync(t.wasm, Buffer.from(bundle.wasm, "base64"));
   fs.writeFileSync(t.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(t.zkey)));
   fs.writeFileSync(t.verifier, bundle.verifier);

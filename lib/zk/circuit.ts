@@ -17,7 +17,8 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { keccak256, toUtf8Bytes } from "ethers";
+import { concat, keccak256, toUtf8Bytes } from "ethers";
+import { checkComparison, checkRescale } from "./bounds";
 import { packPerWord, POSEIDON_MAX } from "./commitment";
 import { dagOpSource, type Expr } from "./circuitDag";
 import { circuitPlan, paddedWindows, type LinearOp } from "./plan";
@@ -38,7 +39,7 @@ export interface CircuitOptions {
 export interface GeneratedCircuit {
   source: string;
   options: CircuitOptions;
-  /** keccak256 of the source and the options: the circuit hash in the registry. */
+  /** keccak256 of the source and the options (sourceHash); the registry's circuit hash also covers the R1CS (circuitHashOf). */
   hash: string;
   /** Number of public signals (layout v1). */
   publicSignals: number;
@@ -172,6 +173,8 @@ export function generateCircuit(q: QuantModel, options: CircuitOptions): Generat
       const idx = (o: string, t: string) => (dense ? t : `I${j}[${o}][${t}]`);
       const outSize = step.kind === "linear" ? op.outSize : step.max.outSize;
       const KN = op.shift + N;
+      checkRescale(op.shift, N, step.kind === "linear" ? op.node : step.max.node);
+      if (step.kind === "linearMax" && paddedWindows(step.max)[0].length > 1) checkComparison(KN, step.max.node);
       body.push(`    // ${step.kind === "linear" ? `node "${op.node}": linear, rescale by 2^${op.shift}` : `nodes "${op.node}" + "${step.max.node}": max over raw accumulators, then rescale by 2^${op.shift}`}${op.relu ? ", ReLU" : ""}`);
       body.push(`    signal a${l}[${B}][${outSize}];`, `    signal rb${l}[${B}][${outSize}][${KN}];`);
       if (!dense) body.push(`    var I${j}[${op.outSize}][${L}] = IDX${j}();`);
@@ -222,6 +225,7 @@ export function generateCircuit(q: QuantModel, options: CircuitOptions): Generat
     } else if (step.kind === "max") {
       const m = step.op;
       const WL = paddedWindows(m)[0].length;
+      if (WL > 1) checkComparison(N, m.node);
       fns.push(`function WIN${l}() { return ${arr2(paddedWindows(m))}; }`);
       body.push(`    // node "${m.node}": max of ${N}-bit activations`, `    signal a${l}[${B}][${m.outSize}];`, `    var WIN${l}[${m.outSize}][${WL}] = WIN${l}();`);
       if (WL > 1) body.push(`    signal m${l}[${B}][${m.outSize}][${WL - 1}];`, `    signal mb${l}[${B}][${m.outSize}][${WL - 1}][${N + 1}];`);
@@ -235,6 +239,7 @@ export function generateCircuit(q: QuantModel, options: CircuitOptions): Generat
       }
       body.push(`        }`, `    }`);
     } else if (step.kind === "relu") {
+      checkRescale(0, N, step.op.node);
       body.push(`    // node "${step.op.node}": ReLU by the sign of a ${N}-bit range check`, `    signal a${l}[${B}][${inSize}];`, `    signal rb${l}[${B}][${inSize}][${N}];`,
         `    for (var s = 0; s < ${B}; s++) {`, `        for (var o = 0; o < ${inSize}; o++) {`,
         ...rescaleLines(`rb${l}[s][o]`, `a${l}[s][o]`, prev("s", "o"), 0, N, true), `        }`, `    }`);
@@ -311,8 +316,20 @@ export function generateCircuit(q: QuantModel, options: CircuitOptions): Generat
     ...main,
     ``,
   ].join("\n");
-  const hash = keccak256(toUtf8Bytes(source + "\n" + JSON.stringify({ batch: B, privateWeights: priv, unboundWeights: !!options.unboundWeights })));
-  return { source, options, hash, publicSignals: commitModel ? 4 : 3 };
+  return { source, options, hash: sourceHash(source, options), publicSignals: commitModel ? 4 : 3 };
+}
+
+/** keccak256 of a circuit's source and options (the build cache key; half of the circuit hash). */
+export function sourceHash(source: string, options: CircuitOptions): string {
+  return keccak256(toUtf8Bytes(source + "\n" + JSON.stringify({ batch: options.batch, privateWeights: options.privateWeights, unboundWeights: !!options.unboundWeights })));
+}
+
+/**
+ * The circuit hash the registry records: keccak256(sourceHash || keccak256(r1cs bytes)). It covers the R1CS the
+ * proving key is made from, not only the source an auditor reads (Z-03: the two were once different circuits).
+ */
+export function circuitHashOf(srcHash: string, r1cs: Uint8Array): string {
+  return keccak256(concat([srcHash, keccak256(r1cs)]));
 }
 
 export interface CompiledCircuit {

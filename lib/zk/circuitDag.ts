@@ -6,6 +6,7 @@
  * (lib/zk/plan.ts), i.e. for those ops only; chain models never reach it. The direct emitter (lib/zk/emit.ts) does
  * not cover these ops: models with them are compiled by circom2.
  */
+import { checkComparison, checkRescale } from "./bounds";
 import type { QuantOp } from "./quantize";
 
 /** Element expression of a tensor: (sample, index) -> circom expression. */
@@ -27,13 +28,17 @@ const arr1 = (xs: (bigint | number)[]) => `[${xs.join(",")}]`;
 const arr2 = (rows: (bigint | number)[][]) => `[${rows.map(arr1).join(",\n")}]`;
 const pad = <T>(xs: T[], L: number, v: T) => [...xs, ...Array(L - xs.length).fill(v)];
 
-function rescaleOf(shift: number, N: number, relu: boolean) {
+function rescaleOf(shift: number, N: number, relu: boolean, node: string) {
+  checkRescale(shift, N, node);
   return shift > 0 ? `RescaleRelu(${shift}, ${N}, ${relu ? 1 : 0})` : `RangeRelu(${N}, ${relu ? 1 : 0})`;
 }
 
 /** A spline's template: clamp by two sign bits, segment by the top bits, chord, rescale (docs/quant-ir.md). */
 function splineTemplate(l: number, op: Extract<QuantOp, { kind: "spline" }>, N: number): string {
   const h = op.segBits;
+  checkComparison(N, op.node);
+  checkRescale(op.shift, op.outBits, op.node);
+  checkRescale(0, op.bits, op.node);
   const lines = [
     `template Spline${l}() {`,
     `    signal input in;`,
@@ -121,7 +126,7 @@ export function dagOpSource(op: QuantOp, l: number, ctx: DagContext): { fns: str
     body.push(`    signal a${l}[${B}][${op.outSize}];`, `    component rs${l}[${B}][${op.outSize}];`,
       `    var MA${l}[${op.outSize}] = MA${l}();`, `    var MB${l}[${op.outSize}] = MB${l}();`,
       ...loop(op.outSize, [
-        `rs${l}[s][o] = ${rescaleOf(op.shift, N, false)};`,
+        `rs${l}[s][o] = ${rescaleOf(op.shift, N, false, op.node)};`,
         `rs${l}[s][o].in <== ${A("s", `MA${l}[o]`)} * ${Bx("s", `MB${l}[o]`)}${op.shift > 0 ? ` + ${1n << BigInt(op.shift - 1)}` : ""};`,
         `a${l}[s][o] <== rs${l}[s][o].out;`,
       ]));
@@ -151,7 +156,7 @@ export function dagOpSource(op: QuantOp, l: number, ctx: DagContext): { fns: str
       fns.push(`function IDX${l}_${j}() { return ${arr2(parts.map((p) => pad(p[j].idx, Ls[j], 0)))}; }`);
       body.push(`    var I${l}_${j}[${op.outSize}][${Ls[j]}] = IDX${l}_${j}();`);
     }
-    const finish = [`rs${l}[s][o] = ${rescaleOf(op.shift, N, op.relu)};`, `rs${l}[s][o].in <== acc;`, `a${l}[s][o] <== rs${l}[s][o].out;`];
+    const finish = [`rs${l}[s][o] = ${rescaleOf(op.shift, N, op.relu, op.node)};`, `rs${l}[s][o].in <== acc;`, `a${l}[s][o] <== rs${l}[s][o].out;`];
     if (!ctx.priv) {
       for (let j = 0; j < J; j++) {
         fns.push(`function W${l}_${j}() { return ${arr2(parts.map((p) => pad(p[j].pidx.map((q) => op.params[q]), Ls[j], 0n)))}; }`);

@@ -1,9 +1,10 @@
 /**
  * Direct R1CS and witness emission: the constraints that circom would compile from circuit.ts' source, written
  * from the quantized model in seconds instead of circom2's minutes, and the witness (.wtns) computed by the same
- * code. The circom source is still generated (it is what the circuit hash covers and what an auditor reads); the
- * tests check on small models that both give the same constraint count, the same public signals, and witnesses
- * that satisfy their R1CS.
+ * code. The circom source is still generated (an auditor reads it; the circuit hash covers it and this R1CS); the
+ * tests (emit.test.ts, soundness.test.ts) check on the step models and the zoo that both give the same constraint
+ * count, the same public signals, and witnesses that satisfy their R1CS. Every linear combination is written with one
+ * term per wire, reduced mod r, zero terms left out (Z-03), and every decomposition is bounded (lib/zk/bounds.ts).
  *
  * Per plan step (lib/zk/plan.ts) the emitter writes exactly what the source says: bits b with b * (b - 1) = 0, one
  * linear decomposition constraint, one output constraint (rescale: k + N + 2; comparison: D + 3; input byte: 9).
@@ -16,6 +17,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { checkComparison, checkRescale } from "./bounds";
 import { chainTemplate, compileCircuit, type CircuitOptions } from "./circuit";
 import { FIELD_R, pack, packPerWord } from "./commitment";
 import { circuitPlan, paddedWindows, type LinearOp } from "./plan";
@@ -29,6 +31,8 @@ type LC = Map<number, bigint>;
 interface Expr {
   lc?: LC;
   v?: bigint;
+  /** Set when the expression is one wire with coefficient 1 (in every mode). */
+  wire?: number;
 }
 
 const N8 = 32;
@@ -61,23 +65,55 @@ class Writer {
   bytes() { return this.buf.subarray(0, this.len); }
 }
 
+/**
+ * A forger's deviation from the honest witness (the soundness harness, test/zk/soundness.ts): one wire's value
+ * changed, one bit decomposition replaced, or the model's first step reading other values than the committed
+ * input. Every later wire is computed from the changed values, as a forger would.
+ */
+export interface Tamper {
+  /** The wire to change, and its new value from the honest one. */
+  wire?: number;
+  value?: (honest: bigint) => bigint;
+  /** The index (in build order) of the bit decomposition to replace, and the integer whose bits it takes instead. */
+  decomposition?: number;
+  decompose?: (honest: bigint, bits: number) => bigint;
+  /** What the first step reads for input value i of sample s, instead of byte - zeroPoint. */
+  input?: (s: number, i: number) => bigint;
+}
+
 class Builder {
   nWires = 0;
   nConstraints = 0;
+  nDecompositions = 0;
   readonly values: bigint[] = [];
   readonly out = new Writer();
-  constructor(readonly r1cs: boolean, readonly witness: boolean) {}
+  /** The model's outputs per sample (witness mode). */
+  readonly outputs: bigint[][] = [];
+  /** Wires that are bits of a decomposition (witness mode). */
+  readonly bitWires = new Set<number>();
+  /** Constraints 0 .. constraints-1 are the hash circuit's; the out words are its input wires. */
+  hashLayout = { constraints: 0, outWordWires: [] as number[] };
+  constructor(readonly r1cs: boolean, readonly witness: boolean, readonly tamper?: Tamper) {}
 
   wire(v?: bigint): number {
     if (this.witness) {
       if (v === undefined) throw new Error("emit: a wire without a value in witness mode");
-      this.values.push(v);
+      this.values.push(this.tamper?.wire === this.nWires ? this.tamper.value!(v) : v);
     }
     return this.nWires++;
   }
   /** The expression of one wire times `c`. */
   w(wire: number, c = 1n): Expr {
-    return { lc: this.r1cs ? new Map([[wire, c]]) : undefined, v: this.witness ? this.values[wire] * c : undefined };
+    // A wire that does not exist yet would be written as wire 0, the constant one (Z-01): refuse it.
+    if (!Number.isInteger(wire) || wire < 0 || wire >= this.nWires) throw new Error(`emit: reference to wire ${wire}, which does not exist (${this.nWires} wires)`);
+    return { lc: this.r1cs ? new Map([[wire, c]]) : undefined, v: this.witness ? this.values[wire] * c : undefined, wire: c === 1n ? wire : undefined };
+  }
+  /** The wire of `e` when it is one wire, else a new wire constrained equal to it (circom's `a <== expr`). */
+  link(e: Expr): number {
+    if (e.wire !== undefined) return e.wire;
+    const out = this.wire(e.v);
+    this.constrain(null, null, this.add(e, this.w(out), -1n));
+    return out;
   }
   konst(c: bigint): Expr {
     return { lc: this.r1cs ? new Map([[0, c]]) : undefined, v: this.witness ? c : undefined };
@@ -110,11 +146,20 @@ class Builder {
   addTo(a: Expr, wire: number, c: bigint) {
     this.addInto(a, this.w(wire), c);
   }
+  /** Writes one linear combination: one term per wire, coefficients reduced mod r, zero terms left out (Z-03: a
+   *  reader that sums duplicate terms and one that keeps the last would otherwise see different circuits). */
   private writeLc(lc: LC) {
-    this.out.u32(lc.size);
-    for (const k of [...lc.keys()].sort((x, y) => x - y)) {
+    const terms: [number, bigint][] = [];
+    for (const [k, c] of lc) {
+      if (!Number.isInteger(k) || k < 0 || k >= this.nWires) throw new Error(`emit: a term on wire ${k}, which does not exist`);
+      const m = mod(c);
+      if (m !== 0n) terms.push([k, m]);
+    }
+    terms.sort((x, y) => x[0] - y[0]);
+    this.out.u32(terms.length);
+    for (const [k, c] of terms) {
       this.out.u32(k);
-      this.out.field(lc.get(k)!);
+      this.out.uint(c);
     }
   }
   /** A * B = C. */
@@ -130,10 +175,18 @@ class Builder {
   }
   /** Bits of the integer value of `e` (which must lie in [0, 2^n)), constrained boolean; returns their wires. */
   bits(e: Expr, n: number, where: string): number[] {
-    if (this.witness && (e.v! < 0n || e.v! >= 1n << BigInt(n))) throw new Error(`emit: ${where}: value ${e.v} outside [0, 2^${n})`);
+    let v = e.v;
+    const d = this.nDecompositions++;
+    if (this.witness && this.tamper) {
+      // A forger decomposes the field element (or what it chose instead); bits beyond n are dropped.
+      v = mod(v!);
+      if (this.tamper.decomposition === d) v = this.tamper.decompose!(v, n);
+      v = ((v % (1n << BigInt(n))) + (1n << BigInt(n))) % (1n << BigInt(n));
+    } else if (this.witness && (v! < 0n || v! >= 1n << BigInt(n))) throw new Error(`emit: ${where}: value ${v} outside [0, 2^${n})`);
     const ws: number[] = [];
     for (let i = 0; i < n; i++) {
-      const b = this.wire(this.witness ? (e.v! >> BigInt(i)) & 1n : undefined);
+      const b = this.wire(this.witness ? (v! >> BigInt(i)) & 1n : undefined);
+      if (this.witness) this.bitWires.add(b);
       this.constrain(this.w(b), this.add(this.w(b), this.konst(1n), -1n), null);
       ws.push(b);
     }
@@ -148,7 +201,8 @@ class Builder {
 }
 
 /** circuit.ts' rescaleLines: k + N bits, decomposition, output. */
-function rescale(b: Builder, val: Expr, k: number, N: number, relu: boolean, where: string): number {
+function rescale(b: Builder, val: Expr, k: number, N: number, relu: boolean, where: string, node: string): number {
+  checkRescale(k, N, node);
   const v = b.add(val, b.konst(1n << BigInt(k + N - 1)));
   const bits = b.bits(v, k + N, where);
   b.constrain(null, null, b.add(b.sumBits(bits), v, -1n));
@@ -165,7 +219,8 @@ function rescale(b: Builder, val: Expr, k: number, N: number, relu: boolean, whe
 }
 
 /** circuit.ts' maxLines: max(a, b) of D-bit values. */
-function max2(b: Builder, a: Expr, c: Expr, D: number, where: string): number {
+function max2(b: Builder, a: Expr, c: Expr, D: number, where: string, node: string): number {
+  checkComparison(D, node);
   const diff = b.add(a, c, -1n);
   const d = b.add(diff, b.konst(1n << BigInt(D)));
   const bits = b.bits(d, D + 1, where);
@@ -245,8 +300,9 @@ interface EmitInputs {
 }
 
 /** Builds the circuit: its R1CS (mode.r1cs) and/or, with mode.inp, the value of every wire. */
-function build(q: QuantModel, B: number, hash: { r1cs?: string; nVars: number }, mode: { r1cs: boolean; inp?: EmitInputs }): Builder {
-  const b = new Builder(mode.r1cs, !!mode.inp);
+function build(q: QuantModel, B: number, hash: { r1cs?: string; nVars: number; nConstraints?: number }, mode: { r1cs: boolean; inp?: EmitInputs; tamper?: Tamper }): Builder {
+  const b = new Builder(mode.r1cs, !!mode.inp, mode.tamper);
+  const input = mode.tamper?.input;
   const inp = mode.inp;
   const lay = wordLayout(q, B);
   const N = q.rangeBits;
@@ -262,7 +318,12 @@ function build(q: QuantModel, B: number, hash: { r1cs?: string; nVars: number },
     const sub = readR1cs(hash.r1cs!);
     if (sub.nVars !== hash.nVars || sub.nOutputs !== 2 || sub.nPubInputs !== 0) throw new Error(`emit: hash circuit ${hash.r1cs} has an unexpected layout`);
     const map = (wi: number) => (wi < 3 ? wi : base + wi - 3);
-    for (const c of sub.constraints) b.constrainRaw(c.map((lc) => new Map(lc.map((t) => [map(t.wire), t.coef]))));
+    const merged = (lc: { wire: number; coef: bigint }[]): LC => {
+      const m: LC = new Map();
+      for (const t of lc) m.set(map(t.wire), (m.get(map(t.wire)) ?? 0n) + t.coef);
+      return m;
+    };
+    for (const c of sub.constraints) b.constrainRaw(c.map(merged));
   }
   const sq = b.wire(inp ? (mod(inp.binding) * mod(inp.binding)) % FIELD_R : undefined);
   b.constrain(b.w(binding), b.w(binding), b.w(sq));
@@ -281,43 +342,51 @@ function build(q: QuantModel, B: number, hash: { r1cs?: string; nVars: number },
   const zp = BigInt(q.inputZeroPoint);
   const outWords = Array.from({ length: lay.nOut }, () => b.konst(0n));
   for (let s = 0; s < B; s++) {
-    let prev = (i: number): Expr => b.add(b.w(x[s][i]), b.konst(zp), -1n);
+    let prev = (i: number): Expr => (input ? { v: input(s, i) } : b.add(b.w(x[s][i]), b.konst(zp), -1n));
     let cur: number[] = [];
     for (const step of lay.steps) {
       if (step.kind === "linear") {
         const op = step.op;
-        cur = op.rows.map((_, o) => rescale(b, accumulate(b, op, prev, o), op.shift, N, op.relu, `node "${op.node}"`));
+        cur = op.rows.map((_, o) => rescale(b, accumulate(b, op, prev, o), op.shift, N, op.relu, `node "${op.node}"`, op.node));
       } else if (step.kind === "linearMax") {
         const { op, max } = step;
         const accs = new Map<number, Expr>();
         const acc = (o: number) => accs.get(o) ?? accs.set(o, accumulate(b, op, prev, o)).get(o)!;
         cur = paddedWindows(max).map((win) => {
           let best = acc(win[0]);
-          for (let t = 1; t < win.length; t++) best = b.w(max2(b, acc(win[t]), best, op.shift + N, `node "${max.node}"`));
-          return rescale(b, best, op.shift, N, op.relu, `node "${max.node}"`);
+          for (let t = 1; t < win.length; t++) best = b.w(max2(b, acc(win[t]), best, op.shift + N, `node "${max.node}"`, max.node));
+          return rescale(b, best, op.shift, N, op.relu, `node "${max.node}"`, max.node);
         });
       } else if (step.kind === "max") {
+        // Reads the previous step's output through `prev` (the input bytes minus the zero point for a first step).
         // The output is the last comparison's signal (circom's `a <== m` is a link its O1 removes); a window of
-        // one is the input signal itself. The first op is always linear, so inputs here are wires.
-        const inWires = cur;
+        // one is the input signal itself, or, for an input expression, a new signal equal to it.
+        const from = prev;
         cur = paddedWindows(step.op).map((win) => {
-          let best = inWires[win[0]];
-          for (let t = 1; t < win.length; t++) best = max2(b, b.w(inWires[win[t]]), b.w(best), N, `node "${step.op.node}"`);
+          if (win.length === 1) return b.link(from(win[0]));
+          let best = max2(b, from(win[1]), from(win[0]), N, `node "${step.op.node}"`, step.op.node);
+          for (let t = 2; t < win.length; t++) best = max2(b, from(win[t]), b.w(best), N, `node "${step.op.node}"`, step.op.node);
           return best;
         });
       } else if (step.kind === "relu") {
-        cur = cur.map((wi) => rescale(b, b.w(wi), 0, N, true, `node "${step.op.node}"`));
+        const from = prev;
+        cur = Array.from({ length: step.op.size }, (_, o) => rescale(b, from(o), 0, N, true, `node "${step.op.node}"`, step.op.node));
       } else {
         throw new Error(`emit: no emitter for op kind "${step.op.kind}"`);
       }
       const wires = cur;
       prev = (i: number) => b.w(wires[i]);
     }
+    if (b.witness) b.outputs.push(cur.map((wi) => b.values[wi]));
     cur.forEach((wi, o) => {
       const k = s * lay.outSize + o;
       b.addInto(outWords[Math.floor(k / lay.outPer)], b.add(b.w(wi), b.konst(1n << BigInt(N - 1))), 1n << BigInt(N * (k % lay.outPer)));
     });
   }
+  // A forger hashes the out words its outputs pack to: the hash circuit's input wires take them (its other wires are
+  // not recomputed; the harness leaves the hash circuit's constraints out and compares the out words instead).
+  if (b.witness && b.tamper) outWords.forEach((e, w) => (b.values[base + lay.nIn + w] = mod(e.v!)));
+  b.hashLayout = { constraints: hash.nConstraints ?? 0, outWordWires: outWords.map((_, w) => base + lay.nIn + w) };
   outWords.forEach((e, w) => b.constrain(null, null, b.add(e, b.w(base + lay.nIn + w), -1n)));
   return b;
 }
@@ -367,25 +436,90 @@ export async function emitR1cs(q: QuantModel, options: CircuitOptions, dir: stri
   return { r1cs: file, hashWasm: hc.wasm, constraints: b.nConstraints, nVars: b.nWires, seconds: (Date.now() - t0) / 1000, hashCompileSeconds: hc.compileSeconds };
 }
 
-/** The witness (.wtns bytes) of q's emitted circuit for a batch of input bytes and a binding. */
-export async function emitWitness(q: QuantModel, hashWasm: string, bytes: number[][], binding: bigint, outputs: bigint[][]): Promise<Uint8Array> {
+/** The out words the circuit's packing constraint computes, mod r, for any outputs (a forger's too). */
+function packMod(values: bigint[], bits: number): bigint[] {
+  const per = packPerWord(bits);
+  const words: bigint[] = [];
+  for (let i = 0; i < values.length; i += per) words.push(mod(values.slice(i, i + per).reduce((w, v, j) => w + (v << BigInt(bits * j)), 0n)));
+  return words;
+}
+
+async function hashWitnessOf(q: QuantModel, hashWasm: string, bytes: number[][], outputs: bigint[][], forged = false): Promise<bigint[]> {
   const lay = wordLayout(q, bytes.length);
   const off = 1n << BigInt(q.rangeBits - 1);
   const inWords = pack(bytes.flat().map((v) => BigInt(v)), 8);
-  const outWords = pack(outputs.flat().map((v) => v + off), q.rangeBits);
+  const shifted = outputs.flat().map((v) => v + off);
+  const outWords = forged ? packMod(shifted, q.rangeBits) : pack(shifted, q.rangeBits);
   if (inWords.length !== lay.nIn || outWords.length !== lay.nOut) throw new Error("emit: batch does not match the circuit's word layout");
   const wc = await hashCalculator(hashWasm);
-  const hashWitness: bigint[] = (await wc.calculateWitness({ inWords, outWords }, true)).map((v: bigint) => BigInt(v));
-  const b = build(q, bytes.length, { nVars: hashWitness.length }, { r1cs: false, inp: { bytes, binding, hashWitness } });
+  return (await wc.calculateWitness({ inWords, outWords }, true)).map((v: bigint) => BigInt(v));
+}
+
+export interface WitnessValues {
+  /** With a tamper: constraints [0, hashConstraints) are the Poseidon hash circuit's. */
+  hashConstraints: number;
+  /** The wires holding the packed output words the output commitment hashes. */
+  outWordWires: number[];
+  /** Every wire's value (integers; reduce mod r to compare). */
+  values: bigint[];
+  /** The model's outputs per sample, as the witness computed them. */
+  outputs: bigint[][];
+  /** Bit decompositions in build order (what Tamper.decomposition indexes). */
+  decompositions: number;
+  /** The first wire of the model's part (after the commitments' wires and the input bits). */
+  modelStart: number;
+  /** The wires that are bits of a decomposition. */
+  bitWires: Set<number>;
+}
+
+/**
+ * The wire values of q's emitted circuit for a batch: honest ones from the reference `outputs`, or, with `tamper`,
+ * the witness a forger gets by computing every later wire from its change, up to the out words it would hash
+ * (the hash circuit's internal wires stay the honest ones: with `hashRecomputed`, they are recomputed too).
+ */
+export async function emitWitnessValues(q: QuantModel, hashWasm: string, bytes: number[][], binding: bigint, outputs: bigint[][], tamper?: Tamper, hashRecomputed = false): Promise<WitnessValues> {
+  // A forger's runs share the honest hash witness (the harness makes thousands of them for one input).
+  const key = `${hashWasm}:${bytes.join(";")}:${outputs.join(";")}`;
+  if (!tamper || lastHash?.key !== key) lastHash = { key, w: await hashWitnessOf(q, hashWasm, bytes, outputs) };
+  let hashWitness = lastHash.w;
+  const hashConstraints = tamper ? hashConstraintCount(hashWasm) : 0;
+  let b = build(q, bytes.length, { nVars: hashWitness.length, nConstraints: hashConstraints }, { r1cs: false, inp: { bytes, binding, hashWitness }, tamper });
+  const same = b.outputs.every((o, s) => o.every((v, i) => mod(v) === mod(outputs[s][i])));
+  if (tamper && hashRecomputed && !same) {
+    hashWitness = await hashWitnessOf(q, hashWasm, bytes, b.outputs, true);
+    b = build(q, bytes.length, { nVars: hashWitness.length, nConstraints: hashConstraints }, { r1cs: false, inp: { bytes, binding, hashWitness }, tamper: { ...tamper } });
+  }
+  const modelStart = 4 + bytes.length * q.inputSize + (hashWitness.length - 3) + 1 + bytes.length * q.inputSize * 8;
+  return { values: b.values, outputs: b.outputs, decompositions: b.nDecompositions, modelStart, bitWires: b.bitWires, hashConstraints, outWordWires: b.hashLayout.outWordWires };
+}
+
+let lastHash: { key: string; w: bigint[] } | undefined;
+const hashCounts = new Map<string, number>();
+/** Constraints of the hash circuit whose wasm is `hashWasm` (its model.r1cs, one directory up: the hash circuit's
+ *  cache directory, not a model's artifacts, where the wasm is a copy). */
+function hashConstraintCount(hashWasm: string): number {
+  let n = hashCounts.get(hashWasm);
+  if (n === undefined) hashCounts.set(hashWasm, (n = readR1cs(path.join(path.dirname(path.dirname(hashWasm)), "model.r1cs")).nConstraints));
+  return n;
+}
+
+/** The witness (.wtns bytes) of q's emitted circuit for a batch of input bytes and a binding. */
+export async function emitWitness(q: QuantModel, hashWasm: string, bytes: number[][], binding: bigint, outputs: bigint[][]): Promise<Uint8Array> {
+  const b = await emitWitnessValues(q, hashWasm, bytes, binding, outputs);
+  return wtnsFile(b.values);
+}
+
+/** A .wtns file of these wire values. */
+export function wtnsFile(values: bigint[]): Uint8Array {
   const w = new Writer();
   w.buf.write("wtns", 0, "latin1");
   w.len = 4;
   w.u32(2); w.u32(2);
   w.u32(1); w.u64(4 + N8 + 4);
   w.u32(N8); w.uint(FIELD_R);
-  w.u32(b.nWires);
-  w.u32(2); w.u64(N8 * b.nWires);
-  for (const v of b.values) w.field(v);
+  w.u32(values.length);
+  w.u32(2); w.u64(N8 * values.length);
+  for (const v of values) w.field(v);
   return new Uint8Array(w.bytes());
 }
 

@@ -8,16 +8,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { readOnnx } from "../onnx/read";
 import type { Logger } from "../util/log";
-import { compileCircuit, generateCircuit } from "./circuit";
+import { circuitHashOf, compileCircuit, generateCircuit } from "./circuit";
 import { emitR1cs } from "./emit";
-import { modelCommitment } from "./commitment";
+import { FIELD_R, modelCommitment, modelWeights } from "./commitment";
+import { keccak256 } from "ethers";
 import { lowerGraph } from "./lower";
-import { parseQuant, quantizeModel, serializeQuant, type QuantModel, type QuantOptions } from "./quantize";
+import { parseQuant, quantizeInput, quantizeModel, serializeQuant, type QuantModel, type QuantOptions } from "./quantize";
 import { deviationReport, type DeviationReport } from "./reference";
 import { onnxAgreement } from "./agreement";
 import { initialKey } from "./ceremony";
 import { devSetup } from "./setup";
 import { exportVerifierSource } from "./verifier";
+import { checkWitnesses } from "./witnessCheck";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
 
@@ -36,12 +38,21 @@ export interface BuildOptions {
   /** "circom": always compile the source with circom2; default "auto": emit the R1CS directly where lib/zk/emit.ts
    *  covers the circuit (public weights, chain models, known op kinds), else circom2. */
   compiler?: "auto" | "circom";
+  /** Calibration batches whose witness is computed and checked before the setup (default 2; at least 1). */
+  witnessChecks?: number;
   log?: Logger;
 }
 
 export interface ModelArtifacts {
   dir: string;
+  /** keccak256(sourceHash || r1csHash): what the registry records (lib/zk/circuit.ts circuitHashOf). */
   circuitHash: string;
+  /** keccak256 of the circom source and the circuit options (the build cache key). */
+  sourceHash: string;
+  /** keccak256 of the R1CS file the proving key was made from. */
+  r1csHash: string;
+  /** Calibration batches whose witness was computed and checked (constraints and public signals) before the setup. */
+  witnessesChecked: number;
   batch: number;
   privateWeights: boolean;
   dev: boolean;
@@ -63,6 +74,8 @@ export interface ModelArtifacts {
   files: { onnx: string; circuit: string; r1cs: string; wasm: string; zkey: string; vkey: string; verifier: string; quant: string };
   quant: QuantModel;
 }
+
+const mod = (v: bigint) => ((v % FIELD_R) + FIELD_R) % FIELD_R;
 
 /** Seeded uniform [0,1) vectors (xorshift32), the default calibration when none is given. */
 export function uniformCalibration(size: number, count: number, seed = 1): Float64Array[] {
@@ -90,11 +103,11 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
   const gen = generateCircuit(quant, { batch: opts.batch ?? 1, privateWeights: !!opts.privateWeights, unboundWeights: opts.unboundWeights });
   const dev = !opts.ptau;
   const dir = path.join(opts.cacheRoot ?? path.join(".cache", "zk"), `${gen.hash.slice(2, 18)}-${dev ? "dev" : "ceremony"}`);
-  const tag = modelTag({ circuitHash: gen.hash, dev });
+  let tag = modelTag({ circuitHash: gen.hash, dev });
   const metaFile = path.join(dir, "artifacts.json");
   if (fs.existsSync(metaFile)) {
     const cached = loadModelArtifacts(dir);
-    if (cached.circuitHash === gen.hash && fs.existsSync(cached.files.zkey)) {
+    if (cached.sourceHash === gen.hash && cached.witnessesChecked > 0 && fs.existsSync(cached.files.zkey)) {
       opts.log?.info(`${tag}: artifacts cached`, { dir, constraints: cached.constraints });
       return { ...cached, deviation, quant, fromCache: true };
     }
@@ -120,6 +133,17 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
     compiled = await phase(opts.log, `${tag}: circuit compile`, () => compileCircuit(gen, dir));
     opts.log?.info(`${tag}: compiled`, { constraints: compiled.constraints, seconds: compiled.compileSeconds });
   }
+  const circuitHash = circuitHashOf(gen.hash, fs.readFileSync(compiled.r1cs));
+  tag = modelTag({ circuitHash, dev });
+  // A circuit that cannot prove its own model never gets a key: the witness of calibration inputs must check.
+  const B = gen.options.batch;
+  const bytes = calibration.map((x) => quantizeInput(quant, x));
+  const nBatches = Math.max(1, Math.min(opts.witnessChecks ?? 2, Math.ceil(bytes.length / B)));
+  const batches = Array.from({ length: nBatches }, (_, k) => Array.from({ length: B }, (_, s) => bytes[(k * B + s) % bytes.length]));
+  await phase(opts.log, `${tag}: witness check`, () =>
+    checkWitnesses({ quant, compiler: emitted ? "emit" : "circom", r1cs: compiled.r1cs, wasm: files.wasm, extraInput: gen.options.privateWeights ? { weights: modelWeights(quant).map((v) => mod(v).toString()) } : undefined }, batches),
+  );
+  opts.log?.info(`${tag}: witnesses of ${nBatches} calibration batch${nBatches === 1 ? "" : "es"} check`, { constraints: compiled.constraints });
   const ptau = opts.ptau;
   const setup = await phase(opts.log, `${tag}: ${ptau ? "initial key from the ptau (zkey new)" : "development setup"}`, async () => {
     if (!ptau) return devSetup(compiled.r1cs, files.zkey);
@@ -131,7 +155,7 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
   fs.writeFileSync(files.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(files.zkey)));
   fs.writeFileSync(files.verifier, await exportVerifierSource(files.zkey));
   const art: ModelArtifacts = {
-    dir, circuitHash: gen.hash, batch: gen.options.batch, privateWeights: gen.options.privateWeights, dev, setupMethod: setup.method,
+    dir, circuitHash, sourceHash: gen.hash, r1csHash: keccak256(fs.readFileSync(compiled.r1cs)), witnessesChecked: nBatches, batch: gen.options.batch, privateWeights: gen.options.privateWeights, dev, setupMethod: setup.method,
     inputShape: ir.inputShape, outputSize: quant.outputSize, constraints: compiled.constraints, compiler: emitted ? "emit" : "circom", compileSeconds: compiled.compileSeconds,
     setupSeconds: setup.seconds, publicSignals: gen.publicSignals, deviation, files, quant,
     modelCommitment: gen.publicSignals === 4 ? (await modelCommitment(quant)).toString() : undefined,

@@ -9,6 +9,7 @@
  * and the quotient range-checked to `rangeBits` (signed), in one (k + rangeBits)-bit decomposition. Activations after
  * the layer have scale 2^-fout.
  */
+import { checkRescale } from "./bounds";
 import { floatTensors, type FloatOp, type LoweredModel } from "./lower";
 import { quantizeSpline } from "./spline";
 import type { Head } from "../onnx/read";
@@ -120,6 +121,7 @@ export function quantizeModel(m: LoweredModel, calibration: ArrayLike<number>[],
       let mp = 0;
       for (const r of runs) mp = Math.max(mp, maxAbs(r.tensors[t]));
       const shift = Math.max(0, Math.ceil(Math.log2((mp / s || 1) / (2 ** (ab - 1) - 1))));
+      checkRescale(shift, rangeBits, op.node);
       scale[t] = s * 2 ** shift;
       ops.push({ kind: "mul", node: op.node, inputs: op.inputs.slice(), outSize: op.outSize, a: Array.from(op.a), b: Array.from(op.b), shift });
       return;
@@ -161,6 +163,7 @@ export function quantizeModel(m: LoweredModel, calibration: ArrayLike<number>[],
     let fout = Math.floor(Math.log2((2 ** (ab - 1) - 1) / (mp || 1)));
     let shift = fw - fout;
     if (shift < 0) { fout = fw; shift = 0; }
+    checkRescale(shift, rangeBits, op.node); // Z-02: k + N bits must stay unique modulo r (lib/zk/bounds.ts)
     const half = shift > 0 ? 1n << BigInt(shift - 1) : 0n;
     ops.push(withInputs({
       kind: "linear", node: op.node, inSize: op.inSize, outSize: op.outSize, relu: op.relu, shift, rows,

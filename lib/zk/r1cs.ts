@@ -23,6 +23,15 @@ function readLE(buf: Buffer, pos: number, n: number): bigint {
   return v;
 }
 
+/** An R1CS whose linear combination names one wire twice: readers disagree on it (Z-03; snarkjs keeps the last term,
+ *  a reader that sums gets another circuit), so no key is made from one. */
+export class R1csDuplicateTermError extends Error {
+  constructor(file: string, constraint: number, wire: number) {
+    super(`${file}: constraint ${constraint} has two terms on wire ${wire}; an R1CS with duplicate terms is ambiguous and is refused`);
+    this.name = "R1csDuplicateTermError";
+  }
+}
+
 export function readR1cs(file: string): R1cs {
   const buf = fs.readFileSync(file);
   if (buf.toString("latin1", 0, 4) !== "r1cs") throw new Error(`${file}: not an r1cs file`);
@@ -49,16 +58,26 @@ export function readR1cs(file: string): R1cs {
   const nConstraints = buf.readUInt32LE(q + 24);
   const constraints: R1cs["constraints"] = [];
   q = cs.pos;
-  const lc = (): R1csTerm[] => {
+  const lc = (c: number): R1csTerm[] => {
     const n = buf.readUInt32LE(q);
     q += 4;
     const terms: R1csTerm[] = [];
+    let sorted = true;
     for (let i = 0; i < n; i++) {
-      terms.push({ wire: buf.readUInt32LE(q), coef: readLE(buf, q + 4, n8) });
+      const wire = buf.readUInt32LE(q);
+      if (i > 0 && wire <= terms[i - 1].wire) sorted = false;
+      terms.push({ wire, coef: readLE(buf, q + 4, n8) });
       q += 4 + n8;
+    }
+    if (!sorted) {
+      const seen = new Set<number>();
+      for (const t of terms) {
+        if (seen.has(t.wire)) throw new R1csDuplicateTermError(file, c, t.wire);
+        seen.add(t.wire);
+      }
     }
     return terms;
   };
-  for (let c = 0; c < nConstraints; c++) constraints.push([lc(), lc(), lc()]);
+  for (let c = 0; c < nConstraints; c++) constraints.push([lc(c), lc(c), lc(c)]);
   return { prime, nVars, nOutputs, nPubInputs, nPrvInputs, nConstraints, constraints };
 }

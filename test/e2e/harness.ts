@@ -40,9 +40,10 @@ export interface Mesh {
   stop(): Promise<void>;
 }
 
-export async function startMesh(): Promise<Mesh> {
+/** `fhe`: the devnet with confidential reputation (its node on 127.0.0.1:8545: run inside a network namespace). */
+export async function startMesh(o: { fhe?: boolean } = {}): Promise<Mesh> {
   const home = path.join(REPO_ROOT, ".oblivion", "test-e2e", `${process.pid}-${Date.now()}`);
-  const d = await startDevnet({ home });
+  const d = await startDevnet({ home, fhe: o.fhe });
   const store = createContentStore({}, { ...process.env, OBLIVION_STORE_DIR: path.join(home, "ipfs") });
   const r = rng(11);
   const calibration = Array.from({ length: 32 }, () => Array.from({ length: SIZES[0] }, r));

@@ -2,18 +2,20 @@
  * The train:* tasks against a Hardhat node, as operators run them. Federated: train:deploy, train:post, two
  * train:join participants, train:close, train:status. Outsourced: train:post seals MNIST shards and commits them,
  * then separate processes follow the job to its end: the requester's train:release --loop, six train:work --loop
- * workers (two take the shards as primaries, four enlist in the standby pool from which the replicas are drawn, a
- * referee entry held back per audit), and the aggregator's keeper (keeper:run, whose training duty runs the draws and
+ * workers (two take the shards as primaries, four enlist in the standby pool from which a replica and a referee are
+ * drawn per audited shard), and the aggregator's keeper (keeper:run, whose training duty runs the draws and
  * closes the rounds it aggregates). Every shard is replicated, so each primary's update is recomputed by a drawn
  * replica in another process and must match bit for bit. The draws wait for the join cutoff (45 min into the default
- * hour-long window): once a round's two primaries and four standby entries are in, the test moves the node's clock
- * past the cutoff, as time would.
+ * hour-long window): once a round's two primaries committed and four standby entries are in, the test runs
+ * `time:advance` past the cutoff, as the README prints it. Every answer is committed blind and revealed once its
+ * shard's verifiers committed; the federated model is exported (train:export) and read at its CID (store:get).
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
+import { ethers } from "ethers";
 import { hexlify, parseEther } from "ethers";
 import { devnetEnv, spawnKeeper, spawnTask, startDevnet, DEVNET_NETWORK, type Devnet } from "../../lib/devnet/devnet";
 import { generateWorkerKeyPair, saveWorkerKey } from "../../lib/crypto";
@@ -62,12 +64,21 @@ describe("e2e: train:* tasks against a node", function () {
       [0, 1].map((s) => cli(["train:join", "--job", "1", "--shard", String(s), "--of", "2", "--from", String(WORKERS[s])])),
     );
     for (const out of joins) expect(out).to.match(/^job 1 round 0 slot [01]: update \S+ hash 0x[0-9a-f]{64}/);
+    const waiting = await cli(["train:status", "--job", "1"]);
+    expect(waiting).to.match(/deadline submit: \S+ \(in \d+ s\)/);
+    expect(waiting).to.match(/waiting for: the aggregator's train:close/);
     const closed = await cli(["train:close", "--job", "1", "--from", String(AGGREGATOR)]);
     expect(closed.match(/: accepted/g)).to.have.length(2);
     expect(closed).to.match(/round 0 closed: next model \S+/);
     const status = JSON.parse(await cli(["train:status", "--job", "1", "--json"]));
     expect(status).to.deep.include({ mode: "federated", status: "finished", round: 1, maxRounds: 1 });
     for (const i of WORKERS.slice(0, 2)) expect(await training().balanceOf(d.accounts[i].address)).to.equal(parseEther("0.01"));
+    // the trained model leaves the job: as ONNX, and as the raw record at its CID
+    const onnx = path.join(d.home, "model.onnx");
+    expect(await cli(["train:export", "--job", "1", "--out", onnx])).to.match(/^job 1 model \S+ \(1 round\(s\) trained\): wrote \d+ bytes of ONNX/);
+    expect(fs.statSync(onnx).size).to.be.greaterThan(1000);
+    expect(await cli(["store:get", "--cid", status.modelCid, "--out", path.join(d.home, "model.vom1")])).to.match(/^wrote \d+ bytes/);
+
     // a federated job is not for train:work, and an outsourced one not for train:join: one line each, nothing changes
     await expect(cli(["train:work", "--job", "1", "--from", "2", "--key-file", keyFile(2)])).to.be.rejectedWith(/train:work: training job 1 is federated/);
   });
@@ -95,13 +106,10 @@ describe("e2e: train:* tasks against a node", function () {
         const rd = await t.getRound(2, job.round);
         const cutoff = rd.submitDeadline - job.roundWindow / 4n;
         const now = BigInt((await d.provider.getBlock("latest"))!.timestamp);
-        if (rd.joined === 2n && rd.standby >= 4n && now <= cutoff) {
-          await d.provider.send("evm_increaseTime", [Number(cutoff - now + 1n)]);
-          await d.provider.send("evm_mine", []);
-          // A draw waits for a block mined after its pool was sealed: on a real chain blocks keep coming; an idle
-          // automining node mines only on transactions, and the duties send none that would revert.
-          await d.provider.send("evm_setIntervalMining", [1000]);
-          logs.push(`test: round ${job.round} populated, clock moved past the join cutoff, a block a second from now on`);
+        const committed = (await Promise.all([0, 2].map((s) => t.getSlot(2, job.round, s)))).every((s) => s.state === 2n);
+        if (rd.joined === 2n && rd.standby >= 4n && committed && now <= cutoff) {
+          // as the README prints it: once both primaries committed, move the clock past the join cutoff
+          logs.push(`test: ${(await cli(["time:advance", "--seconds", String(cutoff - now + 1n)])).trim()}`);
         }
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -125,16 +133,19 @@ describe("e2e: train:* tasks against a node", function () {
     const t = training();
     const job = await t.getJob(2);
     expect(job.status).to.equal(1n); // Finished
-    expect(await t.queryFilter(t.filters.ReplicasMatched(2))).to.have.length(4); // 2 shards × 2 rounds, bit-identical
-    expect(await t.queryFilter(t.filters.ReplicaMismatch(2))).to.have.length(0);
-    expect(await t.queryFilter(t.filters.DataKeyReleased(2))).to.have.length(8);
-    expect(await t.queryFilter(t.filters.VerifierAssigned(2))).to.have.length(4); // one drawn replica per shard and round
+    const decided = await t.queryFilter(t.filters.ShardDecided(2));
+    expect(decided).to.have.length(4); // 2 shards × 2 rounds
+    expect(decided.every((e) => e.args.paidHash !== ethers.ZeroHash)).to.equal(true); // blind answers, bit-identical
+    expect(await t.queryFilter(t.filters.UpdateCommitted(2))).to.have.length(12);
+    expect(await t.queryFilter(t.filters.DataKeyReleased(2))).to.have.length(12);
+    expect(await t.queryFilter(t.filters.VerifierAssigned(2))).to.have.length(8); // a replica and a referee per shard and round
     // every standby entry that was not drawn was released by its worker: nothing stays locked
     for (const i of WORKERS) expect(await d.contracts.core.lockedByManager(d.accounts[i].address)).to.equal(0n);
     let paid = 0n;
     for (const i of WORKERS) paid += await t.balanceOf(d.accounts[i].address);
-    expect(paid).to.equal(parseEther("0.01") * (2n + 8n)); // job 1's two updates + 8 accepted slots of job 2
-    expect(logs.filter((l) => /submitted update/.test(l))).to.have.length(8);
+    expect(paid).to.equal(parseEther("0.01") * (2n + 12n)); // job 1's two updates + 12 accepted seats of job 2
+    expect(logs.filter((l) => /committed blind/.test(l))).to.have.length(12);
+    expect(logs.filter((l) => /revealed update/.test(l))).to.have.length(12);
     expect(logs.filter((l) => l.startsWith("keeper:") && l.includes('"training round closed"'))).to.have.length(2);
   });
 });

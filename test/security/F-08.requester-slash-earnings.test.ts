@@ -29,8 +29,8 @@ describe("F-08 requester earning from slashes on its own job", function () {
     const env = await loadFixture(deployTraining);
     for (const mode of [1, 0] as const) {
       const close = await silentSlot(env, mode, 2 * mode);
-      const [audit] = await env.training.auditTimes(close.jobId, 0);
-      await time.increaseTo((mode === 1 ? audit : (await env.training.getRound(close.jobId, 0)).submitDeadline) + 1n);
+      const [, reveal] = await env.training.auditTimes(close.jobId, 0);
+      await time.increaseTo((mode === 1 ? reveal : (await env.training.getRound(close.jobId, 0)).submitDeadline) + 1n);
       await expect(env.training.connect(env.requester).closeRound(close.jobId, 0, 0, "bafyN", ethers.ZeroHash))
         .to.emit(env.core, "ManagerSlashed")
         .withArgs(close.victim.address, COLLATERAL, env.treasury.address, env.treasury.address, COLLATERAL / 2n, COLLATERAL / 10n, (COLLATERAL * 4n) / 10n);
@@ -63,7 +63,8 @@ describe("F-08 requester earning from slashes on its own job", function () {
 
   it("F-08 honest path: an independent keeper expiring a round takes the bounty share", async function () {
     const env = await loadFixture(deployTraining);
-    const { jobId, victim } = await silentSlot(env, 1);
+    // federated: a silent outsourced slot's share goes to the treasury whoever calls (T-08b)
+    const { jobId, victim } = await silentSlot(env, 0);
     await time.increaseTo((await env.training.getRound(jobId, 0)).closeDeadline + 1n);
     await expect(env.training.connect(env.keeper).expireRound(jobId))
       .to.emit(env.core, "ManagerSlashed")

@@ -63,6 +63,7 @@ export function jobParams(aggregator: string, over: Partial<ITrainingJobs.JobPar
       samplingPpm: 10_000,
       updateClipMicro: 2_000_000,
       localEpochs: 1,
+      stepsPerRound: 100,
     },
     ...over,
   };
@@ -118,13 +119,31 @@ export async function runDraw(training: TrainingJobs, jobId: bigint, round: numb
   if ((await training.getRound(jobId, round)).sealBlock === 0n) await (await t.resolveDraw(jobId, round, shard)).wait();
   const p = await training.getSlot(jobId, round, 2 * shard);
   const rd = await training.getRound(jobId, round);
-  const replica = await training.getSlot(jobId, round, 2 * shard + 1);
-  const target = p.drawBlock !== 0n ? (p.drawBlock > rd.sealBlock ? p.drawBlock : rd.sealBlock) : replica.drawBlock;
+  const target = p.drawBlock > rd.sealBlock ? p.drawBlock : rd.sealBlock;
   const now = BigInt(await ethers.provider.getBlockNumber());
   if (now <= target) await mine(Number(target - now));
   const blockHash = (await ethers.provider.getBlock(Number(target)))!.hash!;
   const rc = (await (await t.resolveDraw(jobId, round, shard)).wait()) as ContractTransactionReceipt;
   return { rc, blockHash, target };
+}
+
+/** A blind answer for `hash` by `worker`: its salt and the commitment TrainingJobs expects. */
+export function blind(training: string, jobId: bigint, round: number, worker: string, hash: string, salt = keccak256(AbiCoder.defaultAbiCoder().encode(["address", "bytes32"], [worker, hash]))) {
+  const commitment = keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint16", "address", "bytes32", "bytes32"], [jobId, round, worker, hash, salt]));
+  return { hash, salt, commitment };
+}
+
+/** Commits blind to `hash` from `s`'s slot; returns what the reveal needs. */
+export async function commitAs(training: TrainingJobs, s: HardhatEthersSigner, jobId: bigint, round: number, hash: string) {
+  const b = blind(await training.getAddress(), jobId, round, s.address, hash);
+  await (await training.connect(s).commitUpdate(jobId, round, b.commitment)).wait();
+  return b;
+}
+
+/** Reveals a blind answer made with commitAs. */
+export async function revealAs(training: TrainingJobs, s: HardhatEthersSigner, jobId: bigint, round: number, hash: string, cid = "bafkreiupdate") {
+  const b = blind(await training.getAddress(), jobId, round, s.address, hash);
+  return (await (await training.connect(s).revealUpdate(jobId, round, b.hash, b.salt, cid)).wait()) as ContractTransactionReceipt;
 }
 
 /** The VerifierAssigned events of a receipt: slot and worker. */

@@ -30,7 +30,7 @@ describe("lib/training: an outsourced round with encrypted shards", function () 
     expect(() => encodeShardData({ ...s, Y: [1] })).to.throw(RangeError, /5 examples but 1 labels/);
   });
 
-  it("keys go to slot holders only; replicas agree; a tampered replica is outvoted and slashed", async function () {
+  it("keys go to slot holders only; answers are blind until every verifier commits; replicas agree; a tampered replica goes unpaid", async function () {
     const store = suite.store;
     const env = await loadFixture(deployTraining);
     const keys = new Map<string, WorkerKeyPair>();
@@ -62,7 +62,7 @@ describe("lib/training: an outsourced round with encrypted shards", function () 
       dp: { epsilon: 8, delta: 1e-5, sigma: 1.5, clip: 1, samples: 30, batch: 3, localEpochs: 1, updateClip: 1 },
       maxRounds: 2,
     });
-    const [p0, p1, ...pool] = env.workers.slice(0, 7);
+    const [p0, p1, ...pool] = env.workers.slice(0, 7); // two primaries, five standby: a replica and a referee per shard, one undrawn
     const step = (w: (typeof env.workers)[number]) => outsourcedStep(env.training.connect(w), store, keys.get(w.address)!, jobId, w.address);
     const release = () => releaseTrainingKeys(env.training, env.core, env.requester, jobId, data);
     const draws = () => resolveReadyDraws(env.training.connect(env.keeper), jobId);
@@ -80,44 +80,40 @@ describe("lib/training: an outsourced round with encrypted shards", function () 
 
     const s0 = await step(p0);
     const s1 = await step(p1);
-    expect(s0.action).to.equal("submitted");
-    expect(s1.action).to.equal("submitted");
+    expect(s0.action).to.equal("committed");
+    expect(s1.action).to.equal("committed");
     expect(await draws()).to.deep.equal([]); // the pool is open until the join cutoff
     await passJoinCutoff(env.training, jobId, 0);
     expect(await draws()).to.deep.equal(["sealed"]);
     await mine(1); // the seal block: draws use its hash
     expect(await draws()).to.deep.equal(["draw shard 0", "draw shard 1"]);
-    const replicaOf = async (slot: number) => env.signer((await env.training.getSlot(jobId, 0, slot)).worker);
-    const [r0, r1] = [await replicaOf(1), await replicaOf(3)];
-    expect(pool.map((w) => w.address)).to.include.members([r0.address, r1.address]);
+    const holderOf = async (slot: number) => env.signer((await env.training.getSlot(jobId, 0, slot)).worker);
+    const [r0, r1, f0, f1] = [await holderOf(1), await holderOf(3), await holderOf(4), await holderOf(5)];
+    expect(pool.map((w) => w.address)).to.include.members([r0, r1, f0, f1].map((w) => w.address));
     expect(await step(r0)).to.deep.include({ action: "waiting-for-key", slot: 1, role: { kind: "replica", shard: 0 } });
-    expect(await release()).to.deep.equal([1, 3]);
-    await expect(step(r0)).to.eventually.deep.include({ action: "submitted", hash: (s0 as { hash: string }).hash }); // bit-identical replica
-    expect((await env.training.getSlot(jobId, 0, 0)).state).to.equal(4n); // Accepted
-    // r1 trains, then halves its update (a lazy shortcut): the hashes differ and a referee is drawn
+    expect(await step(p0)).to.deep.include({ action: "waiting-to-reveal", slot: 0 }); // its verifiers have not committed
+    expect(await release()).to.deep.equal([1, 3, 4, 5]);
+    for (const w of [r0, f0, f1]) expect((await step(w)).action).to.equal("committed");
+    // r1 trains, then halves its update (a lazy shortcut) before committing: it has no answer to copy
     await trainSlot(env.training.connect(r1), store, keys.get(r1.address)!, jobId, 3, r1.address, (u) => u.map((x) => x / 2));
     expect(await roundClosable(env.training, jobId)).to.equal(false);
-    await mine(1);
-    expect(await draws()).to.deep.equal(["pick-referee shard 1"]);
-    const referee = await replicaOf(5);
-    expect([p0, p1, r0, r1].map((w) => w.address)).to.not.include(referee.address);
-    expect(await release()).to.deep.equal([5]);
     const stakeBefore = (await env.core.getWorker(r1.address)).stake;
-    await step(referee);
-    expect((await env.core.getWorker(r1.address)).stake).to.equal(stakeBefore - parseEther("0.5"));
+    for (const w of [p0, p1, r0, f0, r1, f1]) expect((await step(w)).action).to.equal("revealed");
+    expect((await env.training.getSlot(jobId, 0, 1)).updateHash).to.equal((s0 as { hash: string }).hash); // bit-identical replica
+    expect((await env.core.getWorker(r1.address)).stake).to.equal(stakeBefore); // disagreeing verifier: unpaid, not slashed
     expect(await roundClosable(env.training, jobId)).to.equal(true);
 
     const before = await trainingStatus(env.training, jobId);
     const closed = await aggregateAndClose(env.training.connect(env.aggregator), store, jobId);
-    expect(closed.mask).to.equal(0b100111n);
-    expect(closed.verdicts.find((v) => v.slot === 3)).to.deep.include({ accepted: false, reason: "slashed" });
+    expect(closed.mask).to.equal(0b110111n);
+    expect(closed.verdicts.find((v) => v.slot === 3)).to.deep.include({ accepted: false, reason: "rejected" });
     expect(closed.nextModelCid).to.not.equal(before.modelCid);
-    for (const w of [p0, p1, r0, referee]) expect(await env.training.balanceOf(w.address)).to.equal(parseEther("0.01"));
+    for (const w of [p0, p1, r0, f0, f1]) expect(await env.training.balanceOf(w.address)).to.equal(parseEther("0.01"));
     expect(await env.training.balanceOf(r1.address)).to.equal(0n);
     const after = await trainingStatus(env.training, jobId);
     expect(after.round).to.equal(1);
     // the undrawn standby entries of round 0 are released by their workers' next step
-    const undrawn = pool.filter((w) => ![r0, r1, referee].some((x) => x.address === w.address));
+    const undrawn = pool.filter((w) => ![r0, r1, f0, f1].some((x) => x.address === w.address));
     for (const w of undrawn) {
       expect(await env.core.lockedByManager(w.address)).to.equal(parseEther("0.5"));
       await step(w);

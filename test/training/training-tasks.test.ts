@@ -4,6 +4,7 @@ import hre from "hardhat";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { advanceLocalTime } from "../../lib/chain/time";
 
 async function taskError(name: string, args: Record<string, unknown>): Promise<string> {
   try {
@@ -42,5 +43,15 @@ describe("train:* tasks", function () {
     );
     expect(await taskError("train:close", { job: "0", from: "0" })).to.match(/^train:close: /);
     expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it("time:advance moves a local chain's clock and mines a block; another network is refused in one line", async function () {
+    const before = (await hre.ethers.provider.getBlock("latest"))!;
+    await hre.run("time:advance", { seconds: "100" });
+    const after = (await hre.ethers.provider.getBlock("latest"))!;
+    expect(after.number).to.equal(before.number + 1);
+    expect(after.timestamp).to.be.at.least(before.timestamp + 100);
+    expect(await taskError("time:advance", { seconds: "0" })).to.equal("time:advance: bad --seconds: 0 is outside 1..1000000000");
+    await expect(advanceLocalTime("shardeum", hre.ethers.provider, 1)).to.be.rejectedWith(/^time:advance works on a local development chain only \(localhost or hardhat, chain id 31337\), not "shardeum"$/);
   });
 });

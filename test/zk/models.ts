@@ -1,5 +1,5 @@
 /** Tiny seeded ONNX models for the zk tests: an MLP and a small CNN (conv, relu, max pool, average pool, gemm). */
-import { buildOnnxModel } from "../../lib/onnx/write";
+import { buildOnnxModel, type OnnxModelSpec } from "../../lib/onnx/write";
 
 export function rng(seed: number) {
   let s = seed >>> 0 || 1;
@@ -81,4 +81,65 @@ export function dagOnnx(seed: number): Uint8Array {
       { op: "Gemm", inputs: ["t", "W3", "b3"], outputs: ["logits"], attributes: { transB: 1 } },
     ],
   });
+}
+
+type Layer =
+  | { op: "Conv"; out: number; k: number; pad?: number }
+  | { op: "MaxPool"; k: number; stride: number }
+  | { op: "Relu" }
+  | { op: "Flatten" }
+  | { op: "Gemm"; out: number };
+
+/** A chain on [N, C, H, W] (or [N, C] once flattened) of the layers given, seeded weights; output "out". */
+export function chainOnnx(seed: number, input: [number, number, number], layers: Layer[]): Uint8Array {
+  const r = rng(seed);
+  let [c, h, w] = input;
+  let flat = 0;
+  const initializers: OnnxModelSpec["initializers"] = [];
+  const nodes: OnnxModelSpec["nodes"] = [];
+  let cur = "input";
+  layers.forEach((l, i) => {
+    const out = i === layers.length - 1 ? "out" : `t${i}`;
+    if (l.op === "Conv") {
+      const pad = l.pad ?? 0;
+      initializers.push({ name: `cw${i}`, dims: [l.out, c, l.k, l.k], data: vec(r, l.out * c * l.k * l.k, 1 / Math.sqrt(c * l.k * l.k)) }, { name: `cb${i}`, dims: [l.out], data: vec(r, l.out, 0.1) });
+      nodes.push({ op: "Conv", inputs: [cur, `cw${i}`, `cb${i}`], outputs: [out], attributes: { kernel_shape: [l.k, l.k], pads: [pad, pad, pad, pad] } });
+      [c, h, w] = [l.out, h + 2 * pad - l.k + 1, w + 2 * pad - l.k + 1];
+    } else if (l.op === "MaxPool") {
+      nodes.push({ op: "MaxPool", inputs: [cur], outputs: [out], attributes: { kernel_shape: [l.k, l.k], strides: [l.stride, l.stride] } });
+      [h, w] = [Math.floor((h - l.k) / l.stride) + 1, Math.floor((w - l.k) / l.stride) + 1];
+    } else if (l.op === "Relu") {
+      nodes.push({ op: "Relu", inputs: [cur], outputs: [out] });
+    } else if (l.op === "Flatten") {
+      nodes.push({ op: "Flatten", inputs: [cur], outputs: [out] });
+      flat = c * h * w;
+    } else {
+      const n = flat;
+      initializers.push({ name: `W${i}`, dims: [l.out, n], data: vec(r, l.out * n, 1 / Math.sqrt(n)) }, { name: `b${i}`, dims: [l.out], data: vec(r, l.out, 0.1) });
+      nodes.push({ op: "Gemm", inputs: [cur, `W${i}`, `b${i}`], outputs: [out], attributes: { transB: 1 } });
+      flat = l.out;
+    }
+    cur = out;
+  });
+  const outDims = flat ? ["N", flat] : ["N", c, h, w];
+  return buildOnnxModel({ inputs: [{ name: "input", dims: ["N", ...input] }], outputs: [{ name: "out", dims: outDims as (string | number)[] }], initializers, nodes });
+}
+
+/**
+ * Small chains that put each circuit step kind (lib/zk/plan.ts: linear, linearMax, max, relu) first, in the middle
+ * and last, with the plan each must give.
+ */
+export function stepModels(): { name: string; onnx: Uint8Array; input: number[]; signed: boolean; plan: string }[] {
+  return [
+    { name: "MaxPool -> Relu -> Gemm (max first, relu middle, linear last)", input: [1, 4, 4], signed: true, plan: "max,relu,linear",
+      onnx: chainOnnx(61, [1, 4, 4], [{ op: "MaxPool", k: 2, stride: 2 }, { op: "Relu" }, { op: "Flatten" }, { op: "Gemm", out: 3 }]) },
+    { name: "Relu -> Conv+MaxPool -> Gemm+Relu -> Gemm (relu first, linearMax and linear middle)", input: [1, 4, 4], signed: true, plan: "relu,linearMax,linear,linear",
+      onnx: chainOnnx(62, [1, 4, 4], [{ op: "Relu" }, { op: "Conv", out: 2, k: 3, pad: 1 }, { op: "MaxPool", k: 2, stride: 2 }, { op: "Flatten" }, { op: "Gemm", out: 4 }, { op: "Relu" }, { op: "Gemm", out: 3 }]) },
+    { name: "Conv+MaxPool -> MaxPool -> Relu (linearMax first, max middle, relu last)", input: [1, 6, 6], signed: false, plan: "linearMax,max,relu",
+      onnx: chainOnnx(63, [1, 6, 6], [{ op: "Conv", out: 2, k: 3, pad: 1 }, { op: "MaxPool", k: 2, stride: 2 }, { op: "MaxPool", k: 2, stride: 1 }, { op: "Relu" }]) },
+    { name: "Conv -> MaxPool (overlapping) -> Conv+MaxPool (linear first, max middle, linearMax last)", input: [1, 4, 4], signed: false, plan: "linear,max,linearMax",
+      onnx: chainOnnx(64, [1, 4, 4], [{ op: "Conv", out: 2, k: 3, pad: 1 }, { op: "MaxPool", k: 3, stride: 1 }, { op: "Conv", out: 2, k: 1 }, { op: "MaxPool", k: 2, stride: 2 }]) },
+    { name: "Relu -> Conv -> MaxPool (overlapping) (relu first, max last)", input: [1, 4, 4], signed: true, plan: "relu,linear,max",
+      onnx: chainOnnx(65, [1, 4, 4], [{ op: "Relu" }, { op: "Conv", out: 2, k: 3, pad: 1 }, { op: "MaxPool", k: 3, stride: 1 }]) },
+  ];
 }

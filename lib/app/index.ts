@@ -1,0 +1,125 @@
+/**
+ * The dashboard's local server: builds the web app if its sources changed, then serves it with the mesh's live
+ * snapshot and the routes the screens need, on 127.0.0.1 only. `npx hardhat app` and `npm run app` start it.
+ *
+ *   GET  /api/config                chain id, RPC URL, deployment block and contract addresses
+ *   POST /api/models/prepare        compile + set up + store an uploaded ONNX; GET /api/models/prepare/:id polls it
+ *   POST /api/jobs/prepare          quantize, commit, seal (browser's keys) and store a job's shards
+ *   POST /api/jobs/release          one shard's key release for one claim, for the wallet to sign
+ *   POST /api/jobs/results          a job's checked results
+ *   /api/v0/*, /ipfs/*              the content server (Kubo RPC subset, trustless gateway), token added to writes
+ *   + the mesh routes (lib/mesh/server.ts): /api/snapshot, /api/events, /api/audit/:id/verify
+ */
+import { ZeroAddress, type JsonRpcProvider } from "ethers";
+import { attach, deploymentsDir as defaultDir, type Deployment } from "../chain/deployments";
+import type { DeploymentGoneError } from "../chain/identity";
+import { findFheDeployment } from "../fhe/cli";
+import { startMesh } from "../mesh";
+import type { Route } from "../mesh/server";
+import type { TrainingSource } from "../mesh/training";
+import type { ContentStore } from "../storage";
+import type { Logger } from "../util/log";
+import { ensureWebBundle, WEB_DIST } from "./bundle";
+import { handle, HttpError, readJson, sameOrigin, sendJson } from "./http";
+import { prepareJob, releaseFor, resultsOf, type PrepareJobRequest, type ReleaseRequest } from "./jobs";
+import { MAX_MODEL_BYTES, RegistrationRuns, type PrepareRequest } from "./registration";
+import { loadStaticFiles } from "./static";
+import { contentServerFor, storageProxy, type StorageEndpoint } from "./storageProxy";
+import type { JobFile } from "../requester/job";
+
+export interface AppOptions {
+  network: string;
+  rpcUrl?: string;
+  /** The RPC URL the browser uses (default: rpcUrl). */
+  publicRpcUrl?: string;
+  port?: number;
+  pollMs?: number;
+  store: ContentStore;
+  /** The content server the page's storage routes go to (default: one started over `store` when it is embedded). */
+  content?: StorageEndpoint;
+  log: Logger;
+  /** Cache of compiled circuits and setups for registrations (default .cache/zk). */
+  zkCacheRoot?: string;
+  training?: TrainingSource;
+  deploymentsDir?: string;
+  onGone?: (err: DeploymentGoneError) => void;
+}
+
+export async function appConfig(o: AppOptions, d: Deployment, provider: JsonRpcProvider, fromBlock: number, storage: boolean) {
+  const { core } = attach(d, provider);
+  const manager = await core.collateralManager();
+  const fhe = findFheDeployment(o.network, o.deploymentsDir ?? defaultDir());
+  return {
+    network: o.network,
+    chainId: Number(d.chainId),
+    rpcUrl: o.publicRpcUrl ?? o.rpcUrl,
+    fromBlock,
+    contracts: {
+      core: d.contracts.OblivionCore.address,
+      registry: d.contracts.ModelRegistry.address,
+      audit: d.contracts.InferenceAudit.address,
+      ...(manager !== ZeroAddress ? { training: manager } : {}),
+      ...(fhe?.contracts.ConfidentialReputation ? { reputation: fhe.contracts.ConfidentialReputation } : {}),
+      ...(fhe?.contracts.PrivacyGateway ? { gateway: fhe.contracts.PrivacyGateway } : {}),
+    },
+    storage,
+  };
+}
+
+export async function startApp(o: AppOptions) {
+  if (ensureWebBundle((m) => o.log.info(m))) o.log.info("dashboard built", { dir: WEB_DIST });
+  const files = loadStaticFiles(WEB_DIST);
+  const registrations = new RegistrationRuns(o.store, o.zkCacheRoot);
+  const onError = (err: Error) => o.log.error("app: request failed", { reason: err.message.split("\n")[0] });
+  const own = o.content ? undefined : await contentServerFor(o.store);
+  const content = o.content ?? own;
+  const server = await startMesh({
+    network: o.network,
+    rpcUrl: o.rpcUrl,
+    port: o.port,
+    pollMs: o.pollMs,
+    training: o.training,
+    log: o.log,
+    deploymentsDir: o.deploymentsDir,
+    onGone: o.onGone,
+    files,
+    routes: async ({ deployment, provider, fromBlock }) => {
+      const config = await appConfig(o, deployment, provider, fromBlock, !!content);
+      const c = attach(deployment, provider);
+      const post = (path: string, limit: number, fn: (body: never) => Promise<unknown>): Route => (req, res, url) => {
+        if (url.pathname !== path || req.method !== "POST") return false;
+        if (!sameOrigin(req)) return (sendJson(res, 403, { error: "cross-origin request refused" }), true);
+        handle(res, async () => fn(await readJson(req, limit)), onError);
+        return true;
+      };
+      return [
+        (req, res, url) => (url.pathname === "/api/config" && req.method === "GET" ? (sendJson(res, 200, config), true) : false),
+        post("/api/models/prepare", (MAX_MODEL_BYTES * 4) / 3 + 4096, async (b: PrepareRequest) => ({ id: registrations.start(b) })),
+        (req, res, url) => {
+          const m = /^\/api\/models\/prepare\/([0-9]+)$/.exec(url.pathname);
+          if (!m || req.method !== "GET") return false;
+          handle(res, async () => registrations.get(m[1]), onError);
+          return true;
+        },
+        post("/api/jobs/prepare", 32 * 1024 * 1024, (b: PrepareJobRequest) => prepareJob(c, o.store, b)),
+        post("/api/jobs/release", 1024 * 1024, (b: ReleaseRequest) => releaseFor(c, b)),
+        post("/api/jobs/results", 4 * 1024 * 1024, async (b: { file: JobFile; labels?: number[] }) => {
+          if (!b.file?.jobId) throw new HttpError(400, "file (a job file) is required");
+          return resultsOf(c, o.store, b.file, b.labels);
+        }),
+        ...(content ? [storageProxy(content)] : []),
+      ];
+    },
+  }).catch(async (err: Error) => {
+    await own?.close();
+    throw err;
+  });
+  return {
+    ...server,
+    bundle: files.sizes(),
+    close: async () => {
+      await server.close();
+      await own?.close();
+    },
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * The dashboard in Chromium against a real local market: one FHE devnet (hardhat node + protocol + confidential
+ * reputation), the tiny e2e model registered with its real verifier, two worker processes, the app server, and a
+ * wallet injected into the page (test/helpers/browser.ts) that forwards to the node's unlocked accounts.
+ *   - a requester posts a job from the sandbox; the workers settle it; every shard shows its proof verified and the
+ *     predicted classes match the float model's labels;
+ *   - the model owner withdraws its fees; a new worker registers and stakes; a worker decrypts its own reputation
+ *     in the page and another account is refused;
+ *   - the history exports one record per settlement;
+ *   - a declined signature, a wrong network with a working switch, and a revert shown with its decoded error.
+ * Run inside a network namespace (the FHE devnet's node listens on 127.0.0.1:8545).
+ */
+import { expect } from "chai";
+import fs from "node:fs";
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { formatEther, parseEther } from "ethers";
+import { startApp } from "../lib/app";
+import { generateWorkerKeyPair } from "../lib/crypto/worker-key";
+import { createOnnxSession } from "../lib/runtime/onnx";
+import { createLogger } from "../lib/util/log";
+import { REPO_ROOT } from "../lib/util/processes";
+import { launchChromium, walletPage, type WalletPage } from "./helpers/browser";
+import { SIZES, startMesh, type Mesh } from "./e2e/harness";
+import { mlpOnnx, rng } from "./zk/models";
+
+const OUT = path.join(REPO_ROOT, "test-output", "dashboard");
+/** The page's document inside page.waitForFunction (this file compiles without the DOM library). */
+type PageDoc = { querySelector(s: string): { textContent: string | null; getAttribute(a: string): string | null } | null; querySelectorAll(s: string): { length: number } };
+const INPUTS = 4;
+
+describe("dashboard in Chromium", function () {
+  this.timeout(240_000);
+  let mesh: Mesh;
+  let app: Awaited<ReturnType<typeof startApp>>;
+  let browser: Browser;
+  let w: WalletPage;
+  const problems: string[] = [];
+  const addr = (i: number) => mesh.d.accounts[i].address;
+  const shot = async (name: string) => {
+    fs.mkdirSync(OUT, { recursive: true });
+    await w.page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+  };
+  const go = async (screen: string) => {
+    await w.page.click(`nav a[data-screen="${screen}"]`);
+    await w.page.waitForSelector(`main#screen-${screen}`);
+  };
+
+  before(async function () {
+    mesh = await startMesh({ fhe: true });
+    mesh.startWorker(2);
+    mesh.startWorker(3);
+    app = await startApp({ network: "localhost", rpcUrl: mesh.d.url, port: 0, pollMs: 300, store: mesh.store, zkCacheRoot: path.join(REPO_ROOT, ".cache", "zk-e2e"), log: createLogger({ source: "app", out: { write: () => true } as unknown as NodeJS.WritableStream }), deploymentsDir: mesh.d.deploymentsDir });
+    browser = await launchChromium();
+    w = await walletPage(browser, mesh.d.url, addr(6), (l) => problems.push(l));
+    await w.page.goto(app.url);
+    await w.page.waitForSelector('.model[data-model="1"]', { timeout: 20_000 });
+    // A wallet that already authorizes the page reconnects by itself (as MetaMask does); else the connect menu.
+    await w.page.waitForSelector("#connect, [data-account]");
+    if (await w.page.locator("#connect").count()) {
+      await w.page.click("#connect");
+      await w.page.click('[data-connector="Test Wallet"]');
+    }
+    await w.page.waitForSelector(`[data-account="${addr(6).toLowerCase()}"]`);
+  });
+
+  afterEach(async function () {
+    // A failed step says what the page showed: every transaction line on screen.
+    if (this.currentTest?.state === "failed" && w) {
+      console.log("tx lines on screen:", await w.page.locator("[data-tx]").allTextContents(), problems);
+      await shot(`failed-${this.currentTest.title.slice(0, 20).replace(/\W+/g, "-")}`);
+    }
+  });
+
+  after(async function () {
+    await browser?.close();
+    await app?.close();
+    await mesh?.stop();
+  });
+
+  it("shows the marketplace from the chain, without a failed request or console error", async function () {
+    expect(await w.page.locator('.model[data-model="1"] h3').textContent()).to.contain("e2e-mlp");
+    expect(await w.page.locator('.model[data-model="1"] .fee').textContent()).to.equal("0.000100 ETH");
+    expect(await w.page.locator('.model[data-model="1"] .setup').textContent()).to.contain("DEV");
+    expect(problems).to.deep.equal([]);
+  });
+
+  it("posts a job from the sandbox; worker processes settle every shard with a verified proof; the predicted classes match the labels", async function () {
+    const r = rng(11); // the harness's calibration inputs: inside the model's quantization range
+    const inputs = Array.from({ length: 32 }, () => Array.from({ length: SIZES[0] }, r)).slice(0, INPUTS);
+    const session = await createOnnxSession(mlpOnnx(5, SIZES), { inputShape: [SIZES[0]] });
+    const labels = (await session.run(inputs)).map((o) => o.indexOf(Math.max(...o)));
+    await go("sandbox");
+    await w.page.selectOption("#sandbox-model", "1");
+    await w.page.setInputFiles("#sandbox-inputs", { name: "inputs.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(inputs)) });
+    // shards × (price + fee × batch): 4 × (0.01 + 0.0001), as jobEscrowFor answers it
+    await w.page.waitForSelector('#escrow b:text-is("0.040400 ETH")');
+    await shot("sandbox");
+    await w.page.click("#sandbox-post");
+    await w.page.waitForSelector('[data-tx="confirmed"]', { timeout: 60_000 });
+    await w.page.waitForSelector(".shard[data-state]");
+    await w.page.waitForFunction((n) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll('.shard[data-state="settled"] .verified').length === n, INPUTS, { timeout: 150_000 });
+    await w.page.click("#fetch-results");
+    await w.page.waitForSelector(`#results tr[data-input="${INPUTS - 1}"]`);
+    const predicted = await w.page.locator("#results .predicted").allTextContents();
+    expect(predicted.map(Number)).to.deep.equal(labels);
+    await shot("sandbox-job");
+    const download = w.page.waitForEvent("download");
+    await w.page.click("#export-job");
+    const file = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as { jobId: string; shards: { dataKey?: string; packageCid: string }[] };
+    expect(file.shards.every((s) => /^0x[0-9a-f]{64}$/.test(s.dataKey ?? ""))).to.equal(true);
+    // the packages are on the content server behind the app server (Kubo RPC and trustless gateway routes)
+    const cid = file.shards[0].packageCid;
+    const cat = await fetch(`${app.url}api/v0/cat?arg=${cid}`, { method: "POST" });
+    expect(Buffer.from(await cat.arrayBuffer())).to.deep.equal(Buffer.from(await mesh.store.get(cid)));
+    expect((await fetch(`${app.url}ipfs/${cid}?format=raw`)).status).to.equal(200);
+    // another site's page may not upload through it (the token stays on the server)
+    const form = new FormData();
+    form.append("file", new Blob([new Uint8Array([1, 2, 3])]));
+    expect((await fetch(`${app.url}api/v0/add`, { method: "POST", body: form, headers: { origin: "http://evil.example" } })).status).to.equal(403);
+  });
+
+  it("lets the model owner withdraw its fees", async function () {
+    const owner = addr(0);
+    const held = await mesh.d.contracts.core.balanceOf(owner);
+    // the owner's fees (4 × 0.0001) and, as the devnet's deployer is also its treasury, the protocol's fee
+    expect(held >= parseEther("0.0001") * BigInt(INPUTS)).to.equal(true);
+    await w.use(owner);
+    await go("models");
+    await w.page.waitForFunction((t) => (globalThis as unknown as { document: PageDoc }).document.querySelector("#withdrawable")?.textContent === t, `${Number(formatEther(held)).toFixed(4)} ETH`);
+    await w.page.click("#withdraw");
+    await w.page.waitForSelector('[data-txbutton="withdraw"] [data-tx="confirmed"]', { timeout: 30_000 });
+    expect(await mesh.d.contracts.core.balanceOf(owner)).to.equal(0n);
+  });
+
+  it("registers a model from an uploaded ONNX and calibration file: compiled and set up on the local server, signed by the owner's wallet", async function () {
+    // The harness's model and calibration: the circuit and setup it cached this run are reused (registered again
+    // as a second model: compile, setup and upload run through the same library either way).
+    const r = rng(11);
+    await w.page.click('button:text("Register a model…")');
+    await w.page.fill('.register label:has-text("name") input', "browser-mlp");
+    await w.page.fill('.register label:has-text("fee per inference") input', "0.0002");
+    await w.page.setInputFiles('.register label:has-text("ONNX model") input', { name: "model.onnx", mimeType: "application/octet-stream", buffer: Buffer.from(mlpOnnx(5, SIZES)) });
+    await w.page.setInputFiles('.register label:has-text("calibration") input', { name: "calibration.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(Array.from({ length: 32 }, () => Array.from({ length: SIZES[0] }, r)))) });
+    await w.page.click('.register button:text("Compile, set up and register")');
+    await w.page.waitForSelector('.register .tx.confirmed:text("registered")', { timeout: 90_000 });
+    const m = await mesh.d.contracts.registry.getModel(2);
+    expect([m.name, m.owner, m.feePerInference]).to.deep.equal(["browser-mlp", addr(0), parseEther("0.0002")]);
+    expect((await mesh.d.contracts.registry.getVersion(2, 1)).vetted).to.equal(true);
+    await w.page.waitForSelector('[data-owned="2"]');
+    await shot("models");
+  });
+
+  it("registers and stakes a new worker from the worker hub, with its earnings per job from events", async function () {
+    const worker = addr(7);
+    await w.use(worker);
+    await go("workers");
+    await w.page.waitForSelector('#registered:text("no")');
+    const key = "0x" + Buffer.from(generateWorkerKeyPair().publicKey).toString("hex");
+    await w.page.fill('#stake input[placeholder^="encryption public key"]', key);
+    await w.page.fill('#stake input[placeholder="metadata CID"]', "bafyworkerfromthebrowser");
+    await w.page.click("#register-worker");
+    await w.page.waitForSelector('[data-txbutton="register-worker"] [data-tx="confirmed"]', { timeout: 30_000 }).catch(() => undefined);
+    await w.page.waitForSelector('#registered:text("yes")');
+    await w.page.fill("#stake-input", "1.5");
+    await w.page.click("#stake-button");
+    await w.page.waitForSelector('[data-txbutton="stake-button"] [data-tx="confirmed"]', { timeout: 30_000 });
+    await w.page.waitForSelector('#stake-amount:text("1.5000 ETH")');
+    expect((await mesh.d.contracts.core.getWorker(worker)).stake).to.equal(parseEther("1.5"));
+    // a worker process that settled shards sees them per job
+    await w.use(addr(2));
+    await w.page.waitForSelector("#earnings-per-job tr[data-job]");
+  });
+
+  it("decrypts a worker's own reputation in the page, and refuses another account", async function () {
+    const worker = addr(2);
+    const settledBy = (await mesh.d.contracts.core.queryFilter(mesh.d.contracts.core.filters.ShardSettled(undefined, undefined, worker))).length;
+    expect(settledBy).to.be.greaterThan(0);
+    await w.page.fill("#reputation-of", worker);
+    await w.page.click("#decrypt");
+    await w.page.waitForSelector("#reputation-result, #reputation-error", { timeout: 60_000 });
+    expect(await w.page.locator("#reputation-error").count(), (await w.page.locator("#reputation-error").textContent().catch(() => "")) ?? "").to.equal(0);
+    expect(Number(await w.page.locator("#rep-successes").textContent())).to.equal(settledBy);
+    expect(await w.page.locator("#rep-failures").textContent()).to.equal("0");
+    await shot("workers");
+    // the new worker asks for worker 2's reputation: the ACL refuses
+    await w.use(addr(7));
+    await w.page.fill("#reputation-of", worker);
+    await w.page.click("#decrypt");
+    await w.page.waitForSelector("#reputation-error", { timeout: 60_000 });
+    expect(await w.page.locator("#reputation-error").textContent()).to.match(/^Refused: the ACL lets only/);
+    await w.page.fill("#reputation-of", addr(7));
+  });
+
+  it("shows a revert with its decoded custom error and arguments in units, before anything is signed", async function () {
+    await w.use(addr(7));
+    await w.page.fill("#unstake-input", "5");
+    await w.page.click("#unstake-button");
+    await w.page.waitForSelector('[data-txbutton="unstake-button"] [data-tx="reverted"]');
+    expect(await w.page.locator('[data-txbutton="unstake-button"] [data-tx="reverted"]').textContent()).to.equal(
+      "Reverted: OblivionCore.InsufficientFreeStake(available=1.5 ETH, needed=5.0 ETH)",
+    );
+  });
+
+  it("answers a declined signature with a calm line and sends nothing", async function () {
+    const before = await mesh.d.provider.getTransactionCount(addr(7));
+    await w.rejectNext();
+    await w.page.fill("#stake-input", "0.1");
+    await w.page.click("#stake-button");
+    await w.page.waitForSelector('[data-txbutton="stake-button"] [data-tx="rejected"]');
+    expect(await w.page.locator('[data-txbutton="stake-button"] [data-tx="rejected"]').textContent()).to.equal("You declined the signature in your wallet: nothing was sent.");
+    expect(await mesh.d.provider.getTransactionCount(addr(7))).to.equal(before);
+  });
+
+  it("prompts on a wrong network and switches back", async function () {
+    await w.chain("0x1");
+    await w.page.waitForSelector("#wrong-network");
+    expect(await w.page.locator("#wrong-network").textContent()).to.contain("Your wallet is on chain 1");
+    await w.page.click("#stake-button");
+    await w.page.waitForSelector('[data-txbutton="stake-button"] [data-tx="failed"]');
+    await shot("wrong-network");
+    await w.page.click("#switch-network");
+    await w.page.waitForSelector("#wrong-network", { state: "detached" });
+  });
+
+  it("exports the verifiable history with one record per settlement", async function () {
+    await go("history");
+    const settled = await mesh.d.contracts.core.queryFilter(mesh.d.contracts.core.filters.ShardSettled());
+    await w.page.waitForFunction((n) => (globalThis as unknown as { document: PageDoc }).document.querySelector("#history")?.getAttribute("data-rows") === String(n), settled.length);
+    const download = w.page.waitForEvent("download");
+    await w.page.click("#export-json");
+    const rows = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as { job: string; shard: number; tx: string }[];
+    expect(rows.length).to.equal(settled.length);
+    expect(new Set(rows.map((r) => r.tx))).to.deep.equal(new Set(settled.map((e) => e.transactionHash)));
+    const csv = w.page.waitForEvent("download");
+    await w.page.click("#export-csv");
+    expect(fs.readFileSync(await (await csv).path(), "utf8").trim().split("\n").length).to.equal(settled.length + 1);
+    await w.page.click(`[data-verify="${rows[0].job === "0" ? 1 : 1}"]`);
+    await w.page.waitForSelector('[data-result="1"].valid', { timeout: 20_000 });
+    await shot("history");
+  });
+
+  it("renders the training and mesh screens from the chain, and the marketplace's counts after settlement", async function () {
+    await go("mesh");
+    await w.page.waitForSelector(`.worker[data-address="${addr(2).toLowerCase()}"]`);
+    await shot("mesh");
+    await go("training");
+    await shot("training");
+    await go("market");
+    await w.page.waitForSelector(`.model[data-model="1"] .settled:text("${INPUTS} in ${INPUTS} shards · 1 jobs")`);
+    await shot("marketplace");
+    expect(problems.filter((p) => !p.includes("4001") && !/rejected/i.test(p))).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * The release agent in the tab: while the page is open, every live claim on one of the connected requester's jobs
+ * (a job file in IndexedDB) gets its shard key released to exactly that claim. The local server builds the release
+ * (lib/requester/agent.ts buildRelease); the wallet signs releaseShardKey after a simulation passes. A claim that
+ * has expired, or already has its release, is left alone. Closing the tab stops it: workers then leave without a
+ * slash, and the job resumes when the requester comes back.
+ */
+import { useEffect, useRef, useState } from "react";
+import { getAbiItem, type Address } from "viem";
+import { useAccount, usePublicClient, useWalletClient } from "wagmi";
+import { useApp } from "../app";
+import { coreAbi } from "../generated/abis";
+import { useBlock } from "./block";
+import { describeFailure } from "./errors";
+import { listJobs, type JobFile } from "./jobStore";
+import { useLogs } from "./useLogs";
+
+const CLAIMED = getAbiItem({ abi: coreAbi, name: "ShardClaimed" });
+
+export interface AgentEvent {
+  at: number;
+  text: string;
+  ok: boolean;
+}
+
+export function useReleaseAgent(enabled: boolean) {
+  const { config } = useApp();
+  const { address, chainId } = useAccount();
+  const client = usePublicClient();
+  const { data: wallet } = useWalletClient();
+  const { block, time } = useBlock();
+  const { logs } = useLogs("claims", config.contracts.core, [CLAIMED]);
+  const [events, setEvents] = useState<AgentEvent[]>([]);
+  const done = useRef(new Set<string>());
+  const busy = useRef(false);
+
+  useEffect(() => {
+    if (!enabled || !client || !wallet || !address || chainId !== config.chainId || busy.current) return;
+    busy.current = true;
+    const note = (text: string, ok = true) => setEvents((e) => [{ at: Date.now(), text, ok }, ...e].slice(0, 50));
+    (async () => {
+      const files = (await listJobs()).filter((f) => f.chainId === String(config.chainId) && f.core.toLowerCase() === config.contracts.core.toLowerCase());
+      const byJob = new Map<string, JobFile>(files.map((f) => [f.jobId, f]));
+      for (const l of logs) {
+        const file = byJob.get(l.args.jobId.toString());
+        if (!file) continue;
+        const key = `${l.args.jobId}:${l.args.shardIndex}:${l.args.claimNonce}`;
+        if (done.current.has(key)) continue;
+        const s = await client.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "getShard", args: [l.args.jobId, l.args.shardIndex] });
+        const requester = await client.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "jobRequester", args: [l.args.jobId] });
+        if (requester.toLowerCase() !== address.toLowerCase()) continue;
+        // Only the current claim, still live by the later of the wall clock and the chain's time, without a release.
+        if (s.status !== 1 || s.claimNonce !== l.args.claimNonce || s.keyReleased || Number(s.deadline) <= Math.max(time, Date.now() / 1000)) {
+          done.current.add(key);
+          continue;
+        }
+        const claim = {
+          jobId: l.args.jobId.toString(),
+          shardIndex: Number(l.args.shardIndex),
+          claimant: l.args.worker,
+          claimNonce: l.args.claimNonce.toString(),
+          ...(l.args.oneTimeKeyX ? { oneTimeKey: { x: l.args.oneTimeKeyX.toString(), y: l.args.oneTimeKeyY.toString() } } : {}),
+        };
+        try {
+          const res = await fetch("/api/jobs/release", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ file, claim }) });
+          const body = (await res.json()) as Record<string, string | string[]> & { error?: string };
+          if (res.status === 422) {
+            // this claim can never be served (G-03): skipped for good, the job's other claims go on
+            done.current.add(key);
+            note(`shard ${claim.shardIndex} of job ${claim.jobId}: ${body.error}`, false);
+            continue;
+          }
+          if (!res.ok) throw new Error(body.error ?? `server answered ${res.status}`);
+          const release = {
+            claimant: body.claimant as Address,
+            claimNonce: Number(body.claimNonce),
+            keyHash: body.keyHash as `0x${string}`,
+            keyProof: body.keyProof as `0x${string}`[],
+            ephemeralX: BigInt(body.ephemeralX as string),
+            ephemeralY: BigInt(body.ephemeralY as string),
+            maskedKey: body.maskedKey as `0x${string}`,
+            payload: body.payload as `0x${string}`,
+          };
+          const { request } = await client.simulateContract({ address: config.contracts.core, abi: coreAbi, functionName: "releaseShardKey", args: [l.args.jobId, l.args.shardIndex, release], account: address });
+          const hash = await wallet.writeContract(request);
+          await client.waitForTransactionReceipt({ hash, pollingInterval: 1000, timeout: 120_000 });
+          done.current.add(key);
+          note(`released shard ${claim.shardIndex} of job ${claim.jobId} to ${claim.claimant.slice(0, 8)}…`);
+        } catch (err) {
+          const f = describeFailure(err);
+          // A declined signature or a lost race is not retried this block; the next block tries again if still live.
+          note(`shard ${claim.shardIndex} of job ${claim.jobId}: ${f.text}`, false);
+          if (f.kind === "revert") done.current.add(key);
+        }
+      }
+    })().finally(() => (busy.current = false));
+  }, [enabled, block, logs.length, address, chainId]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  return events;
+}

@@ -1,0 +1,52 @@
+/**
+ * The requester's job files in this browser (IndexedDB, database "oblivion", store "jobs"): the same JSON as
+ * $OBLIVION_HOME/jobs/<chainId>-<core>-<jobId>.json, data keys included. They never leave the browser except by
+ * the user's own export (or one shard's key, to the local server, to build a release).
+ */
+import type { JobFile } from "../../../lib/requester/jobFile";
+
+export type { JobFile };
+
+const DB = "oblivion";
+const STORE = "jobs";
+
+function open(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function tx<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  const db = await open();
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const r = fn(db.transaction(STORE, mode).objectStore(STORE));
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** The file name `job:follow` and `requester:run` look for under $OBLIVION_HOME/jobs. */
+export const jobFileName = (f: Pick<JobFile, "chainId" | "core" | "jobId">) => `${f.chainId}-${f.core.toLowerCase()}-${f.jobId}.json`;
+
+export const saveJob = (f: JobFile) => tx("readwrite", (s) => s.put(f, jobFileName(f)));
+export const listJobs = async (): Promise<JobFile[]> => (await tx("readonly", (s) => s.getAll())) as JobFile[];
+
+/** Checks an imported job file's shape; throws a one-line error naming what is wrong. */
+export function parseJobFile(text: string): JobFile {
+  let f: JobFile;
+  try {
+    f = JSON.parse(text) as JobFile;
+  } catch {
+    throw new Error("not a job file: the file is not JSON");
+  }
+  for (const k of ["chainId", "core", "jobId", "modelId"] as const) if (typeof f[k] !== "string") throw new Error(`not a job file: "${k}" is missing`);
+  if (!Array.isArray(f.shards) || !f.shards.every((s) => typeof s.packageCid === "string" && typeof s.inputCommitment === "string")) throw new Error("not a job file: \"shards\" must list packageCid and inputCommitment");
+  return f;
+}

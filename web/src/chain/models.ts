@@ -1,0 +1,70 @@
+/** The registry's models with their latest version, and what the core's events say each has settled and earned. */
+import { useQuery } from "@tanstack/react-query";
+import { getAbiItem, type Address } from "viem";
+import { usePublicClient } from "wagmi";
+import { useApp } from "../app";
+import { coreAbi, registryAbi } from "../generated/abis";
+import { useBlock } from "./block";
+import { useLogs } from "./useLogs";
+
+export interface ModelRow {
+  id: bigint;
+  name: string;
+  owner: Address;
+  active: boolean;
+  fee: bigint;
+  versions: number;
+  latest?: { verifier: Address; vetted: boolean; devSetup: boolean; batchSize: number; numPublicSignals: number; circuitHash: string; onnxCid: string; provingKeyCid: string; circuitCid: string };
+  settled: number;
+  earned: bigint;
+  jobs: number;
+}
+
+export const JOB_POSTED = getAbiItem({ abi: coreAbi, name: "JobPosted" });
+export const SHARD_SETTLED = getAbiItem({ abi: coreAbi, name: "ShardSettled" });
+
+/** jobId → modelId, from JobPosted. */
+export function useJobModels() {
+  const { config } = useApp();
+  const { logs } = useLogs("jobs", config.contracts.core, [JOB_POSTED]);
+  const map = new Map<bigint, { modelId: bigint; requester: Address; shardCount: number; escrow: bigint; block: bigint }>();
+  for (const l of logs) map.set(l.args.jobId, { modelId: l.args.modelId, requester: l.args.requester, shardCount: l.args.shardCount, escrow: l.args.escrow, block: l.blockNumber });
+  return map;
+}
+
+export function useModels() {
+  const client = usePublicClient();
+  const { config } = useApp();
+  const { block } = useBlock();
+  const jobs = useJobModels();
+  const { logs: settled } = useLogs("settled", config.contracts.core, [SHARD_SETTLED]);
+  const registry = config.contracts.registry;
+  const q = useQuery({
+    queryKey: ["models", registry, block.toString()],
+    enabled: !!client && block > 0n,
+    placeholderData: (prev) => prev,
+    queryFn: async () => {
+      const count = await client!.readContract({ address: registry, abi: registryAbi, functionName: "modelCount" });
+      const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
+      return Promise.all(
+        ids.map(async (id) => {
+          const m = await client!.readContract({ address: registry, abi: registryAbi, functionName: "getModel", args: [id] });
+          const v = m.versionCount > 0 ? await client!.readContract({ address: registry, abi: registryAbi, functionName: "getVersion", args: [id, m.versionCount] }) : undefined;
+          return { id, name: m.name, owner: m.owner, active: m.active, fee: m.feePerInference, versions: m.versionCount, latest: v && { ...v } };
+        }),
+      );
+    },
+  });
+  const stats = new Map<bigint, { settled: number; earned: bigint; jobs: Set<bigint> }>();
+  for (const l of settled) {
+    const modelId = jobs.get(l.args.jobId)?.modelId;
+    if (modelId === undefined) continue;
+    const s = stats.get(modelId) ?? { settled: 0, earned: 0n, jobs: new Set() };
+    s.settled++;
+    s.earned += l.args.ownerFee;
+    s.jobs.add(l.args.jobId);
+    stats.set(modelId, s);
+  }
+  const rows: ModelRow[] = (q.data ?? []).map((m) => ({ ...m, settled: stats.get(m.id)?.settled ?? 0, earned: stats.get(m.id)?.earned ?? 0n, jobs: [...jobs.values()].filter((j) => j.modelId === m.id).length }));
+  return { rows, loading: q.isLoading, error: q.error };
+}
