@@ -9,6 +9,7 @@ import { formatEth, formatTime } from "../lib/util/format";
 import { createContentStore } from "../lib/storage";
 import { committedOutputs } from "../lib/zk/bundle";
 import { headLabel } from "../lib/zk/head";
+import { setupInfo, setupLabel } from "../lib/chain/setupKind";
 
 task("model:list", "List registered models and their versions")
   .addFlag("json", "print JSON")
@@ -29,7 +30,9 @@ task("model:list", "List registered models and their versions")
         for (const m of models) {
           console.log(`#${m.modelId} ${m.name} owner=${m.owner} fee/inference=${formatEth(m.feePerInference)} ${m.active ? "active" : "inactive"}`);
           for (const v of m.versions) {
-            console.log(`   v${v.version} verifier=${v.verifier} batch=${v.batchSize} signals=${v.numPublicSignals}${v.devSetup ? " dev-setup" : ""}${v.vetted ? " vetted" : " UNVETTED-VERIFIER (jobs need --accept-unvetted-verifier)"} onnx=${v.onnxCid}`);
+            const verifier = v.setup.kind === "ceremony" && !v.setup.finalized ? "none yet" : v.verifier;
+            console.log(`   v${v.version} verifier=${verifier} batch=${v.batchSize} signals=${v.numPublicSignals}${v.vetted || verifier === "none yet" ? (v.vetted ? " vetted" : "") : " UNVETTED-VERIFIER (jobs need --accept-unvetted-verifier)"} onnx=${v.onnxCid}`);
+            console.log(`      setup: ${setupLabel(v.setup)}`);
             console.log(`      outputs: ${await describeOutputs(v.circuitCid)}`);
           }
         }
@@ -53,6 +56,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
   .addOptionalParam("minScore", "gate the job by this minimum reputation, encrypted locally (implies --gated)")
   .addFlag("public", "store the shard inputs unencrypted (public data)")
   .addFlag("acceptUnvettedVerifier", "opt into a model version whose verifier the registry did not deploy (it may accept garbage)")
+  .addFlag("acceptDevSetup", "on a chain that is not a local development chain: opt into a DEV-setup model (its owner can forge proofs)")
   .addOptionalParam("treeOut", "write the shard Merkle tree (OZ dump) to this file")
   .addOptionalParam("from", "index of the signer to use", "0", types.string)
   .addFlag("clamp", "clamp inputs outside the model's calibration range instead of refusing them")
@@ -63,7 +67,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
       a: {
         inputs?: string; commitments?: string; model: string; modelVersion: string; price: string; collateral: string; window: string;
         minStake: string; gated: boolean; minScore?: string; public: boolean; treeOut?: string; from: string; acceptUnvettedVerifier: boolean;
-        clamp: boolean; follow: boolean; labels?: string; workers?: string;
+        clamp: boolean; follow: boolean; labels?: string; workers?: string; acceptDevSetup: boolean;
       },
       hre,
     ) =>
@@ -83,6 +87,16 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
         const modelId = parseUint("model", a.model, 1n, 2n ** 32n - 1n);
         const modelVersion = parseUint("modelVersion", a.modelVersion, 0n, 2n ** 32n - 1n);
         const ctx = await taskContext(hre, a.from);
+        {
+          const { requesterSetupCheck } = await import("../lib/zk/setup-policy");
+          const { createContentStore } = await import("../lib/storage");
+          const store = createContentStore();
+          try {
+            console.log(await requesterSetupCheck({ registry: ctx.registry, store, requester: ctx.signer }, modelId, Number(modelVersion), a.acceptDevSetup));
+          } finally {
+            await store.close();
+          }
+        }
         let jobId: bigint;
         if (a.commitments) {
           const tree = new ShardTree(readCommitmentsFile("commitments", a.commitments));
@@ -159,12 +173,14 @@ task("job:status", "Show a job and its shards")
       const jobId = parseUint("job", a.job, 1n);
       const ctx = await taskContext(hre);
       const s = await jobStatus(ctx.core, jobId, Number(parseUint("shards", a.shards, 0n, 100_000n)));
-      if (a.json) return console.log(toJson(s));
+      const setup = await setupInfo(ctx.registry, s.modelId, s.modelVersion);
+      if (a.json) return console.log(toJson({ ...s, setup }));
       console.log(
         `job ${s.jobId} model ${s.modelId} v${s.modelVersion} requester ${s.requester}${s.cancelled ? " CANCELLED" : ""}\n` +
           `  shards ${s.shardCount}: settled ${s.settledShards}, claimed ${s.openClaims}; escrow ${formatEth(s.escrow)}; ` +
           `price ${formatEth(s.pricePerShard)} + owner fee ${formatEth(s.ownerFeePerShard)} per shard${s.paddingFee > 0n ? ` (the last shard's ${formatEth(s.ownerFeePerShard - s.paddingFee)}: its padding is not billed)` : ""}; collateral ${formatEth(s.collateral)}\n` +
-          `  verifier ${s.verifier} ${s.unvettedVerifier ? "UNVETTED (requester opted in; claims are voided, never slashed)" : "vetted"}, code hash ${s.verifierCodeHash}`,
+          `  verifier ${s.verifier} ${s.unvettedVerifier ? "UNVETTED (requester opted in; claims are voided, never slashed)" : "vetted"}, code hash ${s.verifierCodeHash}\n` +
+          `  setup: ${setupLabel(setup)}`,
       );
       for (const sh of s.shards) {
         const who = sh.status === "open" ? "" : ` ${sh.worker}`;

@@ -7,6 +7,7 @@
  * Restart-safe: its view is rebuilt from the chain, claims it holds are resumed, and the shard's on-chain state is
  * read right before each submission, so it never submits twice.
  */
+import path from "node:path";
 import type { Wallet } from "ethers";
 import type { PrivacyGateway } from "../typechain-types";
 import type { IOblivionCore } from "../typechain-types/contracts/OblivionCore";
@@ -28,6 +29,8 @@ import type { WorkerConfig } from "./config";
 import { EligibilityPolicy } from "./eligibility-policy";
 import { boundedRead, inspectRelease } from "./inspect";
 import { ClaimTiming } from "./timing";
+import { CeremonyError } from "../lib/zk/ceremony-error";
+import { checkSetupForUse } from "../lib/zk/setup-policy";
 
 export interface WorkerDeps {
   wallet: Wallet;
@@ -77,6 +80,7 @@ export class Worker {
   private readonly reclaim: ReclaimDuty;
   private txChain: Promise<unknown> = Promise.resolve();
   private chainId = 0n;
+  private readonly setupVerdicts = new Map<string, Promise<boolean>>();
   private stopping?: AbortSignal;
   /** Gated jobs this worker asked eligibility for: true once the answer (kept by the gateway) was logged. */
   private readonly eligibilityAsked = new Map<bigint, boolean>();
@@ -172,6 +176,7 @@ export class Worker {
       const terms = await this.jobTerms(job.jobId);
       if (terms.pricePerShard < this.cfg.minPriceWei) continue;
       if (terms.unvettedVerifier && !this.cfg.acceptUnvettedVerifiers) continue;
+      if (!(await this.servesSetup(terms.modelId, Number(terms.modelVersion)))) continue;
       // F-01: never put more at stake than a configured multiple of what the shard pays.
       if (terms.collateral > terms.pricePerShard * this.cfg.maxCollateralMultiple) continue;
       if (w.stake - w.locked < terms.collateral || w.stake < terms.minStake) continue;
@@ -506,6 +511,39 @@ export class Worker {
     await this.send("withdraw", () => this.core.withdraw());
     this.stats.withdrawnWei += bal;
     this.deps.log.info("withdrew earnings", { amountWei: bal });
+  }
+
+  /**
+   * Whether this worker serves (model, version) given its setup: a DEV setup on a chain that is not a local development
+   * chain only with `acceptDevSetup`; a ceremony only once its transcript verifies (model:verify-setup, cached by final
+   * key). A refusal is logged once and remembered; any other failure is retried on the next pass.
+   */
+  private servesSetup(modelId: bigint, version: number): Promise<boolean> {
+    const key = `${modelId}:${version}`;
+    let p = this.setupVerdicts.get(key);
+    if (!p) {
+      // the chain id is read here too: a pass may run before ensureReady
+      const chainId = async () => this.chainId || (await withRetry(() => this.deps.wallet.provider!.getNetwork(), RPC)).chainId;
+      p = chainId().then((id) => checkSetupForUse(
+        { registry: this.deps.contracts.registry, store: this.deps.store, chainId: id, cacheDir: path.join(this.cfg.artifactsDir, "ceremony"), log: this.deps.log },
+        modelId, version, this.cfg.acceptDevSetup, "acceptDevSetup in the worker config",
+      )).then(
+        (v) => {
+          this.deps.log.info("model setup accepted", { model: modelId, version, setup: v.kind, trusted: v.trusted.join(",") });
+          return true;
+        },
+        (err: Error) => {
+          if (!(err instanceof CeremonyError)) {
+            this.setupVerdicts.delete(key);
+            throw err;
+          }
+          this.deps.log.warn("not serving this model version", { model: modelId, version, reason: err.message });
+          return false;
+        },
+      );
+      this.setupVerdicts.set(key, p);
+    }
+    return p;
   }
 
   private async jobTerms(jobId: bigint): Promise<Job> {

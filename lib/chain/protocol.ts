@@ -2,6 +2,7 @@
  * Typed helpers over the protocol contracts, shared by the Hardhat tasks, the worker and the keeper. Each sends one
  * transaction (or reads) and returns plain data; amounts are wei (bigint).
  */
+import { setupInfo, type SetupInfo } from "./setupKind";
 import type { ContractTransactionReceipt } from "ethers";
 import type { InferenceAudit, ModelRegistry, OblivionCore } from "../../typechain-types";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
@@ -261,6 +262,8 @@ export interface ModelView {
     /** The registry deployed the verifier from the verification key (false: jobs need the requester's opt-in). */
     vetted: boolean;
     verifierCodeHash: string;
+    /** DEV, ceremony (with its contributors) or external: whom users of this version trust. */
+    setup: SetupInfo;
   }[];
 }
 
@@ -284,6 +287,7 @@ export async function listModels(registry: ModelRegistry): Promise<ModelView[]> 
         circuitHash: ver.circuitHash,
         vetted: ver.vetted,
         verifierCodeHash: ver.verifierCodeHash,
+        setup: await setupInfo(registry, id, v, ver, m.owner),
       });
     }
     out.push({ modelId: id, name: m.name, owner: m.owner, active: m.active, feePerInference: m.feePerInference, versions });

@@ -3,9 +3,10 @@
  * earnings, the outcome of their latest claim) through the core's events and `getWorker`, and the latest audit
  * records through the InferenceAudit's events. `sync()` reads what is new; `snapshot()` is what the page gets.
  */
+import { setupInfo } from "../chain/setupKind";
 import { auditRecord } from "../chain/protocol";
 import type { Provider } from "ethers";
-import type { InferenceAudit, OblivionCore } from "../../typechain-types";
+import type { InferenceAudit, ModelRegistry, OblivionCore } from "../../typechain-types";
 import { JobBook, type BookEvent, type ShardState } from "../chain/jobbook";
 import type { AuditSnapshot, JobSnapshot, MeshSnapshot, TrainingRound, WorkerSnapshot, WorkerStatus } from "./types";
 
@@ -16,6 +17,8 @@ export interface FollowerOptions {
   network: string;
   core: OblivionCore;
   audit: InferenceAudit;
+  /** Where each job's model setup (DEV or ceremony and its contributors) is read; without it none is shown. */
+  registry?: ModelRegistry;
   provider: Provider;
   /** First block to read (the deployment block). */
   fromBlock: number;
@@ -47,6 +50,8 @@ export class MeshFollower {
   private readonly verifierOf = new Map<string, string>();
   /** Whether each job's verifier is unvetted (fixed at post, read once). */
   private readonly unvetted = new Map<bigint, boolean>();
+  /** Setup of each (model, version) a job uses (fixed once a job can be posted on it). */
+  private readonly setups = new Map<string, JobSnapshot["setup"]>();
   /** Each job's shard states as the core reports them, re-read when an event touches the job. */
   private readonly shardStates = new Map<bigint, string[]>();
   private nextBlock: number;
@@ -147,6 +152,7 @@ export class MeshFollower {
           settled: count("settled"),
           cancelled: j.cancelled,
           unvettedVerifier: this.unvetted.get(j.jobId) ?? false,
+          setup: this.setups.get(`${j.modelId}:${j.modelVersion}`),
         };
       });
     return {
@@ -245,8 +251,13 @@ export class MeshFollower {
 
   /** Reads each new job's unvetted-verifier flag once (it cannot change after post). */
   private async fillUnvetted(): Promise<void> {
-    for (const id of this.book.jobs.keys()) {
+    for (const [id, j] of this.book.jobs) {
       if (!this.unvetted.has(id)) this.unvetted.set(id, (await this.o.core.getJob(id)).unvettedVerifier);
+      const key = `${j.modelId}:${j.modelVersion}`;
+      if (this.o.registry && !this.setups.has(key)) {
+        const s = await setupInfo(this.o.registry, j.modelId, Number(j.modelVersion));
+        this.setups.set(key, { kind: s.kind, contributors: s.contributors });
+      }
     }
   }
 
