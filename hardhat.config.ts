@@ -62,7 +62,9 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
-    hardhat: { allowUnlimitedContractSize: false },
+    // Under coverage the network runs Prague: from Osaka on, EIP-7825 caps a transaction at 2^24 gas, and deploying the
+    // instrumented core (about 73 KB of code, with its scanner and release check) costs more than that.
+    hardhat: { allowUnlimitedContractSize: false, ...(process.env.SOLIDITY_COVERAGE ? { hardfork: "prague" } : {}) },
     localhost: { url: process.env.LOCAL_RPC_URL ?? "http://127.0.0.1:8545", ...(accounts.length > 0 ? { accounts } : {}) },
     shardeumTestnet: {
       url: process.env.SHARDEUM_TESTNET_RPC_URL ?? "https://api-mezame.shardeum.org",

@@ -9,7 +9,7 @@ import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { randomBytes } from "node:crypto";
-import { claimKeyed, deployEnv, keyedRelease, keylessRelease, registerAndStake, postJob, proveShard, submit, WINDOW } from "../test/helpers/protocol";
+import { claimKeyed, deployEnv, ENC_KEY, keyedRelease, keylessRelease, registerAndStake, postJob, proveShard, spamJobParams, submit, WINDOW } from "../test/helpers/protocol";
 import { runMain } from "../test/helpers/snarkjs";
 
 interface Row {
@@ -88,6 +88,41 @@ async function main() {
   rows.push({ operation: "reclaimExpired", gas: await gasOf(env.core.connect(env.keeper).reclaimExpired(small.jobId, 2)), note: "void (key never released) + reopen" });
   rows.push({ operation: "withdraw", gas: await gasOf(env.core.connect(env.worker).withdraw()), note: "pull balance to an EOA" });
   rows.push({ operation: "cancelJob", gas: await gasOf(env.core.connect(env.requester).cancelJob(big.jobId)), note: "" });
+
+  // G-05: a failing reputation hook at the owner's maximum hook gas. The core keeps 4 bytes and a length of its revert.
+  const hook = await (await ethers.getContractFactory("RevertBombHook", env.owner)).deploy();
+  await env.core.connect(env.owner).setReputationHook(await hook.getAddress());
+  await env.core.connect(env.owner).setHookGasLimit(2_000_000);
+  const hooked = await postJob(env, { shards: 8, salt: 9 });
+  const settleWith = async (i: number, bytes: number, burn: boolean, note: string) => {
+    await hook.set(bytes, burn);
+    await env.core.connect(env.worker).claim(hooked.jobId, i);
+    const p = await proveShard(env, hooked, i, env.worker.address);
+    rows.push({ operation: "submitResult (verify + pay + audit)", gas: await gasOf(submit(env, hooked, i, env.worker, p)), note });
+  };
+  await settleWith(0, 4, false, "hook at 2M gas reverts with a 4-byte error (pending for replay)");
+  await settleWith(1, 0, true, "hook at 2M gas burns all its gas (pending for replay)");
+  await settleWith(2, 900_000, false, "hook at 2M gas reverts with 900 kB (G-05's revert bomb; 4 bytes and the length kept)");
+  await hook.set(900_000, false);
+  await env.core.connect(env.worker2).claim(hooked.jobId, 3);
+  await env.core.connect(env.requester).releaseShardKey(hooked.jobId, 3, await keylessRelease(env.core, hooked.jobId, 3));
+  await time.increase(WINDOW + 1);
+  rows.push({ operation: "reclaimExpired", gas: await gasOf(env.core.connect(env.keeper).reclaimExpired(hooked.jobId, 3)), note: "slash + reopen, hook at 2M gas reverts with 900 kB" });
+
+  // G-06: checker() (an eth_call: Gelato runs it off-chain) behind 100 spam jobs of 1,000,000 shards, each with one open
+  // 30-day zero-collateral claim, with one expired claim behind them.
+  const spammerAccount = env.others[0];
+  const spamParams = await spamJobParams(env, spammerAccount, 1_000_000, 30 * 86_400);
+  const spammer = await (await ethers.getContractFactory("ClaimSpammer", spammerAccount)).deploy();
+  await spammer.register(env.core, ENC_KEY);
+  for (let i = 0; i < 100; i += 10) await spammer.spam(env.core, spamParams, 10, 999_999, { value: 10 * 1_000_000 });
+  const victim = await postJob(env, { shards: 4, salt: 11 });
+  await env.core.connect(env.worker).claim(victim.jobId, 0);
+  await env.core.connect(env.requester).releaseShardKey(victim.jobId, 0, await keylessRelease(env.core, victim.jobId, 0));
+  await time.increase(WINDOW + 1);
+  const [found] = await env.core.checker();
+  if (!found) throw new Error("checker() missed the expired claim behind the spam jobs");
+  rows.push({ operation: "checker() (eth_call)", gas: Number(await env.core.checker.estimateGas()), note: "100 spam jobs of 1,000,000 shards with one open 30-day claim each, one expired claim behind them (G-06; found)" });
 
   const out = {
     network: network.name,

@@ -169,7 +169,7 @@ async function main() {
   fs.writeFileSync(wtnsFile, art.compiler === "emit" ? await emitWitness(art.quant, art.files.wasm, [testBytes[0]], 12345n, [quantForward(art.quant, testBytes[0])]) : new Uint8Array());
   const plain = art.compiler === "emit" ? await plainProve(art.files.zkey, wtnsFile) : { seconds: NaN, cpuSeconds: NaN, maxRssMB: NaN };
 
-  await (await contracts.core.connect(worker).registerWorker("bafyworker", "0x02" + "11".repeat(32))).wait();
+  await (await contracts.core.connect(worker).registerWorker("bafyworker", "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798")).wait();
   await (await contracts.core.connect(worker).stake({ value: parseEther("10") })).wait();
   await settleGas(contracts, reg.modelId, art, [testBytes[8]], worker, thread);
   const settle = await settleGas(contracts, reg.modelId, art, [testBytes[16]], worker, thread);

@@ -92,7 +92,7 @@ async function main() {
   const [owner, , worker] = await ethers.getSigners();
   const { contracts } = await deployProtocol(owner, { treasury: owner.address, unbondingPeriod: 3600 });
   const store = createContentStore({ kind: "embedded", embedded: { dir: fs.mkdtempSync(path.join(os.tmpdir(), "bench-zk-store-")) } });
-  await (await contracts.core.connect(worker).registerWorker("bafyworker", "0x02" + "11".repeat(32))).wait();
+  await (await contracts.core.connect(worker).registerWorker("bafyworker", "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798")).wait();
   await (await contracts.core.connect(worker).stake({ value: parseEther("10") })).wait();
   const settle: number[] = [];
   for (const b of [1, BATCH]) {

@@ -106,6 +106,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     /// keccak256(abi.encode(that word, keyHash, ephemeralX, ephemeralY, maskedKey)). Stale once the claim ends (read
     /// only while `Shard.keyed`); the next keyed claim overwrites it.
     mapping(uint256 jobId => mapping(uint256 shardIndex => bytes32)) private _claimKey;
+    /// @dev Workers the requester allowed on an allowlisted job (Job.allowlisted).
+    mapping(uint256 jobId => mapping(address worker => bool)) private _allowed;
 
     /// @param owner_ Owner (protocol governance).
     /// @param registry_ Model registry.
@@ -152,6 +154,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         if (bytes(metadataCid).length == 0) revert EmptyMetadataCid();
         uint256 keyLen = encryptionPublicKey.length;
         if (keyLen != 33 && keyLen != 65) revert InvalidEncryptionKey(keyLen);
+        if (!releaseCheck.isPublicKey(encryptionPublicKey)) revert EncryptionKeyNotOnCurve();
         _workers[msg.sender].registered = true;
         _metadataCid[msg.sender] = metadataCid;
         _encryptionKey[msg.sender] = encryptionPublicKey;
@@ -196,7 +199,28 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     // ================================================================== jobs
 
     /// @inheritdoc IOblivionCore
-    function postJob(JobParams calldata p) external payable whenNotPaused returns (uint256 jobId) {
+    function postJob(JobParams calldata p) external payable returns (uint256 jobId) {
+        jobId = _postJob(p);
+    }
+
+    /// @inheritdoc IOblivionCore
+    function postJobWithAllowlist(JobParams calldata p, address[] calldata workers)
+        external
+        payable
+        returns (uint256 jobId)
+    {
+        if (workers.length == 0) revert NoAllowlist();
+        jobId = _postJob(p);
+        _jobs[jobId].allowlisted = true; // slot 8, already written (warm) by _postJob
+        mapping(address => bool) storage list = _allowed[jobId];
+        for (uint256 i; i < workers.length; ++i) {
+            list[workers[i]] = true;
+        }
+        emit WorkersAllowed(jobId, workers);
+    }
+
+
+    function _postJob(JobParams calldata p) private whenNotPaused returns (uint256 jobId) {
         if (p.shardCount == 0 || p.shardCount > MAX_SHARDS) revert InvalidShardCount(p.shardCount);
         if (p.inputRoot == bytes32(0)) revert ZeroInputRoot();
         if (p.pricePerShard == 0) revert ZeroPrice();
@@ -229,7 +253,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
             protocolFeeBps: protocolFeeBps,
             gated: p.gated,
             cancelled: false,
-            postedAt: uint32(block.timestamp),
+            dueAt: 0,
             modelOwner: t.owner,
             openClaims: 0,
             settledShards: 0,
@@ -242,7 +266,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
             modelCommitment: t.modelCommitment,
             verifierCodeHash: t.verifierCodeHash,
             unvettedVerifier: !t.vetted,
-            paddingFee: paddingFee
+            paddingFee: paddingFee,
+            allowlisted: false
         });
         emit JobPosted(jobId, msg.sender, p.modelId, p.modelVersion, p.shardCount, p.inputRoot, escrow);
     }
@@ -420,7 +445,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     {
         Job storage job = _jobs[jobId];
         shardCount = job.shardCount;
-        if (job.openClaims == 0 || from >= shardCount) return (false, 0, 0, shardCount);
+        if (job.openClaims == 0 || from >= shardCount || block.timestamp <= job.dueAt) return (false, 0, 0, shardCount);
         uint256 end = span > shardCount - from ? shardCount : from + span;
         mapping(uint256 => Shard) storage shards = _shards[jobId];
         for (at = from; at < end; ++at) {
@@ -711,6 +736,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         uint128 collateral = job.collateral;
         uint256 free = w.stake - w.locked;
         if (free < collateral) revert InsufficientFreeStake(free, collateral);
+        if (job.allowlisted && !_allowed[jobId][msg.sender]) revert NotAllowlisted(jobId, msg.sender);
         if (job.gated) {
             IEligibilityGate gate = eligibilityGate;
             if (address(gate) == address(0)) revert GateNotSet();
@@ -726,6 +752,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         s.claimNonce = nonce;
         if (keyX != 0) s.keyed = true;
         w.locked += collateral;
+        // Every open claim of the job ends after this deadline's lower bound (see Job.dueAt).
+        if (job.openClaims == 0) job.dueAt = uint32(deadline);
         job.openClaims += 1;
         emit ShardClaimed(jobId, shardIndex, msg.sender, deadline, nonce, keyX, keyY);
     }
@@ -877,7 +905,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         signals[signals.length - 1] = bindingOf(jobId, shardIndex, msg.sender);
     }
 
-    /// @dev Gas-capped, try/catch hook call; a failure is stored as pending for `replayHook` (F-10: the fhEVM's HCU
+    /// @dev Gas-capped hook call; a failure is stored as pending for `replayHook` (F-10: the fhEVM's HCU
     /// budget is per transaction, so a caller can exhaust it before the hook runs, which no gas check catches).
     function _callHook(address worker, uint256 jobId, uint256 shardIndex, bool settled) private {
         IReputationHook hook = reputationHook;
@@ -887,24 +915,27 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         // EIP-150 keeps 1/64 back; without this check a caller could starve the hook on purpose. The margin pays for
         // recording a failed call as pending.
         if (gasleft() < gasLimit + gasLimit / 63 + 50_000) revert InsufficientGasForHook();
+        bytes memory data = settled
+            ? abi.encodeCall(IReputationHook.onSettled, (worker, jobId, shardIndex, value))
+            : abi.encodeCall(IReputationHook.onSlashed, (worker, jobId, shardIndex, value));
         bool ok;
-        bytes memory reason;
-        if (settled) {
-            try hook.onSettled{gas: gasLimit}(worker, jobId, shardIndex, value) {
-                ok = true;
-            } catch (bytes memory r) {
-                reason = r;
-            }
-        } else {
-            try hook.onSlashed{gas: gasLimit}(worker, jobId, shardIndex, value) {
-                ok = true;
-            } catch (bytes memory r) {
-                reason = r;
+        bytes4 selector;
+        uint256 reasonLength;
+        // G-05: a low-level call that copies nothing back, then at most the revert's first 4 bytes (into scratch
+        // space): a hook reverting with megabytes of data costs this frame no memory and no log bytes.
+        assembly ("memory-safe") {
+            ok := call(gasLimit, hook, 0, add(data, 0x20), mload(data), 0, 0)
+            if iszero(ok) {
+                reasonLength := returndatasize()
+                if gt(reasonLength, 3) {
+                    returndatacopy(0, 0, 4)
+                    selector := mload(0)
+                }
             }
         }
         if (!ok) {
             _pendingHooks[_hookCallId(worker, jobId, shardIndex, settled)] = true;
-            emit ReputationHookFailed(worker, jobId, shardIndex, settled, reason);
+            emit ReputationHookFailed(worker, jobId, shardIndex, settled, selector, reasonLength);
         }
     }
 

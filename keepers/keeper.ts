@@ -75,7 +75,7 @@ export class ReclaimDuty implements KeeperDuty {
       const ids = { job: c.job.jobId, shard: c.shardIndex };
       // The book's deadline is the claim's; a key release restarted the window on-chain.
       const onChain = await withRetry(() => core.getShard(c.job.jobId, c.shardIndex), { retryable: isTransportError, signal });
-      const view = c.job.shards[c.shardIndex];
+      const view = c.job.shard(c.shardIndex);
       if (onChain.status !== 1n) continue; // settled or reopened since the last sync
       if (onChain.deadline >= now) {
         view.deadline = onChain.deadline;

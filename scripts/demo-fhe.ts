@@ -94,7 +94,7 @@ export async function runGatedJob(o: {
       if (!eligibility.has(who)) eligibility.set(who, e.args.eligible);
     }
     // Show the refusal on the chain itself too, while a shard is still open (an open shard is checked before the gate).
-    const openShard = o.book.job(posted.jobId).shards.findIndex((s) => s.state === "open");
+    const openShard = o.book.job(posted.jobId).openShards(1)[0] ?? -1;
     if (!refusalShown && eligibility.get(o.staller.name) === false && openShard >= 0) {
       refusalShown = await claimRefused(core.connect(o.staller.wallet), posted.jobId, openShard);
       if (refusalShown) log.info(`checked: ${o.staller.name}'s claim on open gated shard ${openShard} reverts with NotEligible`);

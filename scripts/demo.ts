@@ -199,11 +199,11 @@ async function run(d: Devnet, t0: number): Promise<void> {
     }
     await agent.tick();
     const job = book.job(posted.jobId);
-    const settled = job.shards.filter((s) => s.state === "settled").length;
+    const settled = job.counts.settled;
     log.progress("settled", settled, SHARDS);
     if (settled === SHARDS) break;
     if (Date.now() > deadline) throw new Error(`demo timed out with ${settled}/${SHARDS} shards settled`);
-    const open = job.shards.filter((s) => s.state === "open").length;
+    const open = job.counts.open;
     if (Date.now() - lastNews > 5_000) {
       // Nothing on-chain for a while (workers fetch the model's artifacts and warm up before their first claim).
       log.info(progressLine(progressOf(job)) + (settled === 0 ? " (workers load the model before their first claim)" : ""));
@@ -221,7 +221,8 @@ async function run(d: Devnet, t0: number): Promise<void> {
 
   // 5. Results: outputs fetched, decrypted and checked against the proven commitments, then against the labels.
   const jobFile = readJobFile((await d.provider.getNetwork()).chainId.toString(), await core.getAddress(), posted.jobId, path.join(d.home, "jobs"));
-  const results = await fetchJobResults(d.contracts.core, d.contracts.audit, store, jobFile, art.quant.rangeBits);
+  const { rows: results, unreadable } = await fetchJobResults(d.contracts.core, d.contracts.audit, store, jobFile, art.quant.rangeBits);
+  if (unreadable.length) throw new Error(`demo: ${unreadable.length} settled shard(s) with an unreadable output: ${unreadable.map((u) => `${u.shardIndex} (${u.problem})`).join(", ")}`);
   const predictions = results.flatMap((r) => r.predictions).slice(0, labels.length);
   const correct = predictions.filter((p, i) => p === labels[i]).length;
 

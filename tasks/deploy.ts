@@ -1,5 +1,6 @@
 /** `deploy`: deploys the protocol to the selected network and writes deployments/<network>.json (safe to re-run). */
 import path from "node:path";
+import { keccak256 } from "ethers";
 import { task, types } from "hardhat/config";
 import { artifactCreationCode, deployOrReuse } from "../lib/chain/deployments";
 import { parseAddress, parseUint } from "../lib/chain/args";
@@ -21,7 +22,9 @@ task("deploy", "Deploy ModelRegistry, InferenceAudit and OblivionCore; writes de
       };
       const deployer = await signerFor(hre, args.from);
       const code = await artifactCreationCode(hre.artifacts);
-      const r = await deployOrReuse(hre.network.name, deployer, config, { code, fresh: args.fresh });
+      // The core pins the TrainingJobs that this same build produced (train:deploy deploys exactly that code).
+      const managerCodeHash = keccak256((await hre.artifacts.readArtifact("TrainingJobs")).bytecode);
+      const r = await deployOrReuse(hre.network.name, deployer, { ...config, managerCodeHash }, { code, fresh: args.fresh });
       if (r.previousGone) console.log(`the previous deployment on ${hre.network.name} is gone: ${r.previousGone}`);
       for (const m of r.movedAside) console.log(`moved ${path.basename(m.from)} aside to ${path.basename(m.to)}`);
       const { deployment } = r;

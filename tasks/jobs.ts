@@ -1,7 +1,7 @@
 /** Job tasks: `model:list`, `job:post`, `job:results`, `job:status`, `audit:show` (following and cancelling: tasks/requester.ts). */
 import fs from "node:fs";
 import { task, types } from "hardhat/config";
-import { parseAmount, parseUint, readCommitmentsFile } from "../lib/chain/args";
+import { parseAddressList, parseAmount, parseUint, readCommitmentsFile } from "../lib/chain/args";
 import { ShardTree } from "../lib/chain/merkle";
 import { auditRecord, auditRecords, jobStatus, listModels, postJob } from "../lib/chain/protocol";
 import { runTask, taskContext, toJson } from "../lib/chain/taskContext";
@@ -9,6 +9,7 @@ import { formatEth, formatTime } from "../lib/util/format";
 import { createContentStore } from "../lib/storage";
 import { committedOutputs } from "../lib/zk/bundle";
 import { headLabel } from "../lib/zk/head";
+import { setupInfo, setupLabel } from "../lib/chain/setupKind";
 
 task("model:list", "List registered models and their versions")
   .addFlag("json", "print JSON")
@@ -29,7 +30,9 @@ task("model:list", "List registered models and their versions")
         for (const m of models) {
           console.log(`#${m.modelId} ${m.name} owner=${m.owner} fee/inference=${formatEth(m.feePerInference)} ${m.active ? "active" : "inactive"}`);
           for (const v of m.versions) {
-            console.log(`   v${v.version} verifier=${v.verifier} batch=${v.batchSize} signals=${v.numPublicSignals}${v.devSetup ? " dev-setup" : ""}${v.vetted ? " vetted" : " UNVETTED-VERIFIER (jobs need --accept-unvetted-verifier)"} onnx=${v.onnxCid}`);
+            const verifier = v.setup.kind === "ceremony" && !v.setup.finalized ? "none yet" : v.verifier;
+            console.log(`   v${v.version} verifier=${verifier} batch=${v.batchSize} signals=${v.numPublicSignals}${v.vetted || verifier === "none yet" ? (v.vetted ? " vetted" : "") : " UNVETTED-VERIFIER (jobs need --accept-unvetted-verifier)"} onnx=${v.onnxCid}`);
+            console.log(`      setup: ${setupLabel(v.setup)}`);
             console.log(`      outputs: ${await describeOutputs(v.circuitCid)}`);
           }
         }
@@ -49,9 +52,11 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
   .addOptionalParam("window", "claim window in seconds", "3600", types.string)
   .addOptionalParam("minStake", "minimum worker stake in ether", "0", types.string)
   .addFlag("gated", "require the eligibility gate on claims")
+  .addOptionalParam("workers", "only these workers may claim the job's shards (and so read them): comma-separated addresses")
   .addOptionalParam("minScore", "gate the job by this minimum reputation, encrypted locally (implies --gated)")
   .addFlag("public", "store the shard inputs unencrypted (public data)")
   .addFlag("acceptUnvettedVerifier", "opt into a model version whose verifier the registry did not deploy (it may accept garbage)")
+  .addFlag("acceptDevSetup", "on a chain that is not a local development chain: opt into a DEV-setup model (its owner can forge proofs)")
   .addOptionalParam("treeOut", "write the shard Merkle tree (OZ dump) to this file")
   .addOptionalParam("from", "index of the signer to use", "0", types.string)
   .addFlag("clamp", "clamp inputs outside the model's calibration range instead of refusing them")
@@ -64,7 +69,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
       a: {
         inputs?: string; commitments?: string; model: string; modelVersion: string; price: string; collateral: string; window: string;
         minStake: string; gated: boolean; minScore?: string; public: boolean; treeOut?: string; from: string; acceptUnvettedVerifier: boolean;
-        clamp: boolean; follow: boolean; labels?: string; serve?: string; contentUrl?: string;
+        clamp: boolean; follow: boolean; labels?: string; serve?: string; contentUrl?: string; acceptDevSetup: boolean; workers?: string;
       },
       hre,
     ) =>
@@ -81,14 +86,25 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
           gated: a.gated || a.minScore !== undefined,
           acceptUnvettedVerifier: a.acceptUnvettedVerifier,
         };
+        const allowlist = a.workers === undefined ? undefined : parseAddressList("workers", a.workers);
         const modelId = parseUint("model", a.model, 1n, 2n ** 32n - 1n);
         const modelVersion = parseUint("modelVersion", a.modelVersion, 0n, 2n ** 32n - 1n);
         const ctx = await taskContext(hre, a.from);
+        {
+          const { requesterSetupCheck } = await import("../lib/zk/setup-policy");
+          const { createContentStore } = await import("../lib/storage");
+          const store = createContentStore();
+          try {
+            console.log(await requesterSetupCheck({ registry: ctx.registry, store, requester: ctx.signer }, modelId, Number(modelVersion), a.acceptDevSetup));
+          } finally {
+            await store.close();
+          }
+        }
         let jobId: bigint;
         if (a.commitments) {
           const tree = new ShardTree(readCommitmentsFile("commitments", a.commitments));
           const version = modelVersion === 0n ? BigInt((await ctx.registry.getModel(modelId)).versionCount) : modelVersion;
-          const posted = await postJob(ctx.core, { ...terms, modelId, modelVersion: version, shardCount: tree.shardCount, inputRoot: tree.root, inputCount: 0 });
+          const posted = await postJob(ctx.core, { ...terms, modelId, modelVersion: version, shardCount: tree.shardCount, inputRoot: tree.root, inputCount: 0 }, allowlist);
           if (a.treeOut) fs.writeFileSync(a.treeOut, JSON.stringify(tree.dump(), (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
           jobId = posted.jobId;
           console.log(`posted job ${jobId}: ${tree.shardCount} shards, escrow ${formatEth(posted.escrow)}, root ${tree.root} (tx ${posted.txHash})`);
@@ -105,7 +121,7 @@ task("job:post", "Post a job: quantize, commit, encrypt and upload raw inputs (o
           const store = createContentStore();
           try {
             const p = await postInputsJob({
-              core: ctx.core, registry: ctx.registry, requester: ctx.signer, store, modelId, modelVersion, vectors, terms, encrypt: !a.public, clamp: a.clamp,
+              core: ctx.core, registry: ctx.registry, requester: ctx.signer, store, modelId, modelVersion, vectors, terms, encrypt: !a.public, clamp: a.clamp, allowlist,
             });
             // from here on, Ctrl-C ends the follow cleanly with its resume hint (also before following has begun)
             if (a.follow) (await import("../lib/util/stop")).stopSignal();
@@ -145,9 +161,9 @@ task("job:results", "Download a job's outputs, check each against its audit reco
       let settled: number;
       try {
         const r = await checkedResults({ ...ctx, store }, file, labels);
-        settled = r.rows.length;
+        settled = r.rows.length + r.unreadable.length;
         if (a.out) fs.writeFileSync(a.out, toJson(r.rows));
-        if (a.json) console.log(toJson({ job: jobId, shards: file.shards.length, settled: r.rows.length, rows: r.rows, accuracy: r.score }));
+        if (a.json) console.log(toJson({ job: jobId, shards: file.shards.length, settled, rows: r.rows, unreadable: r.unreadable, accuracy: r.score }));
         else for (const l of r.lines) console.log(l);
       } finally {
         await store.close();
@@ -167,6 +183,7 @@ task("job:status", "Show a job and its shards")
       const jobId = parseUint("job", a.job, 1n);
       const ctx = await taskContext(hre);
       const s = await jobStatus(ctx.core, jobId, Number(parseUint("shards", a.shards, 0n, 100_000n)));
+      const setup = await setupInfo(ctx.registry, s.modelId, s.modelVersion);
       const open = Number(s.shardCount) - Number(s.settledShards) - Number(s.openClaims) - s.forfeitedShards;
       const { whyUnclaimed } = await import("../lib/requester/stall");
       const { JobBook } = await import("../lib/chain/jobbook");
@@ -178,12 +195,13 @@ task("job:status", "Show a job and its shards")
         const r = await whyUnclaimed(ctx.core, jobId, book.jobs.get(jobId));
         unclaimed = r.reasons.length ? r.reasons : [`none the chain shows (${r.workers} workers registered): are they running?`];
       }
-      if (a.json) return console.log(toJson({ ...s, unclaimedReasons: unclaimed }));
+      if (a.json) return console.log(toJson({ ...s, setup, unclaimedReasons: unclaimed }));
       console.log(
         `job ${s.jobId} model ${s.modelId} v${s.modelVersion} requester ${s.requester}${s.cancelled ? " CANCELLED" : ""}\n` +
           `  shards ${s.shardCount}: settled ${s.settledShards}, claimed ${s.openClaims}; escrow ${formatEth(s.escrow)}; ` +
           `price ${formatEth(s.pricePerShard)} + owner fee ${formatEth(s.ownerFeePerShard)} per shard${s.paddingFee > 0n ? ` (the last shard's ${formatEth(s.ownerFeePerShard - s.paddingFee)}: its padding is not billed)` : ""}; collateral ${formatEth(s.collateral)}\n` +
-          `  verifier ${s.verifier} ${s.unvettedVerifier ? "UNVETTED (requester opted in; claims are voided, never slashed)" : "vetted"}, code hash ${s.verifierCodeHash}`,
+          `  verifier ${s.verifier} ${s.unvettedVerifier ? "UNVETTED (requester opted in; claims are voided, never slashed)" : "vetted"}, code hash ${s.verifierCodeHash}\n` +
+          `  setup: ${setupLabel(setup)}`,
       );
       if (unclaimed.length) console.log(`  ${open} open shards unclaimed: ${unclaimed.join("; ")}`);
       for (const sh of s.shards) {

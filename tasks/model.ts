@@ -12,6 +12,7 @@ import { argmax } from "../lib/zk/quantize";
 import { proveRegistered } from "../lib/zk/proveRegistered";
 import { publishOnnxVersion, registerOnnxModel, type BuildRequest, type Registered } from "../lib/zk/register";
 import { checkCanPublish, planRegistration } from "../lib/chain/owner";
+import { registerCeremonyModel as registerCeremony, type CeremonyRegistered } from "../lib/zk/ceremony-chain";
 
 task("model:register", "Compile an ONNX model into a circuit, set it up, deploy its verifier and register it")
   .addParam("onnx", "ONNX file")
@@ -19,7 +20,8 @@ task("model:register", "Compile an ONNX model into a circuit, set it up, deploy 
   .addParam("fee", "owner fee per inference, in ETH (e.g. 0.001)")
   .addOptionalParam("batch", "inputs per proof", "1", types.string)
   .addFlag("privateWeights", "keep weights private (witness + Poseidon model commitment)")
-  .addOptionalParam("ptau", "public prepared powers-of-tau file (without it: a flagged development setup)")
+  .addOptionalParam("ptau", "prepared phase-1 powers-of-tau file: opens a setup ceremony (without it: a DEV setup)")
+  .addOptionalParam("ceremonyBlocks", "with --ptau: blocks the ceremony stays open for contributions", "40", types.string)
   .addOptionalParam("calibration", "calibration inputs (.json array of vectors, .csv or .npy)")
   .addFlag("newVersion", "the owner already has a model of this name: publish this as its next version (the fee is unchanged: model:fee)")
   .addFlag("force", "the owner already has a model of this name: register a second one anyway")
@@ -33,6 +35,10 @@ task("model:register", "Compile an ONNX model into a circuit, set it up, deploy 
       const plan = await planRegistration(ctx.registry, owner, a.name, { newVersion: a.newVersion, force: a.force, fee });
       if (plan.action === "register" && plan.sameName.length > 0) console.log(`--force: ${owner} already owns "${a.name}" as ${plan.sameName.map((id) => `#${id}`).join(", ")}; registering another`);
       await withStore(async (store, log) => {
+        if (a.ptau) {
+          const modelId = plan.action === "publish" ? plan.modelId : undefined;
+          return printCeremony(await registerCeremony({ ...build, ptau: a.ptau, name: a.name, feePerInference: fee, modelId, deadlineBlocks: ceremonyBlocks(a), log }, ctx.registry, ctx.signer, store));
+        }
         const r = plan.action === "publish"
           ? await publishOnnxVersion({ ...build, modelId: plan.modelId, log }, ctx.registry, ctx.signer, store)
           : await registerOnnxModel({ ...build, name: a.name, feePerInference: fee, log }, ctx.registry, ctx.signer, store);
@@ -46,7 +52,8 @@ task("model:version", "Model owner: publish a new version of a model from an ONN
   .addParam("onnx", "ONNX file")
   .addOptionalParam("batch", "inputs per proof", "1", types.string)
   .addFlag("privateWeights", "keep weights private (witness + Poseidon model commitment)")
-  .addOptionalParam("ptau", "public prepared powers-of-tau file (without it: a flagged development setup)")
+  .addOptionalParam("ptau", "prepared phase-1 powers-of-tau file: opens a setup ceremony (without it: a DEV setup)")
+  .addOptionalParam("ceremonyBlocks", "with --ptau: blocks the ceremony stays open for contributions", "40", types.string)
   .addOptionalParam("calibration", "calibration inputs (.json array of vectors, .csv or .npy)")
   .addOptionalParam("from", "index of the owner's signer", "0", types.string)
   .setAction(async (a: BuildArgs & { model: string; from: string }, hre) =>
@@ -56,6 +63,7 @@ task("model:version", "Model owner: publish a new version of a model from an ONN
       const ctx = await taskContext(hre, a.from);
       await checkCanPublish(ctx.registry, modelId, await ctx.signer.getAddress());
       await withStore(async (store, log) => {
+        if (a.ptau) return printCeremony(await registerCeremony({ ...build, ptau: a.ptau, modelId, deadlineBlocks: ceremonyBlocks(a), log }, ctx.registry, ctx.signer, store));
         printRegistered(await publishOnnxVersion({ ...build, modelId, log }, ctx.registry, ctx.signer, store));
       }, "model:version");
     }),
@@ -66,7 +74,18 @@ interface BuildArgs {
   batch: string;
   privateWeights: boolean;
   ptau?: string;
+  ceremonyBlocks: string;
   calibration?: string;
+}
+
+const ceremonyBlocks = (a: BuildArgs) => Number(parseUint("ceremonyBlocks", a.ceremonyBlocks, 2n, 10_000_000n));
+
+/** What model:register and model:version print about a version whose ceremony they opened. */
+function printCeremony(r: CeremonyRegistered): void {
+  console.log(`model id ${r.modelId} version ${r.version}: setup CEREMONY open until block ${r.deadline}`);
+  console.log(`ptau ${r.ptau.hash32} (2^${r.ptau.power}, ${r.ptau.source === "published" ? "on the published Hermez list" : `verified, ${r.ptau.contributions} phase-1 contributions`})`);
+  console.log(`owner's contribution #0 ${r.firstContribution}; r1cs ${r.cids.r1csCid}, ptau ${r.cids.ptauCid}`);
+  console.log(`constraints ${r.artifacts.constraints}, batch ${r.artifacts.batch}, circuit hash ${r.artifacts.circuitHash}; next: model:contribute, then model:finalize after block ${r.deadline}`);
 }
 
 /** The ONNX file and build options of model:register and model:version, checked before any chain call. */

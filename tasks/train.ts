@@ -28,7 +28,8 @@ task("train:deploy", "Have the network's core deploy TrainingJobs, the collatera
     runTask("train:deploy", async () => {
       const signer = await signerFor(hre, a.from);
       const core = (await readLiveDeployment(hre.network.name, hre.ethers.provider)).contracts.OblivionCore.address;
-      const { training, changed } = await deployTrainingOrReuse(hre.network.name, core, signer);
+      const code = (await hre.artifacts.readArtifact("TrainingJobs")).bytecode; // the build `deploy` pinned
+      const { training, changed } = await deployTrainingOrReuse(hre.network.name, core, signer, undefined, code);
       console.log(`TrainingJobs ${await training.getAddress()} over core ${core}${changed ? "" : " (reused)"}`);
     }),
   );

@@ -29,7 +29,7 @@ describe("OblivionCore: workers and stake", function () {
     await expect(core.connect(worker).registerWorker("bafyw", ENC_KEY))
       .to.emit(core, "WorkerRegistered")
       .withArgs(worker.address, "bafyw", ENC_KEY);
-    const key65 = "0x04" + "22".repeat(64);
+    const key65 = "0x0479be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8";
     await core.connect(worker).registerWorker("bafyw2", key65);
     const [cid, key] = await core.workerProfile(worker.address);
     expect(cid).to.equal("bafyw2");

@@ -62,7 +62,7 @@ describe("requester and keeper duties", function () {
     expect(events.map((e) => e.name)).to.include("ClaimVoided");
     expect(book.job(job.jobId).shards[0].state).to.equal("open");
     expect(book.claimsOf(env.worker.address)).to.have.length(0); // the worker's slot is free
-    const open = (w: string) => book.openShardsFor(w, () => true).map((s) => s.shardIndex);
+    const open = (w: string) => book.openShardsFor(w, () => true).map((s) => s.shardIndex).sort((a, b) => a - b);
     expect(open(env.worker.address)).to.deep.equal([1]);
     expect(open(env.worker2.address)).to.deep.equal([0, 1]);
   });

@@ -59,6 +59,8 @@ export interface WorkerConfig {
   abandonRate: number;
   /** Claim jobs whose verifier the registry did not deploy (its owner could make it reject every proof). */
   acceptUnvettedVerifiers: boolean;
+  /** On a chain that is not a local development chain, serve DEV-setup models (their owner can forge proofs). */
+  acceptDevSetup: boolean;
   /** Which gated jobs to answer eligibility for (worker/eligibility-policy.ts). */
   eligibility: EligibilityPolicyConfig;
 }
@@ -88,6 +90,7 @@ const DEFAULTS: Raw = {
   json: false,
   abandonRate: 0,
   acceptUnvettedVerifiers: false,
+  acceptDevSetup: false,
   ...ELIGIBILITY_DEFAULTS,
 };
 
@@ -115,6 +118,7 @@ const ENV: Record<string, string> = {
   OBLIVION_MISBEHAVE: "misbehave",
   OBLIVION_ABANDON_RATE: "abandonRate",
   OBLIVION_ACCEPT_UNVETTED_VERIFIERS: "acceptUnvettedVerifiers",
+  OBLIVION_ACCEPT_DEV_SETUP: "acceptDevSetup",
   ...ELIGIBILITY_ENV,
 };
 
@@ -215,6 +219,7 @@ export function loadWorkerConfig(file?: string, env: NodeJS.ProcessEnv = process
     misbehave,
     abandonRate: rate("abandonRate", raw.abandonRate),
     acceptUnvettedVerifiers: bool("acceptUnvettedVerifiers", raw.acceptUnvettedVerifiers),
+    acceptDevSetup: bool("acceptDevSetup", raw.acceptDevSetup),
     eligibility: parseEligibilityPolicy(raw, (field, problem) => {
       throw new WorkerConfigError(field, problem);
     }),

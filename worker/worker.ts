@@ -7,6 +7,7 @@
  * Restart-safe: its view is rebuilt from the chain, claims it holds are resumed, and the shard's on-chain state is
  * read right before each submission, so it never submits twice.
  */
+import path from "node:path";
 import type { Wallet } from "ethers";
 import type { PrivacyGateway } from "../typechain-types";
 import type { IOblivionCore } from "../typechain-types/contracts/OblivionCore";
@@ -21,6 +22,7 @@ import { termsCid } from "../lib/chain/worker-terms";
 import { deliverResult, signResultUpload } from "../lib/requester/delivery";
 import { decodeRelease, encodeJson, type ShardPackage, type ShardResult } from "../lib/requester/shard";
 import { ContentUnavailableError, SourcedContentStore, type ContentStore, type ImportProfile } from "../lib/storage";
+import { INLINE_PREFIX, outputRef } from "../lib/requester/output-ref";
 import type { Logger } from "../lib/util/log";
 import { isTransportError, sleep, withRetry } from "../lib/util/retry";
 import { ReclaimDuty } from "../keepers/keeper";
@@ -29,6 +31,8 @@ import type { WorkerConfig } from "./config";
 import { EligibilityPolicy } from "./eligibility-policy";
 import { boundedRead, inspectRelease } from "./inspect";
 import { ClaimTiming } from "./timing";
+import { CeremonyError } from "../lib/zk/ceremony-error";
+import { checkSetupForUse } from "../lib/zk/setup-policy";
 
 export interface WorkerDeps {
   wallet: Wallet;
@@ -61,7 +65,7 @@ export interface WorkerStats {
 }
 
 /** Claim races and job states that make a claim attempt pointless rather than wrong. */
-const SKIPPABLE_CLAIM = new Set(["ShardNotOpen", "AlreadyClaimedBefore", "JobIsCancelled", "NotEligible", "GateNotSet"]);
+const SKIPPABLE_CLAIM = new Set(["ShardNotOpen", "AlreadyClaimedBefore", "JobIsCancelled", "NotEligible", "GateNotSet", "NotAllowlisted"]);
 const RPC = { retryable: isTransportError, attempts: 12, baseDelayMs: 250, maxDelayMs: 3_000 };
 
 type Job = IOblivionCore.JobStructOutput;
@@ -78,6 +82,7 @@ export class Worker {
   private readonly reclaim: ReclaimDuty;
   private txChain: Promise<unknown> = Promise.resolve();
   private chainId = 0n;
+  private readonly setupVerdicts = new Map<string, Promise<boolean>>();
   private stopping?: AbortSignal;
   /** Gated jobs this worker asked eligibility for: true once the answer (kept by the gateway) was logged. */
   private readonly eligibilityAsked = new Map<bigint, boolean>();
@@ -194,6 +199,7 @@ export class Worker {
         continue;
       }
       this.skipped.delete(job.jobId);
+      if (!(await this.servesSetup(terms.modelId, Number(terms.modelVersion)))) continue;
       if (!(await this.fits(job, terms))) continue;
       const nonce = (await withRetry(() => this.core.getShard(job.jobId, shardIndex), RPC)).claimNonce + 1n;
       const t = publicPoint(oneTimeSecret(this.deps.encryption.privateKey, await this.claimContext(job.jobId, shardIndex, nonce)));
@@ -293,7 +299,7 @@ export class Worker {
   /** Misbehaviour for demos and tests: hold the claim without working until it is gone (reclaimed by a keeper). */
   private async stall(jobId: bigint, shardIndex: number): Promise<void> {
     for (;;) {
-      const shard = this.book.job(jobId).shards[shardIndex];
+      const shard = this.book.job(jobId).shard(shardIndex);
       if (shard.state !== "claimed" || shard.worker !== this.address.toLowerCase() || this.stopping?.aborted) return;
       await sleep(500);
     }
@@ -306,7 +312,7 @@ export class Worker {
   private async work(job: JobView, shardIndex: number): Promise<void> {
     const { log, compute } = this.deps;
     const ids = { job: job.jobId, shard: shardIndex };
-    const shard = job.shards[shardIndex];
+    const shard = job.shard(shardIndex);
 
     const waitUntil = Date.now() + this.cfg.releaseTimeoutMs;
     while (!shard.release) {
@@ -416,8 +422,9 @@ export class Worker {
       outputCommitment: r.outputCommitment.toString(),
     };
     const sealed = sealWithKey(encodeJson(result), dataKey);
-    const outputCid = await withRetry(() => store.put(sealed), { attempts: 5, baseDelayMs: 500, maxDelayMs: 4_000 });
-    await this.deliver(job.jobId, shardIndex, job.shards[shardIndex].claimNonce ?? 0n, outputCid, sealed, endpoints);
+    // G-07: a small result rides inline in the settlement itself; a larger one goes to the store, and to the requester.
+    const outputCid = await outputRef(sealed, (b) => withRetry(() => store.put(b), { attempts: 5, baseDelayMs: 500, maxDelayMs: 4_000 }));
+    if (!outputCid.startsWith(INLINE_PREFIX)) await this.deliver(job.jobId, shardIndex, job.shard(shardIndex).claimNonce ?? 0n, outputCid, sealed, endpoints);
 
     // A transport error on the way (an RPC outage) is retried until the claim's deadline, never left to a slash.
     let rc;
@@ -494,7 +501,7 @@ export class Worker {
     const seen = new Set<string>();
     for (const j of this.book.jobs.values()) {
       if (j.requester !== job.requester && j.modelId !== job.modelId) continue;
-      for (const s of j.shards) if (s.release) for (const e of releaseEndpoints(s.release.payload)) seen.add(e);
+      for (const s of j.touched.values()) if (s.release) for (const e of releaseEndpoints(s.release.payload)) seen.add(e);
     }
     this.deps.store.remember([...seen]);
   }
@@ -595,6 +602,39 @@ export class Worker {
     await this.send("withdraw", () => this.core.withdraw());
     this.stats.withdrawnWei += bal;
     this.deps.log.info("withdrew earnings", { amountWei: bal });
+  }
+
+  /**
+   * Whether this worker serves (model, version) given its setup: a DEV setup on a chain that is not a local development
+   * chain only with `acceptDevSetup`; a ceremony only once its transcript verifies (model:verify-setup, cached by final
+   * key). A refusal is logged once and remembered; any other failure is retried on the next pass.
+   */
+  private servesSetup(modelId: bigint, version: number): Promise<boolean> {
+    const key = `${modelId}:${version}`;
+    let p = this.setupVerdicts.get(key);
+    if (!p) {
+      // the chain id is read here too: a pass may run before ensureReady
+      const chainId = async () => this.chainId || (await withRetry(() => this.deps.wallet.provider!.getNetwork(), RPC)).chainId;
+      p = chainId().then((id) => checkSetupForUse(
+        { registry: this.deps.contracts.registry, store: this.deps.store, chainId: id, cacheDir: path.join(this.cfg.artifactsDir, "ceremony"), log: this.deps.log },
+        modelId, version, this.cfg.acceptDevSetup, "acceptDevSetup in the worker config",
+      )).then(
+        (v) => {
+          this.deps.log.info("model setup accepted", { model: modelId, version, setup: v.kind, trusted: v.trusted.join(",") });
+          return true;
+        },
+        (err: Error) => {
+          if (!(err instanceof CeremonyError)) {
+            this.setupVerdicts.delete(key);
+            throw err;
+          }
+          this.deps.log.warn("not serving this model version", { model: modelId, version, reason: err.message });
+          return false;
+        },
+      );
+      this.setupVerdicts.set(key, p);
+    }
+    return p;
   }
 
   private async jobTerms(jobId: bigint): Promise<Job> {

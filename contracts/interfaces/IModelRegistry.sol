@@ -85,6 +85,64 @@ interface IModelRegistry {
         bool vetted;
     }
 
+    /// @notice What a model owner supplies to open a version's phase-2 ceremony (see `registerCeremonyModel`).
+    /// @param r1csHash sha256 of the circuit's R1CS file, the circuit every key of the ceremony is for.
+    /// @param ptauHash First 32 bytes of the blake2b-512 hash of the prepared phase-1 `.ptau` file (the hash snarkjs's
+    /// README publishes for Hermez's files).
+    /// @param r1csCid Content id of the R1CS file.
+    /// @param ptauCid Content id of the `.ptau` file.
+    /// @param deadline Last block in which contributions are accepted.
+    /// @param firstContribution The owner's contribution: first 32 bytes of the snarkjs contribution hash.
+    /// @param firstKeyCid Content id of the zkey holding the owner's contribution.
+    struct CeremonySpec {
+        bytes32 r1csHash;
+        bytes32 ptauHash;
+        string r1csCid;
+        string ptauCid;
+        uint64 deadline;
+        bytes32 firstContribution;
+        string firstKeyCid;
+    }
+
+    /// @notice One recorded phase-2 contribution.
+    /// Layout: slot 0 = contributor (20) | parent (4) | depth (4); slot 1 = contributionHash; slot 2+ = keyCid.
+    /// @param contributor The address whose transaction recorded it (the zkey must name it).
+    /// @param parent Index of the contribution it builds on; NO_PARENT for the owner's first, built on the key made
+    /// from the R1CS and the ptau alone.
+    /// @param depth Contributions in its chain, itself included.
+    /// @param contributionHash First 32 bytes of the snarkjs contribution hash (blake2b-512 of its public key).
+    /// @param keyCid Content id of the zkey after this contribution.
+    struct Contribution {
+        address contributor;
+        uint32 parent;
+        uint32 depth;
+        bytes32 contributionHash;
+        string keyCid;
+    }
+
+    /// @notice A version's ceremony as stored.
+    /// Layout: slot 0 = r1csHash; slot 1 = ptauHash; slot 2 = deadline (8) | sealedAt (8) | tip (4) | finalized (1);
+    /// slot 3 = beacon; slot 4 = finalHash; slots 5+ = r1csCid, ptauCid, finalKeyCid, contributions.
+    /// @param deadline Last block that accepts contributions.
+    /// @param sealedAt Block whose hash is the beacon (0 until sealed); always after the deadline.
+    /// @param tip Index of the last contribution of the finalized chain (meaningful once finalized).
+    /// @param beacon blockhash(sealedAt): the seed of the closing `zkey beacon` step.
+    /// @param finalHash First 32 bytes of the beacon contribution's hash.
+    struct Ceremony {
+        bytes32 r1csHash;
+        bytes32 ptauHash;
+        uint64 deadline;
+        uint64 sealedAt;
+        uint32 tip;
+        bool finalized;
+        bytes32 beacon;
+        bytes32 finalHash;
+        string r1csCid;
+        string ptauCid;
+        string finalKeyCid;
+        Contribution[] contributions;
+    }
+
     /// @notice A model was registered with its first version.
     event ModelRegistered(uint256 indexed modelId, address indexed owner, string name, uint128 feePerInference);
     /// @notice A version was published (version 1 is published together with ModelRegistered).
@@ -110,6 +168,33 @@ interface IModelRegistry {
     event ModelDeactivated(uint256 indexed modelId);
     /// @notice The owner reactivated a deactivated model: jobs may be posted on it again.
     event ModelReactivated(uint256 indexed modelId);
+
+    /// @notice A version's phase-2 ceremony opened with the owner's contribution (index 0).
+    event CeremonyOpened(
+        uint256 indexed modelId, uint32 indexed version, bytes32 r1csHash, bytes32 ptauHash, uint64 deadline
+    );
+    /// @notice `contributor` recorded contribution `index`, built on `parent`.
+    event ContributionRecorded(
+        uint256 indexed modelId,
+        uint32 indexed version,
+        uint32 index,
+        address indexed contributor,
+        uint32 parent,
+        bytes32 contributionHash,
+        string keyCid
+    );
+    /// @notice The ceremony was sealed after its deadline: `beacon` = blockhash(`blockNumber`) seeds the last step.
+    event CeremonySealed(uint256 indexed modelId, uint32 indexed version, uint64 blockNumber, bytes32 beacon);
+    /// @notice The ceremony was finalized on the chain ending at `tip`; `verifier` is the version's vetted verifier.
+    event CeremonyFinalized(
+        uint256 indexed modelId,
+        uint32 indexed version,
+        uint32 tip,
+        address finalizer,
+        address verifier,
+        bytes32 finalHash,
+        string finalKeyCid
+    );
 
     /// @notice Fires when a model id is 0 or above the number of registered models.
     error ModelNotFound(uint256 modelId);
@@ -137,6 +222,29 @@ interface IModelRegistry {
     error SignalCountMismatch(uint8 expected, uint8 given);
     /// @notice Fires when the model commitment is not below the BN254 scalar field order.
     error CommitmentOutOfField(uint256 value);
+    /// @notice Fires when a version has no ceremony (a DEV or externally set-up version).
+    error NoCeremony(uint256 modelId, uint32 version);
+    /// @notice Fires when a ceremony spec has a zero hash, an empty CID or a deadline not after the current block, or
+    /// a ceremony version's spec names a verifier, a proving key or devSetup (the ceremony supplies those).
+    error InvalidCeremonySpec();
+    /// @notice Fires when a contribution arrives after the ceremony's deadline.
+    error CeremonyClosed(uint256 modelId, uint32 version, uint64 deadline);
+    /// @notice Fires when sealing before the deadline has passed (the beacon block must come after it).
+    error CeremonyStillOpen(uint256 modelId, uint32 version, uint64 deadline);
+    /// @notice Fires when sealing a ceremony that is already sealed.
+    error CeremonyAlreadySealed(uint256 modelId, uint32 version);
+    /// @notice Fires when finalizing a ceremony that is not sealed yet.
+    error CeremonyNotSealed(uint256 modelId, uint32 version);
+    /// @notice Fires when finalizing an already finalized ceremony.
+    error CeremonyAlreadyFinalized(uint256 modelId, uint32 version);
+    /// @notice Fires when a job is priced on a ceremony version that has no final key yet.
+    error CeremonyNotFinalized(uint256 modelId, uint32 version);
+    /// @notice Fires when a contribution names a parent, or a finalization a tip, that was not recorded.
+    error UnknownContribution(uint32 index);
+    /// @notice Fires when a contribution hash is zero, or was recorded before (in any ceremony).
+    error DuplicateContribution(bytes32 contributionHash);
+    /// @notice Fires when a contribution's or a final key's CID is empty.
+    error EmptyKeyCid();
 
     /// @notice Deploys a vetted Groth16VkVerifier for `key` (anyone may; the registry keeps no other state about it).
     /// Pass its address as a version's verifier to publish a vetted version.
@@ -155,6 +263,56 @@ interface IModelRegistry {
     function registerModel(string calldata name, uint128 feePerInference, VersionSpec calldata spec)
         external
         returns (uint256 modelId);
+
+    /// @notice Registers a model whose first version is set up by a phase-2 ceremony over a public phase-1 `.ptau`.
+    /// The caller becomes the owner and its contribution (built on the key made from the R1CS and the ptau) is
+    /// contribution 0. Jobs can be posted once the ceremony is finalized.
+    /// @param spec The version; `verifier`, `provingKeyCid` and `devSetup` must be empty/false (the ceremony sets them).
+    /// @param ceremony The ceremony's inputs and the owner's contribution.
+    /// @return modelId The new model's id.
+    function registerCeremonyModel(
+        string calldata name,
+        uint128 feePerInference,
+        VersionSpec calldata spec,
+        CeremonySpec calldata ceremony
+    ) external returns (uint256 modelId);
+
+    /// @notice Publishes a new version of an active model set up by a ceremony (as `registerCeremonyModel`). Owner only.
+    /// @return version The new version number.
+    function publishCeremonyVersion(uint256 modelId, VersionSpec calldata spec, CeremonySpec calldata ceremony)
+        external
+        returns (uint32 version);
+
+    /// @notice Records the caller's phase-2 contribution, built on contribution `parent`. Anyone may contribute until
+    /// the deadline; the zkey at `keyCid` must name the caller (checked offline by every verifier of the transcript).
+    /// A contributor's tool verifies `parent` first and builds on the last valid contribution, so a bad one stays a
+    /// leaf that no one builds on.
+    /// @return index The contribution's index.
+    function contribute(uint256 modelId, uint32 version, uint32 parent, bytes32 contributionHash, string calldata keyCid)
+        external
+        returns (uint32 index);
+
+    /// @notice Fixes the beacon after the deadline: blockhash(block.number - 1), a block after the deadline. Anyone.
+    function sealCeremony(uint256 modelId, uint32 version) external;
+
+    /// @notice Finalizes a sealed ceremony on the chain ending at `tip` (the finalizer names the longest valid chain;
+    /// anyone can check it with the transcript): deploys the vetted verifier from the final key, which is the tip's key
+    /// after `zkey beacon` with the sealed beacon, and makes it the version's verifier and proving key. Anyone.
+    /// @param finalHash First 32 bytes of the beacon contribution's hash.
+    /// @param finalKeyCid Content id of the final zkey.
+    /// @param key The final zkey's verification key.
+    /// @return verifier The version's new verifier.
+    function finalizeCeremony(
+        uint256 modelId,
+        uint32 version,
+        uint32 tip,
+        bytes32 finalHash,
+        string calldata finalKeyCid,
+        Groth16VkVerifier.VerifyingKey calldata key
+    ) external returns (address verifier);
+
+    /// @notice The ceremony of a version, with every recorded contribution. Reverts NoCeremony.
+    function getCeremony(uint256 modelId, uint32 version) external view returns (Ceremony memory);
 
     /// @notice Publishes a new version of an active model. Owner only.
     /// @return version The new version number.
@@ -179,6 +337,7 @@ interface IModelRegistry {
     /// @notice The stored version. Reverts ModelNotFound / VersionNotFound.
     function getVersion(uint256 modelId, uint32 version) external view returns (ModelVersion memory);
 
-    /// @notice The terms a job posted now on (modelId, version) would pin. Reverts ModelNotFound / VersionNotFound.
+    /// @notice The terms a job posted now on (modelId, version) would pin. Reverts ModelNotFound / VersionNotFound, and
+    /// CeremonyNotFinalized for a ceremony version without its final key.
     function jobTerms(uint256 modelId, uint32 version) external view returns (JobTerms memory);
 }

@@ -94,7 +94,7 @@ interface IOblivionCore is ICoreCollateral {
     /// @notice A job as stored.
     /// Layout (9 slots):
     ///   slot 0: requester (20) | shardCount (4) | modelId (4) | modelVersion (4)
-    ///   slot 1: verifier (20) | claimWindow (4) | protocolFeeBps (2) | gated (1) | cancelled (1) | postedAt (4)
+    ///   slot 1: verifier (20) | claimWindow (4) | protocolFeeBps (2) | gated (1) | cancelled (1) | dueAt (4)
     ///   slot 2: modelOwner (20) | openClaims (4) | settledShards (4) | forfeitedShards (4)
     /// (openClaims and settledShards share a slot: a settlement updates both with one write. forfeitedShards counts
     /// shards forfeited by a proven bad release, see `proveBadRelease`.)
@@ -104,8 +104,13 @@ interface IOblivionCore is ICoreCollateral {
     ///   slot 6: modelCommitment (0 for public-weight models)
     ///   slot 7: verifierCodeHash (the verifier's extcodehash as the registry recorded it; checked at every submission)
     ///   slot 8: unvettedVerifier (1): true when the requester opted into a verifier the registry did not deploy |
-    ///           paddingFee (16): the owner fee the last shard's padding rows do not carry (0 when it is full)
-    /// (slots 1-4 are full; slot 8 is read only by `reclaimExpired` and when the last shard's owner fee is needed).
+    ///           paddingFee (16): the owner fee the last shard's padding rows do not carry (0 when it is full) |
+    ///           allowlisted (1): only workers the requester allowed may claim (`postJobWithAllowlist`, G-08)
+    /// (slots 1-4 are full; slot 8 is read by `reclaimExpired`, by claims (the allowlist flag) and when the last shard's
+    /// owner fee is needed).
+    /// `dueAt` is a lower bound on the deadlines of the job's open claims, set by the claim that finds none open: every
+    /// later claim or release ends after it (one claim window for the whole job), so before `dueAt` no claim of the job
+    /// can have expired and scans skip it in one step (G-06). A claim leaving only makes the bound looser.
     /// Remaining escrow is not stored: it is perShard * (shardCount - settledShards - forfeitedShards) while live and
     /// perShard * openClaims once cancelled, less paddingFee while the last shard is among them (see `jobEscrow`).
     struct Job {
@@ -118,7 +123,7 @@ interface IOblivionCore is ICoreCollateral {
         uint16 protocolFeeBps;
         bool gated;
         bool cancelled;
-        uint32 postedAt;
+        uint32 dueAt;
         address modelOwner;
         uint32 openClaims;
         uint32 settledShards;
@@ -132,6 +137,7 @@ interface IOblivionCore is ICoreCollateral {
         bytes32 verifierCodeHash;
         bool unvettedVerifier;
         uint128 paddingFee;
+        bool allowlisted;
     }
 
     /// @notice A shard as stored. Layout: worker (20) | deadline (5) | status (1) | keyReleased (1) | claimNonce (4) |
@@ -236,6 +242,8 @@ interface IOblivionCore is ICoreCollateral {
     event ClaimVoided(uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker, address caller);
     /// @notice The requester cancelled the job and `refund` went to its balance.
     event JobCancelled(uint256 indexed jobId, uint256 refund);
+    /// @notice The job was posted so that only these workers may claim its shards (`postJobWithAllowlist`).
+    event WorkersAllowed(uint256 indexed jobId, address[] workers);
     /// @notice A cancelled job's reclaimed shard returned its escrow to the requester.
     event EscrowRefunded(uint256 indexed jobId, uint256 indexed shardIndex, uint256 amount);
     /// @notice `account` withdrew its pull balance.
@@ -269,8 +277,17 @@ interface IOblivionCore is ICoreCollateral {
         uint256 toTreasury
     );
     /// @notice The reputation hook reverted or ran out of its gas (or the fhEVM's per-transaction HCU budget);
-    /// settlement or slashing went ahead and the call is pending: anyone may `replayHook` it.
-    event ReputationHookFailed(address indexed worker, uint256 indexed jobId, uint256 shardIndex, bool settled, bytes reason);
+    /// settlement or slashing went ahead and the call is pending: anyone may `replayHook` it. Of the revert data only
+    /// its first 4 bytes (`errorSelector`, zero when it had fewer) and its length are kept: a hook cannot make
+    /// settlement pay for copying or logging a huge revert message.
+    event ReputationHookFailed(
+        address indexed worker,
+        uint256 indexed jobId,
+        uint256 shardIndex,
+        bool settled,
+        bytes4 errorSelector,
+        uint256 reasonLength
+    );
     /// @notice A pending hook call was replayed successfully by `caller` and is no longer pending.
     event ReputationHookReplayed(
         address indexed worker, uint256 indexed jobId, uint256 shardIndex, bool settled, address indexed caller
@@ -286,6 +303,9 @@ interface IOblivionCore is ICoreCollateral {
     error EmptyMetadataCid();
     /// @notice Fires when the encryption key is not a 33-byte compressed or 65-byte uncompressed secp256k1 key.
     error InvalidEncryptionKey(uint256 length);
+    /// @notice Fires when the encryption key has the right length but is not a secp256k1 point (wrong SEC 1 prefix,
+    /// a coordinate not below p, an x with no point, or a y off the curve): nobody could wrap a key to it.
+    error EncryptionKeyNotOnCurve();
     /// @notice Fires when a function that needs a registered worker is called by another account.
     error NotRegistered(address account);
     /// @notice Fires when an amount (or msg.value) that must be positive is zero.
@@ -331,6 +351,10 @@ interface IOblivionCore is ICoreCollateral {
     error StakeBelowMinimum(uint256 stake, uint256 minStake);
     /// @notice Fires when the eligibility gate says no to a claim on a gated job.
     error NotEligible(uint256 jobId, address worker);
+    /// @notice Fires when a worker the requester has not allowed claims a shard of an allowlisted job.
+    error NotAllowlisted(uint256 jobId, address worker);
+    /// @notice Fires when a job is posted with an empty allowlist.
+    error NoAllowlist();
     /// @notice Fires when submitting, releasing a key for, or reclaiming a shard that is not claimed.
     error ShardNotClaimed(uint256 jobId, uint256 shardIndex);
     /// @notice Fires when anyone but the claiming worker submits a result.
@@ -413,7 +437,9 @@ interface IOblivionCore is ICoreCollateral {
 
     /// @notice Registers the caller as a worker, or updates its profile.
     /// @param metadataCid Content id of the worker's metadata (hardware, endpoints).
-    /// @param encryptionPublicKey secp256k1 public key (33 or 65 bytes) that requesters wrap shard keys to.
+    /// @param encryptionPublicKey secp256k1 public key that requesters wrap shard keys to, in SEC 1 form: 33 bytes
+    /// compressed or 65 bytes uncompressed (InvalidEncryptionKey otherwise), a point on the curve
+    /// (EncryptionKeyNotOnCurve otherwise).
     function registerWorker(string calldata metadataCid, bytes calldata encryptionPublicKey) external;
 
     /// @notice Adds msg.value to the caller's stake. Registered workers only.
@@ -430,6 +456,15 @@ interface IOblivionCore is ICoreCollateral {
     /// @notice Posts a job; msg.value must equal `jobEscrowFor(params)`. Not while paused.
     /// @return jobId The new job's id (ids start at 1).
     function postJob(JobParams calldata params) external payable returns (uint256 jobId);
+
+    /// @notice Posts a job like `postJob` that only the listed workers may claim (G-08: who can read a shard is then
+    /// who the requester chose, not anyone who pays gas). The list is fixed with the job (to change it, cancel the
+    /// unclaimed shards and post again). Reverts NoAllowlist for an empty list. Emits JobPosted, then WorkersAllowed.
+    /// @return jobId The new job's id.
+    function postJobWithAllowlist(JobParams calldata params, address[] calldata workers)
+        external
+        payable
+        returns (uint256 jobId);
 
     /// @notice Claims an open shard without a one-time key (a "keyless" claim: its release can carry only an opaque
     /// payload, so a bad release cannot be proven on-chain, only left within the inspection window). Locks the job's
@@ -527,7 +562,8 @@ interface IOblivionCore is ICoreCollateral {
     /// `reclaimExpired` frees the shard either way), found within ClaimScanner.CHECKER_MAX_STEPS steps. The scan starts at job
     /// 1 + block.number % jobCount and wraps around; in each job with open claims it visits at most CHECKER_SHARDS_PER_JOB shards, from an offset that moves
     /// by that many each block. So no job, however large, takes more than its share of a call, and every expired
-    /// claim is returned within a bounded number of blocks (F-09; docs/security.md).
+    /// claim is returned within a bounded number of blocks (F-09; docs/security.md). A job none of whose claims can
+    /// have expired yet (Job.dueAt) costs one step and no shard reads (G-06).
     /// @return canExec True when an expired claim was found.
     /// @return execPayload Calldata of `reclaimExpired(jobId, shardIndex)` for it (empty when none).
     function checker() external view returns (bool canExec, bytes memory execPayload);
@@ -548,7 +584,8 @@ interface IOblivionCore is ICoreCollateral {
     /// (not past the last) and returns the first whose claim has expired.
     /// @return found Whether one was found.
     /// @return at Its shard index (0 when none).
-    /// @return visited Shards visited (0 when the job has no open claims or `from` is past its end).
+    /// @return visited Shards visited (0 when the job has no open claims, none can have expired yet (Job.dueAt), or
+    /// `from` is past its end).
     /// @return shardCount The job's shard count (0 for unknown jobs).
     function scanJob(uint256 jobId, uint256 from, uint256 span)
         external

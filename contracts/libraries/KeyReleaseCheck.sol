@@ -4,14 +4,40 @@ pragma solidity 0.8.28;
 import {IOblivionCore} from "../interfaces/IOblivionCore.sol";
 
 /// @title KeyReleaseCheck
-/// @notice The secp256k1 arithmetic behind `IOblivionCore.proveBadRelease`, in a contract of its own that the core
-/// deploys in its constructor (it keeps the core under the code-size limit; it holds no state and no value).
+/// @notice The secp256k1 arithmetic behind `IOblivionCore.proveBadRelease` and the encryption-key check of
+/// `registerWorker`, in a contract of its own that the core deploys in its constructor (it keeps the core under the code-size limit; it holds no state and no value).
 /// @dev Scalar multiplication by the ecrecover trick: ecrecover(0, v, r = P.x, s = k * P.x mod n) returns the
 /// address of r^-1 * (s * P - 0 * G) = k * P, v giving P.y's parity. Needs 0 < P.x < n and 0 < k < n.
 contract KeyReleaseCheck {
     /// @dev secp256k1 group order and generator x (its y is even).
     uint256 private constant SECP_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
     uint256 private constant SECP_GX = 0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798;
+    /// @dev secp256k1 field prime p (p = 3 mod 4, so a square root of a is a^((p + 1) / 4)).
+    uint256 private constant SECP_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
+
+    /// @notice Whether `key` is a secp256k1 public key in SEC 1 form: 0x02/0x03 || x (33 bytes) with x^3 + 7 a square
+    /// mod p (one modular square root, by the modexp precompile), or 0x04 || x || y (65 bytes) with y^2 = x^3 + 7.
+    function isPublicKey(bytes calldata key) external view returns (bool) {
+        uint256 len = key.length;
+        if (len != 33 && len != 65) return false;
+        uint8 prefix = uint8(key[0]);
+        uint256 x = uint256(bytes32(key[1:33]));
+        if (x >= SECP_P) return false;
+        uint256 rhs = addmod(mulmod(mulmod(x, x, SECP_P), x, SECP_P), 7, SECP_P);
+        uint256 y;
+        if (len == 65) {
+            if (prefix != 4) return false;
+            y = uint256(bytes32(key[33:65]));
+            if (y >= SECP_P) return false;
+        } else {
+            if (prefix != 2 && prefix != 3) return false;
+            (bool ok, bytes memory root) =
+                address(5).staticcall(abi.encode(32, 32, 32, rhs, (SECP_P + 1) / 4, SECP_P));
+            if (!ok) return false;
+            y = abi.decode(root, (uint256));
+        }
+        return mulmod(y, y, SECP_P) == rhs;
+    }
 
     /// @notice The release mask of IOblivionCore.releaseMask for `core` on this chain.
     function maskOf(address shared, address core, uint256 jobId, uint256 shardIndex, uint32 claimNonce)

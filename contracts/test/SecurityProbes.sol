@@ -51,3 +51,46 @@ contract ScoreLeaker is ZamaEthereumConfig {
         FHE.makePubliclyDecryptable(score);
     }
 }
+
+/// @title RevertBombHook
+/// @notice Test-only reputation hook (G-05): reverts with `bombBytes` bytes of revert data (a 4-byte selector first),
+/// or, with `burn`, loops until its gas runs out.
+contract RevertBombHook {
+    uint256 public bombBytes;
+    bool public burn;
+
+    function set(uint256 bombBytes_, bool burn_) external {
+        (bombBytes, burn) = (bombBytes_, burn_);
+    }
+
+    fallback() external {
+        if (burn) {
+            while (true) {}
+        }
+        uint256 n = bombBytes;
+        assembly {
+            mstore(0, shl(224, 0xdeadbeef))
+            revert(0, n)
+        }
+    }
+}
+
+/// @title ClaimSpammer
+/// @notice Test-only attacker (G-06): registers itself as a worker, then posts jobs and holds one claim on each, in
+/// batches (what 100 separate transactions would do, in fewer blocks).
+contract ClaimSpammer {
+    function register(IOblivionCore core, bytes calldata encryptionKey) external {
+        core.registerWorker("bafyspam", encryptionKey);
+    }
+
+    function spam(IOblivionCore core, IOblivionCore.JobParams calldata p, uint256 jobs, uint256 shardIndex)
+        external
+        payable
+    {
+        uint256 escrow = msg.value / jobs;
+        for (uint256 i; i < jobs; ++i) {
+            uint256 jobId = core.postJob{value: escrow}(p);
+            core.claim(jobId, shardIndex);
+        }
+    }
+}

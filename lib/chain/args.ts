@@ -38,6 +38,15 @@ export function parseAddress(arg: string, value: string | undefined): string {
 }
 
 /** Hex bytes of one of the given lengths. */
+/** A comma-separated list of addresses (at least one, no repeats). */
+export function parseAddressList(arg: string, value: string | undefined): string[] {
+  const parts = (value ?? "").split(",").map((v) => v.trim()).filter((v) => v.length > 0);
+  if (parts.length === 0) throw new ArgumentError(arg, "give at least one address, comma-separated");
+  const out = parts.map((v) => parseAddress(arg, v));
+  if (new Set(out.map((a) => a.toLowerCase())).size !== out.length) throw new ArgumentError(arg, "an address is listed twice");
+  return out;
+}
+
 export function parseHexBytes(arg: string, value: string | undefined, lengths: number[]): string {
   if (!value || !isHexString(value)) throw new ArgumentError(arg, `"${value ?? ""}" is not 0x-prefixed hex`);
   const len = (value.length - 2) / 2;

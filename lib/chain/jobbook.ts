@@ -1,6 +1,7 @@
 /**
  * A local, event-sourced view of the core's jobs and shards, rebuilt from the chain on start and kept current by
- * polling logs. Workers, keepers and the requester agent read it instead of calling a view per shard.
+ * polling logs. Workers, keepers and the requester agent read it instead of calling a view per shard. It holds state
+ * only for shards that have had events: a million-shard job nobody works on costs one small object (G-04).
  */
 import type { Log, Provider } from "ethers";
 import type { OblivionCore } from "../../typechain-types";
@@ -35,18 +36,80 @@ export interface ShardView {
   settledBy?: string;
 }
 
-export interface JobView {
-  jobId: bigint;
-  requester: string;
-  modelId: bigint;
-  modelVersion: bigint;
-  shardCount: number;
-  inputRoot: string;
-  cancelled: boolean;
-  shards: ShardView[];
-  postedBlock: number;
+/** What every shard without events is: open, never claimed. Shared and frozen: the book never mutates it. */
+const UNTOUCHED: ShardView = Object.freeze({ state: "open" as ShardState, claimedBy: Object.freeze(new Set<string>()) as Set<string> });
+
+/**
+ * One job. Per-shard state is kept only for shards that have had events (claimed, released, settled, forfeited, left,
+ * voided, slashed); every other shard is open and untouched, so the open shards are the range [0, shardCount) minus
+ * the touched ones that are not open. Memory and the passes over it grow with claims, not with shardCount (G-04).
+ */
+export class JobView {
+  cancelled = false;
   /** Claims left after their key was released (ClaimLeft with keyReleased): the worker could not fetch or open the content. */
-  leftAfterRelease: number;
+  leftAfterRelease = 0;
+  /** Shards that have had events, by index (a touched shard keeps its view object for as long as the book lives). */
+  readonly touched = new Map<number, ShardView>();
+  /** Indices of the shards claimed now. */
+  readonly claimed = new Set<number>();
+  /** Shards per state; `open` is shardCount minus the others. */
+  readonly counts: Record<ShardState, number>;
+
+  constructor(
+    readonly jobId: bigint,
+    readonly requester: string,
+    readonly modelId: bigint,
+    readonly modelVersion: bigint,
+    readonly shardCount: number,
+    readonly inputRoot: string,
+    readonly postedBlock: number,
+  ) {
+    this.counts = { open: shardCount, claimed: 0, settled: 0, forfeited: 0 };
+  }
+
+  /** The shard's view: its own once it has had an event, the shared untouched view before. */
+  shard(i: number): ShardView {
+    return this.touched.get(i) ?? UNTOUCHED;
+  }
+
+  /**
+   * Up to `limit` open shards, walking the range from `from` (wrapping once) and skipping touched shards that are not
+   * open or that `skip` refuses: O(limit + touched shards passed), whatever the shard count.
+   */
+  openShards(limit: number, from = 0, skip?: (s: ShardView) => boolean): number[] {
+    const out: number[] = [];
+    const n = this.shardCount;
+    if (n === 0 || limit <= 0 || this.counts.open === 0) return out;
+    const start = ((from % n) + n) % n;
+    for (let k = 0; k < n && out.length < limit; k++) {
+      const i = (start + k) % n;
+      const s = this.touched.get(i);
+      if (s && (s.state !== "open" || skip?.(s))) continue;
+      out.push(i);
+    }
+    return out;
+  }
+
+  /** Every shard's view, materialized: O(shardCount). For tests and displays of small jobs only. */
+  get shards(): ShardView[] {
+    return Array.from({ length: this.shardCount }, (_, i) => this.shard(i));
+  }
+
+  /** The shard's own view, created on its first event. */
+  touch(i: number): ShardView {
+    let s = this.touched.get(i);
+    if (!s) this.touched.set(i, (s = { state: "open", claimedBy: new Set<string>() }));
+    return s;
+  }
+
+  /** Moves a touched shard to `state`, keeping counts and the claimed set. */
+  move(i: number, s: ShardView, state: ShardState): void {
+    this.counts[s.state]--;
+    this.counts[state]++;
+    s.state = state;
+    if (state === "claimed") this.claimed.add(i);
+    else this.claimed.delete(i);
+  }
 }
 
 export interface BookEvent {
@@ -62,8 +125,8 @@ export interface BookEvent {
 const lc = (a: string) => a.toLowerCase();
 
 /** The end of a claim without a settlement (ClaimSlashed, ClaimVoided, ClaimLeft): the shard is open again. */
-function reopen(s: ShardView): void {
-  s.state = "open";
+function reopen(job: JobView, i: number, s: ShardView): void {
+  job.move(i, s, "open");
   s.worker = undefined;
   s.deadline = undefined;
   s.release = undefined;
@@ -117,15 +180,17 @@ export class JobBook {
     return j;
   }
 
-  /** Open shards a worker may still claim: not cancelled, open, never claimed by it. */
-  openShardsFor(worker: string, accept: (job: JobView) => boolean): { job: JobView; shardIndex: number }[] {
+  /**
+   * Open shards a worker may still claim (not cancelled, open, never claimed by it), at most `perJob` of each job,
+   * from a random place in its range: O(jobs × perJob + touched shards passed), not O(shards).
+   */
+  openShardsFor(worker: string, accept: (job: JobView) => boolean, perJob = 16): { job: JobView; shardIndex: number }[] {
     const me = lc(worker);
     const out: { job: JobView; shardIndex: number }[] = [];
     for (const job of this.jobs.values()) {
       if (job.cancelled || !accept(job)) continue;
-      job.shards.forEach((s, i) => {
-        if (s.state === "open" && !s.claimedBy.has(me)) out.push({ job, shardIndex: i });
-      });
+      const from = Math.floor(Math.random() * job.shardCount);
+      for (const i of job.openShards(perJob, from, (s) => s.claimedBy.has(me))) out.push({ job, shardIndex: i });
     }
     return out;
   }
@@ -135,20 +200,19 @@ export class JobBook {
     const me = lc(worker);
     const out: { job: JobView; shardIndex: number }[] = [];
     for (const job of this.jobs.values()) {
-      job.shards.forEach((s, i) => {
-        if (s.state === "claimed" && s.worker === me) out.push({ job, shardIndex: i });
-      });
+      for (const i of job.claimed) if (job.shard(i).worker === me) out.push({ job, shardIndex: i });
     }
     return out;
   }
 
-  /** Claims past their deadline by the wall clock, oldest deadline first: what a keeper may reclaim. */
+  /** Claims past their deadline by the wall clock, oldest deadline first: what a keeper may reclaim. O(claims). */
   expiredClaims(now = nowSeconds()): { job: JobView; shardIndex: number; worker: string; deadline: bigint }[] {
     const out: { job: JobView; shardIndex: number; worker: string; deadline: bigint }[] = [];
     for (const job of this.jobs.values()) {
-      job.shards.forEach((s, i) => {
-        if (s.state === "claimed" && s.deadline !== undefined && s.deadline < now) out.push({ job, shardIndex: i, worker: s.worker!, deadline: s.deadline });
-      });
+      for (const i of job.claimed) {
+        const s = job.shard(i);
+        if (s.deadline !== undefined && s.deadline < now) out.push({ job, shardIndex: i, worker: s.worker!, deadline: s.deadline });
+      }
     }
     return out.sort((x, y) => (x.deadline < y.deadline ? -1 : x.deadline > y.deadline ? 1 : 0));
   }
@@ -156,7 +220,7 @@ export class JobBook {
   /** Totals over all jobs, for progress displays. */
   totals(): Record<ShardState, number> {
     const t = { open: 0, claimed: 0, settled: 0, forfeited: 0 };
-    for (const job of this.jobs.values()) for (const s of job.shards) t[s.state]++;
+    for (const job of this.jobs.values()) for (const k of Object.keys(t) as ShardState[]) t[k] += job.counts[k];
     return t;
   }
 
@@ -168,24 +232,16 @@ export class JobBook {
     switch (parsed.name) {
       case "JobPosted": {
         const shardCount = Number(a.shardCount);
-        this.jobs.set(a.jobId, {
-          jobId: a.jobId,
-          requester: lc(a.requester),
-          modelId: a.modelId,
-          modelVersion: BigInt(a.modelVersion),
-          shardCount,
-          inputRoot: a.inputRoot,
-          cancelled: false,
-          postedBlock: log.blockNumber,
-          leftAfterRelease: 0,
-          shards: Array.from({ length: shardCount }, () => ({ state: "open" as ShardState, claimedBy: new Set<string>() })),
-        });
+        const job = new JobView(a.jobId, lc(a.requester), a.modelId, BigInt(a.modelVersion), shardCount, a.inputRoot, log.blockNumber);
+        this.jobs.set(a.jobId, job);
         return { ...base, jobId: a.jobId, args: { requester: a.requester, shardCount } };
       }
       case "ShardClaimed": {
-        const s = this.shard(a.jobId, a.shardIndex);
-        if (!s) return undefined;
-        s.state = "claimed";
+        const at = this.at(a.jobId, a.shardIndex);
+        if (!at) return undefined;
+        const [job, i] = at;
+        const s = job.touch(i);
+        job.move(i, s, "claimed");
         s.worker = lc(a.worker);
         s.deadline = a.deadline;
         s.release = undefined;
@@ -195,8 +251,9 @@ export class JobBook {
         return { ...base, jobId: a.jobId, shardIndex: a.shardIndex, worker: a.worker, args: { deadline: a.deadline } };
       }
       case "ShardKeyReleased": {
-        const s = this.shard(a.jobId, a.shardIndex);
-        if (!s) return undefined;
+        const at = this.at(a.jobId, a.shardIndex);
+        if (!at) return undefined;
+        const s = at[0].touch(at[1]);
         s.release = {
           claimNonce: a.claimNonce,
           keyHash: a.keyHash,
@@ -207,9 +264,11 @@ export class JobBook {
         return { ...base, jobId: a.jobId, shardIndex: a.shardIndex, worker: a.worker, args: {} };
       }
       case "ShardSettled": {
-        const s = this.shard(a.jobId, a.shardIndex);
-        if (!s) return undefined;
-        s.state = "settled";
+        const at = this.at(a.jobId, a.shardIndex);
+        if (!at) return undefined;
+        const [job, i] = at;
+        const s = job.touch(i);
+        job.move(i, s, "settled");
         s.settledBy = lc(a.worker);
         s.outputCommitment = a.outputCommitment;
         s.outputCid = a.outputCid;
@@ -224,23 +283,28 @@ export class JobBook {
       case "ClaimLeft": {
         // The worker left before or just after the release (inspection window): no slash; the shard is open again.
         // Left before any release, the core lets the same worker claim it again (it learned nothing).
-        const s = this.shard(a.jobId, a.shardIndex);
-        if (!s) return undefined;
-        reopen(s);
+        const at = this.at(a.jobId, a.shardIndex);
+        if (!at) return undefined;
+        const [job, i] = at;
+        const s = job.touch(i);
+        reopen(job, i, s);
         if (!a.keyReleased) s.claimedBy.delete(lc(a.worker));
-        else this.jobs.get(a.jobId)!.leftAfterRelease++;
+        else job.leftAfterRelease++;
         return { ...base, jobId: a.jobId, shardIndex: a.shardIndex, worker: a.worker, args: {} };
       }
       case "BadReleaseProven": {
-        const s = this.shard(a.jobId, a.shardIndex);
-        if (!s) return undefined;
-        s.state = "forfeited";
+        const at = this.at(a.jobId, a.shardIndex);
+        if (!at) return undefined;
+        const [job, i] = at;
+        job.move(i, job.touch(i), "forfeited");
         return { ...base, jobId: a.jobId, shardIndex: a.shardIndex, worker: a.worker, args: { compensation: a.compensation } };
       }
       case "ClaimSlashed": {
-        const s = this.shard(a.jobId, a.shardIndex);
-        if (!s) return undefined;
-        reopen(s);
+        const at = this.at(a.jobId, a.shardIndex);
+        if (!at) return undefined;
+        const [job, i] = at;
+        const s = job.touch(i);
+        reopen(job, i, s);
         return {
           ...base,
           jobId: a.jobId,
@@ -252,9 +316,11 @@ export class JobBook {
       case "ClaimVoided": {
         // An expired claim whose key was never released: the collateral is unlocked, not slashed, and the shard is
         // open again for every worker but this one (the core refuses its second claim).
-        const s = this.shard(a.jobId, a.shardIndex);
-        if (!s) return undefined;
-        reopen(s);
+        const at = this.at(a.jobId, a.shardIndex);
+        if (!at) return undefined;
+        const [job, i] = at;
+        const s = job.touch(i);
+        reopen(job, i, s);
         return { ...base, jobId: a.jobId, shardIndex: a.shardIndex, worker: a.worker, args: { caller: a.caller } };
       }
       case "JobCancelled": {
@@ -267,7 +333,10 @@ export class JobBook {
     }
   }
 
-  private shard(jobId: bigint, shardIndex: bigint): ShardView | undefined {
-    return this.jobs.get(jobId)?.shards[Number(shardIndex)];
+  /** The job and shard index an event names, if the job is in the book and the index in its range. */
+  private at(jobId: bigint, shardIndex: bigint): [JobView, number] | undefined {
+    const job = this.jobs.get(jobId);
+    const i = Number(shardIndex);
+    return job && i < job.shardCount ? [job, i] : undefined;
   }
 }

@@ -2,6 +2,7 @@
  * Typed helpers over the protocol contracts, shared by the Hardhat tasks, the worker and the keeper. Each sends one
  * transaction (or reads) and returns plain data; amounts are wei (bigint).
  */
+import { setupInfo, type SetupInfo } from "./setupKind";
 import type { ContractTransactionReceipt } from "ethers";
 import type { InferenceAudit, ModelRegistry, OblivionCore } from "../../typechain-types";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
@@ -40,9 +41,12 @@ export function withdraw(core: OblivionCore) {
 export type JobParams = IOblivionCore.JobParamsStruct;
 
 /** Posts a job paying exactly the escrow the core asks for; returns the new job id. */
-export async function postJob(core: OblivionCore, params: JobParams): Promise<{ jobId: bigint; escrow: bigint; txHash: string }> {
+/** Posts a job paying its escrow; with `allowlist`, only those workers may claim it (postJobWithAllowlist, G-08). */
+export async function postJob(core: OblivionCore, params: JobParams, allowlist?: string[]): Promise<{ jobId: bigint; escrow: bigint; txHash: string }> {
   const escrow = await core.jobEscrowFor(params);
-  const receipt = await mined(core.postJob(params, { value: escrow }));
+  const receipt = await mined(
+    allowlist?.length ? core.postJobWithAllowlist(params, allowlist, { value: escrow }) : core.postJob(params, { value: escrow }),
+  );
   for (const log of receipt.logs) {
     const parsed = core.interface.parseLog(log);
     if (parsed?.name === "JobPosted") return { jobId: parsed.args.jobId as bigint, escrow, txHash: receipt.hash };
@@ -261,6 +265,8 @@ export interface ModelView {
     /** The registry deployed the verifier from the verification key (false: jobs need the requester's opt-in). */
     vetted: boolean;
     verifierCodeHash: string;
+    /** DEV, ceremony (with its contributors) or external: whom users of this version trust. */
+    setup: SetupInfo;
   }[];
 }
 
@@ -284,6 +290,7 @@ export async function listModels(registry: ModelRegistry): Promise<ModelView[]> 
         circuitHash: ver.circuitHash,
         vetted: ver.vetted,
         verifierCodeHash: ver.verifierCodeHash,
+        setup: await setupInfo(registry, id, v, ver, m.owner),
       });
     }
     out.push({ modelId: id, name: m.name, owner: m.owner, active: m.active, feePerInference: m.feePerInference, versions });

@@ -3,10 +3,11 @@
  * earnings, the outcome of their latest claim) through the core's events and `getWorker`, and the latest audit
  * records through the InferenceAudit's events. `sync()` reads what is new; `snapshot()` is what the page gets.
  */
+import { setupInfo } from "../chain/setupKind";
 import { auditRecord } from "../chain/protocol";
 import type { Provider } from "ethers";
-import type { InferenceAudit, OblivionCore } from "../../typechain-types";
-import { JobBook, type BookEvent } from "../chain/jobbook";
+import type { InferenceAudit, ModelRegistry, OblivionCore } from "../../typechain-types";
+import { JobBook, type BookEvent, type ShardState } from "../chain/jobbook";
 import type { AuditSnapshot, JobSnapshot, MeshSnapshot, TrainingRound, WorkerSnapshot, WorkerStatus } from "./types";
 
 /** Events that reveal a worker or change its stake, beside those the JobBook applies. */
@@ -16,6 +17,8 @@ export interface FollowerOptions {
   network: string;
   core: OblivionCore;
   audit: InferenceAudit;
+  /** Where each job's model setup (DEV or ceremony and its contributors) is read; without it none is shown. */
+  registry?: ModelRegistry;
   provider: Provider;
   /** First block to read (the deployment block). */
   fromBlock: number;
@@ -47,6 +50,8 @@ export class MeshFollower {
   private readonly verifierOf = new Map<string, string>();
   /** Whether each job's verifier is unvetted (fixed at post, read once). */
   private readonly unvetted = new Map<bigint, boolean>();
+  /** Setup of each (model, version) a job uses (fixed once a job can be posted on it). */
+  private readonly setups = new Map<string, JobSnapshot["setup"]>();
   /** Each job's shard states as the core reports them, re-read when an event touches the job. */
   private readonly shardStates = new Map<bigint, string[]>();
   private nextBlock: number;
@@ -110,7 +115,7 @@ export class MeshFollower {
     const now = Math.floor(Date.now() / 1000);
     const clock = Math.max(now, this.chainTime);
     const workers: WorkerSnapshot[] = [...this.workers.entries()].map(([address, a]) => {
-      const held = this.book.claimsOf(address).map((c) => ({ jobId: c.job.jobId.toString(), shardIndex: c.shardIndex, deadline: String(c.job.shards[c.shardIndex]?.deadline ?? 0n) }));
+      const held = this.book.claimsOf(address).map((c) => ({ jobId: c.job.jobId.toString(), shardIndex: c.shardIndex, deadline: String(c.job.shard(c.shardIndex).deadline ?? 0n) }));
       const claim = held[0];
       // The latest event may say "working" for a claim that has since been left or expired: the claims decide.
       let status = a.status;
@@ -136,7 +141,7 @@ export class MeshFollower {
       .slice(0, this.o.maxJobs ?? 30)
       .map((j) => {
         const onChain = this.shardStates.get(j.jobId);
-        const count = (st: string) => (onChain ? onChain.filter((s) => s === st).length : j.shards.filter((s) => s.state === st).length);
+        const count = (st: ShardState) => (onChain ? onChain.filter((s) => s === st).length : j.counts[st]);
         return {
           jobId: j.jobId.toString(),
           modelId: j.modelId.toString(),
@@ -147,6 +152,7 @@ export class MeshFollower {
           settled: count("settled"),
           cancelled: j.cancelled,
           unvettedVerifier: this.unvetted.get(j.jobId) ?? false,
+          setup: this.setups.get(`${j.modelId}:${j.modelVersion}`),
         };
       });
     return {
@@ -245,8 +251,13 @@ export class MeshFollower {
 
   /** Reads each new job's unvetted-verifier flag once (it cannot change after post). */
   private async fillUnvetted(): Promise<void> {
-    for (const id of this.book.jobs.keys()) {
+    for (const [id, j] of this.book.jobs) {
       if (!this.unvetted.has(id)) this.unvetted.set(id, (await this.o.core.getJob(id)).unvettedVerifier);
+      const key = `${j.modelId}:${j.modelVersion}`;
+      if (this.o.registry && !this.setups.has(key)) {
+        const s = await setupInfo(this.o.registry, j.modelId, Number(j.modelVersion));
+        this.setups.set(key, { kind: s.kind, contributors: s.contributors });
+      }
     }
   }
 

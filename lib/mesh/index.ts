@@ -51,9 +51,9 @@ export async function startMesh(o: MeshOptions): Promise<MeshServer & { provider
       onGone: (err) => (o.onGone ? o.onGone(err) : o.log.error(err.message)),
     });
     watching = watch.run(watchAbort.signal);
-    const { core, audit } = attach(deployment, provider);
+    const { core, audit, registry } = attach(deployment, provider);
     const fromBlock = await deploymentBlock(deployment, provider);
-    const follower = new MeshFollower({ network: o.network, core, audit, provider, fromBlock });
+    const follower = new MeshFollower({ network: o.network, core, audit, registry, provider, fromBlock });
     const server = await startMeshServer({
       follower,
       reverify: { core, audit, provider, fromBlock },

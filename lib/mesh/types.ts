@@ -38,6 +38,8 @@ export interface JobSnapshot {
   cancelled: boolean;
   /** The requester opted into a verifier the registry did not deploy (it may accept garbage or reject valid proofs). */
   unvettedVerifier: boolean;
+  /** The model version's setup: "dev" (one party), "ceremony" (its final chain's contributors) or "external". */
+  setup?: { kind: "dev" | "ceremony" | "external"; contributors: string[] };
 }
 
 export interface AuditSnapshot {

@@ -132,7 +132,8 @@ export class ReleaseAgent {
     for (const job of await this.served()) {
       const file = this.jobFile(chainId, coreAddr, job.jobId);
       if (!file) continue;
-      for (const [i, s] of job.shards.entries()) {
+      for (const i of job.claimed) {
+        const s = job.shard(i);
         if (s.state !== "claimed" || s.release || !s.worker || s.claimNonce === undefined) continue;
         const key = `${job.jobId}:${i}:${s.claimNonce}`;
         if (this.done.has(key) || !this.backoff.ready(key)) continue;

@@ -45,7 +45,7 @@ export function claimantUploads(book: JobBook, requester: string, chainId: bigin
     if (!m || u.size > MAX_RESULT_BYTES) return false;
     const [jobId, shardIndex, claimNonce] = [BigInt(m[1]), Number(m[2]), BigInt(m[3])];
     const job = book.jobs.get(jobId);
-    const shard = job?.shards[shardIndex];
+    const shard = job && shardIndex < job.shardCount ? job.shard(shardIndex) : undefined;
     if (!job || job.requester !== requester.toLowerCase() || !shard || shard.state !== "claimed" || shard.claimNonce !== claimNonce) return false;
     let signer: string;
     try {

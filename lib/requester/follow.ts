@@ -27,8 +27,8 @@ export interface JobProgress {
 }
 
 export function progressOf(job: JobView): JobProgress {
-  const count = (st: string) => job.shards.filter((s) => s.state === st).length;
-  return { jobId: job.jobId, shardCount: job.shardCount, settled: count("settled"), claimed: count("claimed"), open: count("open"), cancelled: job.cancelled };
+  const { settled, claimed, open } = job.counts;
+  return { jobId: job.jobId, shardCount: job.shardCount, settled, claimed, open, cancelled: job.cancelled };
 }
 
 /** Estimated seconds left from the settlement rate since following began; undefined before the first settlement. */

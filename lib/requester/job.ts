@@ -84,7 +84,12 @@ export type JobTerms = Omit<IOblivionCore.JobParamsStruct, "shardCount" | "input
  * Everything a post can be refused for, checked before anything is uploaded or written: the escrow the core asks
  * for, the requester's balance against escrow plus gas, and the exact postJob as a static call.
  */
-export async function checkPost(core: OblivionCore, requester: Signer, params: IOblivionCore.JobParamsStruct): Promise<{ escrow: bigint }> {
+export async function checkPost(
+  core: OblivionCore,
+  requester: Signer,
+  params: IOblivionCore.JobParamsStruct,
+  allowlist?: string[],
+): Promise<{ escrow: bigint }> {
   const c = core.connect(requester);
   const escrow = await c.jobEscrowFor(params);
   const me = await requester.getAddress();
@@ -95,7 +100,9 @@ export async function checkPost(core: OblivionCore, requester: Signer, params: I
   if (balance < need) {
     throw new Error(`insufficient funds: ${me} has ${formatEther(balance)} ETH, the job needs ${formatEther(escrow)} ETH escrow plus gas (${formatEther(need)} ETH in all)`);
   }
-  const check = await preflight(c.postJob, [params], { value: escrow });
+  const check = allowlist?.length
+    ? await preflight(c.postJobWithAllowlist, [params, allowlist], { value: escrow })
+    : await preflight(c.postJob, [params], { value: escrow });
   if (!check.ok) throw new Error(`postJob would revert: ${check.reason}`);
   return { escrow };
 }
@@ -111,11 +118,13 @@ export async function postPreparedJob(
   prepared: PreparedShards,
   terms: JobTerms,
   jobsDir = JOBS_DIR,
+  allowlist?: string[],
 ): Promise<{ jobId: bigint; escrow: bigint; gasUsed: bigint; file: string; replaced?: string }> {
   const c = core.connect(requester);
   const params = jobParams(prepared.tree, prepared.shards.length, terms, prepared.inputCount);
   const escrow = await c.jobEscrowFor(params);
-  const rc = await (await c.postJob(params, { value: escrow })).wait();
+  const tx = allowlist?.length ? c.postJobWithAllowlist(params, allowlist, { value: escrow }) : c.postJob(params, { value: escrow });
+  const rc = await (await tx).wait();
   const ev = rc!.logs.map((l) => c.interface.parseLog(l)).find((p) => p?.name === "JobPosted");
   if (!ev) throw new Error("postJob succeeded but emitted no JobPosted event");
   const jobId = ev.args.jobId as bigint;
@@ -216,6 +225,8 @@ export interface InputsJobRequest {
   /** Clamp inputs outside the calibration range instead of refusing them. */
   clamp?: boolean;
   jobsDir?: string;
+  /** Only these workers may claim the job (G-08); absent: any registered worker that meets the job's terms. */
+  allowlist?: string[];
 }
 
 /**
@@ -229,8 +240,8 @@ export async function postInputsJob(r: InputsJobRequest): Promise<Awaited<Return
   const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, r.store);
   const q = await quantizeShards(art.quant, art.batch, r.vectors, { clamp: r.clamp });
   const terms: JobTerms = { ...r.terms, modelId: r.modelId, modelVersion: version };
-  await checkPost(r.core, r.requester, jobParams(new ShardTree(q.commitments), q.batches.length, terms, r.vectors.length));
+  await checkPost(r.core, r.requester, jobParams(new ShardTree(q.commitments), q.batches.length, terms, r.vectors.length), r.allowlist);
   const prepared = { ...(await prepareShards(r.store, q.batches, q.commitments, r.encrypt)), inputCount: r.vectors.length };
-  const posted = await postPreparedJob(r.core, r.requester, prepared, terms, r.jobsDir);
+  const posted = await postPreparedJob(r.core, r.requester, prepared, terms, r.jobsDir, r.allowlist);
   return { ...posted, shards: q.batches.length, batch: art.batch, padded: q.padded, clamped: q.clamped };
 }

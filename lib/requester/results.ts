@@ -3,6 +3,8 @@
  * shard's data key, name the right shard, and its quantized outputs must hash to the output commitment that the
  * verified proof bound and the audit trail recorded. The float outputs ride along unproven: an output whose float
  * argmax differs from the proven one (a near tie, or an input at the edge of the quantization) is marked, not hidden.
+ * A settled shard whose output cannot be read (missing, not sealed to the shard's key, for another shard, or not
+ * hashing to the proven commitment) is listed as unreadable with its worker and the reason, and the rest go on (G-07).
  */
 import fs from "node:fs";
 import type { InferenceAudit, OblivionCore } from "../../typechain-types";
@@ -13,6 +15,7 @@ import { outputCommitment } from "../zk/commitment";
 import { argmax } from "../zk/quantize";
 import { dataKeyOf, type JobFile } from "./job";
 import { readInputs } from "./inputs";
+import { readOutput } from "./output-ref";
 import { decodeShardResult } from "./shard";
 
 export interface ShardOutcome {
@@ -31,6 +34,20 @@ export interface ShardOutcome {
   verified: true;
 }
 
+/** A settled (paid) shard whose output could not be read or did not match what the proof committed. */
+export interface UnreadableShard {
+  shardIndex: number;
+  recordId: bigint;
+  worker: string;
+  outputCid: string;
+  problem: string;
+}
+
+export interface JobResults {
+  rows: ShardOutcome[];
+  unreadable: UnreadableShard[];
+}
+
 export class ResultCheckError extends Error {
   constructor(shard: number, problem: string) {
     super(`shard ${shard}: ${problem}`);
@@ -44,30 +61,61 @@ export async function fetchJobResults(
   store: ContentStore,
   job: JobFile,
   rangeBits: number,
-): Promise<ShardOutcome[]> {
+): Promise<JobResults> {
   const jobId = BigInt(job.jobId);
   const records = await auditRecords(audit, jobId);
   const settled = await core.queryFilter(core.filters.ShardSettled(jobId));
   const cidOf = new Map(settled.map((e) => [Number(e.args.shardIndex), e.args.outputCid]));
-  const out: ShardOutcome[] = [];
+  const rows: ShardOutcome[] = [];
+  const unreadable: UnreadableShard[] = [];
   for (const rec of records) {
     const i = rec.shardIndex;
     const secret = job.shards[i];
+    // A job file that does not match the chain is the requester's problem, not one shard's: stop.
     if (!secret) throw new ResultCheckError(i, "not in the local job file");
     if (rec.inputCommitment !== BigInt(secret.inputCommitment)) throw new ResultCheckError(i, "audit record's input commitment is not the one posted");
-    const cid = cidOf.get(i);
-    if (!cid) throw new ResultCheckError(i, "no ShardSettled event with an output CID");
-    const r = decodeShardResult(openEnvelope(await store.get(cid), dataKeyOf(secret)));
-    if (r.shardIndex !== i || r.jobId !== job.jobId) throw new ResultCheckError(i, `result is for job ${r.jobId} shard ${r.shardIndex}`);
-    const recomputed = await outputCommitment(r.quantizedOutputs.map((v) => v.map(BigInt)), rangeBits);
-    if (recomputed !== rec.outputCommitment) throw new ResultCheckError(i, "quantized outputs do not hash to the recorded output commitment");
+    const cid = cidOf.get(i) ?? "";
+    const mark = (problem: string) => unreadable.push({ shardIndex: i, recordId: rec.recordId, worker: rec.submitter, outputCid: cid, problem });
+    if (!cid) {
+      mark("no output reference in its ShardSettled event");
+      continue;
+    }
+    let sealed: Uint8Array;
+    try {
+      sealed = await readOutput(cid, store);
+    } catch (err) {
+      mark(`output not retrievable: ${(err as Error).message}`);
+      continue;
+    }
+    let r: ReturnType<typeof decodeShardResult>;
+    try {
+      r = decodeShardResult(openEnvelope(sealed, dataKeyOf(secret)));
+    } catch (err) {
+      mark(`output does not open under the shard's key: ${(err as Error).message}`);
+      continue;
+    }
+    if (r.shardIndex !== i || r.jobId !== job.jobId) {
+      mark(`output is for job ${r.jobId} shard ${r.shardIndex}`);
+      continue;
+    }
+    let recomputed: bigint;
+    try {
+      recomputed = await outputCommitment(r.quantizedOutputs.map((v) => v.map(BigInt)), rangeBits);
+    } catch (err) {
+      mark(`quantized outputs are malformed: ${(err as Error).message}`);
+      continue;
+    }
+    if (recomputed !== rec.outputCommitment) {
+      mark("quantized outputs do not hash to the proven output commitment");
+      continue;
+    }
     // The proven (circuit) answer is the one paid for; the worker's float outputs are unproven and only compared.
     // The last shard's padding rows (checked above, as the commitment covers them) are not the requester's inputs.
     const batch = r.quantizedOutputs.length;
     const real = realRows(job, i, batch);
     const predictions = r.quantizedOutputs.slice(0, real).map((q) => argmax(q.map(Number)));
     const disagreements = predictions.flatMap((p, k) => (r.outputs[k] && argmax(r.outputs[k]) !== p ? [k] : []));
-    out.push({
+    rows.push({
       shardIndex: i,
       firstInput: i * batch,
       recordId: rec.recordId,
@@ -79,7 +127,8 @@ export async function fetchJobResults(
       verified: true,
     });
   }
-  return out.sort((a, b) => a.shardIndex - b.shardIndex);
+  const byShard = <T extends { shardIndex: number }>(xs: T[]) => xs.sort((a, b) => a.shardIndex - b.shardIndex);
+  return { rows: byShard(rows), unreadable: byShard(unreadable) };
 }
 
 /** Rows of shard `i` that are real inputs: all but the last shard's padding (known from the job file's inputCount). */

@@ -43,16 +43,21 @@ export async function deployTraining(core: string, signer: Signer, creationCode:
   return TrainingJobs__factory.connect(await c.collateralManager(), signer);
 }
 
+/**
+ * `creationCode`: the TrainingJobs build to deploy (default: the typechain factory's). The `train:deploy` task passes
+ * Hardhat's artifact, the build `deploy` pinned, so an instrumented (coverage) build stays consistent with itself.
+ */
 export async function deployTrainingOrReuse(
   network: string,
   core: string,
   signer: Signer,
   dir = deploymentsDir(),
+  creationCode: string = TrainingJobs__factory.bytecode,
 ): Promise<{ training: TrainingJobs; changed: boolean }> {
   const provider = signer.provider;
   if (!provider) throw new Error("deployer signer has no provider");
   const chainId = (await provider.getNetwork()).chainId.toString();
-  const initCodeHash = keccak256(TrainingJobs__factory.bytecode);
+  const initCodeHash = keccak256(creationCode);
   const file = trainingDeploymentPath(network, dir);
   if (fs.existsSync(file)) {
     const d = readTrainingDeployment(network, dir);
@@ -61,7 +66,7 @@ export async function deployTrainingOrReuse(
       return { training: TrainingJobs__factory.connect(d.TrainingJobs.address, signer), changed: false };
     }
   }
-  const training = await deployTraining(core, signer);
+  const training = await deployTraining(core, signer, creationCode);
   const d: TrainingDeployment = { network, chainId, core, TrainingJobs: { address: await training.getAddress(), initCodeHash } };
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(d, null, 2) + "\n");

@@ -4,6 +4,7 @@
  * generator wasm, both base64). A worker fetches them by the CIDs in the registry, recomputes the circuit hash from
  * the source and the R1CS (lib/zk/circuit.ts circuitHashOf), and gets a local artifacts directory.
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { keccak256 } from "ethers";
@@ -11,6 +12,8 @@ import type { ContentStore } from "../storage";
 import { circuitHashOf, sourceHash } from "./circuit";
 import { loadModelArtifacts, type ModelArtifacts } from "./model";
 import type { QuantModel } from "./quantize";
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const snarkjs = require("snarkjs");
 
 export interface ArtifactCids {
   onnxCid: string;
@@ -29,7 +32,8 @@ interface CircuitBundle {
   verifier: string;
 }
 
-export async function uploadArtifacts(art: ModelArtifacts, store: ContentStore): Promise<ArtifactCids> {
+/** Stores the ONNX graph, the circuit bundle and (unless `withKey` is false: a ceremony supplies it) the proving key. */
+export async function uploadArtifacts(art: ModelArtifacts, store: ContentStore, withKey = true): Promise<ArtifactCids> {
   const { quant: _q, files, dir: _d, ...meta } = art;
   void _q;
   void _d;
@@ -45,7 +49,7 @@ export async function uploadArtifacts(art: ModelArtifacts, store: ContentStore):
   const [onnxCid, circuitCid, provingKeyCid] = await Promise.all([
     store.put(fs.readFileSync(files.onnx)),
     store.put(new TextEncoder().encode(JSON.stringify(bundle))),
-    store.put(fs.readFileSync(files.zkey)),
+    withKey ? store.put(fs.readFileSync(files.zkey)) : "",
   ]);
   return { onnxCid, circuitCid, provingKeyCid };
 }
@@ -57,9 +61,14 @@ export async function committedOutputs(store: ContentStore, circuitCid: string):
   return { head: q.head, approximations: q.approximations };
 }
 
-/** Fetches a registered version's artifacts into `<cacheRoot>/<hash>-fetched` (reused when already there). */
+/**
+ * Fetches a registered version's artifacts into `<cacheRoot>/<hash>-<key>-fetched` (reused when already there). The
+ * directory is named by the proving key too: a DEV and a ceremony version of one circuit have different keys, and the
+ * verification key is exported from the fetched proving key.
+ */
 export async function fetchArtifacts(cids: ArtifactCids, circuitHash: string, store: ContentStore, cacheRoot = path.join(".cache", "zk")): Promise<ModelArtifacts> {
-  const dir = path.join(cacheRoot, `${circuitHash.slice(2, 18)}-fetched`);
+  const keyTag = crypto.createHash("sha256").update(cids.provingKeyCid).digest("hex").slice(0, 8);
+  const dir = path.join(cacheRoot, `${circuitHash.slice(2, 18)}-${keyTag}-fetched`);
   if (fs.existsSync(path.join(dir, "artifacts.json"))) {
     const cached = loadModelArtifacts(dir);
     if (cached.circuitHash === circuitHash) return cached;
@@ -92,7 +101,7 @@ export async function fetchArtifacts(cids: ArtifactCids, circuitHash: string, st
   fs.writeFileSync(t.circuit, bundle.circom);
   fs.writeFileSync(t.r1cs, r1cs);
   fs.writeFileSync(t.wasm, Buffer.from(bundle.wasm, "base64"));
-  fs.writeFileSync(t.vkey, bundle.vkey);
+  fs.writeFileSync(t.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(t.zkey)));
   fs.writeFileSync(t.verifier, bundle.verifier);
   fs.writeFileSync(path.join(tmp, "artifacts.json"), JSON.stringify({ ...bundle.meta, dir, files }, null, 1));
   try {

@@ -16,7 +16,8 @@ import { lowerGraph } from "./lower";
 import { parseQuant, quantizeInput, quantizeModel, serializeQuant, type QuantModel, type QuantOptions } from "./quantize";
 import { deviationReport, type DeviationReport } from "./reference";
 import { onnxAgreement } from "./agreement";
-import { ceremonySetup, devSetup } from "./setup";
+import { initialKey } from "./ceremony";
+import { devSetup } from "./setup";
 import { exportVerifierSource } from "./verifier";
 import { checkWitnesses } from "./witnessCheck";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -27,7 +28,8 @@ export interface BuildOptions {
   privateWeights?: boolean;
   /** Benchmark only: private weights without a model commitment (circomlib-ml style); not registrable. */
   unboundWeights?: boolean;
-  /** Public prepared powers-of-tau file; without it a development setup is made. */
+  /** Public prepared powers-of-tau file: files.zkey is then the ceremony's initial key (no contribution yet, not
+   *  usable for proofs); without it a development setup is made. */
   ptau?: string;
   /** Float input vectors used to choose scales and to report the deviation; default: 64 seeded uniform [0,1) inputs. */
   calibration?: ArrayLike<number>[];
@@ -142,10 +144,14 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
     checkWitnesses({ quant, compiler: emitted ? "emit" : "circom", r1cs: compiled.r1cs, wasm: files.wasm, extraInput: gen.options.privateWeights ? { weights: modelWeights(quant).map((v) => mod(v).toString()) } : undefined }, batches),
   );
   opts.log?.info(`${tag}: witnesses of ${nBatches} calibration batch${nBatches === 1 ? "" : "es"} check`, { constraints: compiled.constraints });
-  const setup = await phase(opts.log, `${tag}: ${opts.ptau ? "ceremony" : "development"} setup`, () =>
-    opts.ptau ? ceremonySetup(compiled.r1cs, opts.ptau, files.zkey) : devSetup(compiled.r1cs, files.zkey),
-  );
-  opts.log?.info(`${tag}: ${dev ? "development setup (single party, knows tau: NOT for production)" : "ceremony setup"}`, { seconds: setup.seconds, domain: setup.domainSize });
+  const ptau = opts.ptau;
+  const setup = await phase(opts.log, `${tag}: ${ptau ? "initial key from the ptau (zkey new)" : "development setup"}`, async () => {
+    if (!ptau) return devSetup(compiled.r1cs, files.zkey);
+    const init = await initialKey(compiled.r1cs, ptau, path.join(opts.cacheRoot ?? path.join(".cache", "zk"), "..", "ceremony"));
+    fs.copyFileSync(init.file, files.zkey);
+    return { method: "ceremony" as const, seconds: init.seconds };
+  });
+  opts.log?.info(`${tag}: ${dev ? "development setup (single party, knows tau: NOT for production)" : "initial key made from the ptau alone: the phase-2 ceremony starts from it"}`, { seconds: setup.seconds });
   fs.writeFileSync(files.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(files.zkey)));
   fs.writeFileSync(files.verifier, await exportVerifierSource(files.zkey));
   const art: ModelArtifacts = {

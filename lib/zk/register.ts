@@ -45,6 +45,8 @@ export async function deployModelVerifier(art: ModelArtifacts, registry: ModelRe
 /** Builds the artifacts, has the registry deploy the vetted verifier, stores the artifacts: a version's spec. */
 async function prepareVersion(req: BuildRequest, registry: ModelRegistry, signer: Signer, store: ContentStore) {
   if (req.unboundWeights) throw new Error("a model with unbound private weights cannot be registered");
+  // a ptau's key before any contribution has δ = 1: anyone could forge with it; --ptau opens a ceremony instead
+  if (req.ptau) throw new Error("a model with a ptau is set up by a ceremony (lib/zk/ceremony-chain.ts registerCeremonyModel)");
   const art = await buildModelArtifacts(req.onnx, req);
   const tag = modelTag(art);
   const v = await deployModelVerifier(art, registry, signer);

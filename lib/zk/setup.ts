@@ -12,7 +12,8 @@
  * coefficients stored as c*R^2 mod r, and H points L^{2n}_{2j+1}(tau)/delta (snarkjs evaluates the quotient on the
  * odd points of the doubled domain).
  *
- * Ceremony setup: snarkjs `zkey new` over a public prepared powers-of-tau file, then one contribution.
+ * Production keys come from a ceremony instead (lib/zk/ceremony.ts): phase 1 from a public prepared ptau, phase 2 with
+ * named contributors.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -21,8 +22,6 @@ import { FixedBasePool } from "./fixedBase";
 import { readR1cs } from "./r1cs";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { buildBn128 } = require("ffjavascript");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const snarkjs = require("snarkjs");
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -33,14 +32,14 @@ export const getCurve = (): Promise<any> => buildBn128();
 
 export interface SetupResult {
   zkey: string;
-  method: "dev" | "ceremony";
+  method: "dev";
   seconds: number;
   domainSize: number;
   nVars: number;
   nPublic: number;
 }
 
-const modpow = (b: bigint, e: bigint, m: bigint) => {
+export const modpow = (b: bigint, e: bigint, m: bigint) => {
   let r = 1n;
   b %= m;
   while (e > 0n) {
@@ -79,7 +78,7 @@ const randomScalar = (r: bigint) => {
  * w^i (tau^m - 1) / (m (tau - w^i)). The powers w^i are built by repeated multiplication (one product per point,
  * not one exponentiation).
  */
-function lagrangeAt(tau: bigint, m: number, w: bigint, start: number, step: number, count: number, r: bigint): bigint[] {
+export function lagrangeAt(tau: bigint, m: number, w: bigint, start: number, step: number, count: number, r: bigint): bigint[] {
   const z = (modpow(tau, BigInt(m), r) - 1n + r) % r;
   const wi = new Array<bigint>(count);
   const ws = modpow(w, BigInt(step), r);
@@ -120,8 +119,20 @@ function binFile(type: string, sections: [number, Buffer][]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Fast single-party development setup: writes `zkeyPath` for `r1csPath`. */
-export async function devSetup(r1csPath: string, zkeyPath: string): Promise<SetupResult> {
+/** The trapdoor of a development setup. Whoever knows it can prove anything; only test code ever passes one in. */
+export interface DevTrapdoor {
+  tau: bigint;
+  alpha: bigint;
+  beta: bigint;
+  gamma: bigint;
+  delta: bigint;
+}
+
+/**
+ * Fast single-party development setup: writes `zkeyPath` for `r1csPath`. `trapdoor` fixes the secret scalars (test
+ * code that shows what the party that ran the setup can do); by default they are drawn and dropped.
+ */
+export async function devSetup(r1csPath: string, zkeyPath: string, trapdoor?: DevTrapdoor): Promise<SetupResult> {
   const t0 = Date.now();
   const curve = await getCurve();
   const Fr = curve.Fr;
@@ -135,7 +146,9 @@ export async function devSetup(r1csPath: string, zkeyPath: string): Promise<Setu
   const w = BigInt(Fr.toObject(Fr.w[power]).toString());
   const w2 = BigInt(Fr.toObject(Fr.w[power + 1]).toString());
 
-  const [tau, alpha, beta, gamma, delta] = [0, 0, 0, 0, 0].map(() => randomScalar(r));
+  const [tau, alpha, beta, gamma, delta] = trapdoor
+    ? [trapdoor.tau, trapdoor.alpha, trapdoor.beta, trapdoor.gamma, trapdoor.delta]
+    : [0, 0, 0, 0, 0].map(() => randomScalar(r));
   const L = lagrangeAt(tau, n, w, 0, 1, n, r);
   const [gammaInv, deltaInv] = batchInverse([gamma, delta], r);
 
@@ -202,22 +215,4 @@ function u32(v: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(v, 0);
   return b;
-}
-
-/** Production path: snarkjs `zkey new` over a prepared public powers-of-tau file, then one contribution. */
-export async function ceremonySetup(r1csPath: string, ptauPath: string, zkeyPath: string): Promise<SetupResult> {
-  if (!fs.existsSync(ptauPath)) throw new Error(`powers-of-tau file not found: ${ptauPath}`);
-  const t0 = Date.now();
-  const tmp = zkeyPath + ".0.zkey";
-  fs.mkdirSync(path.dirname(zkeyPath), { recursive: true });
-  const hash = await snarkjs.zKey.newZKey(r1csPath, ptauPath, tmp);
-  if (hash === -1 || !fs.existsSync(tmp)) {
-    fs.rmSync(tmp, { force: true });
-    throw new Error(`snarkjs zkey new failed for ${r1csPath} with ${ptauPath} (circuit too big for this ptau, or ptau not prepared for phase 2)`);
-  }
-  await snarkjs.zKey.contribute(tmp, zkeyPath, "v-oblivion operator", crypto.randomBytes(32).toString("hex"));
-  fs.rmSync(tmp);
-  const cs = readR1cs(r1csPath);
-  const nPublic = cs.nOutputs + cs.nPubInputs;
-  return { zkey: zkeyPath, method: "ceremony", seconds: (Date.now() - t0) / 1000, domainSize: 2 ** (Math.floor(Math.log2(cs.nConstraints + nPublic)) + 1), nVars: cs.nVars, nPublic };
 }

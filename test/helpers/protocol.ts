@@ -22,7 +22,7 @@ export const PUBLIC_BATCH = 4;
 export const PRICE = parseEther("0.01");
 export const COLLATERAL = parseEther("0.05");
 export const WINDOW = 600;
-export const ENC_KEY = "0x02" + "11".repeat(32); // a 33-byte compressed secp256k1 key
+export const ENC_KEY = "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"; // the secp256k1 generator, compressed (a valid public key)
 
 export interface Env extends ProtocolContracts {
   owner: HardhatEthersSigner;
@@ -277,3 +277,27 @@ export async function keyedRelease(
     payload,
   };
 }
+
+/**
+ * The cheapest huge job an attacker can post (G-04, G-06): `attacker` registers its own zero-fee model over the public
+ * fixture's vetted verifier; the job has `shardCount` shards at 1 wei each, zero collateral and `claimWindow`.
+ * Returns the parameters; its escrow is `shardCount` wei.
+ */
+export async function spamJobParams(env: Env, attacker: Signer, shardCount: number, claimWindow: number): Promise<IOblivionCore.JobParamsStruct> {
+  const spec = versionSpec(await env.verifiers.fixture_public.getAddress(), env.circuitHash.fixture_public, { batchSize: PUBLIC_BATCH });
+  await env.registry.connect(attacker).registerModel("spam", 0, spec);
+  return {
+    modelId: await env.registry.modelCount(),
+    modelVersion: 1,
+    shardCount,
+    inputRoot: keccak256("0x01"),
+    pricePerShard: 1n,
+    collateral: 0n,
+    claimWindow,
+    minStake: 0n,
+    gated: false,
+    acceptUnvettedVerifier: false,
+    inputCount: 0,
+  };
+}
+

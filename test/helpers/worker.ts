@@ -26,7 +26,7 @@ export const TEST_WORKER_CONFIG: WorkerConfig = {
   executionProvider: "cpu", minPriceWei: 0n, maxCollateralMultiple: 10n, stakeWei: parseEther("1"), withdrawThresholdWei: parseEther("1000"),
   encryptionKeyFile: "", metadataCid: "bafkqaaa", pollMs: 100, releaseTimeoutMs: 0, contentBackoffMs: 600_000, keeperDuty: false, artifactsDir: "",
   fetchTimeoutMs: 2_000, txMarginMs: 2_000, timingMargin: 2,
-  json: true, abandonRate: 0, acceptUnvettedVerifiers: false,
+  json: true, abandonRate: 0, acceptUnvettedVerifiers: false, acceptDevSetup: false,
   eligibility: { allow: [], deny: [], maxPerRequester: 3, maxPerWindow: 12, windowSeconds: 86_400 },
 };
 

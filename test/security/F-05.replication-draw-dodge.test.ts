@@ -25,7 +25,7 @@ describe("F-05 dodging the replication draw", function () {
     const jobId = await postOutsourced(env, 9_000);
     const dodger = await new DrawDodger__factory(env.deployer).deploy(await env.training.getAddress(), await env.core.getAddress());
     const me = await dodger.getAddress();
-    await dodger.register("0x02" + "11".repeat(32), { value: ethers.parseEther("2") });
+    await dodger.register("0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", { value: ethers.parseEther("2") });
     await dodger.join(jobId, 0);
     await env.training.connect(env.requester).releaseDataKey(jobId, 0, 0, RELEASE);
     // every try fails the same way: the shard is only `Committed` (draw pending) when the transaction ends

@@ -45,9 +45,9 @@ describe("F-08 requester earning from slashes on its own job", function () {
 
   it("F-08 neither the requester nor the aggregator can take a slot or a standby entry in its own job", async function () {
     const env = await loadFixture(deployTraining);
-    await env.core.connect(env.requester).registerWorker("bafy", "0x02" + "11".repeat(32));
+    await env.core.connect(env.requester).registerWorker("bafy", "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
     await env.core.connect(env.requester).stake({ value: ethers.parseEther("2") });
-    await env.core.connect(env.aggregator).registerWorker("bafy", "0x02" + "11".repeat(32));
+    await env.core.connect(env.aggregator).registerWorker("bafy", "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
     await env.core.connect(env.aggregator).stake({ value: ethers.parseEther("2") });
     const p = jobParams(env.aggregator.address, { mode: 1, rule: 0, trim: 0, maxRounds: 1, participantsPerRound: 2, replicationBps: 10_000, dataRoot: ethers.id("root") });
     await env.training.connect(env.requester).postJob(p, { value: await env.training.escrowFor(p) });

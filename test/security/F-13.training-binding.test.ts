@@ -15,7 +15,7 @@ import { deployProtocol } from "../../lib/chain/deployments";
 import { deployTraining, deployTrainingOrReuse } from "../../lib/training/deploy";
 import { TestCollateralManager__factory, TrainingJobs__factory } from "../../typechain-types";
 
-const ENC_KEY = "0x02" + "11".repeat(32);
+const ENC_KEY = "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
 
 async function protocol() {
   const [owner, treasury, worker, anyone] = await ethers.getSigners();

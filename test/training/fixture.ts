@@ -8,6 +8,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { TrainingJobs__factory, type ITrainingJobs, type TrainingJobs } from "../../typechain-types";
 import { deployProtocol } from "../../lib/chain/deployments";
 import { EmbeddedContentStore } from "../../lib/storage";
+import { artifactBytecode, creationCode, ENC_KEY } from "../helpers/protocol";
 
 export const COLLATERAL = parseEther("1");
 export const REWARD = parseEther("0.1");
@@ -15,14 +16,15 @@ export const AGG_FEE = parseEther("0.05");
 export const ROUND_WINDOW = 600;
 export const CLOSE_WINDOW = 600;
 
-const ENC_KEY = "0x02" + "11".repeat(32);
 
 /** The real protocol (OblivionCore) with TrainingJobs bound as its collateral manager; fifteen registered workers with 2 ETH staked. */
 export async function deployTraining() {
   const [deployer, requester, aggregator, treasury, keeper, ...workers] = await ethers.getSigners();
-  const { contracts } = await deployProtocol(deployer, { treasury: treasury.address });
+  // Hardhat's artifacts for the core and for the pinned TrainingJobs: under coverage both are the instrumented build.
+  const manager = await artifactBytecode("TrainingJobs");
+  const { contracts } = await deployProtocol(deployer, { treasury: treasury.address, managerCodeHash: keccak256(manager) }, await creationCode());
   const core = contracts.core;
-  await core.deployCollateralManager(TrainingJobs__factory.bytecode);
+  await core.deployCollateralManager(manager);
   const training = TrainingJobs__factory.connect(await core.collateralManager(), deployer);
   for (const w of workers) {
     await core.connect(w).registerWorker("bafyworker", ENC_KEY);

@@ -90,8 +90,8 @@ describe("zk: build, dev setup, prove, verify on-chain", function () {
   });
 });
 
-describe("zk: ceremony setup path (public ptau -> zkey new + contribution)", function () {
-  it("proves and verifies with a zkey made from a prepared powers-of-tau file", async () => {
+describe("zk: ceremony setup path (public ptau -> the ceremony's initial key)", function () {
+  it("makes the initial key from a prepared powers-of-tau file (zkey new; proofs verify, but only a ceremony's final key is registered)", async () => {
     const dir = ".cache/zk-test/ptau";
     fs.mkdirSync(dir, { recursive: true });
     const ptau = `${dir}/pot10_final.ptau`;

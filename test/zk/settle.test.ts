@@ -43,7 +43,7 @@ describe("zk: register an ONNX model and settle through the core", function () {
     );
     thread = new ProverThread();
     for (const w of [worker, worker2]) {
-      await c.core.connect(w).registerWorker("bafyworker", "0x02" + "11".repeat(32));
+      await c.core.connect(w).registerWorker("bafyworker", "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
       await c.core.connect(w).stake({ value: parseEther("1") });
     }
     const leaves = await Promise.all(shards.map((s) => inputCommitment(s.map((x) => quantizeInput(reg.artifacts.quant, x)))));

@@ -7,18 +7,9 @@ import path from "node:path";
 import { buildOnnxModel } from "../../lib/onnx/write";
 import { uniformCalibration } from "../../lib/zk/model";
 import { mlpOnnx } from "./models";
+import { taskOutput } from "../helpers/task-output";
 
-async function capture(name: string, args: Record<string, unknown>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => lines.push(a.join(" "));
-  try {
-    await hre.run(name, args);
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
+const capture = taskOutput;
 
 async function taskError(name: string, args: Record<string, unknown>): Promise<string> {
   try {

@@ -29,13 +29,21 @@ function WorkerBox({ w, now }: { w: WorkerSnapshot; now: number }) {
   );
 }
 
+/** " · DEV setup" or " · ceremony, N contributors" (the addresses are in the title). */
+function setupText(j: JobSnapshot): string {
+  if (!j.setup) return "";
+  if (j.setup.kind === "dev") return " · DEV setup";
+  if (j.setup.kind === "external") return " · external setup";
+  return ` · ceremony, ${j.setup.contributors.length} contributor${j.setup.contributors.length === 1 ? "" : "s"}`;
+}
+
 function JobRow({ j, name }: { j: JobSnapshot; name?: string }) {
   const pct = (n: number) => `${(100 * n) / j.shardCount}%`;
   return (
     <div className="job" data-job={j.jobId}>
       <div className="title">
         <b>Job #{j.jobId}</b>
-        <span>{name ?? `model ${j.modelId}`} v{j.modelVersion}{j.unvettedVerifier ? " · UNVETTED verifier" : ""}{j.cancelled ? " · cancelled" : ""}</span>
+        <span title={j.setup ? `setup contributors: ${j.setup.contributors.join(", ")}` : undefined}>{name ?? `model ${j.modelId}`} v{j.modelVersion}{setupText(j)}{j.unvettedVerifier ? " · UNVETTED verifier" : ""}{j.cancelled ? " · cancelled" : ""}</span>
         <span>{j.settled}/{j.shardCount} settled</span>
       </div>
       <div className="bar">
