@@ -120,7 +120,7 @@ describe("e2e: the README's manual path, as separate processes", function () {
     return { OBLIVION_HOME: h, DEPLOYMENTS_DIR: deployments, LOCAL_RPC_URL: `http://${HOST_A}:${PORT}`, OBLIVION_GATEWAYS: `http://${HOST_A}:8080` };
   };
   // Workers leave a claim without a key after 10 s (default 60 s) so that the scenarios fit in minutes.
-  const workerEnv = (name: string, i: number) => ({ ...hostB(name), ...key(i), OBLIVION_RELEASE_TIMEOUT_MS: "10000", OBLIVION_POLL_MS: "300", OBLIVION_JSON: "true" });
+  const workerEnv = (name: string, i: number) => ({ ...hostB(name), ...key(i), OBLIVION_RELEASE_TIMEOUT_MS: "10000", OBLIVION_POLL_MS: "300", OBLIVION_CONTENT_BACKOFF_MS: "5000", OBLIVION_JSON: "true" });
   let hostBMade = false;
   const workers: Proc[] = [];
   const lines = (p: Proc, msg: string) => p.out.filter((l) => l.includes(`"msg":"${msg}"`));
@@ -224,7 +224,8 @@ describe("e2e: the README's manual path, as separate processes", function () {
     const follower = start(["job:post", "--inputs", inputs, "--model", "1", "--price", "0.01", "--collateral", "0.1", "--window", "120", "--from", "1", "--follow", "--serve", SERVE, "--network", "localhost"]);
     await waitFor(() => follower.out.some((l) => /posted job 2/.test(l)), 60_000, "job 2 posted");
     await follower.p.stop(); // the requester's machine goes away before any claim
-    expect(follower.out.join("\n")).to.not.match(/released shard key/);
+    // (a claim that got its key in the moment before the stop finds the content gone: the worker leaves it too, and
+    // backs off that job for OBLIVION_CONTENT_BACKOFF_MS)
     // stopped on purpose: the hint names every argument the command had
     const hint = follower.out.map((l) => /resume with: (npx hardhat job:follow .*)$/.exec(l)?.[1]).find(Boolean);
     expect(hint, follower.out.join("\n")).to.equal(`npx hardhat job:follow --job 2 --from 1 --serve ${SERVE} --network localhost`);
