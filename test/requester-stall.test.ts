@@ -8,7 +8,11 @@ import { parseEther } from "ethers";
 import { termsCid, readTerms, type WorkerTerms } from "../lib/chain/worker-terms";
 import { whyUnclaimed } from "../lib/requester/stall";
 import { deployEnv, postJob, registerAndStake, ENC_KEY, PRICE, type Env } from "./helpers/protocol";
-import { testWorker } from "./helpers/worker";
+import type { Wallet } from "ethers";
+import { generateWorkerKeyPair } from "../lib/crypto";
+import type { ShardCompute } from "../worker/compute";
+import { Worker } from "../worker/worker";
+import { capture, TEST_WORKER_CONFIG } from "./helpers/worker";
 
 const terms = (over: Partial<WorkerTerms> = {}): string =>
   termsCid({ v: 1, kind: "v-oblivion/worker-terms", models: [], minPriceWei: "0", maxCollateralMultiple: "10", acceptUnvetted: false, ...over });
@@ -57,7 +61,15 @@ describe("requester: why open shards go unclaimed", () => {
 
   it("the reference worker publishes its terms and logs once per job why it skips it", async () => {
     const greedy = await postJob(env, { over: { collateral: PRICE * 50n } });
-    const { worker, records } = testWorker(env, env.worker, undefined, { minPriceWei: 1n });
+    const { log, records } = capture();
+    const worker = new Worker({ ...TEST_WORKER_CONFIG, minPriceWei: 1n }, {
+      wallet: env.worker as unknown as Wallet,
+      contracts: env,
+      store: {} as never,
+      compute: { prepare: () => Promise.reject(new Error("not reached")), close: () => Promise.resolve() } as unknown as ShardCompute,
+      encryption: generateWorkerKeyPair(),
+      log,
+    });
     await env.core.connect(env.worker).registerWorker("bafyworker", ENC_KEY);
     await worker.ensureReady();
     const [meta] = await env.core.workerProfile(env.worker.address);
