@@ -5,6 +5,7 @@
  */
 import { getAddress } from "ethers";
 import type { ModelRegistry } from "../../typechain-types";
+import { revertName } from "./errors";
 
 /** Chain ids of local development chains (Hardhat and Anvil 31337, Ganache and geth --dev 1337). */
 export const LOCAL_CHAIN_IDS: readonly bigint[] = [31337n, 1337n];
@@ -55,8 +56,10 @@ export function isNoCeremony(registry: ModelRegistry, err: unknown): boolean {
   const e = err as { revert?: { name?: string }; data?: string };
   if (e.revert?.name) return e.revert.name === "NoCeremony";
   try {
-    return !!e.data && registry.interface.parseError(e.data)?.name === "NoCeremony";
+    if (e.data && registry.interface.parseError(e.data)?.name === "NoCeremony") return true;
   } catch {
-    return false; // undecodable data: not this error
+    // undecodable data: not this error
   }
+  // over a JSON-RPC node the revert data sits deeper in the error (revertData finds it)
+  return revertName(err) === "NoCeremony";
 }
