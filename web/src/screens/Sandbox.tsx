@@ -63,13 +63,15 @@ export default function Sandbox() {
     minStake: 0n,
     gated: false,
     acceptUnvettedVerifier: false,
+    // Real inferences: the last shard's padding rows carry no owner fee (IOblivionCore.JobParams.inputCount).
+    inputCount: inputs.length,
   };
   const { data: escrow } = useQuery({
     queryKey: ["escrow", modelId, shards, price, block.toString()],
     enabled: !!client && !!params && shards > 0 && !!wei(price),
     queryFn: () => client!.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "jobEscrowFor", args: [params!] }),
   });
-  const ownerFees = model ? model.fee * BigInt(batch) * BigInt(shards) : 0n;
+  const ownerFees = model ? model.fee * BigInt(inputs.length) : 0n;
 
   async function submit() {
     if (!model || !params || !address) return;
@@ -79,7 +81,7 @@ export default function Sandbox() {
     const prepared = (await res.json()) as { error?: string; inputRoot: `0x${string}`; shardCount: number; inputCount: number; shards: JobFile["shards"] };
     if (!res.ok) return setStage(`preparation failed: ${prepared.error}`);
     setStage(undefined);
-    const receipt = await post.send({ address: config.contracts.core, abi: coreAbi, functionName: "postJob", args: [{ ...params, shardCount: prepared.shardCount, inputRoot: prepared.inputRoot }], value: escrow });
+    const receipt = await post.send({ address: config.contracts.core, abi: coreAbi, functionName: "postJob", args: [{ ...params, shardCount: prepared.shardCount, inputRoot: prepared.inputRoot, inputCount: prepared.inputCount }], value: escrow });
     if (!receipt) return;
     let jobId: bigint | undefined;
     for (const log of receipt.logs) {
