@@ -21,7 +21,10 @@ export function resultsReport(jobId: bigint, rows: ShardOutcome[], file: JobFile
   const bad = unreadable.length ? `; ${unreadable.length} settled with an unreadable output (marked ! below)` : "";
   // the "checked" count never includes a shard that has not settled
   const settled = rows.length + unreadable.length;
-  const head = settled === n && !unreadable.length ? `job ${jobId}: ${n}/${n} shards settled and checked` : `job ${jobId}: ${rows.length} settled shard${rows.length === 1 ? "" : "s"} checked${bad}; ${n - settled} of ${n} not settled yet`;
+  const open = settled < n ? `; ${n - settled} of ${n} not settled yet` : "";
+  const head = settled === n && !unreadable.length
+    ? `job ${jobId}: ${n}/${n} shards settled and checked`
+    : `job ${jobId}: ${rows.length} settled shard${rows.length === 1 ? "" : "s"} checked${bad}${open}`;
   const lines = [head, "shard  record  worker                                      predictions"];
   let marked = 0;
   for (const r of rows) {

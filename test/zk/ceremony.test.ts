@@ -5,6 +5,7 @@
  * setup's trapdoor forges a proof its verifier accepts and the ceremony verifier refuses.
  */
 import { expect } from "chai";
+import { ENC_KEY } from "../helpers/protocol";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -179,7 +180,7 @@ describe("zk: ceremony setups (phase 1 from a ptau, phase 2 with named contribut
     const v = await c.registry.getVersion(reg.modelId, 1);
     expect(v.vetted).to.equal(true);
     const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, store, path.join(cacheDir, "worker"));
-    await c.core.connect(worker).registerWorker("bafyworker", "0x02" + "11".repeat(32));
+    await c.core.connect(worker).registerWorker("bafyworker", ENC_KEY);
     await c.core.connect(worker).stake({ value: parseEther("1") });
     const tree = new ShardTree([await inputCommitment(inputs.map((x) => quantizeInput(art.quant, x)))]);
     const params = { modelId: reg.modelId, modelVersion: 1, shardCount: 1, inputCount: 2, inputRoot: tree.root, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false };
