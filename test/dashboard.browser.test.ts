@@ -46,6 +46,9 @@ describe("dashboard in Chromium", function () {
     await w.page.waitForSelector(`main#screen-${screen}`);
   };
 
+  /** Lazy chunks of the in-page re-verification (snarkjs, the verifier), as the page requests them. */
+  const lazyLoaded: string[] = [];
+
   before(async function () {
     mesh = await startMesh({ fhe: true });
     mesh.startWorker(2);
@@ -53,6 +56,7 @@ describe("dashboard in Chromium", function () {
     app = await startApp({ network: "localhost", rpcUrl: mesh.d.url, port: 0, pollMs: 300, store: mesh.store, zkCacheRoot: path.join(REPO_ROOT, ".cache", "zk-e2e"), log: createLogger({ source: "app", out: { write: () => true } as unknown as NodeJS.WritableStream }), deploymentsDir: mesh.d.deploymentsDir });
     browser = await launchChromium();
     w = await walletPage(browser, mesh.d.url, addr(6), (l) => problems.push(l));
+    w.page.on("request", (r) => void (/\/assets\/(reverify|browser\.esm)-/.test(r.url()) && lazyLoaded.push(r.url())));
     await w.page.goto(app.url);
     await w.page.waitForSelector('.model[data-model="1"]', { timeout: 20_000 });
     // A wallet that already authorizes the page reconnects by itself (as MetaMask does); else the connect menu.
@@ -105,6 +109,13 @@ describe("dashboard in Chromium", function () {
     const predicted = await w.page.locator("#results .predicted").allTextContents();
     expect(predicted.map(Number)).to.deep.equal(labels);
     await shot("sandbox-job");
+    // re-verification: on-chain through the server, and in the page with snarkjs against the version's key, read by
+    // CID; snarkjs and the verifier load only now
+    expect(lazyLoaded).to.deep.equal([]);
+    await w.page.click('[data-shard-verify]');
+    await w.page.waitForSelector("[data-shard-result].valid", { timeout: 60_000 });
+    expect(await w.page.locator("[data-shard-result].valid [data-verdict=browser]").first().textContent()).to.equal("in this browser (snarkjs): valid proof, hash matches");
+    expect(lazyLoaded.some((u) => /\/assets\/reverify-/.test(u))).to.equal(true);
     const download = w.page.waitForEvent("download");
     await w.page.click("#export-job");
     const file = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as { jobId: string; shards: { dataKey?: string; packageCid: string }[] };
@@ -236,7 +247,9 @@ describe("dashboard in Chromium", function () {
     await w.page.click("#export-csv");
     expect(fs.readFileSync(await (await csv).path(), "utf8").trim().split("\n").length).to.equal(settled.length + 1);
     await w.page.click(`[data-verify="${rows[0].job === "0" ? 1 : 1}"]`);
-    await w.page.waitForSelector('[data-result="1"].valid', { timeout: 20_000 });
+    await w.page.waitForSelector('[data-result="1"].valid', { timeout: 60_000 });
+    expect(await w.page.locator('[data-result="1"] [data-verdict=chain]').textContent()).to.equal("on-chain: valid proof, hash matches");
+    expect(await w.page.locator('[data-result="1"] [data-verdict=browser]').textContent()).to.equal("in this browser (snarkjs): valid proof, hash matches");
     await shot("history");
   });
 
