@@ -13,7 +13,7 @@
 import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Route } from "playwright-core";
 import { formatEther, parseEther } from "ethers";
 import { startApp } from "../lib/app";
 import { generateWorkerKeyPair } from "../lib/crypto/worker-key";
@@ -110,8 +110,20 @@ describe("dashboard in Chromium", function () {
     expect(predicted.map(Number)).to.deep.equal(labels);
     await shot("sandbox-job");
     // re-verification: on-chain through the server, and in the page with snarkjs against the version's key, read by
-    // CID; snarkjs and the verifier load only now
+    // CID with every block checked; snarkjs and the verifier load only now
     expect(lazyLoaded).to.deep.equal([]);
+    const corrupt = async (route: Route) => {
+      const res = await route.fetch();
+      const body = Buffer.from(await res.body());
+      body[body.length - 1] ^= 1;
+      await route.fulfill({ response: res, body });
+    };
+    await w.page.route("**/ipfs/**", corrupt);
+    await w.page.click('[data-shard-verify]');
+    await w.page.waitForSelector("[data-shard-result] [data-verdict=browser]", { timeout: 60_000 });
+    expect(await w.page.locator("[data-shard-result] [data-verdict=browser]").first().textContent()).to.match(/^in this browser: content from \/ipfs does not match CID \w+ \(recomputed \w+\): rejected$/);
+    expect(await w.page.locator("[data-shard-result] [data-verdict=chain]").first().textContent()).to.equal("on-chain: valid proof, hash matches");
+    await w.page.unroute("**/ipfs/**", corrupt);
     await w.page.click('[data-shard-verify]');
     await w.page.waitForSelector("[data-shard-result].valid", { timeout: 60_000 });
     expect(await w.page.locator("[data-shard-result].valid [data-verdict=browser]").first().textContent()).to.equal("in this browser (snarkjs): valid proof, hash matches");
