@@ -16,6 +16,7 @@ import path from "node:path";
 import type { Browser, Route } from "playwright-core";
 import { formatEther, parseEther } from "ethers";
 import { startApp } from "../lib/app";
+import { modelEarnings } from "../lib/chain/owner";
 import { generateWorkerKeyPair } from "../lib/crypto/worker-key";
 import { createOnnxSession } from "../lib/runtime/onnx";
 import { createLogger } from "../lib/util/log";
@@ -154,6 +155,23 @@ describe("dashboard in Chromium", function () {
     await w.page.click("#withdraw");
     await w.page.waitForSelector('[data-txbutton="withdraw"] [data-tx="confirmed"]', { timeout: 30_000 });
     expect(await mesh.d.contracts.core.balanceOf(owner)).to.equal(0n);
+  });
+
+  it("shows each model's earnings as model:earnings counts them, and deactivates and reactivates the model", async function () {
+    const { core, registry } = mesh.d.contracts;
+    const e = await modelEarnings(core, registry, 1n);
+    expect(e.earnedWei).to.equal(parseEther("0.0001") * BigInt(INPUTS));
+    const six = (wei: bigint) => `${Number(formatEther(wei)).toFixed(6)} ETH`;
+    await w.page.waitForSelector(`[data-earned="1"]:text-is("${six(e.earnedWei)}")`);
+    await w.page.waitForSelector(`[data-in-escrow="1"]:text-is("${six(e.escrowedWei)}")`);
+    await w.page.click("#deactivate-1");
+    await w.page.waitForSelector('[data-txbutton="deactivate-1"] [data-tx="confirmed"]', { timeout: 30_000 });
+    expect((await registry.getModel(1)).active).to.equal(false);
+    await w.page.waitForSelector('[data-owned="1"] .badge:text("deactivated")');
+    await w.page.click("#reactivate-1");
+    await w.page.waitForSelector('[data-txbutton="reactivate-1"] [data-tx="confirmed"]', { timeout: 30_000 });
+    expect((await registry.getModel(1)).active).to.equal(true);
+    await w.page.waitForSelector("#deactivate-1");
   });
 
   it("registers a model from an uploaded ONNX and calibration file: compiled and set up on the local server, signed by the owner's wallet", async function () {
