@@ -9,28 +9,22 @@ import { useApp } from "../app";
 import { useLogs } from "../chain/useLogs";
 import { download, short, toCsv } from "../format";
 import { auditAbi } from "../generated/abis";
+import type { RecordRef } from "../zk/reverify";
 import { Reverify } from "./Reverify";
 import { VirtualTable } from "./VirtualTable";
 
 const RECORDED = getAbiItem({ abi: auditAbi, name: "Recorded" });
 const ANCHORED = getAbiItem({ abi: auditAbi, name: "Anchored" });
 
-export interface HistoryRow {
+/** A record as the table and the exports show it; what a re-verification needs is RecordRef's part. */
+export interface HistoryRow extends RecordRef {
   record: string;
-  kind: "settlement" | "anchor";
-  job: string;
-  shard: number;
-  model: string;
-  version: number;
-  worker: string;
   verifier: string;
   time: string;
   timestamp: number;
   inputCommitment: string;
   outputCommitment: string;
-  proofHash: string;
   block: string;
-  tx: string;
 }
 
 const COLUMNS: (keyof HistoryRow)[] = ["record", "kind", "job", "shard", "model", "version", "worker", "verifier", "time", "inputCommitment", "outputCommitment", "proofHash", "block", "tx"];
