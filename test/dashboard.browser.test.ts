@@ -13,9 +13,10 @@
 import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Route } from "playwright-core";
 import { formatEther, parseEther } from "ethers";
 import { startApp } from "../lib/app";
+import { modelEarnings } from "../lib/chain/owner";
 import { generateWorkerKeyPair } from "../lib/crypto/worker-key";
 import { createOnnxSession } from "../lib/runtime/onnx";
 import { createLogger } from "../lib/util/log";
@@ -46,6 +47,9 @@ describe("dashboard in Chromium", function () {
     await w.page.waitForSelector(`main#screen-${screen}`);
   };
 
+  /** Lazy chunks of the in-page re-verification (snarkjs, the verifier), as the page requests them. */
+  const lazyLoaded: string[] = [];
+
   before(async function () {
     mesh = await startMesh({ fhe: true });
     mesh.startWorker(2);
@@ -53,6 +57,7 @@ describe("dashboard in Chromium", function () {
     app = await startApp({ network: "localhost", rpcUrl: mesh.d.url, port: 0, pollMs: 300, store: mesh.store, zkCacheRoot: path.join(REPO_ROOT, ".cache", "zk-e2e"), log: createLogger({ source: "app", out: { write: () => true } as unknown as NodeJS.WritableStream }), deploymentsDir: mesh.d.deploymentsDir });
     browser = await launchChromium();
     w = await walletPage(browser, mesh.d.url, addr(6), (l) => problems.push(l));
+    w.page.on("request", (r) => void (/\/assets\/(reverify|browser\.esm)-/.test(r.url()) && lazyLoaded.push(r.url())));
     await w.page.goto(app.url);
     await w.page.waitForSelector('.model[data-model="1"]', { timeout: 20_000 });
     // A wallet that already authorizes the page reconnects by itself (as MetaMask does); else the connect menu.
@@ -105,6 +110,25 @@ describe("dashboard in Chromium", function () {
     const predicted = await w.page.locator("#results .predicted").allTextContents();
     expect(predicted.map(Number)).to.deep.equal(labels);
     await shot("sandbox-job");
+    // re-verification: on-chain through the server, and in the page with snarkjs against the version's key, read by
+    // CID with every block checked; snarkjs and the verifier load only now
+    expect(lazyLoaded).to.deep.equal([]);
+    const corrupt = async (route: Route) => {
+      const res = await route.fetch();
+      const body = Buffer.from(await res.body());
+      body[body.length - 1] ^= 1;
+      await route.fulfill({ response: res, body });
+    };
+    await w.page.route("**/ipfs/**", corrupt);
+    await w.page.click('[data-shard-verify]');
+    await w.page.waitForSelector("[data-shard-result] [data-verdict=browser]", { timeout: 60_000 });
+    expect(await w.page.locator("[data-shard-result] [data-verdict=browser]").first().textContent()).to.match(/^in this browser: content from \/ipfs does not match CID \w+ \(recomputed \w+\): rejected$/);
+    expect(await w.page.locator("[data-shard-result] [data-verdict=chain]").first().textContent()).to.equal("on-chain: valid proof, hash matches");
+    await w.page.unroute("**/ipfs/**", corrupt);
+    await w.page.click('[data-shard-verify]');
+    await w.page.waitForSelector("[data-shard-result].valid", { timeout: 60_000 });
+    expect(await w.page.locator("[data-shard-result].valid [data-verdict=browser]").first().textContent()).to.equal("in this browser (snarkjs): valid proof, hash matches");
+    expect(lazyLoaded.some((u) => /\/assets\/reverify-/.test(u))).to.equal(true);
     const download = w.page.waitForEvent("download");
     await w.page.click("#export-job");
     const file = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as { jobId: string; shards: { dataKey?: string; packageCid: string }[] };
@@ -131,6 +155,23 @@ describe("dashboard in Chromium", function () {
     await w.page.click("#withdraw");
     await w.page.waitForSelector('[data-txbutton="withdraw"] [data-tx="confirmed"]', { timeout: 30_000 });
     expect(await mesh.d.contracts.core.balanceOf(owner)).to.equal(0n);
+  });
+
+  it("shows each model's earnings as model:earnings counts them, and deactivates and reactivates the model", async function () {
+    const { core, registry } = mesh.d.contracts;
+    const e = await modelEarnings(core, registry, 1n);
+    expect(e.earnedWei).to.equal(parseEther("0.0001") * BigInt(INPUTS));
+    const six = (wei: bigint) => `${Number(formatEther(wei)).toFixed(6)} ETH`;
+    await w.page.waitForSelector(`[data-earned="1"]:text-is("${six(e.earnedWei)}")`);
+    await w.page.waitForSelector(`[data-in-escrow="1"]:text-is("${six(e.escrowedWei)}")`);
+    await w.page.click("#deactivate-1");
+    await w.page.waitForSelector('[data-txbutton="deactivate-1"] [data-tx="confirmed"]', { timeout: 30_000 });
+    expect((await registry.getModel(1)).active).to.equal(false);
+    await w.page.waitForSelector('[data-owned="1"] .badge:text("deactivated")');
+    await w.page.click("#reactivate-1");
+    await w.page.waitForSelector('[data-txbutton="reactivate-1"] [data-tx="confirmed"]', { timeout: 30_000 });
+    expect((await registry.getModel(1)).active).to.equal(true);
+    await w.page.waitForSelector("#deactivate-1");
   });
 
   it("registers a model from an uploaded ONNX and calibration file: compiled and set up on the local server, signed by the owner's wallet", async function () {
@@ -236,7 +277,9 @@ describe("dashboard in Chromium", function () {
     await w.page.click("#export-csv");
     expect(fs.readFileSync(await (await csv).path(), "utf8").trim().split("\n").length).to.equal(settled.length + 1);
     await w.page.click(`[data-verify="${rows[0].job === "0" ? 1 : 1}"]`);
-    await w.page.waitForSelector('[data-result="1"].valid', { timeout: 20_000 });
+    await w.page.waitForSelector('[data-result="1"].valid', { timeout: 60_000 });
+    expect(await w.page.locator('[data-result="1"] [data-verdict=chain]').textContent()).to.equal("on-chain: valid proof, hash matches");
+    expect(await w.page.locator('[data-result="1"] [data-verdict=browser]').textContent()).to.equal("in this browser (snarkjs): valid proof, hash matches");
     await shot("history");
   });
 

@@ -30,7 +30,7 @@ function sourceHash(): string {
   walk(path.join(WEB_DIR, "src"));
   walk(path.join(WEB_DIR, "public"));
   for (const f of ["index.html", "vite.config.ts", "abis.ts"]) add(path.join(WEB_DIR, f));
-  for (const f of ["lib/chain/errorFormat.ts", "lib/mesh/types.ts", "lib/requester/inputFormats.ts", "package-lock.json"]) add(path.join(REPO_ROOT, f));
+  for (const f of ["lib/chain/errorFormat.ts", "lib/mesh/types.ts", "lib/storage/verified.ts", "lib/storage/errors.ts", "lib/chain/ownerEscrow.ts", "lib/requester/inputFormats.ts", "package-lock.json"]) add(path.join(REPO_ROOT, f));
   const { WEB_CONTRACTS } = require("../../web/abis") as typeof import("../../web/abis");
   for (const [rel] of WEB_CONTRACTS) {
     const file = path.join(REPO_ROOT, "artifacts", "contracts", rel);

@@ -7,6 +7,7 @@ import type { Signer } from "ethers";
 import type { ModelRegistry, OblivionCore } from "../../typechain-types";
 import { formatEther } from "ethers";
 import { formatEth } from "../util/format";
+import { ownerFeesInEscrow } from "./ownerEscrow";
 import { mined } from "./protocol";
 
 const lc = (a: string) => a.toLowerCase();
@@ -123,9 +124,7 @@ export async function modelEarnings(core: OblivionCore, registry: ModelRegistry,
   }
   let escrowedWei = 0n;
   for (const jobId of jobIds) {
-    const j = await core.getJob(jobId);
-    const live = j.cancelled ? Number(j.openClaims) : Number(j.shardCount) - Number(j.settledShards) - Number(j.forfeitedShards);
-    escrowedWei += BigInt(live) * j.ownerFeePerShard;
+    escrowedWei += ownerFeesInEscrow(await core.getJob(jobId));
   }
   return { modelId, name: m.name, owner: m.owner, active: m.active, feePerInference: m.feePerInference, jobs: jobIds.size, settledShards, earnedWei, escrowedWei };
 }

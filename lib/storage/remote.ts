@@ -11,7 +11,7 @@ import { exporter } from "ipfs-unixfs-exporter";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { identity } from "multiformats/hashes/identity";
-import { equals } from "uint8arrays/equals";
+import { checkBlock } from "./verified";
 import { KUBO_CIDV1, parseCid, verifyContent, type ImportProfile } from "./cid";
 import { CidMismatchError, ContentNotFoundError, StorageBackendError, StorageConfigError } from "./errors";
 
@@ -70,7 +70,7 @@ async function readLimited(res: Response, limit: number, what: string): Promise<
 /** One block from an endpoint, checked against the CID's multihash (sha2-256 or identity). */
 export async function fetchBlock(ep: Endpoint, cid: CID, o: RemoteReadOptions = {}): Promise<Uint8Array> {
   if (cid.multihash.code === identity.code) return cid.multihash.digest;
-  if (cid.multihash.code !== sha256.code) throw new CidMismatchError(cid.toString(), `unsupported hash 0x${cid.multihash.code.toString(16)}`, ep.spec);
+  if (cid.multihash.code !== sha256.code) await checkBlock(cid, new Uint8Array(), ep.spec);
   const url = ep.kind === "gateway" ? `${ep.url}/ipfs/${cid}?format=raw` : `${ep.url}/api/v0/block/get?arg=${cid}`;
   const timeoutMs = o.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -94,8 +94,7 @@ export async function fetchBlock(ep: Endpoint, cid: CID, o: RemoteReadOptions = 
     if (timeout.aborted) throw new StorageBackendError(url, `no answer within ${timeoutMs} ms`);
     throw new StorageBackendError(url, `${e.message}${e.cause?.message ? ` (${e.cause.message})` : ""}`);
   }
-  const digest = await sha256.digest(bytes);
-  if (!equals(digest.digest, cid.multihash.digest)) throw new CidMismatchError(cid.toString(), CID.create(1, cid.code, digest).toString(), url);
+  await checkBlock(cid, bytes, url);
   await o.onBlock?.(cid, bytes);
   return bytes;
 }

@@ -1,6 +1,6 @@
 /**
  * Verifiable history: every audit record the InferenceAudit wrote (settlements and anchored proofs), filtered by
- * model, worker, job and time, re-verified on demand, exported as CSV or JSON. Events are read in pages of block
+ * model, worker, job and time, re-verified on demand (on-chain and in the page), exported as CSV or JSON. Events are read in pages of block
  * ranges once and then a block at a time; the table renders only the rows in view.
  */
 import { useMemo, useState } from "react";
@@ -9,27 +9,22 @@ import { useApp } from "../app";
 import { useLogs } from "../chain/useLogs";
 import { download, short, toCsv } from "../format";
 import { auditAbi } from "../generated/abis";
+import type { RecordRef } from "../zk/reverify";
+import { Reverify } from "./Reverify";
 import { VirtualTable } from "./VirtualTable";
 
 const RECORDED = getAbiItem({ abi: auditAbi, name: "Recorded" });
 const ANCHORED = getAbiItem({ abi: auditAbi, name: "Anchored" });
 
-export interface HistoryRow {
+/** A record as the table and the exports show it; what a re-verification needs is RecordRef's part. */
+export interface HistoryRow extends RecordRef {
   record: string;
-  kind: "settlement" | "anchor";
-  job: string;
-  shard: number;
-  model: string;
-  version: number;
-  worker: string;
   verifier: string;
   time: string;
   timestamp: number;
   inputCommitment: string;
   outputCommitment: string;
-  proofHash: string;
   block: string;
-  tx: string;
 }
 
 const COLUMNS: (keyof HistoryRow)[] = ["record", "kind", "job", "shard", "model", "version", "worker", "verifier", "time", "inputCommitment", "outputCommitment", "proofHash", "block", "tx"];
@@ -38,7 +33,6 @@ export default function History() {
   const { config } = useApp();
   const { logs, loading } = useLogs("audit", config.contracts.audit, [RECORDED, ANCHORED]);
   const [f, setF] = useState({ model: "", worker: "", job: "", from: "", to: "" });
-  const [checks, setChecks] = useState<Record<string, { text: string; cls: string }>>({});
 
   const all = useMemo<HistoryRow[]>(
     () =>
@@ -72,14 +66,6 @@ export default function History() {
       .reverse();
   }, [all, f]);
 
-  async function reverify(id: string) {
-    setChecks((c) => ({ ...c, [id]: { text: "verifying…", cls: "" } }));
-    const res = await fetch(`/api/audit/${id}/verify`, { method: "POST" });
-    const body = (await res.json()) as { valid?: boolean; proofHashMatches?: boolean; error?: string };
-    const text = body.error ?? `${body.valid ? "valid proof" : "INVALID proof"}, ${body.proofHashMatches ? "hash matches" : "hash MISMATCH"}`;
-    setChecks((c) => ({ ...c, [id]: { text, cls: body.valid && body.proofHashMatches ? "valid" : "invalid" } }));
-  }
-
   const input = (k: keyof typeof f, ph: string, type = "text") => <input type={type} placeholder={ph} value={f[k]} data-filter={k} onChange={(e) => setF({ ...f, [k]: e.target.value })} />;
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return (
@@ -109,8 +95,7 @@ export default function History() {
             <td>{r.time}</td>
             <td title={r.tx}>{short(r.tx)}</td>
             <td>
-              <button data-verify={r.record} onClick={() => void reverify(r.record)}>re-verify</button>{" "}
-              <span data-result={r.record} className={checks[r.record]?.cls}>{checks[r.record]?.text}</span>
+              <Reverify id={r.record} record={r} />
             </td>
           </tr>
         )}

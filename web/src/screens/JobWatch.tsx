@@ -16,6 +16,7 @@ import { useLogs } from "../chain/useLogs";
 import { countdown, download, eth, short, toCsv } from "../format";
 import { auditAbi, coreAbi } from "../generated/abis";
 import { TxButton } from "../wallet/TxButton";
+import { Reverify } from "./Reverify";
 import { useTx } from "../wallet/useTx";
 
 const STATUS = ["open", "claimed", "settled", "forfeited"];
@@ -23,6 +24,12 @@ const EVENTS = (["ShardSettled", "ShardKeyReleased"] as const).map((name) => get
 const RECORDED = getAbiItem({ abi: auditAbi, name: "Recorded" });
 
 interface ResultRow { shardIndex: number; recordId: string; worker: string; predictions: number[]; outputs: number[][]; disagreements: number[] }
+
+/** What a re-verification needs of a Recorded event. */
+function refOf(l: { args: { record: { jobId: bigint; shardIndex: number; modelId: bigint | number; modelVersion: number; submitter: string; proofHash: string } }; transactionHash: string }) {
+  const r = l.args.record;
+  return { kind: "settlement" as const, job: r.jobId.toString(), shard: r.shardIndex, model: r.modelId.toString(), version: r.modelVersion, worker: r.submitter, proofHash: r.proofHash, tx: l.transactionHash };
+}
 
 export default function JobWatch({ file }: { file: JobFile }) {
   const { config } = useApp();
@@ -50,7 +57,7 @@ export default function JobWatch({ file }: { file: JobFile }) {
   const mine = events.filter((e) => e.args.jobId === jobId);
   const settledShards = new Map(mine.filter((e) => e.eventName === "ShardSettled").map((e) => [Number(e.args.shardIndex), e]));
   const released = new Set(mine.filter((e) => e.eventName === "ShardKeyReleased").map((e) => `${e.args.shardIndex}:${e.args.claimNonce}`));
-  const recordOf = new Map(records.filter((r) => r.args.jobId === jobId).map((r) => [r.args.record.shardIndex, r.args.recordId]));
+  const recordOf = new Map(records.filter((r) => r.args.jobId === jobId).map((r) => [r.args.record.shardIndex, r]));
   const allSettled = !!data && data.shards.every((s) => s.status === 2);
 
   async function fetchResults() {
@@ -87,7 +94,12 @@ export default function JobWatch({ file }: { file: JobFile }) {
               )}
               {settled && (
                 <div className="verified">
-                  proof verified on-chain · record {recordOf.get(i)?.toString() ?? "…"} · {short(String(settled.args.worker))} paid {eth(settled.args.workerPay as bigint, 6)}
+                  proof verified on-chain · record {recordOf.get(i)?.args.recordId.toString() ?? "…"} · {short(String(settled.args.worker))} paid {eth(settled.args.workerPay as bigint, 6)}
+                  {recordOf.has(i) && (
+                    <div>
+                      <Reverify id={recordOf.get(i)!.args.recordId.toString()} record={refOf(recordOf.get(i)!)} attr="shard-" />
+                    </div>
+                  )}
                 </div>
               )}
             </div>

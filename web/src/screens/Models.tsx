@@ -1,7 +1,8 @@
 /**
  * My models (the connected owner's): register one from an ONNX and a calibration file (compile and setup run on
  * the local server, the owner's machine; the owner's wallet signs the verifier deployment and the registration),
- * add a version, change the fee, deactivate, and withdraw the fees the core holds for the owner.
+ * add a version, change the fee, deactivate and reactivate, each model's earnings (earned by settlements, still in
+ * escrow on live jobs) and withdraw the fees the core holds for the owner.
  */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -9,7 +10,8 @@ import { parseEther, type Address } from "viem";
 import { useAccount, usePublicClient } from "wagmi";
 import { useApp } from "../app";
 import { useBlock } from "../chain/block";
-import { useModels, type ModelRow } from "../chain/models";
+import { useJobModels, useModels, type ModelRow } from "../chain/models";
+import { ownerFeesInEscrow } from "../../../lib/chain/ownerEscrow";
 import { eth } from "../format";
 import { coreAbi, registryAbi } from "../generated/abis";
 import { TxButton } from "../wallet/TxButton";
@@ -45,7 +47,7 @@ function Earnings({ owner }: { owner: Address }) {
   const tx = useTx("withdraw");
   return (
     <div className="card" id="earnings">
-      <h3>Fees held for you by the core</h3>
+      <h3>Withdrawable: fees held for you by the core</h3>
       <p className="big" id="withdrawable">{eth(balance)}</p>
       <TxButton id="withdraw" tx={tx} disabled={!balance} request={() => ({ address: config.contracts.core, abi: coreAbi, functionName: "withdraw" })}>
         Withdraw
@@ -54,11 +56,30 @@ function Earnings({ owner }: { owner: Address }) {
   );
 }
 
+/** Owner fees of the model's live jobs, still in escrow (lib/chain/owner.ts `modelEarnings` counts them the same way). */
+function useInEscrow(modelId: bigint) {
+  const { config } = useApp();
+  const client = usePublicClient();
+  const { block } = useBlock();
+  const jobs = [...useJobModels()].filter(([, j]) => j.modelId === modelId).map(([id]) => id);
+  return useQuery({
+    queryKey: ["owner-escrow", modelId.toString(), jobs.length, block.toString()],
+    enabled: !!client && block > 0n,
+    placeholderData: (p) => p,
+    queryFn: async () => {
+      const all = await Promise.all(jobs.map((id) => client!.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "getJob", args: [id] })));
+      return all.reduce((sum, j) => sum + ownerFeesInEscrow(j), 0n);
+    },
+  }).data;
+}
+
 function OwnedModel({ m }: { m: ModelRow }) {
   const { config } = useApp();
   const [fee, setFee] = useState("");
   const feeTx = useTx("setFee");
   const offTx = useTx("deactivate");
+  const onTx = useTx("reactivate");
+  const inEscrow = useInEscrow(m.id);
   let feeWei: bigint | undefined;
   try {
     feeWei = fee ? parseEther(fee) : undefined;
@@ -68,15 +89,23 @@ function OwnedModel({ m }: { m: ModelRow }) {
   return (
     <article className="card" data-owned={m.id.toString()}>
       <h3>#{m.id.toString()} {m.name} {!m.active && <span className="badge red">deactivated</span>}</h3>
-      <p>fee {eth(m.fee, 6)} per inference · {m.versions} versions · {m.settled} shards settled · earned {eth(m.earned, 6)}</p>
+      <p>fee {eth(m.fee, 6)} per inference · {m.versions} versions · {m.jobs} jobs · {m.settled} shards settled</p>
+      <p>
+        earned <b data-earned={m.id.toString()}>{eth(m.earned, 6)}</b> · in escrow on live jobs <b data-in-escrow={m.id.toString()}>{eth(inEscrow, 6)}</b>
+      </p>
       <div className="row">
         <input placeholder="new fee in ETH" value={fee} onChange={(e) => setFee(e.target.value)} className="fee-input" />
         <TxButton tx={feeTx} disabled={feeWei === undefined} request={() => feeWei === undefined ? undefined : { address: config.contracts.registry, abi: registryAbi, functionName: "setFee", args: [m.id, feeWei] }}>
           Change fee
         </TxButton>
         {m.active && (
-          <TxButton tx={offTx} request={() => ({ address: config.contracts.registry, abi: registryAbi, functionName: "deactivate", args: [m.id] })}>
+          <TxButton id={`deactivate-${m.id}`} tx={offTx} request={() => ({ address: config.contracts.registry, abi: registryAbi, functionName: "deactivate", args: [m.id] })}>
             Deactivate
+          </TxButton>
+        )}
+        {!m.active && (
+          <TxButton id={`reactivate-${m.id}`} tx={onTx} request={() => ({ address: config.contracts.registry, abi: registryAbi, functionName: "reactivate", args: [m.id] })}>
+            Reactivate
           </TxButton>
         )}
       </div>
