@@ -35,10 +35,11 @@ const secs = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
 async function finalizationGas(r1cs: string, keys: string[], final: string, hashes: string[], finalHash: string) {
   const [owner, a, b, finalizer] = await ethers.getSigners();
   const registry = await (await ethers.getContractFactory("ModelRegistry")).deploy();
-  const verifierStub = ethers.ZeroAddress;
+  // Gas only: the CIDs below are never fetched, and a ceremony version has no verifier until it is finalized.
+  const noVerifierYet = ethers.ZeroAddress;
   const deadline = (await ethers.provider.getBlockNumber()) + 10;
   await (await registry.connect(owner).registerCeremonyModel("bench", parseEther("0.001"), {
-    onnxCid: "bafyonnx", circuitCid: "bafycircuit", provingKeyCid: "", circuitHash: sha256File(r1cs), verifier: verifierStub, proofSystem: 1,
+    onnxCid: "bafyonnx", circuitCid: "bafycircuit", provingKeyCid: "", circuitHash: sha256File(r1cs), verifier: noVerifierYet, proofSystem: 1,
     layoutVersion: 1, batchSize: 1, numPublicSignals: 3, devSetup: false, modelCommitment: 0n,
   }, { r1csHash: sha256File(r1cs), ptauHash: "0x" + "11".repeat(32), r1csCid: "bafyr1cs", ptauCid: "bafyptau", deadline, firstContribution: hashes[0], firstKeyCid: "bafy0" })).wait();
   const c1 = await (await registry.connect(a).contribute(1, 1, 0, hashes[1], "bafy1")).wait();
