@@ -125,6 +125,25 @@ describe("InferenceAudit", function () {
     expect(await a.recordIdsOfJob(1)).to.deep.equal([]);
   });
 
+  it("refuses each id too wide for its packed record field with ValueTooLarge, and records the widest that fit", async function () {
+    const env = await loadFixture(deployEnv);
+    const fresh = await (await ethers.getContractFactory("InferenceAudit", env.owner)).deploy();
+    await fresh.bindCore(env.owner.address);
+    const [u64, u32] = [2n ** 64n - 1n, 2n ** 32n - 1n];
+    const rec = (job: bigint, shard: bigint, model: bigint, version: bigint) =>
+      fresh.record(job, shard, model, version, env.worker.address, env.worker.address, 1, 2, ethers.ZeroHash);
+    for (const [field, args] of [
+      ["shardIndex", [u64, u32 + 1n, u32, u32]],
+      ["modelId", [u64, u32, u32 + 1n, u32]],
+      ["modelVersion", [u64, u32, u32, u32 + 1n]],
+    ] as const) {
+      await expect(rec(...args), field).to.be.revertedWithCustomError(fresh, "ValueTooLarge");
+    }
+    expect(await fresh.recordCount()).to.equal(0n);
+    await expect(rec(u64, u32, u32, u32)).to.emit(fresh, "Recorded");
+    expect(await fresh.recordIdsOfJob(u64)).to.deep.equal([1n]);
+  });
+
   it("anchors a proof verified outside jobs only after verifying it itself", async function () {
     const env: Env = await loadFixture(deployEnv);
     const a = env.audit.connect(env.keeper);
