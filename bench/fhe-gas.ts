@@ -29,7 +29,7 @@ async function measure(): Promise<void> {
     return c;
   };
 
-  const { DEFAULT_REPUTATION_PARAMS: params, deployFheChain } = await import("../lib/fhe/deploy");
+  const { DEFAULT_REPUTATION_PARAMS: params, deployFheChain, deployLocalFhe, wireCore } = await import("../lib/fhe/deploy");
   // A stranger's shard at the test defaults (price 0.01 ETH, fee 2.5 %): the full 10 points.
   const value = { requester: requester.address, modelOwner: owner.address, protocolFee: 250_000_000_000_000n, collateral: 0n };
   const directory = await new t.TestJobDirectory__factory(owner).deploy(); // core stand-in: updater and directory
@@ -105,6 +105,24 @@ async function measure(): Promise<void> {
   const signed = await relay.signEligibility([r1, r2], gate, split.gateway, sourceCore, 1n, alice.address);
   await record("relayEligibility (2-of-2, settlement chain)", await relay.submitEligibility(gate, keeper, signed));
 
+  // Settlement through the real core with ConfidentialReputation as its hook, as in the demo, beside the same
+  // settlement with no hook (docs/gas.md: what the demo's average per settlement is made of).
+  const p = await import("../test/helpers/protocol");
+  const env = await p.deployEnv();
+  await p.registerAndStake(env, env.worker);
+  const job = await p.postJob(env, { shards: 4 });
+  const settleShard = async (i: number) => {
+    await (await env.core.connect(env.worker).claim(job.jobId, i)).wait();
+    return (await p.submit(env, job, i, env.worker, await p.proveShard(env, job, i, env.worker.address))).hash;
+  };
+  await settleShard(0); // the job's first record and the worker's first balance, before the comparison
+  await record("OblivionCore.submitResult, no reputation hook (3 signals, later record of the job)", await settleShard(1));
+  const core = await env.core.getAddress();
+  const fhe = await deployLocalFhe(env.owner, core);
+  await wireCore(env.owner, core, await fhe.gateway.getAddress(), await fhe.reputation.getAddress());
+  await record("OblivionCore.submitResult, ConfidentialReputation hook: the worker's first outcome", await settleShard(2));
+  await record("OblivionCore.submitResult, ConfidentialReputation hook: a later outcome", await settleShard(3));
+
   const out = path.join(REPO_ROOT, "bench", "results", "fhe-gas.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const meta = { network: "hardhat node + @fhevm/hardhat-plugin 0.4.2 mock", solc: "0.8.28, optimizer 200 runs" };
@@ -114,5 +132,6 @@ async function measure(): Promise<void> {
 }
 
 describe("bench: gas of the FHE calls (fhEVM mock)", function () {
+  after(async () => (await import("../test/helpers/snarkjs")).releaseCurve());
   it("measures and writes bench/results/fhe-gas.json", measure);
 });

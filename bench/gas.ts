@@ -9,7 +9,15 @@ import { ethers, network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { randomBytes } from "node:crypto";
-import { claimKeyed, deployEnv, ENC_KEY, keyedRelease, keylessRelease, registerAndStake, postJob, proveShard, spamJobParams, submit, WINDOW } from "../test/helpers/protocol";
+import { claimKeyed, deployEnv, ENC_KEY, keyedRelease, keylessRelease, registerAndStake, postJob, proveShard, spamJobParams, submit, WINDOW, type Env } from "../test/helpers/protocol";
+import { loadOrTrainMnistMlp } from "../lib/devnet/mnist-model";
+import { readOnnx } from "../lib/onnx/read";
+import { floatForward, lowerGraph } from "../lib/zk/lower";
+import { quantizeInput, quantizeModel } from "../lib/zk/quantize";
+import { quantForward } from "../lib/zk/reference";
+import { sealWithKey } from "../lib/crypto";
+import { encodeJson, type ShardResult } from "../lib/requester/shard";
+import { INLINE_OUTPUT_MAX, INLINE_PREFIX } from "../lib/requester/output-ref";
 import { runMain } from "../test/helpers/snarkjs";
 
 interface Row {
@@ -21,6 +29,49 @@ interface Row {
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
   const r = await (await tx).wait();
   return Number(r!.gasUsed);
+}
+
+/** Output references of the demo's size and of the largest inline result, with their notes. */
+function demoSizedRefs(): [string, string][] {
+  const trained = loadOrTrainMnistMlp();
+  const lowered = lowerGraph(readOnnx(trained.onnx));
+  const q = quantizeModel(lowered, trained.data.trainX.slice(0, 256));
+  const digit = trained.data.testX[0];
+  const quant = quantForward(q, quantizeInput(q, digit));
+  const result: ShardResult = {
+    version: 1,
+    jobId: "2",
+    shardIndex: 5,
+    outputs: [Array.from(floatForward(lowered, digit))],
+    quantizedOutputs: [quant.map(String)],
+    outputCommitment: (2n ** 253n + 12345n).toString(), // a field element's length
+  };
+  const dataKey = new Uint8Array(randomBytes(32));
+  const demo = INLINE_PREFIX + Buffer.from(sealWithKey(encodeJson(result), dataKey)).toString("base64");
+  const largest = INLINE_PREFIX + Buffer.from(randomBytes(INLINE_OUTPUT_MAX)).toString("base64");
+  const sealedBytes = (ref: string) => Buffer.from(ref.slice(INLINE_PREFIX.length), "base64").length;
+  return [
+    [demo, `inline sealed result: the demo's MNIST batch-1 ShardResult (${sealedBytes(demo)} sealed bytes, ${demo.length}-character outputCid)`],
+    [largest, `inline sealed result: the largest inline (${INLINE_OUTPUT_MAX} sealed bytes, ${largest.length}-character outputCid)`],
+  ];
+}
+
+/** One job, a warm-up settlement, then one settlement per output reference on its later shards. */
+async function outputJob(env: Env, refs: [string, string][]): Promise<Row[]> {
+  const job = await postJob(env, { shards: refs.length + 1, salt: 21 });
+  const settle = async (i: number, cid: string) => {
+    await env.core.connect(env.worker).claim(job.jobId, i);
+    const p = await proveShard(env, job, i, env.worker.address);
+    const tx = await submit(env, job, i, env.worker, p, cid);
+    return { gas: Number((await tx.wait())!.gasUsed), calldata: tx.data.length / 2 - 1 };
+  };
+  await settle(0, "bafyout");
+  const out: Row[] = [];
+  for (const [i, [cid, note]] of refs.entries()) {
+    const { gas, calldata } = await settle(i + 1, cid);
+    out.push({ operation: "submitResult (verify + pay + audit)", gas, note: `3 signals, later record of the job, ${note}; ${calldata.toLocaleString("en-US")} calldata bytes` });
+  }
+  return out;
 }
 
 async function main() {
@@ -82,6 +133,11 @@ async function main() {
   await env.core.connect(env.worker).claim(priv.jobId, 0);
   const pPriv = await proveShard(env, priv, 0, env.worker.address);
   rows.push({ operation: "submitResult (verify + pay + audit)", gas: await gasOf(submit(env, priv, 0, env.worker, pPriv)), note: "4 signals (private-weight model)" });
+
+  // G-07: the sealed result inline in outputCid ("inline:" + base64), against a short CID, on later shards of one job
+  // (warm balances). The demo's result is the MNIST MLP's batch-1 ShardResult, sealed under a data key as the worker does.
+  const outputs = await outputJob(env, [["bafyout", "7-character CID"], ...demoSizedRefs()]);
+  rows.push(...outputs);
 
   await time.increase(WINDOW + 1);
   rows.push({ operation: "reclaimExpired", gas: await gasOf(env.core.connect(env.keeper).reclaimExpired(small.jobId, 1)), note: "slash + reopen, no hook" });

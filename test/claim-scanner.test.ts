@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { ClaimScanner } from "../typechain-types";
 import { deployEnv, ENC_KEY, postJob, registerAndStake, spamJobParams, WINDOW, type Env } from "./helpers/protocol";
 
 const HUGE = 1_000_000;
@@ -17,7 +18,7 @@ const DAY = 86_400;
  * that end in 30 days, so nothing to read: one step each, 49. From job 2, seed 1 has spent 1,999 steps when it comes
  * round to job 1.
  */
-async function budgetSpent(): Promise<Env & { scanner: Awaited<ReturnType<typeof ethers.getContractAt<"ClaimScanner">>> }> {
+async function budgetSpent(): Promise<Env & { scanner: ClaimScanner }> {
   const env = await deployEnv();
   const scanner = await ethers.getContractAt("ClaimScanner", await env.core.scanner());
   await registerAndStake(env, env.worker);
