@@ -2,4 +2,7 @@
 module.exports = {
   skipFiles: ["test/"],
   configureYulOptimizer: false,
+  // nonReentrant is a guard, not a decision: its other branch is a reentrant call, which test/attacks.test.ts makes against
+  // the core (ReentrantWorker); it is not counted as a branch of every function it guards.
+  modifierWhitelist: ["nonReentrant"],
 };

@@ -63,6 +63,21 @@ describe("ClaimScanner", function () {
     expect((await env.core.checkerFrom(2, HUGE - 10, 100)).slice(0, 2)).to.deep.equal([true, env.core.interface.encodeFunctionData("reclaimExpired", [2, HUGE - 1])]);
   });
 
+  it("a job past its first deadline whose open claim has not expired is read whole and passed over", async function () {
+    const env = await loadFixture(deployEnv);
+    await registerAndStake(env, env.worker);
+    await registerAndStake(env, env.worker2);
+    const job = await postJob(env);
+    await env.core.connect(env.worker).claim(job.jobId, 0); // sets the job's dueAt
+    await time.increase(WINDOW / 2);
+    await env.core.connect(env.worker2).claim(job.jobId, 1); // ends half a window later
+    await time.increase(WINDOW / 2 + 1);
+    await env.core.connect(env.keeper).reclaimExpired(job.jobId, 0);
+    expect(BigInt(await time.latest())).to.be.greaterThan((await env.core.getJob(job.jobId)).dueAt);
+    expect((await env.core.scanJob(job.jobId, 0, 64)).slice(0, 3)).to.deep.equal([false, 0n, 4n]);
+    expect(await env.core.checker()).to.deep.equal([false, "0x"]);
+  });
+
   it("checkerFrom pages past the end of a job into the next one", async function () {
     const env = await loadFixture(budgetSpent);
     // job 1's shards 1..3 hold nothing expired (3 steps): the page goes on at job 2, shard 0, for the other 97

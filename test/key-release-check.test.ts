@@ -58,6 +58,13 @@ describe("KeyReleaseCheck", function () {
     );
   });
 
+  it("isPublicKey is false for a key of any length but 33 or 65 bytes", async function () {
+    const { check } = await loadFixture(deployed);
+    const x = publicPoint(5n).x.toString(16).padStart(64, "0");
+    expect(await check.isPublicKey("0x02" + x)).to.equal(true);
+    for (const key of ["0x", "0x02", "0x02" + x + "00", "0x04" + x]) expect(await check.isPublicKey(key), key).to.equal(false);
+  });
+
   it("mulAddress is k times the point for either parity of y, and zero where ecrecover refuses", async function () {
     const { check } = await loadFixture(deployed);
     const k = 0xabcdefn;
