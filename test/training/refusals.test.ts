@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AGG_FEE, blind, commitAs, COLLATERAL, deployTraining, jobParams, passJoinCutoff, revealAs, runDraw } from "./fixture";
-import { auditedShard, H, holder, outsourcedJob, RELEASE, type Env } from "../security/training-seats";
+import { auditedShard, H, holder, JUNK, outsourcedJob, RELEASE, type Env } from "../security/training-seats";
 
 const U = ethers.id("an update");
 
@@ -171,5 +171,22 @@ describe("TrainingJobs: refusals and the less travelled verdicts", function () {
       .withArgs(job, 0, ref.address)
       .and.not.to.emit(t, "ParticipantSlashed");
     expect((await t.getSlot(job, 0, 1)).state).to.equal(4n); // Accepted
+  });
+
+  it("outsourced: a referee that disagrees with an agreeing primary and replica goes unpaid, not slashed", async function () {
+    const env = await loadFixture(deployTraining);
+    const t = env.training;
+    const { job, primary, rep, ref } = await auditedShard(env, H);
+    for (const slot of [1, 2]) await t.connect(env.requester).releaseDataKey(job, 0, slot, RELEASE);
+    await commitAs(t, rep, job, 0, H);
+    await commitAs(t, ref, job, 0, JUNK);
+    await revealAs(t, primary, job, 0, H);
+    await revealAs(t, rep, job, 0, H);
+    // the last seat's reveal decides the shard at once
+    const rc = revealAs(t, ref, job, 0, JUNK);
+    await expect(rc).to.emit(t, "ShardDecided").withArgs(job, 0, 0, H);
+    await expect(rc).to.emit(t, "UpdateRejected").withArgs(job, 0, ref.address);
+    await expect(rc).not.to.emit(t, "ParticipantSlashed");
+    expect([(await t.getSlot(job, 0, 0)).state, (await t.getSlot(job, 0, 1)).state, (await t.getSlot(job, 0, 2)).state]).to.deep.equal([4n, 4n, 5n]); // Accepted, Accepted, Rejected
   });
 });
