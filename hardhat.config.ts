@@ -63,9 +63,18 @@ const config: HardhatUserConfig = {
   },
   networks: {
     // Under coverage the network runs Prague: from Osaka on, EIP-7825 caps a transaction at 2^24 gas, and deploying the
-    // instrumented core (about 73 KB of code, with its scanner and release check) costs more than that.
-    hardhat: { allowUnlimitedContractSize: false, ...(process.env.SOLIDITY_COVERAGE ? { hardfork: "prague" } : {}) },
-    localhost: { url: process.env.LOCAL_RPC_URL ?? "http://127.0.0.1:8545", ...(accounts.length > 0 ? { accounts } : {}) },
+    // instrumented core (about 73 KB of code, with its scanner and release check) costs more than that. The same
+    // settings serve the `hardhat node` children of the e2e and CLI tests, which deploy the instrumented build from the
+    // artifacts: no code-size limit and solidity-coverage's block gas limit, as it sets for the in-process network.
+    hardhat: process.env.SOLIDITY_COVERAGE
+      ? { hardfork: "prague", allowUnlimitedContractSize: true, blockGasLimit: 0x1fffffffffffff }
+      : { allowUnlimitedContractSize: false },
+    localhost: {
+      url: process.env.LOCAL_RPC_URL ?? "http://127.0.0.1:8545",
+      ...(accounts.length > 0 ? { accounts } : {}),
+      // under coverage the node's default transaction gas (2^24) is below an instrumented deployment
+      ...(process.env.SOLIDITY_COVERAGE ? { gas: 100_000_000 } : {}),
+    },
     shardeumTestnet: {
       url: process.env.SHARDEUM_TESTNET_RPC_URL ?? "https://api-mezame.shardeum.org",
       chainId: 8119,
