@@ -51,6 +51,12 @@ export interface DevnetOptions {
    * that port is taken. Without it the node takes a random free port.
    */
   fhe?: boolean;
+  /**
+   * keccak256 of the TrainingJobs creation code the core pins (default: the typechain build's). A devnet whose
+   * `train:deploy` runs as a child process passes the hash of the build that task reads (Hardhat's artifacts: the
+   * instrumented build under `npm run coverage`).
+   */
+  managerCodeHash?: string;
 }
 
 /** Deploys the local FHE layout on the devnet, wires it into the core and records deployments/localhost.fhe.json. */
@@ -86,7 +92,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   try {
     const provider = await connectRpc(url, 100);
     const accounts = Array.from({ length: 20 }, (_, i) => devAccount(i, provider));
-    const { deployment } = await deployOrReuse(DEVNET_NETWORK, accounts[0], { unbondingPeriod: opts.unbondingPeriod ?? 60 }, { dir: deploymentsDir });
+    const { deployment } = await deployOrReuse(DEVNET_NETWORK, accounts[0], { unbondingPeriod: opts.unbondingPeriod ?? 60, managerCodeHash: opts.managerCodeHash }, { dir: deploymentsDir });
     const contracts = attach(deployment, provider);
     const fhe = opts.fhe
       ? await deployDevnetFhe(accounts[0], deployment.contracts.OblivionCore.address, (await provider.getNetwork()).chainId, deploymentsDir)
