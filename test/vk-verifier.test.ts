@@ -48,6 +48,25 @@ describe("Groth16VkVerifier (the vetted verifier the registry deploys)", functio
     expect(() => verifyingKeyOf({ ...vkey, protocol: "plonk" })).to.throw(/plonk, not groth16/);
   });
 
+  it("the registry refuses each malformed key part: IC length, coordinates not below q, G1 points off the curve", async function () {
+    const { verifier, registry } = await loadFixture(setup);
+    const key = verifyingKeyOf((await buildFixture("fixture_public")).vkey as SnarkjsVkey);
+    const deploy = (over: Partial<typeof key>) => registry.deployGroth16Verifier({ ...key, ...over });
+    const length = [[key.ic.slice(0, 7), 7], [[...key.ic, ...key.ic, ...key.ic], 24]] as const; // odd; over 5 points
+    for (const [ic, words] of length) await expect(deploy({ ic: [...ic] }), `${words} words`).to.be.revertedWithCustomError(verifier, "InvalidKeyLength").withArgs(words);
+    const [x, y] = key.alpha.map(BigInt);
+    const g1 = [
+      [{ alpha: [x + Q, y] }, 0], // x not below q
+      [{ alpha: [x, y + Q] }, 0], // y not below q
+      [{ alpha: [x, y + 1n] }, 0], // off the curve
+      [{ ic: [key.ic[0], key.ic[1], key.ic[2], BigInt(key.ic[3]) + 1n, ...key.ic.slice(4)] }, 2], // IC point 1 off the curve
+    ] as const;
+    for (const [over, index] of g1) await expect(deploy(over as Partial<typeof key>)).to.be.revertedWithCustomError(verifier, "InvalidKeyPoint").withArgs(index);
+    for (const [part, over] of [["gamma", { gamma: [key.gamma[0], Q, key.gamma[2], key.gamma[3]] }], ["delta", { delta: [key.delta[0], key.delta[1], key.delta[2], Q] }]] as const) {
+      await expect(deploy(over as Partial<typeof key>), part).to.be.revertedWithCustomError(verifier, "InvalidKeyPoint").withArgs(part === "gamma" ? 101 : 103);
+    }
+  });
+
   it("accepts a real proof and rejects any change to it, malformed encodings cheaply", async function () {
     const { verifier, proof } = await loadFixture(setup);
     expect(await verifier.verifyProof(proof.proof, proof.signals)).to.equal(true);
