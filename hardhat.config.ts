@@ -1,7 +1,7 @@
 import "@nomicfoundation/hardhat-toolbox";
 import "@fhevm/hardhat-plugin";
 import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES } from "hardhat/builtin-tasks/task-names";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES, TASK_TEST_RUN_MOCHA_TESTS } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import fs from "node:fs";
 import path from "node:path";
@@ -39,6 +39,18 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersi
 subtask(TASK_TEST_GET_TEST_FILES).setAction(async (args: { testFiles: string[] }, _hre, runSuper) => {
   const files: string[] = await runSuper(args);
   return args.testFiles.length > 0 ? files : files.filter((f) => f.endsWith(".test.ts"));
+});
+
+// Under `npm run coverage` the tasks loaded above imported the typechain factories before solidity-coverage compiled
+// the instrumented build and regenerated them: without this, whatever a test deploys through lib/ (FHE contracts,
+// relay contracts, devnets) would be the uninstrumented build and go unmeasured. The test files get fresh copies of the
+// project's modules; tasks run in-process keep the copies they loaded.
+subtask(TASK_TEST_RUN_MOCHA_TESTS).setAction(async (args, _hre, runSuper) => {
+  if (process.env.SOLIDITY_COVERAGE) {
+    const own = (id: string) => id.startsWith(__dirname + path.sep) && !id.includes(`${path.sep}node_modules${path.sep}`) && id !== __filename;
+    for (const id of Object.keys(require.cache)) if (own(id)) delete require.cache[id];
+  }
+  return runSuper(args);
 });
 
 // PRIVATE_KEY (comma-separated keys) is every network's accounts, localhost included: one rule for local and remote
