@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { recordStruct } from "../lib/chain/protocol";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
+import { verifyingKeyOf, type SnarkjsVkey } from "../lib/zk/vk-verifier";
 import { deployEnv, versionSpec, registerAndStake, postJob, proveShard, type Env } from "./helpers/protocol";
-import { proveFixture } from "./helpers/fixtureCircuit";
+import { buildFixture, proveFixture } from "./helpers/fixtureCircuit";
 import { releaseCurve } from "./helpers/snarkjs";
 
 describe("ModelRegistry", function () {
@@ -67,6 +68,55 @@ describe("ModelRegistry", function () {
     const big = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
     await expect(reg({ modelCommitment: big, numPublicSignals: 4 })).to.be.revertedWithCustomError(r, "CommitmentOutOfField");
     await expect(reg({})).to.emit(r, "ModelRegistered").withArgs(3, env.modelOwner.address, "m", 0);
+  });
+
+  it("a setup ceremony refuses each malformed spec, contribution, early or repeated seal and bad finalization with its named error", async function () {
+    const env = await loadFixture(deployEnv);
+    const r = env.registry.connect(env.modelOwner);
+    const spec = versionSpec(ethers.ZeroAddress, env.circuitHash.fixture_public, { provingKeyCid: "", devSetup: false });
+    const deadline = BigInt(await ethers.provider.getBlockNumber()) + 20n;
+    const ceremony = { r1csHash: ethers.id("r1cs"), ptauHash: ethers.id("ptau"), r1csCid: "bafyr1cs", ptauCid: "bafyptau", deadline, firstContribution: ethers.id("c0"), firstKeyCid: "bafyk0" };
+    const open = (s: object, c: object) => r.registerCeremonyModel("m", 0, { ...spec, ...s }, { ...ceremony, ...c });
+    const invalid: [object, object][] = [
+      [{ verifier: env.worker.address }, {}],
+      [{ provingKeyCid: "bafyzkey" }, {}],
+      [{ devSetup: true }, {}],
+      [{ proofSystem: 2 }, {}],
+      [{}, { r1csHash: ethers.ZeroHash }],
+      [{}, { ptauHash: ethers.ZeroHash }],
+      [{}, { r1csCid: "" }],
+      [{}, { ptauCid: "" }],
+      [{}, { deadline: 1n }],
+    ];
+    for (const [s, c] of invalid) await expect(open(s, c), Object.keys({ ...s, ...c }).join()).to.be.revertedWithCustomError(r, "InvalidCeremonySpec");
+    await expect(open({}, { firstContribution: ethers.ZeroHash })).to.be.revertedWithCustomError(r, "DuplicateContribution").withArgs(ethers.ZeroHash);
+    await expect(open({}, { firstKeyCid: "" })).to.be.revertedWithCustomError(r, "EmptyKeyCid");
+    await open({}, {});
+    const id = await env.registry.modelCount();
+    await expect(env.registry.jobTerms(id, 1)).to.be.revertedWithCustomError(r, "CeremonyNotFinalized").withArgs(id, 1);
+    await expect(r.contribute(1, 1, 0, ethers.id("x"), "bafyx")).to.be.revertedWithCustomError(r, "NoCeremony").withArgs(1, 1);
+    const c = env.registry.connect(env.worker);
+    await expect(c.contribute(id, 1, 5, ethers.id("c1"), "bafyk1")).to.be.revertedWithCustomError(r, "UnknownContribution").withArgs(5);
+    await expect(c.contribute(id, 1, 0, ethers.id("c0"), "bafyk1")).to.be.revertedWithCustomError(r, "DuplicateContribution").withArgs(ethers.id("c0"));
+    await expect(c.contribute(id, 1, 0, ethers.id("c1"), "bafyk1")).to.emit(r, "ContributionRecorded");
+    const key = verifyingKeyOf((await buildFixture("fixture_public")).vkey as SnarkjsVkey);
+    const fin = (tip: number, hash: string, cid: string, k = key) => c.finalizeCeremony(id, 1, tip, hash, cid, k);
+    await expect(fin(1, ethers.id("final"), "bafyfinal")).to.be.revertedWithCustomError(r, "CeremonyNotSealed").withArgs(id, 1);
+    await expect(c.sealCeremony(id, 1)).to.be.revertedWithCustomError(r, "CeremonyStillOpen").withArgs(id, 1, deadline);
+    await mine(Number(deadline - BigInt(await ethers.provider.getBlockNumber())) + 1);
+    await expect(c.contribute(id, 1, 1, ethers.id("c2"), "bafyk2")).to.be.revertedWithCustomError(r, "CeremonyClosed").withArgs(id, 1, deadline);
+    await expect(c.sealCeremony(id, 1)).to.emit(r, "CeremonySealed");
+    await expect(c.sealCeremony(id, 1)).to.be.revertedWithCustomError(r, "CeremonyAlreadySealed").withArgs(id, 1);
+    await expect(fin(2, ethers.id("final"), "bafyfinal")).to.be.revertedWithCustomError(r, "UnknownContribution").withArgs(2);
+    for (const h of [ethers.ZeroHash, ethers.id("c1")]) await expect(fin(1, h, "bafyfinal")).to.be.revertedWithCustomError(r, "DuplicateContribution").withArgs(h);
+    await expect(fin(1, ethers.id("final"), "")).to.be.revertedWithCustomError(r, "EmptyKeyCid");
+    await expect(fin(1, ethers.id("final"), "bafyfinal", { ...key, ic: [...key.ic, ...key.ic.slice(0, 2)] }))
+      .to.be.revertedWithCustomError(r, "VerifierSignalMismatch")
+      .withArgs(4, 3);
+    await fin(1, ethers.id("final"), "bafyfinal");
+    expect((await env.registry.getCeremony(id, 1)).finalized).to.equal(true);
+    await expect(fin(1, ethers.id("final2"), "bafyfinal")).to.be.revertedWithCustomError(r, "CeremonyAlreadyFinalized").withArgs(id, 1);
+    expect((await env.registry.jobTerms(id, 1)).verifier).to.equal((await env.registry.getVersion(id, 1)).verifier);
   });
 
   it("a posted job keeps its pinned version and fee after the model changes", async function () {
