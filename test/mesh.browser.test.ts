@@ -1,8 +1,10 @@
 /**
  * The dashboard's mesh screen end to end in a real browser: a Hardhat node in a child process, the protocol deployed through
  * lib/chain/deployments, the public fixture model with its real Groth16 verifier, the mesh server, and Debian's
- * Chromium driven by playwright-core. A shard settles with a real proof (its worker's box turns green), an expired
- * claim is slashed (red), and the audit record's proof re-verifies on-chain through the server.
+ * Chromium driven by playwright-core. A shard settles with a real proof (its worker's box turns green), a stopped
+ * worker's claim shows as expired past its deadline and is then slashed (red), the audit record's proof re-verifies
+ * on-chain through the server, a cancelled job counts its shards as job:status does, and an on-chain training job's
+ * round and its participant's training collateral show without a rounds file.
  */
 import { expect } from "chai";
 import fs from "node:fs";
