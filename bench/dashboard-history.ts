@@ -107,6 +107,7 @@ const longestTask = (page: Page, since: number) => page.evaluate((s) => Math.max
 const ms = (x: number) => Math.round(x);
 
 async function main(): Promise<void> {
+  if (!Number.isInteger(RECORDS) || RECORDS < 1) throw new Error(`HISTORY_RECORDS must be a positive integer, got "${process.env.HISTORY_RECORDS}"`);
   const node = await startHardhatNode();
   const provider = await connectRpc(node.url, 100);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-history-"));
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
       fixture: {
         records: RECORDS,
         how: `InferenceAudit (the real contract) bound to AuditBatchWriter (contracts/test), ${PER_TX} record() calls per transaction; hardhat_mine ${GAP_BLOCKS} blocks of ${BLOCK_SECONDS} s between transactions; the app's deployment file names this audit beside the deployed core and registry`,
-        jobs: RECORDS / SHARDS_PER_JOB,
+        jobs: Math.ceil(RECORDS / SHARDS_PER_JOB),
         models: MODELS,
         workers: WORKERS.length,
         blocks: fx.blocks,
