@@ -21,12 +21,10 @@ import path from "node:path";
 import { getAddress, keccak256, solidityPacked, toBeHex, type JsonRpcSigner } from "ethers";
 import type { Page } from "playwright-core";
 import { startApp } from "../lib/app";
-import { connectRpc } from "../lib/chain/connect";
-import { deployOrReuse, deploymentPath, type Deployment } from "../lib/chain/deployments";
-import { createContentStore } from "../lib/storage";
-import { createLogger } from "../lib/util/log";
-import { REPO_ROOT, startHardhatNode } from "../lib/util/processes";
+import { deploymentPath, type Deployment } from "../lib/chain/deployments";
+import { REPO_ROOT } from "../lib/util/processes";
 import { launchChromium } from "../test/helpers/browser";
+import { runBench, withLocalChain } from "./local-chain";
 import { AuditBatchWriter__factory, InferenceAudit__factory, type AuditBatchWriter } from "../typechain-types";
 
 const RECORDS = Number(process.env.HISTORY_RECORDS ?? 10_000);
@@ -108,17 +106,10 @@ const ms = (x: number) => Math.round(x);
 
 async function main(): Promise<void> {
   if (!Number.isInteger(RECORDS) || RECORDS < 1) throw new Error(`HISTORY_RECORDS must be a positive integer, got "${process.env.HISTORY_RECORDS}"`);
-  const node = await startHardhatNode();
-  const provider = await connectRpc(node.url, 100);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-history-"));
-  const store = createContentStore({}, { ...process.env, OBLIVION_STORE_DIR: path.join(dir, "ipfs") });
-  const silent = createLogger({ source: "bench", out: { write: () => true } as unknown as NodeJS.WritableStream });
-  try {
-    const owner = await provider.getSigner(0);
-    const { deployment } = await deployOrReuse("localhost", owner, {}, { dir });
+  await withLocalChain("history", async ({ url, owner, deployment, dir, store, silent }) => {
     const fx = await fixture(owner, deployment, dir);
     console.log(`fixture: ${RECORDS} records over ${fx.blocks} blocks in ${fx.fixtureSeconds.toFixed(1)} s`);
-    const app = await startApp({ network: "localhost", rpcUrl: node.url, port: 0, store, log: silent, deploymentsDir: dir });
+    const app = await startApp({ network: "localhost", rpcUrl: url, port: 0, store, log: silent, deploymentsDir: dir });
     const browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true, timezoneId: "UTC" });
     await context.addInitScript(marks, RECORDS);
@@ -136,7 +127,7 @@ async function main(): Promise<void> {
     const auditAddress = fx.audit.toLowerCase();
     let phase = "load";
     page.on("request", (r) => {
-      if (!r.url().startsWith(node.url) || r.method() !== "POST") return;
+      if (!r.url().startsWith(url) || r.method() !== "POST") return;
       const body = r.postDataJSON() as Call | Call[];
       for (const c of Array.isArray(body) ? body : [body]) {
         if (c.method !== "eth_getLogs") continue;
@@ -249,18 +240,7 @@ async function main(): Promise<void> {
     console.log(`| JSON export, all records (${(json.bytes / 1048576).toFixed(1)} MB, ${json.records} checked) | ${json.ms} ms | ${json.longestTaskMs} ms |`);
     console.log(`| JS heap, all loaded / after the exports | ${heapLoaded} MB / ${heapAfter} MB | |`);
     console.log(`| screen opened again (after the marketplace): all rows, eth_getLogs to the audit | ${result.revisit.rowsMs} ms, ${result.revisit.auditGetLogsRequests} requests | |`);
-  } finally {
-    await store.close();
-    provider.destroy();
-    await node.proc.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(`bench:history failed: ${(err as Error).message.split("\n")[0].slice(0, 400)}`);
-    process.exit(1);
-  },
-);
+runBench("bench:history", main);
