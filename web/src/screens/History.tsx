@@ -93,7 +93,7 @@ export default function History() {
       <p id="history-count" data-complete={!loading}>
         {loading ? `${rows.length} of ${all.length} records read so far, reading older blocks…` : `${rows.length} of ${all.length} records`}
       </p>
-      {error && <p className="error">Reading audit events failed (retried on the next block): {error.message.split("\n")[0]}</p>}
+      {error && <p className="tx failed" id="history-error">Reading audit events failed (retried on the next block): {error.message.split("\n")[0]}</p>}
       <VirtualTable
         id="history"
         rows={rows}
