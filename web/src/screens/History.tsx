@@ -8,7 +8,7 @@ import { useDeferredValue, useMemo, useState } from "react";
 import { getAbiItem } from "viem";
 import { useApp } from "../app";
 import { useLogs } from "../chain/useLogs";
-import { download, short, toCsv } from "../format";
+import { csvLines, downloadParts, jsonLines, short } from "../format";
 import { auditAbi } from "../generated/abis";
 import type { RecordRef } from "../zk/reverify";
 import { Reverify } from "./Reverify";
@@ -76,7 +76,11 @@ export default function History() {
   }, [all, f]);
 
   const input = (k: keyof typeof f, ph: string, type = "text") => <input type={type} placeholder={ph} value={typed[k]} data-filter={k} onChange={(e) => setF({ ...typed, [k]: e.target.value })} />;
-  const stamp = () => new Date().toISOString().replace(/[:.]/g, "-");
+  const [exporting, setExporting] = useState(false);
+  const exportAs = (ext: string, type: string, parts: Iterable<string>) => {
+    setExporting(true);
+    void downloadParts(`oblivion-history-${new Date().toISOString().replace(/[:.]/g, "-")}.${ext}`, type, parts).finally(() => setExporting(false));
+  };
   return (
     <section>
       <h2>Verifiable history</h2>
@@ -87,8 +91,8 @@ export default function History() {
         {input("job", "job id")}
         <label>from {input("from", "", "datetime-local")}</label>
         <label>to {input("to", "", "datetime-local")}</label>
-        <button id="export-csv" disabled={loading} title={loading ? "older records are still being read" : undefined} onClick={() => download(`oblivion-history-${stamp()}.csv`, "text/csv", toCsv(COLUMNS, rows as never))}>Export CSV</button>
-        <button id="export-json" disabled={loading} title={loading ? "older records are still being read" : undefined} onClick={() => download(`oblivion-history-${stamp()}.json`, "application/json", JSON.stringify(rows, null, 2))}>Export JSON</button>
+        <button id="export-csv" disabled={loading || exporting} title={loading ? "older records are still being read" : undefined} onClick={() => exportAs("csv", "text/csv", csvLines(COLUMNS, rows as never))}>Export CSV</button>
+        <button id="export-json" disabled={loading || exporting} title={loading ? "older records are still being read" : undefined} onClick={() => exportAs("json", "application/json", jsonLines(rows))}>Export JSON</button>
       </div>
       <p id="history-count" data-complete={!loading}>
         {loading ? `${rows.length} of ${all.length} records read so far, reading older blocks…` : `${rows.length} of ${all.length} records`}
