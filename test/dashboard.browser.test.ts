@@ -3,7 +3,10 @@
  * reputation), the tiny e2e model registered with its real verifier, two worker processes, the app server, and a
  * wallet injected into the page (test/helpers/browser.ts) that forwards to the node's unlocked accounts.
  *   - a requester posts a job from the sandbox; the workers settle it; every shard shows its proof verified and the
- *     predicted classes match the float model's labels;
+ *     predicted classes match the float model's labels; the tab made, sealed and released every data key: no key
+ *     ever reaches the app server (every byte the page sends it passes a recording proxy);
+ *   - a job file made by job:post is imported and the tab releases its keys to the workers; `job:results`'s
+ *     library reads the browser's exported job file;
  *   - the model owner withdraws its fees; a new worker registers and stakes; a worker decrypts its own reputation
  *     in the page and another account is refused;
  *   - the history exports one record per settlement;
@@ -16,12 +19,15 @@ import path from "node:path";
 import type { Browser, Route } from "playwright-core";
 import { formatEther, parseEther } from "ethers";
 import { startApp } from "../lib/app";
+import { postInputsJob, readJobFile, readOwnJob, type JobFile } from "../lib/requester/job";
+import { checkedResults } from "../lib/requester/report";
 import { modelEarnings } from "../lib/chain/owner";
 import { generateWorkerKeyPair } from "../lib/crypto/worker-key";
 import { createOnnxSession } from "../lib/runtime/onnx";
 import { createLogger } from "../lib/util/log";
 import { REPO_ROOT } from "../lib/util/processes";
 import { launchChromium, walletPage, type WalletPage } from "./helpers/browser";
+import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy";
 import { SIZES, startMesh, type Mesh } from "./e2e/harness";
 import { mlpOnnx, rng } from "./zk/models";
 
@@ -36,6 +42,11 @@ describe("dashboard in Chromium", function () {
   let app: Awaited<ReturnType<typeof startApp>>;
   let browser: Browser;
   let w: WalletPage;
+  /** Every byte the page sent the app server (through a recording proxy): no data key may ever be in it. */
+  let proxy: TcpProxy;
+  const sent: Buffer[] = [];
+  /** The browser job's file, as the page exported it. */
+  let exported: JobFile;
   const problems: string[] = [];
   const addr = (i: number) => mesh.d.accounts[i].address;
   const shot = async (name: string) => {
@@ -45,6 +56,20 @@ describe("dashboard in Chromium", function () {
   const go = async (screen: string) => {
     await w.page.click(`nav a[data-screen="${screen}"]`);
     await w.page.waitForSelector(`main#screen-${screen}`);
+  };
+
+  /** No data key of `file`, as hex (either case), base64 or raw bytes, is in anything the page sent the app server. */
+  const expectNoKeySent = (file: JobFile) => {
+    const all = Buffer.concat(sent);
+    const lower = all.toString("latin1").toLowerCase();
+    expect(all.length).to.be.greaterThan(0);
+    for (const s of file.shards) {
+      const key = Buffer.from(s.dataKey!.slice(2), "hex");
+      expect(key.length).to.equal(32);
+      expect(lower.includes(key.toString("hex")), "data key as hex").to.equal(false);
+      expect(all.includes(key.toString("base64")) || all.includes(key.toString("base64url")), "data key as base64").to.equal(false);
+      expect(all.includes(key), "data key as bytes").to.equal(false);
+    }
   };
 
   /** Lazy chunks of the in-page re-verification (snarkjs, the verifier), as the page requests them. */
@@ -58,7 +83,8 @@ describe("dashboard in Chromium", function () {
     browser = await launchChromium();
     w = await walletPage(browser, mesh.d.url, addr(6), (l) => problems.push(l));
     w.page.on("request", (r) => void (/\/assets\/(reverify|browser\.esm)-/.test(r.url()) && lazyLoaded.push(r.url())));
-    await w.page.goto(app.url);
+    proxy = await startTcpProxy(Number(new URL(app.url).port), (c) => void sent.push(Buffer.from(c)));
+    await w.page.goto(`${proxy.url}/`);
     await w.page.waitForSelector('.model[data-model="1"]', { timeout: 20_000 });
     // A wallet that already authorizes the page reconnects by itself (as MetaMask does); else the connect menu.
     await w.page.waitForSelector("#connect, [data-account]");
@@ -79,6 +105,7 @@ describe("dashboard in Chromium", function () {
 
   after(async function () {
     await browser?.close();
+    await proxy?.close();
     await app?.close();
     await mesh?.stop();
   });
@@ -131,8 +158,11 @@ describe("dashboard in Chromium", function () {
     expect(lazyLoaded.some((u) => /\/assets\/reverify-/.test(u))).to.equal(true);
     const download = w.page.waitForEvent("download");
     await w.page.click("#export-job");
-    const file = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as { jobId: string; shards: { dataKey?: string; packageCid: string }[] };
+    const file = (exported = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as JobFile);
     expect(file.shards.every((s) => /^0x[0-9a-f]{64}$/.test(s.dataKey ?? ""))).to.equal(true);
+    // the tab quantized, committed, sealed, uploaded, released and read back: no data key ever reached the server
+    expectNoKeySent(file);
+    expect((await fetch(`${app.url}api/jobs/prepare`, { method: "POST", body: "{}" })).status).to.equal(404);
     // the packages are on the content server behind the app server (Kubo RPC and trustless gateway routes)
     const cid = file.shards[0].packageCid;
     const cat = await fetch(`${app.url}api/v0/cat?arg=${cid}`, { method: "POST" });
@@ -142,6 +172,39 @@ describe("dashboard in Chromium", function () {
     const form = new FormData();
     form.append("file", new Blob([new Uint8Array([1, 2, 3])]));
     expect((await fetch(`${app.url}api/v0/add`, { method: "POST", body: form, headers: { origin: "http://evil.example" } })).status).to.equal(403);
+  });
+
+  it("imports a job file made by job:post: the tab releases its keys to the workers' claims and reads its results; the CLI follows a browser job's exported file", async function () {
+    const r = rng(12);
+    const inputs = Array.from({ length: 32 }, () => Array.from({ length: SIZES[0] }, r)).slice(0, 2);
+    const session = await createOnnxSession(mlpOnnx(5, SIZES), { inputShape: [SIZES[0]] });
+    const labels = (await session.run(inputs)).map((o) => o.indexOf(Math.max(...o)));
+    const jobsDir = fs.mkdtempSync(path.join(OUT, "..", "dashboard-jobs-"));
+    const requester = mesh.d.accounts[6];
+    const { core, registry, audit } = mesh.d.contracts;
+    // the requester's own CLI path (job:post's library function), with the same wallet account as the page
+    const posted = await postInputsJob({
+      core, registry, requester, store: mesh.store, modelId: BigInt(mesh.model.modelId), modelVersion: 0n, vectors: inputs, encrypt: true, jobsDir, clamp: true,
+      terms: { pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false },
+    });
+    const chainId = String((await mesh.d.provider.getNetwork()).chainId);
+    const cliFile = readJobFile(chainId, await core.getAddress(), posted.jobId, jobsDir);
+    await w.page.setInputFiles("#job-import", { name: path.basename(posted.file), mimeType: "application/json", buffer: fs.readFileSync(posted.file) });
+    const card = `#job-${posted.jobId}`;
+    await w.page.waitForFunction((sel) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll(sel).length === 2, `${card} .shard[data-state="settled"] .verified`, { timeout: 120_000 });
+    await w.page.click(`${card} #fetch-results`);
+    await w.page.waitForSelector(`${card} #results tr[data-input="1"]`);
+    expect((await w.page.locator(`${card} #results .predicted`).allTextContents()).map(Number)).to.deep.equal(labels);
+    expect(await w.page.locator(`${card} #agent-log`).textContent()).to.contain(`released shard 1 of job ${posted.jobId}`);
+    expectNoKeySent(cliFile);
+    // the other way: the browser job's exported file, in the CLI's jobs folder, is what job:follow and job:results take
+    fs.writeFileSync(path.join(jobsDir, `${exported.chainId}-${exported.core.toLowerCase()}-${exported.jobId}.json`), JSON.stringify(exported));
+    const followed = await readOwnJob(core, requester, BigInt(exported.jobId), "6", jobsDir);
+    const report = await checkedResults({ core, audit, registry, store: mesh.store }, followed);
+    expect(report.rows.length).to.equal(exported.shards.length);
+    expect(report.unreadable).to.deep.equal([]);
+    expect(report.lines[0]).to.equal(`job ${exported.jobId}: ${exported.shards.length}/${exported.shards.length} shards settled and checked`);
+    fs.rmSync(jobsDir, { recursive: true, force: true });
   });
 
   it("lets the model owner withdraw its fees", async function () {

@@ -21,6 +21,15 @@ export default defineConfig({
         for (const f of FHE_WASM) this.emitFile({ type: "asset", fileName: `fhe/${path.basename(f)}`, source: fs.readFileSync(f) });
       },
     },
+    {
+      // lib/crypto/envelope.ts seals with node:crypto under Node; the page gets the same GCM on @noble/ciphers.
+      name: "oblivion-browser-aes",
+      enforce: "pre",
+      resolveId(source, importer) {
+        if (source === "./aes" && importer && path.normalize(importer) === path.join(root, "lib", "crypto", "envelope.ts")) return path.join(root, "lib", "crypto", "aes.browser.ts");
+        return null;
+      },
+    },
     react(),
   ],
   // Node built-ins that the fhEVM client's CJS modules require at load; only its lazy chunk reaches them.

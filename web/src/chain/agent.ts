@@ -1,12 +1,13 @@
 /**
  * The release agent in the tab: while the page is open, every live claim on one of the connected requester's jobs
- * (a job file in IndexedDB) gets its shard key released to exactly that claim. The local server builds the release
- * (lib/requester/agent.ts buildRelease); the wallet signs releaseShardKey after a simulation passes. A claim that
+ * (a job file in IndexedDB) gets its shard key released to exactly that claim. The tab builds the release itself
+ * (lib/requester/release.ts, as the CLI's agent does): the data key never leaves the page except masked to the
+ * claim's one-time key on-chain; the wallet signs releaseShardKey after a simulation passes. A claim that
  * has expired, or already has its release, is left alone. Closing the tab stops it: workers then leave without a
  * slash, and the job resumes when the requester comes back.
  */
 import { useEffect, useRef, useState } from "react";
-import { getAbiItem, type Address } from "viem";
+import { getAbiItem, type Hex } from "viem";
 import { useAccount, usePublicClient, useWalletClient } from "wagmi";
 import { useApp } from "../app";
 import { coreAbi } from "../generated/abis";
@@ -55,31 +56,33 @@ export function useReleaseAgent(enabled: boolean) {
           continue;
         }
         const claim = {
-          jobId: l.args.jobId.toString(),
+          jobId: l.args.jobId,
           shardIndex: Number(l.args.shardIndex),
-          claimant: l.args.worker,
-          claimNonce: l.args.claimNonce.toString(),
-          ...(l.args.oneTimeKeyX ? { oneTimeKey: { x: l.args.oneTimeKeyX.toString(), y: l.args.oneTimeKeyY.toString() } } : {}),
+          claimant: l.args.worker as string,
+          claimNonce: BigInt(l.args.claimNonce),
+          ...(l.args.oneTimeKeyX ? { oneTimeKey: { x: l.args.oneTimeKeyX, y: l.args.oneTimeKeyY } } : {}),
         };
         try {
-          const res = await fetch("/api/jobs/release", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ file, claim }) });
-          const body = (await res.json()) as Record<string, string | string[]> & { error?: string };
-          if (res.status === 422) {
-            // this claim can never be served (G-03): skipped for good, the job's other claims go on
+          const { releaseInTab } = await import("../requester/tab");
+          let r;
+          try {
+            r = await releaseInTab(client, config, claim, file);
+          } catch (err) {
+            // G-03: a claimant whose registered key is no curve point can never be served: skipped for good
+            if ((err as Error).name !== "InvalidKeyError") throw err;
             done.current.add(key);
-            note(`shard ${claim.shardIndex} of job ${claim.jobId}: ${body.error}`, false);
+            note(`shard ${claim.shardIndex} of job ${claim.jobId}: claim cannot be served: the worker's registered encryption key is not a secp256k1 point`, false);
             continue;
           }
-          if (!res.ok) throw new Error(body.error ?? `server answered ${res.status}`);
           const release = {
-            claimant: body.claimant as Address,
-            claimNonce: Number(body.claimNonce),
-            keyHash: body.keyHash as `0x${string}`,
-            keyProof: body.keyProof as `0x${string}`[],
-            ephemeralX: BigInt(body.ephemeralX as string),
-            ephemeralY: BigInt(body.ephemeralY as string),
-            maskedKey: body.maskedKey as `0x${string}`,
-            payload: body.payload as `0x${string}`,
+            claimant: r.claimant as Hex,
+            claimNonce: Number(r.claimNonce),
+            keyHash: r.keyHash as Hex,
+            keyProof: r.keyProof as Hex[],
+            ephemeralX: r.ephemeralX,
+            ephemeralY: r.ephemeralY,
+            maskedKey: r.maskedKey as Hex,
+            payload: r.payload as Hex,
           };
           const { request } = await client.simulateContract({ address: config.contracts.core, abi: coreAbi, functionName: "releaseShardKey", args: [l.args.jobId, l.args.shardIndex, release], account: address });
           const hash = await wallet.writeContract(request);
