@@ -35,6 +35,8 @@ const OUT = path.join(REPO_ROOT, "test-output", "dashboard");
 /** The page's document inside page.waitForFunction (this file compiles without the DOM library). */
 type PageDoc = { querySelector(s: string): { textContent: string | null; getAttribute(a: string): string | null } | null; querySelectorAll(s: string): { length: number } };
 const INPUTS = 4;
+/** Inputs of the job posted from the CLI and imported into the page (one shard each). */
+const CLI_INPUTS = 2;
 
 describe("dashboard in Chromium", function () {
   this.timeout(240_000);
@@ -176,7 +178,7 @@ describe("dashboard in Chromium", function () {
 
   it("imports a job file made by job:post: the tab releases its keys to the workers' claims and reads its results; the CLI follows a browser job's exported file", async function () {
     const r = rng(12);
-    const inputs = Array.from({ length: 32 }, () => Array.from({ length: SIZES[0] }, r)).slice(0, 2);
+    const inputs = Array.from({ length: 32 }, () => Array.from({ length: SIZES[0] }, r)).slice(0, CLI_INPUTS);
     const session = await createOnnxSession(mlpOnnx(5, SIZES), { inputShape: [SIZES[0]] });
     const labels = (await session.run(inputs)).map((o) => o.indexOf(Math.max(...o)));
     const jobsDir = fs.mkdtempSync(path.join(OUT, "..", "dashboard-jobs-"));
@@ -191,11 +193,11 @@ describe("dashboard in Chromium", function () {
     const cliFile = readJobFile(chainId, await core.getAddress(), posted.jobId, jobsDir);
     await w.page.setInputFiles("#job-import", { name: path.basename(posted.file), mimeType: "application/json", buffer: fs.readFileSync(posted.file) });
     const card = `#job-${posted.jobId}`;
-    await w.page.waitForFunction((sel) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll(sel).length === 2, `${card} .shard[data-state="settled"] .verified`, { timeout: 120_000 });
+    await w.page.waitForFunction((sel) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll(sel).length === CLI_INPUTS, `${card} .shard[data-state="settled"] .verified`, { timeout: 120_000 });
     await w.page.click(`${card} #fetch-results`);
-    await w.page.waitForSelector(`${card} #results tr[data-input="1"]`);
+    await w.page.waitForSelector(`${card} #results tr[data-input="${CLI_INPUTS - 1}"]`);
     expect((await w.page.locator(`${card} #results .predicted`).allTextContents()).map(Number)).to.deep.equal(labels);
-    expect(await w.page.locator(`${card} #agent-log`).textContent()).to.contain(`released shard 1 of job ${posted.jobId}`);
+    expect(await w.page.locator(`${card} #agent-log`).textContent()).to.contain(`released shard ${CLI_INPUTS - 1} of job ${posted.jobId}`);
     expectNoKeySent(cliFile);
     // the other way: the browser job's exported file, in the CLI's jobs folder, is what job:follow and job:results take
     fs.writeFileSync(path.join(jobsDir, `${exported.chainId}-${exported.core.toLowerCase()}-${exported.jobId}.json`), JSON.stringify(exported));
@@ -210,8 +212,8 @@ describe("dashboard in Chromium", function () {
   it("lets the model owner withdraw its fees", async function () {
     const owner = addr(0);
     const held = await mesh.d.contracts.core.balanceOf(owner);
-    // the owner's fees (4 × 0.0001) and, as the devnet's deployer is also its treasury, the protocol's fee
-    expect(held >= parseEther("0.0001") * BigInt(INPUTS)).to.equal(true);
+    // the owner's fees (0.0001 per inference of both jobs) and, as the devnet's deployer is also its treasury, the protocol's fee
+    expect(held >= parseEther("0.0001") * BigInt(INPUTS + CLI_INPUTS)).to.equal(true);
     await w.use(owner);
     await go("models");
     await w.page.waitForFunction((t) => (globalThis as unknown as { document: PageDoc }).document.querySelector("#withdrawable")?.textContent === t, `${Number(formatEther(held)).toFixed(4)} ETH`);
@@ -223,7 +225,7 @@ describe("dashboard in Chromium", function () {
   it("shows each model's earnings as model:earnings counts them, and deactivates and reactivates the model", async function () {
     const { core, registry } = mesh.d.contracts;
     const e = await modelEarnings(core, registry, 1n);
-    expect(e.earnedWei).to.equal(parseEther("0.0001") * BigInt(INPUTS));
+    expect(e.earnedWei).to.equal(parseEther("0.0001") * BigInt(INPUTS + CLI_INPUTS));
     const six = (wei: bigint) => `${Number(formatEther(wei)).toFixed(6)} ETH`;
     await w.page.waitForSelector(`[data-earned="1"]:text-is("${six(e.earnedWei)}")`);
     await w.page.waitForSelector(`[data-in-escrow="1"]:text-is("${six(e.escrowedWei)}")`);
@@ -353,7 +355,7 @@ describe("dashboard in Chromium", function () {
     await go("training");
     await shot("training");
     await go("market");
-    await w.page.waitForSelector(`.model[data-model="1"] .settled:text("${INPUTS} in ${INPUTS} shards · 1 jobs")`);
+    await w.page.waitForSelector(`.model[data-model="1"] .settled:text("${INPUTS + CLI_INPUTS} in ${INPUTS + CLI_INPUTS} shards · 2 jobs")`);
     await shot("marketplace");
     expect(problems.filter((p) => !p.includes("4001") && !/rejected/i.test(p))).to.deep.equal([]);
   });

@@ -33,7 +33,16 @@ export default defineConfig({
     react(),
   ],
   // Node built-ins that the fhEVM client's CJS modules require at load; only its lazy chunk reaches them.
-  resolve: { alias: { fs: shim("fs"), path: shim("path"), util: shim("util") } },
+  // circomlibjs: only its Poseidon (lib/zk/commitment.ts), without the package index's EdDSA/MiMC modules that
+  // need Node's Buffer at load.
+  resolve: {
+    alias: [
+      { find: /^fs$/, replacement: shim("fs") },
+      { find: /^path$/, replacement: shim("path") },
+      { find: /^util$/, replacement: shim("util") },
+      { find: /^circomlibjs$/, replacement: path.join(root, "node_modules", "circomlibjs", "src", "poseidon_wasm.js") },
+    ],
+  },
   define: { __dirname: JSON.stringify("/fhe") },
   build: {
     outDir: path.join(__dirname, "dist"),
