@@ -11,33 +11,18 @@ import { buildClaimRelease, type ClaimRef, type KeyRelease } from "../../../lib/
 import { checkShardResult, isOutcome, type ShardOutcome, type UnreadableShard } from "../../../lib/requester/shardResult";
 import type { JobFile } from "../../../lib/requester/jobFile";
 import type { AppConfig } from "../config";
-import { auditAbi, coreAbi, registryAbi } from "../generated/abis";
-import { readFile, readJson } from "../storage/ipfs";
+import { auditAbi, coreAbi } from "../generated/abis";
+import { circuitBundleOf } from "../storage/circuitBundle";
+import { readFile } from "../storage/ipfs";
 import { addFile } from "../storage/upload";
 
 export type { ShardOutcome, UnreadableShard };
 
-interface Circuit {
-  quant: QuantModel;
-  batch: number;
-}
-
-const circuits = new Map<string, Promise<Circuit>>();
-
 /** The version's quantization and batch size, from its circuit bundle read by CID (every block checked). */
-function circuitOf(client: PublicClient, registry: Address, model: bigint, version: number): Promise<Circuit> {
-  const k = `${registry}:${model}:${version}`;
-  if (!circuits.has(k)) {
-    const p = (async () => {
-      const v = await client.readContract({ address: registry, abi: registryAbi, functionName: "getVersion", args: [model, version] });
-      const bundle = await readJson<{ quant?: string; meta?: { batch?: number } }>(v.circuitCid);
-      if (typeof bundle.quant !== "string" || !bundle.meta?.batch) throw new Error(`the circuit bundle ${v.circuitCid} has no quantized model or batch size`);
-      return { quant: parseQuant(bundle.quant), batch: bundle.meta.batch };
-    })();
-    p.catch(() => circuits.delete(k));
-    circuits.set(k, p);
-  }
-  return circuits.get(k)!;
+async function circuitOf(client: PublicClient, registry: Address, model: bigint, version: number): Promise<{ quant: QuantModel; batch: number }> {
+  const bundle = await circuitBundleOf(client, registry, model, version);
+  if (typeof bundle.quant !== "string" || !bundle.meta?.batch) throw new Error(`the circuit bundle ${bundle.cid} has no quantized model or batch size`);
+  return { quant: parseQuant(bundle.quant), batch: bundle.meta.batch };
 }
 
 /**

@@ -6,8 +6,8 @@
  * and snarkjs load only when a re-verify button is pressed.
  */
 import { decodeAbiParameters, decodeFunctionData, encodeAbiParameters, keccak256, parseAbiParameters, type Address, type Hex, type PublicClient } from "viem";
-import { auditAbi, coreAbi, registryAbi } from "../generated/abis";
-import { readJson } from "../storage/ipfs";
+import { auditAbi, coreAbi } from "../generated/abis";
+import { circuitBundleOf } from "../storage/circuitBundle";
 
 /** BN254 scalar field order r. */
 const FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -29,22 +29,11 @@ export interface BrowserVerdict {
   signals: string[];
 }
 
-const vkeys = new Map<string, Promise<unknown>>();
-
 /** The model version's verification key, from its circuit bundle (`vkey`, as lib/zk/bundle.ts stores it). */
-function vkeyOf(client: PublicClient, registry: Address, model: bigint, version: number): Promise<unknown> {
-  const k = `${registry}:${model}:${version}`;
-  if (!vkeys.has(k)) {
-    const p = (async () => {
-      const v = await client.readContract({ address: registry, abi: registryAbi, functionName: "getVersion", args: [model, version] });
-      const bundle = await readJson<{ vkey?: string }>(v.circuitCid);
-      if (typeof bundle.vkey !== "string") throw new Error(`the circuit bundle ${v.circuitCid} has no verification key`);
-      return JSON.parse(bundle.vkey) as unknown;
-    })();
-    p.catch(() => vkeys.delete(k));
-    vkeys.set(k, p);
-  }
-  return vkeys.get(k)!;
+async function vkeyOf(client: PublicClient, registry: Address, model: bigint, version: number): Promise<unknown> {
+  const bundle = await circuitBundleOf(client, registry, model, version);
+  if (typeof bundle.vkey !== "string") throw new Error(`the circuit bundle ${bundle.cid} has no verification key`);
+  return JSON.parse(bundle.vkey) as unknown;
 }
 
 /** Proof bytes abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c) (b swapped for the precompile) as snarkjs's proof. */
