@@ -193,7 +193,7 @@ describe("dashboard in Chromium", function () {
     const cliFile = readJobFile(chainId, await core.getAddress(), posted.jobId, jobsDir);
     await w.page.setInputFiles("#job-import", { name: path.basename(posted.file), mimeType: "application/json", buffer: fs.readFileSync(posted.file) });
     const card = `#job-${posted.jobId}`;
-    await w.page.waitForFunction((sel) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll(sel).length === CLI_INPUTS, `${card} .shard[data-state="settled"] .verified`, { timeout: 120_000 });
+    await w.page.waitForFunction(([sel, n]) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll(sel as string).length === n, [`${card} .shard[data-state="settled"] .verified`, CLI_INPUTS] as const, { timeout: 120_000 });
     await w.page.click(`${card} #fetch-results`);
     await w.page.waitForSelector(`${card} #results tr[data-input="${CLI_INPUTS - 1}"]`);
     expect((await w.page.locator(`${card} #results .predicted`).allTextContents()).map(Number)).to.deep.equal(labels);

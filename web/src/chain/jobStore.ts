@@ -1,7 +1,7 @@
 /**
  * The requester's job files in this browser (IndexedDB, database "oblivion", store "jobs"): the same JSON as
- * $OBLIVION_HOME/jobs/<chainId>-<core>-<jobId>.json, data keys included. They never leave the browser except by
- * the user's own export (or one shard's key, to the local server, to build a release).
+ * $OBLIVION_HOME/jobs/<chainId>-<core>-<jobId>.json, data keys included. The keys never leave the browser except
+ * by the user's own export, or masked to one claim in a release the wallet signs (requester/tab.ts).
  */
 import type { JobFile } from "../../../lib/requester/jobFile";
 

@@ -12,7 +12,7 @@ import { checkShardResult, isOutcome, type ShardOutcome, type UnreadableShard } 
 import type { JobFile } from "../../../lib/requester/jobFile";
 import type { AppConfig } from "../config";
 import { auditAbi, coreAbi } from "../generated/abis";
-import { circuitBundleOf } from "../storage/circuitBundle";
+import { readCircuitBundle } from "../storage/circuitBundle";
 import { readFile } from "../storage/ipfs";
 import { addFile } from "../storage/upload";
 
@@ -20,7 +20,7 @@ export type { ShardOutcome, UnreadableShard };
 
 /** The version's quantization and batch size, from its circuit bundle read by CID (every block checked). */
 async function circuitOf(client: PublicClient, registry: Address, model: bigint, version: number): Promise<{ quant: QuantModel; batch: number }> {
-  const bundle = await circuitBundleOf(client, registry, model, version);
+  const bundle = await readCircuitBundle(client, registry, model, version);
   if (typeof bundle.quant !== "string" || !bundle.meta?.batch) throw new Error(`the circuit bundle ${bundle.cid} has no quantized model or batch size`);
   return { quant: parseQuant(bundle.quant), batch: bundle.meta.batch };
 }

@@ -1,6 +1,7 @@
 /**
  * A model version's circuit bundle (lib/zk/bundle.ts: the quantized model, batch size, verification key, …), read by
- * the `circuitCid` the registry holds through the CID-checking content client, once per version per page.
+ * the `circuitCid` the registry holds through the CID-checking content client. Not cached here: each caller reads it
+ * when it needs it, so every use is a fresh, verified read.
  */
 import type { Address, PublicClient } from "viem";
 import { registryAbi } from "../generated/abis";
@@ -13,17 +14,7 @@ export interface CircuitBundle {
   meta?: { batch?: number };
 }
 
-const bundles = new Map<string, Promise<CircuitBundle>>();
-
-export function circuitBundleOf(client: PublicClient, registry: Address, model: bigint, version: number): Promise<CircuitBundle> {
-  const k = `${registry}:${model}:${version}`;
-  if (!bundles.has(k)) {
-    const p = (async () => {
-      const v = await client.readContract({ address: registry, abi: registryAbi, functionName: "getVersion", args: [model, version] });
-      return { ...(await readJson<Omit<CircuitBundle, "cid">>(v.circuitCid)), cid: v.circuitCid };
-    })();
-    p.catch(() => bundles.delete(k));
-    bundles.set(k, p);
-  }
-  return bundles.get(k)!;
+export async function readCircuitBundle(client: PublicClient, registry: Address, model: bigint, version: number): Promise<CircuitBundle> {
+  const v = await client.readContract({ address: registry, abi: registryAbi, functionName: "getVersion", args: [model, version] });
+  return { ...(await readJson<Omit<CircuitBundle, "cid">>(v.circuitCid)), cid: v.circuitCid };
 }

@@ -7,7 +7,7 @@
  */
 import { decodeAbiParameters, decodeFunctionData, encodeAbiParameters, keccak256, parseAbiParameters, type Address, type Hex, type PublicClient } from "viem";
 import { auditAbi, coreAbi } from "../generated/abis";
-import { circuitBundleOf } from "../storage/circuitBundle";
+import { readCircuitBundle } from "../storage/circuitBundle";
 
 /** BN254 scalar field order r. */
 const FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -29,11 +29,20 @@ export interface BrowserVerdict {
   signals: string[];
 }
 
+const vkeys = new Map<string, Promise<unknown>>();
+
 /** The model version's verification key, from its circuit bundle (`vkey`, as lib/zk/bundle.ts stores it). */
-async function vkeyOf(client: PublicClient, registry: Address, model: bigint, version: number): Promise<unknown> {
-  const bundle = await circuitBundleOf(client, registry, model, version);
-  if (typeof bundle.vkey !== "string") throw new Error(`the circuit bundle ${bundle.cid} has no verification key`);
-  return JSON.parse(bundle.vkey) as unknown;
+function vkeyOf(client: PublicClient, registry: Address, model: bigint, version: number): Promise<unknown> {
+  const k = `${registry}:${model}:${version}`;
+  if (!vkeys.has(k)) {
+    const p = readCircuitBundle(client, registry, model, version).then((bundle) => {
+      if (typeof bundle.vkey !== "string") throw new Error(`the circuit bundle ${bundle.cid} has no verification key`);
+      return JSON.parse(bundle.vkey) as unknown;
+    });
+    p.catch(() => vkeys.delete(k));
+    vkeys.set(k, p);
+  }
+  return vkeys.get(k)!;
 }
 
 /** Proof bytes abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c) (b swapped for the precompile) as snarkjs's proof. */
