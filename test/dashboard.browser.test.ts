@@ -164,6 +164,7 @@ describe("dashboard in Chromium", function () {
     expect(file.shards.every((s) => /^0x[0-9a-f]{64}$/.test(s.dataKey ?? ""))).to.equal(true);
     // the tab quantized, committed, sealed, uploaded, released and read back: no data key ever reached the server
     expectNoKeySent(file);
+    expect(Buffer.concat(sent).includes("POST /api/v0/add?cid-version=1"), "packages uploaded through the content server's add").to.equal(true);
     expect((await fetch(`${app.url}api/jobs/prepare`, { method: "POST", body: "{}" })).status).to.equal(404);
     // the packages are on the content server behind the app server (Kubo RPC and trustless gateway routes)
     const cid = file.shards[0].packageCid;
