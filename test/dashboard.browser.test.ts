@@ -177,7 +177,7 @@ describe("dashboard in Chromium", function () {
     expect((await fetch(`${app.url}api/v0/add`, { method: "POST", body: form, headers: { origin: "http://evil.example" } })).status).to.equal(403);
   });
 
-  it("imports a job file made by job:post: the tab releases its keys to the workers' claims and reads its results; the CLI follows a browser job's exported file", async function () {
+  it("imports a job file made by job:post: after a reload, on another screen, the tab releases its keys to the workers' claims and reads its results; the CLI follows a browser job's exported file", async function () {
     const r = rng(12);
     const inputs = Array.from({ length: 32 }, () => Array.from({ length: SIZES[0] }, r)).slice(0, CLI_INPUTS);
     const session = await createOnnxSession(mlpOnnx(5, SIZES), { inputShape: [SIZES[0]] });
@@ -193,12 +193,28 @@ describe("dashboard in Chromium", function () {
     const chainId = String((await mesh.d.provider.getNetwork()).chainId);
     const cliFile = readJobFile(chainId, await core.getAddress(), posted.jobId, jobsDir);
     await w.page.setInputFiles("#job-import", { name: path.basename(posted.file), mimeType: "application/json", buffer: fs.readFileSync(posted.file) });
+    await w.page.waitForSelector(`#job-${posted.jobId}`);
+    // the requester leaves and comes back on another screen: the agent resumes from IndexedDB on any screen
+    await w.page.reload();
+    await w.page.waitForSelector("#connect, [data-account]");
+    if (await w.page.locator("#connect").count()) {
+      await w.page.click("#connect");
+      await w.page.click('[data-connector="Test Wallet"]');
+    }
+    await w.page.waitForSelector(`[data-account="${addr(6).toLowerCase()}"]`);
+    await go("market");
+    for (const until = Date.now() + 120_000; (await core.getJob(posted.jobId)).settledShards < CLI_INPUTS; ) {
+      if (Date.now() > until) throw new Error(`job ${posted.jobId} not settled by the tab's releases`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(await core.queryFilter(core.filters.ShardKeyReleased(posted.jobId))).to.have.length(CLI_INPUTS);
+    await go("sandbox");
+    await w.page.click(`[data-watch="${posted.jobId}"]`);
     const card = `#job-${posted.jobId}`;
-    await w.page.waitForFunction(([sel, n]) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll(sel as string).length === n, [`${card} .shard[data-state="settled"] .verified`, CLI_INPUTS] as const, { timeout: 120_000 });
+    await w.page.waitForFunction(([sel, n]) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll(sel as string).length === n, [`${card} .shard[data-state="settled"] .verified`, CLI_INPUTS] as const, { timeout: 30_000 });
     await w.page.click(`${card} #fetch-results`);
     await w.page.waitForSelector(`${card} #results tr[data-input="${CLI_INPUTS - 1}"]`);
     expect((await w.page.locator(`${card} #results .predicted`).allTextContents()).map(Number)).to.deep.equal(labels);
-    expect(await w.page.locator(`${card} #agent-log`).textContent()).to.contain(`released shard ${CLI_INPUTS - 1} of job ${posted.jobId}`);
     expectNoKeySent(cliFile);
     // the other way: the browser job's exported file, in the CLI's jobs folder, is what job:follow and job:results take
     fs.writeFileSync(path.join(jobsDir, `${exported.chainId}-${exported.core.toLowerCase()}-${exported.jobId}.json`), JSON.stringify(exported));

@@ -3,17 +3,18 @@
  * (a job file in IndexedDB) gets its shard key released to exactly that claim. The tab builds the release itself
  * (lib/requester/release.ts, as the CLI's agent does): the data key never leaves the page except masked to the
  * claim's one-time key on-chain; the wallet signs releaseShardKey after a simulation passes. A claim that
- * has expired, or already has its release, is left alone. Closing the tab stops it: workers then leave without a
- * slash, and the job resumes when the requester comes back.
+ * has expired, or already has its release, is left alone. It runs on every screen (ReleaseAgentHost wraps the app)
+ * as soon as this browser holds a job file of the deployment, so the requester's return to any screen resumes it.
+ * Closing the tab stops it: workers then leave without a slash, and the job resumes when the requester comes back.
  */
-import { useEffect, useRef, useState } from "react";
+import { createContext, createElement, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { getAbiItem, type Hex } from "viem";
 import { useAccount, usePublicClient, useWalletClient } from "wagmi";
 import { useApp } from "../app";
 import { coreAbi } from "../generated/abis";
 import { useBlock } from "./block";
 import { describeFailure } from "./errors";
-import { listJobs, type JobFile } from "./jobStore";
+import { JOBS_CHANGED, listJobs, type JobFile } from "./jobStore";
 import { useLogs } from "./useLogs";
 
 const CLAIMED = getAbiItem({ abi: coreAbi, name: "ShardClaimed" });
@@ -30,7 +31,7 @@ export function useReleaseAgent(enabled: boolean) {
   const client = usePublicClient();
   const { data: wallet } = useWalletClient();
   const { block, time } = useBlock();
-  const { logs } = useLogs("claims", config.contracts.core, [CLAIMED]);
+  const { logs } = useLogs("claims", enabled ? config.contracts.core : undefined, [CLAIMED]);
   const [events, setEvents] = useState<AgentEvent[]>([]);
   const done = useRef(new Set<string>());
   const busy = useRef(false);
@@ -100,4 +101,26 @@ export function useReleaseAgent(enabled: boolean) {
   }, [enabled, block, logs.length, address, chainId]); // eslint-disable-line react-hooks/exhaustive-deps
 
   return events;
+}
+
+const AgentEvents = createContext<AgentEvent[]>([]);
+
+/** What the release agent did in this tab (newest first), for the job screen. */
+export const useAgentEvents = () => useContext(AgentEvents);
+
+/** Runs the release agent for the whole app while this browser holds a job file of the deployment. */
+export function ReleaseAgentHost({ children }: { children: ReactNode }) {
+  const { config } = useApp();
+  const [hasJobs, setHasJobs] = useState(false);
+  useEffect(() => {
+    const check = () =>
+      listJobs().then(
+        (all) => setHasJobs(all.some((f) => f.chainId === String(config.chainId) && f.core.toLowerCase() === config.contracts.core.toLowerCase())),
+        () => setHasJobs(false), // no IndexedDB (a private window may refuse it): no job files here
+      );
+    void check();
+    addEventListener(JOBS_CHANGED, check);
+    return () => removeEventListener(JOBS_CHANGED, check);
+  }, [config]);
+  return createElement(AgentEvents.Provider, { value: useReleaseAgent(hasJobs) }, children);
 }

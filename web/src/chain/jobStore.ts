@@ -35,7 +35,13 @@ async function tx<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBReq
 /** The file name `job:follow` and `requester:run` look for under $OBLIVION_HOME/jobs. */
 export const jobFileName = (f: Pick<JobFile, "chainId" | "core" | "jobId">) => `${f.chainId}-${f.core.toLowerCase()}-${f.jobId}.json`;
 
-export const saveJob = (f: JobFile) => tx("readwrite", (s) => s.put(f, jobFileName(f)));
+/** Dispatched on window when a job file is saved (the release agent then starts if it was idle). */
+export const JOBS_CHANGED = "oblivion:jobs";
+
+export async function saveJob(f: JobFile): Promise<void> {
+  await tx("readwrite", (s) => s.put(f, jobFileName(f)));
+  dispatchEvent(new Event(JOBS_CHANGED));
+}
 export const listJobs = async (): Promise<JobFile[]> => (await tx("readonly", (s) => s.getAll())) as JobFile[];
 
 /** Checks an imported job file's shape; throws a one-line error naming what is wrong. */

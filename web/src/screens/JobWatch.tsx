@@ -9,7 +9,7 @@ import { useState } from "react";
 import { getAbiItem } from "viem";
 import { usePublicClient } from "wagmi";
 import { useApp } from "../app";
-import { useReleaseAgent } from "../chain/agent";
+import { useAgentEvents } from "../chain/agent";
 import { useBlock, useNow } from "../chain/block";
 import { jobFileName, type JobFile } from "../chain/jobStore";
 import type { AnyEventLog } from "../chain/logs";
@@ -37,7 +37,7 @@ export default function JobWatch({ file }: { file: JobFile }) {
   const client = usePublicClient();
   const { block, time } = useBlock();
   const now = Math.max(useNow(), time);
-  const agent = useReleaseAgent(true);
+  const agent = useAgentEvents();
   const jobId = BigInt(file.jobId);
   const events = useLogs("job-events", config.contracts.core, EVENTS).logs as unknown as AnyEventLog[];
   const records = useLogs("audit-recorded", config.contracts.audit, [RECORDED]).logs;
