@@ -5,8 +5,9 @@
  *   - a requester posts a job from the sandbox; the workers settle it; every shard shows its proof verified and the
  *     predicted classes match the float model's labels; the tab made, sealed and released every data key: no key
  *     ever reaches the app server (every byte the page sends it passes a recording proxy);
- *   - a job file made by job:post is imported and the tab releases its keys to the workers; `job:results`'s
- *     library reads the browser's exported job file;
+ *   - a job file made by job:post is imported, and a job whose post landed after its tab closed is recovered from
+ *     the keys kept before the post; after a reload the tab releases their keys to the workers from another screen;
+ *     `job:results`'s library reads the browser's exported job file;
  *   - the model owner withdraws its fees; a new worker registers and stakes; a worker decrypts its own reputation
  *     in the page and another account is refused;
  *   - the history exports one record per settlement;
@@ -37,6 +38,8 @@ type PageDoc = { querySelector(s: string): { textContent: string | null; getAttr
 const INPUTS = 4;
 /** Inputs of the job posted from the CLI and imported into the page (one shard each). */
 const CLI_INPUTS = 2;
+/** Inputs of the job the page recovers from its pending keys (a tab closed while the post was pending). */
+const PENDING_INPUTS = 1;
 
 describe("dashboard in Chromium", function () {
   this.timeout(240_000);
@@ -177,23 +180,38 @@ describe("dashboard in Chromium", function () {
     expect((await fetch(`${app.url}api/v0/add`, { method: "POST", body: form, headers: { origin: "http://evil.example" } })).status).to.equal(403);
   });
 
-  it("imports a job file made by job:post: after a reload, on another screen, the tab releases its keys to the workers' claims and reads its results; the CLI follows a browser job's exported file", async function () {
+  it("imports a job file made by job:post and recovers a job whose post landed after its tab closed: after a reload, on another screen, the tab releases their keys to the workers' claims and reads the results; the CLI follows a browser job's exported file", async function () {
     const r = rng(12);
-    const inputs = Array.from({ length: 32 }, () => Array.from({ length: SIZES[0] }, r)).slice(0, CLI_INPUTS);
+    const inputs = Array.from({ length: 32 }, () => Array.from({ length: SIZES[0] }, r)).slice(0, CLI_INPUTS + PENDING_INPUTS);
     const session = await createOnnxSession(mlpOnnx(5, SIZES), { inputShape: [SIZES[0]] });
     const labels = (await session.run(inputs)).map((o) => o.indexOf(Math.max(...o)));
     const jobsDir = fs.mkdtempSync(path.join(OUT, "..", "dashboard-jobs-"));
     const requester = mesh.d.accounts[6];
     const { core, registry, audit } = mesh.d.contracts;
     // the requester's own CLI path (job:post's library function), with the same wallet account as the page
-    const posted = await postInputsJob({
-      core, registry, requester, store: mesh.store, modelId: BigInt(mesh.model.modelId), modelVersion: 0n, vectors: inputs, encrypt: true, jobsDir, clamp: true,
+    const post = (vectors: number[][]) => postInputsJob({
+      core, registry, requester, store: mesh.store, modelId: BigInt(mesh.model.modelId), modelVersion: 0n, vectors, encrypt: true, jobsDir, clamp: true,
       terms: { pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false },
     });
+    const posted = await post(inputs.slice(0, CLI_INPUTS));
+    const landed = await post(inputs.slice(CLI_INPUTS));
     const chainId = String((await mesh.d.provider.getNetwork()).chainId);
     const cliFile = readJobFile(chainId, await core.getAddress(), posted.jobId, jobsDir);
     await w.page.setInputFiles("#job-import", { name: path.basename(posted.file), mimeType: "application/json", buffer: fs.readFileSync(posted.file) });
     await w.page.waitForSelector(`#job-${posted.jobId}`);
+    // the other job's keys as a tab leaves them that closed while its post was pending: IndexedDB "pending", by input root
+    const { jobId: _id, posted: _at, ...prepared } = readJobFile(chainId, await core.getAddress(), landed.jobId, jobsDir);
+    const pending = { ...prepared, requester: addr(6), inputRoot: (await core.getJob(landed.jobId)).inputRoot, at: Date.now() };
+    await w.page.evaluate(`new Promise((resolve, reject) => {
+      const open = indexedDB.open("oblivion", 2);
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction("pending", "readwrite");
+        tx.objectStore("pending").put(${JSON.stringify(pending)}, ${JSON.stringify(pending.inputRoot)});
+        tx.oncomplete = () => (open.result.close(), resolve(true));
+        tx.onerror = () => reject(tx.error);
+      };
+    })`);
     // the requester leaves and comes back on another screen: the agent resumes from IndexedDB on any screen
     await w.page.reload();
     await w.page.waitForSelector("#connect, [data-account]");
@@ -203,19 +221,23 @@ describe("dashboard in Chromium", function () {
     }
     await w.page.waitForSelector(`[data-account="${addr(6).toLowerCase()}"]`);
     await go("market");
-    for (const until = Date.now() + 120_000; (await core.getJob(posted.jobId)).settledShards < CLI_INPUTS; ) {
-      if (Date.now() > until) throw new Error(`job ${posted.jobId} not settled by the tab's releases`);
-      await new Promise((r) => setTimeout(r, 300));
+    for (const [job, n] of [[posted.jobId, CLI_INPUTS], [landed.jobId, PENDING_INPUTS]] as const) {
+      for (const until = Date.now() + 120_000; (await core.getJob(job)).settledShards < n; ) {
+        if (Date.now() > until) throw new Error(`job ${job} not settled by the tab's releases`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(await core.queryFilter(core.filters.ShardKeyReleased(job))).to.have.length(n);
     }
-    expect(await core.queryFilter(core.filters.ShardKeyReleased(posted.jobId))).to.have.length(CLI_INPUTS);
     await go("sandbox");
+    await w.page.waitForSelector(`[data-watch="${landed.jobId}"]`); // the recovered job is one of "my jobs" now
     await w.page.click(`[data-watch="${posted.jobId}"]`);
     const card = `#job-${posted.jobId}`;
     await w.page.waitForFunction(([sel, n]) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll(sel as string).length === n, [`${card} .shard[data-state="settled"] .verified`, CLI_INPUTS] as const, { timeout: 30_000 });
     await w.page.click(`${card} #fetch-results`);
     await w.page.waitForSelector(`${card} #results tr[data-input="${CLI_INPUTS - 1}"]`);
-    expect((await w.page.locator(`${card} #results .predicted`).allTextContents()).map(Number)).to.deep.equal(labels);
+    expect((await w.page.locator(`${card} #results .predicted`).allTextContents()).map(Number)).to.deep.equal(labels.slice(0, CLI_INPUTS));
     expectNoKeySent(cliFile);
+    expectNoKeySent(readJobFile(chainId, await core.getAddress(), landed.jobId, jobsDir));
     // the other way: the browser job's exported file, in the CLI's jobs folder, is what job:follow and job:results take
     fs.writeFileSync(path.join(jobsDir, `${exported.chainId}-${exported.core.toLowerCase()}-${exported.jobId}.json`), JSON.stringify(exported));
     const followed = await readOwnJob(core, requester, BigInt(exported.jobId), "6", jobsDir);
@@ -230,7 +252,7 @@ describe("dashboard in Chromium", function () {
     const owner = addr(0);
     const held = await mesh.d.contracts.core.balanceOf(owner);
     // the owner's fees (0.0001 per inference of both jobs) and, as the devnet's deployer is also its treasury, the protocol's fee
-    expect(held >= parseEther("0.0001") * BigInt(INPUTS + CLI_INPUTS)).to.equal(true);
+    expect(held >= parseEther("0.0001") * BigInt(INPUTS + CLI_INPUTS + PENDING_INPUTS)).to.equal(true);
     await w.use(owner);
     await go("models");
     await w.page.waitForFunction((t) => (globalThis as unknown as { document: PageDoc }).document.querySelector("#withdrawable")?.textContent === t, `${Number(formatEther(held)).toFixed(4)} ETH`);
@@ -242,7 +264,7 @@ describe("dashboard in Chromium", function () {
   it("shows each model's earnings as model:earnings counts them, and deactivates and reactivates the model", async function () {
     const { core, registry } = mesh.d.contracts;
     const e = await modelEarnings(core, registry, 1n);
-    expect(e.earnedWei).to.equal(parseEther("0.0001") * BigInt(INPUTS + CLI_INPUTS));
+    expect(e.earnedWei).to.equal(parseEther("0.0001") * BigInt(INPUTS + CLI_INPUTS + PENDING_INPUTS));
     const six = (wei: bigint) => `${Number(formatEther(wei)).toFixed(6)} ETH`;
     await w.page.waitForSelector(`[data-earned="1"]:text-is("${six(e.earnedWei)}")`);
     await w.page.waitForSelector(`[data-in-escrow="1"]:text-is("${six(e.escrowedWei)}")`);
@@ -372,7 +394,7 @@ describe("dashboard in Chromium", function () {
     await go("training");
     await shot("training");
     await go("market");
-    await w.page.waitForSelector(`.model[data-model="1"] .settled:text("${INPUTS + CLI_INPUTS} in ${INPUTS + CLI_INPUTS} shards · 2 jobs")`);
+    await w.page.waitForSelector(`.model[data-model="1"] .settled:text("${INPUTS + CLI_INPUTS + PENDING_INPUTS} in ${INPUTS + CLI_INPUTS + PENDING_INPUTS} shards · 3 jobs")`);
     await shot("marketplace");
     expect(problems.filter((p) => !p.includes("4001") && !/rejected/i.test(p))).to.deep.equal([]);
   });

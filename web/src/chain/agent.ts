@@ -8,13 +8,14 @@
  * Closing the tab stops it: workers then leave without a slash, and the job resumes when the requester comes back.
  */
 import { createContext, createElement, useContext, useEffect, useRef, useState, type ReactNode } from "react";
-import { getAbiItem, type Hex } from "viem";
+import { getAbiItem, type Address, type Hex, type PublicClient } from "viem";
 import { useAccount, usePublicClient, useWalletClient } from "wagmi";
 import { useApp } from "../app";
 import { coreAbi } from "../generated/abis";
 import { useBlock } from "./block";
 import { describeFailure } from "./errors";
-import { JOBS_CHANGED, listJobs, type JobFile } from "./jobStore";
+import { dropPending, JOBS_CHANGED, listJobs, listPending, PENDING_TTL_MS, saveJob, type JobFile } from "./jobStore";
+import type { AppConfig } from "../config";
 import { useLogs } from "./useLogs";
 
 const CLAIMED = getAbiItem({ abi: coreAbi, name: "ShardClaimed" });
@@ -108,10 +109,36 @@ const AgentEvents = createContext<AgentEvent[]>([]);
 /** What the release agent did in this tab (newest first), for the job screen. */
 export const useAgentEvents = () => useContext(AgentEvents);
 
+/**
+ * Jobs this browser prepared whose post it never saw land (the tab closed while the post was pending): each one
+ * found on-chain (JobPosted by this requester with the same input root) becomes a job file; the rest stay pending
+ * for a day.
+ */
+async function adoptPending(client: PublicClient, config: AppConfig, requester: Address): Promise<void> {
+  const mine = (await listPending()).filter((p) => p.chainId === String(config.chainId) && p.core.toLowerCase() === config.contracts.core.toLowerCase() && p.requester.toLowerCase() === requester.toLowerCase());
+  if (!mine.length) return;
+  const posted = await client.getContractEvents({ address: config.contracts.core, abi: coreAbi, eventName: "JobPosted", args: { requester }, fromBlock: BigInt(config.fromBlock) });
+  for (const { requester: _r, inputRoot, at, ...p } of mine) {
+    const ev = posted.find((e) => e.args.inputRoot?.toLowerCase() === inputRoot.toLowerCase());
+    if (!ev) {
+      if (Date.now() - at > PENDING_TTL_MS) await dropPending(inputRoot);
+      continue;
+    }
+    await saveJob({ ...p, jobId: ev.args.jobId!.toString(), posted: { block: Number(ev.blockNumber), blockHash: ev.blockHash, tx: ev.transactionHash } });
+    await dropPending(inputRoot);
+  }
+}
+
 /** Runs the release agent for the whole app while this browser holds a job file of the deployment. */
 export function ReleaseAgentHost({ children }: { children: ReactNode }) {
   const { config } = useApp();
+  const { address } = useAccount();
+  const client = usePublicClient();
   const [hasJobs, setHasJobs] = useState(false);
+  const [adoptError, setAdoptError] = useState<string>();
+  useEffect(() => {
+    if (client && address) adoptPending(client, config, address).catch((err: Error) => setAdoptError(`a job posted from this browser could not be recovered yet: ${err.message.split("\n")[0]}`));
+  }, [client, address, config]);
   useEffect(() => {
     const check = () =>
       listJobs().then(
@@ -122,5 +149,6 @@ export function ReleaseAgentHost({ children }: { children: ReactNode }) {
     addEventListener(JOBS_CHANGED, check);
     return () => removeEventListener(JOBS_CHANGED, check);
   }, [config]);
-  return createElement(AgentEvents.Provider, { value: useReleaseAgent(hasJobs) }, children);
+  const events = useReleaseAgent(hasJobs);
+  return createElement(AgentEvents.Provider, { value: adoptError ? [{ at: 0, text: adoptError, ok: false }, ...events] : events }, children);
 }

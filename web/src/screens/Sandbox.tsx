@@ -12,7 +12,7 @@ import { parseInputs } from "../../../lib/requester/inputFormats";
 import { useApp } from "../app";
 import { useBlock } from "../chain/block";
 import { useModels } from "../chain/models";
-import { listJobs, parseJobFile, saveJob, type JobFile } from "../chain/jobStore";
+import { dropPending, listJobs, parseJobFile, saveJob, savePending, type JobFile } from "../chain/jobStore";
 import { durationText } from "../../../lib/chain/errorFormat";
 import { eth } from "../format";
 import { coreAbi } from "../generated/abis";
@@ -86,8 +86,11 @@ export default function Sandbox() {
       return setInputError(`preparation failed: ${(err as Error).message.split("\n")[0]}`);
     }
     setStage(undefined);
+    // The keys are kept before the post is signed: a tab closed while it is pending finds the job when it comes back.
+    const pending = { chainId: String(config.chainId), core: config.contracts.core, modelId: model.id.toString(), modelVersion: model.versions, shards: prepared.shards, inputCount: prepared.inputCount, requester: address, inputRoot: prepared.inputRoot, at: Date.now() };
+    await savePending(pending);
     const receipt = await post.send({ address: config.contracts.core, abi: coreAbi, functionName: "postJob", args: [{ ...params, shardCount: prepared.shardCount, inputRoot: prepared.inputRoot, inputCount: prepared.inputCount }], value: escrow });
-    if (!receipt) return;
+    if (!receipt) return; // the pending keys stay: a dropped post may still land (adoptPending finds it)
     let jobId: bigint | undefined;
     for (const log of receipt.logs) {
       try {
@@ -110,6 +113,7 @@ export default function Sandbox() {
       posted: { block: Number(receipt.blockNumber), blockHash: block.hash!, tx: receipt.transactionHash },
     };
     await saveJob(file);
+    await dropPending(prepared.inputRoot);
     await refresh();
     setWatching(file.jobId);
   }
