@@ -4,11 +4,10 @@
  *
  *   GET  /api/config                chain id, RPC URL, deployment block and contract addresses
  *   POST /api/models/prepare        compile + set up + store an uploaded ONNX; GET /api/models/prepare/:id polls it
- *   POST /api/jobs/prepare          quantize, commit, seal (browser's keys) and store a job's shards
- *   POST /api/jobs/release          one shard's key release for one claim, for the wallet to sign
- *   POST /api/jobs/results          a job's checked results
  *   /api/v0/*, /ipfs/*              the content server (Kubo RPC subset, trustless gateway), token added to writes
  *   + the mesh routes (lib/mesh/server.ts): /api/snapshot, /api/events, /api/audit/:id/verify
+ * No route takes or returns a data key: the page prepares, seals, releases and reads a job's results itself
+ * (web/src/requester/tab.ts) and keeps the keys in IndexedDB.
  */
 import { ZeroAddress, type JsonRpcProvider } from "ethers";
 import { attach, deploymentsDir as defaultDir, type Deployment } from "../chain/deployments";
@@ -20,12 +19,11 @@ import type { TrainingSource } from "../mesh/training";
 import type { ContentStore } from "../storage";
 import type { Logger } from "../util/log";
 import { ensureWebBundle, WEB_DIST } from "./bundle";
-import { handle, HttpError, readJson, sameOrigin, sendJson } from "./http";
-import { prepareJob, releaseFor, resultsOf, type PrepareJobRequest, type ReleaseRequest } from "./jobs";
+import { handle, readJson, sameOrigin, sendJson } from "./http";
 import { MAX_MODEL_BYTES, RegistrationRuns, type PrepareRequest } from "./registration";
 import { loadStaticFiles } from "./static";
 import { contentServerFor, storageProxy, type StorageEndpoint } from "./storageProxy";
-import type { JobFile } from "../requester/job";
+import { hostPort, servedUrls } from "../requester/content";
 
 export interface AppOptions {
   network: string;
@@ -37,6 +35,13 @@ export interface AppOptions {
   store: ContentStore;
   /** The content server the page's storage routes go to (default: one started over `store` when it is embedded). */
   content?: StorageEndpoint;
+  /**
+   * Where workers on other machines read this requester's content (`app --serve` / `--content-url`, as for
+   * `job:post`): "host:port" serves the embedded store there; `contentUrls` are published instead when given.
+   * Every release the tab builds carries the resulting endpoints (lib/requester/content.ts).
+   */
+  serve?: string;
+  contentUrls?: string[];
   log: Logger;
   /** Cache of compiled circuits and setups for registrations (default .cache/zk). */
   zkCacheRoot?: string;
@@ -45,7 +50,7 @@ export interface AppOptions {
   onGone?: (err: DeploymentGoneError) => void;
 }
 
-export async function appConfig(o: AppOptions, d: Deployment, provider: JsonRpcProvider, fromBlock: number, storage: boolean) {
+export async function appConfig(o: AppOptions, d: Deployment, provider: JsonRpcProvider, fromBlock: number, storage: boolean, contentEndpoints: string[] = []) {
   const { core } = attach(d, provider);
   const manager = await core.collateralManager();
   const fhe = findFheDeployment(o.network, o.deploymentsDir ?? defaultDir());
@@ -63,6 +68,7 @@ export async function appConfig(o: AppOptions, d: Deployment, provider: JsonRpcP
       ...(fhe?.contracts.PrivacyGateway ? { gateway: fhe.contracts.PrivacyGateway } : {}),
     },
     storage,
+    contentEndpoints,
   };
 }
 
@@ -71,8 +77,11 @@ export async function startApp(o: AppOptions) {
   const files = loadStaticFiles(WEB_DIST);
   const registrations = new RegistrationRuns(o.store, o.zkCacheRoot);
   const onError = (err: Error) => o.log.error("app: request failed", { reason: err.message.split("\n")[0] });
-  const own = o.content ? undefined : await contentServerFor(o.store);
+  const bind = o.serve && o.serve !== "off" ? hostPort(o.serve) : undefined;
+  const own = o.content ? undefined : await contentServerFor(o.store, bind);
   const content = o.content ?? own;
+  const endpoints = o.contentUrls ?? (own && bind ? servedUrls(bind.host, Number(new URL(own.url).port)) : []);
+  if (bind && !own) o.log.warn("--serve ignored: the content store is not the embedded one (Kubo/Pinata serve their own content)");
   const server = await startMesh({
     network: o.network,
     rpcUrl: o.rpcUrl,
@@ -84,8 +93,7 @@ export async function startApp(o: AppOptions) {
     onGone: o.onGone,
     files,
     routes: async ({ deployment, provider, fromBlock }) => {
-      const config = await appConfig(o, deployment, provider, fromBlock, !!content);
-      const c = attach(deployment, provider);
+      const config = await appConfig(o, deployment, provider, fromBlock, !!content, endpoints);
       const post = (path: string, limit: number, fn: (body: never) => Promise<unknown>): Route => (req, res, url) => {
         if (url.pathname !== path || req.method !== "POST") return false;
         if (!sameOrigin(req)) return (sendJson(res, 403, { error: "cross-origin request refused" }), true);
@@ -101,12 +109,6 @@ export async function startApp(o: AppOptions) {
           handle(res, async () => registrations.get(m[1]), onError);
           return true;
         },
-        post("/api/jobs/prepare", 32 * 1024 * 1024, (b: PrepareJobRequest) => prepareJob(c, o.store, b)),
-        post("/api/jobs/release", 1024 * 1024, (b: ReleaseRequest) => releaseFor(c, b)),
-        post("/api/jobs/results", 4 * 1024 * 1024, async (b: { file: JobFile; labels?: number[] }) => {
-          if (!b.file?.jobId) throw new HttpError(400, "file (a job file) is required");
-          return resultsOf(c, o.store, b.file, b.labels);
-        }),
         ...(content ? [storageProxy(content)] : []),
       ];
     },
@@ -117,6 +119,7 @@ export async function startApp(o: AppOptions) {
   return {
     ...server,
     bundle: files.sizes(),
+    contentEndpoints: endpoints,
     close: async () => {
       await server.close();
       await own?.close();
