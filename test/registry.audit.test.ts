@@ -158,7 +158,7 @@ describe("InferenceAudit", function () {
     const p = await proveShard(env, job, 1, env.worker.address);
     await env.core
       .connect(env.worker)
-      .submitResult(job.jobId, 1, p.inputCommitment, job.tree.proof(1), p.outputCommitment, "bafy", p.proof);
+      .submitResult(job.jobId, 1, p.inputCommitment, job.tree.proof(1), p.outputCommitment, [], "bafy", p.proof);
     expect(await env.audit.recordIdsOfJob(job.jobId)).to.deep.equal([1n]);
   });
 });

@@ -47,7 +47,7 @@ export async function prepareJob(c: ProtocolContracts, store: ContentStore, r: P
   } catch {
     throw new HttpError(400, "dataKeys must be hex strings");
   }
-  const prepared = await prepareShards(store, q.batches, q.commitments, true, keys).catch((err: Error) => {
+  const prepared = await prepareShards(store, q.batches, true, keys).catch((err: Error) => {
     throw /data key/.test(err.message) ? new HttpError(400, err.message) : err;
   });
   return {

@@ -17,7 +17,7 @@ import { keyHashOf } from "../crypto/release";
 import type { ContentStore } from "../storage";
 import { oblivionHome } from "../util/home";
 import { fetchArtifacts } from "../zk/bundle";
-import { inputCommitment } from "../zk/commitment";
+import { inputCommitment, outputSalt } from "../zk/commitment";
 import { checkInputRange, quantizeInput, type QuantModel } from "../zk/quantize";
 import { encodeJson, type ShardPackage } from "./shard";
 import type { JobFile, ShardSecret } from "./jobFile";
@@ -35,24 +35,24 @@ export interface PreparedShards {
 }
 
 /**
- * Uploads one package per shard. `batches[i]` holds shard i's quantized input bytes (one vector per inference) and
- * `commitments[i]` their input commitment.
+ * Uploads one package per shard. `batches[i]` holds shard i's quantized input bytes (one vector per inference); its
+ * input commitment is taken under the output salt of its data key (lib/zk/commitment.ts: salt 0 for a public package),
+ * so that only the requester and the worker can read the outputs the settlement carries (G-07).
  */
 export async function prepareShards(
   store: ContentStore,
   batches: number[][][],
-  commitments: bigint[],
   encrypt: boolean,
   /** Data keys chosen by the caller (the dashboard generates them in the browser); default: fresh random keys. */
   givenKeys?: Uint8Array[],
 ): Promise<PreparedShards> {
-  if (batches.length !== commitments.length) throw new Error(`got ${batches.length} shards but ${commitments.length} commitments`);
   if (givenKeys && (givenKeys.length !== batches.length || givenKeys.some((k) => k.length !== DATA_KEY_LEN))) {
     throw new Error(`want one ${DATA_KEY_LEN}-byte data key per shard (${batches.length}), got ${givenKeys.length}`);
   }
   // Keys first: their hashes are committed in the tree, and each package carries its proof from that tree.
   const keys = batches.map((_, i) => (encrypt ? (givenKeys?.[i] ?? new Uint8Array(randomBytes(DATA_KEY_LEN))) : undefined));
   const keyHashes = keys.map(keyHashOf);
+  const commitments = await Promise.all(batches.map((b, i) => inputCommitment(b, outputSalt(keys[i]))));
   const tree = new ShardTree(commitments, keyHashes);
   const shards: ShardSecret[] = [];
   for (let i = 0; i < batches.length; i++) {
@@ -185,8 +185,9 @@ export async function readOwnJob(core: OblivionCore, signer: Signer, jobId: bigi
 export const dataKeyOf = (s: ShardSecret): Uint8Array | undefined => (s.dataKey ? getBytes(s.dataKey) : undefined);
 
 /**
- * Quantizes float input vectors to the model's committed bytes, groups them into shards of `batch` inferences and
- * commits each shard. The last shard is padded by repeating its last vector (its outputs for the padding are
+ * Quantizes float input vectors to the model's committed bytes and groups them into shards of `batch` inferences;
+ * `commitments` are their commitments as public packages (salt 0), for a dry check of the post before the data keys
+ * exist (prepareShards commits each shard under its key's salt). The last shard is padded by repeating its last vector (its outputs for the padding are
  * ignored by `job:results`).
  */
 export async function quantizeShards(
@@ -241,7 +242,7 @@ export async function postInputsJob(r: InputsJobRequest): Promise<Awaited<Return
   const q = await quantizeShards(art.quant, art.batch, r.vectors, { clamp: r.clamp });
   const terms: JobTerms = { ...r.terms, modelId: r.modelId, modelVersion: version };
   await checkPost(r.core, r.requester, jobParams(new ShardTree(q.commitments), q.batches.length, terms, r.vectors.length), r.allowlist);
-  const prepared = { ...(await prepareShards(r.store, q.batches, q.commitments, r.encrypt)), inputCount: r.vectors.length };
+  const prepared = { ...(await prepareShards(r.store, q.batches, r.encrypt)), inputCount: r.vectors.length };
   const posted = await postPreparedJob(r.core, r.requester, prepared, terms, r.jobsDir, r.allowlist);
   return { ...posted, shards: q.batches.length, batch: art.batch, padded: q.padded, clamped: q.clamped };
 }

@@ -1,10 +1,18 @@
 /**
- * `job:results`: downloads each settled shard's outputs and checks them before use: the result must open under the
- * shard's data key, name the right shard, and its quantized outputs must hash to the output commitment that the
- * verified proof bound and the audit trail recorded. The float outputs ride along unproven: an output whose float
- * argmax differs from the proven one (a near tie, or an input at the edge of the quantization) is marked, not hidden.
- * A settled shard whose output cannot be read (missing, not sealed to the shard's key, for another shard, or not
- * hashing to the proven commitment) is listed as unreadable with its worker and the reason, and the rest go on (G-07).
+ * `job:results`: reads each settled shard's outputs and checks them before use.
+ *
+ * Layout 2 (the reference toolchain's): the proven outputs are the cipher words of the shard's ShardSettled event,
+ * public signals of the verified proof; they are decrypted with the shard's salt (lib/requester/outputs.ts) and
+ * must hash to the output commitment the audit trail recorded. A paid shard's outputs are always there (G-07). The
+ * worker's sealed result (its float outputs, unproven) is read when its reference opens and agrees with the proven
+ * outputs; otherwise the proven outputs, dequantized, stand in.
+ *
+ * Layout 1 (no cipher): the sealed result must open under the shard's data key, name the right shard, and its
+ * quantized outputs must hash to the proven output commitment; a shard whose result cannot be read is listed as
+ * unreadable with its worker and the reason, and the rest go on.
+ *
+ * The float outputs ride along unproven: an output whose float argmax differs from the proven one (a near tie, or an
+ * input at the edge of the quantization) is marked, not hidden.
  */
 import fs from "node:fs";
 import type { InferenceAudit, OblivionCore } from "../../typechain-types";
@@ -12,10 +20,11 @@ import { auditRecords } from "../chain/protocol";
 import { openEnvelope } from "../crypto";
 import type { ContentStore } from "../storage";
 import { outputCommitment } from "../zk/commitment";
-import { argmax } from "../zk/quantize";
+import { argmax, dequantizeOutput, type QuantModel } from "../zk/quantize";
 import { dataKeyOf, type JobFile } from "./job";
 import { readInputs } from "./inputs";
 import { readOutput } from "./output-ref";
+import { decryptOutputs } from "./outputs";
 import { decodeShardResult } from "./shard";
 
 export interface ShardOutcome {
@@ -25,7 +34,12 @@ export interface ShardOutcome {
   recordId: bigint;
   worker: string;
   outputCid: string;
+  /** Float outputs: the worker's onnxruntime answer when its sealed result is readable, else (`floatFrom` "proof")
+   *  the proven outputs dequantized. */
   outputs: number[][];
+  floatFrom: "worker" | "proof";
+  /** The proven (circuit) outputs, quantized. */
+  quantizedOutputs: bigint[][];
   /** Argmax of each proven (circuit) output. */
   predictions: number[];
   /** Outputs whose float answer (the worker's onnxruntime run) has another argmax than the proven one (near ties). */
@@ -34,7 +48,7 @@ export interface ShardOutcome {
   verified: true;
 }
 
-/** A settled (paid) shard whose output could not be read or did not match what the proof committed. */
+/** A settled (paid) shard whose output could not be read or did not match what the proof committed (layout 1 only). */
 export interface UnreadableShard {
   shardIndex: number;
   recordId: bigint;
@@ -48,6 +62,12 @@ export interface JobResults {
   unreadable: UnreadableShard[];
 }
 
+/** What the reader needs of the job's model version: its quantization and its batch. */
+export interface ResultModel {
+  quant: QuantModel;
+  batch: number;
+}
+
 export class ResultCheckError extends Error {
   constructor(shard: number, problem: string) {
     super(`shard ${shard}: ${problem}`);
@@ -55,17 +75,43 @@ export class ResultCheckError extends Error {
   }
 }
 
+/** The worker's sealed result of shard `i`, or why it cannot be read. */
+async function sealedResult(cid: string, store: ContentStore, dataKey: Uint8Array | undefined, job: JobFile, i: number) {
+  if (!cid) return { problem: "no output reference in its ShardSettled event" };
+  let sealed: Uint8Array;
+  try {
+    sealed = await readOutput(cid, store);
+  } catch (err) {
+    return { problem: `output not retrievable: ${(err as Error).message}` };
+  }
+  let r: ReturnType<typeof decodeShardResult>;
+  try {
+    r = decodeShardResult(openEnvelope(sealed, dataKey));
+  } catch (err) {
+    return { problem: `output does not open under the shard's key: ${(err as Error).message}` };
+  }
+  if (r.shardIndex !== i || r.jobId !== job.jobId) return { problem: `output is for job ${r.jobId} shard ${r.shardIndex}` };
+  let quantized: bigint[][];
+  try {
+    quantized = r.quantizedOutputs.map((v) => v.map(BigInt));
+  } catch (err) {
+    return { problem: `quantized outputs are malformed: ${(err as Error).message}` };
+  }
+  return { result: r, quantized };
+}
+
 export async function fetchJobResults(
   core: OblivionCore,
   audit: InferenceAudit,
   store: ContentStore,
   job: JobFile,
-  rangeBits: number,
+  model: ResultModel,
 ): Promise<JobResults> {
   const jobId = BigInt(job.jobId);
+  const { rangeBits } = model.quant;
   const records = await auditRecords(audit, jobId);
   const settled = await core.queryFilter(core.filters.ShardSettled(jobId));
-  const cidOf = new Map(settled.map((e) => [Number(e.args.shardIndex), e.args.outputCid]));
+  const eventOf = new Map(settled.map((e) => [Number(e.args.shardIndex), { cid: e.args.outputCid, cipher: [...e.args.outputCipher] }]));
   const rows: ShardOutcome[] = [];
   const unreadable: UnreadableShard[] = [];
   for (const rec of records) {
@@ -74,54 +120,54 @@ export async function fetchJobResults(
     // A job file that does not match the chain is the requester's problem, not one shard's: stop.
     if (!secret) throw new ResultCheckError(i, "not in the local job file");
     if (rec.inputCommitment !== BigInt(secret.inputCommitment)) throw new ResultCheckError(i, "audit record's input commitment is not the one posted");
-    const cid = cidOf.get(i) ?? "";
+    const { cid, cipher } = eventOf.get(i) ?? { cid: "", cipher: [] };
+    const dataKey = dataKeyOf(secret);
     const mark = (problem: string) => unreadable.push({ shardIndex: i, recordId: rec.recordId, worker: rec.submitter, outputCid: cid, problem });
-    if (!cid) {
-      mark("no output reference in its ShardSettled event");
-      continue;
-    }
-    let sealed: Uint8Array;
-    try {
-      sealed = await readOutput(cid, store);
-    } catch (err) {
-      mark(`output not retrievable: ${(err as Error).message}`);
-      continue;
-    }
-    let r: ReturnType<typeof decodeShardResult>;
-    try {
-      r = decodeShardResult(openEnvelope(sealed, dataKeyOf(secret)));
-    } catch (err) {
-      mark(`output does not open under the shard's key: ${(err as Error).message}`);
-      continue;
-    }
-    if (r.shardIndex !== i || r.jobId !== job.jobId) {
-      mark(`output is for job ${r.jobId} shard ${r.shardIndex}`);
-      continue;
-    }
-    let recomputed: bigint;
-    try {
-      recomputed = await outputCommitment(r.quantizedOutputs.map((v) => v.map(BigInt)), rangeBits);
-    } catch (err) {
-      mark(`quantized outputs are malformed: ${(err as Error).message}`);
-      continue;
-    }
-    if (recomputed !== rec.outputCommitment) {
-      mark("quantized outputs do not hash to the proven output commitment");
-      continue;
+    let quantized: bigint[][];
+    let floats: number[][] | undefined;
+    if (cipher.length) {
+      // Layout 2: the proof fixed these words; they decrypt under the shard's salt to the proven outputs.
+      quantized = await decryptOutputs(cipher, dataKey, { batch: model.batch, outSize: model.quant.outputSize, rangeBits });
+      if ((await outputCommitment(quantized, rangeBits)) !== rec.outputCommitment) {
+        throw new ResultCheckError(i, "the settlement's output cipher does not decrypt to the proven output commitment: the job file's data key is not the one posted");
+      }
+      const s = await sealedResult(cid, store, dataKey, job, i);
+      if (s.result && s.quantized.flat().join() === quantized.flat().join()) floats = s.result.outputs;
+    } else {
+      const s = await sealedResult(cid, store, dataKey, job, i);
+      if (!s.result) {
+        mark(s.problem);
+        continue;
+      }
+      let recomputed: bigint;
+      try {
+        recomputed = await outputCommitment(s.quantized, rangeBits);
+      } catch (err) {
+        mark(`quantized outputs are malformed: ${(err as Error).message}`);
+        continue;
+      }
+      if (recomputed !== rec.outputCommitment) {
+        mark("quantized outputs do not hash to the proven output commitment");
+        continue;
+      }
+      quantized = s.quantized;
+      floats = s.result.outputs;
     }
     // The proven (circuit) answer is the one paid for; the worker's float outputs are unproven and only compared.
     // The last shard's padding rows (checked above, as the commitment covers them) are not the requester's inputs.
-    const batch = r.quantizedOutputs.length;
+    const batch = quantized.length;
     const real = realRows(job, i, batch);
-    const predictions = r.quantizedOutputs.slice(0, real).map((q) => argmax(q.map(Number)));
-    const disagreements = predictions.flatMap((p, k) => (r.outputs[k] && argmax(r.outputs[k]) !== p ? [k] : []));
+    const predictions = quantized.slice(0, real).map((q) => argmax(q.map(Number)));
+    const disagreements = floats ? predictions.flatMap((p, k) => (floats![k] && argmax(floats![k]) !== p ? [k] : [])) : [];
     rows.push({
       shardIndex: i,
       firstInput: i * batch,
       recordId: rec.recordId,
       worker: rec.submitter,
       outputCid: cid,
-      outputs: r.outputs.slice(0, real),
+      outputs: (floats ?? quantized.map((q) => dequantizeOutput(model.quant, q))).slice(0, real),
+      floatFrom: floats ? "worker" : "proof",
+      quantizedOutputs: quantized.slice(0, real),
       predictions,
       disagreements,
       verified: true,
