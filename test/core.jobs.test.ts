@@ -103,9 +103,9 @@ describe("OblivionCore: jobs", function () {
       await env.core.connect(env.worker).claim(job.jobId, 0);
     });
 
-    it("rejects a layout other than v1 at post (defence in depth behind the registry)", async function () {
+    it("rejects a layout other than 1 and 2 at post (defence in depth behind the registry)", async function () {
       const env = await loadFixture(withWorkers);
-      const fake = await (await ethers.getContractFactory("MockRegistryV2")).deploy();
+      const fake = await (await ethers.getContractFactory("MockRegistryV3")).deploy();
       const core = await (await ethers.getContractFactory("OblivionCore")).deploy(
         env.owner,
         await fake.getAddress(),
@@ -115,7 +115,7 @@ describe("OblivionCore: jobs", function () {
         ethers.ZeroHash,
       );
       const { params } = await jobParams(env);
-      await expect(core.postJob(params)).to.be.revertedWithCustomError(core, "UnsupportedLayout").withArgs(2);
+      await expect(core.postJob(params)).to.be.revertedWithCustomError(core, "UnsupportedLayout").withArgs(3);
     });
   });
 

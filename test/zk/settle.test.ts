@@ -61,7 +61,8 @@ describe("zk: register an ONNX model and settle through the core", function () {
     const v = await c.registry.getVersion(reg.modelId, 1);
     expect(v.devSetup).to.equal(true);
     expect(v.circuitHash).to.equal(reg.artifacts.circuitHash);
-    expect(v.numPublicSignals).to.equal(3n);
+    expect(v.numPublicSignals).to.equal(4n); // layout 2: output, input, one cipher word (6 outputs of 24 bits), binding
+    expect(v.layoutVersion).to.equal(2n);
     expect(v.batchSize).to.equal(2n);
     const fetched = await fetchArtifacts(reg.cids, v.circuitHash, store, fs.mkdtempSync(path.join(os.tmpdir(), "zk-fetch-")));
     expect(fs.readFileSync(fetched.files.zkey)).to.deep.equal(fs.readFileSync(reg.artifacts.files.zkey));
