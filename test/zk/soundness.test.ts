@@ -70,9 +70,10 @@ describe("zk soundness harness: every wire bound, no forged witness accepted", f
       const local = localSweep(em.checker, honest, { shifts });
       row(m.plan, "local", local);
       none(local);
-      // the public signals too (G-07: each output cipher word is pinned by its mask and out word; the commitments
-      // by their hashes; the binding by its square): every one changed alone fails a constraint
-      const pub = localSweep(em.checker, honest, { from: 1, to: 1 + em.checker.r1cs.nOutputs + em.checker.r1cs.nPubInputs, shifts });
+      // the public outputs too (G-07: each output cipher word is pinned by its mask and out word, the commitments by
+      // their hashes): every one changed alone fails a constraint, so the witness fixes what the settlement carries.
+      // (The binding is the verifier's input, not the prover's: only its square's constraint mentions it.)
+      const pub = localSweep(em.checker, honest, { from: 1, to: 1 + em.checker.r1cs.nOutputs, shifts });
       row(m.plan, "public", pub);
       none(pub);
       const forged = await forgedSweep(em.checker, { q, hashWasm: em.hashWasm, bytes, binding: 5n }, { shifts, budget: 150 });
