@@ -22,6 +22,7 @@ import { formatEther, parseEther } from "ethers";
 import { startApp } from "../lib/app";
 import { postInputsJob, readJobFile, readOwnJob, type JobFile } from "../lib/requester/job";
 import { checkedResults } from "../lib/requester/report";
+import { decodeRelease } from "../lib/requester/shard";
 import { modelEarnings } from "../lib/chain/owner";
 import { generateWorkerKeyPair } from "../lib/crypto/worker-key";
 import { createOnnxSession } from "../lib/runtime/onnx";
@@ -88,7 +89,7 @@ describe("dashboard in Chromium", function () {
     mesh = await startMesh({ fhe: true });
     mesh.startWorker(2);
     mesh.startWorker(3);
-    app = await startApp({ network: "localhost", rpcUrl: mesh.d.url, port: 0, pollMs: 300, store: mesh.store, zkCacheRoot: path.join(REPO_ROOT, ".cache", "zk-e2e"), log: createLogger({ source: "app", out: { write: () => true } as unknown as NodeJS.WritableStream }), deploymentsDir: mesh.d.deploymentsDir });
+    app = await startApp({ network: "localhost", rpcUrl: mesh.d.url, port: 0, pollMs: 300, store: mesh.store, serve: "127.0.0.1:0", zkCacheRoot: path.join(REPO_ROOT, ".cache", "zk-e2e"), log: createLogger({ source: "app", out: { write: () => true } as unknown as NodeJS.WritableStream }), deploymentsDir: mesh.d.deploymentsDir });
     browser = await launchChromium();
     w = await walletPage(browser, mesh.d.url, addr(6), (l) => problems.push(l));
     w.page.on("request", (r) => void (/\/assets\/(reverify|browser\.esm)-/.test(r.url()) && lazyLoaded.push(r.url())));
@@ -123,6 +124,7 @@ describe("dashboard in Chromium", function () {
     expect(await w.page.locator('.model[data-model="1"] h3').textContent()).to.contain("e2e-mlp");
     expect(await w.page.locator('.model[data-model="1"] .fee').textContent()).to.equal("0.000100 ETH");
     expect(await w.page.locator('.model[data-model="1"] .setup').textContent()).to.contain("DEV");
+    expect(await w.page.locator('.model[data-model="1"] .setup [data-setup="dev"]').getAttribute("title")).to.contain((await mesh.d.contracts.registry.getModel(1)).owner);
     expect(problems).to.deep.equal([]);
   });
 
@@ -175,6 +177,11 @@ describe("dashboard in Chromium", function () {
     expect((await fetch(`${app.url}api/jobs/prepare`, { method: "POST", body: "{}" })).status).to.equal(404);
     // the packages are on the content server behind the app server (Kubo RPC and trustless gateway routes)
     const cid = file.shards[0].packageCid;
+    // `app --serve`: every release the tab built names the published content server, which serves the package
+    const releases = await mesh.d.contracts.core.queryFilter(mesh.d.contracts.core.filters.ShardKeyReleased(BigInt(file.jobId)));
+    expect(app.contentEndpoints).to.have.length(1);
+    expect(releases.map((e) => decodeRelease(e.args.payload).endpoints)).to.deep.equal(releases.map(() => app.contentEndpoints));
+    expect((await fetch(`${app.contentEndpoints[0]}/ipfs/${cid}?format=raw`)).status).to.equal(200);
     const cat = await fetch(`${app.url}api/v0/cat?arg=${cid}`, { method: "POST" });
     expect(Buffer.from(await cat.arrayBuffer())).to.deep.equal(Buffer.from(await mesh.store.get(cid)));
     expect((await fetch(`${app.url}ipfs/${cid}?format=raw`)).status).to.equal(200);

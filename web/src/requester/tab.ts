@@ -42,7 +42,7 @@ export async function prepareInTab(client: PublicClient, config: AppConfig, mode
 /** The release of one shard for exactly one claim, built in the tab. */
 export function releaseInTab(client: PublicClient, config: AppConfig, claim: ClaimRef, file: JobFile): Promise<KeyRelease> {
   const workerKey = async (claimant: string) => (await client.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "workerProfile", args: [claimant as Address] }))[1];
-  return buildClaimRelease(claim, file, workerKey);
+  return buildClaimRelease(claim, file, workerKey, config.contentEndpoints ?? []);
 }
 
 /**
