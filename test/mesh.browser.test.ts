@@ -116,7 +116,7 @@ describe("mesh view in Chromium", function () {
     expect(await page.locator(box(w)).textContent()).to.contain("job 1 · shard 0");
     const binding = computeBinding({ chainId, core: await c.core.getAddress(), jobId: 1n, shardIndex: 0n, worker: w.address });
     const p = await proveFixture("fixture_public", inputs[0], binding);
-    await (await c.core.connect(w).submitResult(1, 0, p.inputCommitment, tree.proof(0), p.outputCommitment, "bafyout", p.proof)).wait();
+    await (await c.core.connect(w).submitResult(1, 0, p.inputCommitment, tree.proof(0), p.outputCommitment, [], "bafyout", p.proof)).wait();
     await page.waitForSelector(box(w, "verified"));
     expect(await page.locator(box(w)).textContent()).to.contain("1 / 0");
     await page.waitForSelector('[data-record="1"]');
