@@ -52,7 +52,8 @@ describe("Groth16VkVerifier (the vetted verifier the registry deploys)", functio
     const { verifier, registry } = await loadFixture(setup);
     const key = verifyingKeyOf((await buildFixture("fixture_public")).vkey as SnarkjsVkey);
     const deploy = (over: Partial<typeof key>) => registry.deployGroth16Verifier({ ...key, ...over });
-    const length = [[key.ic.slice(0, 7), 7], [[...key.ic, ...key.ic, ...key.ic], 24]] as const; // odd; over 5 points
+    const over = 2 * (Number(await verifier.MAX_SIGNALS()) + 2); // one point more than the most signals allow
+    const length = [[key.ic.slice(0, 7), 7], [Array.from({ length: over }, (_, i) => key.ic[i % key.ic.length]), over]] as const; // odd; too many points
     for (const [ic, words] of length) await expect(deploy({ ic: [...ic] }), `${words} words`).to.be.revertedWithCustomError(verifier, "InvalidKeyLength").withArgs(words);
     const [x, y] = key.alpha.map(BigInt);
     const g1 = [
