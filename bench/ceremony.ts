@@ -26,6 +26,8 @@ const snarkjs = require("snarkjs");
 
 const log = createLogger({ source: "bench:ceremony" });
 const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
+/** BENCH_ONLY=lenet5 (or mnist-784-56-10): that model alone. */
+const only = process.env.BENCH_ONLY;
 const secs = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   const t = Date.now();
   const r = await f();
@@ -103,8 +105,8 @@ async function main() {
   const { onnx } = loadOrTrainMnistMlp();
   const data = loadMnist();
   const calibration = data.trainX.slice(0, 1000);
-  results.push(await benchModel("mnist-784-56-10", onnx, calibration, dir));
-  if (!quick) results.push(await benchModel("lenet5", new Uint8Array(fs.readFileSync(path.join("bench", "models", "lenet5.onnx"))), calibration, dir));
+  if (!only || only === "mnist-784-56-10") results.push(await benchModel("mnist-784-56-10", onnx, calibration, dir));
+  if (!quick && (!only || only === "lenet5")) results.push(await benchModel("lenet5", new Uint8Array(fs.readFileSync(path.join("bench", "models", "lenet5.onnx"))), calibration, dir));
   const out = { date: new Date().toISOString(), cpus: os.cpus().length, quick, note: "ptau made by bench/fast-ptau.ts (single party, benchmark only)", results };
   fs.mkdirSync(path.join("bench", "results"), { recursive: true });
   fs.writeFileSync(path.join("bench", "results", "ceremony.json"), JSON.stringify(out, null, 1));

@@ -1,0 +1,170 @@
+/**
+ * Many BN254 G1 points times ONE scalar, the work of a phase-2 contribution (snarkjs multiplies every L and H point by
+ * 1/delta with a generic multiplication per point, ffjavascript `batchApplyKey`). Here the scalar is prepared once:
+ * split by the GLV endomorphism (x, y) -> (BETA x, y) = LAMBDA (x, y) into k1 + k2 LAMBDA with |k1|, |k2| < 2^128, each
+ * half written in width-5 NAF, and turned into one schedule of doublings and table additions that every point walks
+ * together in lib/zk/sameScalarWorker.js (batch-affine WebAssembly, one thread per core).
+ */
+import os from "node:os";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+
+export const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const LAMBDA = 4407920970296243842393367215006156084916469457145843978461n;
+const WINDOW = 5;
+const CHUNK = 8192;
+const SP = 64;
+
+const mod = (a: bigint, m = R) => ((a % m) + m) % m;
+/** Nearest integer to a / b (b > 0). */
+const roundDiv = (a: bigint, b: bigint) => (a >= 0n ? (2n * a + b) / (2n * b) : -((2n * -a + b) / (2n * b)));
+
+/** Short basis of the lattice {(a, b) : a + b LAMBDA = 0 mod R} (extended Euclid, Guide to ECC algorithm 3.74). */
+function glvBasis(): [[bigint, bigint], [bigint, bigint]] {
+  const sqrtR = (() => { let x = 1n << 127n; for (let i = 0; i < 200; i++) x = (x + R / x) / 2n; return x; })();
+  let [r0, r1] = [R, LAMBDA];
+  let [t0, t1] = [0n, 1n];
+  const rs: bigint[] = [r0, r1];
+  const ts: bigint[] = [t0, t1];
+  while (r1 !== 0n) {
+    const qt = r0 / r1;
+    [r0, r1] = [r1, r0 - qt * r1];
+    [t0, t1] = [t1, t0 - qt * t1];
+    rs.push(r1);
+    ts.push(t1);
+  }
+  const l = rs.findIndex((v) => v < sqrtR) - 1; // r_l >= sqrt(R) > r_{l+1}
+  const v1: [bigint, bigint] = [rs[l + 1], -ts[l + 1]];
+  const c1: [bigint, bigint] = [rs[l], -ts[l]];
+  const c2: [bigint, bigint] = [rs[l + 2], -ts[l + 2]];
+  const norm = (v: [bigint, bigint]) => v[0] * v[0] + v[1] * v[1];
+  return [v1, norm(c1) <= norm(c2) ? c1 : c2];
+}
+const BASIS = glvBasis();
+
+/** k = k1 + k2 LAMBDA (mod R) with small signed halves. */
+export function glvSplit(k: bigint): [bigint, bigint] {
+  const [[a1, b1], [a2, b2]] = BASIS;
+  const det = a1 * b2 - a2 * b1;
+  const c1 = roundDiv(b2 * k, det);
+  const c2 = roundDiv(-b1 * k, det);
+  const k1 = k - c1 * a1 - c2 * a2;
+  const k2 = -c1 * b1 - c2 * b2;
+  if (mod(k1 + k2 * LAMBDA) !== mod(k)) throw new Error("GLV split failed");
+  return [k1, k2];
+}
+
+/** Width-w NAF digits of k >= 0, least significant first (odd digits below 2^(w-1) in magnitude, w-1 zeros after each). */
+export function wnaf(k: bigint, w = WINDOW): number[] {
+  const out: number[] = [];
+  const full = 1n << BigInt(w);
+  while (k > 0n) {
+    if (k & 1n) {
+      let d = k & (full - 1n);
+      if (d >= full >> 1n) d -= full;
+      out.push(Number(d));
+      k -= d;
+    } else out.push(0);
+    k >>= 1n;
+  }
+  return out;
+}
+
+/**
+ * The schedule of k: pairs [op, arg], op 0 = double arg times, 1/2 = add digit arg of table 1 (P) / 2 (LAMBDA P),
+ * 3/4 = start from that digit. Throws if an affine step could meet an exceptional case (an addition of a point to
+ * itself or its negative, or the point at infinity): the multiple held at each step is tracked mod R. The caller
+ * then draws another scalar (a contribution's delta is random).
+ */
+export function schedule(k: bigint): Int32Array {
+  k = mod(k);
+  if (k === 0n) throw new Error("zero scalar");
+  const [k1, k2] = glvSplit(k);
+  const n1 = wnaf(k1 < 0n ? -k1 : k1);
+  const n2 = wnaf(k2 < 0n ? -k2 : k2);
+  const s1 = k1 < 0n ? -1 : 1;
+  const s2 = k2 < 0n ? -1 : 1;
+  const steps: number[] = [];
+  let started = false;
+  let pendingDoubles = 0;
+  let acc = 0n; // the multiple of P held, mod R
+  const bad = (t: bigint) => acc === 0n || acc === mod(t) || acc === mod(-t);
+  for (let i = Math.max(n1.length, n2.length) - 1; i >= 0; i--) {
+    if (started) {
+      pendingDoubles++;
+      acc = mod(2n * acc);
+      if (acc === 0n) throw new Error("exceptional schedule");
+    }
+    for (const [digits, sign, table] of [[n1, s1, 1], [n2, s2, 2]] as const) {
+      const d = (digits[i] ?? 0) * sign;
+      if (d === 0) continue;
+      const t = mod(BigInt(d) * (table === 1 ? 1n : LAMBDA));
+      if (pendingDoubles) { steps.push(0, pendingDoubles); pendingDoubles = 0; }
+      if (!started) { steps.push(table + 2, d); acc = t; started = true; continue; }
+      if (bad(t)) throw new Error("exceptional schedule");
+      steps.push(table, d);
+      acc = mod(acc + t);
+    }
+  }
+  if (pendingDoubles) steps.push(0, pendingDoubles);
+  if (acc !== k) throw new Error("schedule does not compute the scalar");
+  return Int32Array.from(steps);
+}
+
+/** Threads that multiply G1 points (affine LEM, the .zkey encoding) by the scalar of `steps`; `close` ends them. */
+export class SameScalarPool {
+  private readonly workers: Worker[];
+  private readonly idle: Worker[];
+  private readonly queue: (() => void)[] = [];
+  private readonly pending = new Map<number, { resolve: (p: Uint8Array) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private failure: Error | undefined;
+  private closing = false;
+
+  constructor(scalar: bigint, threads = Math.max(1, os.cpus().length)) {
+    const steps = schedule(scalar);
+    this.workers = Array.from({ length: threads }, () => {
+      const w = new Worker(path.join(__dirname, "sameScalarWorker.js"), { workerData: { steps }, execArgv: [] });
+      w.on("message", ({ id, points }: { id: number; points: Uint8Array }) => {
+        this.pending.get(id)?.resolve(points);
+        this.pending.delete(id);
+        this.idle.push(w);
+        this.queue.shift()?.();
+      });
+      w.on("error", (e) => this.fail(e));
+      w.on("exit", (code) => this.closing || this.fail(new Error(`exited with code ${code}`)));
+      return w;
+    });
+    this.idle = [...this.workers];
+  }
+
+  /** Every point of `points` (64-byte affine LEM points back to back) times the scalar, same encoding. */
+  async times(points: Uint8Array): Promise<Buffer> {
+    if (points.length % SP !== 0) throw new RangeError("not a whole number of G1 points");
+    const parts: Promise<Uint8Array>[] = [];
+    for (let i = 0; i < points.length; i += CHUNK * SP) parts.push(this.run(Uint8Array.prototype.slice.call(points, i, Math.min(points.length, i + CHUNK * SP))));
+    return Buffer.concat((await Promise.all(parts)).map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private run(points: Uint8Array): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      const go = () => this.idle.pop()!.postMessage({ id, points }, [points.buffer as ArrayBuffer]);
+      if (this.idle.length > 0) go();
+      else this.queue.push(go);
+    });
+  }
+
+  private fail(e: Error): void {
+    this.failure = new Error(`same-scalar worker failed: ${e.message}`);
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+}
