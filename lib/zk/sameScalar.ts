@@ -19,6 +19,9 @@ const mod = (a: bigint, m = R) => ((a % m) + m) % m;
 /** Nearest integer to a / b (b > 0). */
 const roundDiv = (a: bigint, b: bigint) => (a >= 0n ? (2n * a + b) / (2n * b) : -((2n * -a + b) / (2n * b)));
 
+/** A scalar whose schedule would meet an exceptional affine step; another scalar is drawn. */
+export class ExceptionalSchedule extends Error {}
+
 /** Short basis of the lattice {(a, b) : a + b LAMBDA = 0 mod R} (extended Euclid, Guide to ECC algorithm 3.74). */
 function glvBasis(): [[bigint, bigint], [bigint, bigint]] {
   const sqrtR = (() => { let x = 1n << 127n; for (let i = 0; i < 200; i++) x = (x + R / x) / 2n; return x; })();
@@ -78,7 +81,7 @@ export function wnaf(k: bigint, w = WINDOW): number[] {
  */
 export function schedule(k: bigint): Int32Array {
   k = mod(k);
-  if (k === 0n) throw new Error("zero scalar");
+  if (k === 0n) throw new ExceptionalSchedule("zero scalar");
   const [k1, k2] = glvSplit(k);
   const n1 = wnaf(k1 < 0n ? -k1 : k1);
   const n2 = wnaf(k2 < 0n ? -k2 : k2);
@@ -93,7 +96,7 @@ export function schedule(k: bigint): Int32Array {
     if (started) {
       pendingDoubles++;
       acc = mod(2n * acc);
-      if (acc === 0n) throw new Error("exceptional schedule");
+      if (acc === 0n) throw new ExceptionalSchedule("exceptional schedule");
     }
     for (const [digits, sign, table] of [[n1, s1, 1], [n2, s2, 2]] as const) {
       const d = (digits[i] ?? 0) * sign;
@@ -101,7 +104,7 @@ export function schedule(k: bigint): Int32Array {
       const t = mod(BigInt(d) * (table === 1 ? 1n : LAMBDA));
       if (pendingDoubles) { steps.push(0, pendingDoubles); pendingDoubles = 0; }
       if (!started) { steps.push(table + 2, d); acc = t; started = true; continue; }
-      if (bad(t)) throw new Error("exceptional schedule");
+      if (bad(t)) throw new ExceptionalSchedule("exceptional schedule");
       steps.push(table, d);
       acc = mod(acc + t);
     }

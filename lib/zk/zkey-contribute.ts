@@ -11,7 +11,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { CeremonyError } from "./ceremony-error";
 import { binSections } from "./ptau";
-import { SameScalarPool, schedule } from "./sameScalar";
+import { ExceptionalSchedule, SameScalarPool, schedule } from "./sameScalar";
 import { getCurve } from "./setup";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { ChaCha } = require("ffjavascript");
@@ -42,11 +42,22 @@ export function contributionPubKeys(curve: any, s10: Buffer): { csHash: Buffer; 
   return { csHash: s10.subarray(0, 64), pubKeys, end: pos };
 }
 
+/** A contribution's secret source: entropy (mixed with 64 random bytes), or a public beacon as `zkey beacon` takes. */
+export type KeySource = { entropy: string } | { beaconHash: Buffer; iterationsExp: number };
+
+/** snarkjs misc.rngFromBeaconParams: ChaCha seeded with the beacon hash after 2^iterationsExp rounds of sha256. */
+function beaconRng(hash: Buffer, iterationsExp: number): any {
+  let cur = hash;
+  for (let i = 0n; i < 1n << BigInt(iterationsExp); i++) cur = crypto.createHash("sha256").update(cur).digest();
+  return new ChaCha(Array.from({ length: 8 }, (_, i) => cur.readUInt32BE(i * 4)));
+}
+
 /**
  * Contributes to `prev`, writing `out`; returns the contribution hash (blake2b-512 of the public key, hex, what
- * snarkjs prints). `name` goes into the key (snarkjs keeps 64 characters); `entropy` is mixed with 64 random bytes.
+ * snarkjs prints), or undefined for a beacon whose delta this schedule cannot take (the caller then runs snarkjs).
+ * `name` goes into the key (snarkjs keeps 64 characters).
  */
-export async function contributeZkey(prev: string, out: string, name: string, entropy: string): Promise<string> {
+export async function contributeZkey(prev: string, out: string, name: string, source: KeySource): Promise<string | undefined> {
   const curve = await getCurve();
   const { G1, G2, Fr } = curve;
   const s = binSections(prev, "zkey");
@@ -70,9 +81,11 @@ export async function contributeZkey(prev: string, out: string, name: string, en
   const pDelta1 = 4 + n8q + 4 + n8r + 12 + 2 * 64 + 2 * 128;
   const pDelta2 = pDelta1 + 64;
 
-  const seed = blake().update(crypto.randomBytes(64)).update(Buffer.from(entropy, "utf8")).digest();
-  const rng = new ChaCha(Array.from({ length: 8 }, (_, i) => seed.readUInt32BE(i * 4)));
-  // A delta whose inverse's schedule meets an exceptional affine step (never seen; probability ~2^-120) is redrawn.
+  const isBeacon = "beaconHash" in source;
+  const seed = isBeacon ? undefined : blake().update(crypto.randomBytes(64)).update(Buffer.from(source.entropy, "utf8")).digest();
+  const rng = isBeacon ? beaconRng(source.beaconHash, source.iterationsExp) : new ChaCha(Array.from({ length: 8 }, (_, i) => seed!.readUInt32BE(i * 4)));
+  // A delta whose inverse's schedule meets an exceptional affine step (never seen; probability ~2^-120) is redrawn,
+  // except for a beacon, whose delta anyone must be able to redo.
   let delta: unknown, inv: bigint;
   for (;;) {
     delta = Fr.fromRng(rng);
@@ -80,8 +93,9 @@ export async function contributeZkey(prev: string, out: string, name: string, en
     try {
       schedule(inv);
       break;
-    } catch {
-      continue;
+    } catch (err) {
+      if (isBeacon) return undefined;
+      if (!(err instanceof ExceptionalSchedule)) throw err;
     }
   }
   const { csHash, pubKeys, end } = contributionPubKeys(curve, s10);
@@ -101,9 +115,12 @@ export async function contributeZkey(prev: string, out: string, name: string, en
   lem(G2, delta2).copy(newHeader, pDelta2);
 
   const nameBytes = Buffer.from(name.substring(0, 64), "utf8");
-  const params = nameBytes.length ? Buffer.concat([Buffer.from([1, nameBytes.length]), nameBytes]) : Buffer.alloc(0);
+  const params = Buffer.concat([
+    nameBytes.length ? Buffer.concat([Buffer.from([1, nameBytes.length]), nameBytes]) : Buffer.alloc(0),
+    isBeacon ? Buffer.concat([Buffer.from([2, source.iterationsExp, 3, source.beaconHash.length]), source.beaconHash]) : Buffer.alloc(0),
+  ]);
   const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
-  const mine = Buffer.concat([lem(G1, delta1), lem(G1, g1s), lem(G1, g1sx), lem(G2, g2spx), transcript, u32(0), u32(params.length), params]);
+  const mine = Buffer.concat([lem(G1, delta1), lem(G1, g1s), lem(G1, g1sx), lem(G2, g2spx), transcript, u32(isBeacon ? 1 : 0), u32(params.length), params]);
   const newS10 = Buffer.concat([csHash, u32(pubKeys.length + 1), s10.subarray(68, end), mine]);
 
   const pool = new SameScalarPool(inv!);

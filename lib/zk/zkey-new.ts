@@ -41,6 +41,8 @@ function readAt(fd: number, pos: number, len: number): Buffer {
 export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: string): Promise<string> {
   const curve = await getCurve();
   const { G1, G2, Fr } = curve;
+  const t0 = Date.now();
+  const mark = (what: string) => process.env.ZKEY_NEW_TRACE && console.log(`zkey-new ${what} ${(Date.now() - t0) / 1000}s`);
   const sG1 = 64;
   const sG2 = 128;
   const ps = binSections(ptauFile, "ptau");
@@ -140,6 +142,7 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
       s4.set(tmp, o + 12);
     });
     section(4, [s4]);
+    mark('section(4, [s4]);');
 
     const lag = (id: number, sG: number) => readAt(pfd, ps[id].p + (domainSize - 1) * sG, domainSize * sG);
     const bases = [lag(12, sG1), lag(13, sG2), lag(14, sG1), lag(15, sG1)];
@@ -223,12 +226,14 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
     };
 
     await compose(3, "G1", IC);
+    mark('await compose(3, "G1", IC);');
 
     // H: the odd powers of the doubled domain's Lagrange points (section 12), as snarkjs writes them
     const twice = readAt(pfd, ps[12].p + (domainSize * 2 - 1) * sG1, domainSize * 2 * sG1);
     const h = Buffer.alloc(domainSize * sG1);
     for (let i = 0; i < domainSize; i++) twice.copy(h, i * sG1, (i * 2 + 1) * sG1, (i * 2 + 2) * sG1);
     section(9, [h]);
+    mark('section(9, [h]);');
 
     // The circuit hash covers tau^(i + domainSize) - tau^i (section 2), in snarkjs's chunks of 2^14
     hashU32(domainSize - 1);
@@ -256,10 +261,15 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
       for (const r of await Promise.all(jobs)) hasher.update(r[0]);
     }
 
+    mark("hashH");
     await compose(8, "G1", C);
+    mark('await compose(8, "G1", C);');
     await compose(5, "G1", A);
+    mark('await compose(5, "G1", A);');
     await compose(6, "G1", B1);
+    mark('await compose(6, "G1", B1);');
     await compose(7, "G2", B2);
+    mark('await compose(7, "G2", B2);');
     const csHash = hasher.digest();
     section(10, [csHash, u32(0)]);
 
