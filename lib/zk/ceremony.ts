@@ -33,7 +33,14 @@ export const sha256File = (file: string) => "0x" + crypto.createHash("sha256").u
  */
 export async function initialKey(r1cs: string, ptau: string, cacheDir = path.join(".cache", "ceremony")): Promise<{ file: string; seconds: number; cached: boolean }> {
   if (!fs.existsSync(ptau)) throw new CeremonyError("PtauNotFound", `powers-of-tau file not found: ${ptau}`);
-  const ptauId = crypto.createHash("sha256").update(`${fs.statSync(ptau).size}:${fs.readFileSync(ptau).subarray(0, 1 << 16).toString("hex")}`);
+  const head = Buffer.alloc(Math.min(1 << 16, fs.statSync(ptau).size));
+  const fd = fs.openSync(ptau, "r");
+  try {
+    fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const ptauId = crypto.createHash("sha256").update(`${fs.statSync(ptau).size}:${head.toString("hex")}`);
   const key = crypto.createHash("sha256").update(sha256File(r1cs)).update(ptauId.digest()).digest("hex").slice(0, 24);
   const file = path.join(cacheDir, `init-${key}.zkey`);
   if (fs.existsSync(file)) return { file, seconds: 0, cached: true };
