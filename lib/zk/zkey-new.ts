@@ -21,8 +21,25 @@ const BETATAU_G1 = 3;
 /** Terms per thread task (snarkjs uses 2^15 as well). */
 const CHUNK = 1 << 15;
 
-/** [bases section, constraint row, byte offset of the coefficient in the r1cs constraints section, or -1 for one]. */
-type Term = [number, number, number];
+/**
+ * [bases section, constraint row, byte offset of the coefficient in the r1cs constraints section or -1 for one,
+ * index of the coefficient in the signed-small table].
+ */
+type Term = [number, number, number, number];
+
+const limbs = (v: bigint) => Uint32Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(32 * i)) & 0xffffffffn));
+/** a - b on 8 little-endian 32-bit limbs (a >= b), written at out[o..o+32). */
+function subLimbs(a: Uint32Array, b: Buffer, bo: number, out: Uint8Array, o: number): void {
+  let borrow = 0;
+  const dv = new DataView(out.buffer, out.byteOffset);
+  for (let i = 0; i < 8; i++) {
+    let d = a[i] - b.readUInt32LE(bo + 4 * i) - borrow;
+    borrow = d < 0 ? 1 : 0;
+    if (d < 0) d += 0x100000000;
+    dv.setUint32(o + 4 * i, d, true);
+  }
+}
+const byteLen = (x: number) => (x >>> 24 ? 4 : x >>> 16 ? 3 : x >>> 8 ? 2 : 1);
 
 const floorLog2 = (v: number) => 31 - Math.clz32(v);
 
@@ -99,6 +116,37 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
     const push = (arr: (Term[] | undefined)[], s: number, t: Term) => (arr[s] ??= []).push(t);
     const icOrC = (s: number, t: Term) => (s <= nPublic ? push(IC, s, t) : push(C, s - nPublic - 1, t));
     const coefs: [number, number, number, number][] = [];
+    // Each coefficient once: |v| (r - v when v > r/2) in at most 8 bytes, its byte length and sign; 32 = large
+    const nTerms = (() => { let n = 0, at = 0; for (let c = 0; c < nConstraints; c++) for (let m = 0; m < 3; m++) { const k = cs.readUInt32LE(at); n += k; at += 4 + k * (4 + n8r); } return n; })();
+    const absBytes = new Uint8Array(nTerms * 32);
+    const absLen = new Uint8Array(nTerms);
+    const absNeg = new Uint8Array(nTerms);
+    const rLimbs = limbs(prime);
+    let nCoef = 0;
+    const classify = (p: number): number => {
+      const k = nCoef++;
+      let hi = 0;
+      for (let i = 8; i < 32; i += 4) hi |= cs.readUInt32LE(p + i);
+      if (hi === 0) {
+        absBytes.set(cs.subarray(p, p + 8), k * 32);
+        const w1 = cs.readUInt32LE(p + 4);
+        absLen[k] = w1 ? 4 + byteLen(w1) : byteLen(cs.readUInt32LE(p));
+        return k;
+      }
+      subLimbs(rLimbs, cs, p, absBytes, k * 32);
+      const dv = new DataView(absBytes.buffer, k * 32, 32);
+      let dhi = 0;
+      for (let i = 8; i < 32; i += 4) dhi |= dv.getUint32(i, true);
+      if (dhi === 0) {
+        absNeg[k] = 1;
+        const w1 = dv.getUint32(4, true);
+        absLen[k] = w1 ? 4 + byteLen(w1) : byteLen(dv.getUint32(0, true));
+      } else {
+        absBytes.set(cs.subarray(p, p + 32), k * 32);
+        absLen[k] = 32;
+      }
+      return k;
+    };
     let pos = 0;
     for (let c = 0; c < nConstraints; c++) {
       for (let m = 0; m < 3; m++) {
@@ -107,23 +155,24 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
         for (let i = 0; i < n; i++) {
           const s = cs.readUInt32LE(pos);
           const coefp = pos + 4;
+          const k = classify(coefp);
           pos += 4 + n8r;
           if (m === 0) {
-            push(A, s, [TAU_G1, c, coefp]);
-            icOrC(s, [BETATAU_G1, c, coefp]);
+            push(A, s, [TAU_G1, c, coefp, k]);
+            icOrC(s, [BETATAU_G1, c, coefp, k]);
             coefs.push([0, c, s, coefp]);
           } else if (m === 1) {
-            push(B1, s, [TAU_G1, c, coefp]);
-            push(B2, s, [TAU_G2, c, coefp]);
-            icOrC(s, [ALPHATAU_G1, c, coefp]);
+            push(B1, s, [TAU_G1, c, coefp, k]);
+            push(B2, s, [TAU_G2, c, coefp, k]);
+            icOrC(s, [ALPHATAU_G1, c, coefp, k]);
             coefs.push([1, c, s, coefp]);
-          } else icOrC(s, [TAU_G1, c, coefp]);
+          } else icOrC(s, [TAU_G1, c, coefp, k]);
         }
       }
     }
     for (let s = 0; s <= nPublic; s++) {
-      push(A, s, [TAU_G1, nConstraints + s, -1]);
-      push(IC, s, [BETATAU_G1, nConstraints + s, -1]);
+      push(A, s, [TAU_G1, nConstraints + s, -1, -1]);
+      push(IC, s, [BETATAU_G1, nConstraints + s, -1, -1]);
       coefs.push([0, nConstraints + s, s, -1]);
     }
     // Section 4: the A and B coefficients, each as value * R^2 (snarkjs writes Fr.mul(v, R2) in standard form)
@@ -146,8 +195,7 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
 
     const lag = (id: number, sG: number) => readAt(pfd, ps[id].p + (domainSize - 1) * sG, domainSize * sG);
     const bases = [lag(12, sG1), lag(13, sG2), lag(14, sG1), lag(15, sG1)];
-    const Q = BigInt(curve.q.toString());
-    const R = prime;
+    const qLimbs = limbs(BigInt(curve.q.toString()));
 
     /** The points of one section, each the combination of its variable's terms; also hashed as snarkjs does. */
     const compose = async (id: number, group: "G1" | "G2", arr: (Term[] | undefined)[]) => {
@@ -179,24 +227,18 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
       let pS = 0;
       for (const terms of vars) {
         if (!terms) { calls.push({ len: 0, size: 0 }); continue; }
-        const vals = terms.map(([, , p]) => (p < 0 ? 1n : BigInt("0x" + Buffer.from(cs.subarray(p, p + 32)).reverse().toString("hex"))));
-        const signed = vals.map((v) => (v > R / 2n ? v - R : v));
-        const maxBits = signed.reduce((m, v) => Math.max(m, (v < 0n ? -v : v).toString(2).length), 0);
-        const small = maxBits <= 64;
-        const size = small ? Math.max(1, Math.ceil(maxBits / 8)) : 32;
-        terms.forEach(([b, row], k) => {
-          const base = bases[b].subarray(row * sG, row * sG + sG);
-          bBases.set(base, pB + k * sG);
-          let v = small ? signed[k] : vals[k];
-          if (v < 0n) {
-            v = -v;
+        let size = 1;
+        for (const t of terms) if (t[3] >= 0) size = Math.max(size, absLen[t[3]]);
+        terms.forEach(([b, row, p, k], j) => {
+          const at = pB + j * sG;
+          bBases.set(bases[b].subarray(row * sG, row * sG + sG), at);
+          if (k < 0) bScalars[pS + j * size] = 1;
+          else if (size === 32) bScalars.set(cs.subarray(p, p + 32), pS + j * size);
+          else {
+            bScalars.set(absBytes.subarray(k * 32, k * 32 + size), pS + j * size);
             // -P in affine Montgomery form: each y coordinate c becomes q - c (zero stays zero)
-            for (let at = sG / 2; at < sG; at += 32) {
-              const y = BigInt("0x" + Buffer.from(base.subarray(at, at + 32)).reverse().toString("hex"));
-              if (y !== 0n) bBases.set(le(Q - y, 32), pB + k * sG + at);
-            }
+            if (absNeg[k]) for (let y = at + sG / 2; y < at + sG; y += 32) if (bBases.subarray(y, y + 32).some((v) => v !== 0)) subLimbs(qLimbs, Buffer.from(bBases.buffer, bBases.byteOffset + y, 32), 0, bBases, y);
           }
-          bScalars.set(le(v, size), pS + k * size);
         });
         calls.push({ len: terms.length, size });
         pB += terms.length * sG;
