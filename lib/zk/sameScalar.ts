@@ -7,7 +7,7 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
+import { PointWorkerPool } from "./workerPool";
 
 export const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 export const LAMBDA = 4407920970296243842393367215006156084916469457145843978461n;
@@ -116,58 +116,19 @@ export function schedule(k: bigint): Int32Array {
 
 /** Threads that multiply G1 points (affine LEM, the .zkey encoding) by the scalar of `steps`; `close` ends them. */
 export class SameScalarPool {
-  private readonly workers: Worker[];
-  private readonly idle: Worker[];
-  private readonly queue: (() => void)[] = [];
-  private readonly pending = new Map<number, { resolve: (p: Uint8Array) => void; reject: (e: Error) => void }>();
-  private nextId = 0;
-  private failure: Error | undefined;
-  private closing = false;
+  private readonly pool: PointWorkerPool;
 
   constructor(scalar: bigint, threads = Math.max(1, os.cpus().length)) {
-    const steps = schedule(scalar);
-    this.workers = Array.from({ length: threads }, () => {
-      const w = new Worker(path.join(__dirname, "sameScalarWorker.js"), { workerData: { steps }, execArgv: [] });
-      w.on("message", ({ id, points }: { id: number; points: Uint8Array }) => {
-        this.pending.get(id)?.resolve(points);
-        this.pending.delete(id);
-        this.idle.push(w);
-        this.queue.shift()?.();
-      });
-      w.on("error", (e) => this.fail(e));
-      w.on("exit", (code) => this.closing || this.fail(new Error(`exited with code ${code}`)));
-      return w;
-    });
-    this.idle = [...this.workers];
+    this.pool = new PointWorkerPool("same-scalar worker", path.join(__dirname, "sameScalarWorker.js"), { steps: schedule(scalar) }, threads);
   }
 
   /** Every point of `points` (64-byte affine LEM points back to back) times the scalar, same encoding. */
   async times(points: Uint8Array): Promise<Buffer> {
     if (points.length % SP !== 0) throw new RangeError("not a whole number of G1 points");
-    const parts: Promise<Uint8Array>[] = [];
-    for (let i = 0; i < points.length; i += CHUNK * SP) parts.push(this.run(Uint8Array.prototype.slice.call(points, i, Math.min(points.length, i + CHUNK * SP))));
-    return Buffer.concat((await Promise.all(parts)).map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+    return this.pool.chunked("points", points, CHUNK * SP);
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-
-  private run(points: Uint8Array): Promise<Uint8Array> {
-    return new Promise((resolve, reject) => {
-      if (this.failure) return reject(this.failure);
-      const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      const go = () => this.idle.pop()!.postMessage({ id, points }, [points.buffer as ArrayBuffer]);
-      if (this.idle.length > 0) go();
-      else this.queue.push(go);
-    });
-  }
-
-  private fail(e: Error): void {
-    this.failure = new Error(`same-scalar worker failed: ${e.message}`);
-    for (const p of this.pending.values()) p.reject(this.failure);
-    this.pending.clear();
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

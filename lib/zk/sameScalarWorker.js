@@ -117,31 +117,12 @@ function buildBatch(name, isAdd) {
   builder.exportFunction(name);
 }
 
-/** vo_batchPhi(pSrc, pDst, n): dst[i] = (BETA x, y) = LAMBDA * src[i]. */
-function buildPhi() {
-  const f = builder.addFunction("vo_batchPhi");
-  f.addParam("pSrc", "i32");
-  f.addParam("pDst", "i32");
-  f.addParam("n", "i32");
-  f.addLocal("i", "i32");
-  const c = f.getCodeBuilder();
-  const at = (p, off = 0) => c.i32_add(c.getLocal(p), c.i32_add(c.i32_mul(c.getLocal("i"), c.i32_const(SP)), c.i32_const(off)));
-  f.addCode(
-    c.setLocal("i", c.i32_const(0)),
-    c.block(c.loop(
-      c.br_if(1, c.i32_eq(c.getLocal("i"), c.getLocal("n"))),
-      c.call("f1m_mul", at("pSrc"), c.i32_const(pBeta), at("pDst")),
-      c.call("int_copy", at("pSrc", N8), at("pDst", N8)),
-      c.setLocal("i", c.i32_add(c.getLocal("i"), c.i32_const(1))),
-      c.br(0),
-    )),
-  );
-  builder.exportFunction("vo_batchPhi");
-}
-
-/** vo_batchCopy(pSrc, pDst, n, neg): dst[i] = neg ? -src[i] : src[i]. */
-function buildCopy() {
-  const f = builder.addFunction("vo_batchCopy");
+/**
+ * vo_batchPhi(pSrc, pDst, n, 0): dst[i] = (BETA x, y) = LAMBDA * src[i];
+ * vo_batchCopy(pSrc, pDst, n, neg): dst[i] = neg ? -src[i] : src[i].
+ */
+function buildPointwise(name, phi) {
+  const f = builder.addFunction(name);
   f.addParam("pSrc", "i32");
   f.addParam("pDst", "i32");
   f.addParam("n", "i32");
@@ -153,19 +134,19 @@ function buildCopy() {
     c.setLocal("i", c.i32_const(0)),
     c.block(c.loop(
       c.br_if(1, c.i32_eq(c.getLocal("i"), c.getLocal("n"))),
-      c.call("int_copy", at("pSrc"), at("pDst")),
+      phi ? c.call("f1m_mul", at("pSrc"), c.i32_const(pBeta), at("pDst")) : c.call("int_copy", at("pSrc"), at("pDst")),
       c.if(c.getLocal("neg"), c.call("f1m_neg", at("pSrc", N8), at("pDst", N8)), c.call("int_copy", at("pSrc", N8), at("pDst", N8))),
       c.setLocal("i", c.i32_add(c.getLocal("i"), c.i32_const(1))),
       c.br(0),
     )),
   );
-  builder.exportFunction("vo_batchCopy");
+  builder.exportFunction(name);
 }
 
 buildBatch("vo_batchAdd", true);
 buildBatch("vo_batchDouble", false);
-buildPhi();
-buildCopy();
+buildPointwise("vo_batchPhi", true);
+buildPointwise("vo_batchCopy", false);
 
 const memory = new WebAssembly.Memory({ initial: 25 });
 const x = new WebAssembly.Instance(new WebAssembly.Module(builder.build()), { env: { memory } }).exports;
@@ -211,7 +192,7 @@ parentPort.on("message", ({ id, points }) => {
     x.vo_batchCopy(pT1 + (j - 1) * n * SP, pT1 + j * n * SP, n, 0);
     x.vo_batchAdd(pT1 + j * n * SP, pTwo, n, 0, pAux);
   }
-  x.vo_batchPhi(pT1, pT2, TABLE * n);
+  x.vo_batchPhi(pT1, pT2, TABLE * n, 0);
   const entry = (op, d) => (op === 1 || op === 3 ? pT1 : pT2) + ((Math.abs(d) - 1) >> 1) * n * SP;
   for (let s = 0; s < steps.length; s += 2) {
     const op = steps[s];

@@ -10,7 +10,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { CeremonyError } from "./ceremony-error";
-import { binSections } from "./ptau";
+import { binSections, writeBinFile } from "./ptau";
 import { ExceptionalSchedule, SameScalarPool, schedule } from "./sameScalar";
 import { getCurve } from "./setup";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -138,39 +138,19 @@ export async function contributeZkey(prev: string, out: string, name: string, so
     }
   }
 
-  const ofd = fs.openSync(out, "w");
+  const src = fs.openSync(prev, "r");
+  let copied: Record<number, Buffer>;
   try {
-    const head = Buffer.alloc(12);
-    head.write("zkey", 0, "latin1");
-    head.writeUInt32LE(1, 4);
-    head.writeUInt32LE(10, 8);
-    fs.writeSync(ofd, head);
-    const section = (id: number, data: Buffer) => {
-      const h = Buffer.alloc(12);
-      h.writeUInt32LE(id, 0);
-      h.writeBigUInt64LE(BigInt(data.length), 4);
-      fs.writeSync(ofd, h);
-      fs.writeSync(ofd, data);
-    };
-    const src = fs.openSync(prev, "r");
-    try {
-      for (let id = 1; id <= 10; id++) {
-        if (id === 2) section(2, newHeader);
-        else if (id === 8) section(8, L2);
-        else if (id === 9) section(9, H2);
-        else if (id === 10) section(10, newS10);
-        else {
-          const b = Buffer.alloc(s[id].size);
-          fs.readSync(src, b, 0, b.length, s[id].p);
-          section(id, b);
-        }
-      }
-    } finally {
-      fs.closeSync(src);
-    }
+    copied = Object.fromEntries([1, 3, 4, 5, 6, 7].map((id) => {
+      const b = Buffer.alloc(s[id].size);
+      fs.readSync(src, b, 0, b.length, s[id].p);
+      return [id, b];
+    }));
   } finally {
-    fs.closeSync(ofd);
+    fs.closeSync(src);
   }
+  const replaced: Record<number, Buffer> = { 2: newHeader, 8: L2, 9: H2, 10: newS10 };
+  writeBinFile(out, "zkey", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((id) => [id, [replaced[id] ?? copied[id]]]));
   const keyBytes = Buffer.concat([uG1(delta1), uG1(g1s), uG1(g1sx), uG2(g2spx), transcript]);
   return blake().update(keyBytes).digest("hex");
 }

@@ -11,7 +11,7 @@
 import fs from "node:fs";
 import crypto from "node:crypto";
 import { CeremonyError } from "./ceremony-error";
-import { binSections } from "./ptau";
+import { binSections, writeBinFile } from "./ptau";
 import { getCurve } from "./setup";
 
 const TAU_G1 = 0;
@@ -83,14 +83,9 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
     const nPublic = nOutputs + nPubInputs;
     const domainSize = 2 ** cirPower;
     const hasher = crypto.createHash("blake2b512");
-    const out: Buffer[] = [];
+    const out: [number, Uint8Array[]][] = [];
     const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; };
-    const section = (id: number, parts: Buffer[]) => {
-      const h = Buffer.alloc(12);
-      h.writeUInt32LE(id, 0);
-      h.writeBigUInt64LE(BigInt(parts.reduce((s, p) => s + p.length, 0)), 4);
-      out.push(h, ...parts);
-    };
+    const section = (id: number, parts: Uint8Array[]) => out.push([id, parts]);
     const toU = (G: any, lem: Uint8Array) => G.batchLEMtoU(lem) as Promise<Uint8Array>;
     const hashU32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(v); hasher.update(b); };
 
@@ -212,7 +207,7 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
       }
       const parts = await Promise.all(tasks);
       for (const p of parts) hasher.update(await toU(G, p));
-      section(id, parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+      section(id, parts);
     };
 
     /**
@@ -315,19 +310,7 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
     const csHash = hasher.digest();
     section(10, [csHash, u32(0)]);
 
-    const tmpFile = `${zkeyFile}.${process.pid}.part`;
-    const fd = fs.openSync(tmpFile, "w");
-    try {
-      const head = Buffer.alloc(12);
-      head.write("zkey", 0, "latin1");
-      head.writeUInt32LE(1, 4);
-      head.writeUInt32LE(10, 8);
-      fs.writeSync(fd, head);
-      for (const b of out) fs.writeSync(fd, b);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmpFile, zkeyFile);
+    writeBinFile(zkeyFile, "zkey", out);
     return csHash.toString("hex");
   } finally {
     fs.closeSync(pfd);
