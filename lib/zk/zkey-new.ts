@@ -20,6 +20,8 @@ const ALPHATAU_G1 = 2;
 const BETATAU_G1 = 3;
 /** Terms per thread task (snarkjs uses 2^15 as well). */
 const CHUNK = 1 << 15;
+/** A variable with this many terms (the constant one, in every rescale) is a threaded multi-exponentiation of its own. */
+const HEAVY = 1024;
 
 /**
  * [bases section, constraint row, byte offset of the coefficient in the r1cs constraints section or -1 for one,
@@ -201,7 +203,8 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
       for (let i = 0; i < arr.length;) {
         let n = 0;
         let nP = 0;
-        while (i + n < arr.length && n < CHUNK && (n === 0 || nP + (arr[i + n]?.length ?? 0) < CHUNK)) nP += arr[i + n++]?.length ?? 0;
+        const len = (k: number) => arr[k]?.length ?? 0;
+        while (i + n < arr.length && n < CHUNK && (n === 0 || (nP + len(i + n) < CHUNK && len(i + n) < HEAVY && nP < HEAVY))) nP += len(i + n++);
         tasks.push(composeChunk(G, sG, arr.slice(i, i + n), nP));
         i += n;
       }
@@ -238,6 +241,11 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
         calls.push({ len: terms.length, size });
         pB += terms.length * sG;
         pS += terms.length * size;
+      }
+      // A heavy variable: ffjavascript's multi-exponentiation, split over its threads
+      if (vars.length === 1 && calls[0].len >= HEAVY) {
+        const r = await G.multiExpAffine(bBases.subarray(0, pB), bScalars.subarray(0, pS), false, "");
+        return G.toAffine(r) as Uint8Array;
       }
       const prefix = G === G1 ? "g1m" : "g2m";
       const sGmid = sG * 1.5;

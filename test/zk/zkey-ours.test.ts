@@ -1,7 +1,7 @@
 /**
  * The ceremony's own key generation and contributions against snarkjs, on a synthetic R1CS whose coefficients cover
- * every path of lib/zk/zkey-new.ts (small positive, small negative, 254-bit, +-1, unused variables, a variable in many
- * constraints): the initial key is byte-equal to snarkjs `zkey new`'s, a chain mixing our contributions and snarkjs's
+ * every path of lib/zk/zkey-new.ts (small positive, small negative, 254-bit, +-1, unused variables, the constant one
+ * in every B, a heavy variable): the initial key is byte-equal to snarkjs `zkey new`'s, a chain mixing our contributions and snarkjs's
  * passes snarkjs `zkey verify`, and our beacon writes the very bytes of snarkjs `zkey beacon`.
  */
 import { expect } from "chai";
@@ -35,14 +35,14 @@ function syntheticR1cs(file: string, nConstraints: number, nVars: number, nPub: 
     if (k < 8) return 1n << BigInt(rnd(60)); // a power of two
     return k < 9 ? 1n : R - 1n;
   };
-  const lc = (n: number, wires: () => number) => {
-    const ws = [...new Set(Array.from({ length: n }, wires))].sort((a, b) => a - b);
+  const lc = (n: number, wires: () => number, withOne = false) => {
+    const ws = [...new Set([...(withOne ? [0] : []), ...Array.from({ length: n }, wires)])].sort((a, b) => a - b);
     return Buffer.concat([le(BigInt(ws.length), 4), ...ws.map((w) => Buffer.concat([le(BigInt(w), 4), le(coef(), 32)]))]);
   };
   const used = Math.floor(nVars * 0.95); // the last variables appear nowhere
   const cons: Buffer[] = [];
   for (let c = 0; c < nConstraints; c++) {
-    cons.push(lc(1 + rnd(3), () => rnd(used)), lc(rnd(4), () => (rnd(4) === 0 ? 0 : rnd(used))), lc(1 + rnd(3), () => rnd(used)));
+    cons.push(lc(1 + rnd(3), () => rnd(used)), lc(rnd(4), () => rnd(used), true), lc(1 + rnd(3), () => rnd(used)));
   }
   const header = Buffer.concat([le(32n, 4), le(R, 32), ...[nVars, 1, nPub - 1, 0].map((v) => le(BigInt(v), 4)), le(BigInt(nVars), 8), le(BigInt(nConstraints), 4)]);
   const section = (id: number, data: Buffer) => Buffer.concat([le(BigInt(id), 4), le(BigInt(data.length), 8), data]);
@@ -57,7 +57,7 @@ describe("zk: our key generation and contributions, byte-compatible with snarkjs
 
   before(async () => {
     ptau = await testPtau(12);
-    syntheticR1cs(f("c.r1cs"), 1000, 900, 3);
+    syntheticR1cs(f("c.r1cs"), 1100, 900, 3);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
