@@ -24,6 +24,7 @@ import {
   wrapKey,
   WRAPPED_KEY_LEN,
 } from "../lib/crypto";
+import * as browserAes from "../lib/crypto/aes.browser";
 import { EmbeddedContentStore, getSealed, putSealed } from "../lib/storage";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -56,6 +57,16 @@ describe("crypto: AES-256-GCM storage envelope", () => {
     expect(text(gcm(dataKey, nonce, header).decrypt(ciphertext.subarray(18)))).to.equal(text(plain));
     const resealed = new Uint8Array([...header, ...nonce, ...gcm(dataKey, nonce, header).encrypt(bytes("from noble"))]);
     expect(text(decrypt(resealed, dataKey))).to.equal("from noble");
+  });
+
+  it("the dashboard's AES (aes.browser.ts) and the CLI's open each other's envelopes, and both refuse a flipped byte", () => {
+    const { ciphertext, dataKey } = encryptForStorage(bytes("sealed by the CLI"));
+    const [header, nonce] = [ciphertext.subarray(0, 6), ciphertext.subarray(6, 18)];
+    expect(text(browserAes.gcmOpen(dataKey, nonce, header, ciphertext.subarray(18)))).to.equal("sealed by the CLI");
+    const fromTab = new Uint8Array([...header, ...nonce, ...browserAes.gcmSeal(dataKey, nonce, header, bytes("sealed in the tab"))]);
+    expect(text(openEnvelope(fromTab, dataKey))).to.equal("sealed in the tab");
+    expect(() => openEnvelope(flip(fromTab, fromTab.length - 1), dataKey)).to.throw(DecryptionError);
+    expect(() => browserAes.gcmOpen(dataKey, nonce, header, flip(ciphertext, ciphertext.length - 1).subarray(18))).to.throw();
   });
 
   it("names a wrong key, altered ciphertext, altered header, truncation", () => {

@@ -3,7 +3,11 @@
  * reputation), the tiny e2e model registered with its real verifier, two worker processes, the app server, and a
  * wallet injected into the page (test/helpers/browser.ts) that forwards to the node's unlocked accounts.
  *   - a requester posts a job from the sandbox; the workers settle it; every shard shows its proof verified and the
- *     predicted classes match the float model's labels;
+ *     predicted classes match the float model's labels; the tab made, sealed and released every data key: no key
+ *     ever reaches the app server (every byte the page sends it passes a recording proxy);
+ *   - a job file made by job:post is imported, and a job whose post landed after its tab closed is recovered from
+ *     the keys kept before the post; after a reload the tab releases their keys to the workers from another screen;
+ *     `job:results`'s library reads the browser's exported job file;
  *   - the model owner withdraws its fees; a new worker registers and stakes; a worker decrypts its own reputation
  *     in the page and another account is refused;
  *   - the history exports one record per settlement;
@@ -16,12 +20,15 @@ import path from "node:path";
 import type { Browser, Route } from "playwright-core";
 import { formatEther, parseEther } from "ethers";
 import { startApp } from "../lib/app";
+import { postInputsJob, readJobFile, readOwnJob, type JobFile } from "../lib/requester/job";
+import { checkedResults } from "../lib/requester/report";
 import { modelEarnings } from "../lib/chain/owner";
 import { generateWorkerKeyPair } from "../lib/crypto/worker-key";
 import { createOnnxSession } from "../lib/runtime/onnx";
 import { createLogger } from "../lib/util/log";
 import { REPO_ROOT } from "../lib/util/processes";
 import { launchChromium, walletPage, type WalletPage } from "./helpers/browser";
+import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy";
 import { SIZES, startMesh, type Mesh } from "./e2e/harness";
 import { mlpOnnx, rng } from "./zk/models";
 
@@ -29,6 +36,10 @@ const OUT = path.join(REPO_ROOT, "test-output", "dashboard");
 /** The page's document inside page.waitForFunction (this file compiles without the DOM library). */
 type PageDoc = { querySelector(s: string): { textContent: string | null; getAttribute(a: string): string | null } | null; querySelectorAll(s: string): { length: number } };
 const INPUTS = 4;
+/** Inputs of the job posted from the CLI and imported into the page (one shard each). */
+const CLI_INPUTS = 2;
+/** Inputs of the job the page recovers from its pending keys (a tab closed while the post was pending). */
+const PENDING_INPUTS = 1;
 
 describe("dashboard in Chromium", function () {
   this.timeout(240_000);
@@ -36,6 +47,11 @@ describe("dashboard in Chromium", function () {
   let app: Awaited<ReturnType<typeof startApp>>;
   let browser: Browser;
   let w: WalletPage;
+  /** Every byte the page sent the app server (through a recording proxy): no data key may ever be in it. */
+  let proxy: TcpProxy;
+  const sent: Buffer[] = [];
+  /** The browser job's file, as the page exported it. */
+  let exported: JobFile;
   const problems: string[] = [];
   const addr = (i: number) => mesh.d.accounts[i].address;
   const shot = async (name: string) => {
@@ -45,6 +61,20 @@ describe("dashboard in Chromium", function () {
   const go = async (screen: string) => {
     await w.page.click(`nav a[data-screen="${screen}"]`);
     await w.page.waitForSelector(`main#screen-${screen}`);
+  };
+
+  /** No data key of `file`, as hex (either case), base64 or raw bytes, is in anything the page sent the app server. */
+  const expectNoKeySent = (file: JobFile) => {
+    const all = Buffer.concat(sent);
+    const lower = all.toString("latin1").toLowerCase();
+    expect(all.length).to.be.greaterThan(0);
+    for (const s of file.shards) {
+      const key = Buffer.from(s.dataKey!.slice(2), "hex");
+      expect(key.length).to.equal(32);
+      expect(lower.includes(key.toString("hex")), "data key as hex").to.equal(false);
+      expect(all.includes(key.toString("base64")) || all.includes(key.toString("base64url")), "data key as base64").to.equal(false);
+      expect(all.includes(key), "data key as bytes").to.equal(false);
+    }
   };
 
   /** Lazy chunks of the in-page re-verification (snarkjs, the verifier), as the page requests them. */
@@ -58,7 +88,8 @@ describe("dashboard in Chromium", function () {
     browser = await launchChromium();
     w = await walletPage(browser, mesh.d.url, addr(6), (l) => problems.push(l));
     w.page.on("request", (r) => void (/\/assets\/(reverify|browser\.esm)-/.test(r.url()) && lazyLoaded.push(r.url())));
-    await w.page.goto(app.url);
+    proxy = await startTcpProxy(Number(new URL(app.url).port), (c) => void sent.push(Buffer.from(c)));
+    await w.page.goto(`${proxy.url}/`);
     await w.page.waitForSelector('.model[data-model="1"]', { timeout: 20_000 });
     // A wallet that already authorizes the page reconnects by itself (as MetaMask does); else the connect menu.
     await w.page.waitForSelector("#connect, [data-account]");
@@ -79,6 +110,7 @@ describe("dashboard in Chromium", function () {
 
   after(async function () {
     await browser?.close();
+    await proxy?.close();
     await app?.close();
     await mesh?.stop();
   });
@@ -131,8 +163,12 @@ describe("dashboard in Chromium", function () {
     expect(lazyLoaded.some((u) => /\/assets\/reverify-/.test(u))).to.equal(true);
     const download = w.page.waitForEvent("download");
     await w.page.click("#export-job");
-    const file = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as { jobId: string; shards: { dataKey?: string; packageCid: string }[] };
+    const file = (exported = JSON.parse(fs.readFileSync(await (await download).path(), "utf8")) as JobFile);
     expect(file.shards.every((s) => /^0x[0-9a-f]{64}$/.test(s.dataKey ?? ""))).to.equal(true);
+    // the tab quantized, committed, sealed, uploaded, released and read back: no data key ever reached the server
+    expectNoKeySent(file);
+    expect(Buffer.concat(sent).includes("POST /api/v0/add?cid-version=1"), "packages uploaded through the content server's add").to.equal(true);
+    expect((await fetch(`${app.url}api/jobs/prepare`, { method: "POST", body: "{}" })).status).to.equal(404);
     // the packages are on the content server behind the app server (Kubo RPC and trustless gateway routes)
     const cid = file.shards[0].packageCid;
     const cat = await fetch(`${app.url}api/v0/cat?arg=${cid}`, { method: "POST" });
@@ -144,11 +180,79 @@ describe("dashboard in Chromium", function () {
     expect((await fetch(`${app.url}api/v0/add`, { method: "POST", body: form, headers: { origin: "http://evil.example" } })).status).to.equal(403);
   });
 
+  it("imports a job file made by job:post and recovers a job whose post landed after its tab closed: after a reload, on another screen, the tab releases their keys to the workers' claims and reads the results; the CLI follows a browser job's exported file", async function () {
+    const r = rng(12);
+    const inputs = Array.from({ length: 32 }, () => Array.from({ length: SIZES[0] }, r)).slice(0, CLI_INPUTS + PENDING_INPUTS);
+    const session = await createOnnxSession(mlpOnnx(5, SIZES), { inputShape: [SIZES[0]] });
+    const labels = (await session.run(inputs)).map((o) => o.indexOf(Math.max(...o)));
+    const jobsDir = fs.mkdtempSync(path.join(OUT, "..", "dashboard-jobs-"));
+    const requester = mesh.d.accounts[6];
+    const { core, registry, audit } = mesh.d.contracts;
+    // the requester's own CLI path (job:post's library function), with the same wallet account as the page
+    const post = (vectors: number[][]) => postInputsJob({
+      core, registry, requester, store: mesh.store, modelId: BigInt(mesh.model.modelId), modelVersion: 0n, vectors, encrypt: true, jobsDir, clamp: true,
+      terms: { pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: false },
+    });
+    const posted = await post(inputs.slice(0, CLI_INPUTS));
+    const landed = await post(inputs.slice(CLI_INPUTS));
+    const chainId = String((await mesh.d.provider.getNetwork()).chainId);
+    const cliFile = readJobFile(chainId, await core.getAddress(), posted.jobId, jobsDir);
+    await w.page.setInputFiles("#job-import", { name: path.basename(posted.file), mimeType: "application/json", buffer: fs.readFileSync(posted.file) });
+    await w.page.waitForSelector(`#job-${posted.jobId}`);
+    // the other job's keys as a tab leaves them that closed while its post was pending: IndexedDB "pending", by input root
+    const { jobId: _id, posted: _at, ...prepared } = readJobFile(chainId, await core.getAddress(), landed.jobId, jobsDir);
+    const pending = { ...prepared, requester: addr(6), inputRoot: (await core.getJob(landed.jobId)).inputRoot, at: Date.now() };
+    await w.page.evaluate(`new Promise((resolve, reject) => {
+      const open = indexedDB.open("oblivion", 2);
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction("pending", "readwrite");
+        tx.objectStore("pending").put(${JSON.stringify(pending)}, ${JSON.stringify(pending.inputRoot)});
+        tx.oncomplete = () => (open.result.close(), resolve(true));
+        tx.onerror = () => reject(tx.error);
+      };
+    })`);
+    // the requester leaves and comes back on another screen: the agent resumes from IndexedDB on any screen
+    await w.page.reload();
+    await w.page.waitForSelector("#connect, [data-account]");
+    if (await w.page.locator("#connect").count()) {
+      await w.page.click("#connect");
+      await w.page.click('[data-connector="Test Wallet"]');
+    }
+    await w.page.waitForSelector(`[data-account="${addr(6).toLowerCase()}"]`);
+    await go("market");
+    for (const [job, n] of [[posted.jobId, CLI_INPUTS], [landed.jobId, PENDING_INPUTS]] as const) {
+      for (const until = Date.now() + 120_000; (await core.getJob(job)).settledShards < n; ) {
+        if (Date.now() > until) throw new Error(`job ${job} not settled by the tab's releases`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(await core.queryFilter(core.filters.ShardKeyReleased(job))).to.have.length(n);
+    }
+    await go("sandbox");
+    await w.page.waitForSelector(`[data-watch="${landed.jobId}"]`); // the recovered job is one of "my jobs" now
+    await w.page.click(`[data-watch="${posted.jobId}"]`);
+    const card = `#job-${posted.jobId}`;
+    await w.page.waitForFunction(([sel, n]) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll(sel as string).length === n, [`${card} .shard[data-state="settled"] .verified`, CLI_INPUTS] as const, { timeout: 30_000 });
+    await w.page.click(`${card} #fetch-results`);
+    await w.page.waitForSelector(`${card} #results tr[data-input="${CLI_INPUTS - 1}"]`);
+    expect((await w.page.locator(`${card} #results .predicted`).allTextContents()).map(Number)).to.deep.equal(labels.slice(0, CLI_INPUTS));
+    expectNoKeySent(cliFile);
+    expectNoKeySent(readJobFile(chainId, await core.getAddress(), landed.jobId, jobsDir));
+    // the other way: the browser job's exported file, in the CLI's jobs folder, is what job:follow and job:results take
+    fs.writeFileSync(path.join(jobsDir, `${exported.chainId}-${exported.core.toLowerCase()}-${exported.jobId}.json`), JSON.stringify(exported));
+    const followed = await readOwnJob(core, requester, BigInt(exported.jobId), "6", jobsDir);
+    const report = await checkedResults({ core, audit, registry, store: mesh.store }, followed);
+    expect(report.rows.length).to.equal(exported.shards.length);
+    expect(report.unreadable).to.deep.equal([]);
+    expect(report.lines[0]).to.equal(`job ${exported.jobId}: ${exported.shards.length}/${exported.shards.length} shards settled and checked`);
+    fs.rmSync(jobsDir, { recursive: true, force: true });
+  });
+
   it("lets the model owner withdraw its fees", async function () {
     const owner = addr(0);
     const held = await mesh.d.contracts.core.balanceOf(owner);
-    // the owner's fees (4 × 0.0001) and, as the devnet's deployer is also its treasury, the protocol's fee
-    expect(held >= parseEther("0.0001") * BigInt(INPUTS)).to.equal(true);
+    // the owner's fees (0.0001 per inference of both jobs) and, as the devnet's deployer is also its treasury, the protocol's fee
+    expect(held >= parseEther("0.0001") * BigInt(INPUTS + CLI_INPUTS + PENDING_INPUTS)).to.equal(true);
     await w.use(owner);
     await go("models");
     await w.page.waitForFunction((t) => (globalThis as unknown as { document: PageDoc }).document.querySelector("#withdrawable")?.textContent === t, `${Number(formatEther(held)).toFixed(4)} ETH`);
@@ -160,7 +264,7 @@ describe("dashboard in Chromium", function () {
   it("shows each model's earnings as model:earnings counts them, and deactivates and reactivates the model", async function () {
     const { core, registry } = mesh.d.contracts;
     const e = await modelEarnings(core, registry, 1n);
-    expect(e.earnedWei).to.equal(parseEther("0.0001") * BigInt(INPUTS));
+    expect(e.earnedWei).to.equal(parseEther("0.0001") * BigInt(INPUTS + CLI_INPUTS + PENDING_INPUTS));
     const six = (wei: bigint) => `${Number(formatEther(wei)).toFixed(6)} ETH`;
     await w.page.waitForSelector(`[data-earned="1"]:text-is("${six(e.earnedWei)}")`);
     await w.page.waitForSelector(`[data-in-escrow="1"]:text-is("${six(e.escrowedWei)}")`);
@@ -290,7 +394,7 @@ describe("dashboard in Chromium", function () {
     await go("training");
     await shot("training");
     await go("market");
-    await w.page.waitForSelector(`.model[data-model="1"] .settled:text("${INPUTS} in ${INPUTS} shards · 1 jobs")`);
+    await w.page.waitForSelector(`.model[data-model="1"] .settled:text("${INPUTS + CLI_INPUTS + PENDING_INPUTS} in ${INPUTS + CLI_INPUTS + PENDING_INPUTS} shards · 3 jobs")`);
     await shot("marketplace");
     expect(problems.filter((p) => !p.includes("4001") && !/rejected/i.test(p))).to.deep.equal([]);
   });

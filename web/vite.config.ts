@@ -21,10 +21,28 @@ export default defineConfig({
         for (const f of FHE_WASM) this.emitFile({ type: "asset", fileName: `fhe/${path.basename(f)}`, source: fs.readFileSync(f) });
       },
     },
+    {
+      // lib/crypto/envelope.ts seals with node:crypto under Node; the page gets the same GCM on @noble/ciphers.
+      name: "oblivion-browser-aes",
+      enforce: "pre",
+      resolveId(source, importer) {
+        if (source === "./aes" && importer && path.normalize(importer) === path.join(root, "lib", "crypto", "envelope.ts")) return path.join(root, "lib", "crypto", "aes.browser.ts");
+        return null;
+      },
+    },
     react(),
   ],
   // Node built-ins that the fhEVM client's CJS modules require at load; only its lazy chunk reaches them.
-  resolve: { alias: { fs: shim("fs"), path: shim("path"), util: shim("util") } },
+  // circomlibjs: only its Poseidon (lib/zk/commitment.ts), without the package index's EdDSA/MiMC modules that
+  // need Node's Buffer at load.
+  resolve: {
+    alias: [
+      { find: /^fs$/, replacement: shim("fs") },
+      { find: /^path$/, replacement: shim("path") },
+      { find: /^util$/, replacement: shim("util") },
+      { find: /^circomlibjs$/, replacement: path.join(root, "node_modules", "circomlibjs", "src", "poseidon_wasm.js") },
+    ],
+  },
   define: { __dirname: JSON.stringify("/fhe") },
   build: {
     outDir: path.join(__dirname, "dist"),

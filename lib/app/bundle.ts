@@ -1,6 +1,7 @@
 /**
- * Builds the dashboard with Vite when its sources changed (web/src, web/index.html, the Vite config, the contract
- * artifacts it takes its ABIs from), else reuses web/dist: the stamp file holds the hash of all of them.
+ * Builds the dashboard with Vite when its sources changed (web/src, web/index.html, the Vite config, lib/ whose
+ * browser-safe modules the page runs, the contract artifacts it takes its ABIs from), else reuses web/dist: the
+ * stamp file holds the hash of all of them.
  */
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -30,7 +31,8 @@ function sourceHash(): string {
   walk(path.join(WEB_DIR, "src"));
   walk(path.join(WEB_DIR, "public"));
   for (const f of ["index.html", "vite.config.ts", "abis.ts"]) add(path.join(WEB_DIR, f));
-  for (const f of ["lib/chain/errorFormat.ts", "lib/mesh/types.ts", "lib/storage/verified.ts", "lib/storage/errors.ts", "lib/chain/ownerEscrow.ts", "lib/requester/inputFormats.ts", "package-lock.json"]) add(path.join(REPO_ROOT, f));
+  walk(path.join(REPO_ROOT, "lib"));
+  add(path.join(REPO_ROOT, "package-lock.json"));
   const { WEB_CONTRACTS } = require("../../web/abis") as typeof import("../../web/abis");
   for (const [rel] of WEB_CONTRACTS) {
     const file = path.join(REPO_ROOT, "artifacts", "contracts", rel);

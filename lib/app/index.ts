@@ -4,11 +4,10 @@
  *
  *   GET  /api/config                chain id, RPC URL, deployment block and contract addresses
  *   POST /api/models/prepare        compile + set up + store an uploaded ONNX; GET /api/models/prepare/:id polls it
- *   POST /api/jobs/prepare          quantize, commit, seal (browser's keys) and store a job's shards
- *   POST /api/jobs/release          one shard's key release for one claim, for the wallet to sign
- *   POST /api/jobs/results          a job's checked results
  *   /api/v0/*, /ipfs/*              the content server (Kubo RPC subset, trustless gateway), token added to writes
  *   + the mesh routes (lib/mesh/server.ts): /api/snapshot, /api/events, /api/audit/:id/verify
+ * No route takes or returns a data key: the page prepares, seals, releases and reads a job's results itself
+ * (web/src/requester/tab.ts) and keeps the keys in IndexedDB.
  */
 import { ZeroAddress, type JsonRpcProvider } from "ethers";
 import { attach, deploymentsDir as defaultDir, type Deployment } from "../chain/deployments";
@@ -20,12 +19,10 @@ import type { TrainingSource } from "../mesh/training";
 import type { ContentStore } from "../storage";
 import type { Logger } from "../util/log";
 import { ensureWebBundle, WEB_DIST } from "./bundle";
-import { handle, HttpError, readJson, sameOrigin, sendJson } from "./http";
-import { prepareJob, releaseFor, resultsOf, type PrepareJobRequest, type ReleaseRequest } from "./jobs";
+import { handle, readJson, sameOrigin, sendJson } from "./http";
 import { MAX_MODEL_BYTES, RegistrationRuns, type PrepareRequest } from "./registration";
 import { loadStaticFiles } from "./static";
 import { contentServerFor, storageProxy, type StorageEndpoint } from "./storageProxy";
-import type { JobFile } from "../requester/job";
 
 export interface AppOptions {
   network: string;
@@ -85,7 +82,6 @@ export async function startApp(o: AppOptions) {
     files,
     routes: async ({ deployment, provider, fromBlock }) => {
       const config = await appConfig(o, deployment, provider, fromBlock, !!content);
-      const c = attach(deployment, provider);
       const post = (path: string, limit: number, fn: (body: never) => Promise<unknown>): Route => (req, res, url) => {
         if (url.pathname !== path || req.method !== "POST") return false;
         if (!sameOrigin(req)) return (sendJson(res, 403, { error: "cross-origin request refused" }), true);
@@ -101,12 +97,6 @@ export async function startApp(o: AppOptions) {
           handle(res, async () => registrations.get(m[1]), onError);
           return true;
         },
-        post("/api/jobs/prepare", 32 * 1024 * 1024, (b: PrepareJobRequest) => prepareJob(c, o.store, b)),
-        post("/api/jobs/release", 1024 * 1024, (b: ReleaseRequest) => releaseFor(c, b)),
-        post("/api/jobs/results", 4 * 1024 * 1024, async (b: { file: JobFile; labels?: number[] }) => {
-          if (!b.file?.jobId) throw new HttpError(400, "file (a job file) is required");
-          return resultsOf(c, o.store, b.file, b.labels);
-        }),
         ...(content ? [storageProxy(content)] : []),
       ];
     },

@@ -10,10 +10,10 @@
  * The 6 header bytes are the GCM associated data, so flipping the encrypted flag or the version breaks the tag.
  * Public models skip encryption: their envelope carries the plaintext and needs no key.
  *
- * AES-GCM runs on node:crypto (OpenSSL, AES-NI): 45x faster than @noble/ciphers' gcm on this machine (16 MiB in
- * 32 ms against 1.5 s). The bytes are standard GCM; the tests check that @noble/ciphers opens them and vice versa.
+ * Browser-safe: AES-GCM comes from ./aes (node:crypto under Node, @noble/ciphers in the dashboard's build) and
+ * randomness from WebCrypto's getRandomValues, which both have; the CLI and the browser seal with this one module.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { gcmOpen, gcmSeal, TAG_LEN } from "./aes";
 import { DecryptionError, EnvelopeFormatError, InvalidKeyError, MissingDataKeyError } from "./errors";
 
 const MAGIC = new Uint8Array([0x4f, 0x42, 0x4c, 0x56]); // "OBLV"
@@ -21,8 +21,10 @@ export const ENVELOPE_VERSION = 1;
 const HEADER_LEN = 6;
 const FLAG_ENCRYPTED = 0x01;
 const NONCE_LEN = 12;
-const TAG_LEN = 16;
 export const DATA_KEY_LEN = 32;
+
+/** n cryptographically random bytes (WebCrypto, in Node 20 and every browser). */
+export const randomBytes = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
 
 export interface EnvelopeHeader {
   version: number;
@@ -55,7 +57,7 @@ function checkDataKey(key: Uint8Array): void {
 
 /** Seals content for storage under a fresh random 256-bit data key. `ciphertext` is the whole envelope. */
 export function encryptForStorage(plain: Uint8Array): { ciphertext: Uint8Array; dataKey: Uint8Array } {
-  const dataKey = new Uint8Array(randomBytes(DATA_KEY_LEN));
+  const dataKey = randomBytes(DATA_KEY_LEN);
   return { ciphertext: sealWithKey(plain, dataKey), dataKey };
 }
 
@@ -66,16 +68,13 @@ export function encryptForStorage(plain: Uint8Array): { ciphertext: Uint8Array; 
 export function sealWithKey(plain: Uint8Array, dataKey?: Uint8Array): Uint8Array {
   if (!dataKey) return packPublic(plain);
   checkDataKey(dataKey);
-  const nonce = new Uint8Array(randomBytes(NONCE_LEN));
+  const nonce = randomBytes(NONCE_LEN);
   const h = header(true);
-  const cipher = createCipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_LEN }).setAAD(h);
-  const body = cipher.update(plain);
-  cipher.final();
-  const out = new Uint8Array(HEADER_LEN + NONCE_LEN + body.length + TAG_LEN);
+  const body = gcmSeal(dataKey, nonce, h, plain);
+  const out = new Uint8Array(HEADER_LEN + NONCE_LEN + body.length);
   out.set(h, 0);
   out.set(nonce, HEADER_LEN);
   out.set(body, HEADER_LEN + NONCE_LEN);
-  out.set(cipher.getAuthTag(), HEADER_LEN + NONCE_LEN + body.length);
   return out;
 }
 
@@ -94,13 +93,8 @@ export function decrypt(envelope: Uint8Array, dataKey: Uint8Array): Uint8Array {
   checkDataKey(dataKey);
   if (envelope.length < HEADER_LEN + NONCE_LEN + TAG_LEN) throw new DecryptionError("encrypted envelope is truncated");
   const nonce = envelope.subarray(HEADER_LEN, HEADER_LEN + NONCE_LEN);
-  const tagAt = envelope.length - TAG_LEN;
   try {
-    const decipher = createDecipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_LEN });
-    decipher.setAAD(envelope.subarray(0, HEADER_LEN)).setAuthTag(envelope.subarray(tagAt));
-    const plain = decipher.update(envelope.subarray(HEADER_LEN + NONCE_LEN, tagAt));
-    decipher.final();
-    return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+    return gcmOpen(dataKey, nonce, envelope.subarray(0, HEADER_LEN), envelope.subarray(HEADER_LEN + NONCE_LEN));
   } catch (err) {
     throw new DecryptionError(`AES-256-GCM authentication failed (wrong data key or altered ciphertext): ${(err as Error).message}`);
   }

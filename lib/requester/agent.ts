@@ -8,67 +8,32 @@
  * It never sends a release it can tell will revert: the claim must be live by the wall clock, and the exact call
  * must pass a static call on the pending block first. A claim that has ended (settled, reclaimed, voided, left) or
  * expired is dropped for good; any other refusal backs that claim off (2 s doubling to 60 s) with the reason logged.
- * The release form is built here and nowhere else (`buildRelease`).
+ * The release form is built in lib/requester/release.ts, which the dashboard's tab shares.
  *
  * One claim never stalls the others (G-03): everything done for a claim, building its release included, is confined
  * to it. A claim whose worker registered an encryption key that is not a secp256k1 point cannot be served: it is
  * skipped for good and named in the log; the job's other claims still get their keys.
  */
-import { getBytes, type ContractTransactionReceipt, type Signer } from "ethers";
+import type { ContractTransactionReceipt, Signer } from "ethers";
 import type { OblivionCore } from "../../typechain-types";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
 import { describeError } from "../chain/errors";
 import { nowSeconds, type JobBook, type JobView } from "../chain/jobbook";
 import { preflight } from "../chain/preflight";
-import { wrapKey } from "../crypto";
 import { InvalidKeyError } from "../crypto/errors";
-import { maskDataKey, type CurvePoint } from "../crypto/release";
 import { Backoff } from "../util/backoff";
 import type { Logger } from "../util/log";
-import { dataKeyOf, readJobFile, JOBS_DIR, type JobFile } from "./job";
-import { encodeRelease } from "./shard";
+import { readJobFile, JOBS_DIR, type JobFile } from "./job";
+import { buildClaimRelease, type ClaimRef } from "./release";
+
+export type { ClaimRef } from "./release";
 
 /** Refusals that mean the claim is over or can no longer be served: dropped, never retried. */
 const CLAIM_OVER = new Set(["ShardNotClaimed", "KeyAlreadyReleased", "ClaimExpired", "NotCurrentClaim"]);
 
-/** The claim a release is for. */
-export interface ClaimRef {
-  jobId: bigint;
-  shardIndex: number;
-  claimant: string;
-  claimNonce: bigint;
-  /** The claim's one-time key (claimWithKey); absent for a keyless claim. */
-  oneTimeKey?: CurvePoint;
-}
-
-const ZERO32 = "0x" + "00".repeat(32);
-
-/** Builds the release of `file`'s shard for exactly `claim`; `endpoints` tell the worker where the content is served. */
-export async function buildRelease(core: OblivionCore, claim: ClaimRef, file: JobFile, endpoints: string[] = []): Promise<IOblivionCore.KeyReleaseStruct> {
-  const secret = file.shards[claim.shardIndex];
-  if (!secret) throw new Error(`job file of job ${claim.jobId} has no shard ${claim.shardIndex}`);
-  const dataKey = dataKeyOf(secret);
-  const base = { claimant: claim.claimant, claimNonce: claim.claimNonce };
-  if (!claim.oneTimeKey) {
-    const [, pub] = dataKey ? await core.workerProfile(claim.claimant) : ["", ""];
-    const wrappedKey = dataKey ? wrapKey(dataKey, getBytes(pub)) : new Uint8Array(0);
-    const payload = encodeRelease({ packageCid: secret.packageCid, wrappedKey, endpoints });
-    return { ...base, keyHash: ZERO32, keyProof: [], ephemeralX: 0n, ephemeralY: 0n, maskedKey: ZERO32, payload };
-  }
-  if (!secret.keyProof || !secret.keyHash) {
-    throw new Error(`job ${claim.jobId} commits no data keys (posted before keyed releases): a keyed claim cannot be served`);
-  }
-  const payload = encodeRelease({ packageCid: secret.packageCid, wrappedKey: new Uint8Array(0), endpoints });
-  if (!dataKey) return { ...base, keyHash: secret.keyHash, keyProof: secret.keyProof, ephemeralX: 0n, ephemeralY: 0n, maskedKey: ZERO32, payload };
-  const ctx = {
-    chainId: BigInt(file.chainId),
-    core: file.core,
-    jobId: claim.jobId,
-    shardIndex: BigInt(claim.shardIndex),
-    claimNonce: claim.claimNonce,
-  };
-  const { ephemeral, maskedKey } = maskDataKey(dataKey, claim.oneTimeKey, ctx);
-  return { ...base, keyHash: secret.keyHash, keyProof: secret.keyProof, ephemeralX: ephemeral.x, ephemeralY: ephemeral.y, maskedKey, payload };
+/** Builds the release of `file`'s shard for exactly `claim` (lib/requester/release.ts); `endpoints` tell the worker where the content is served. */
+export function buildRelease(core: OblivionCore, claim: ClaimRef, file: JobFile, endpoints: string[] = []): Promise<IOblivionCore.KeyReleaseStruct> {
+  return buildClaimRelease(claim, file, async (claimant) => (await core.workerProfile(claimant))[1], endpoints);
 }
 
 /** Builds and sends the release for `claim`; returns the receipt. */

@@ -5,77 +5,23 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
-import { formatEther, hexlify, getBytes, type Signer } from "ethers";
+import { formatEther, getBytes, type Signer } from "ethers";
 import type { ModelRegistry, OblivionCore } from "../../typechain-types";
 import type { IOblivionCore } from "../../typechain-types/contracts/OblivionCore";
 import { moveAside } from "../chain/identity";
 import { ShardTree } from "../chain/merkle";
 import { preflight } from "../chain/preflight";
-import { DATA_KEY_LEN, packPublic, sealWithKey } from "../crypto";
-import { keyHashOf } from "../crypto/release";
 import type { ContentStore } from "../storage";
 import { oblivionHome } from "../util/home";
 import { fetchArtifacts } from "../zk/bundle";
-import { inputCommitment } from "../zk/commitment";
-import { checkInputRange, quantizeInput, type QuantModel } from "../zk/quantize";
-import { encodeJson, type ShardPackage } from "./shard";
+import { prepareShards, quantizeShards, type PreparedShards } from "./prepare";
 import type { JobFile, ShardSecret } from "./jobFile";
 
 /** Where job files (with their data keys) live: $OBLIVION_HOME/jobs. */
 export const JOBS_DIR = path.join(oblivionHome(), "jobs");
 
 export type { JobFile, ShardSecret } from "./jobFile";
-
-export interface PreparedShards {
-  tree: ShardTree;
-  shards: ShardSecret[];
-  /** Real inputs behind the shards (padding excluded), recorded in the job file. */
-  inputCount?: number;
-}
-
-/**
- * Uploads one package per shard. `batches[i]` holds shard i's quantized input bytes (one vector per inference) and
- * `commitments[i]` their input commitment.
- */
-export async function prepareShards(
-  store: ContentStore,
-  batches: number[][][],
-  commitments: bigint[],
-  encrypt: boolean,
-  /** Data keys chosen by the caller (the dashboard generates them in the browser); default: fresh random keys. */
-  givenKeys?: Uint8Array[],
-): Promise<PreparedShards> {
-  if (batches.length !== commitments.length) throw new Error(`got ${batches.length} shards but ${commitments.length} commitments`);
-  if (givenKeys && (givenKeys.length !== batches.length || givenKeys.some((k) => k.length !== DATA_KEY_LEN))) {
-    throw new Error(`want one ${DATA_KEY_LEN}-byte data key per shard (${batches.length}), got ${givenKeys.length}`);
-  }
-  // Keys first: their hashes are committed in the tree, and each package carries its proof from that tree.
-  const keys = batches.map((_, i) => (encrypt ? (givenKeys?.[i] ?? new Uint8Array(randomBytes(DATA_KEY_LEN))) : undefined));
-  const keyHashes = keys.map(keyHashOf);
-  const tree = new ShardTree(commitments, keyHashes);
-  const shards: ShardSecret[] = [];
-  for (let i = 0; i < batches.length; i++) {
-    const pkg: ShardPackage = {
-      version: 1,
-      shardIndex: i,
-      inputs: batches[i],
-      inputCommitment: commitments[i].toString(),
-      merkleProof: tree.proof(i),
-    };
-    const plain = encodeJson(pkg);
-    const dataKey = keys[i];
-    const sealed = dataKey ? sealWithKey(plain, dataKey) : packPublic(plain);
-    shards.push({
-      packageCid: await store.put(sealed),
-      inputCommitment: pkg.inputCommitment,
-      ...(dataKey ? { dataKey: hexlify(dataKey) } : {}),
-      keyHash: keyHashes[i],
-      keyProof: tree.keyProof(i),
-    });
-  }
-  return { tree, shards };
-}
+export { prepareShards, quantizeShards, type PreparedShards } from "./prepare";
 
 /** What the requester chooses; shardCount, inputRoot and inputCount come from the shards. */
 export type JobTerms = Omit<IOblivionCore.JobParamsStruct, "shardCount" | "inputRoot" | "inputCount">;
@@ -182,33 +128,7 @@ export async function readOwnJob(core: OblivionCore, signer: Signer, jobId: bigi
   return file;
 }
 
-export const dataKeyOf = (s: ShardSecret): Uint8Array | undefined => (s.dataKey ? getBytes(s.dataKey) : undefined);
-
-/**
- * Quantizes float input vectors to the model's committed bytes, groups them into shards of `batch` inferences and
- * commits each shard. The last shard is padded by repeating its last vector (its outputs for the padding are
- * ignored by `job:results`).
- */
-export async function quantizeShards(
-  quant: QuantModel,
-  batch: number,
-  vectors: ArrayLike<number>[],
-  { clamp = false } = {},
-): Promise<{ batches: number[][][]; commitments: bigint[]; padded: number; clamped: number }> {
-  if (vectors.length === 0) throw new Error("no input vectors");
-  vectors.forEach((v, i) => {
-    if (v.length !== quant.inputSize) throw new Error(`input ${i} has ${v.length} values, the model takes ${quant.inputSize}`);
-  });
-  const clamped = checkInputRange(quant, vectors, clamp);
-  const bytes = vectors.map((v) => quantizeInput(quant, v));
-  const batches: number[][][] = [];
-  for (let i = 0; i < bytes.length; i += batch) batches.push(bytes.slice(i, i + batch));
-  const last = batches[batches.length - 1];
-  const padded = batch - last.length;
-  while (last.length < batch) last.push(last[last.length - 1]);
-  const commitments = await Promise.all(batches.map((b) => inputCommitment(b)));
-  return { batches, commitments, padded, clamped };
-}
+export { dataKeyOf } from "./release";
 
 export interface InputsJobRequest {
   core: OblivionCore;

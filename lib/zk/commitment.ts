@@ -8,8 +8,6 @@
  * - modelCommitment (private-weight models): every linear op's unique weights then its biases, as field
  *   elements (negative values as r - |v|), through the same chain.
  */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { buildPoseidon } = require("circomlibjs");
 import type { QuantModel } from "./quantize";
 
 export const FIELD_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -17,7 +15,8 @@ export const POSEIDON_MAX = 16;
 
 type Poseidon = ((xs: bigint[]) => unknown) & { F: { toObject(x: unknown): bigint } };
 let poseidonP: Promise<Poseidon> | null = null;
-const poseidon = () => (poseidonP ??= buildPoseidon());
+// Loaded on first use: the dashboard's bundle takes circomlibjs in a lazy chunk, the CLI requires it then.
+const poseidon = () => (poseidonP ??= import("circomlibjs").then((m) => m.buildPoseidon()));
 
 export const packPerWord = (bits: number) => Math.floor(248 / bits);
 

@@ -1,4 +1,7 @@
-/** A TCP proxy on 127.0.0.1 that can be cut (every connection dropped, new ones refused) and restored: an RPC outage. */
+/**
+ * A TCP proxy on 127.0.0.1 that can be cut (every connection dropped, new ones refused) and restored: an RPC outage.
+ * `onUpstream` sees every byte a client sends through it (what the server behind it receives).
+ */
 import net from "node:net";
 
 export interface TcpProxy {
@@ -11,7 +14,7 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(targetPort: number, onUpstream?: (chunk: Buffer) => void): Promise<TcpProxy> {
   let target = targetPort;
   const sockets = new Set<net.Socket>();
   const make = () =>
@@ -22,6 +25,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         s.on("close", () => sockets.delete(s));
         s.on("error", () => s.destroy()); // a cut connection errors on both ends: that is the point
       }
+      if (onUpstream) client.on("data", (c: Buffer) => onUpstream(c));
       client.pipe(upstream).pipe(client);
     });
   let server = make();

@@ -1,8 +1,9 @@
-/** Entry: read the server's config, build wagmi for its chain, render. */
+/** Entry: read the server's config, build wagmi for its chain, render (the release agent runs beside every screen). */
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createRoot } from "react-dom/client";
 import { WagmiProvider } from "wagmi";
 import { App, AppConfigProvider } from "./app";
+import { ReleaseAgentHost } from "./chain/agent";
 import { BlockProvider } from "./chain/block";
 import { loadConfig } from "./config";
 import { wagmiConfig } from "./wagmi";
@@ -17,7 +18,9 @@ loadConfig().then(
         <QueryClientProvider client={queries}>
           <AppConfigProvider config={config}>
             <BlockProvider>
-              <App />
+              <ReleaseAgentHost>
+                <App />
+              </ReleaseAgentHost>
             </BlockProvider>
           </AppConfigProvider>
         </QueryClientProvider>

@@ -1,18 +1,21 @@
 /**
  * The release agent in the tab: while the page is open, every live claim on one of the connected requester's jobs
- * (a job file in IndexedDB) gets its shard key released to exactly that claim. The local server builds the release
- * (lib/requester/agent.ts buildRelease); the wallet signs releaseShardKey after a simulation passes. A claim that
- * has expired, or already has its release, is left alone. Closing the tab stops it: workers then leave without a
- * slash, and the job resumes when the requester comes back.
+ * (a job file in IndexedDB) gets its shard key released to exactly that claim. The tab builds the release itself
+ * (lib/requester/release.ts, as the CLI's agent does): the data key never leaves the page except masked to the
+ * claim's one-time key on-chain; the wallet signs releaseShardKey after a simulation passes. A claim that
+ * has expired, or already has its release, is left alone. It runs on every screen (ReleaseAgentHost wraps the app)
+ * as soon as this browser holds a job file of the deployment, so the requester's return to any screen resumes it.
+ * Closing the tab stops it: workers then leave without a slash, and the job resumes when the requester comes back.
  */
-import { useEffect, useRef, useState } from "react";
-import { getAbiItem, type Address } from "viem";
+import { createContext, createElement, useContext, useEffect, useRef, useState, type ReactNode } from "react";
+import { getAbiItem, type Address, type Hex, type PublicClient } from "viem";
 import { useAccount, usePublicClient, useWalletClient } from "wagmi";
 import { useApp } from "../app";
 import { coreAbi } from "../generated/abis";
 import { useBlock } from "./block";
 import { describeFailure } from "./errors";
-import { listJobs, type JobFile } from "./jobStore";
+import { dropPending, JOBS_CHANGED, listJobs, listPending, PENDING_TTL_MS, saveJob, type JobFile } from "./jobStore";
+import type { AppConfig } from "../config";
 import { useLogs } from "./useLogs";
 
 const CLAIMED = getAbiItem({ abi: coreAbi, name: "ShardClaimed" });
@@ -29,7 +32,7 @@ export function useReleaseAgent(enabled: boolean) {
   const client = usePublicClient();
   const { data: wallet } = useWalletClient();
   const { block, time } = useBlock();
-  const { logs } = useLogs("claims", config.contracts.core, [CLAIMED]);
+  const { logs } = useLogs("claims", enabled ? config.contracts.core : undefined, [CLAIMED]);
   const [events, setEvents] = useState<AgentEvent[]>([]);
   const done = useRef(new Set<string>());
   const busy = useRef(false);
@@ -55,31 +58,33 @@ export function useReleaseAgent(enabled: boolean) {
           continue;
         }
         const claim = {
-          jobId: l.args.jobId.toString(),
+          jobId: l.args.jobId,
           shardIndex: Number(l.args.shardIndex),
-          claimant: l.args.worker,
-          claimNonce: l.args.claimNonce.toString(),
-          ...(l.args.oneTimeKeyX ? { oneTimeKey: { x: l.args.oneTimeKeyX.toString(), y: l.args.oneTimeKeyY.toString() } } : {}),
+          claimant: l.args.worker as string,
+          claimNonce: BigInt(l.args.claimNonce),
+          ...(l.args.oneTimeKeyX ? { oneTimeKey: { x: l.args.oneTimeKeyX, y: l.args.oneTimeKeyY } } : {}),
         };
         try {
-          const res = await fetch("/api/jobs/release", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ file, claim }) });
-          const body = (await res.json()) as Record<string, string | string[]> & { error?: string };
-          if (res.status === 422) {
-            // this claim can never be served (G-03): skipped for good, the job's other claims go on
+          const { releaseInTab } = await import("../requester/tab");
+          let r;
+          try {
+            r = await releaseInTab(client, config, claim, file);
+          } catch (err) {
+            // G-03: a claimant whose registered key is no curve point can never be served: skipped for good
+            if ((err as Error).name !== "InvalidKeyError") throw err;
             done.current.add(key);
-            note(`shard ${claim.shardIndex} of job ${claim.jobId}: ${body.error}`, false);
+            note(`shard ${claim.shardIndex} of job ${claim.jobId}: claim cannot be served: the worker's registered encryption key is not a secp256k1 point`, false);
             continue;
           }
-          if (!res.ok) throw new Error(body.error ?? `server answered ${res.status}`);
           const release = {
-            claimant: body.claimant as Address,
-            claimNonce: Number(body.claimNonce),
-            keyHash: body.keyHash as `0x${string}`,
-            keyProof: body.keyProof as `0x${string}`[],
-            ephemeralX: BigInt(body.ephemeralX as string),
-            ephemeralY: BigInt(body.ephemeralY as string),
-            maskedKey: body.maskedKey as `0x${string}`,
-            payload: body.payload as `0x${string}`,
+            claimant: r.claimant as Hex,
+            claimNonce: Number(r.claimNonce),
+            keyHash: r.keyHash as Hex,
+            keyProof: r.keyProof as Hex[],
+            ephemeralX: r.ephemeralX,
+            ephemeralY: r.ephemeralY,
+            maskedKey: r.maskedKey as Hex,
+            payload: r.payload as Hex,
           };
           const { request } = await client.simulateContract({ address: config.contracts.core, abi: coreAbi, functionName: "releaseShardKey", args: [l.args.jobId, l.args.shardIndex, release], account: address });
           const hash = await wallet.writeContract(request);
@@ -97,4 +102,53 @@ export function useReleaseAgent(enabled: boolean) {
   }, [enabled, block, logs.length, address, chainId]); // eslint-disable-line react-hooks/exhaustive-deps
 
   return events;
+}
+
+const AgentEvents = createContext<AgentEvent[]>([]);
+
+/** What the release agent did in this tab (newest first), for the job screen. */
+export const useAgentEvents = () => useContext(AgentEvents);
+
+/**
+ * Jobs this browser prepared whose post it never saw land (the tab closed while the post was pending): each one
+ * found on-chain (JobPosted by this requester with the same input root) becomes a job file; the rest stay pending
+ * for a day.
+ */
+async function adoptPending(client: PublicClient, config: AppConfig, requester: Address): Promise<void> {
+  const mine = (await listPending()).filter((p) => p.chainId === String(config.chainId) && p.core.toLowerCase() === config.contracts.core.toLowerCase() && p.requester.toLowerCase() === requester.toLowerCase());
+  if (!mine.length) return;
+  const posted = await client.getContractEvents({ address: config.contracts.core, abi: coreAbi, eventName: "JobPosted", args: { requester }, fromBlock: BigInt(config.fromBlock) });
+  for (const { requester: _r, inputRoot, at, ...p } of mine) {
+    const ev = posted.find((e) => e.args.inputRoot?.toLowerCase() === inputRoot.toLowerCase());
+    if (!ev) {
+      if (Date.now() - at > PENDING_TTL_MS) await dropPending(inputRoot);
+      continue;
+    }
+    await saveJob({ ...p, jobId: ev.args.jobId!.toString(), posted: { block: Number(ev.blockNumber), blockHash: ev.blockHash, tx: ev.transactionHash } });
+    await dropPending(inputRoot);
+  }
+}
+
+/** Runs the release agent for the whole app while this browser holds a job file of the deployment. */
+export function ReleaseAgentHost({ children }: { children: ReactNode }) {
+  const { config } = useApp();
+  const { address } = useAccount();
+  const client = usePublicClient();
+  const [hasJobs, setHasJobs] = useState(false);
+  const [adoptError, setAdoptError] = useState<string>();
+  useEffect(() => {
+    if (client && address) adoptPending(client, config, address).catch((err: Error) => setAdoptError(`a job posted from this browser could not be recovered yet: ${err.message.split("\n")[0]}`));
+  }, [client, address, config]);
+  useEffect(() => {
+    const check = () =>
+      listJobs().then(
+        (all) => setHasJobs(all.some((f) => f.chainId === String(config.chainId) && f.core.toLowerCase() === config.contracts.core.toLowerCase())),
+        () => setHasJobs(false), // no IndexedDB (a private window may refuse it): no job files here
+      );
+    void check();
+    addEventListener(JOBS_CHANGED, check);
+    return () => removeEventListener(JOBS_CHANGED, check);
+  }, [config]);
+  const events = useReleaseAgent(hasJobs);
+  return createElement(AgentEvents.Provider, { value: adoptError ? [{ at: 0, text: adoptError, ok: false }, ...events] : events }, children);
 }

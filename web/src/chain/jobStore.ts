@@ -1,7 +1,9 @@
 /**
  * The requester's job files in this browser (IndexedDB, database "oblivion", store "jobs"): the same JSON as
- * $OBLIVION_HOME/jobs/<chainId>-<core>-<jobId>.json, data keys included. They never leave the browser except by
- * the user's own export (or one shard's key, to the local server, to build a release).
+ * $OBLIVION_HOME/jobs/<chainId>-<core>-<jobId>.json, data keys included. The keys never leave the browser except
+ * by the user's own export, or masked to one claim in a release the wallet signs (requester/tab.ts).
+ * Store "pending" keeps a prepared job's keys from before its post is signed, by input root: a tab closed while the
+ * post was pending finds its job on-chain when it comes back (adoptPending) and keeps the keys.
  */
 import type { JobFile } from "../../../lib/requester/jobFile";
 
@@ -9,21 +11,24 @@ export type { JobFile };
 
 const DB = "oblivion";
 const STORE = "jobs";
+const PENDING = "pending";
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    const req = indexedDB.open(DB, 2);
+    req.onupgradeneeded = () => {
+      for (const name of [STORE, PENDING]) if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name);
+    };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
 }
 
-async function tx<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+async function tx<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>, store = STORE): Promise<T> {
   const db = await open();
   try {
     return await new Promise<T>((resolve, reject) => {
-      const r = fn(db.transaction(STORE, mode).objectStore(STORE));
+      const r = fn(db.transaction(store, mode).objectStore(store));
       r.onsuccess = () => resolve(r.result);
       r.onerror = () => reject(r.error);
     });
@@ -35,8 +40,24 @@ async function tx<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBReq
 /** The file name `job:follow` and `requester:run` look for under $OBLIVION_HOME/jobs. */
 export const jobFileName = (f: Pick<JobFile, "chainId" | "core" | "jobId">) => `${f.chainId}-${f.core.toLowerCase()}-${f.jobId}.json`;
 
-export const saveJob = (f: JobFile) => tx("readwrite", (s) => s.put(f, jobFileName(f)));
+/** Dispatched on window when a job file is saved (the release agent then starts if it was idle). */
+export const JOBS_CHANGED = "oblivion:jobs";
+
+export async function saveJob(f: JobFile): Promise<void> {
+  await tx("readwrite", (s) => s.put(f, jobFileName(f)));
+  dispatchEvent(new Event(JOBS_CHANGED));
+}
 export const listJobs = async (): Promise<JobFile[]> => (await tx("readonly", (s) => s.getAll())) as JobFile[];
+
+/** A prepared job whose post is not known to have landed: its job file less the job id, and who posts it. */
+export type PendingJob = Omit<JobFile, "jobId" | "posted"> & { requester: string; inputRoot: string; /** ms since the epoch */ at: number };
+
+/** A pending post not on-chain after this long never landed: its keys seal nothing anyone holds a job for. */
+export const PENDING_TTL_MS = 24 * 3600 * 1000;
+
+export const savePending = (p: PendingJob) => tx("readwrite", (s) => s.put(p, p.inputRoot), PENDING);
+export const dropPending = (inputRoot: string) => tx("readwrite", (s) => s.delete(inputRoot), PENDING);
+export const listPending = async (): Promise<PendingJob[]> => (await tx("readonly", (s) => s.getAll(), PENDING)) as PendingJob[];
 
 /** Checks an imported job file's shape; throws a one-line error naming what is wrong. */
 export function parseJobFile(text: string): JobFile {

@@ -1,14 +1,15 @@
 /**
  * One of my jobs, live: each shard open, claimed by whom (with its countdown), key released, settled with its proof
  * verified on-chain; the release agent's actions; checked results with the predicted classes, exported as CSV or
- * JSON; the job file for `job:follow` / `requester:run`; cancel.
+ * JSON; the job file for `job:follow` / `requester:run`; cancel. Results are read, opened and checked against the proven
+ * output commitments in the tab (requester/tab.ts), as `job:results` does.
  */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { getAbiItem } from "viem";
 import { usePublicClient } from "wagmi";
 import { useApp } from "../app";
-import { useReleaseAgent } from "../chain/agent";
+import { useAgentEvents } from "../chain/agent";
 import { useBlock, useNow } from "../chain/block";
 import { jobFileName, type JobFile } from "../chain/jobStore";
 import type { AnyEventLog } from "../chain/logs";
@@ -36,7 +37,7 @@ export default function JobWatch({ file }: { file: JobFile }) {
   const client = usePublicClient();
   const { block, time } = useBlock();
   const now = Math.max(useNow(), time);
-  const agent = useReleaseAgent(true);
+  const agent = useAgentEvents();
   const jobId = BigInt(file.jobId);
   const events = useLogs("job-events", config.contracts.core, EVENTS).logs as unknown as AnyEventLog[];
   const records = useLogs("audit-recorded", config.contracts.audit, [RECORDED]).logs;
@@ -51,7 +52,7 @@ export default function JobWatch({ file }: { file: JobFile }) {
       return { job, shards, escrow };
     },
   });
-  const [results, setResults] = useState<{ rows: ResultRow[]; lines: string[] }>();
+  const [results, setResults] = useState<{ rows: ResultRow[]; unreadable: string[] }>();
   const [resultError, setResultError] = useState<string>();
   const cancel = useTx("cancelJob");
   const mine = events.filter((e) => e.args.jobId === jobId);
@@ -62,10 +63,13 @@ export default function JobWatch({ file }: { file: JobFile }) {
 
   async function fetchResults() {
     setResultError(undefined);
-    const res = await fetch("/api/jobs/results", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ file }) });
-    const body = (await res.json()) as { rows: ResultRow[]; lines: string[]; error?: string };
-    if (!res.ok) return setResultError(body.error ?? `server answered ${res.status}`);
-    setResults(body);
+    try {
+      const { resultsInTab } = await import("../requester/tab");
+      const r = await resultsInTab(client!, config, file);
+      setResults({ rows: r.rows.map((x) => ({ ...x, recordId: x.recordId.toString() })), unreadable: r.unreadable.map((u) => `shard ${u.shardIndex} (record ${u.recordId}, worker ${u.worker}): ${u.problem}`) });
+    } catch (err) {
+      setResultError((err as Error).message.split("\n")[0]);
+    }
   }
 
   const flat = (results?.rows ?? []).flatMap((r) => r.predictions.map((p, k) => ({ input: r.shardIndex * (r.predictions.length || 1) + k, shard: r.shardIndex, record: r.recordId, worker: r.worker, predicted: p, outputs: JSON.stringify(r.outputs[k] ?? []) }))).filter((r) => file.inputCount === undefined || r.input < file.inputCount);
@@ -117,6 +121,7 @@ export default function JobWatch({ file }: { file: JobFile }) {
       {resultError && <p className="tx failed">{resultError}</p>}
       {results && (
         <>
+          {results.unreadable.length > 0 && <ul id="results-unreadable">{results.unreadable.map((u) => <li key={u} className="warn">{u}</li>)}</ul>}
           <table id="results">
             <thead><tr><th>input</th><th>shard</th><th>record</th><th>worker</th><th>predicted class</th></tr></thead>
             <tbody>{flat.map((r) => <tr key={r.input} data-input={r.input}><td>{r.input}</td><td>{r.shard}</td><td>{r.record}</td><td>{short(r.worker)}</td><td className="predicted">{r.predicted}</td></tr>)}</tbody>

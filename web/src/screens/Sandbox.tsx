@@ -1,7 +1,8 @@
 /**
  * Inference sandbox: pick a model, give inputs (a .npy/.csv/.json file, or draw/upload an image for 784-input image
- * models), see the cost before signing, post with escrow from the wallet, then watch the job (JobWatch). Data keys
- * are generated here and kept in IndexedDB; the local server seals and stores the shard packages.
+ * models), see the cost before signing, post with escrow from the wallet, then watch the job (JobWatch). The tab
+ * quantizes and commits the inputs, generates the data keys, seals each shard package and uploads it through the
+ * content server (requester/tab.ts); the keys stay in IndexedDB. Job files move in and out by export and import.
  */
 import { useQuery } from "@tanstack/react-query";
 import { lazy, Suspense, useEffect, useState } from "react";
@@ -11,7 +12,7 @@ import { parseInputs } from "../../../lib/requester/inputFormats";
 import { useApp } from "../app";
 import { useBlock } from "../chain/block";
 import { useModels } from "../chain/models";
-import { listJobs, parseJobFile, saveJob, type JobFile } from "../chain/jobStore";
+import { dropPending, listJobs, parseJobFile, saveJob, savePending, type JobFile } from "../chain/jobStore";
 import { durationText } from "../../../lib/chain/errorFormat";
 import { eth } from "../format";
 import { coreAbi } from "../generated/abis";
@@ -75,14 +76,21 @@ export default function Sandbox() {
 
   async function submit() {
     if (!model || !params || !address) return;
-    setStage("preparing shards on the local server (quantize, commit, seal, store)…");
-    const keys = Array.from({ length: shards }, () => toHex(crypto.getRandomValues(new Uint8Array(32))));
-    const res = await fetch("/api/jobs/prepare", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ modelId: model.id.toString(), modelVersion: model.versions, inputs, dataKeys: keys }) });
-    const prepared = (await res.json()) as { error?: string; inputRoot: `0x${string}`; shardCount: number; inputCount: number; shards: JobFile["shards"] };
-    if (!res.ok) return setStage(`preparation failed: ${prepared.error}`);
+    setStage("preparing shards in this tab…");
+    let prepared: Awaited<ReturnType<typeof import("../requester/tab").prepareInTab>>;
+    try {
+      const { prepareInTab } = await import("../requester/tab");
+      prepared = await prepareInTab(client!, config, model.id, model.versions, inputs, setStage);
+    } catch (err) {
+      setStage(undefined);
+      return setInputError(`preparation failed: ${(err as Error).message.split("\n")[0]}`);
+    }
     setStage(undefined);
+    // The keys are kept before the post is signed: a tab closed while it is pending finds the job when it comes back.
+    const pending = { chainId: String(config.chainId), core: config.contracts.core, modelId: model.id.toString(), modelVersion: model.versions, shards: prepared.shards, inputCount: prepared.inputCount, requester: address, inputRoot: prepared.inputRoot, at: Date.now() };
+    await savePending(pending);
     const receipt = await post.send({ address: config.contracts.core, abi: coreAbi, functionName: "postJob", args: [{ ...params, shardCount: prepared.shardCount, inputRoot: prepared.inputRoot, inputCount: prepared.inputCount }], value: escrow });
-    if (!receipt) return;
+    if (!receipt) return; // the pending keys stay: a dropped post may still land (adoptPending finds it)
     let jobId: bigint | undefined;
     for (const log of receipt.logs) {
       try {
@@ -100,11 +108,12 @@ export default function Sandbox() {
       jobId: jobId.toString(),
       modelId: model.id.toString(),
       modelVersion: model.versions,
-      shards: prepared.shards.map((s, i) => ({ ...s, dataKey: keys[i] })),
+      shards: prepared.shards,
       inputCount: prepared.inputCount,
       posted: { block: Number(receipt.blockNumber), blockHash: block.hash!, tx: receipt.transactionHash },
     };
     await saveJob(file);
+    await dropPending(prepared.inputRoot);
     await refresh();
     setWatching(file.jobId);
   }

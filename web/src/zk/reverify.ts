@@ -6,8 +6,8 @@
  * and snarkjs load only when a re-verify button is pressed.
  */
 import { decodeAbiParameters, decodeFunctionData, encodeAbiParameters, keccak256, parseAbiParameters, type Address, type Hex, type PublicClient } from "viem";
-import { auditAbi, coreAbi, registryAbi } from "../generated/abis";
-import { readJson } from "../storage/ipfs";
+import { auditAbi, coreAbi } from "../generated/abis";
+import { readCircuitBundle } from "../storage/circuitBundle";
 
 /** BN254 scalar field order r. */
 const FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -35,12 +35,10 @@ const vkeys = new Map<string, Promise<unknown>>();
 function vkeyOf(client: PublicClient, registry: Address, model: bigint, version: number): Promise<unknown> {
   const k = `${registry}:${model}:${version}`;
   if (!vkeys.has(k)) {
-    const p = (async () => {
-      const v = await client.readContract({ address: registry, abi: registryAbi, functionName: "getVersion", args: [model, version] });
-      const bundle = await readJson<{ vkey?: string }>(v.circuitCid);
-      if (typeof bundle.vkey !== "string") throw new Error(`the circuit bundle ${v.circuitCid} has no verification key`);
+    const p = readCircuitBundle(client, registry, model, version).then((bundle) => {
+      if (typeof bundle.vkey !== "string") throw new Error(`the circuit bundle ${bundle.cid} has no verification key`);
       return JSON.parse(bundle.vkey) as unknown;
-    })();
+    });
     p.catch(() => vkeys.delete(k));
     vkeys.set(k, p);
   }
