@@ -3,12 +3,14 @@
  * in one process, without a ptau: the key is any Groth16 zkey of the model (default: LeNet-5's cached development key,
  * whose L and H sections have the ceremony key's sizes). For machines where bench:ceremony's full LeNet-5 run (ptau,
  * snarkjs `zkey new`) does not fit. Usage: `npx hardhat run bench/ceremony-contribute.ts` with BENCH_ZKEY=file.
- * Writes bench/results/ceremony-contribute.json.
+ * Writes bench/results/ceremony-contribute.json. With BENCH_PTAU=file (BENCH_ZKEY then being the initial key made from
+ * that ptau): one contribution of ours, then the transcript check of the key it writes (verifyKey, snarkjs
+ * `zkey verify` from the initial key), timed; written to bench/results/ceremony-verify.json.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { contributeKey } from "../lib/zk/ceremony";
+import { contributeKey, verifyKey } from "../lib/zk/ceremony";
 import { binSections } from "../lib/zk/ptau";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
@@ -28,6 +30,13 @@ async function main() {
     console.log(JSON.stringify(runs[runs.length - 1]));
   };
   await time("ours", () => contributeKey(zkey, path.join(dir, "ours1.zkey"), "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"));
+  const ptau = process.env.BENCH_PTAU;
+  if (ptau) {
+    await time("verify", () => verifyKey(zkey, ptau, path.join(dir, "ours1.zkey")));
+    const out = { date: new Date().toISOString(), zkey, ptau, points, runs, loadavg: { before: load0, after: os.loadavg() } };
+    fs.writeFileSync(path.join("bench", "results", "ceremony-verify.json"), JSON.stringify(out, null, 1));
+    return;
+  }
   await time("snarkjs", () => snarkjs.zKey.contribute(zkey, path.join(dir, "snarkjs.zkey"), "reference", "entropy"));
   await time("ours", () => contributeKey(zkey, path.join(dir, "ours2.zkey"), "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"));
   const mean = (tool: string) => { const r = runs.filter((x) => x.tool === tool); return r.reduce((a, b) => a + b.seconds, 0) / r.length; };
