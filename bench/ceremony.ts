@@ -72,13 +72,19 @@ async function benchModel(name: string, onnx: Uint8Array, calibration: ArrayLike
   fs.mkdirSync(path.join(dir, name), { recursive: true });
   const d = (f: string) => path.join(dir, name, f);
   // Each step's time is also written as it lands (.cache/bench-ceremony/<model>.steps.json), for runs cut short.
+  // CPU seconds of the whole process (every thread) beside each wall time: on a shared machine, the figure that
+  // does not depend on the others' load (divided by the cores it is about the idle wall time of threaded work).
   const partial: Record<string, number> = {};
-  const step = <T>(what: string, f: () => Promise<T>) => secs(f).then(([r, t]) => {
-    log.info(`${name}: ${what}`, { seconds: t, load: os.loadavg()[0] });
+  const cpuSeconds: Record<string, number> = {};
+  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  const step = <T>(what: string, f: () => Promise<T>) => { const c0 = cpu(); return secs(f).then(([r, t]) => {
+    cpuSeconds[what] = cpu() - c0;
+    log.info(`${name}: ${what}`, { seconds: t, cpuSeconds: cpuSeconds[what], load: os.loadavg()[0] });
     partial[what] = t;
+    partial[`${what} (cpu s)`] = cpuSeconds[what];
     fs.writeFileSync(path.join(dir, `${name}.steps.json`), JSON.stringify({ ...partial, loadBefore: load0, loadNow: os.loadavg() }, null, 1));
     return [r, t] as [T, number];
-  });
+  }); };
   const [init, keygen] = await step("our key generation", () => initialKey(art.files.r1cs, ptauFile, path.join(dir, name)));
   const [, snarkNew] = await step("snarkjs zkey new", () => snarkjs.zKey.newZKey(art.files.r1cs, ptauFile, d("snarkjs-new.zkey")));
   const keygenBytesEqual = fs.readFileSync(init.file).equals(fs.readFileSync(d("snarkjs-new.zkey")));
@@ -120,6 +126,7 @@ async function benchModel(name: string, onnx: Uint8Array, calibration: ArrayLike
     verifyTranscriptSeconds: ours, snarkjsZkeyVerifySeconds: snarkVerify,
     ...gas,
     download: { r1csBytes: size(art.files.r1cs), ptauBytes: size(ptauFile), zkeyBytes: size(keys[3]), contributorBytes: size(art.files.r1cs) + size(ptauFile) + size(keys[3]) },
+    cpuSeconds,
     loadavg: { before: load0, after: os.loadavg() },
   };
 }
