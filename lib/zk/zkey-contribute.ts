@@ -58,7 +58,10 @@ function beaconRng(hash: Buffer, iterationsExp: number): any {
  * `name` goes into the key (snarkjs keeps 64 characters).
  */
 export async function contributeZkey(prev: string, out: string, name: string, source: KeySource): Promise<string | undefined> {
+  const t0 = Date.now();
+  const mark = (what: string) => process.env.ZKEY_TRACE && console.log(`contribute ${what} ${(Date.now() - t0) / 1000}s`);
   const curve = await getCurve();
+  mark("curve");
   const { G1, G2, Fr } = curve;
   const s = binSections(prev, "zkey");
   for (const id of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) if (!s[id]) throw new CeremonyError("NotAZkey", `${prev} has no section ${id}`);
@@ -123,6 +126,7 @@ export async function contributeZkey(prev: string, out: string, name: string, so
   const mine = Buffer.concat([lem(G1, delta1), lem(G1, g1s), lem(G1, g1sx), lem(G2, g2spx), transcript, u32(isBeacon ? 1 : 0), u32(params.length), params]);
   const newS10 = Buffer.concat([csHash, u32(pubKeys.length + 1), s10.subarray(68, end), mine]);
 
+  mark("key steps");
   const pool = new SameScalarPool(inv!);
   let L2: Buffer, H2: Buffer;
   try {
@@ -130,6 +134,7 @@ export async function contributeZkey(prev: string, out: string, name: string, so
   } finally {
     await pool.close();
   }
+  mark("L and H");
   // Spot check against ffjavascript: the first and last point of each section.
   for (const [a, b] of [[L, L2], [H, H2]]) {
     for (const i of a.length ? [0, a.length / 64 - 1] : []) {

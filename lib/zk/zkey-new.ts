@@ -61,7 +61,7 @@ export async function newZkey(r1csFile: string, ptauFile: string, zkeyFile: stri
   const curve = await getCurve();
   const { G1, G2, Fr } = curve;
   const t0 = Date.now();
-  const mark = (what: string) => process.env.ZKEY_NEW_TRACE && console.log(`zkey-new ${what} ${(Date.now() - t0) / 1000}s`);
+  const mark = (what: string) => process.env.ZKEY_TRACE && console.log(`zkey-new ${what} ${(Date.now() - t0) / 1000}s`);
   const sG1 = 64;
   const sG2 = 128;
   const ps = binSections(ptauFile, "ptau");
