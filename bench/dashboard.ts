@@ -11,28 +11,17 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { startApp } from "../lib/app";
 import { WEB_DIST } from "../lib/app/bundle";
-import { connectRpc } from "../lib/chain/connect";
-import { deployOrReuse, attach } from "../lib/chain/deployments";
-import { createContentStore } from "../lib/storage";
-import { createLogger } from "../lib/util/log";
-import { REPO_ROOT, startHardhatNode } from "../lib/util/processes";
+import { REPO_ROOT } from "../lib/util/processes";
 import { launchChromium } from "../test/helpers/browser";
+import { runBench, withLocalChain } from "./local-chain";
 
 const gz = (f: string) => zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length;
 const kb = (n: number) => Math.round(n / 102.4) / 10;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  const node = await startHardhatNode();
-  const provider = await connectRpc(node.url, 100);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-dashboard-"));
-  const store = createContentStore({}, { ...process.env, OBLIVION_STORE_DIR: path.join(dir, "ipfs") });
-  const silent = createLogger({ source: "bench", out: { write: () => true } as unknown as NodeJS.WritableStream });
-  try {
-    const owner = await provider.getSigner(0);
-    const { deployment } = await deployOrReuse("localhost", owner, {}, { dir });
-    attach(deployment, owner);
-    const app = await startApp({ network: "localhost", rpcUrl: node.url, port: 0, store, log: silent, deploymentsDir: dir });
+  await withLocalChain("dashboard", async ({ url, store, silent, dir }) => {
+    const app = await startApp({ network: "localhost", rpcUrl: url, port: 0, store, log: silent, deploymentsDir: dir });
 
     // Bundle: what index.html loads before the first screen, and the chunks loaded on use.
     const html = fs.readFileSync(path.join(WEB_DIST, "index.html"), "utf8");
@@ -57,7 +46,7 @@ async function main(): Promise<void> {
     const context = await browser.newContext();
     const page = await context.newPage();
     let rpc = 0;
-    page.on("request", (r) => void (r.url().startsWith(node.url) && rpc++));
+    page.on("request", (r) => void (r.url().startsWith(url) && rpc++));
     for (const screen of ["market", "history", "mesh"]) {
       await page.goto(`${app.url}#/${screen}`);
       await page.waitForSelector("main h2");
@@ -89,18 +78,7 @@ async function main(): Promise<void> {
     console.log(`| requests to the node from an idle page (mesh screen, after market and history) | ${rpcPerSecond.toFixed(1)} /s | ≤ 1 poll/s |`);
     for (const c of lazy.slice(0, 6)) console.log(`| on use: ${c.file} | ${c.gzipKB} KB | |`);
     for (const w of wasm) console.log(`| on use: ${w.file} | ${w.gzipKB} KB | |`);
-  } finally {
-    await store.close();
-    provider.destroy();
-    await node.proc.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(`bench:dashboard failed: ${(err as Error).message}`);
-    process.exit(1);
-  },
-);
+runBench("bench:dashboard", main);

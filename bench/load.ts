@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     const core = d.contracts.core.connect(requester);
     const inputs = Array.from({ length: SHARDS }, () => Array.from({ length: sizes[0] }, r));
     const q = await quantizeShards(model.artifacts.quant, 1, inputs, { clamp: true }); // random inputs may pass the sampled calibration range
-    const prepared = await prepareShards(store, q.batches, q.commitments, true);
+    const prepared = await prepareShards(store, q.batches, true);
     const jobsDir = path.join(home, "jobs");
     const t0 = Date.now();
     const posted = await postPreparedJob(core, requester, prepared, {

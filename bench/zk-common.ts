@@ -32,7 +32,8 @@ export async function settleGas(c: ProtocolContracts, modelId: bigint, art: Mode
   const binding = computeBinding({ chainId: (await ethers.provider.getNetwork()).chainId, core: await c.core.getAddress(), jobId, shardIndex: 0n, worker: await worker.getAddress() });
   const p = await proveBytes(thread, art, bytes, binding);
   const sig = p.publicSignals.map(BigInt);
-  const tx = await c.core.connect(worker).submitResult(jobId, 0, sig[1], tree.proof(0), sig[0], "bafyout", encodeProof(p.proof));
+  // layout 2: [output, input, cipher[W], binding] (public weights)
+  const tx = await c.core.connect(worker).submitResult(jobId, 0, sig[1], tree.proof(0), sig[0], sig.slice(2, -1), "", encodeProof(p.proof));
   const receipt = await tx.wait();
   if (!receipt || receipt.status !== 1) throw new Error("bench: settlement failed");
   return Number(receipt.gasUsed);

@@ -4,9 +4,10 @@ pragma solidity 0.8.28;
 import {IOblivionCore} from "./interfaces/IOblivionCore.sol";
 
 /// @title ClaimScanner
-/// @notice The keeper-facing scans behind `IOblivionCore.checker` and `checkerFrom`, in a contract the core deploys in
-/// its constructor (it keeps the core under the code-size limit; it holds no state and no value). It reads the core
-/// one job at a time through `IOblivionCore.scanJob`; a step is one shard of a job with open claims, or one job.
+/// @notice The keeper-facing scans behind `IOblivionCore.checker` and `checkerFrom`, and the derived view
+/// `IOblivionCore.jobEscrow`, in a contract the core deploys in its constructor (it keeps the core under the code-size
+/// limit; it holds no state and no value). It reads the core through its public getters: the scans one job at a time
+/// through `IOblivionCore.scanJob` (a step is one shard of a job with open claims, or one job).
 contract ClaimScanner {
     /// @notice The core scanned.
     IOblivionCore public immutable core;
@@ -63,6 +64,20 @@ contract ClaimScanner {
             if (shardIndex >= n) (jobId, shardIndex) = (jobId + 1, 0);
         }
         return (false, bytes(""), jobId, shardIndex);
+    }
+
+    /// @notice See IOblivionCore.jobEscrow (the core forwards it here): computed from the job's stored fields and its
+    /// last shard (IOblivionCore.Job's layout notes). Reverts JobNotFound as the core does.
+    function jobEscrow(uint256 jobId) external view returns (uint256 escrow) {
+        IOblivionCore.Job memory job = core.getJob(jobId);
+        uint256 live = job.cancelled ? job.openClaims : uint256(job.shardCount) - job.settledShards - job.forfeitedShards;
+        escrow = live * (uint256(job.pricePerShard) + job.ownerFeePerShard);
+        if (job.paddingFee != 0) {
+            IOblivionCore.ShardStatus last = core.getShard(jobId, job.shardCount - 1).status;
+            if (last == IOblivionCore.ShardStatus.Claimed || (!job.cancelled && last == IOblivionCore.ShardStatus.Open)) {
+                escrow -= job.paddingFee;
+            }
+        }
     }
 
     /// @dev The job's checker window of at most min(CHECKER_SHARDS_PER_JOB, budget) shards, wrapping past its end.

@@ -10,8 +10,12 @@ import {Groth16VkVerifier} from "./verifiers/Groth16VkVerifier.sol";
 contract ModelRegistry is IModelRegistry {
     /// @notice BN254 scalar field order.
     uint256 public constant FIELD_ORDER = BN254.SCALAR_FIELD;
-    /// @notice The only public-signal layout the core builds: [output, input, (model), binding].
+    /// @notice Public-signal layout 1: [output, input, (model), binding]; outputs delivered off-chain, unbound (for
+    /// externally built verifiers).
     uint8 public constant LAYOUT_V1 = 1;
+    /// @notice Public-signal layout 2: [output, input, (model), cipher[W], binding], W >= 1: the settlement carries the
+    /// proven outputs, encrypted to the requester (IProofVerifier, G-07). What the reference toolchain registers.
+    uint8 public constant LAYOUT_V2 = 2;
     /// @notice Proof system ids in use (informational; any non-zero id is accepted).
     uint16 public constant PROOF_SYSTEM_GROTH16 = 1;
     uint16 public constant PROOF_SYSTEM_PLONK = 2;
@@ -293,10 +297,12 @@ contract ModelRegistry is IModelRegistry {
         if (bytes(spec.onnxCid).length == 0) revert EmptyCid("onnxCid");
         if (bytes(spec.circuitCid).length == 0) revert EmptyCid("circuitCid");
         if (spec.proofSystem == 0) revert InvalidProofSystem();
-        if (spec.layoutVersion != LAYOUT_V1) revert UnsupportedLayout(spec.layoutVersion);
+        if (spec.layoutVersion != LAYOUT_V1 && spec.layoutVersion != LAYOUT_V2) revert UnsupportedLayout(spec.layoutVersion);
         if (spec.modelCommitment >= FIELD_ORDER) revert CommitmentOutOfField(spec.modelCommitment);
-        uint8 expected = spec.modelCommitment == 0 ? 3 : 4;
-        if (spec.numPublicSignals != expected) revert SignalCountMismatch(expected, spec.numPublicSignals);
+        uint8 commitments = spec.modelCommitment == 0 ? 3 : 4;
+        if (spec.layoutVersion == LAYOUT_V1 ? spec.numPublicSignals != commitments : spec.numPublicSignals <= commitments) {
+            revert SignalCountMismatch(spec.layoutVersion == LAYOUT_V1 ? commitments : commitments + 1, spec.numPublicSignals);
+        }
         if (_vetted[spec.verifier]) {
             uint256 n = Groth16VkVerifier(spec.verifier).signalCount();
             if (n != spec.numPublicSignals) revert VerifierSignalMismatch(n, spec.numPublicSignals);

@@ -54,8 +54,8 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     /// @dev secp256k1 group order and field prime.
     uint256 private constant SECP_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
     uint256 private constant SECP_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
-    /// @notice The public-signal layout this core builds.
-    uint8 public constant LAYOUT_V1 = 1;
+    /// @notice The public-signal layouts this core builds (IProofVerifier): 2, and 1 (2 with no output cipher).
+    uint8 public constant LAYOUT_V2 = 2;
 
     /// @notice The model marketplace.
     IModelRegistry public immutable registry;
@@ -232,7 +232,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         if (p.modelId > type(uint32).max) revert ValueTooLarge();
         IModelRegistry.JobTerms memory t = registry.jobTerms(p.modelId, p.modelVersion);
         if (!t.active) revert ModelInactive(p.modelId);
-        if (t.layoutVersion != LAYOUT_V1) revert UnsupportedLayout(t.layoutVersion);
+        if (t.layoutVersion == 0 || t.layoutVersion > LAYOUT_V2) revert UnsupportedLayout(t.layoutVersion);
         if (!t.vetted && !p.acceptUnvettedVerifier) {
             revert UnvettedVerifierNotAccepted(p.modelId, p.modelVersion, t.verifier);
         }
@@ -356,13 +356,14 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         uint256 inputCommitment,
         bytes32[] calldata merkleProof,
         uint256 outputCommitment,
+        uint256[] calldata outputCipher,
         string calldata outputCid,
         bytes calldata proof
     ) external nonReentrant returns (uint256 recordId) {
         Job storage job = _job(jobId);
         _checkSubmission(job, jobId, shardIndex, inputCommitment, merkleProof, outputCommitment);
-        _verify(job, _signals(job, jobId, shardIndex, inputCommitment, outputCommitment), proof);
-        _settle(job, jobId, shardIndex, outputCommitment, outputCid);
+        _verify(job, _signals(job, jobId, shardIndex, inputCommitment, outputCommitment, outputCipher), proof);
+        _settle(job, jobId, shardIndex, outputCommitment, outputCipher, outputCid);
         // Interactions: the trusted audit trail, then the gas-capped hook.
         recordId = _record(job, jobId, shardIndex, inputCommitment, outputCommitment, keccak256(proof));
         _callHook(msg.sender, jobId, shardIndex, true);
@@ -620,15 +621,9 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     }
 
     /// @inheritdoc IOblivionCore
-    function jobEscrow(uint256 jobId) external view returns (uint256) {
-        Job storage job = _job(jobId);
-        uint256 live = job.cancelled ? job.openClaims : uint256(job.shardCount) - job.settledShards - job.forfeitedShards;
-        uint256 escrow = live * _perShard(job);
-        if (job.paddingFee != 0) {
-            ShardStatus last = _shards[jobId][job.shardCount - 1].status;
-            if (last == ShardStatus.Claimed || (!job.cancelled && last == ShardStatus.Open)) escrow -= job.paddingFee;
-        }
-        return escrow;
+    function jobEscrow(uint256 jobId) external view returns (uint256 escrow) {
+        (jobId, escrow); // computed by the scanner from getJob and getShard
+        _forwardToScanner();
     }
 
     /// @inheritdoc IOblivionCore
@@ -686,9 +681,14 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
     }
 
     /// @dev Marks the shard settled, unlocks the collateral and credits worker, model owner and treasury.
-    function _settle(Job storage job, uint256 jobId, uint256 shardIndex, uint256 outputCommitment, string calldata outputCid)
-        private
-    {
+    function _settle(
+        Job storage job,
+        uint256 jobId,
+        uint256 shardIndex,
+        uint256 outputCommitment,
+        uint256[] calldata outputCipher,
+        string calldata outputCid
+    ) private {
         uint256 price = job.pricePerShard;
         uint256 fee = price * job.protocolFeeBps / BPS;
         uint256 ownerFee = _ownerFee(job, shardIndex);
@@ -699,7 +699,7 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         _balances[msg.sender] += price - fee;
         _balances[job.modelOwner] += ownerFee;
         _balances[treasury] += fee;
-        emit ShardSettled(jobId, shardIndex, msg.sender, outputCommitment, outputCid, price - fee, ownerFee, fee);
+        emit ShardSettled(jobId, shardIndex, msg.sender, outputCommitment, outputCipher, outputCid, price - fee, ownerFee, fee);
     }
 
     function _record(
@@ -891,18 +891,27 @@ contract OblivionCore is IOblivionCore, Ownable2Step, Pausable, ReentrancyGuardT
         escrow = uint256(p.shardCount) * (uint256(p.pricePerShard) + ownerFeePerShard) - paddingFee;
     }
 
-    /// @dev Layout v1: [outputCommitment, inputCommitment, (modelCommitment), binding].
-    function _signals(Job storage job, uint256 jobId, uint256 shardIndex, uint256 input, uint256 output)
-        private
-        view
-        returns (uint256[] memory signals)
-    {
+    /// @dev Layout 2 (layout 1: no cipher): [outputCommitment, inputCommitment, (modelCommitment), cipher..., binding].
+    /// The cipher's length is not checked here: the version's verifier takes exactly its circuit's (IProofVerifier).
+    function _signals(
+        Job storage job,
+        uint256 jobId,
+        uint256 shardIndex,
+        uint256 input,
+        uint256 output,
+        uint256[] calldata cipher
+    ) private view returns (uint256[] memory signals) {
         uint256 modelCommitment = job.modelCommitment;
-        signals = new uint256[](modelCommitment == 0 ? 3 : 4);
+        uint256 at = modelCommitment == 0 ? 2 : 3;
+        uint256 n = cipher.length;
+        signals = new uint256[](at + n + 1);
         signals[0] = output;
         signals[1] = input;
         if (modelCommitment != 0) signals[2] = modelCommitment;
-        signals[signals.length - 1] = bindingOf(jobId, shardIndex, msg.sender);
+        assembly ("memory-safe") {
+            calldatacopy(add(signals, shl(5, add(at, 1))), cipher.offset, shl(5, n))
+        }
+        signals[at + n] = bindingOf(jobId, shardIndex, msg.sender);
     }
 
     /// @dev Gas-capped hook call; a failure is stored as pending for `replayHook` (F-10: the fhEVM's HCU

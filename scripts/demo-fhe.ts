@@ -59,7 +59,7 @@ export async function runGatedJob(o: {
   const gateway = PrivacyGateway__factory.connect(d.fhe!.gateway, o.requester);
   const core = d.contracts.core.connect(o.requester);
   const shards = await quantizeShards(o.art.quant, o.art.batch, o.images);
-  const prepared = await prepareShards(o.store, shards.batches, shards.commitments, true);
+  const prepared = await prepareShards(o.store, shards.batches, true);
   const posted = await postPreparedJob(core, o.requester, prepared, {
     modelId: o.model.modelId,
     modelVersion: o.model.version,

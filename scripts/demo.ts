@@ -148,7 +148,7 @@ async function run(d: Devnet, t0: number): Promise<void> {
   const images = trained.data.testX.slice(0, SHARDS * BATCH);
   const labels = trained.data.testY.slice(0, SHARDS * BATCH);
   const shards = await quantizeShards(art.quant, art.batch, images);
-  const prepared = await prepareShards(store, shards.batches, shards.commitments, true);
+  const prepared = await prepareShards(store, shards.batches, true);
   const core = d.contracts.core.connect(requester);
   const posted = await postPreparedJob(core, requester, prepared, {
     modelId: reg.modelId,
@@ -221,7 +221,7 @@ async function run(d: Devnet, t0: number): Promise<void> {
 
   // 5. Results: outputs fetched, decrypted and checked against the proven commitments, then against the labels.
   const jobFile = readJobFile((await d.provider.getNetwork()).chainId.toString(), await core.getAddress(), posted.jobId, path.join(d.home, "jobs"));
-  const { rows: results, unreadable } = await fetchJobResults(d.contracts.core, d.contracts.audit, store, jobFile, art.quant.rangeBits);
+  const { rows: results, unreadable } = await fetchJobResults(d.contracts.core, d.contracts.audit, store, jobFile, { quant: art.quant, batch: art.batch });
   if (unreadable.length) throw new Error(`demo: ${unreadable.length} settled shard(s) with an unreadable output: ${unreadable.map((u) => `${u.shardIndex} (${u.problem})`).join(", ")}`);
   const predictions = results.flatMap((r) => r.predictions).slice(0, labels.length);
   const correct = predictions.filter((p, i) => p === labels[i]).length;

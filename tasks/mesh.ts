@@ -7,6 +7,8 @@ interface ServeArgs {
   port: number;
   poll: number;
   training?: string;
+  serve?: string;
+  contentUrl?: string;
 }
 
 const serve = (name: string, label: string, route: string | undefined) => (args: ServeArgs, hre: { network: { name: string; config: unknown } }) =>
@@ -14,6 +16,8 @@ const serve = (name: string, label: string, route: string | undefined) => (args:
     requireRunningChain(hre);
     const { serveApp } = await import("../lib/app/serve");
     const { jsonFileTrainingSource } = await import("../lib/mesh/training");
+    const { contentFlags } = await import("../lib/requester/content");
+    const content = contentFlags({ serve: args.serve, contentUrl: args.contentUrl });
     await serveApp({
       network: hre.network.name,
       rpcUrl: (hre.network.config as { url?: string }).url,
@@ -22,6 +26,8 @@ const serve = (name: string, label: string, route: string | undefined) => (args:
       training: args.training ? jsonFileTrainingSource(args.training) : undefined,
       route,
       label,
+      serve: content.serve,
+      contentUrls: content.urls,
     });
   });
 
@@ -29,6 +35,8 @@ task("app", "Serves the dashboard (marketplace, models, sandbox, history, worker
   .addOptionalParam("port", "TCP port on 127.0.0.1 (0: a free one)", 8600, types.int)
   .addOptionalParam("poll", "ms between the mesh follower's chain polls", 500, types.int)
   .addOptionalParam("training", "JSON file of training rounds with accuracy ([{jobId?, round, accuracy, epsilon, delta?}])", undefined, types.string)
+  .addOptionalParam("serve", "also serve your content (shard packages) on host:port for workers on other machines, e.g. 0.0.0.0:8090; every release names it", undefined, types.string)
+  .addOptionalParam("contentUrl", "content endpoints to name in releases instead (your Kubo gateway, a store:serve), comma-separated", undefined, types.string)
   .setAction(serve("app", "dashboard", undefined));
 
 task("mesh", "Serves the dashboard opened on its live mesh view (workers, jobs, audit records, training rounds)")

@@ -64,7 +64,7 @@ describe("attacks", function () {
     await expect(
       env.core
         .connect(env.worker)
-        .submitResult(job.jobId, 1, p0.inputCommitment, job.tree.proof(0), p0.outputCommitment, "x", p0.proof),
+        .submitResult(job.jobId, 1, p0.inputCommitment, job.tree.proof(0), p0.outputCommitment, [], "x", p0.proof),
     ).to.be.revertedWithCustomError(env.core, "InvalidInputProof");
   });
 

@@ -103,9 +103,9 @@ describe("OblivionCore: jobs", function () {
       await env.core.connect(env.worker).claim(job.jobId, 0);
     });
 
-    it("rejects a layout other than v1 at post (defence in depth behind the registry)", async function () {
+    it("rejects a layout other than 1 and 2 at post (defence in depth behind the registry)", async function () {
       const env = await loadFixture(withWorkers);
-      const fake = await (await ethers.getContractFactory("MockRegistryV2")).deploy();
+      const fake = await (await ethers.getContractFactory("MockRegistryV3")).deploy();
       const core = await (await ethers.getContractFactory("OblivionCore")).deploy(
         env.owner,
         await fake.getAddress(),
@@ -115,7 +115,7 @@ describe("OblivionCore: jobs", function () {
         ethers.ZeroHash,
       );
       const { params } = await jobParams(env);
-      await expect(core.postJob(params)).to.be.revertedWithCustomError(core, "UnsupportedLayout").withArgs(2);
+      await expect(core.postJob(params)).to.be.revertedWithCustomError(core, "UnsupportedLayout").withArgs(3);
     });
   });
 
@@ -220,7 +220,7 @@ describe("OblivionCore: jobs", function () {
       const ownerFee = FEE_PER_INFERENCE * BigInt(PUBLIC_BATCH);
       await expect(submit(env, job, 1, env.worker, p, "bafyresult"))
         .to.emit(env.core, "ShardSettled")
-        .withArgs(job.jobId, 1, env.worker.address, p.outputCommitment, "bafyresult", PRICE - fee, ownerFee, fee)
+        .withArgs(job.jobId, 1, env.worker.address, p.outputCommitment, [], "bafyresult", PRICE - fee, ownerFee, fee)
         .and.to.emit(env.audit, "Recorded");
       expect(await env.core.balanceOf(env.worker.address)).to.equal(PRICE - fee);
       expect(await env.core.balanceOf(env.modelOwner.address)).to.equal(ownerFee);
@@ -268,6 +268,7 @@ describe("OblivionCore: jobs", function () {
             o.input ?? p.inputCommitment,
             o.proofPath ?? job.tree.proof(0),
             o.output ?? p.outputCommitment,
+            [],
             "bafy",
             o.proof ?? p.proof,
           );
@@ -378,7 +379,7 @@ describe("OblivionCore: jobs", function () {
       const fee = (PRICE * 250n) / 10_000n;
       await expect(submit(env, job, 2, env.worker, await proveShard(env, job, 2, env.worker.address)))
         .to.emit(env.core, "ShardSettled")
-        .withArgs(job.jobId, 2, env.worker.address, anyValue, "bafyout", PRICE - fee, FEE_PER_INFERENCE, fee);
+        .withArgs(job.jobId, 2, env.worker.address, anyValue, [], "bafyout", PRICE - fee, FEE_PER_INFERENCE, fee);
       expect(await env.core.balanceOf(env.modelOwner.address)).to.equal(FEE_PER_INFERENCE);
       expect(await env.core.jobEscrow(job.jobId)).to.equal(2n * perShardPublic);
       // full inputCount (12) is the same as 0: no padding

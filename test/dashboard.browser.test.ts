@@ -22,6 +22,7 @@ import { formatEther, parseEther } from "ethers";
 import { startApp } from "../lib/app";
 import { postInputsJob, readJobFile, readOwnJob, type JobFile } from "../lib/requester/job";
 import { checkedResults } from "../lib/requester/report";
+import { decodeRelease } from "../lib/requester/shard";
 import { modelEarnings } from "../lib/chain/owner";
 import { generateWorkerKeyPair } from "../lib/crypto/worker-key";
 import { createOnnxSession } from "../lib/runtime/onnx";
@@ -31,6 +32,7 @@ import { launchChromium, walletPage, type WalletPage } from "./helpers/browser";
 import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy";
 import { SIZES, startMesh, type Mesh } from "./e2e/harness";
 import { mlpOnnx, rng } from "./zk/models";
+import { registerOnnxModel } from "../lib/zk/register";
 
 const OUT = path.join(REPO_ROOT, "test-output", "dashboard");
 /** The page's document inside page.waitForFunction (this file compiles without the DOM library). */
@@ -40,6 +42,9 @@ const INPUTS = 4;
 const CLI_INPUTS = 2;
 /** Inputs of the job the page recovers from its pending keys (a tab closed while the post was pending). */
 const PENDING_INPUTS = 1;
+/** A trained zoo model (sklearn digits, 8×8) and held-out digits with distinct labels (7, 9, 4, 0, 2). */
+const ZOO = path.join(__dirname, "fixtures", "onnx-zoo");
+const DIGITS = [0, 1, 2, 4, 5];
 
 describe("dashboard in Chromium", function () {
   this.timeout(240_000);
@@ -84,7 +89,7 @@ describe("dashboard in Chromium", function () {
     mesh = await startMesh({ fhe: true });
     mesh.startWorker(2);
     mesh.startWorker(3);
-    app = await startApp({ network: "localhost", rpcUrl: mesh.d.url, port: 0, pollMs: 300, store: mesh.store, zkCacheRoot: path.join(REPO_ROOT, ".cache", "zk-e2e"), log: createLogger({ source: "app", out: { write: () => true } as unknown as NodeJS.WritableStream }), deploymentsDir: mesh.d.deploymentsDir });
+    app = await startApp({ network: "localhost", rpcUrl: mesh.d.url, port: 0, pollMs: 300, store: mesh.store, serve: "127.0.0.1:0", zkCacheRoot: path.join(REPO_ROOT, ".cache", "zk-e2e"), log: createLogger({ source: "app", out: { write: () => true } as unknown as NodeJS.WritableStream }), deploymentsDir: mesh.d.deploymentsDir });
     browser = await launchChromium();
     w = await walletPage(browser, mesh.d.url, addr(6), (l) => problems.push(l));
     w.page.on("request", (r) => void (/\/assets\/(reverify|browser\.esm)-/.test(r.url()) && lazyLoaded.push(r.url())));
@@ -119,6 +124,7 @@ describe("dashboard in Chromium", function () {
     expect(await w.page.locator('.model[data-model="1"] h3').textContent()).to.contain("e2e-mlp");
     expect(await w.page.locator('.model[data-model="1"] .fee').textContent()).to.equal("0.000100 ETH");
     expect(await w.page.locator('.model[data-model="1"] .setup').textContent()).to.contain("DEV");
+    expect(await w.page.locator('.model[data-model="1"] .setup [data-setup="dev"]').getAttribute("title")).to.contain((await mesh.d.contracts.registry.getModel(1)).owner);
     expect(problems).to.deep.equal([]);
   });
 
@@ -171,6 +177,11 @@ describe("dashboard in Chromium", function () {
     expect((await fetch(`${app.url}api/jobs/prepare`, { method: "POST", body: "{}" })).status).to.equal(404);
     // the packages are on the content server behind the app server (Kubo RPC and trustless gateway routes)
     const cid = file.shards[0].packageCid;
+    // `app --serve`: every release the tab built names the published content server, which serves the package
+    const releases = await mesh.d.contracts.core.queryFilter(mesh.d.contracts.core.filters.ShardKeyReleased(BigInt(file.jobId)));
+    expect(app.contentEndpoints).to.have.length(1);
+    expect(releases.map((e) => decodeRelease(e.args.payload).endpoints)).to.deep.equal(releases.map(() => app.contentEndpoints));
+    expect((await fetch(`${app.contentEndpoints[0]}/ipfs/${cid}?format=raw`)).status).to.equal(200);
     const cat = await fetch(`${app.url}api/v0/cat?arg=${cid}`, { method: "POST" });
     expect(Buffer.from(await cat.arrayBuffer())).to.deep.equal(Buffer.from(await mesh.store.get(cid)));
     expect((await fetch(`${app.url}ipfs/${cid}?format=raw`)).status).to.equal(200);
@@ -397,5 +408,29 @@ describe("dashboard in Chromium", function () {
     await w.page.waitForSelector(`.model[data-model="1"] .settled:text("${INPUTS + CLI_INPUTS + PENDING_INPUTS} in ${INPUTS + CLI_INPUTS + PENDING_INPUTS} shards · 3 jobs")`);
     await shot("marketplace");
     expect(problems.filter((p) => !p.includes("4001") && !/rejected/i.test(p))).to.deep.equal([]);
+  });
+
+  it("classifies held-out digits with a trained model from the sandbox: the predicted classes are the digits' labels", async function () {
+    const digits = JSON.parse(fs.readFileSync(path.join(ZOO, "digits.json"), "utf8")) as { calibration: number[][]; heldout: number[][]; heldoutLabels: number[] };
+    const labels = DIGITS.map((i) => digits.heldoutLabels[i]);
+    expect(new Set(labels).size).to.equal(DIGITS.length);
+    const onnx = new Uint8Array(fs.readFileSync(path.join(ZOO, "mlp_o13.onnx")));
+    const reg = await registerOnnxModel({ onnx, name: "digits-mlp", feePerInference: parseEther("0.0001"), calibration: digits.calibration, cacheRoot: path.join(REPO_ROOT, ".cache", "zk") }, mesh.d.contracts.registry, mesh.d.accounts[0], mesh.store);
+    await w.use(addr(6));
+    await go("sandbox");
+    await w.page.waitForSelector(`#sandbox-model option[value="${reg.modelId}"]`, { state: "attached" });
+    await w.page.selectOption("#sandbox-model", reg.modelId.toString());
+    await w.page.setInputFiles("#sandbox-inputs", { name: "digits.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(DIGITS.map((i) => digits.heldout[i]))) });
+    await w.page.waitForSelector(`#input-count:text("${DIGITS.length} inputs")`);
+    await w.page.waitForSelector("#sandbox-post:not([disabled])");
+    await w.page.click("#sandbox-post");
+    await w.page.waitForSelector('[data-tx="confirmed"]', { timeout: 60_000 });
+    const jobId = (await mesh.d.contracts.core.jobCount()).toString();
+    await w.page.waitForSelector(`[data-watch="${jobId}"]`);
+    await w.page.waitForFunction((n) => (globalThis as unknown as { document: PageDoc }).document.querySelectorAll('.shard[data-state="settled"] .verified').length === n, DIGITS.length, { timeout: 120_000 });
+    await w.page.click("#fetch-results");
+    await w.page.waitForSelector(`#results tr[data-input="${DIGITS.length - 1}"]`);
+    const predicted = (await w.page.locator("#results .predicted").allTextContents()).map(Number);
+    expect(predicted).to.deep.equal(labels);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The dashboard's mesh screen end to end in a real browser: a Hardhat node in a child process, the protocol deployed through
  * lib/chain/deployments, the public fixture model with its real Groth16 verifier, the mesh server, and Debian's
- * Chromium driven by playwright-core. A shard settles with a real proof (its worker's box turns green), an expired
- * claim is slashed (red), and the audit record's proof re-verifies on-chain through the server.
+ * Chromium driven by playwright-core. A shard settles with a real proof (its worker's box turns green), a stopped
+ * worker's claim shows as expired past its deadline and is then slashed (red), the audit record's proof re-verifies
+ * on-chain through the server, a cancelled job counts its shards as job:status does, and an on-chain training job's
+ * round and its participant's training collateral show without a rounds file.
  */
 import { expect } from "chai";
 import fs from "node:fs";
@@ -24,6 +26,10 @@ import { buildFixture, proveFixture } from "./helpers/fixtureCircuit";
 import { fixtureInputCommitment } from "./helpers/commitments";
 import { COLLATERAL, deployVettedFixtureVerifier, ENC_KEY, FEE_PER_INFERENCE, PRICE, PUBLIC_BATCH, shardInputs, versionSpec, keylessRelease } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
+import { jobStatus } from "../lib/chain/protocol";
+import { deployTraining } from "../lib/training/deploy";
+import { jobParams } from "./training/fixture";
+import type { TrainingJobs } from "../typechain-types";
 
 const OUT = path.join(REPO_ROOT, "test-output");
 const WINDOW = 60;
@@ -42,6 +48,7 @@ describe("mesh view in Chromium", function () {
   const inputs = [0, 1, 2].map((i) => shardInputs(i));
   const training = new MemoryTrainingSource();
   let signers: JsonRpcSigner[];
+  let trainingJobs: TrainingJobs;
 
   const box = (w: JsonRpcSigner, status?: string) =>
     `.worker[data-address="${w.address.toLowerCase()}"]${status ? `[data-status="${status}"]` : ""}`;
@@ -68,6 +75,8 @@ describe("mesh view in Chromium", function () {
     const params = { modelId: 1n, modelVersion: 1, shardCount: 3, inputRoot: tree.root, pricePerShard: PRICE, collateral: COLLATERAL, claimWindow: WINDOW, minStake: 0n, gated: false, acceptUnvettedVerifier: false, inputCount: 0 };
     await (await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) })).wait();
 
+    // the core's training manager, bound before the app reads its configuration (no --training file anywhere)
+    trainingJobs = await deployTraining(await c.core.getAddress(), owner);
     store = createContentStore({}, { ...process.env, OBLIVION_STORE_DIR: path.join(dir, "ipfs") });
     mesh = await startApp({ network: "meshtest", rpcUrl: node.url, port: 0, pollMs: 150, training, store, log: createLogger({ source: "mesh" }), deploymentsDir: dir });
     browser = await launchChromium();
@@ -107,7 +116,7 @@ describe("mesh view in Chromium", function () {
     expect(await page.locator(box(w)).textContent()).to.contain("job 1 · shard 0");
     const binding = computeBinding({ chainId, core: await c.core.getAddress(), jobId: 1n, shardIndex: 0n, worker: w.address });
     const p = await proveFixture("fixture_public", inputs[0], binding);
-    await (await c.core.connect(w).submitResult(1, 0, p.inputCommitment, tree.proof(0), p.outputCommitment, "bafyout", p.proof)).wait();
+    await (await c.core.connect(w).submitResult(1, 0, p.inputCommitment, tree.proof(0), p.outputCommitment, [], "bafyout", p.proof)).wait();
     await page.waitForSelector(box(w, "verified"));
     expect(await page.locator(box(w)).textContent()).to.contain("1 / 0");
     await page.waitForSelector('[data-record="1"]');
@@ -121,6 +130,8 @@ describe("mesh view in Chromium", function () {
     await page.waitForSelector(box(w, "working"));
     await provider.send("evm_increaseTime", [WINDOW + 1]);
     await provider.send("evm_mine", []);
+    // a stopped worker is not WORKING for ever: past its deadline its claim shows as expired until someone calls it in
+    await page.waitForSelector(box(w, "expired"));
     await (await c.core.connect(keeper).reclaimExpired(1, 1)).wait();
     await page.waitForSelector(box(w, "slashed"));
     expect(await page.locator(box(w)).textContent()).to.contain("0 / 1");
@@ -149,5 +160,32 @@ describe("mesh view in Chromium", function () {
     const file = path.join(OUT, "mesh.png");
     await page.screenshot({ path: file, fullPage: true });
     expect(fs.statSync(file).size).to.be.greaterThan(10_000);
+  });
+
+  it("counts a cancelled job's shards as job:status does, with the model's name", async function () {
+    const requester = signers[2];
+    const params = { modelId: 1n, modelVersion: 1, shardCount: 3, inputRoot: tree.root, pricePerShard: PRICE, collateral: COLLATERAL, claimWindow: WINDOW, minStake: 0n, gated: false, acceptUnvettedVerifier: false, inputCount: 0 };
+    await (await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) })).wait();
+    const jobId = await c.core.jobCount();
+    await (await c.core.connect(signers[3]).claim(jobId, 0)).wait();
+    await (await c.core.connect(requester).cancelJob(jobId)).wait();
+    const s = await jobStatus(c.core, jobId);
+    const refunded = s.shardCount - s.settledShards - s.openClaims - s.forfeitedShards;
+    expect([s.cancelled, s.openClaims, refunded]).to.deep.equal([true, 1, 2]);
+    await page.waitForSelector(`.job[data-job="${jobId}"] .legend:text-is("${s.settledShards} settled · ${s.openClaims} claimed · ${refunded} refunded")`);
+    expect(await page.locator(`.job[data-job="${jobId}"] .title`).textContent()).to.contain("fixture-public v1").and.to.contain("cancelled");
+  });
+
+  it("shows an on-chain training job's rounds and a participant's training collateral, without a rounds file", async function () {
+    const [requester, aggregator, w] = [signers[2], signers[6], signers[4]];
+    const p = jobParams(aggregator.address, { collateral: parseEther("0.1"), rewardPerUpdate: parseEther("0.01"), aggregatorFee: parseEther("0.01") });
+    await (await trainingJobs.connect(requester).postJob(p, { value: await trainingJobs.escrowFor(p) })).wait();
+    const jobId = await trainingJobs.jobCount();
+    await (await trainingJobs.connect(w).join(jobId, 0)).wait(); // rounds count from 0
+    const row = `#training tbody tr[data-round="${jobId}:0"]`;
+    await page.waitForSelector(`${row}[data-source="chain"]`);
+    expect(await page.locator(`${row} td`).allTextContents()).to.deep.equal([String(jobId), "0", "0", "—", "open"]);
+    // locked collateral beside no current claim says what holds it
+    await page.waitForSelector(`${box(w)} dd:text("(training 0.1000 ETH)")`);
   });
 });

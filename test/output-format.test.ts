@@ -113,7 +113,7 @@ describe("output: ETH, ISO times, labels, job files", function () {
     const store = createContentStore({}, { ...process.env, OBLIVION_STORE: "embedded", OBLIVION_STORE_DIR: path.join(dir, "ipfs") });
     try {
       const terms = { modelId: 1n, modelVersion: 1n, pricePerShard: parseEther("0.01"), collateral: parseEther("0.05"), claimWindow: 600n, minStake: 0n, gated: false, acceptUnvettedVerifier: true };
-      const prepared = await prepareShards(store, [[[1, 2]], [[3, 4]]], [11n, 12n], true);
+      const prepared = await prepareShards(store, [[[1, 2]], [[3, 4]]], true);
       const snapshot = await ethers.provider.send("evm_snapshot", []);
       const first = await postPreparedJob(contracts.core, requester, { ...prepared, inputCount: 3 }, terms, dir);
       expect(first.replaced).to.equal(undefined);

@@ -77,7 +77,7 @@ describe("model owners and signers", function () {
       await core.connect(worker).claim(1, 0);
       const binding = computeBinding({ chainId: 31337n, core: await core.getAddress(), jobId: 1n, shardIndex: 0n, worker: worker.address });
       const p = await proveFixture("fixture_public", x, binding);
-      await core.connect(worker).submitResult(1, 0, p.inputCommitment, tree.proof(0), p.outputCommitment, "bafyout", p.proof);
+      await core.connect(worker).submitResult(1, 0, p.inputCommitment, tree.proof(0), p.outputCommitment, [], "bafyout", p.proof);
       const ownerFee = 2n * FEE;
       const protocolFee = (parseEther("0.01") * 250n) / 10_000n;
       expect(await core.balanceOf(owner.address)).to.equal(ownerFee);

@@ -55,7 +55,7 @@ import { generateWorkerKeyPair, sealWithKey, wrapKey } from "../lib/crypto";
 import { ReleaseAgent } from "../lib/requester/agent";
 import { jobFilePath, type JobFile } from "../lib/requester/job";
 import { encodeJson, encodeRelease, type ShardPackage } from "../lib/requester/shard";
-import { inputCommitment } from "../lib/zk/commitment";
+import { inputCommitment, outputSalt } from "../lib/zk/commitment";
 import { inspectRelease } from "../worker/inspect";
 import { capture } from "./helpers/worker";
 
@@ -200,7 +200,7 @@ describe("property: random action sequences keep the books balanced", function (
           ["uint256", "address", "uint256", "uint256", "address", "uint256", "uint256"],
           [chainId, coreAddr, j.id, shard, bad ? keeper.address : w.address, output, input],
         );
-        await core.connect(w).submitResult(j.id, shard, input, j.tree.proof(shard), output, "bafyout", proof);
+        await core.connect(w).submitResult(j.id, shard, input, j.tree.proof(shard), output, [], "bafyout", proof);
         dropClaim(j, shard);
         j.settled++;
       };
@@ -249,7 +249,7 @@ describe("property: random action sequences keep the books balanced", function (
           const shards = 1 + r.int(4);
           const keys = Array.from({ length: shards }, () => new Uint8Array(randomBytes(32)));
           const inputs = Array.from({ length: shards }, () => Array.from({ length: SHAPE.batch }, () => Array.from({ length: SHAPE.inputSize }, () => r.int(256))));
-          const tree = new ShardTree(await Promise.all(inputs.map((x) => inputCommitment(x))), keys.map((k) => keyHashOf(k)));
+          const tree = new ShardTree(await Promise.all(inputs.map((x, i) => inputCommitment(x, outputSalt(keys[i])))), keys.map((k) => keyHashOf(k)));
           const cids = inputs.map((x, i) =>
             put(sealWithKey(encodeJson({ version: 1, shardIndex: i, inputs: x, inputCommitment: tree.commitments[i].toString(), merkleProof: tree.proof(i) } satisfies ShardPackage), keys[i])),
           );

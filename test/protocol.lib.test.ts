@@ -25,6 +25,7 @@ describe("lib/chain/protocol", function () {
       inputCommitment: p.inputCommitment,
       merkleProof: tree.proof(0),
       outputCommitment: p.outputCommitment,
+      outputCipher: [],
       outputCid: "bafyout",
       proof: p.proof,
     });

@@ -48,7 +48,7 @@ describe("quantization at the edges", () => {
 
   it("job:results marks outputs whose float answer differs from the proven one and refuses a labels list of the wrong length", () => {
     const row = (shardIndex: number, predictions: number[], disagreements: number[]): ShardOutcome => ({
-      shardIndex, firstInput: 2 * shardIndex, recordId: BigInt(shardIndex + 1), worker: "0x" + "ab".repeat(20), outputCid: "bafy", outputs: [], predictions, disagreements, verified: true,
+      shardIndex, firstInput: 2 * shardIndex, recordId: BigInt(shardIndex + 1), worker: "0x" + "ab".repeat(20), outputCid: "bafy", outputs: [], floatFrom: "worker", quantizedOutputs: [], predictions, disagreements, verified: true,
     });
     const file = { jobId: "1", shards: [{}, {}], inputCount: 3 } as unknown as JobFile;
     const r = resultsReport(1n, [row(0, [3, 7], [1]), row(1, [2, 2], [])], file, [3, 1, 2]);

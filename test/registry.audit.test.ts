@@ -59,7 +59,11 @@ describe("ModelRegistry", function () {
     await expect(reg({ provingKeyCid: "" })).to.be.revertedWithCustomError(r, "EmptyCid").withArgs("provingKeyCid");
     await expect(reg({ verifier: env.worker.address })).to.be.revertedWithCustomError(r, "InvalidVerifier");
     await expect(reg({ proofSystem: 0 })).to.be.revertedWithCustomError(r, "InvalidProofSystem");
-    await expect(reg({ layoutVersion: 2 })).to.be.revertedWithCustomError(r, "UnsupportedLayout").withArgs(2);
+    await expect(reg({ layoutVersion: 3 })).to.be.revertedWithCustomError(r, "UnsupportedLayout").withArgs(3);
+    await expect(reg({ layoutVersion: 0 })).to.be.revertedWithCustomError(r, "UnsupportedLayout").withArgs(0);
+    // layout 2 needs at least one output cipher word beyond the commitments and the binding (G-07)
+    await expect(reg({ layoutVersion: 2 })).to.be.revertedWithCustomError(r, "SignalCountMismatch").withArgs(4, 3);
+    await expect(reg({ layoutVersion: 2, modelCommitment: 5n, numPublicSignals: 4 })).to.be.revertedWithCustomError(r, "SignalCountMismatch").withArgs(5, 4);
     await expect(reg({ numPublicSignals: 4 })).to.be.revertedWithCustomError(r, "SignalCountMismatch").withArgs(3, 4);
     await expect(reg({ modelCommitment: 5n, numPublicSignals: 3 }))
       .to.be.revertedWithCustomError(r, "SignalCountMismatch")
@@ -158,7 +162,7 @@ describe("InferenceAudit", function () {
     const p = await proveShard(env, job, 1, env.worker.address);
     await env.core
       .connect(env.worker)
-      .submitResult(job.jobId, 1, p.inputCommitment, job.tree.proof(1), p.outputCommitment, "bafy", p.proof);
+      .submitResult(job.jobId, 1, p.inputCommitment, job.tree.proof(1), p.outputCommitment, [], "bafy", p.proof);
     expect(await env.audit.recordIdsOfJob(job.jobId)).to.deep.equal([1n]);
   });
 });

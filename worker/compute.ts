@@ -6,6 +6,8 @@ export interface ComputeResult {
   quantizedOutputs: bigint[][];
   outputCommitment: bigint;
   inputCommitment: bigint;
+  /** The proof's output cipher words (layout 2): the quantized outputs under the shard's salt, for submitResult. */
+  cipher: bigint[];
   /** Proof bytes in the model verifier's encoding (0x hex). */
   proof: string;
   inferMs: number;
@@ -27,9 +29,10 @@ export interface ModelProfile {
 export interface ShardCompute {
   /** Loads the model version and measures it with a calibration proof (once; later calls return the profile). */
   prepare(modelId: bigint, version: bigint): Promise<ModelProfile>;
-  /** Dry run for inspection: computes the witness of `inputs` for `binding` without proving; throws naming why not. */
-  witness(modelId: bigint, version: bigint, inputs: number[][], binding: bigint): Promise<void>;
-  /** Runs the model on the batch and proves it for `binding`. */
-  run(modelId: bigint, version: bigint, inputs: number[][], binding: bigint): Promise<ComputeResult>;
+  /** Dry run for inspection: computes the witness of `inputs` for `binding` and the shard's output salt (lib/zk/commitment.ts
+   *  outputSalt) without proving; throws naming why not. */
+  witness(modelId: bigint, version: bigint, inputs: number[][], binding: bigint, salt: bigint): Promise<void>;
+  /** Runs the model on the batch and proves it for `binding` and the shard's output salt. */
+  run(modelId: bigint, version: bigint, inputs: number[][], binding: bigint, salt: bigint): Promise<ComputeResult>;
   close(): Promise<void>;
 }

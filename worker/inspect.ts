@@ -15,7 +15,7 @@ import { unmaskDataKey, type ClaimContext } from "../lib/crypto/release";
 import { decodeRelease, decodeShardPackage, type ShardPackage } from "../lib/requester/shard";
 import { describeError } from "../lib/chain/errors";
 import type { ContentStore } from "../lib/storage";
-import { inputCommitment } from "../lib/zk/commitment";
+import { inputCommitment, outputSalt } from "../lib/zk/commitment";
 
 export type Inspection =
   | { ok: true; pkg: ShardPackage; dataKey?: Uint8Array }
@@ -32,8 +32,8 @@ export interface InspectArgs {
   fetch: (cid: string, signal: AbortSignal) => Promise<Uint8Array>;
   /** The model's shape: inferences per shard and bytes per inference. */
   shape: { batch: number; inputSize: number };
-  /** The witness dry run (no proof); throws naming why the inputs cannot be proven. */
-  witness: (inputs: number[][]) => Promise<void>;
+  /** The witness dry run (no proof) under the shard's output salt; throws naming why the inputs cannot be proven. */
+  witness: (inputs: number[][], salt: bigint) => Promise<void>;
   /** Wall-clock ms by which inspection must be over: the chain's inspection end minus the margin to mine a leave. */
   deadlineMs: number;
 }
@@ -118,13 +118,13 @@ async function inspect(a: InspectArgs, signal: AbortSignal, within: <T>(what: st
   if (problem) return leave(`shard package's inputs cannot be proven: ${problem}`);
   let actual: bigint;
   try {
-    actual = await within("committing the inputs", inputCommitment(pkg.inputs));
+    actual = await within("committing the inputs", inputCommitment(pkg.inputs, outputSalt(dataKey)));
   } catch (err) {
     return leave(`shard package's inputs cannot be committed: ${describeError(err)}`);
   }
   if (actual !== committed) return leave(`shard package's inputs hash to ${actual}, not the committed ${committed}`);
   try {
-    await within("the witness dry run", a.witness(pkg.inputs));
+    await within("the witness dry run", a.witness(pkg.inputs, outputSalt(dataKey)));
   } catch (err) {
     return leave(`shard package's witness cannot be computed: ${describeError(err)}`);
   }

@@ -62,12 +62,12 @@ export class ProverCompute implements ShardCompute {
     return (await this.load(modelId, version)).profile;
   }
 
-  async witness(modelId: bigint, version: bigint, inputs: number[][], binding: bigint): Promise<void> {
+  async witness(modelId: bigint, version: bigint, inputs: number[][], binding: bigint, salt: bigint): Promise<void> {
     const { art } = await this.load(modelId, version);
-    await computeWitness(art, inputs, binding);
+    await computeWitness(art, inputs, binding, salt);
   }
 
-  async run(modelId: bigint, version: bigint, inputs: number[][], binding: bigint): Promise<ComputeResult> {
+  async run(modelId: bigint, version: bigint, inputs: number[][], binding: bigint, salt: bigint): Promise<ComputeResult> {
     const { art, session } = await this.load(modelId, version);
     const t0 = Date.now();
     // The requester committed 8-bit inputs; the float model runs on their dequantized values, which quantize back
@@ -80,7 +80,7 @@ export class ProverCompute implements ShardCompute {
     });
     // A worker proves what was committed: the circuit's answer on the committed bytes is the one paid for, also on
     // a near tie where the float model's argmax differs (the result carries both; job:results marks such outputs).
-    const r = await proveBatch(art, floats, binding, { session, thread: this.thread, log: this.log, requireArgmaxAgreement: false });
+    const r = await proveBatch(art, floats, binding, { session, thread: this.thread, log: this.log, requireArgmaxAgreement: false, salt });
     if (!r.argmaxAgree) this.log.warn("float and circuit argmax differ on this shard (near tie); proving the committed inputs", { model: modelId, maxDeviation: r.maxDeviation });
     const proveMs = Math.round(r.proveSeconds * 1000);
     return {
@@ -88,6 +88,7 @@ export class ProverCompute implements ShardCompute {
       quantizedOutputs: r.quantOutputs,
       outputCommitment: r.outputCommitment,
       inputCommitment: r.inputCommitment,
+      cipher: r.cipher,
       proof: r.proofBytes,
       inferMs: Math.max(0, Date.now() - t0 - proveMs),
       proveMs,

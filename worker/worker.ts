@@ -33,6 +33,7 @@ import { boundedRead, inspectRelease } from "./inspect";
 import { ClaimTiming } from "./timing";
 import { CeremonyError } from "../lib/zk/ceremony-error";
 import { checkSetupForUse } from "../lib/zk/setup-policy";
+import { outputSalt } from "../lib/zk/commitment";
 
 export interface WorkerDeps {
   wallet: Wallet;
@@ -354,7 +355,7 @@ export class Worker {
         inputRoot: job.inputRoot,
         encryptionPrivateKey: this.deps.encryption.privateKey,
         shape: profile,
-        witness: (inputs) => compute.witness(job.modelId, job.modelVersion, inputs, binding),
+        witness: (inputs, salt) => compute.witness(job.modelId, job.modelVersion, inputs, binding, salt),
         deadlineMs: canLeave ? inspectBy : clock.deadlineMs - this.cfg.txMarginMs,
         fetch: (cid, signal) =>
           this.fetchPackage(cid, signal, ids, endpoints).catch((err) => {
@@ -407,7 +408,7 @@ export class Worker {
     const { log, store, compute } = this.deps;
     const ids = { job: job.jobId, shard: shardIndex };
     const inputCommitment = BigInt(pkg.inputCommitment);
-    const r = await compute.run(job.modelId, job.modelVersion, pkg.inputs, binding);
+    const r = await compute.run(job.modelId, job.modelVersion, pkg.inputs, binding, outputSalt(dataKey));
     if (r.inputCommitment !== inputCommitment) {
       throw new Error(`inputs hash to ${r.inputCommitment}, but the job committed ${inputCommitment}`);
     }
@@ -467,7 +468,7 @@ export class Worker {
     // Wall clock against the deadline (an idle node's latest block is stale), then the exact call on the pending block.
     if (nowSeconds() > onChain.deadline) throw new Error("claim deadline passed while proving");
     const inputCommitment = BigInt(pkg.inputCommitment);
-    const args = [job.jobId, shardIndex, inputCommitment, pkg.merkleProof, r.outputCommitment, outputCid, r.proof] as const;
+    const args = [job.jobId, shardIndex, inputCommitment, pkg.merkleProof, r.outputCommitment, r.cipher, outputCid, r.proof] as const;
     const check = await withRetry(() => preflight(this.core.submitResult, [...args]), RPC);
     if (!check.ok) throw new Error(`submission would revert: ${check.reason}; not sending`);
     return this.send("submit", () => this.core.submitResult(...args));

@@ -22,9 +22,11 @@ interface IModelRegistry {
     /// @param circuitHash Hash of the circuit artifact, so workers can check what they downloaded.
     /// @param verifier An IProofVerifier for this circuit.
     /// @param proofSystem Proof system id (see the PROOF_SYSTEM_* constants; any non-zero id is accepted).
-    /// @param layoutVersion Public-signal layout version; only 1 exists today.
+    /// @param layoutVersion Public-signal layout version (IProofVerifier): 2 (outputs carried in the settlement,
+    /// encrypted to the requester) or 1 (no output cipher; outputs delivered off-chain, unbound).
     /// @param batchSize Inferences per shard (0 means one: the shard is a single inference).
-    /// @param numPublicSignals Public signals the verifier takes: 3 in layout 1, 4 with a model commitment.
+    /// @param numPublicSignals Public signals the verifier takes: 3 in layout 1, 4 with a model commitment; layout 2
+    /// adds its W >= 1 output cipher words.
     /// @param devSetup True when the proving key comes from a single-party development setup (not a ceremony).
     /// @param modelCommitment Poseidon commitment to private weights, 0 for models with public weights.
     struct VersionSpec {
@@ -218,7 +220,8 @@ interface IModelRegistry {
     error InvalidProofSystem();
     /// @notice Fires when the layout version is not one the core can build signals for.
     error UnsupportedLayout(uint8 layoutVersion);
-    /// @notice Fires when numPublicSignals does not match the layout (3, or 4 with a model commitment).
+    /// @notice Fires when numPublicSignals does not match the layout: layout 1 takes 3 (4 with a model commitment),
+    /// layout 2 at least one more (the output cipher words); `expected` is the exact count, or layout 2's least.
     error SignalCountMismatch(uint8 expected, uint8 given);
     /// @notice Fires when the model commitment is not below the BN254 scalar field order.
     error CommitmentOutOfField(uint256 value);

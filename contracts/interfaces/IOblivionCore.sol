@@ -216,12 +216,15 @@ interface IOblivionCore is ICoreCollateral {
     event BadReleaseProven(
         uint256 indexed jobId, uint256 indexed shardIndex, address indexed worker, uint256 compensation, uint256 refund
     );
-    /// @notice A shard settled with a verified proof and everyone was paid.
+    /// @notice A shard settled with a verified proof and everyone was paid. `outputCipher` is the proof's output
+    /// cipher (layout 2; empty on a layout-1 version): the requester reads the proven outputs from it with the shard's
+    /// salt (IProofVerifier). `outputCid` is the worker's optional off-chain result (its float outputs), unproven.
     event ShardSettled(
         uint256 indexed jobId,
         uint256 indexed shardIndex,
         address indexed worker,
         uint256 outputCommitment,
+        uint256[] outputCipher,
         string outputCid,
         uint256 workerPay,
         uint256 ownerFee,
@@ -337,7 +340,7 @@ interface IOblivionCore is ICoreCollateral {
     error IncorrectPayment(uint256 expected, uint256 sent);
     /// @notice Fires when the model is deactivated.
     error ModelInactive(uint256 modelId);
-    /// @notice Fires when the model version's signal layout is not one this core builds.
+    /// @notice Fires when the model version's signal layout is not one this core builds (1 or 2, IProofVerifier).
     error UnsupportedLayout(uint8 layoutVersion);
     /// @notice Fires when a gated job is posted or claimed while no eligibility gate is set.
     error GateNotSet();
@@ -509,13 +512,17 @@ interface IOblivionCore is ICoreCollateral {
         bytes32 maskedKey
     ) external;
 
-    /// @notice Settles a claimed shard: checks the input leaf, verifies the proof over layout-v1 signals
-    /// [outputCommitment, inputCommitment, (modelCommitment), binding] and pays everyone. Claimant only, before the
-    /// deadline.
+    /// @notice Settles a claimed shard: checks the input leaf, verifies the proof over the signals
+    /// [outputCommitment, inputCommitment, (modelCommitment), outputCipher..., binding] (IProofVerifier; layout 2, or
+    /// layout 1 with no cipher) and pays everyone. Claimant only, before the deadline. On a layout-2 version the
+    /// verifier takes exactly its circuit's cipher words, so the worker is paid only when the settlement carries the
+    /// outputs the proof computed, encrypted to the requester (G-07): withheld or altered words fail the proof.
     /// @param inputCommitment The shard's input commitment (its Merkle leaf value).
     /// @param merkleProof Proof of the leaf (shardIndex, inputCommitment) under the job's input root.
     /// @param outputCommitment The proof's output commitment.
-    /// @param outputCid Content id of the (encrypted) outputs, for the requester.
+    /// @param outputCipher The proof's output cipher words (layout 2: W words, the version's numPublicSignals less the
+    /// commitments and the binding; layout 1: none). Emitted in ShardSettled.
+    /// @param outputCid Optional content reference of the worker's sealed result (float outputs; unproven, may be "").
     /// @param proof The proof bytes for the model version's verifier.
     /// @return recordId The audit record written. It, not the proof hash, identifies the settlement: Groth16 proofs
     /// are malleable ((-A, -B, C) verifies as well as (A, B, C)), so keccak256(proof) is not a unique id (I-01).
@@ -525,6 +532,7 @@ interface IOblivionCore is ICoreCollateral {
         uint256 inputCommitment,
         bytes32[] calldata merkleProof,
         uint256 outputCommitment,
+        uint256[] calldata outputCipher,
         string calldata outputCid,
         bytes calldata proof
     ) external returns (uint256 recordId);

@@ -151,8 +151,8 @@ contract RejectingReceiver {
 }
 
 /// @notice Test-only registry that reports a layout version the core does not build.
-contract MockRegistryV2 {
+contract MockRegistryV3 {
     function jobTerms(uint256, uint32) external view returns (IModelRegistry.JobTerms memory) {
-        return IModelRegistry.JobTerms(msg.sender, true, 0, address(this), 0, 2, 0, address(this).codehash, true);
+        return IModelRegistry.JobTerms(msg.sender, true, 0, address(this), 0, 3, 0, address(this).codehash, true);
     }
 }

@@ -32,8 +32,9 @@ contract Groth16VkVerifier is IProofVerifier {
     uint256 public constant BASE_FIELD_ORDER = BN254.BASE_FIELD;
     /// @notice BN254 scalar field order r.
     uint256 public constant SCALAR_FIELD_ORDER = BN254.SCALAR_FIELD;
-    /// @notice Most public signals a key may have (layout v1 uses 3 or 4).
-    uint256 public constant MAX_SIGNALS = 4;
+    /// @notice Most public signals a key may have: layout 1 uses 3 or 4; layout 2 adds its output cipher words
+    /// (IProofVerifier), so up to 17 words (204 outputs of 20 bits) beside three commitments and the binding.
+    uint256 public constant MAX_SIGNALS = 20;
     /// @notice Proof bytes: abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c), 8 words, snarkjs calldata order.
     uint256 public constant PROOF_LENGTH = 256;
     /// @notice Gas the pairing call gets (4 pairings cost 181,000 under EIP-1108 and 420,000 before it).
@@ -68,6 +69,38 @@ contract Groth16VkVerifier is IProofVerifier {
     uint256 private immutable _ic3y;
     uint256 private immutable _ic4x;
     uint256 private immutable _ic4y;
+    uint256 private immutable _ic5x;
+    uint256 private immutable _ic5y;
+    uint256 private immutable _ic6x;
+    uint256 private immutable _ic6y;
+    uint256 private immutable _ic7x;
+    uint256 private immutable _ic7y;
+    uint256 private immutable _ic8x;
+    uint256 private immutable _ic8y;
+    uint256 private immutable _ic9x;
+    uint256 private immutable _ic9y;
+    uint256 private immutable _ic10x;
+    uint256 private immutable _ic10y;
+    uint256 private immutable _ic11x;
+    uint256 private immutable _ic11y;
+    uint256 private immutable _ic12x;
+    uint256 private immutable _ic12y;
+    uint256 private immutable _ic13x;
+    uint256 private immutable _ic13y;
+    uint256 private immutable _ic14x;
+    uint256 private immutable _ic14y;
+    uint256 private immutable _ic15x;
+    uint256 private immutable _ic15y;
+    uint256 private immutable _ic16x;
+    uint256 private immutable _ic16y;
+    uint256 private immutable _ic17x;
+    uint256 private immutable _ic17y;
+    uint256 private immutable _ic18x;
+    uint256 private immutable _ic18y;
+    uint256 private immutable _ic19x;
+    uint256 private immutable _ic19y;
+    uint256 private immutable _ic20x;
+    uint256 private immutable _ic20y;
 
     /// @notice Fires when the key's IC list is not 2..MAX_SIGNALS + 1 points.
     error InvalidKeyLength(uint256 icWords);
@@ -87,7 +120,7 @@ contract Groth16VkVerifier is IProofVerifier {
                 revert InvalidKeyPoint(100 + i);
             }
         }
-        uint256[10] memory ic;
+        uint256[42] memory ic;
         for (uint256 i; i < words; ++i) ic[i] = key.ic[i];
         signalCount = words / 2 - 1;
         keyHash = keccak256(abi.encode(key));
@@ -95,8 +128,27 @@ contract Groth16VkVerifier is IProofVerifier {
         (_beta0, _beta1, _beta2, _beta3) = (key.beta[0], key.beta[1], key.beta[2], key.beta[3]);
         (_gamma0, _gamma1, _gamma2, _gamma3) = (key.gamma[0], key.gamma[1], key.gamma[2], key.gamma[3]);
         (_delta0, _delta1, _delta2, _delta3) = (key.delta[0], key.delta[1], key.delta[2], key.delta[3]);
-        (_ic0x, _ic0y, _ic1x, _ic1y, _ic2x) = (ic[0], ic[1], ic[2], ic[3], ic[4]);
-        (_ic2y, _ic3x, _ic3y, _ic4x, _ic4y) = (ic[5], ic[6], ic[7], ic[8], ic[9]);
+        (_ic0x, _ic0y) = (ic[0], ic[1]);
+        (_ic1x, _ic1y) = (ic[2], ic[3]);
+        (_ic2x, _ic2y) = (ic[4], ic[5]);
+        (_ic3x, _ic3y) = (ic[6], ic[7]);
+        (_ic4x, _ic4y) = (ic[8], ic[9]);
+        (_ic5x, _ic5y) = (ic[10], ic[11]);
+        (_ic6x, _ic6y) = (ic[12], ic[13]);
+        (_ic7x, _ic7y) = (ic[14], ic[15]);
+        (_ic8x, _ic8y) = (ic[16], ic[17]);
+        (_ic9x, _ic9y) = (ic[18], ic[19]);
+        (_ic10x, _ic10y) = (ic[20], ic[21]);
+        (_ic11x, _ic11y) = (ic[22], ic[23]);
+        (_ic12x, _ic12y) = (ic[24], ic[25]);
+        (_ic13x, _ic13y) = (ic[26], ic[27]);
+        (_ic14x, _ic14y) = (ic[28], ic[29]);
+        (_ic15x, _ic15y) = (ic[30], ic[31]);
+        (_ic16x, _ic16y) = (ic[32], ic[33]);
+        (_ic17x, _ic17y) = (ic[34], ic[35]);
+        (_ic18x, _ic18y) = (ic[36], ic[37]);
+        (_ic19x, _ic19y) = (ic[38], ic[39]);
+        (_ic20x, _ic20y) = (ic[40], ic[41]);
     }
 
     /// @inheritdoc IProofVerifier
@@ -108,7 +160,7 @@ contract Groth16VkVerifier is IProofVerifier {
             if (w[i] >= BASE_FIELD_ORDER) return false;
         }
         if (!_onCurve(w[0], w[1]) || !_onCurve(w[6], w[7])) return false;
-        uint256[2][5] memory ic = _ic();
+        uint256[42] memory ic = _ic(n); // IC[0..n] as (x, y) pairs
         for (uint256 i; i < n; ++i) {
             if (publicSignals[i] >= SCALAR_FIELD_ORDER) return false;
         }
@@ -127,12 +179,12 @@ contract Groth16VkVerifier is IProofVerifier {
         assembly ("memory-safe") {
             // vk_x = IC[0] + sum(signal[i] * IC[i + 1]) into input[12..13], with a 128-byte scratch for the precompiles
             let acc := add(input, 384)
-            mstore(acc, mload(mload(ic)))
-            mstore(add(acc, 32), mload(add(mload(ic), 32)))
+            mstore(acc, mload(ic))
+            mstore(add(acc, 32), mload(add(ic, 32)))
             let buf := mload(0x40)
             ok := 1
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                let point := mload(add(ic, mul(add(i, 1), 32)))
+                let point := add(ic, mul(add(i, 1), 64))
                 mstore(buf, mload(point))
                 mstore(add(buf, 32), mload(add(point, 32)))
                 mstore(add(buf, 64), calldataload(add(publicSignals.offset, mul(i, 32))))
@@ -149,8 +201,47 @@ contract Groth16VkVerifier is IProofVerifier {
         return ok;
     }
 
-    function _ic() private view returns (uint256[2][5] memory ic) {
-        ic = [[_ic0x, _ic0y], [_ic1x, _ic1y], [_ic2x, _ic2y], [_ic3x, _ic3y], [_ic4x, _ic4y]];
+    /// @dev IC[0..n] from the immutables into one flat array (only the points the key uses are written).
+    function _ic(uint256 n) private view returns (uint256[42] memory ic) {
+        (ic[0], ic[1], ic[2], ic[3]) = (_ic0x, _ic0y, _ic1x, _ic1y);
+        if (n < 2) return ic;
+        (ic[4], ic[5]) = (_ic2x, _ic2y);
+        if (n < 3) return ic;
+        (ic[6], ic[7]) = (_ic3x, _ic3y);
+        if (n < 4) return ic;
+        (ic[8], ic[9]) = (_ic4x, _ic4y);
+        if (n < 5) return ic;
+        (ic[10], ic[11]) = (_ic5x, _ic5y);
+        if (n < 6) return ic;
+        (ic[12], ic[13]) = (_ic6x, _ic6y);
+        if (n < 7) return ic;
+        (ic[14], ic[15]) = (_ic7x, _ic7y);
+        if (n < 8) return ic;
+        (ic[16], ic[17]) = (_ic8x, _ic8y);
+        if (n < 9) return ic;
+        (ic[18], ic[19]) = (_ic9x, _ic9y);
+        if (n < 10) return ic;
+        (ic[20], ic[21]) = (_ic10x, _ic10y);
+        if (n < 11) return ic;
+        (ic[22], ic[23]) = (_ic11x, _ic11y);
+        if (n < 12) return ic;
+        (ic[24], ic[25]) = (_ic12x, _ic12y);
+        if (n < 13) return ic;
+        (ic[26], ic[27]) = (_ic13x, _ic13y);
+        if (n < 14) return ic;
+        (ic[28], ic[29]) = (_ic14x, _ic14y);
+        if (n < 15) return ic;
+        (ic[30], ic[31]) = (_ic15x, _ic15y);
+        if (n < 16) return ic;
+        (ic[32], ic[33]) = (_ic16x, _ic16y);
+        if (n < 17) return ic;
+        (ic[34], ic[35]) = (_ic17x, _ic17y);
+        if (n < 18) return ic;
+        (ic[36], ic[37]) = (_ic18x, _ic18y);
+        if (n < 19) return ic;
+        (ic[38], ic[39]) = (_ic19x, _ic19y);
+        if (n < 20) return ic;
+        (ic[40], ic[41]) = (_ic20x, _ic20y);
     }
 
     function _checkG1(uint256 x, uint256 y, uint256 index) private pure {

@@ -23,6 +23,7 @@ import { handle, readJson, sameOrigin, sendJson } from "./http";
 import { MAX_MODEL_BYTES, RegistrationRuns, type PrepareRequest } from "./registration";
 import { loadStaticFiles } from "./static";
 import { contentServerFor, storageProxy, type StorageEndpoint } from "./storageProxy";
+import { hostPort, servedUrls } from "../requester/content";
 
 export interface AppOptions {
   network: string;
@@ -34,6 +35,13 @@ export interface AppOptions {
   store: ContentStore;
   /** The content server the page's storage routes go to (default: one started over `store` when it is embedded). */
   content?: StorageEndpoint;
+  /**
+   * Where workers on other machines read this requester's content (`app --serve` / `--content-url`, as for
+   * `job:post`): "host:port" serves the embedded store there; `contentUrls` are published instead when given.
+   * Every release the tab builds carries the resulting endpoints (lib/requester/content.ts).
+   */
+  serve?: string;
+  contentUrls?: string[];
   log: Logger;
   /** Cache of compiled circuits and setups for registrations (default .cache/zk). */
   zkCacheRoot?: string;
@@ -42,7 +50,7 @@ export interface AppOptions {
   onGone?: (err: DeploymentGoneError) => void;
 }
 
-export async function appConfig(o: AppOptions, d: Deployment, provider: JsonRpcProvider, fromBlock: number, storage: boolean) {
+export async function appConfig(o: AppOptions, d: Deployment, provider: JsonRpcProvider, fromBlock: number, storage: boolean, contentEndpoints: string[] = []) {
   const { core } = attach(d, provider);
   const manager = await core.collateralManager();
   const fhe = findFheDeployment(o.network, o.deploymentsDir ?? defaultDir());
@@ -60,6 +68,7 @@ export async function appConfig(o: AppOptions, d: Deployment, provider: JsonRpcP
       ...(fhe?.contracts.PrivacyGateway ? { gateway: fhe.contracts.PrivacyGateway } : {}),
     },
     storage,
+    contentEndpoints,
   };
 }
 
@@ -68,8 +77,11 @@ export async function startApp(o: AppOptions) {
   const files = loadStaticFiles(WEB_DIST);
   const registrations = new RegistrationRuns(o.store, o.zkCacheRoot);
   const onError = (err: Error) => o.log.error("app: request failed", { reason: err.message.split("\n")[0] });
-  const own = o.content ? undefined : await contentServerFor(o.store);
+  const bind = o.serve && o.serve !== "off" ? hostPort(o.serve) : undefined;
+  const own = o.content ? undefined : await contentServerFor(o.store, bind);
   const content = o.content ?? own;
+  const endpoints = o.contentUrls ?? (own && bind ? servedUrls(bind.host, Number(new URL(own.url).port)) : []);
+  if (bind && !own) o.log.warn("--serve ignored: the content store is not the embedded one (Kubo/Pinata serve their own content)");
   const server = await startMesh({
     network: o.network,
     rpcUrl: o.rpcUrl,
@@ -81,7 +93,7 @@ export async function startApp(o: AppOptions) {
     onGone: o.onGone,
     files,
     routes: async ({ deployment, provider, fromBlock }) => {
-      const config = await appConfig(o, deployment, provider, fromBlock, !!content);
+      const config = await appConfig(o, deployment, provider, fromBlock, !!content, endpoints);
       const post = (path: string, limit: number, fn: (body: never) => Promise<unknown>): Route => (req, res, url) => {
         if (url.pathname !== path || req.method !== "POST") return false;
         if (!sameOrigin(req)) return (sendJson(res, 403, { error: "cross-origin request refused" }), true);
@@ -107,6 +119,7 @@ export async function startApp(o: AppOptions) {
   return {
     ...server,
     bundle: files.sizes(),
+    contentEndpoints: endpoints,
     close: async () => {
       await server.close();
       await own?.close();

@@ -71,7 +71,7 @@ export class RegistrationRuns {
           ...cids,
           circuitHash: art.circuitHash,
           proofSystem: PROOF_SYSTEM_GROTH16,
-          layoutVersion: 1,
+          layoutVersion: art.layoutVersion,
           batchSize: art.batch,
           numPublicSignals: art.publicSignals,
           devSetup: art.dev,

@@ -14,6 +14,9 @@ export interface ServeOptions {
   route?: string;
   /** What the printed line calls it ("dashboard", "mesh view"). */
   label: string;
+  /** `--serve` host:port and `--content-url` endpoints (lib/app/index.ts AppOptions). */
+  serve?: string;
+  contentUrls?: string[];
 }
 
 export async function serveApp(o: ServeOptions): Promise<void> {
@@ -30,6 +33,8 @@ export async function serveApp(o: ServeOptions): Promise<void> {
       port: o.port,
       pollMs: o.pollMs,
       training: o.training,
+      serve: o.serve,
+      contentUrls: o.contentUrls,
       store,
       log,
       onGone: (err) => {
@@ -38,6 +43,7 @@ export async function serveApp(o: ServeOptions): Promise<void> {
       },
     });
     console.log(`${o.label} of ${o.network}: ${app.url}${o.route ?? ""}`);
+    if (app.contentEndpoints.length) console.log(`your content is published to workers at ${app.contentEndpoints.join(", ")}`);
     await new Promise<void>((resolve) => {
       stop = resolve;
       if (gone) resolve();

@@ -17,9 +17,12 @@ export interface StorageEndpoint {
   uploadToken?: string;
 }
 
-/** A content server over `store` when it is the embedded one; undefined for Kubo/Pinata (their own APIs serve). */
-export async function contentServerFor(store: ContentStore): Promise<ContentServer | undefined> {
-  return store instanceof EmbeddedContentStore ? startContentServer({ store }) : undefined;
+/**
+ * A content server over `store` when it is the embedded one (on 127.0.0.1, or on `serve`'s host:port so that workers
+ * on other machines read the packages there); undefined for Kubo/Pinata (their own APIs serve).
+ */
+export async function contentServerFor(store: ContentStore, serve?: { host: string; port: number }): Promise<ContentServer | undefined> {
+  return store instanceof EmbeddedContentStore ? startContentServer({ store, ...serve }) : undefined;
 }
 
 export function storageProxy(target: StorageEndpoint): Route {

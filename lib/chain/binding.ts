@@ -1,4 +1,4 @@
-/** The proof binding of public-signal layout v1, computed exactly as OblivionCore.bindingOf does. */
+/** The proof binding of the public-signal layouts, computed exactly as OblivionCore.bindingOf does. */
 import { AbiCoder, keccak256 } from "ethers";
 
 /** BN254 scalar field order r. */
@@ -21,7 +21,8 @@ export function computeBinding(c: BindingContext): bigint {
   return BigInt(keccak256(enc)) % FIELD_ORDER;
 }
 
-/** Layout v1 public signals: [outputCommitment, inputCommitment, (modelCommitment), binding]. */
-export function layoutV1Signals(output: bigint, input: bigint, binding: bigint, modelCommitment = 0n): bigint[] {
-  return modelCommitment === 0n ? [output, input, binding] : [output, input, modelCommitment, binding];
+/** The public signals the core builds (IProofVerifier layout 2; layout 1 has no cipher):
+ *  [outputCommitment, inputCommitment, (modelCommitment), cipher..., binding]. */
+export function settlementSignals(output: bigint, input: bigint, binding: bigint, modelCommitment = 0n, cipher: readonly bigint[] = []): bigint[] {
+  return [output, input, ...(modelCommitment === 0n ? [] : [modelCommitment]), ...cipher, binding];
 }

@@ -84,6 +84,9 @@ export interface ShardResult {
   /** Merkle proof of (shardIndex, inputCommitment) under the job's input root (ShardTree.proof). */
   merkleProof: string[];
   outputCommitment: bigint;
+  /** The proof's output cipher words (layout 2; none on layout 1). */
+  outputCipher: bigint[];
+  /** Optional reference of the worker's sealed result ("" for none). */
   outputCid: string;
   /** Proof bytes for the model version's verifier. */
   proof: string;
@@ -92,7 +95,7 @@ export interface ShardResult {
 /** Settles a claimed shard; returns the audit record id. */
 export async function submitResult(core: OblivionCore, jobId: bigint, shardIndex: number, r: ShardResult) {
   const receipt = await mined(
-    core.submitResult(jobId, shardIndex, r.inputCommitment, r.merkleProof, r.outputCommitment, r.outputCid, r.proof),
+    core.submitResult(jobId, shardIndex, r.inputCommitment, r.merkleProof, r.outputCommitment, r.outputCipher, r.outputCid, r.proof),
   );
   return receipt;
 }

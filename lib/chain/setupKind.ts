@@ -24,23 +24,38 @@ export interface SetupInfo {
   ptauHash?: string;
 }
 
-/** The setup of (modelId, version). */
-export async function setupInfo(registry: ModelRegistry, modelId: bigint | number, version: number, v?: { devSetup: boolean }, owner?: string): Promise<SetupInfo> {
-  const ver = v ?? (await registry.getVersion(modelId, version));
-  const own = owner ?? (await registry.getModel(modelId)).owner;
-  if (ver.devSetup) return { kind: "dev", finalized: true, contributors: [getAddress(own)], recorded: 0 };
-  let c;
-  try {
-    c = await registry.getCeremony(modelId, version);
-  } catch (err) {
-    if (isNoCeremony(registry, err)) return { kind: "external", finalized: true, contributors: [getAddress(own)], recorded: 0 };
-    throw err;
-  }
+/** What the registry's getCeremony answers, as far as the setup kind needs it. */
+export interface CeremonyView {
+  finalized: boolean;
+  tip: number | bigint;
+  ptauHash: string;
+  contributions: readonly { contributor: string; parent: number | bigint }[];
+}
+
+/** The setup of a version from what the registry records: `ceremony` is null when getCeremony reverts NoCeremony. */
+export function setupOf(ver: { devSetup: boolean }, owner: string, c: CeremonyView | null): SetupInfo {
+  if (ver.devSetup) return { kind: "dev", finalized: true, contributors: [getAddress(owner)], recorded: 0 };
+  if (!c) return { kind: "external", finalized: true, contributors: [getAddress(owner)], recorded: 0 };
   const all = c.contributions.map((r) => getAddress(r.contributor));
   if (!c.finalized) return { kind: "ceremony", finalized: false, contributors: [...new Set(all)], recorded: all.length, ptauHash: c.ptauHash };
   const chain: string[] = [];
   for (let i = Number(c.tip); i !== NO_PARENT; i = Number(c.contributions[i].parent)) chain.unshift(all[i]);
   return { kind: "ceremony", finalized: true, contributors: [...new Set(chain)], recorded: all.length, ptauHash: c.ptauHash };
+}
+
+/** The setup of (modelId, version), read from the registry. */
+export async function setupInfo(registry: ModelRegistry, modelId: bigint | number, version: number, v?: { devSetup: boolean }, owner?: string): Promise<SetupInfo> {
+  const ver = v ?? (await registry.getVersion(modelId, version));
+  const own = owner ?? (await registry.getModel(modelId)).owner;
+  if (ver.devSetup) return setupOf(ver, own, null);
+  let c: CeremonyView | null;
+  try {
+    c = await registry.getCeremony(modelId, version);
+  } catch (err) {
+    if (!isNoCeremony(registry, err)) throw err;
+    c = null;
+  }
+  return setupOf(ver, own, c);
 }
 
 /** One short label: "DEV setup (owner 0x…)", "ceremony, 3 contributors: 0x…, 0x…, 0x…", "ceremony OPEN, 2 contributions". */

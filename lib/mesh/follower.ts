@@ -10,8 +10,11 @@ import type { InferenceAudit, ModelRegistry, OblivionCore } from "../../typechai
 import { JobBook, type BookEvent, type ShardState } from "../chain/jobbook";
 import type { AuditSnapshot, JobSnapshot, MeshSnapshot, TrainingRound, WorkerSnapshot, WorkerStatus } from "./types";
 
-/** Events that reveal a worker or change its stake, beside those the JobBook applies. */
-const STAKE_EVENTS = ["WorkerRegistered", "Staked", "UnstakeRequested", "StakeWithdrawn", "Withdrawn"] as const;
+/**
+ * Events that reveal a worker or change its stake, beside those the JobBook applies; with the training manager's
+ * locks, releases and slashes (its "locked" figure and its stake).
+ */
+const STAKE_EVENTS = ["WorkerRegistered", "Staked", "UnstakeRequested", "StakeWithdrawn", "Withdrawn", "ManagerLocked", "ManagerReleased", "ManagerSlashed"] as const;
 
 export interface FollowerOptions {
   network: string;

@@ -79,7 +79,7 @@ export interface MeshSnapshot {
 
 export interface VerifyReport {
   recordId: string;
-  /** The verifier's answer for the proof from the settling transaction over the rebuilt layout-v1 signals. */
+  /** The verifier's answer for the proof from the settling transaction over the rebuilt settlement signals (layout 2). */
   valid: boolean;
   /** keccak256(proof) equals the record's proofHash. */
   proofHashMatches: boolean;

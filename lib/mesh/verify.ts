@@ -1,13 +1,13 @@
 /**
  * Re-verifies an audit record's proof on-chain. The record stores hashes only, so the proof and the commitments come
  * from the transaction that wrote it (the Recorded/Anchored event's transaction, i.e. the submitResult or anchor
- * call): its calldata is decoded with the typechain interface, the layout-v1 signals are rebuilt (binding from the
+ * call): its calldata is decoded with the typechain interface, the settlement signals (layout 2: with the output cipher words) are rebuilt (binding from the
  * chain id, the core, job, shard and worker; the job's model commitment) and the record's verifier is staticcalled.
  */
 import { auditRecord } from "../chain/protocol";
 import { keccak256, type Provider } from "ethers";
 import { IProofVerifier__factory, type InferenceAudit, type OblivionCore } from "../../typechain-types";
-import { computeBinding, layoutV1Signals } from "../chain/binding";
+import { computeBinding, settlementSignals } from "../chain/binding";
 import { revertName } from "../chain/errors";
 import type { VerifyReport } from "./types";
 
@@ -64,7 +64,7 @@ async function recover(ctx: ReverifyContext, recordId: bigint) {
   if (anchored) {
     return { record, txHash, proof: call.args.proof as string, signals: [...(call.args.publicSignals as bigint[])] };
   }
-  const { jobId, shardIndex, inputCommitment, outputCommitment, proof } = call.args;
+  const { jobId, shardIndex, inputCommitment, outputCommitment, outputCipher, proof } = call.args;
   if (jobId !== record.jobId || shardIndex !== BigInt(record.shardIndex) || inputCommitment !== record.inputCommitment || outputCommitment !== record.outputCommitment) {
     throw new ReverifyError(`record ${recordId}: the settling transaction ${txHash} does not match the record`, 502);
   }
@@ -76,7 +76,7 @@ async function recover(ctx: ReverifyContext, recordId: bigint) {
     shardIndex,
     worker: record.submitter,
   });
-  const signals = layoutV1Signals(outputCommitment, inputCommitment, binding, job.modelCommitment);
+  const signals = settlementSignals(outputCommitment, inputCommitment, binding, job.modelCommitment, [...(outputCipher as bigint[])]);
   return { record, txHash, proof: proof as string, signals };
 }
 

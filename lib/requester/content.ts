@@ -43,7 +43,7 @@ export function contentFlags(flags: { serve?: string; contentUrl?: string }, env
   return { serve, urls };
 }
 
-function hostPort(s: string): { host: string; port: number } {
+export function hostPort(s: string): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(s);
   if (!m || Number(m[2]) > 65_535) throw new Error(`bad --serve: ${JSON.stringify(s)} is not host:port (e.g. 0.0.0.0:8090) or "off"`);
   return { host: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };

@@ -161,7 +161,7 @@ export async function postInputsJob(r: InputsJobRequest): Promise<Awaited<Return
   const q = await quantizeShards(art.quant, art.batch, r.vectors, { clamp: r.clamp });
   const terms: JobTerms = { ...r.terms, modelId: r.modelId, modelVersion: version };
   await checkPost(r.core, r.requester, jobParams(new ShardTree(q.commitments), q.batches.length, terms, r.vectors.length), r.allowlist);
-  const prepared = { ...(await prepareShards(r.store, q.batches, q.commitments, r.encrypt)), inputCount: r.vectors.length };
+  const prepared = { ...(await prepareShards(r.store, q.batches, r.encrypt)), inputCount: r.vectors.length };
   const posted = await postPreparedJob(r.core, r.requester, prepared, terms, r.jobsDir, r.allowlist);
   return { ...posted, shards: q.batches.length, batch: art.batch, padded: q.padded, clamped: q.clamped };
 }

@@ -8,7 +8,7 @@ import { hexlify } from "ethers";
 import { ShardTree } from "../chain/merkle";
 import { DATA_KEY_LEN, packPublic, randomBytes, sealWithKey } from "../crypto/envelope";
 import { keyHashOf } from "../crypto/release";
-import { inputCommitment } from "../zk/commitment";
+import { inputCommitment, outputSalt } from "../zk/commitment";
 import { checkInputRange, quantizeInput, type QuantModel } from "../zk/quantize";
 import type { ShardSecret } from "./jobFile";
 import { encodeJson, type ShardPackage } from "./shard";
@@ -26,24 +26,24 @@ export interface PackageSink {
 }
 
 /**
- * Uploads one package per shard. `batches[i]` holds shard i's quantized input bytes (one vector per inference) and
- * `commitments[i]` their input commitment.
+ * Uploads one package per shard. `batches[i]` holds shard i's quantized input bytes (one vector per inference); its
+ * input commitment is taken under the output salt of its data key (lib/zk/commitment.ts: salt 0 for a public package),
+ * so that only the requester and the worker can read the outputs the settlement carries (G-07).
  */
 export async function prepareShards(
   store: PackageSink,
   batches: number[][][],
-  commitments: bigint[],
   encrypt: boolean,
   /** Data keys chosen by the caller; default: fresh random keys. */
   givenKeys?: Uint8Array[],
 ): Promise<PreparedShards> {
-  if (batches.length !== commitments.length) throw new Error(`got ${batches.length} shards but ${commitments.length} commitments`);
   if (givenKeys && (givenKeys.length !== batches.length || givenKeys.some((k) => k.length !== DATA_KEY_LEN))) {
     throw new Error(`want one ${DATA_KEY_LEN}-byte data key per shard (${batches.length}), got ${givenKeys.length}`);
   }
   // Keys first: their hashes are committed in the tree, and each package carries its proof from that tree.
   const keys = batches.map((_, i) => (encrypt ? (givenKeys?.[i] ?? randomBytes(DATA_KEY_LEN)) : undefined));
   const keyHashes = keys.map(keyHashOf);
+  const commitments = await Promise.all(batches.map((b, i) => inputCommitment(b, outputSalt(keys[i]))));
   const tree = new ShardTree(commitments, keyHashes);
   const shards: ShardSecret[] = [];
   for (let i = 0; i < batches.length; i++) {
@@ -69,8 +69,9 @@ export async function prepareShards(
 }
 
 /**
- * Quantizes float input vectors to the model's committed bytes, groups them into shards of `batch` inferences and
- * commits each shard. The last shard is padded by repeating its last vector (its outputs for the padding are
+ * Quantizes float input vectors to the model's committed bytes and groups them into shards of `batch` inferences;
+ * `commitments` are their commitments as public packages (salt 0), for a dry check of the post before the data keys
+ * exist (prepareShards commits each shard under its key's salt). The last shard is padded by repeating its last vector (its outputs for the padding are
  * ignored by `job:results`).
  */
 export async function quantizeShards(

@@ -56,6 +56,6 @@ export async function checkedResults(
 ): Promise<ResultsReport & { rows: ShardOutcome[]; unreadable: UnreadableShard[] }> {
   const v = await src.registry.getVersion(BigInt(file.modelId), file.modelVersion);
   const art = await fetchArtifacts({ onnxCid: v.onnxCid, circuitCid: v.circuitCid, provingKeyCid: v.provingKeyCid }, v.circuitHash, src.store);
-  const { rows, unreadable } = await fetchJobResults(src.core, src.audit, src.store, file, art.quant.rangeBits);
+  const { rows, unreadable } = await fetchJobResults(src.core, src.audit, src.store, file, { quant: art.quant, batch: art.batch });
   return { ...resultsReport(BigInt(file.jobId), rows, file, labels, unreadable), rows, unreadable };
 }

@@ -1,8 +1,8 @@
 /**
- * `job:results`: downloads each settled shard's outputs and checks them before use (lib/requester/shardResult.ts,
- * which the dashboard shares). A settled shard whose output cannot be read (missing, not sealed to the shard's key,
- * for another shard, or not hashing to the proven commitment) is listed as unreadable with its worker and the
- * reason, and the rest go on (G-07).
+ * `job:results`: reads each settled shard's outputs and checks them before use (lib/requester/shardResult.ts, which
+ * the dashboard shares): on layout 2 the proven outputs come from the settlement itself (G-07); on layout 1 a settled
+ * shard whose off-chain output cannot be read (missing, not sealed to the shard's key, for another shard, or not
+ * hashing to the proven commitment) is listed as unreadable with its worker and the reason, and the rest go on.
  */
 import fs from "node:fs";
 import type { InferenceAudit, OblivionCore } from "../../typechain-types";
@@ -10,9 +10,9 @@ import { auditRecords } from "../chain/protocol";
 import type { ContentStore } from "../storage";
 import type { JobFile } from "./job";
 import { readInputs } from "./inputs";
-import { checkShardResult, isOutcome, type ShardOutcome, type UnreadableShard } from "./shardResult";
+import { checkShardResult, isOutcome, type ResultModel, type ShardOutcome, type UnreadableShard } from "./shardResult";
 
-export { ResultCheckError, realRows, type ShardOutcome, type UnreadableShard } from "./shardResult";
+export { ResultCheckError, realRows, type ResultModel, type ShardOutcome, type UnreadableShard } from "./shardResult";
 
 export interface JobResults {
   rows: ShardOutcome[];
@@ -24,16 +24,16 @@ export async function fetchJobResults(
   audit: InferenceAudit,
   store: ContentStore,
   job: JobFile,
-  rangeBits: number,
+  model: ResultModel,
 ): Promise<JobResults> {
   const jobId = BigInt(job.jobId);
   const records = await auditRecords(audit, jobId);
   const settled = await core.queryFilter(core.filters.ShardSettled(jobId));
-  const cidOf = new Map(settled.map((e) => [Number(e.args.shardIndex), e.args.outputCid]));
+  const settlementOf = new Map(settled.map((e) => [Number(e.args.shardIndex), { outputCid: e.args.outputCid, outputCipher: [...e.args.outputCipher] }]));
   const rows: ShardOutcome[] = [];
   const unreadable: UnreadableShard[] = [];
   for (const rec of records) {
-    const r = await checkShardResult(job, rec, cidOf.get(rec.shardIndex) ?? "", (cid) => store.get(cid), rangeBits);
+    const r = await checkShardResult(job, rec, settlementOf.get(rec.shardIndex) ?? { outputCid: "", outputCipher: [] }, (cid) => store.get(cid), model);
     if (isOutcome(r)) rows.push(r);
     else unreadable.push(r);
   }

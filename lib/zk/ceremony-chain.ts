@@ -151,7 +151,7 @@ export async function registerCeremonyModel(req: CeremonyRequest, registry: Mode
   ]);
   const deadline = (await signer.provider!.getBlockNumber()) + (req.deadlineBlocks ?? DEFAULT_CEREMONY_BLOCKS);
   const spec = {
-    ...base, provingKeyCid: "", circuitHash: art.circuitHash, verifier: "0x0000000000000000000000000000000000000000", proofSystem: 1, layoutVersion: 1,
+    ...base, provingKeyCid: "", circuitHash: art.circuitHash, verifier: "0x0000000000000000000000000000000000000000", proofSystem: 1, layoutVersion: art.layoutVersion,
     batchSize: art.batch, numPublicSignals: art.publicSignals, devSetup: false, modelCommitment: art.modelCommitment ? BigInt(art.modelCommitment) : 0n,
   };
   const ceremony = { r1csHash: sha256File(art.files.r1cs), ptauHash: ptau.hash32, r1csCid, ptauCid, deadline, firstContribution: first.hash32, firstKeyCid };

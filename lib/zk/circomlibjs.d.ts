@@ -1,4 +1,4 @@
-/** The part of circomlibjs (untyped) that lib/zk/commitment.ts loads. */
+/** The part of circomlibjs (untyped) that lib/zk/poseidon.ts loads. */
 declare module "circomlibjs" {
   export function buildPoseidon(): Promise<((xs: bigint[]) => unknown) & { F: { toObject(x: unknown): bigint } }>;
 }

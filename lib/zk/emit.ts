@@ -12,13 +12,15 @@
  * word counts only, not on the weights) is compiled once, cached, and spliced in; its witness comes from its own
  * wasm. A step kind the emitter does not know, or private weights, returns null: the caller compiles with circom.
  *
- * Wire layout: 0 one, 1 outputCommitment, 2 inputCommitment, 3 binding, then x[B][inputSize], then the hash
- * circuit's other wires, then bindingSquare, the input bits and the model's wires in source order.
+ * Wire layout (signal layout v2): 0 one, 1 outputCommitment, 2 inputCommitment, 3 .. 2+W cipher[W], 3+W binding,
+ * then x[B][inputSize], the salt, then the hash circuit's other wires (its inWords, outWords and internals: the
+ * salted input commitment and the output cipher live there), then bindingSquare, the input bits and the model's wires
+ * in source order.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { checkComparison, checkRescale } from "./bounds";
-import { chainTemplate, compileCircuit, type CircuitOptions } from "./circuit";
+import { chainTemplate, cipherLines, compileCircuit, saltedInputLines, type CircuitOptions } from "./circuit";
 import { FIELD_R, pack, packPerWord } from "./commitment";
 import { circuitPlan, paddedWindows, type LinearOp } from "./plan";
 import { opInputs, type QuantModel } from "./quantize";
@@ -246,10 +248,11 @@ export function hashCircuitSource(nInWords: number, nOutWords: number): string {
     `include "circomlib/circuits/poseidon.circom";`,
     chainTemplate("InputHash", nInWords), chainTemplate("OutputHash", nOutWords),
     `template Hashes() {`,
-    `    signal input inWords[${nInWords}];`, `    signal input outWords[${nOutWords}];`,
-    `    signal output outputCommitment;`, `    signal output inputCommitment;`,
-    `    component ih = InputHash();`, `    for (var w = 0; w < ${nInWords}; w++) { ih.in[w] <== inWords[w]; }`, `    inputCommitment <== ih.out;`,
+    `    signal input salt;`, `    signal input inWords[${nInWords}];`, `    signal input outWords[${nOutWords}];`,
+    `    signal output outputCommitment;`, `    signal output inputCommitment;`, `    signal output cipher[${nOutWords}];`,
+    `    component ih = InputHash();`, `    for (var w = 0; w < ${nInWords}; w++) { ih.in[w] <== inWords[w]; }`, ...saltedInputLines(),
     `    component oh = OutputHash();`, `    for (var w = 0; w < ${nOutWords}; w++) { oh.in[w] <== outWords[w]; }`, `    outputCommitment <== oh.out;`,
+    ...cipherLines(nOutWords, "oh.in"),
     `}`, ``, `component main = Hashes();`, ``,
   ].join("\n");
 }
@@ -267,7 +270,7 @@ export interface HashCircuit {
 export async function hashCircuit(nInWords: number, nOutWords: number, cacheRoot: string): Promise<HashCircuit> {
   const dir = path.join(cacheRoot, `hashes-${nInWords}-${nOutWords}`);
   const src = hashCircuitSource(nInWords, nOutWords);
-  const c = await compileCircuit({ source: src, options: { batch: 1, privateWeights: false }, hash: "", publicSignals: 2 }, dir);
+  const c = await compileCircuit({ source: src, options: { batch: 1, privateWeights: false }, hash: "", publicSignals: 2 + nOutWords, cipherWords: nOutWords }, dir);
   return { dir, r1cs: c.r1cs, wasm: c.wasm, nInWords, nOutWords, compileSeconds: c.compileSeconds };
 }
 
@@ -295,6 +298,8 @@ export function canEmit(q: QuantModel, options: CircuitOptions): boolean {
 interface EmitInputs {
   bytes: number[][];
   binding: bigint;
+  /** The shard's output salt (lib/zk/commitment.ts outputSalt). */
+  salt: bigint;
   /** The hash circuit's witness for this input (from its wasm). */
   hashWitness: bigint[];
 }
@@ -306,18 +311,19 @@ function build(q: QuantModel, B: number, hash: { r1cs?: string; nVars: number; n
   const inp = mode.inp;
   const lay = wordLayout(q, B);
   const N = q.rangeBits;
-  b.wire(1n);
-  b.wire(inp?.hashWitness[1]); // outputCommitment
-  b.wire(inp?.hashWitness[2]); // inputCommitment
+  const W = lay.nOut;
+  // one, outputCommitment, inputCommitment, cipher[W]: the hash circuit's wires 0 .. 2+W
+  for (let i = 0; i < 3 + W; i++) b.wire(i === 0 ? 1n : inp?.hashWitness[i]);
   const binding = b.wire(inp ? mod(inp.binding) : undefined);
   const x = Array.from({ length: B }, (_, s) => Array.from({ length: q.inputSize }, (_, i) => b.wire(inp ? BigInt(inp.bytes[s][i]) : undefined)));
-  // The hash circuit's wires from 3 on (its inputs inWords, outWords, then its internals).
+  // The salt (the hash circuit's wire 3+W, its first input), then its wires from 4+W on (inWords, outWords, internals).
+  const salt = b.wire(inp?.hashWitness[3 + W]);
   const base = b.nWires;
-  for (let i = 3; i < hash.nVars; i++) b.wire(inp?.hashWitness[i]);
+  for (let i = 4 + W; i < hash.nVars; i++) b.wire(inp?.hashWitness[i]);
   if (mode.r1cs) {
     const sub = readR1cs(hash.r1cs!);
-    if (sub.nVars !== hash.nVars || sub.nOutputs !== 2 || sub.nPubInputs !== 0) throw new Error(`emit: hash circuit ${hash.r1cs} has an unexpected layout`);
-    const map = (wi: number) => (wi < 3 ? wi : base + wi - 3);
+    if (sub.nVars !== hash.nVars || sub.nOutputs !== 2 + W || sub.nPubInputs !== 0) throw new Error(`emit: hash circuit ${hash.r1cs} has an unexpected layout`);
+    const map = (wi: number) => (wi < 3 + W ? wi : wi === 3 + W ? salt : base + wi - (4 + W));
     const merged = (lc: { wire: number; coef: bigint }[]): LC => {
       const m: LC = new Map();
       for (const t of lc) m.set(map(t.wire), (m.get(map(t.wire)) ?? 0n) + t.coef);
@@ -432,7 +438,7 @@ export async function emitR1cs(q: QuantModel, options: CircuitOptions, dir: stri
   const b = build(q, options.batch, { r1cs: hc.r1cs, nVars }, { r1cs: true });
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "model.r1cs");
-  fs.writeFileSync(file, r1csFile(b, 2, options.batch * q.inputSize));
+  fs.writeFileSync(file, r1csFile(b, 2 + lay.nOut, options.batch * q.inputSize + 1));
   return { r1cs: file, hashWasm: hc.wasm, constraints: b.nConstraints, nVars: b.nWires, seconds: (Date.now() - t0) / 1000, hashCompileSeconds: hc.compileSeconds };
 }
 
@@ -444,7 +450,7 @@ function packMod(values: bigint[], bits: number): bigint[] {
   return words;
 }
 
-async function hashWitnessOf(q: QuantModel, hashWasm: string, bytes: number[][], outputs: bigint[][], forged = false): Promise<bigint[]> {
+async function hashWitnessOf(q: QuantModel, hashWasm: string, bytes: number[][], outputs: bigint[][], salt: bigint, forged = false): Promise<bigint[]> {
   const lay = wordLayout(q, bytes.length);
   const off = 1n << BigInt(q.rangeBits - 1);
   const inWords = pack(bytes.flat().map((v) => BigInt(v)), 8);
@@ -452,7 +458,7 @@ async function hashWitnessOf(q: QuantModel, hashWasm: string, bytes: number[][],
   const outWords = forged ? packMod(shifted, q.rangeBits) : pack(shifted, q.rangeBits);
   if (inWords.length !== lay.nIn || outWords.length !== lay.nOut) throw new Error("emit: batch does not match the circuit's word layout");
   const wc = await hashCalculator(hashWasm);
-  return (await wc.calculateWitness({ inWords, outWords }, true)).map((v: bigint) => BigInt(v));
+  return (await wc.calculateWitness({ salt: mod(salt), inWords, outWords }, true)).map((v: bigint) => BigInt(v));
 }
 
 export interface WitnessValues {
@@ -460,6 +466,8 @@ export interface WitnessValues {
   hashConstraints: number;
   /** The wires holding the packed output words the output commitment hashes. */
   outWordWires: number[];
+  /** The public wires holding the output cipher words (1 + 2 .. 2 + W). */
+  cipherWires: number[];
   /** Every wire's value (integers; reduce mod r to compare). */
   values: bigint[];
   /** The model's outputs per sample, as the witness computed them. */
@@ -477,20 +485,22 @@ export interface WitnessValues {
  * the witness a forger gets by computing every later wire from its change, up to the out words it would hash
  * (the hash circuit's internal wires stay the honest ones: with `hashRecomputed`, they are recomputed too).
  */
-export async function emitWitnessValues(q: QuantModel, hashWasm: string, bytes: number[][], binding: bigint, outputs: bigint[][], tamper?: Tamper, hashRecomputed = false): Promise<WitnessValues> {
+export async function emitWitnessValues(q: QuantModel, hashWasm: string, bytes: number[][], binding: bigint, outputs: bigint[][], tamper?: Tamper, hashRecomputed = false, salt = 0n): Promise<WitnessValues> {
   // A forger's runs share the honest hash witness (the harness makes thousands of them for one input).
-  const key = `${hashWasm}:${bytes.join(";")}:${outputs.join(";")}`;
-  if (!tamper || lastHash?.key !== key) lastHash = { key, w: await hashWitnessOf(q, hashWasm, bytes, outputs) };
+  const key = `${hashWasm}:${bytes.join(";")}:${outputs.join(";")}:${salt}`;
+  if (!tamper || lastHash?.key !== key) lastHash = { key, w: await hashWitnessOf(q, hashWasm, bytes, outputs, salt) };
   let hashWitness = lastHash.w;
   const hashConstraints = tamper ? hashConstraintCount(hashWasm) : 0;
-  let b = build(q, bytes.length, { nVars: hashWitness.length, nConstraints: hashConstraints }, { r1cs: false, inp: { bytes, binding, hashWitness }, tamper });
+  let b = build(q, bytes.length, { nVars: hashWitness.length, nConstraints: hashConstraints }, { r1cs: false, inp: { bytes, binding, salt, hashWitness }, tamper });
   const same = b.outputs.every((o, s) => o.every((v, i) => mod(v) === mod(outputs[s][i])));
   if (tamper && hashRecomputed && !same) {
-    hashWitness = await hashWitnessOf(q, hashWasm, bytes, b.outputs, true);
-    b = build(q, bytes.length, { nVars: hashWitness.length, nConstraints: hashConstraints }, { r1cs: false, inp: { bytes, binding, hashWitness }, tamper: { ...tamper } });
+    hashWitness = await hashWitnessOf(q, hashWasm, bytes, b.outputs, salt, true);
+    b = build(q, bytes.length, { nVars: hashWitness.length, nConstraints: hashConstraints }, { r1cs: false, inp: { bytes, binding, salt, hashWitness }, tamper: { ...tamper } });
   }
-  const modelStart = 4 + bytes.length * q.inputSize + (hashWitness.length - 3) + 1 + bytes.length * q.inputSize * 8;
-  return { values: b.values, outputs: b.outputs, decompositions: b.nDecompositions, modelStart, bitWires: b.bitWires, hashConstraints, outWordWires: b.hashLayout.outWordWires };
+  // the hash circuit's wires and the binding take hashWitness.length + 1 wires; then bindingSquare, the input bits
+  const modelStart = hashWitness.length + 1 + bytes.length * q.inputSize + 1 + bytes.length * q.inputSize * 8;
+  const W = wordLayout(q, bytes.length).nOut;
+  return { values: b.values, outputs: b.outputs, decompositions: b.nDecompositions, modelStart, bitWires: b.bitWires, hashConstraints, outWordWires: b.hashLayout.outWordWires, cipherWires: Array.from({ length: W }, (_, w) => 3 + w) };
 }
 
 let lastHash: { key: string; w: bigint[] } | undefined;
@@ -504,8 +514,8 @@ function hashConstraintCount(hashWasm: string): number {
 }
 
 /** The witness (.wtns bytes) of q's emitted circuit for a batch of input bytes and a binding. */
-export async function emitWitness(q: QuantModel, hashWasm: string, bytes: number[][], binding: bigint, outputs: bigint[][]): Promise<Uint8Array> {
-  const b = await emitWitnessValues(q, hashWasm, bytes, binding, outputs);
+export async function emitWitness(q: QuantModel, hashWasm: string, bytes: number[][], binding: bigint, outputs: bigint[][], salt = 0n): Promise<Uint8Array> {
+  const b = await emitWitnessValues(q, hashWasm, bytes, binding, outputs, undefined, false, salt);
   return wtnsFile(b.values);
 }
 

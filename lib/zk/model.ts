@@ -66,6 +66,11 @@ export interface ModelArtifacts {
   compileSeconds: number;
   setupSeconds: number;
   publicSignals: number;
+  /** Public-signal layout (IProofVerifier): 2, [outputCommitment, inputCommitment, (modelCommitment), cipher[W],
+   *  binding]. */
+  layoutVersion: 2;
+  /** W: the output cipher words among the public signals (lib/zk/commitment.ts encryptOutputs). */
+  cipherWords: number;
   deviation: DeviationReport;
   /** Private-weight models: the Poseidon commitment to the weights (decimal). */
   modelCommitment?: string;
@@ -157,8 +162,8 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
   const art: ModelArtifacts = {
     dir, circuitHash, sourceHash: gen.hash, r1csHash: keccak256(fs.readFileSync(compiled.r1cs)), witnessesChecked: nBatches, batch: gen.options.batch, privateWeights: gen.options.privateWeights, dev, setupMethod: setup.method,
     inputShape: ir.inputShape, outputSize: quant.outputSize, constraints: compiled.constraints, compiler: emitted ? "emit" : "circom", compileSeconds: compiled.compileSeconds,
-    setupSeconds: setup.seconds, publicSignals: gen.publicSignals, deviation, files, quant,
-    modelCommitment: gen.publicSignals === 4 ? (await modelCommitment(quant)).toString() : undefined,
+    setupSeconds: setup.seconds, publicSignals: gen.publicSignals, layoutVersion: 2, cipherWords: gen.cipherWords, deviation, files, quant,
+    modelCommitment: gen.options.privateWeights && !gen.options.unboundWeights ? (await modelCommitment(quant)).toString() : undefined,
   };
   const { quant: _q, ...meta } = art;
   void _q;

@@ -1,14 +1,15 @@
 /**
  * Worker-side proving: run the float model with onnxruntime-node (the answer the requester gets), compute the
  * quantized outputs, check they agree with the float ones (same argmax; maximum deviation reported), and prove in
- * a child process (snarkjs cannot run in a worker thread). Returns the core's calldata: TEAM.md proof bytes and the public signals (layout v1).
+ * a child process (snarkjs cannot run in a worker thread). Returns the core's calldata: the proof bytes, the
+ * commitments and the output cipher words, and the public signals (layout v2, IProofVerifier).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { fork, type ChildProcess } from "node:child_process";
 import { createOnnxSession, type OnnxSession, type Provider } from "../runtime/onnx";
 import type { Logger } from "../util/log";
-import { FIELD_R, inputCommitment, modelWeights, outputCommitment } from "./commitment";
+import { encryptOutputs, FIELD_R, inputCommitment, modelWeights, outputCommitment } from "./commitment";
 import { emitWitness } from "./emit";
 import { modelTag, type ModelArtifacts } from "./model";
 import { argmax, dequantizeOutput, quantizeInput } from "./quantize";
@@ -27,8 +28,10 @@ export interface ProveResult {
   inputBytes: number[][];
   inputCommitment: bigint;
   outputCommitment: bigint;
+  /** The output cipher words (public signals; what submitResult carries and ShardSettled emits). */
+  cipher: bigint[];
   proof: Groth16Proof;
-  /** Layout v1: [outputCommitment, inputCommitment, (modelCommitment), binding]. */
+  /** Layout v2: [outputCommitment, inputCommitment, (modelCommitment), cipher[W], binding]. */
   publicSignals: bigint[];
   proofBytes: string;
   proveSeconds: number;
@@ -101,13 +104,16 @@ export interface ProveOptions {
   thread?: ProverThread;
   /** Refuse to prove when the quantized argmax differs from the float argmax (default true). */
   requireArgmaxAgreement?: boolean;
+  /** The shard's output salt (lib/zk/commitment.ts outputSalt; default 0, a public package). */
+  salt?: bigint;
   log?: Logger;
 }
 
 /** Witness input for a batch of committed bytes. */
-export function witnessInput(art: ModelArtifacts, bytes: number[][], binding: bigint): Record<string, unknown> {
+export function witnessInput(art: ModelArtifacts, bytes: number[][], binding: bigint, salt = 0n): Record<string, unknown> {
   const input: Record<string, unknown> = { binding: (((binding % FIELD_R) + FIELD_R) % FIELD_R).toString(), x: bytes };
   if (art.privateWeights) input.weights = modelWeights(art.quant).map((v) => (((v % FIELD_R) + FIELD_R) % FIELD_R).toString());
+  input.salt = salt.toString();
   return input;
 }
 
@@ -115,10 +121,10 @@ export function witnessInput(art: ModelArtifacts, bytes: number[][], binding: bi
  * Proves committed input bytes for `binding` with `art`'s circuit: emitted circuits get their witness from
  * lib/zk/emit.ts (with the reference outputs), circom ones from their wasm. Seconds include the witness.
  */
-export async function proveBytes(thread: ProverThread, art: ModelArtifacts, bytes: number[][], binding: bigint, outputs?: bigint[][]): Promise<ThreadProof> {
-  if (art.compiler !== "emit") return thread.prove(witnessInput(art, bytes, binding), art.files.wasm, art.files.zkey);
+export async function proveBytes(thread: ProverThread, art: ModelArtifacts, bytes: number[][], binding: bigint, outputs?: bigint[][], salt = 0n): Promise<ThreadProof> {
+  if (art.compiler !== "emit") return thread.prove(witnessInput(art, bytes, binding, salt), art.files.wasm, art.files.zkey);
   const t0 = Date.now();
-  const wtns = await emitWitness(art.quant, art.files.wasm, bytes, binding, outputs ?? bytes.map((b) => quantForward(art.quant, b)));
+  const wtns = await emitWitness(art.quant, art.files.wasm, bytes, binding, outputs ?? bytes.map((b) => quantForward(art.quant, b)), salt);
   const witnessSeconds = (Date.now() - t0) / 1000;
   const r = await thread.proveWitness(wtns, art.files.wasm, art.files.zkey);
   return { ...r, seconds: r.seconds + witnessSeconds };
@@ -128,11 +134,11 @@ export async function proveBytes(thread: ProverThread, art: ModelArtifacts, byte
  * The witness of committed input bytes for `binding`, without a proof (a worker's dry run before it commits to a
  * shard): emitted circuits through lib/zk/emit.ts, circom ones through their wasm. Throws where the prover would.
  */
-export async function computeWitness(art: ModelArtifacts, bytes: number[][], binding: bigint): Promise<Uint8Array> {
+export async function computeWitness(art: ModelArtifacts, bytes: number[][], binding: bigint, salt = 0n): Promise<Uint8Array> {
   if (bytes.length !== art.batch) throw new Error(`${modelTag(art)}: batch of ${bytes.length} inputs, the circuit takes exactly ${art.batch}`);
-  if (art.compiler === "emit") return emitWitness(art.quant, art.files.wasm, bytes, binding, bytes.map((b) => quantForward(art.quant, b)));
+  if (art.compiler === "emit") return emitWitness(art.quant, art.files.wasm, bytes, binding, bytes.map((b) => quantForward(art.quant, b)), salt);
   const wc = await circomCalculator(art.files.wasm);
-  return wc.calculateWTNSBin(unstringifyBigInts(witnessInput(art, bytes, binding)), 0);
+  return wc.calculateWTNSBin(unstringifyBigInts(witnessInput(art, bytes, binding, salt)), 0);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -168,14 +174,16 @@ export async function proveBatch(art: ModelArtifacts, inputs: ArrayLike<number>[
         `a near tie: pass --allow-disagreement to prove the circuit's answer anyway`,
     );
   }
-  const [inC, outC] = await Promise.all([inputCommitment(inputBytes), outputCommitment(quantOutputs, art.quant.rangeBits)]);
+  const salt = opts.salt ?? 0n;
+  const [inC, outC, cipher] = await Promise.all([inputCommitment(inputBytes, salt), outputCommitment(quantOutputs, art.quant.rangeBits), encryptOutputs(quantOutputs, art.quant.rangeBits, salt)]);
   const thread = opts.thread ?? new ProverThread();
   try {
-    const r = await proveBytes(thread, art, inputBytes, binding, quantOutputs);
+    const r = await proveBytes(thread, art, inputBytes, binding, quantOutputs, salt);
     const publicSignals = r.publicSignals.map((s) => BigInt(s));
-    if (publicSignals[0] !== outC || publicSignals[1] !== inC) throw new Error(`${modelTag(art)}: circuit commitments differ from the reference implementation`);
+    const proven = publicSignals.slice(publicSignals.length - 1 - cipher.length, publicSignals.length - 1);
+    if (publicSignals[0] !== outC || publicSignals[1] !== inC || proven.join() !== cipher.join()) throw new Error(`${modelTag(art)}: circuit commitments differ from the reference implementation`);
     opts.log?.info(`${modelTag(art)}: proved`, { seconds: r.seconds, maxDeviation });
-    return { floatOutputs, circuitOutputs, quantOutputs, maxDeviation, argmaxAgree, inputBytes, inputCommitment: inC, outputCommitment: outC, proof: r.proof, publicSignals, proofBytes: encodeProof(r.proof), proveSeconds: r.seconds };
+    return { floatOutputs, circuitOutputs, quantOutputs, maxDeviation, argmaxAgree, inputBytes, inputCommitment: inC, outputCommitment: outC, cipher, proof: r.proof, publicSignals, proofBytes: encodeProof(r.proof), proveSeconds: r.seconds };
   } finally {
     if (!opts.thread) await thread.close();
   }

@@ -58,7 +58,7 @@ async function prepareVersion(req: BuildRequest, registry: ModelRegistry, signer
     circuitHash: art.circuitHash,
     verifier: v.verifier,
     proofSystem: PROOF_SYSTEM_GROTH16,
-    layoutVersion: 1,
+    layoutVersion: art.layoutVersion,
     batchSize: art.batch,
     numPublicSignals: art.publicSignals,
     devSetup: art.dev,

@@ -19,6 +19,9 @@ export interface SnarkjsVkey {
   IC: string[][];
 }
 
+/** Groth16VkVerifier.MAX_SIGNALS. */
+export const VETTED_MAX_SIGNALS = 20;
+
 /** G2 point in the pairing precompile's order: x.c1, x.c0, y.c1, y.c0 (as the snarkjs Solidity template). */
 function g2(p: string[][]): [bigint, bigint, bigint, bigint] {
   return [BigInt(p[0][1]), BigInt(p[0][0]), BigInt(p[1][1]), BigInt(p[1][0])];
@@ -29,6 +32,9 @@ export function verifyingKeyOf(vkey: SnarkjsVkey): Groth16VkVerifier.VerifyingKe
   if (vkey.protocol !== undefined && vkey.protocol !== "groth16") throw new Error(`verification key is ${vkey.protocol}, not groth16`);
   if (vkey.curve !== undefined && vkey.curve !== "bn128") throw new Error(`verification key is on ${vkey.curve}, not bn128`);
   if (vkey.IC.length !== vkey.nPublic + 1) throw new Error(`verification key has ${vkey.IC.length} IC points for ${vkey.nPublic} public signals`);
+  if (vkey.nPublic > VETTED_MAX_SIGNALS) {
+    throw new Error(`verification key has ${vkey.nPublic} public signals, a vetted verifier takes at most ${VETTED_MAX_SIGNALS} (layout 2 carries one per output word: use a smaller batch)`);
+  }
   return {
     alpha: [BigInt(vkey.vk_alpha_1[0]), BigInt(vkey.vk_alpha_1[1])],
     beta: g2(vkey.vk_beta_2),

@@ -3,7 +3,7 @@
  * refuses a circuit that cannot prove its own model (wrong public signals, an unsatisfied constraint, or a witness
  * generator that fails), and the soundness harness (test/zk/soundness.ts) evaluates perturbed witnesses with it.
  */
-import { FIELD_R, inputCommitment, outputCommitment } from "./commitment";
+import { encryptOutputs, FIELD_R, inputCommitment, outputCommitment } from "./commitment";
 import { emitWitnessValues } from "./emit";
 import type { QuantModel } from "./quantize";
 import { readR1cs, type R1cs, type R1csTerm } from "./r1cs";
@@ -75,27 +75,29 @@ export interface WitnessSource {
 }
 
 /** The honest witness of a batch of committed bytes (values reduced mod r). */
-export async function computeWitness(src: WitnessSource, bytes: number[][], binding: bigint): Promise<bigint[]> {
+export async function computeWitness(src: WitnessSource, bytes: number[][], binding: bigint, salt = 0n): Promise<bigint[]> {
   const b = ((binding % FIELD_R) + FIELD_R) % FIELD_R;
   if (src.compiler === "emit") {
-    const w = await emitWitnessValues(src.quant, src.wasm, bytes, b, bytes.map((x) => quantForward(src.quant, x)));
+    const w = await emitWitnessValues(src.quant, src.wasm, bytes, b, bytes.map((x) => quantForward(src.quant, x)), undefined, false, salt);
     return w.values.map((v) => ((v % FIELD_R) + FIELD_R) % FIELD_R);
   }
   const mem = { type: "mem" };
-  await snarkjs.wtns.calculate({ binding: b.toString(), x: bytes, ...src.extraInput }, src.wasm, mem);
+  await snarkjs.wtns.calculate({ binding: b.toString(), x: bytes, ...src.extraInput, salt: salt.toString() }, src.wasm, mem);
   return (await snarkjs.wtns.exportJson(mem)).map((v: unknown) => BigInt(v as string));
 }
 
 /**
  * Computes and checks the witness of each batch of `batches` (committed bytes): every constraint holds and the
- * public signals are the reference's commitments and the binding. Throws WitnessCheckError naming the first failure.
+ * public signals are the reference's commitments, output cipher words and the binding (each batch under its own
+ * non-zero salt, so the salted paths are exercised). Throws WitnessCheckError naming the first failure.
  */
 export async function checkWitnesses(src: WitnessSource, batches: number[][][], checker = R1csChecker.fromFile(src.r1cs)): Promise<void> {
   for (const [k, bytes] of batches.entries()) {
     const binding = 0x5eed0000n + BigInt(k);
+    const salt = 0x5a170000n + BigInt(k);
     let w: bigint[];
     try {
-      w = await computeWitness(src, bytes, binding);
+      w = await computeWitness(src, bytes, binding, salt);
     } catch (e) {
       throw new WitnessCheckError(`calibration batch ${k}: the witness generator failed (${(e as Error).message})`);
     }
@@ -103,10 +105,11 @@ export async function checkWitnesses(src: WitnessSource, batches: number[][][], 
     const bad = checker.firstFailing(w);
     if (bad >= 0) throw new WitnessCheckError(`calibration batch ${k}: constraint ${bad} of ${checker.r1cs.nConstraints} fails`);
     const outs = bytes.map((x) => quantForward(src.quant, x));
-    const [outC, inC] = await Promise.all([outputCommitment(outs, src.quant.rangeBits), inputCommitment(bytes)]);
+    const [outC, inC, cipher] = await Promise.all([outputCommitment(outs, src.quant.rangeBits), inputCommitment(bytes, salt), encryptOutputs(outs, src.quant.rangeBits, salt)]);
     if (w[1] !== outC) throw new WitnessCheckError(`calibration batch ${k}: the output commitment is not the reference model's`);
-    if (w[2] !== inC) throw new WitnessCheckError(`calibration batch ${k}: the input commitment is not the committed bytes'`);
+    if (w[2] !== inC) throw new WitnessCheckError(`calibration batch ${k}: the input commitment is not the committed bytes' under the salt`);
     const nPub = checker.r1cs.nOutputs + checker.r1cs.nPubInputs;
+    if (w.slice(nPub - cipher.length, nPub).join() !== cipher.join()) throw new WitnessCheckError(`calibration batch ${k}: the output cipher words are not the reference outputs' under the salt`);
     if (w[nPub] !== binding) throw new WitnessCheckError(`calibration batch ${k}: the binding signal is not the one given`);
   }
 }

@@ -78,7 +78,7 @@ export async function startMesh(o: { fhe?: boolean } = {}): Promise<Mesh> {
     async post(shards, claimWindow = 60) {
       const inputs = Array.from({ length: shards }, () => Array.from({ length: SIZES[0] }, r));
       const q = await quantizeShards(model.artifacts.quant, 1, inputs, { clamp: true }); // random inputs may pass the sampled calibration range
-      const prepared = await prepareShards(store, q.batches, q.commitments, true);
+      const prepared = await prepareShards(store, q.batches, true);
       const posted = await postPreparedJob(core, requester, prepared, {
         modelId: model.modelId, modelVersion: model.version, pricePerShard: parseEther("0.01"),
         collateral: parseEther("0.05"), claimWindow, minStake: 0n, gated: false, acceptUnvettedVerifier: false,

@@ -221,7 +221,7 @@ export async function proveShard(env: Env, job: PostedJob, i: number, worker: st
 export function submit(env: Env, job: PostedJob, i: number, worker: Signer, p: ShardProof, cid = "bafyout") {
   return env.core
     .connect(worker)
-    .submitResult(job.jobId, i, p.inputCommitment, job.tree.proof(i), p.outputCommitment, cid, p.proof);
+    .submitResult(job.jobId, i, p.inputCommitment, job.tree.proof(i), p.outputCommitment, [], cid, p.proof);
 }
 
 /** A keyless release of `payload` for the shard's current claim (claimant and nonce read from the chain). */

@@ -19,7 +19,7 @@ import { ReleaseAgent } from "../../lib/requester/agent";
 import { postPreparedJob, type ShardSecret } from "../../lib/requester/job";
 import { encodeJson, type ShardPackage } from "../../lib/requester/shard";
 import { createContentStore, type ContentStore } from "../../lib/storage";
-import { inputCommitment } from "../../lib/zk/commitment";
+import { inputCommitment, outputSalt } from "../../lib/zk/commitment";
 import { uniformCalibration } from "../../lib/zk/model";
 import { quantizeInput } from "../../lib/zk/quantize";
 import { registerOnnxModel, type Registered } from "../../lib/zk/register";
@@ -97,9 +97,9 @@ async function makeProverEnv(): Promise<ProverEnv> {
       // The requester commits what it can hash: the spoiled inputs where they are bytes, else `commit` (honest bytes).
       let commitment: bigint;
       try {
-        commitment = await inputCommitment(commit ?? spoiled.inputs);
+        commitment = await inputCommitment(commit ?? spoiled.inputs, outputSalt(key));
       } catch {
-        commitment = await inputCommitment(inputs);
+        commitment = await inputCommitment(inputs, outputSalt(key));
       }
       const tree = new ShardTree([commitment], [keyHashOf(key)]);
       const pkg = { ...spoiled, inputCommitment: commitment.toString(), merkleProof: tree.proof(0) };
@@ -116,8 +116,8 @@ async function makeProverEnv(): Promise<ProverEnv> {
       let n = 0;
       const compute: ShardCompute = {
         prepare: (m, v) => prover.prepare(m, v),
-        witness: (m, v, x, b) => prover.witness(m, v, x, b),
-        run: (m, v, x, b) => (n++, prover.run(m, v, x, b)),
+        witness: (m, v, x, b, s) => prover.witness(m, v, x, b, s),
+        run: (m, v, x, b, s) => (n++, prover.run(m, v, x, b, s)),
         close: () => Promise.resolve(), // the shared prover is closed with the environment
       };
       const worker = new Worker({ ...TEST_WORKER_CONFIG, releaseTimeoutMs: 60_000, fetchTimeoutMs: 3_000, txMarginMs: 3_000, ...over }, {

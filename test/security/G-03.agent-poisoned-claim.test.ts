@@ -18,7 +18,6 @@ import { buildRelease, ReleaseAgent } from "../../lib/requester/agent";
 import { postPreparedJob, prepareShards, readJobFile } from "../../lib/requester/job";
 import { decodeRelease } from "../../lib/requester/shard";
 import { createContentStore, type ContentStore } from "../../lib/storage";
-import { inputCommitment } from "../../lib/zk/commitment";
 import { capture } from "../helpers/worker";
 import { deployEnv, PRICE, COLLATERAL, type Env } from "../helpers/protocol";
 
@@ -76,7 +75,7 @@ describe("security G-03 (agent): one poisoning claim does not stall the requeste
     }
     // An encrypted three-shard job posted through the requester's library (job file with data keys).
     const batches = [0, 1, 2].map((i) => [[i, 1, 2, 3]]);
-    const prepared = await prepareShards(store, batches, await Promise.all(batches.map((b) => inputCommitment(b))), true);
+    const prepared = await prepareShards(store, batches, true);
     const jobsDir = path.join(tmp, "jobs");
     const { jobId } = await postPreparedJob(env.core, env.requester, prepared, {
       modelId: env.models.fixture_public, modelVersion: 1, pricePerShard: PRICE, collateral: COLLATERAL,

@@ -1,4 +1,5 @@
 /** Shared by the Z-0x tests: an emitted circuit of a quantized model, its honest witness, and a real Groth16 proof. */
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { FIELD_R } from "../../lib/zk/commitment";
@@ -26,7 +27,8 @@ export async function emittedCircuit(q: QuantModel, name: string) {
   };
   /** Development setup, proof of the honest witness, snarkjs verification. */
   const proveAndVerify = async (bytes: number[]) => {
-    const zkey = path.join(dir, "model.zkey");
+    // keyed by the R1CS: a circuit change (a new signal layout) must not reuse an older circuit's key
+    const zkey = path.join(dir, `model-${createHash("sha256").update(fs.readFileSync(e.r1cs)).digest("hex").slice(0, 16)}.zkey`);
     if (!fs.existsSync(zkey)) await devSetup(e.r1cs, zkey);
     const { values } = await witness(bytes);
     const { proof, publicSignals } = await snarkjs.groth16.prove(zkey, wtnsFile(values));

@@ -213,10 +213,10 @@ describe("zk: ceremony setups (phase 1 from a ptau, phase 2 with named contribut
       for (const guess of [trap.delta, 1n]) {
         const forged = await forge(honest.proof as Groth16Proof, cerVkey, honest.publicSignals, forgedSignals, 1n, guess);
         expect(await ceremonyVerifier.verifyProof(encodeProof(forged), forgedSignals)).to.equal(false);
-        await expect(c.core.connect(worker).submitResult(jobId, 0, honest.inputCommitment, tree.proof(0), wrong, "bafyout", encodeProof(forged))).to.be.revertedWithCustomError(c.core, "InvalidProof");
+        await expect(c.core.connect(worker).submitResult(jobId, 0, honest.inputCommitment, tree.proof(0), wrong, honest.cipher, "bafyout", encodeProof(forged))).to.be.revertedWithCustomError(c.core, "InvalidProof");
       }
-      await expect(c.core.connect(worker).submitResult(jobId, 0, early.inputCommitment, tree.proof(0), early.outputCommitment, "bafyout", early.proofBytes)).to.be.revertedWithCustomError(c.core, "InvalidProof");
-      await (await c.core.connect(worker).submitResult(jobId, 0, honest.inputCommitment, tree.proof(0), honest.outputCommitment, "bafyout", honest.proofBytes)).wait();
+      await expect(c.core.connect(worker).submitResult(jobId, 0, early.inputCommitment, tree.proof(0), early.outputCommitment, early.cipher, "bafyout", early.proofBytes)).to.be.revertedWithCustomError(c.core, "InvalidProof");
+      await (await c.core.connect(worker).submitResult(jobId, 0, honest.inputCommitment, tree.proof(0), honest.outputCommitment, honest.cipher, "bafyout", honest.proofBytes)).wait();
       expect((await c.core.getShard(jobId, 0)).status).to.equal(2n);
     } finally {
       await thread.close();

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readOnnx } from "../../lib/onnx/read";
 import { compileCircuit, generateCircuit } from "../../lib/zk/circuit";
-import { FIELD_R, inputCommitment, modelCommitment, modelWeights, outputCommitment } from "../../lib/zk/commitment";
+import { encryptOutputs, FIELD_R, inputCommitment, modelCommitment, modelWeights, outputCommitment } from "../../lib/zk/commitment";
 import { lowerGraph } from "../../lib/zk/lower";
 import { uniformCalibration } from "../../lib/zk/model";
 import { quantizeInput, quantizeModel } from "../../lib/zk/quantize";
@@ -32,15 +32,17 @@ describe("zk: circuit equals the BigInt reference", function () {
       expect(generateCircuit(q, { batch: c.batch, privateWeights: c.priv }).hash).to.equal(gen.hash);
       const compiled = await compileCircuit(gen, `.cache/zk-test/${gen.hash.slice(2, 14)}`);
       const bytes = calibration.slice(0, c.batch).map((x) => quantizeInput(q, x));
-      const input: Record<string, unknown> = { binding: "77", x: bytes };
+      const input: Record<string, unknown> = { binding: "77", x: bytes, salt: "4242" };
       if (c.priv) input.weights = modelWeights(q).map(field);
       const wtns = { type: "mem" };
       await snarkjs.wtns.calculate(input, compiled.wasm, wtns);
       const w: bigint[] = await snarkjs.wtns.exportJson(wtns);
       const outs = bytes.map((b) => quantForward(q, b));
-      const expected = [await outputCommitment(outs, q.rangeBits), await inputCommitment(bytes)];
+      // layout 2: output and input commitments (under the salt), (model commitment), the output cipher, binding
+      const expected = [await outputCommitment(outs, q.rangeBits), await inputCommitment(bytes, 4242n)];
       if (c.priv) expected.push(await modelCommitment(q));
-      expected.push(77n);
+      expected.push(...(await encryptOutputs(outs, q.rangeBits, 4242n)), 77n);
+      expect(gen.publicSignals).to.equal(expected.length);
       expect(w.slice(1, 1 + expected.length).map(BigInt)).to.deep.equal(expected);
     });
   }
@@ -51,7 +53,7 @@ describe("zk: circuit equals the BigInt reference", function () {
     const compiled = await compileCircuit(gen, `.cache/zk-test/${gen.hash.slice(2, 14)}`);
     let err: Error | null = null;
     try {
-      await snarkjs.wtns.calculate({ binding: "1", x: [[256, 0, 0]] }, compiled.wasm, { type: "mem" });
+      await snarkjs.wtns.calculate({ binding: "1", x: [[256, 0, 0]], salt: "0" }, compiled.wasm, { type: "mem" });
     } catch (e) {
       err = e as Error;
     }

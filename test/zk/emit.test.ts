@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { readOnnx } from "../../lib/onnx/read";
 import { compileCircuit, generateCircuit } from "../../lib/zk/circuit";
+import { cipherWordCount, encryptOutputs, inputCommitment } from "../../lib/zk/commitment";
 import { canEmit, emitR1cs, emitWitness } from "../../lib/zk/emit";
 import { lowerGraph } from "../../lib/zk/lower";
 import { circuitPlan } from "../../lib/zk/plan";
@@ -48,12 +49,17 @@ describe("zk: direct R1CS and witness emission equals the circom compile", funct
       const bytes = calibration.slice(0, c.batch).map((x) => quantizeInput(q, x));
       const outs = bytes.map((x) => quantForward(q, x));
       const circomW = { type: "mem" };
-      await snarkjs.wtns.calculate({ binding: "99", x: bytes }, compiled.wasm, circomW);
+      await snarkjs.wtns.calculate({ binding: "99", x: bytes, salt: "7" }, compiled.wasm, circomW);
       const wtnsFile = path.join(emitDir, "w.wtns");
-      fs.writeFileSync(wtnsFile, await emitWitness(q, emitted.hashWasm, bytes, 99n, outs));
+      fs.writeFileSync(wtnsFile, await emitWitness(q, emitted.hashWasm, bytes, 99n, outs, 7n));
       const cw: bigint[] = (await snarkjs.wtns.exportJson(circomW)).map(BigInt);
       const ew: bigint[] = (await snarkjs.wtns.exportJson(wtnsFile)).map(BigInt);
-      expect(ew.slice(0, 4)).to.deep.equal(cw.slice(0, 4)); // one, outputCommitment, inputCommitment, binding
+      // one, outputCommitment, inputCommitment, the output cipher words (layout v2), binding
+      const nPub = 1 + a.nOutputs + a.nPubInputs;
+      expect(a.nOutputs).to.equal(2 + cipherWordCount(c.batch, q.outputSize, q.rangeBits));
+      expect(ew.slice(0, nPub)).to.deep.equal(cw.slice(0, nPub));
+      expect(cw.slice(3, nPub - 1)).to.deep.equal(await encryptOutputs(outs, q.rangeBits, 7n));
+      expect(cw[2]).to.equal(await inputCommitment(bytes, 7n));
       expect(await snarkjs.wtns.check(emitted.r1cs, wtnsFile)).to.equal(true);
       // The circom witness satisfies circom's R1CS, and a tampered emitted witness fails the emitted R1CS.
       fs.writeFileSync(path.join(emitDir, "c.wtns"), Buffer.from((circomW as unknown as { data: Uint8Array }).data));

@@ -6,6 +6,7 @@ import { proveBatch, ProverThread, type ProveResult } from "../../lib/zk/prover"
 import { compileVerifier, decodeProof, deployVerifier } from "../../lib/zk/verifier";
 import { FIELD_R } from "../../lib/zk/commitment";
 import { uniformCalibration } from "../../lib/zk/model";
+import { testPtau } from "../helpers/ptau";
 import { cnnOnnx, mlpOnnx } from "./models";
 import fs from "node:fs";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -55,7 +56,7 @@ describe("zk: build, dev setup, prove, verify on-chain", function () {
       it("verifies on-chain and rejects tampering", async () => {
         const p = decodeProof(res.proofBytes);
         const sig = res.publicSignals;
-        expect(sig.length).to.equal(privateWeights ? 4 : 3);
+        expect(sig.length).to.equal((privateWeights ? 4 : 3) + art.cipherWords); // layout 2: the output cipher words
         if (privateWeights) expect(sig[2].toString()).to.equal(art.modelCommitment);
         expect(await verifier.contract.verifyProof(p.a, p.b, p.c, sig)).to.equal(true);
         const tamperedC: [bigint, bigint] = [p.c[0], (p.c[1] + 1n) % FIELD_R];
@@ -80,27 +81,21 @@ describe("zk: build, dev setup, prove, verify on-chain", function () {
     it("rejects a proof on another model's verifier", async () => {
       expect(built.length).to.equal(2);
       const [mlp, cnn] = built;
-      // The CNN (private weights) takes 4 signals, the MLP 3: each proof gets the other's layout.
+      // The CNN (private weights) has a model commitment, the MLP none: each proof gets the other's layout (layout 2:
+      // its own commitments and binding, the other model's commitment and cipher words).
       const [m, c] = [mlp.res.publicSignals, cnn.res.publicSignals];
       const p = decodeProof(mlp.res.proofBytes);
-      expect(await cnn.verifier.contract.verifyProof(p.a, p.b, p.c, [m[0], m[1], c[2], m[2]])).to.equal(false);
+      expect(await cnn.verifier.contract.verifyProof(p.a, p.b, p.c, [m[0], m[1], ...c.slice(2, -1), m[m.length - 1]])).to.equal(false);
       const q = decodeProof(cnn.res.proofBytes);
-      expect(await mlp.verifier.contract.verifyProof(q.a, q.b, q.c, [c[0], c[1], c[3]])).to.equal(false);
+      expect(await mlp.verifier.contract.verifyProof(q.a, q.b, q.c, [c[0], c[1], ...m.slice(2, -1), c[c.length - 1]])).to.equal(false);
     });
   });
 });
 
 describe("zk: ceremony setup path (public ptau -> the ceremony's initial key)", function () {
   it("makes the initial key from a prepared powers-of-tau file (zkey new; proofs verify, but only a ceremony's final key is registered)", async () => {
-    const dir = ".cache/zk-test/ptau";
-    fs.mkdirSync(dir, { recursive: true });
-    const ptau = `${dir}/pot10_final.ptau`;
-    if (!fs.existsSync(ptau)) {
-      const curve = await snarkjs.curves.getCurveFromName("bn128");
-      await snarkjs.powersOfTau.newAccumulator(curve, 10, `${dir}/pot10_0.ptau`);
-      await snarkjs.powersOfTau.contribute(`${dir}/pot10_0.ptau`, `${dir}/pot10_1.ptau`, "test", "entropy");
-      await snarkjs.powersOfTau.preparePhase2(`${dir}/pot10_1.ptau`, ptau);
-    }
+    // the ceremony tests' multi-party 2^12 ptau (made once per cache): layout 2's cipher outgrew a 2^10 one
+    const ptau = await testPtau();
     const calibration = uniformCalibration(3, 8, 9);
     const art = await buildModelArtifacts(mlpOnnx(9, [3, 2]), { calibration, ptau, quant: { rangeBits: 16, activationBits: 10 } });
     expect(art.dev).to.equal(false);

@@ -61,7 +61,8 @@ describe("zk: register an ONNX model and settle through the core", function () {
     const v = await c.registry.getVersion(reg.modelId, 1);
     expect(v.devSetup).to.equal(true);
     expect(v.circuitHash).to.equal(reg.artifacts.circuitHash);
-    expect(v.numPublicSignals).to.equal(3n);
+    expect(v.numPublicSignals).to.equal(4n); // layout 2: output, input, one cipher word (6 outputs of 24 bits), binding
+    expect(v.layoutVersion).to.equal(2n);
     expect(v.batchSize).to.equal(2n);
     const fetched = await fetchArtifacts(reg.cids, v.circuitHash, store, fs.mkdtempSync(path.join(os.tmpdir(), "zk-fetch-")));
     expect(fs.readFileSync(fetched.files.zkey)).to.deep.equal(fs.readFileSync(reg.artifacts.files.zkey));
@@ -71,16 +72,16 @@ describe("zk: register an ONNX model and settle through the core", function () {
     await c.core.connect(worker).claim(jobId, 0);
     // Proof of shard 1's inputs submitted with shard 0's leaf: the input commitment signal differs from the leaf.
     const wrongInputs = await proveBatch(reg.artifacts, shards[1], await bindingFor(0, worker), { thread });
-    await expect(c.core.connect(worker).submitResult(jobId, 0, tree.commitments[0], tree.proof(0), wrongInputs.outputCommitment, "bafyout", wrongInputs.proofBytes)).to.be.revertedWithCustomError(c.core, "InvalidProof");
+    await expect(c.core.connect(worker).submitResult(jobId, 0, tree.commitments[0], tree.proof(0), wrongInputs.outputCommitment, wrongInputs.cipher, "bafyout", wrongInputs.proofBytes)).to.be.revertedWithCustomError(c.core, "InvalidProof");
     // A proof bound to another worker.
     const swapped = await proveBatch(reg.artifacts, shards[0], await bindingFor(0, worker2), { thread });
-    await expect(c.core.connect(worker).submitResult(jobId, 0, swapped.inputCommitment, tree.proof(0), swapped.outputCommitment, "bafyout", swapped.proofBytes)).to.be.revertedWithCustomError(c.core, "InvalidProof");
+    await expect(c.core.connect(worker).submitResult(jobId, 0, swapped.inputCommitment, tree.proof(0), swapped.outputCommitment, swapped.cipher, "bafyout", swapped.proofBytes)).to.be.revertedWithCustomError(c.core, "InvalidProof");
     // The right proof, tampered (a.y + 1 is off the curve) and with a tampered output commitment.
     const good = await proveBatch(reg.artifacts, shards[0], await bindingFor(0, worker), { thread });
     const bad = good.proofBytes.slice(0, 66) + (BigInt("0x" + good.proofBytes.slice(66, 130)) + 1n).toString(16).padStart(64, "0") + good.proofBytes.slice(130);
-    await expect(c.core.connect(worker).submitResult(jobId, 0, good.inputCommitment, tree.proof(0), good.outputCommitment, "bafyout", bad)).to.be.revertedWithCustomError(c.core, "InvalidProof");
-    await expect(c.core.connect(worker).submitResult(jobId, 0, good.inputCommitment, tree.proof(0), good.outputCommitment + 1n, "bafyout", good.proofBytes)).to.be.revertedWithCustomError(c.core, "InvalidProof");
-    const tx = await c.core.connect(worker).submitResult(jobId, 0, good.inputCommitment, tree.proof(0), good.outputCommitment, "bafyout", good.proofBytes);
+    await expect(c.core.connect(worker).submitResult(jobId, 0, good.inputCommitment, tree.proof(0), good.outputCommitment, good.cipher, "bafyout", bad)).to.be.revertedWithCustomError(c.core, "InvalidProof");
+    await expect(c.core.connect(worker).submitResult(jobId, 0, good.inputCommitment, tree.proof(0), good.outputCommitment + 1n, good.cipher, "bafyout", good.proofBytes)).to.be.revertedWithCustomError(c.core, "InvalidProof");
+    const tx = await c.core.connect(worker).submitResult(jobId, 0, good.inputCommitment, tree.proof(0), good.outputCommitment, good.cipher, "bafyout", good.proofBytes);
     const receipt = await tx.wait();
     expect(receipt?.status).to.equal(1);
     expect((await c.core.getShard(jobId, 0)).status).to.equal(2n);

@@ -40,9 +40,11 @@ async function compareWithCircom(q: QuantModel, batch: number, dir: string, em: 
   const cc = R1csChecker.fromFile(c.r1cs);
   const [a, b] = [cc.r1cs, em.checker.r1cs];
   expect([b.nConstraints, b.nVars, b.nOutputs, b.nPubInputs, b.nPrvInputs]).to.deep.equal([a.nConstraints, a.nVars, a.nOutputs, a.nPubInputs, a.nPrvInputs]);
-  const cw = await computeWitness({ quant: q, compiler: "circom", r1cs: c.r1cs, wasm: c.wasm }, bytes, 77n);
-  const ew = await computeWitness({ quant: q, compiler: "emit", r1cs: em.r1cs, wasm: em.hashWasm }, bytes, 77n);
-  expect(ew.slice(0, 4)).to.deep.equal(cw.slice(0, 4)); // one, outputCommitment, inputCommitment, binding
+  const cw = await computeWitness({ quant: q, compiler: "circom", r1cs: c.r1cs, wasm: c.wasm }, bytes, 77n, 0x5a17n);
+  const ew = await computeWitness({ quant: q, compiler: "emit", r1cs: em.r1cs, wasm: em.hashWasm }, bytes, 77n, 0x5a17n);
+  // one, outputCommitment, inputCommitment, the output cipher words, binding (layout 2)
+  const nPub = 1 + a.nOutputs + a.nPubInputs;
+  expect(ew.slice(0, nPub)).to.deep.equal(cw.slice(0, nPub));
   expect(cc.firstFailing(cw)).to.equal(-1);
   expect(em.checker.firstFailing(ew)).to.equal(-1);
 }
@@ -63,11 +65,17 @@ describe("zk soundness harness: every wire bound, no forged witness accepted", f
       const em = await emitted(q, batch, dir);
       // registration's own check: the witness of calibration inputs satisfies the R1CS with the reference's outputs
       await checkWitnesses({ quant: q, compiler: "emit", r1cs: em.r1cs, wasm: em.hashWasm }, [bytes, cal.slice(2, 2 + batch).map((x) => quantizeInput(q, x))], em.checker);
-      const honest = await computeWitness({ quant: q, compiler: "emit", r1cs: em.r1cs, wasm: em.hashWasm }, bytes, 5n);
+      const honest = await computeWitness({ quant: q, compiler: "emit", r1cs: em.r1cs, wasm: em.hashWasm }, bytes, 5n, 0x5a17n);
       const shifts = [...shiftsOf(q), q.rangeBits];
       const local = localSweep(em.checker, honest, { shifts });
       row(m.plan, "local", local);
       none(local);
+      // the public outputs too (G-07: each output cipher word is pinned by its mask and out word, the commitments by
+      // their hashes): every one changed alone fails a constraint, so the witness fixes what the settlement carries.
+      // (The binding is the verifier's input, not the prover's: only its square's constraint mentions it.)
+      const pub = localSweep(em.checker, honest, { from: 1, to: 1 + em.checker.r1cs.nOutputs, shifts });
+      row(m.plan, "public", pub);
+      none(pub);
       const forged = await forgedSweep(em.checker, { q, hashWasm: em.hashWasm, bytes, binding: 5n }, { shifts, budget: 150 });
       row(m.plan, "forged", forged);
       none(forged);

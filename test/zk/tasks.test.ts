@@ -43,7 +43,7 @@ describe("zk tasks: model:register and model:prove", function () {
     const out = await capture("model:register", { onnx, name: "tiny", fee: "1000", batch: "1", privateWeights: false, calibration: cal });
     expect(out).to.match(/^model id 1 version 1 \(DEV-SETUP/m);
     expect(out).to.match(/^verifier 0x[0-9a-fA-F]{40}/m);
-    expect(out).to.match(/^constraints \d+, batch 1, public signals 3/m);
+    expect(out).to.match(/^constraints \d+, batch 1, public signals 4/m); // layout 2: one output cipher word
     // a rerun finds the artifacts in .cache/zk and says so, with the time the setup took when it ran
     expect(out).to.match(/^setup dev ([\d.]+ s|cached in \.cache\/ \(it took [\d.]+ s when it ran\)),/m);
     const input = path.join(dir, "input.json");
@@ -54,7 +54,7 @@ describe("zk tasks: model:register and model:prove", function () {
     expect(proved).to.match(/DEV-SETUP: proved in [\d.]+ s/);
     expect(proved).to.match(/on-chain verifier 0x[0-9a-fA-F]{40}: valid/);
     const saved = JSON.parse(fs.readFileSync(proofFile, "utf8"));
-    expect(saved.publicSignals.length).to.equal(3);
+    expect(saved.publicSignals.length).to.equal(4);
     expect(saved.devSetup).to.equal(true);
 
     // the same name again: refused without --new-version or --force; --new-version publishes version 2 of model 1

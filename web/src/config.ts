@@ -11,6 +11,8 @@ export interface AppConfig {
   contracts: { core: Address; registry: Address; audit: Address; training?: Address; reputation?: Address; gateway?: Address };
   /** Content server (Kubo RPC subset + trustless gateway) behind the app server's /ipfs and /api/v0 routes. */
   storage: boolean;
+  /** Where workers on other machines read this requester's content (`app --serve`/`--content-url`); every release names them. */
+  contentEndpoints: string[];
 }
 
 export async function loadConfig(): Promise<AppConfig> {

@@ -1,40 +1,85 @@
 /**
  * Event queries in pages of block ranges (RPC providers cap eth_getLogs), and an incremental reader that keeps what
- * it has read and asks only for blocks after it: 10,000 settlements are read once, then a block at a time.
+ * it has read: the first read goes from the newest page back to the deployment block, publishing each page as it
+ * lands (the newest records are on screen after one request), then only the blocks after the last read.
  */
 import type { AbiEvent, Address, PublicClient, Log } from "viem";
 
 export const LOG_PAGE = 5_000n;
 
-export async function pagedLogs<E extends AbiEvent>(
-  client: PublicClient,
-  q: { address: Address; events: readonly E[]; fromBlock: bigint; toBlock: bigint; args?: Record<string, unknown> },
-): Promise<Log<bigint, number, false, undefined, true, readonly E[]>[]> {
-  const out: Log<bigint, number, false, undefined, true, readonly E[]>[] = [];
-  for (let from = q.fromBlock; from <= q.toBlock; from += LOG_PAGE) {
-    const to = from + LOG_PAGE - 1n < q.toBlock ? from + LOG_PAGE - 1n : q.toBlock;
-    const logs = await client.getLogs({ address: q.address, events: q.events, fromBlock: from, toBlock: to, strict: true, args: q.args } as never);
-    out.push(...(logs as typeof out));
-  }
-  return out;
+type Logs<E extends AbiEvent> = Log<bigint, number, false, undefined, true, readonly E[]>[];
+type Query<E extends AbiEvent> = { address: Address; events: readonly E[]; fromBlock: bigint };
+
+async function logsIn<E extends AbiEvent>(client: PublicClient, q: Query<E>, from: bigint, to: bigint): Promise<Logs<E>> {
+  return (await client.getLogs({ address: q.address, events: q.events, fromBlock: from, toBlock: to, strict: true } as never)) as Logs<E>;
 }
 
-/** Keeps every log read so far for one query; `update(latest)` reads only the new blocks. */
+/** What a LogCache has read so far: oldest first; `complete` once every block back to the deployment is read. */
+export interface LogSnapshot<E extends AbiEvent> {
+  logs: Logs<E>;
+  complete: boolean;
+  /** The last read's failure (retried on the next update); cleared by the next successful page. */
+  error?: Error;
+}
+
+/**
+ * Keeps every log read so far for one query. `update(latest)` calls are serialised: one arriving while a read runs
+ * raises the target of that read instead of starting another (a slow first read never reads a range twice).
+ */
 export class LogCache<E extends AbiEvent> {
-  private next: bigint;
-  readonly logs: Log<bigint, number, false, undefined, true, readonly E[]>[] = [];
+  private snap: LogSnapshot<E> = { logs: [], complete: false };
+  private readonly listeners = new Set<() => void>();
+  /** First block not yet read going forward, and lowest block read going back (undefined before the first read). */
+  private high: bigint | undefined;
+  private low: bigint | undefined;
+  private target = -1n;
+  private running: Promise<void> | undefined;
+
   constructor(
     private readonly client: PublicClient,
-    private readonly q: { address: Address; events: readonly E[]; fromBlock: bigint },
-  ) {
-    this.next = q.fromBlock;
+    private readonly q: Query<E>,
+  ) {}
+
+  readonly subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+  readonly snapshot = (): LogSnapshot<E> => this.snap;
+
+  update(latest: bigint): Promise<void> {
+    if (latest > this.target) this.target = latest;
+    this.running ??= this.run().finally(() => (this.running = undefined));
+    return this.running;
   }
-  async update(latest: bigint): Promise<boolean> {
-    if (latest < this.next) return false;
-    const fresh = await pagedLogs(this.client, { ...this.q, fromBlock: this.next, toBlock: latest });
-    this.logs.push(...fresh);
-    this.next = latest + 1n;
-    return fresh.length > 0;
+
+  private publish(next: Partial<LogSnapshot<E>>): void {
+    this.snap = { ...this.snap, error: undefined, ...next };
+    for (const fn of this.listeners) fn();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (this.high === undefined || this.high <= this.target || !this.snap.complete) {
+        const latest = this.target;
+        this.high ??= this.low = latest + 1n;
+        // new blocks first (they go on top of what is on screen), then one older page
+        for (let from = this.high; from <= latest; from += LOG_PAGE) {
+          const to = from + LOG_PAGE - 1n < latest ? from + LOG_PAGE - 1n : latest;
+          const fresh = await logsIn(this.client, this.q, from, to);
+          this.high = to + 1n;
+          if (fresh.length) this.publish({ logs: [...this.snap.logs, ...fresh] });
+        }
+        if (this.low! > this.q.fromBlock) {
+          const to = this.low! - 1n;
+          const from = to - LOG_PAGE + 1n > this.q.fromBlock ? to - LOG_PAGE + 1n : this.q.fromBlock;
+          const older = await logsIn(this.client, this.q, from, to);
+          this.low = from;
+          if (older.length || from === this.q.fromBlock) this.publish({ logs: older.length ? [...older, ...this.snap.logs] : this.snap.logs, complete: from === this.q.fromBlock });
+        } else if (!this.snap.complete) this.publish({ complete: true });
+      }
+    } catch (err) {
+      this.publish({ error: err as Error });
+    }
   }
 }
 

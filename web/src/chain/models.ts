@@ -1,6 +1,7 @@
 /** The registry's models with their latest version, and what the core's events say each has settled and earned. */
 import { useQuery } from "@tanstack/react-query";
-import { getAbiItem, type Address } from "viem";
+import { BaseError, ContractFunctionRevertedError, getAbiItem, type Address, type PublicClient } from "viem";
+import { setupOf, type CeremonyView, type SetupInfo } from "../../../lib/chain/setupKind";
 import { usePublicClient } from "wagmi";
 import { useApp } from "../app";
 import { coreAbi, registryAbi } from "../generated/abis";
@@ -14,7 +15,7 @@ export interface ModelRow {
   active: boolean;
   fee: bigint;
   versions: number;
-  latest?: { verifier: Address; vetted: boolean; devSetup: boolean; batchSize: number; numPublicSignals: number; circuitHash: string; onnxCid: string; provingKeyCid: string; circuitCid: string };
+  latest?: { verifier: Address; vetted: boolean; devSetup: boolean; batchSize: number; numPublicSignals: number; circuitHash: string; onnxCid: string; provingKeyCid: string; circuitCid: string; setup: SetupInfo };
   settled: number;
   earned: bigint;
   jobs: number;
@@ -30,6 +31,17 @@ export function useJobModels() {
   const map = new Map<bigint, { modelId: bigint; requester: Address; shardCount: number; escrow: bigint; block: bigint }>();
   for (const l of logs) map.set(l.args.jobId, { modelId: l.args.modelId, requester: l.args.requester, shardCount: l.args.shardCount, escrow: l.args.escrow, block: l.blockNumber });
   return map;
+}
+
+/** The version's ceremony as the registry records it; null when it has none (getCeremony reverts NoCeremony). */
+async function ceremonyOf(client: PublicClient, registry: Address, id: bigint, version: number): Promise<CeremonyView | null> {
+  try {
+    return await client.readContract({ address: registry, abi: registryAbi, functionName: "getCeremony", args: [id, version] });
+  } catch (err) {
+    const revert = err instanceof BaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : null;
+    if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName === "NoCeremony") return null;
+    throw err;
+  }
 }
 
 export function useModels() {
@@ -50,7 +62,8 @@ export function useModels() {
         ids.map(async (id) => {
           const m = await client!.readContract({ address: registry, abi: registryAbi, functionName: "getModel", args: [id] });
           const v = m.versionCount > 0 ? await client!.readContract({ address: registry, abi: registryAbi, functionName: "getVersion", args: [id, m.versionCount] }) : undefined;
-          return { id, name: m.name, owner: m.owner, active: m.active, fee: m.feePerInference, versions: m.versionCount, latest: v && { ...v } };
+          const setup = v && setupOf(v, m.owner, v.devSetup ? null : await ceremonyOf(client!, registry, id, m.versionCount));
+          return { id, name: m.name, owner: m.owner, active: m.active, fee: m.feePerInference, versions: m.versionCount, latest: v && setup && { ...v, setup } };
         }),
       );
     },

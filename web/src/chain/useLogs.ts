@@ -1,26 +1,33 @@
-/** Events of one query, read incrementally on each new block (LogCache), as a React hook. */
-import { useQuery } from "@tanstack/react-query";
-import { useRef } from "react";
+/**
+ * Events of one query as a React hook: one LogCache per query for the page's lifetime (a screen opened again shows
+ * what was read and reads only new blocks), updated on each new block, re-rendering as each page lands.
+ */
+import { useEffect, useMemo, useSyncExternalStore } from "react";
 import type { AbiEvent, Address } from "viem";
 import { usePublicClient } from "wagmi";
 import { useApp } from "../app";
 import { useBlock } from "./block";
-import { LogCache } from "./logs";
+import { LogCache, type LogSnapshot } from "./logs";
+
+const caches = new Map<string, LogCache<AbiEvent>>();
+const NONE: LogSnapshot<AbiEvent> = { logs: [], complete: false };
+const nothing = () => () => undefined;
 
 export function useLogs<E extends AbiEvent>(key: string, address: Address | undefined, events: readonly E[]) {
   const client = usePublicClient();
   const { config } = useApp();
   const { block } = useBlock();
-  const cache = useRef<LogCache<E> | undefined>(undefined);
-  const q = useQuery({
-    queryKey: ["logs", key, address, block.toString()],
-    enabled: !!client && !!address && block > 0n,
-    placeholderData: (prev) => prev,
-    queryFn: async () => {
-      cache.current ??= new LogCache(client!, { address: address!, events, fromBlock: BigInt(config.fromBlock) });
-      await cache.current.update(block);
-      return [...cache.current.logs];
-    },
-  });
-  return { logs: q.data ?? [], loading: q.isLoading, error: q.error };
+  const cache = useMemo(() => {
+    if (!client || !address) return undefined;
+    const id = `${config.chainId}:${address}:${config.fromBlock}:${key}`;
+    let c = caches.get(id);
+    if (!c) caches.set(id, (c = new LogCache<AbiEvent>(client, { address, events, fromBlock: BigInt(config.fromBlock) })));
+    return c as unknown as LogCache<E>;
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `events` is a constant of each caller
+  }, [client, address, config.chainId, config.fromBlock, key]);
+  const snap = useSyncExternalStore(cache?.subscribe ?? nothing, cache?.snapshot ?? (() => NONE as unknown as LogSnapshot<E>));
+  useEffect(() => {
+    if (cache && block > 0n) void cache.update(block);
+  }, [cache, block]);
+  return { logs: snap.logs, loading: !snap.complete, error: snap.error };
 }

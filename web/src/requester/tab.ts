@@ -35,14 +35,14 @@ export async function prepareInTab(client: PublicClient, config: AppConfig, mode
   onStage("quantizing and committing the inputs in this tab…");
   const q = await quantizeShards(quant, batch, inputs);
   onStage(`sealing ${q.batches.length} shard packages under fresh data keys and uploading them…`);
-  const prepared = await prepareShards({ put: addFile }, q.batches, q.commitments, true);
+  const prepared = await prepareShards({ put: addFile }, q.batches, true);
   return { inputRoot: prepared.tree.root as `0x${string}`, shardCount: q.batches.length, inputCount: inputs.length, shards: prepared.shards, padded: q.padded };
 }
 
 /** The release of one shard for exactly one claim, built in the tab. */
 export function releaseInTab(client: PublicClient, config: AppConfig, claim: ClaimRef, file: JobFile): Promise<KeyRelease> {
   const workerKey = async (claimant: string) => (await client.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "workerProfile", args: [claimant as Address] }))[1];
-  return buildClaimRelease(claim, file, workerKey);
+  return buildClaimRelease(claim, file, workerKey, config.contentEndpoints ?? []);
 }
 
 /**
@@ -51,12 +51,13 @@ export function releaseInTab(client: PublicClient, config: AppConfig, claim: Cla
  */
 export async function resultsInTab(client: PublicClient, config: AppConfig, file: JobFile): Promise<{ rows: ShardOutcome[]; unreadable: UnreadableShard[] }> {
   const jobId = BigInt(file.jobId);
-  const { quant } = await circuitOf(client, config.contracts.registry, BigInt(file.modelId), file.modelVersion);
+  const { quant, batch } = await circuitOf(client, config.contracts.registry, BigInt(file.modelId), file.modelVersion);
   const fromBlock = BigInt(config.fromBlock);
   const ids = await client.readContract({ address: config.contracts.audit, abi: auditAbi, functionName: "recordIdsOfJob", args: [jobId] });
   const recorded = await client.getContractEvents({ address: config.contracts.audit, abi: auditAbi, eventName: "Recorded", args: { jobId }, fromBlock });
   const settled = await client.getContractEvents({ address: config.contracts.core, abi: coreAbi, eventName: "ShardSettled", args: { jobId }, fromBlock });
-  const cidOf = new Map(settled.map((e) => [Number(e.args.shardIndex), e.args.outputCid as string]));
+  // layout 2: the proven outputs ride in the event as the proof's cipher words (G-07); outputCid is the worker's float result
+  const settlementOf = new Map(settled.map((e) => [Number(e.args.shardIndex), { outputCid: e.args.outputCid as string, outputCipher: [...(e.args.outputCipher ?? [])] }]));
   const rows: ShardOutcome[] = [];
   const unreadable: UnreadableShard[] = [];
   for (const id of ids) {
@@ -65,7 +66,7 @@ export async function resultsInTab(client: PublicClient, config: AppConfig, file
     const r = log.args.record!;
     if (!(await client.readContract({ address: config.contracts.audit, abi: auditAbi, functionName: "isRecord", args: [id, r] }))) throw new Error(`audit record ${id}: its log does not match the stored digest`);
     const rec = { shardIndex: Number(r.shardIndex), recordId: id, submitter: r.submitter, inputCommitment: r.inputCommitment, outputCommitment: r.outputCommitment };
-    const out = await checkShardResult(file, rec, cidOf.get(rec.shardIndex) ?? "", (cid) => readFile(cid), quant.rangeBits);
+    const out = await checkShardResult(file, rec, settlementOf.get(rec.shardIndex) ?? { outputCid: "", outputCipher: [] }, (cid) => readFile(cid), { quant, batch });
     if (isOutcome(out)) rows.push(out);
     else unreadable.push(out);
   }

@@ -1,6 +1,20 @@
 /** Marketplace: every registered model with its terms, setup, vetting, and what it has settled and earned. */
+import type { SetupInfo } from "../../../lib/chain/setupKind";
 import { useModels } from "../chain/models";
 import { eth, short } from "../format";
+
+/** DEV (one party knows the trapdoor), a ceremony with its contributors (one honest one suffices), or external. */
+function SetupBadge({ setup: s }: { setup: SetupInfo }) {
+  if (s.kind === "dev") return <span className="badge amber" data-setup="dev" title={`single-party development setup by ${s.contributors[0]}: whoever ran it could forge proofs`}>DEV</span>;
+  if (s.kind === "external") return <span className="badge amber" data-setup="external" title={`key set up outside the registry by the owner ${s.contributors[0]}`}>external</span>;
+  if (!s.finalized) return <span className="badge amber" data-setup="open">ceremony open · {s.recorded} contribution{s.recorded === 1 ? "" : "s"} (no jobs until finalized)</span>;
+  return (
+    <>
+      <span className="badge green" data-setup="ceremony" title="phase 2 with named contributors: sound if one of them was honest (model:verify-setup checks the transcript)">ceremony</span>{" "}
+      <span className="contributors">{s.contributors.length} contributor{s.contributors.length === 1 ? "" : "s"}: {s.contributors.map((a) => <span key={a} title={a}>{short(a)} </span>)}</span>
+    </>
+  );
+}
 
 export function Marketplace() {
   const { rows, loading, error } = useModels();
@@ -24,8 +38,7 @@ export function Marketplace() {
               <dt>versions</dt><dd>{m.versions}</dd>
               <dt>setup</dt>
               <dd className="setup">
-                {m.latest?.devSetup ? <span className="badge amber" title="single-party development setup: whoever ran it could forge proofs">DEV</span> : <span className="badge green">ceremony</span>}
-                {/* Ceremony contributors are listed here once the registry records them (setup kind and contributors). */}
+                {m.latest && <SetupBadge setup={m.latest.setup} />}
               </dd>
               <dt>verifier</dt>
               <dd>{m.latest?.vetted ? <span className="badge green">vetted</span> : <span className="badge red" title="not deployed by the registry: may accept anything">unvetted</span>} {m.latest && short(m.latest.verifier)}</dd>

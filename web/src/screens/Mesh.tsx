@@ -97,7 +97,7 @@ export default function Mesh() {
         <h3>Training rounds</h3>
         <table id="training">
           <thead><tr><th>job</th><th>round</th><th>accepted updates</th><th>accuracy</th><th>state</th></tr></thead>
-          <tbody>{rounds.map((r) => <tr key={r.key}><td>{r.job}</td><td>{r.round}</td><td>{r.accepted ?? "—"}</td><td>{r.acc !== undefined ? `${(r.acc * 100).toFixed(2)} %` : "—"}</td><td>{r.state}</td></tr>)}</tbody>
+          <tbody>{rounds.map((r) => <tr key={r.key} data-round={`${r.job}:${r.round}`} data-source={r.state === "reported" ? "report" : "chain"}><td>{r.job}</td><td>{r.round}</td><td>{r.accepted ?? "—"}</td><td>{r.acc !== undefined ? `${(r.acc * 100).toFixed(2)} %` : "—"}</td><td>{r.state}</td></tr>)}</tbody>
         </table>
       </section>
     </section>

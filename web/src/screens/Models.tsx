@@ -98,16 +98,13 @@ function OwnedModel({ m }: { m: ModelRow }) {
         <TxButton tx={feeTx} disabled={feeWei === undefined} request={() => feeWei === undefined ? undefined : { address: config.contracts.registry, abi: registryAbi, functionName: "setFee", args: [m.id, feeWei] }}>
           Change fee
         </TxButton>
-        {m.active && (
-          <TxButton id={`deactivate-${m.id}`} tx={offTx} request={() => ({ address: config.contracts.registry, abi: registryAbi, functionName: "deactivate", args: [m.id] })}>
-            Deactivate
-          </TxButton>
-        )}
-        {!m.active && (
-          <TxButton id={`reactivate-${m.id}`} tx={onTx} request={() => ({ address: config.contracts.registry, abi: registryAbi, functionName: "reactivate", args: [m.id] })}>
-            Reactivate
-          </TxButton>
-        )}
+        {/* both stay mounted (the block that flips `active` can come before the receipt): the last action's line stays */}
+        <TxButton id={`deactivate-${m.id}`} hidden={!m.active} tx={offTx} request={() => (onTx.reset(), { address: config.contracts.registry, abi: registryAbi, functionName: "deactivate", args: [m.id] })}>
+          Deactivate
+        </TxButton>
+        <TxButton id={`reactivate-${m.id}`} hidden={m.active} tx={onTx} request={() => (offTx.reset(), { address: config.contracts.registry, abi: registryAbi, functionName: "reactivate", args: [m.id] })}>
+          Reactivate
+        </TxButton>
       </div>
       <RegisterModel versionOf={m} />
     </article>

@@ -4,11 +4,13 @@ import type { TransactionReceipt } from "viem";
 import { TxStatus } from "./TxStatus";
 import type { TxRequest, useTx } from "./useTx";
 
-export function TxButton({ tx, request, children, id, disabled, onDone }: { tx: ReturnType<typeof useTx>; request: () => TxRequest | undefined; children: ReactNode; id?: string; disabled?: boolean; onDone?: (receipt: TransactionReceipt | undefined) => void }) {
+/** `hidden`: the button is gone (its action no longer applies) but its transaction's status line stays. */
+export function TxButton({ tx, request, children, id, disabled, hidden, onDone }: { tx: ReturnType<typeof useTx>; request: () => TxRequest | undefined; children: ReactNode; id?: string; disabled?: boolean; hidden?: boolean; onDone?: (receipt: TransactionReceipt | undefined) => void }) {
   return (
     <div className="txbutton" data-txbutton={id}>
       <button
         id={id}
+        hidden={hidden}
         disabled={disabled || tx.busy}
         onClick={async () => {
           const r = request();

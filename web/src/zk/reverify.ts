@@ -1,6 +1,6 @@
 /**
  * Re-verification of an audit record in the page, with no server in the trust path: the proof comes from the
- * settling transaction's calldata (submitResult, or anchor for an anchored proof), the layout-v1 public signals are
+ * settling transaction's calldata (submitResult, or anchor for an anchored proof), the public signals (layout 2, with the output cipher words from the calldata) are
  * rebuilt as the core binds them (lib/chain/binding.ts, lib/mesh/verify.ts), the verification key comes from the
  * model version's circuit bundle read by CID (every block checked), and snarkjs `groth16.verify` decides. This module
  * and snarkjs load only when a re-verify button is pressed.
@@ -70,13 +70,14 @@ async function proofAndSignals(client: PublicClient, contracts: { core: Address;
   }
   const call = decodeFunctionData({ abi: coreAbi, data: tx.input });
   if (call.functionName !== "submitResult") throw new Error(`transaction ${r.tx} does not call submitResult`);
-  const [jobId, shardIndex, inputCommitment, , outputCommitment, , proof] = call.args;
+  const [jobId, shardIndex, inputCommitment, , outputCommitment, outputCipher, , proof] = call.args;
   if (jobId.toString() !== r.job || shardIndex !== BigInt(r.shard)) throw new Error(`transaction ${r.tx} settles job ${jobId} shard ${shardIndex}, not the record's`);
   const job = await client.readContract({ address: contracts.core, abi: coreAbi, functionName: "getJob", args: [jobId] });
   const enc = encodeAbiParameters(parseAbiParameters("uint256, address, uint256, uint256, address"), [BigInt(chainId), contracts.core, jobId, shardIndex, r.worker as Address]);
   const binding = BigInt(keccak256(enc)) % FIELD_ORDER;
   const mc = BigInt(job.modelCommitment);
-  return { proof, signals: mc === 0n ? [outputCommitment, inputCommitment, binding] : [outputCommitment, inputCommitment, mc, binding] };
+  // layout 2: [output, input, (model), cipher..., binding] (layout 1: no cipher)
+  return { proof, signals: [outputCommitment, inputCommitment, ...(mc === 0n ? [] : [mc]), ...outputCipher, binding] };
 }
 
 export async function reverifyInBrowser(client: PublicClient, contracts: { core: Address; audit: Address; registry: Address }, chainId: number, r: RecordRef): Promise<BrowserVerdict> {
