@@ -13,6 +13,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { FixedBasePool } from "../lib/zk/fixedBase";
+import { writeBinFile } from "../lib/zk/ptau";
 import { getCurve, lagrangeAt, modpow } from "../lib/zk/setup";
 
 const u32 = (v: number) => {
@@ -72,22 +73,6 @@ export async function fastPtau(power: number, out: string): Promise<{ file: stri
     [12, s12], [13, s13], [14, s14], [15, s15],
   ];
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const fd = fs.openSync(out, "w");
-  try {
-    const head = Buffer.alloc(12);
-    head.write("ptau", 0, "latin1");
-    head.writeUInt32LE(1, 4);
-    head.writeUInt32LE(sections.length, 8);
-    fs.writeSync(fd, head);
-    for (const [id, data] of sections) {
-      const h = Buffer.alloc(12);
-      h.writeUInt32LE(id, 0);
-      h.writeBigUInt64LE(BigInt(data.length), 4);
-      fs.writeSync(fd, h);
-      fs.writeSync(fd, data);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+  writeBinFile(out, "ptau", sections.map(([id, data]) => [id, [data]]));
   return { file: out, seconds: (Date.now() - t0) / 1000 };
 }

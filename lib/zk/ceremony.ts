@@ -15,6 +15,8 @@ import { getAddress } from "ethers";
 import { CeremonyError } from "./ceremony-error";
 import { binSections, hash32 } from "./ptau";
 import { getCurve } from "./setup";
+import { contributeZkey } from "./zkey-contribute";
+import { newZkey } from "./zkey-new";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
 
@@ -25,20 +27,31 @@ export const BEACON_ITERATIONS_EXP = 10;
 
 export const sha256File = (file: string) => "0x" + crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 
-/** The key made from the R1CS and the ptau alone (snarkjs `zkey new`), cached by the hashes of both. */
+/**
+ * The key made from the R1CS and the ptau alone (lib/zk/zkey-new.ts: the bytes snarkjs `zkey new` writes, faster on
+ * small coefficients), cached by the hashes of both.
+ */
 export async function initialKey(r1cs: string, ptau: string, cacheDir = path.join(".cache", "ceremony")): Promise<{ file: string; seconds: number; cached: boolean }> {
   if (!fs.existsSync(ptau)) throw new CeremonyError("PtauNotFound", `powers-of-tau file not found: ${ptau}`);
-  const ptauId = crypto.createHash("sha256").update(`${fs.statSync(ptau).size}:${fs.readFileSync(ptau).subarray(0, 1 << 16).toString("hex")}`);
+  const head = Buffer.alloc(Math.min(1 << 16, fs.statSync(ptau).size));
+  const fd = fs.openSync(ptau, "r");
+  try {
+    fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const ptauId = crypto.createHash("sha256").update(`${fs.statSync(ptau).size}:${head.toString("hex")}`);
   const key = crypto.createHash("sha256").update(sha256File(r1cs)).update(ptauId.digest()).digest("hex").slice(0, 24);
   const file = path.join(cacheDir, `init-${key}.zkey`);
   if (fs.existsSync(file)) return { file, seconds: 0, cached: true };
   fs.mkdirSync(cacheDir, { recursive: true });
   const t0 = Date.now();
   const tmp = `${file}.${process.pid}.tmp`;
-  const r = await snarkjs.zKey.newZKey(r1cs, ptau, tmp);
-  if (r === -1 || !fs.existsSync(tmp)) {
+  try {
+    await newZkey(r1cs, ptau, tmp);
+  } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw new CeremonyError("PtauTooSmall", `snarkjs zkey new failed for ${r1cs} with ${ptau} (circuit too big for this ptau, or ptau not prepared for phase 2)`);
+    throw err;
   }
   fs.renameSync(tmp, file);
   return { file, seconds: (Date.now() - t0) / 1000, cached: false };
@@ -108,11 +121,14 @@ export async function keyContributions(zkey: string): Promise<KeyContribution[]>
   return out;
 }
 
-/** A phase-2 contribution on `prev` by `contributor` (its checksummed address is the zkey's contribution name). */
+/**
+ * A phase-2 contribution on `prev` by `contributor` (its checksummed address is the zkey's contribution name), written
+ * by lib/zk/zkey-contribute.ts in snarkjs's format.
+ */
 export async function contributeKey(prev: string, out: string, contributor: string, entropy = crypto.randomBytes(64).toString("hex")): Promise<KeyContribution & { seconds: number }> {
   const t0 = Date.now();
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  await snarkjs.zKey.contribute(prev, out, getAddress(contributor), entropy);
+  await contributeZkey(prev, out, getAddress(contributor), { entropy });
   const all = await keyContributions(out);
   return { ...all[all.length - 1], seconds: (Date.now() - t0) / 1000 };
 }
@@ -121,7 +137,11 @@ export async function contributeKey(prev: string, out: string, contributor: stri
 export async function beaconKey(prev: string, out: string, beacon: string, blockNumber: number | bigint): Promise<KeyContribution & { seconds: number }> {
   const t0 = Date.now();
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  await snarkjs.zKey.beacon(prev, out, `beacon block ${blockNumber}`, beacon.replace(/^0x/, ""), BEACON_ITERATIONS_EXP);
+  const name = `beacon block ${blockNumber}`;
+  const hash = beacon.replace(/^0x/, "");
+  if (!/^([0-9a-fA-F]{2}){1,255}$/.test(hash)) throw new CeremonyError("ContributionInvalid", `beacon ${beacon} is not a hex byte string`);
+  const done = await contributeZkey(prev, out, name, { beaconHash: Buffer.from(hash, "hex"), iterationsExp: BEACON_ITERATIONS_EXP });
+  if (done === undefined) await snarkjs.zKey.beacon(prev, out, name, hash, BEACON_ITERATIONS_EXP);
   const all = await keyContributions(out);
   return { ...all[all.length - 1], seconds: (Date.now() - t0) / 1000 };
 }

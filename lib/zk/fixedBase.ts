@@ -6,7 +6,7 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
+import { PointWorkerPool } from "./workerPool";
 
 export type Group = "G1" | "G2";
 
@@ -30,64 +30,18 @@ export function scalarsLE(scalars: bigint[]): Uint8Array {
 
 /** Worker threads for one group; `times` may be called many times and concurrently, `close` ends the threads. */
 export class FixedBasePool {
-  private readonly workers: Worker[];
-  private readonly idle: Worker[];
-  private readonly queue: (() => void)[] = [];
-  private readonly pending = new Map<number, { resolve: (p: Uint8Array) => void; reject: (e: Error) => void }>();
-  private nextId = 0;
-  private failure: Error | undefined;
-  private closing = false;
+  private readonly pool: PointWorkerPool;
 
   constructor(readonly group: Group, threads = Math.max(1, os.cpus().length)) {
-    this.workers = Array.from({ length: threads }, () => {
-      // No inherited --require flags (`hardhat run` preloads hardhat/register): a thread that loads the Hardhat
-      // config loads ffjavascript, whose web-worker dependency takes any non-main thread for its own and throws.
-      const w = new Worker(path.join(__dirname, "fixedBaseWorker.js"), { workerData: { group }, execArgv: [] });
-      w.on("message", ({ id, points }: { id: number; points: Uint8Array }) => {
-        this.pending.get(id)?.resolve(points);
-        this.pending.delete(id);
-        this.release(w);
-      });
-      w.on("error", (e) => this.fail(e));
-      w.on("exit", (code) => this.closing || this.fail(new Error(`exited with code ${code}`)));
-      return w;
-    });
-    this.idle = [...this.workers];
+    this.pool = new PointWorkerPool(`fixed-base worker (${group})`, path.join(__dirname, "fixedBaseWorker.js"), { group }, threads);
   }
 
   /** s * g for every scalar, as affine zkey points back to back (a zero scalar gives the point at infinity). */
   async times(scalars: bigint[]): Promise<Buffer> {
-    const bytes = scalarsLE(scalars);
-    const parts: Promise<Uint8Array>[] = [];
-    for (let i = 0; i < scalars.length; i += CHUNK) parts.push(this.run(bytes.slice(i * 32, Math.min(i + CHUNK, scalars.length) * 32)));
-    return Buffer.concat((await Promise.all(parts)).map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+    return this.pool.chunked("scalars", scalarsLE(scalars), CHUNK * 32);
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-
-  private run(scalars: Uint8Array): Promise<Uint8Array> {
-    return new Promise((resolve, reject) => {
-      if (this.failure) return reject(this.failure);
-      const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      const go = () => this.idle.pop()!.postMessage({ id, scalars }, [scalars.buffer as ArrayBuffer]);
-      if (this.idle.length > 0) go();
-      else this.queue.push(go);
-    });
-  }
-
-  private release(w: Worker): void {
-    this.idle.push(w);
-    this.queue.shift()?.();
-  }
-
-  /** Every call in flight or queued (all are in `pending`) fails with the thread's error. */
-  private fail(e: Error): void {
-    this.failure = new Error(`fixed-base worker (${this.group}) failed: ${e.message}`);
-    for (const p of this.pending.values()) p.reject(this.failure);
-    this.pending.clear();
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

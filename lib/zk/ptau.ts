@@ -91,6 +91,32 @@ export function binSections(file: string, type: string): Sections {
   }
 }
 
+/**
+ * Writes a snarkjs binary file (`ptau` or `zkey`, version 1): its sections in the given order, each made of parts
+ * written back to back. Written to a temporary name and renamed, so a reader never sees half a file.
+ */
+export function writeBinFile(file: string, type: string, sections: [number, Uint8Array[]][]): void {
+  const tmp = `${file}.${process.pid}.part`;
+  const fd = fs.openSync(tmp, "w");
+  try {
+    const head = Buffer.alloc(12);
+    head.write(type, 0, "latin1");
+    head.writeUInt32LE(1, 4);
+    head.writeUInt32LE(sections.length, 8);
+    fs.writeSync(fd, head);
+    for (const [id, parts] of sections) {
+      const h = Buffer.alloc(12);
+      h.writeUInt32LE(id, 0);
+      h.writeBigUInt64LE(BigInt(parts.reduce((n, p) => n + p.length, 0)), 4);
+      fs.writeSync(fd, h);
+      for (const p of parts) fs.writeSync(fd, p);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
 /** The power (log2 of the largest domain) and contribution count of a ptau, and whether it is prepared for phase 2. */
 export function ptauHeader(file: string): { power: number; prepared: boolean; contributions: number } {
   const s = binSections(file, "ptau");
