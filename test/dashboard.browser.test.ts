@@ -125,6 +125,10 @@ describe("dashboard in Chromium", function () {
     expect(await w.page.locator('.model[data-model="1"] .fee').textContent()).to.equal("0.000100 ETH");
     expect(await w.page.locator('.model[data-model="1"] .setup').textContent()).to.contain("DEV");
     expect(await w.page.locator('.model[data-model="1"] .setup [data-setup="dev"]').getAttribute("title")).to.contain((await mesh.d.contracts.registry.getModel(1)).owner);
+    // the registration report, read from the version's circuit bundle by CID on request: what model:register measured
+    await w.page.click('.model[data-model="1"] [data-report]');
+    const report = await w.page.locator('.model[data-model="1"] .registration .report').textContent({ timeout: 30_000 });
+    expect(report).to.match(/^[\d,]+ constraints · circuit = float model on \d+\.\d\d % of \d+ calibration inputs · = onnxruntime on \d+\.\d\d % · max output deviation /);
     expect(problems).to.deep.equal([]);
   });
 

@@ -1,5 +1,10 @@
 /** Marketplace: every registered model with its terms, setup, vetting, and what it has settled and earned. */
+import { useState } from "react";
+import { usePublicClient } from "wagmi";
+import type { Address } from "viem";
 import type { SetupInfo } from "../../../lib/chain/setupKind";
+import { useApp } from "../app";
+import { readCircuitBundle } from "../storage/circuitBundle";
 import { useModels } from "../chain/models";
 import { eth, short } from "../format";
 
@@ -14,6 +19,38 @@ function SetupBadge({ setup: s }: { setup: SetupInfo }) {
       <span className="contributors">{s.contributors.length} contributor{s.contributors.length === 1 ? "" : "s"}: {s.contributors.map((a) => <span key={a} title={a}>{short(a)} </span>)}</span>
     </>
   );
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+
+/**
+ * What model:register measured and stored in the version's circuit bundle (read by CID, every block checked, only on
+ * request: a bundle carries the R1CS and can be megabytes): constraints, and the circuit's agreement with the float
+ * model and with onnxruntime on the owner's calibration inputs.
+ */
+function RegistrationReport({ model, version }: { model: bigint; version: number }) {
+  const client = usePublicClient();
+  const { config } = useApp();
+  const [state, setState] = useState<{ text?: string; error?: string; busy?: boolean }>({});
+  const load = async () => {
+    setState({ busy: true });
+    try {
+      const b = await readCircuitBundle(client!, config.contracts.registry as Address, model, version);
+      const d = b.meta?.deviation;
+      const parts = [
+        b.meta?.constraints !== undefined ? `${b.meta.constraints.toLocaleString("en-US")} constraints` : undefined,
+        d ? `circuit = float model on ${pct(d.argmaxAgreement)} of ${d.samples} calibration inputs` : undefined,
+        d?.onnxruntimeAgreement !== undefined ? `= onnxruntime on ${pct(d.onnxruntimeAgreement)}` : undefined,
+        d ? `max output deviation ${d.maxAbsDeviation.toPrecision(3)}` : undefined,
+      ].filter(Boolean);
+      setState({ text: parts.length ? parts.join(" · ") : "the bundle reports nothing" });
+    } catch (err) {
+      setState({ error: String((err as Error).message).split("\n")[0] });
+    }
+  };
+  if (state.text) return <span className="report">{state.text}</span>;
+  if (state.error) return <span className="tx failed">{state.error}</span>;
+  return <button className="secondary" data-report disabled={state.busy || !client} onClick={() => void load()}>{state.busy ? "reading the circuit bundle…" : "show (reads the bundle by CID)"}</button>;
 }
 
 export function Marketplace() {
@@ -43,6 +80,7 @@ export function Marketplace() {
               <dt>verifier</dt>
               <dd>{m.latest?.vetted ? <span className="badge green">vetted</span> : <span className="badge red" title="not deployed by the registry: may accept anything">unvetted</span>} {m.latest && short(m.latest.verifier)}</dd>
               <dt>constraints</dt><dd>{m.latest ? `${m.latest.numPublicSignals} public signals · batch ${m.latest.batchSize || 1}` : "—"}</dd>
+              <dt>accuracy at registration</dt><dd className="registration">{m.latest ? <RegistrationReport model={m.id} version={m.versions} /> : "—"}</dd>
               <dt>settled inferences</dt><dd className="settled">{m.settled * (m.latest?.batchSize || 1)} in {m.settled} shards · {m.jobs} jobs</dd>
               <dt>owner earnings</dt><dd className="earned">{eth(m.earned, 6)}</dd>
             </dl>

@@ -11,7 +11,12 @@ export interface CircuitBundle {
   cid: string;
   quant?: string;
   vkey?: string;
-  meta?: { batch?: number };
+  meta?: {
+    batch?: number;
+    constraints?: number;
+    /** What model:register measured on the calibration inputs (lib/zk/reference.ts DeviationReport). */
+    deviation?: { samples: number; maxAbsDeviation: number; argmaxAgreement: number; onnxruntimeAgreement?: number };
+  };
 }
 
 export async function readCircuitBundle(client: PublicClient, registry: Address, model: bigint, version: number): Promise<CircuitBundle> {
