@@ -3,7 +3,6 @@
  * only). DEV: one party ran the setup and knows its trapdoor. Ceremony: phase 2 with named contributors; one honest
  * contributor suffices (`model:verify-setup` checks the transcript itself). External: a key set up elsewhere.
  */
-import { getAddress } from "ethers";
 import type { ModelRegistry } from "../../typechain-types";
 import { revertName } from "./errors";
 
@@ -32,11 +31,14 @@ export interface CeremonyView {
   contributions: readonly { contributor: string; parent: number | bigint }[];
 }
 
-/** The setup of a version from what the registry records: `ceremony` is null when getCeremony reverts NoCeremony. */
+/**
+ * The setup of a version from what the registry records: `ceremony` is null when getCeremony reverts NoCeremony.
+ * Addresses are kept as the reader gave them (ethers and viem both answer checksummed).
+ */
 export function setupOf(ver: { devSetup: boolean }, owner: string, c: CeremonyView | null): SetupInfo {
-  if (ver.devSetup) return { kind: "dev", finalized: true, contributors: [getAddress(owner)], recorded: 0 };
-  if (!c) return { kind: "external", finalized: true, contributors: [getAddress(owner)], recorded: 0 };
-  const all = c.contributions.map((r) => getAddress(r.contributor));
+  if (ver.devSetup) return { kind: "dev", finalized: true, contributors: [owner], recorded: 0 };
+  if (!c) return { kind: "external", finalized: true, contributors: [owner], recorded: 0 };
+  const all = c.contributions.map((r) => r.contributor);
   if (!c.finalized) return { kind: "ceremony", finalized: false, contributors: [...new Set(all)], recorded: all.length, ptauHash: c.ptauHash };
   const chain: string[] = [];
   for (let i = Number(c.tip); i !== NO_PARENT; i = Number(c.contributions[i].parent)) chain.unshift(all[i]);

@@ -4,7 +4,6 @@ import { usePublicClient } from "wagmi";
 import type { Address } from "viem";
 import type { SetupInfo } from "../../../lib/chain/setupKind";
 import { useApp } from "../app";
-import { readCircuitBundle } from "../storage/circuitBundle";
 import { useModels } from "../chain/models";
 import { eth, short } from "../format";
 
@@ -35,6 +34,7 @@ function RegistrationReport({ model, version }: { model: bigint; version: number
   const load = async () => {
     setState({ busy: true });
     try {
+      const { readCircuitBundle } = await import("../storage/circuitBundle");
       const b = await readCircuitBundle(client!, config.contracts.registry as Address, model, version);
       const d = b.meta?.deviation;
       const parts = [
