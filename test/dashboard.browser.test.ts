@@ -237,7 +237,7 @@ describe("dashboard in Chromium", function () {
     await w.page.waitForSelector(`[data-account="${addr(6).toLowerCase()}"]`);
     await go("market");
     for (const [job, n] of [[posted.jobId, CLI_INPUTS], [landed.jobId, PENDING_INPUTS]] as const) {
-      for (const until = Date.now() + 120_000; (await core.getJob(job)).settledShards < n; ) {
+      for (const until = Date.now() + 240_000; (await core.getJob(job)).settledShards < n; ) {
         if (Date.now() > until) throw new Error(`job ${job} not settled by the tab's releases`);
         await new Promise((r) => setTimeout(r, 300));
       }

@@ -36,10 +36,25 @@ export function useReleaseAgent(enabled: boolean) {
   const [events, setEvents] = useState<AgentEvent[]>([]);
   const done = useRef(new Set<string>());
   const busy = useRef(false);
+  // A trigger that arrives while a pass runs is not dropped: the pass ends by running again. On an idle chain (every
+  // worker waiting for its key) no new block would come to retry it.
+  const again = useRef(false);
+  const [rerun, setRerun] = useState(0);
+  // A job file saved (imported, posted, recovered from a pending post) is served at once, not at the next block.
+  useEffect(() => {
+    const bump = () => setRerun((n) => n + 1);
+    addEventListener(JOBS_CHANGED, bump);
+    return () => removeEventListener(JOBS_CHANGED, bump);
+  }, []);
 
   useEffect(() => {
-    if (!enabled || !client || !wallet || !address || chainId !== config.chainId || busy.current) return;
+    if (!enabled || !client || !wallet || !address || chainId !== config.chainId) return;
+    if (busy.current) {
+      again.current = true;
+      return;
+    }
     busy.current = true;
+    again.current = false;
     const note = (text: string, ok = true) => setEvents((e) => [{ at: Date.now(), text, ok }, ...e].slice(0, 50));
     (async () => {
       const files = (await listJobs()).filter((f) => f.chainId === String(config.chainId) && f.core.toLowerCase() === config.contracts.core.toLowerCase());
@@ -98,8 +113,11 @@ export function useReleaseAgent(enabled: boolean) {
           if (f.kind === "revert") done.current.add(key);
         }
       }
-    })().finally(() => (busy.current = false));
-  }, [enabled, block, logs.length, address, chainId]); // eslint-disable-line react-hooks/exhaustive-deps
+    })().finally(() => {
+      busy.current = false;
+      if (again.current) setRerun((n) => n + 1);
+    });
+  }, [enabled, block, logs.length, address, chainId, !!client, !!wallet, rerun]); // eslint-disable-line react-hooks/exhaustive-deps
 
   return events;
 }
