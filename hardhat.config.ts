@@ -44,10 +44,11 @@ subtask(TASK_TEST_GET_TEST_FILES).setAction(async (args: { testFiles: string[] }
 // Under `npm run coverage` the tasks loaded above imported the typechain factories before solidity-coverage compiled
 // the instrumented build and regenerated them: without this, whatever a test deploys through lib/ (FHE contracts,
 // relay contracts, devnets) would be the uninstrumented build and go unmeasured. The test files get fresh copies of the
-// project's modules; tasks run in-process keep the copies they loaded.
+// project's modules; tasks run in-process keep the copies they loaded (tasks/ itself is not reloaded: its modules
+// registered the tasks, and a test that reaches one through a tasks/ import must find it registered).
 subtask(TASK_TEST_RUN_MOCHA_TESTS).setAction(async (args, _hre, runSuper) => {
   if (process.env.SOLIDITY_COVERAGE) {
-    const own = (id: string) => id.startsWith(__dirname + path.sep) && !id.includes(`${path.sep}node_modules${path.sep}`) && id !== __filename;
+    const own = (id: string) => id.startsWith(__dirname + path.sep) && !id.includes(`${path.sep}node_modules${path.sep}`) && id !== __filename && !id.startsWith(path.join(__dirname, "tasks") + path.sep);
     for (const id of Object.keys(require.cache)) if (own(id)) delete require.cache[id];
   }
   return runSuper(args);
