@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { contributeKey, verifyKey } from "../lib/zk/ceremony";
 import { binSections } from "../lib/zk/ptau";
+import { runBench } from "./local-chain";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
 
@@ -54,12 +55,5 @@ async function main() {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-main()
-  .then(async () => {
-    const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };
-    await g.curve_bn128?.terminate();
-  })
-  .catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+// one line and exit 1 on failure; process.exit also ends the curve's worker threads
+runBench("bench:ceremony-contribute", main);

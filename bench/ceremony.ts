@@ -25,6 +25,7 @@ import { buildModelArtifacts } from "../lib/zk/model";
 import { verifyingKeyOf, type SnarkjsVkey } from "../lib/zk/vk-verifier";
 import { createLogger } from "../lib/util/log";
 import { fastPtau } from "./fast-ptau";
+import { runBench } from "./local-chain";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
 
@@ -188,12 +189,5 @@ async function main() {
   console.log(table);
 }
 
-main()
-  .then(async () => {
-    const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };
-    await g.curve_bn128?.terminate();
-  })
-  .catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+// one line and exit 1 on failure; process.exit also ends the curve's worker threads
+runBench("bench:ceremony", main);
