@@ -5,7 +5,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder } from "ethers";
 import { deployProtocol } from "../lib/chain/deployments";
 import { verifyingKeyOf, type SnarkjsVkey } from "../lib/zk/vk-verifier";
-import { buildFixture, proveFixture, type ShardProof } from "./helpers/fixtureCircuit";
+import { buildFixture, proveFixture, proveWide, type ShardProof } from "./helpers/fixtureCircuit";
 import { creationCode, deployVettedFixtureVerifier } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
 
@@ -104,4 +104,42 @@ describe("Groth16VkVerifier (the vetted verifier the registry deploys)", functio
       "InsufficientGasForVerification",
     );
   });
+
+  it("uses every IC point in its place for each key size from 1 to MAX_SIGNALS signals, as snarkjs's own verifier does", async function () {
+    const { registry } = await loadFixture(setup);
+    const art = await buildFixture("fixture_wide");
+    const full = verifyingKeyOf(art.vkey as SnarkjsVkey);
+    const max = Number(await (await ethers.getContractAt("Groth16VkVerifier", await deployVettedVerifier(registry, full))).MAX_SIGNALS());
+    expect(art.signalCount).to.equal(max);
+    const reference = await new ethers.ContractFactory(art.verifier.abi as never[], art.verifier.bytecode, (await ethers.getSigners())[0]).deploy();
+    const snarkjsAccepts = (p: string, s: bigint[]) => {
+      const w = words(p);
+      return (reference as unknown as { verifyProof: (...a: unknown[]) => Promise<boolean> }).verifyProof(
+        [w[0], w[1]], [[w[2], w[3]], [w[4], w[5]]], [w[6], w[7]], s,
+      );
+    };
+    // A proof whose signals after the n-th are 0 has vk_x = IC[0] + sum of the first n signals' terms: the key cut to
+    // n + 1 IC points must accept exactly the first n signals, and refuse any one of them changed.
+    for (let n = 1; n <= max; n++) {
+      const s = Array.from({ length: max }, (_, j) => (j === 0 ? 8n : j < n ? BigInt(1000 + 37 * j) : 0n)); // 8 + 1 = 3^2
+      const { proof, signals } = await proveWide(s, 3n);
+      expect(await snarkjsAccepts(proof, signals), `snarkjs, n=${n}`).to.equal(true);
+      const v = await ethers.getContractAt("Groth16VkVerifier", await deployVettedVerifier(registry, { ...full, ic: full.ic.slice(0, 2 * (n + 1)) }));
+      expect(await v.signalCount()).to.equal(BigInt(n));
+      expect(await v.verifyProof(proof, signals.slice(0, n)), `n=${n}`).to.equal(true);
+      expect(await v.verifyProof(proof, signals), `n=${n}, all ${max} signals`).to.equal(n === max);
+      const changed = signals.slice(0, n);
+      changed[n - 1] += 1n;
+      expect(await v.verifyProof(proof, changed), `n=${n}, last signal changed`).to.equal(false);
+      if (n === max) expectGasBelow(await gasUsed(v, proof, signals), `${max} signals`, 400_000n);
+    }
+  });
 });
+
+/** Has the registry deploy a Groth16VkVerifier for `key` and returns its address (read from the call's result). */
+async function deployVettedVerifier(registry: Awaited<ReturnType<typeof setup>>["registry"], key: ReturnType<typeof verifyingKeyOf>): Promise<string> {
+  const address = await registry.deployGroth16Verifier.staticCall(key);
+  await (await registry.deployGroth16Verifier(key)).wait();
+  return address;
+}
+

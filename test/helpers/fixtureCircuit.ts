@@ -17,9 +17,11 @@ const CIRCUITS = path.join(REPO, "test", "fixtures", "circuits");
 const PTAU_POWER = 10;
 
 export type FixtureName = "fixture_public" | "fixture_private";
+/** Every fixture circuit: the two model fixtures and `fixture_wide` (20 public inputs, the verifier's most). */
+export type CircuitName = FixtureName | "fixture_wide";
 
 export interface FixtureArtifacts {
-  name: FixtureName;
+  name: CircuitName;
   dir: string;
   wasm: string;
   zkey: string;
@@ -90,10 +92,10 @@ function compileVerifier(source: string): { abi: unknown[]; bytecode: string } {
   return { abi: c.abi, bytecode: "0x" + c.evm.bytecode.object };
 }
 
-const memo = new Map<FixtureName, Promise<FixtureArtifacts>>();
+const memo = new Map<CircuitName, Promise<FixtureArtifacts>>();
 
 /** Builds (or loads from .cache) the fixture's wasm, zkey, verification key and compiled verifier. */
-export function buildFixture(name: FixtureName): Promise<FixtureArtifacts> {
+export function buildFixture(name: CircuitName): Promise<FixtureArtifacts> {
   let p = memo.get(name);
   if (!p) {
     p = build(name);
@@ -102,7 +104,7 @@ export function buildFixture(name: FixtureName): Promise<FixtureArtifacts> {
   return p;
 }
 
-async function build(name: FixtureName): Promise<FixtureArtifacts> {
+async function build(name: CircuitName): Promise<FixtureArtifacts> {
   const source = path.join(CIRCUITS, `${name}.circom`);
   const circuitHash = createHash("sha256").update(fs.readFileSync(source)).update(toolVersions()).digest("hex");
   const dir = path.join(CACHE, "fixtures", `${name}-${circuitHash.slice(0, 16)}`);
@@ -162,4 +164,11 @@ export async function proveFixture(name: FixtureName, x: [bigint, bigint], bindi
     inputCommitment: signals[1],
     raw: proof,
   };
+}
+
+/** Proves `fixture_wide` for its 20 public inputs `s` (s[0] + 1 must be a square: the private x is its root, given). */
+export async function proveWide(s: bigint[], x: bigint): Promise<{ proof: string; signals: bigint[] }> {
+  const art = await buildFixture("fixture_wide");
+  const { proof, publicSignals } = await snarkjs.groth16.fullProve({ s: s.map(String), x: x.toString() }, art.wasm, art.zkey);
+  return { proof: await encodeProof(proof, publicSignals), signals: publicSignals.map(BigInt) };
 }
