@@ -74,6 +74,21 @@ describe("security G-02: inspection ends in time, taken from the chain", functio
     expect((await env.c.core.getWorker(ok.worker.address)).locked).to.equal(parseEther("0.05"));
   });
 
+  it("G-02 a submission that meets an RPC outage is retried until it is mined, not abandoned to a slash", async () => {
+    const { worker, records } = await env.worker(8, {});
+    await worker.ensureReady();
+    // the first two submissions meet a dropped connection (what an RPC outage looks like to ethers)
+    let cut = 2;
+    const w = worker as unknown as { submitOnce: (...a: unknown[]) => Promise<unknown> };
+    const submitOnce = w.submitOnce.bind(worker);
+    w.submitOnce = (...a: unknown[]) => (cut-- > 0 ? Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8545"), { code: "ECONNREFUSED" })) : submitOnce(...a));
+    const { jobId } = await env.post();
+    await env.drive(worker, async () => worker.stats.settled > 0 || worker.stats.abandoned > 0 || worker.stats.left > 0);
+    expect([worker.stats.settled, worker.stats.abandoned, worker.stats.left], JSON.stringify(records.slice(-3))).to.deep.equal([1, 0, 0]);
+    expect(records.filter((r) => r.msg === "submission failed; retrying").length).to.equal(2);
+    expect((await env.c.core.getShard(jobId, 0)).status).to.equal(2n);
+  });
+
   it("G-02 the worker's timing settings come from its config or OBLIVION_* variables; bad values are one named line", () => {
     const env = { OBLIVION_PRIVATE_KEY: "0x" + "11".repeat(32) };
     const d = loadWorkerConfig(undefined, env);
