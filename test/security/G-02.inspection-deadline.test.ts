@@ -74,6 +74,23 @@ describe("security G-02: inspection ends in time, taken from the chain", functio
     expect((await env.c.core.getWorker(ok.worker.address)).locked).to.equal(parseEther("0.05"));
   });
 
+  it("G-02 a model load after a restart that does not end before the inspection end: the worker leaves in time, nobody slashed", async () => {
+    // The first load (before the claim) is measured as usual; the load after the release, as a restarted worker
+    // makes it, never ends.
+    let loads = 0;
+    const { worker, records } = await env.worker(9, {}, undefined, (c) => ({ ...c, prepare: (m, v) => (++loads === 1 ? c.prepare(m, v) : new Promise(() => undefined)) }));
+    await worker.ensureReady();
+    const { jobId } = await env.post({ claimWindow: 60 });
+    await env.drive(worker, async () => worker.stats.left > 0 || worker.stats.abandoned > 0, 60_000);
+    expect(worker.stats.abandoned, JSON.stringify(records.slice(-3))).to.equal(0);
+    expect(String(records.find((r) => r.msg === "left the claim without a slash")!.reason)).to.equal("the model did not load before the chain's inspection end");
+    const [released] = await env.c.core.queryFilter(env.c.core.filters.ShardKeyReleased(jobId, 0));
+    const [left] = await env.c.core.queryFilter(env.c.core.filters.ClaimLeft(jobId, 0));
+    const t = async (e: { blockNumber: number }) => (await ethers.provider.getBlock(e.blockNumber))!.timestamp;
+    expect(await t(left)).to.be.at.most((await t(released)) + 60 / 4);
+    expect((await env.c.core.getWorker(worker.address)).locked).to.equal(0n);
+  });
+
   it("G-02 a submission that meets an RPC outage is retried until it is mined, not abandoned to a slash", async () => {
     const { worker, records } = await env.worker(8, {});
     await worker.ensureReady();
