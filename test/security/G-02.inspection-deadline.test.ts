@@ -78,7 +78,8 @@ describe("security G-02: inspection ends in time, taken from the chain", functio
     // The first load (before the claim) is measured as usual; the load after the release, as a restarted worker
     // makes it, never ends.
     let loads = 0;
-    const { worker, records } = await env.worker(9, {}, undefined, (c) => ({ ...c, prepare: (m, v) => (++loads === 1 ? c.prepare(m, v) : new Promise(() => undefined)) }));
+    // a 10 s margin to mine the leave: the worker gives up on the load 5 s after the release, not 12 s
+    const { worker, records } = await env.worker(9, { txMarginMs: 10_000 }, undefined, (c) => ({ ...c, prepare: (m, v) => (++loads === 1 ? c.prepare(m, v) : new Promise(() => undefined)) }));
     await worker.ensureReady();
     const { jobId } = await env.post({ claimWindow: 60 });
     await env.drive(worker, async () => worker.stats.left > 0 || worker.stats.abandoned > 0, 60_000);
