@@ -29,6 +29,12 @@ async function claimReleased(env: Env, jobId: bigint, i: number, worker = env.wo
   await env.core.connect(env.requester).releaseShardKey(jobId, i, await keylessRelease(env.core, jobId, i, "0xaa"));
 }
 
+/** Runtime code that returns `data` to any call: CODECOPY the bytes after the 14-byte prologue and RETURN them. */
+function returningCode(data: string): string {
+  const n = ethers.dataLength(data).toString(16).padStart(4, "0");
+  return ethers.concat([`0x61${n}600e600039` + `61${n}6000f3`, data]);
+}
+
 async function withWorkers(): Promise<Env> {
   const env = await deployEnv();
   await registerAndStake(env, env.worker);
@@ -116,6 +122,14 @@ describe("OblivionCore: jobs", function () {
       );
       const { params } = await jobParams(env);
       await expect(core.postJob(params)).to.be.revertedWithCustomError(core, "UnsupportedLayout").withArgs(3);
+      // Layout 0 (a version never written): the fake registry's code swapped for one that answers jobTerms with the
+      // real registry's terms of the model, layout set to 0.
+      const terms = { ...(await env.registry.jobTerms(params.modelId, 1)).toObject(), layoutVersion: 0 };
+      const answer = env.registry.interface.encodeFunctionResult("jobTerms", [terms]);
+      await ethers.provider.send("hardhat_setCode", [await fake.getAddress(), returningCode(answer)]);
+      expect((await env.registry.attach(await fake.getAddress()).jobTerms(params.modelId, 1)).layoutVersion).to.equal(0n);
+      await expect(core.postJob(params)).to.be.revertedWithCustomError(core, "UnsupportedLayout").withArgs(0);
+      expect(await core.jobCount()).to.equal(0n);
     });
   });
 

@@ -36,6 +36,27 @@ describe("OblivionCore: collateral manager", function () {
     await expect(none.core.deployCollateralManager(code)).to.be.revertedWithCustomError(none.core, "NoManagerPinned");
   });
 
+  it("a pinned manager whose creation fails binds nothing: ManagerDeployFailed (out of gas, or a reverting constructor)", async function () {
+    const env = await loadFixture(withManager);
+    const deployCore = async (pin: string) =>
+      (await ethers.getContractFactory("OblivionCore")).deploy(env.owner, env.registry, env.audit, env.treasury, 3600, pin);
+    // The real pin: a caller giving the creation too little gas (EIP-150 leaves the core 1/64 to refuse with).
+    const code = await artifactBytecode("TrainingJobs");
+    const core = await deployCore(keccak256(code));
+    const needed = await core.deployCollateralManager.estimateGas(code);
+    await expect(core.connect(env.keeper).deployCollateralManager(code, { gasLimit: needed / 2n })).to.be.revertedWithCustomError(
+      core,
+      "ManagerDeployFailed",
+    );
+    expect(await core.collateralManager()).to.equal(ethers.ZeroAddress);
+    await expect(core.connect(env.keeper).deployCollateralManager(code)).to.emit(core, "CollateralManagerBound");
+    // A pinned creation code whose constructor reverts (PUSH1 0 PUSH1 0 REVERT) can never be bound.
+    const reverting = "0x60006000fd";
+    const stuck = await deployCore(keccak256(reverting));
+    await expect(stuck.deployCollateralManager(reverting)).to.be.revertedWithCustomError(stuck, "ManagerDeployFailed");
+    expect(await stuck.collateralManager()).to.equal(ethers.ZeroAddress);
+  });
+
   it("locks free stake into Worker.locked; unstaking and claims cannot take it; release frees it", async function () {
     const env = await loadFixture(withManager);
     const { core: c, manager: m, worker } = env;

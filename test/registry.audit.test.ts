@@ -123,6 +123,58 @@ describe("ModelRegistry", function () {
     expect((await env.registry.jobTerms(id, 1)).verifier).to.equal((await env.registry.getVersion(id, 1)).verifier);
   });
 
+  it("publishes a ceremony version on an existing model: the version counts, its ceremony opens; owner, active model and valid spec only", async function () {
+    const env = await loadFixture(deployEnv);
+    const r = env.registry.connect(env.modelOwner);
+    const id = env.models.fixture_public;
+    const spec = versionSpec(ethers.ZeroAddress, env.circuitHash.fixture_public, { provingKeyCid: "", devSetup: false, batchSize: 4 });
+    const deadline = BigInt(await ethers.provider.getBlockNumber()) + 20n;
+    const ceremony = { r1csHash: ethers.id("r1cs-v2"), ptauHash: ethers.id("ptau"), r1csCid: "bafyr1cs2", ptauCid: "bafyptau", deadline, firstContribution: ethers.id("v2-c0"), firstKeyCid: "bafyv2k0" };
+    const publish = (signer = env.modelOwner, s: object = {}, c: object = {}) =>
+      env.registry.connect(signer).publishCeremonyVersion(id, { ...spec, ...s }, { ...ceremony, ...c });
+    // refused: not the owner, an invalid ceremony spec, an unknown model, an inactive model; none adds a version
+    await expect(publish(env.worker)).to.be.revertedWithCustomError(r, "NotModelOwner").withArgs(id, env.worker.address);
+    await expect(publish(env.modelOwner, { devSetup: true })).to.be.revertedWithCustomError(r, "InvalidCeremonySpec");
+    await expect(publish(env.modelOwner, {}, { deadline: 1n })).to.be.revertedWithCustomError(r, "InvalidCeremonySpec");
+    await expect(r.publishCeremonyVersion(9, spec, ceremony)).to.be.revertedWithCustomError(r, "ModelNotFound").withArgs(9);
+    await r.deactivate(id);
+    await expect(publish()).to.be.revertedWithCustomError(r, "ModelNotActive").withArgs(id);
+    await r.reactivate(id);
+    expect((await env.registry.getModel(id)).versionCount).to.equal(1n);
+    await expect(env.registry.getCeremony(id, 1)).to.be.revertedWithCustomError(r, "NoCeremony").withArgs(id, 1);
+
+    const version = await r.publishCeremonyVersion.staticCall(id, spec, ceremony);
+    expect(version).to.equal(2n);
+    await expect(publish())
+      .to.emit(r, "VersionPublished")
+      .withArgs(id, 2, ethers.ZeroAddress, env.circuitHash.fixture_public, 0, false)
+      .and.to.emit(r, "CeremonyOpened")
+      .withArgs(id, 2, ceremony.r1csHash, ceremony.ptauHash, deadline)
+      .and.to.emit(r, "ContributionRecorded")
+      .withArgs(id, 2, 0, env.modelOwner.address, await env.registry.NO_PARENT(), ceremony.firstContribution, ceremony.firstKeyCid);
+    expect((await env.registry.getModel(id)).versionCount).to.equal(2n);
+    const c = await env.registry.getCeremony(id, 2);
+    expect([c.r1csHash, c.ptauHash, c.deadline, c.sealedAt, c.finalized, c.r1csCid, c.ptauCid]).to.deep.equal([
+      ceremony.r1csHash, ceremony.ptauHash, deadline, 0n, false, ceremony.r1csCid, ceremony.ptauCid,
+    ]);
+    expect(c.contributions.map((x) => [x.contributor, x.contributionHash, x.keyCid])).to.deep.equal([
+      [env.modelOwner.address, ceremony.firstContribution, ceremony.firstKeyCid],
+    ]);
+    const v2 = await env.registry.getVersion(id, 2);
+    expect([v2.verifier, v2.vetted, v2.devSetup, v2.batchSize]).to.deep.equal([ethers.ZeroAddress, false, false, 4n]);
+    // the new version takes contributions and no job until finalized; version 1 serves jobs as before
+    await expect(env.registry.connect(env.worker).contribute(id, 2, 0, ethers.id("v2-c1"), "bafyv2k1"))
+      .to.emit(r, "ContributionRecorded")
+      .withArgs(id, 2, 1, env.worker.address, 0, ethers.id("v2-c1"), "bafyv2k1");
+    await expect(env.registry.jobTerms(id, 2)).to.be.revertedWithCustomError(r, "CeremonyNotFinalized").withArgs(id, 2);
+    expect((await env.registry.jobTerms(id, 1)).verifier).to.equal(await env.verifiers.fixture_public.getAddress());
+    // a spent first contribution cannot open another version's ceremony
+    await expect(publish(env.modelOwner, {}, { r1csHash: ethers.id("r1cs-v3") }))
+      .to.be.revertedWithCustomError(r, "DuplicateContribution")
+      .withArgs(ceremony.firstContribution);
+    expect((await env.registry.getModel(id)).versionCount).to.equal(2n);
+  });
+
   it("a posted job keeps its pinned version and fee after the model changes", async function () {
     const env = await loadFixture(deployEnv);
     await registerAndStake(env, env.worker);
