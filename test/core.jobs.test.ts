@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { recordStruct } from "../lib/chain/protocol";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { parseEther } from "ethers";
+import { parseEther, type Result } from "ethers";
 import {
   deployEnv,
   registerAndStake,
@@ -124,10 +124,12 @@ describe("OblivionCore: jobs", function () {
       await expect(core.postJob(params)).to.be.revertedWithCustomError(core, "UnsupportedLayout").withArgs(3);
       // Layout 0 (a version never written): the fake registry's code swapped for one that answers jobTerms with the
       // real registry's terms of the model, layout set to 0.
-      const terms = { ...(await env.registry.jobTerms(params.modelId, 1)).toObject(), layoutVersion: 0 };
+      const real = (await env.registry.jobTerms(params.modelId, 1)) as unknown as Result;
+      const terms = { ...real.toObject(), layoutVersion: 0 };
       const answer = env.registry.interface.encodeFunctionResult("jobTerms", [terms]);
       await ethers.provider.send("hardhat_setCode", [await fake.getAddress(), returningCode(answer)]);
-      expect((await env.registry.attach(await fake.getAddress()).jobTerms(params.modelId, 1)).layoutVersion).to.equal(0n);
+      const stand = await ethers.getContractAt("ModelRegistry", await fake.getAddress());
+      expect((await stand.jobTerms(params.modelId, 1)).layoutVersion).to.equal(0n);
       await expect(core.postJob(params)).to.be.revertedWithCustomError(core, "UnsupportedLayout").withArgs(0);
       expect(await core.jobCount()).to.equal(0n);
     });

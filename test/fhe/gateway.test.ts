@@ -5,7 +5,7 @@ import { relayEligibilityDecryption, requestEligibility } from "../../lib/fhe/el
 import { relayPendingEligibility } from "../../lib/fhe/keeper";
 import { setEncryptedMinScore } from "../../lib/fhe/threshold";
 import { applyOutcomes, deployLocalFhe, type LocalFhe } from "./fixtures";
-import { fheMockReady } from "../helpers/fhe-mock";
+import { fheMockReady, mockKmsDecryptionProof } from "../helpers/fhe-mock";
 
 const JOB = 1001n;
 const OTHER_JOB = 1002n;
@@ -93,6 +93,32 @@ describe("fhe: PrivacyGateway", function () {
     await expect(
       f.gateway.submitEligibility(JOB, f.bob.address, forged + "00", bobNo.decryptionProof)
     ).to.be.revertedWithCustomError(f.gateway, "MalformedCleartext");
+  });
+
+  it("refuses a KMS-signed cleartext word above 1 for the boolean result (MalformedCleartext), the request left pending", async function () {
+    await setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, 33);
+    await requestEligibility(f.gateway, f.bob, JOB);
+    const handle = await f.gateway.resultHandleOf(JOB, f.bob.address);
+    // A KMS that signed a non-boolean for an ebool (the mock's KMS key is public; a real KMS signs only 0 or 1).
+    const two = ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [2n]);
+    const proof = await mockKmsDecryptionProof(await f.gateway.getAddress(), [handle], two);
+    await expect(f.gateway.submitEligibility(JOB, f.bob.address, two, proof)).to.be.revertedWithCustomError(
+      f.gateway,
+      "MalformedCleartext"
+    );
+    expect(await f.gateway.isPending(JOB, f.bob.address)).to.equal(true);
+    expect(await f.gateway.isEligible(JOB, f.bob.address)).to.equal(false);
+    // the same signing path with the true cleartext (0) is accepted: the refusal was the word, not the signature
+    const zero = ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [0n]);
+    const honest = await mockKmsDecryptionProof(await f.gateway.getAddress(), [handle], zero);
+    await expect(f.gateway.submitEligibility(JOB, f.bob.address, zero, honest))
+      .to.emit(f.gateway, "EligibilityResolved")
+      .withArgs(JOB, f.bob.address, false);
+  });
+
+  it("refuses a score step of 0 at construction with ZeroScoreStep", async function () {
+    const factory = await ethers.getContractFactory("PrivacyGateway");
+    await expect(factory.deploy(f.reputation, f.directory, 0)).to.be.revertedWithCustomError(factory, "ZeroScoreStep");
   });
 
   it("re-evaluates a worker turned away once its score has grown", async function () {

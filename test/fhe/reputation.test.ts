@@ -58,7 +58,33 @@ describe("fhe: ConfidentialReputation", function () {
       f.reputation,
       "ZeroAddress"
     );
+    await expect(f.directory.slash(f.reputation, ethers.ZeroAddress, 1n, 0n, FULL_VALUE)).to.be.revertedWithCustomError(
+      f.reputation,
+      "ZeroAddress"
+    );
     expect(await f.reputation.scoreOf(f.alice.address)).to.equal(ethers.ZeroHash);
+    expect(await f.reputation.scoreOf(ethers.ZeroAddress)).to.equal(ethers.ZeroHash);
+  });
+
+  it("ignores a settlement on a job whose model the worker owns (self-dealing), recording nothing", async function () {
+    await expect(f.directory.settle(f.reputation, f.alice.address, 3n, 1n, { ...FULL_VALUE, modelOwner: f.alice.address }))
+      .to.emit(f.reputation, "SelfDealingIgnored")
+      .withArgs(f.alice.address, 3n, 1n)
+      .and.not.to.emit(f.reputation, "ReputationUpdated");
+    expect(await f.reputation.settlementOf(3n, 1n)).to.deep.equal([ethers.ZeroAddress, false, 0n]);
+    expect(await f.reputation.scoreOf(f.alice.address)).to.equal(ethers.ZeroHash);
+    expect(await f.reputation.successesOf(f.alice.address)).to.equal(ethers.ZeroHash);
+  });
+
+  it("caps a settlement's points at SETTLE_REWARD however large its protocol fee", async function () {
+    const pointPrice = await f.reputation.pointPrice();
+    const reward = await f.reputation.SETTLE_REWARD();
+    const rich = { ...FULL_VALUE, protocolFee: pointPrice * (reward + 1n) * 100n };
+    await expect(f.directory.settle(f.reputation, f.alice.address, 3n, 2n, rich))
+      .to.emit(f.reputation, "ReputationUpdated")
+      .withArgs(f.alice.address, 3n, 2n, true);
+    expect(await f.reputation.settlementOf(3n, 2n)).to.deep.equal([f.alice.address, false, reward]);
+    await expectReputation(f.reputation, f.alice, 1n, 0n, reward);
   });
 
   it("shares a score only with its one reader", async function () {

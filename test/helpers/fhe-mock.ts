@@ -7,7 +7,7 @@
  * "Invalid block filter fromBlock=… toBlock=…". Tests that use the mock start with `fheMockReady()`, which mines
  * empty blocks up to the highest block the chain had before a revert, so the cursor is behind the head again.
  */
-import { fhevm, network } from "hardhat";
+import { ethers, fhevm, network } from "hardhat";
 
 let highest = 0;
 
@@ -35,4 +35,42 @@ export async function fheMockReady(): Promise<void> {
   if (!fhevm.isMock) throw new Error("these tests need the fhEVM mock (run under `hardhat test`)");
   const now = await blockNumber(request);
   if (now < highest) await request({ method: "hardhat_mine", params: ["0x" + (highest - now).toString(16)] });
+}
+
+/**
+ * The private key of the fhEVM mock's one KMS signer (@fhevm/hardhat-plugin, `PRIVATE_KEY_KMS_SIGNER` in its
+ * src/internal/constants.ts; not exported by the package). Public by design: it signs only mock decryptions.
+ */
+const MOCK_KMS_SIGNER_KEY = "0x388b7680e4e1afa06efbfd45cdd1fe39f3c6af381df6555a19661f283b97de91";
+
+/**
+ * A public-decryption proof for `cleartexts` (ABI-encoded) of `handles`, signed with the mock KMS key whatever the
+ * handles hold: what a misbehaving KMS would sign. Read against the KMSVerifier that `contract` (a ZamaConfig contract)
+ * uses; fails unless that verifier lists the mock key as a signer.
+ */
+export async function mockKmsDecryptionProof(contract: string, handles: string[], cleartexts: string): Promise<string> {
+  const { KMSVerifierAddress } = await fhevm.getCoprocessorConfig(contract);
+  const kms = new ethers.Contract(
+    KMSVerifierAddress,
+    [
+      "function eip712Domain() view returns (bytes1, string name, string version, uint256 chainId, address verifyingContract, bytes32, uint256[])",
+      "function getKmsSigners() view returns (address[])",
+    ],
+    ethers.provider
+  );
+  const signer = new ethers.Wallet(MOCK_KMS_SIGNER_KEY);
+  const signers: string[] = await kms.getKmsSigners();
+  if (!signers.includes(signer.address)) throw new Error(`the mock KMS key ${signer.address} is not a signer of ${KMSVerifierAddress}`);
+  const d = await kms.eip712Domain();
+  const extraData = "0x00";
+  const signature = await signer.signTypedData(
+    { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract },
+    { PublicDecryptVerification: [
+      { name: "ctHandles", type: "bytes32[]" },
+      { name: "decryptedResult", type: "bytes" },
+      { name: "extraData", type: "bytes" },
+    ] },
+    { ctHandles: handles, decryptedResult: cleartexts, extraData }
+  );
+  return ethers.concat([ethers.toBeHex(1, 1), signature, extraData]);
 }
