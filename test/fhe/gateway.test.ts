@@ -116,11 +116,6 @@ describe("fhe: PrivacyGateway", function () {
       .withArgs(JOB, f.bob.address, false);
   });
 
-  it("refuses a score step of 0 at construction with ZeroScoreStep", async function () {
-    const factory = await ethers.getContractFactory("PrivacyGateway");
-    await expect(factory.deploy(f.reputation, f.directory, 0)).to.be.revertedWithCustomError(factory, "ZeroScoreStep");
-  });
-
   it("re-evaluates a worker turned away once its score has grown", async function () {
     await setEncryptedMinScore(fhevm, f.gateway, f.requester, JOB, 20);
     await requestEligibility(f.gateway, f.bob, JOB);
@@ -165,7 +160,7 @@ describe("fhe: PrivacyGateway", function () {
     expect(String(error)).to.match(/not authorized/i);
   });
 
-  it("names bad requests: ungated job, no pending request, bad minimum, gateway not the reader", async function () {
+  it("names bad requests: ungated job, no pending request, bad minimum, gateway not the reader, score step 0", async function () {
     await expect(f.gateway.connect(f.alice).requestEligibility(JOB))
       .to.be.revertedWithCustomError(f.gateway, "JobNotGated")
       .withArgs(JOB);
@@ -187,6 +182,8 @@ describe("fhe: PrivacyGateway", function () {
     await expect(other.connect(f.alice).requestEligibility(JOB))
       .to.be.revertedWithCustomError(f.reputation, "NotReader")
       .withArgs(await other.getAddress());
+    const factory = await ethers.getContractFactory("PrivacyGateway");
+    await expect(factory.deploy(f.reputation, f.directory, 0)).to.be.revertedWithCustomError(factory, "ZeroScoreStep");
   });
 });
 
