@@ -6,6 +6,7 @@ import { AbiCoder } from "ethers";
 import { deployFixtureVerifier } from "./helpers/protocol";
 import { proveFixture, type ShardProof } from "./helpers/fixtureCircuit";
 import { releaseCurve } from "./helpers/snarkjs";
+import { deployReturning } from "./helpers/returning-code";
 
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -86,6 +87,17 @@ describe("Groth16VerifierAdapter", function () {
     const wrapped = await (await ethers.getContractFactory("Groth16VerifierAdapter", owner)).deploy(await burner.getAddress(), 3);
     expect(await wrapped.verifyProof(proof.proof, proof.signals, { gasLimit: 5_000_000 })).to.equal(false);
     expectGasBelow(await gasUsed(wrapped, proof.proof, proof.signals), cap + 40_000n);
+  });
+
+  it("answers false for a verifier whose call succeeds with other than one word", async function () {
+    const { owner, adapter, proof } = await loadFixture(setup);
+    const f = await ethers.getContractFactory("Groth16VerifierAdapter", owner);
+    // two words whose first reads as "true", and an empty answer
+    for (const answer of [coder.encode(["uint256", "uint256"], [1n, 1n]), "0x"]) {
+      const wrapped = await f.deploy(await deployReturning(answer), 3);
+      expect(await wrapped.verifyProof(proof.proof, proof.signals), answer).to.equal(false);
+    }
+    expect(await adapter.verifyProof(proof.proof, proof.signals)).to.equal(true);
   });
 
   it("refuses to run the verifier with less gas than its cap", async function () {

@@ -19,6 +19,7 @@ import {
   keylessRelease,
 } from "./helpers/protocol";
 import { releaseCurve } from "./helpers/snarkjs";
+import { returningCode } from "./helpers/returning-code";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 
 const perShardPublic = PRICE + FEE_PER_INFERENCE * BigInt(PUBLIC_BATCH);
@@ -27,12 +28,6 @@ const perShardPublic = PRICE + FEE_PER_INFERENCE * BigInt(PUBLIC_BATCH);
 async function claimReleased(env: Env, jobId: bigint, i: number, worker = env.worker) {
   await env.core.connect(worker).claim(jobId, i);
   await env.core.connect(env.requester).releaseShardKey(jobId, i, await keylessRelease(env.core, jobId, i, "0xaa"));
-}
-
-/** Runtime code that returns `data` to any call: CODECOPY the bytes after the 14-byte prologue and RETURN them. */
-function returningCode(data: string): string {
-  const n = ethers.dataLength(data).toString(16).padStart(4, "0");
-  return ethers.concat([`0x61${n}600e600039` + `61${n}6000f3`, data]);
 }
 
 async function withWorkers(): Promise<Env> {
