@@ -89,6 +89,14 @@ export class JobView {
     return out;
   }
 
+  /**
+   * The shards a display lists, in index order: every shard of a job of at most `all` shards; of a larger one, the
+   * shards that have had events (the rest are open and untouched: shardCount - touched.size of them).
+   */
+  listed(all: number): number[] {
+    return this.shardCount <= all ? Array.from({ length: this.shardCount }, (_, i) => i) : [...this.touched.keys()].sort((a, b) => a - b);
+  }
+
   /** Every shard's view, materialized: O(shardCount). For tests and displays of small jobs only. */
   get shards(): ShardView[] {
     return Array.from({ length: this.shardCount }, (_, i) => this.shard(i));

@@ -39,7 +39,8 @@ export function useJob(jobId: bigint, postedBlock?: number) {
   const { data: chain, error } = useQuery({
     queryKey: ["job", config.contracts.core, jobId.toString(), logs.length],
     enabled: !!client && ready,
-    placeholderData: (p) => p,
+    // the previous answer while a new event's read runs, never another job's
+    placeholderData: (p, prev) => (prev?.queryKey[2] === jobId.toString() ? p : undefined),
     queryFn: async () => ({
       job: await client!.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "getJob", args: [jobId] }),
       escrow: await client!.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "jobEscrow", args: [jobId] }),
@@ -54,7 +55,7 @@ export function useJob(jobId: bigint, postedBlock?: number) {
     if (!j) return undefined;
     let h = held.current;
     const n = h?.applied.length ?? 0;
-    const extends_ = h && h.view.jobId === jobId && logs.length >= n && (n === 0 || logs[n - 1] === h.applied[n - 1]);
+    const extends_ = h && h.view.jobId === jobId && h.view.shardCount === j.shardCount && logs.length >= n && (n === 0 || logs[n - 1] === h.applied[n - 1]);
     if (!h || !extends_) h = { view: new JobView(jobId, j.requester.toLowerCase(), BigInt(j.modelId), BigInt(j.modelVersion), j.shardCount, j.inputRoot, Number(from)), applied: [] };
     const jobs = new Map([[jobId, h.view]]);
     for (const l of logs.slice(h.applied.length)) applyCoreEvent(jobs, { name: l.eventName, args: l.args, blockNumber: Number(l.blockNumber), txHash: l.transactionHash });

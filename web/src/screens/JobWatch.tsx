@@ -20,6 +20,8 @@ import { TxButton } from "../wallet/TxButton";
 import { Reverify } from "./Reverify";
 import { useTx } from "../wallet/useTx";
 
+const n = (x: number) => x.toLocaleString("en-US");
+
 /** Shard rows per page. A job of at most this many shards lists every shard; a larger one only those with events. */
 const PAGE = 100;
 
@@ -46,7 +48,7 @@ export default function JobWatch({ file }: { file: JobFile }) {
   const allSettled = !!data && data.job.settledShards === data.job.shardCount;
   // the rows: every shard of a small job; of a large one, the shards with events (the rest are open and untouched)
   const shardCount = view?.shardCount ?? 0;
-  const listed = !view ? [] : shardCount <= PAGE ? Array.from({ length: shardCount }, (_, i) => i) : [...view.touched.keys()].sort((a, b) => a - b);
+  const listed = view?.listed(PAGE) ?? [];
   const pages = Math.max(1, Math.ceil(listed.length / PAGE));
   const shown = listed.slice(Math.min(page, pages - 1) * PAGE, (Math.min(page, pages - 1) + 1) * PAGE);
   const untouched = view ? shardCount - view.touched.size : 0;
@@ -74,8 +76,8 @@ export default function JobWatch({ file }: { file: JobFile }) {
       )}
       {view && (
         <p id="shard-counts" data-open={view.counts.open} data-untouched={untouched} data-with-events={view.touched.size}>
-          {view.counts.open} open ({untouched} never claimed{loading ? ", reading the job's events…" : ""}) · {view.counts.claimed} claimed · {view.counts.settled} settled{view.counts.forfeited ? ` · ${view.counts.forfeited} forfeited` : ""}
-          {shardCount > PAGE && ` · ${view.touched.size} shards with events listed`}
+          {n(view.counts.open)} open ({n(untouched)} never claimed{loading ? ", reading the job's events…" : ""}) · {n(view.counts.claimed)} claimed · {n(view.counts.settled)} settled{view.counts.forfeited ? ` · ${n(view.counts.forfeited)} forfeited` : ""}
+          {shardCount > PAGE && ` · ${n(view.touched.size)} shards with events listed`}
         </p>
       )}
       {pages > 1 && (
