@@ -14,10 +14,11 @@ import { useAgentEvents } from "../chain/agent";
 import { useBlock, useNow } from "../chain/block";
 import { useJob } from "../chain/job";
 import { jobFileName, type JobFile } from "../chain/jobStore";
-import { countdown, download, eth, short, toCsv } from "../format";
+import { countdown, csvLines, download, downloadParts, eth, jsonLines, short } from "../format";
 import { coreAbi } from "../generated/abis";
 import { TxButton } from "../wallet/TxButton";
 import { Reverify } from "./Reverify";
+import { VirtualTable } from "./VirtualTable";
 import { useTx } from "../wallet/useTx";
 
 const n = (x: number) => x.toLocaleString("en-US");
@@ -129,13 +130,16 @@ export default function JobWatch({ file }: { file: JobFile }) {
       {results && (
         <>
           {results.unreadable.length > 0 && <ul id="results-unreadable">{results.unreadable.map((u) => <li key={u} className="warn">{u}</li>)}</ul>}
-          <table id="results">
-            <thead><tr><th>input</th><th>shard</th><th>record</th><th>worker</th><th>predicted class</th></tr></thead>
-            <tbody>{flat.map((r) => <tr key={r.input} data-input={r.input}><td>{r.input}</td><td>{r.shard}</td><td>{r.record}</td><td>{short(r.worker)}</td><td className="predicted">{r.predicted}</td></tr>)}</tbody>
-          </table>
+          <VirtualTable
+            id="results"
+            rows={flat}
+            height={Math.min(480, 28 * (flat.length + 1) + 4)}
+            columns={["input", "shard", "record", "worker", "predicted class"]}
+            row={(r) => <tr key={r.input} data-input={r.input}><td>{r.input}</td><td>{r.shard}</td><td>{r.record}</td><td>{short(r.worker)}</td><td className="predicted">{r.predicted}</td></tr>}
+          />
           <div className="row">
-            <button id="results-csv" onClick={() => download(`job-${file.jobId}-results.csv`, "text/csv", toCsv(["input", "shard", "record", "worker", "predicted", "outputs"], flat))}>Download CSV</button>
-            <button id="results-json" onClick={() => download(`job-${file.jobId}-results.json`, "application/json", JSON.stringify(flat, null, 2))}>Download JSON</button>
+            <button id="results-csv" onClick={() => void downloadParts(`job-${file.jobId}-results.csv`, "text/csv", csvLines(["input", "shard", "record", "worker", "predicted", "outputs"], flat))}>Download CSV</button>
+            <button id="results-json" onClick={() => void downloadParts(`job-${file.jobId}-results.json`, "application/json", jsonLines(flat))}>Download JSON</button>
           </div>
         </>
       )}
