@@ -30,11 +30,11 @@ import { createLogger } from "../lib/util/log";
 import { REPO_ROOT } from "../lib/util/processes";
 import { launchChromium, walletPage, type WalletPage } from "./helpers/browser";
 import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy";
-import { log, SIZES, startMesh, type Mesh } from "./e2e/harness";
+import { SIZES, startMesh, type Mesh } from "./e2e/harness";
 import { mlpOnnx, rng } from "./zk/models";
 import { registerOnnxModel } from "../lib/zk/register";
 import { prepareShards, quantizeShards } from "../lib/requester/prepare";
-import { ProverCompute } from "../worker/prover-compute";
+import { proveBatch } from "../lib/zk/prover";
 
 const OUT = path.join(REPO_ROOT, "test-output", "dashboard");
 /** The page's document inside page.waitForFunction (this file compiles without the DOM library). */
@@ -465,33 +465,28 @@ describe("dashboard in Chromium", function () {
     await (await core.connect(w8).claim(jobId, 0)).wait();
     await (await core.connect(w9).claim(jobId, 1)).wait();
 
-    // shard 0's real proof for its worker, made (on the prover's thread) while the page works
-    const prover = new ProverCompute(registry, mesh.store, path.join(OUT, "..", "dashboard-prover"), "cpu", log);
+    // shard 0's real proof for its worker (lib/zk's prover on its own thread), made while the page works
+    const art = mesh.model.artifacts;
+    const proving = proveBatch(art, q.batches[0].map((u) => u.map((b) => (b - art.quant.inputZeroPoint) * art.quant.inputScale)), await core.bindingOf(jobId, 0, w8.address), { requireArgmaxAgreement: false });
+    proving.catch(() => undefined); // awaited below
     const card = `#job-${jobId}`;
-    let renderMs: number, heapBefore: number;
     const session = await w.page.context().newCDPSession(w.page);
     const heap = async () => (await session.send("HeapProfiler.collectGarbage"), (await session.send("Runtime.getHeapUsage")).usedSize);
-    try {
-      const proving = prover.run(modelId, 1n, q.batches[0], await core.bindingOf(jobId, 0, w8.address), 0n);
-      proving.catch(() => undefined); // awaited below
-      // the requester imports the job file: the screen shows the job, and the tab releases both claims' keys
-      const chainId = String((await mesh.d.provider.getNetwork()).chainId);
-      const file: JobFile = { chainId, core: (await core.getAddress()).toLowerCase(), jobId: jobId.toString(), modelId: modelId.toString(), modelVersion: 1, shards: prepared.shards, posted: { block: rc.blockNumber, blockHash: rc.blockHash, tx: rc.hash } };
-      await go("sandbox");
-      heapBefore = await heap();
-      const t0 = Date.now();
-      await w.page.setInputFiles("#job-import", { name: "huge.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(file)) });
-      await w.page.waitForSelector(`${card} #shard-counts[data-with-events="2"]`, { timeout: 30_000 });
-      renderMs = Date.now() - t0;
-      for (const until = Date.now() + 60_000; (await core.queryFilter(core.filters.ShardKeyReleased(jobId))).length < 2; ) {
-        if (Date.now() > until) throw new Error("the tab did not release the two claims");
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      const r = await proving;
-      await (await core.connect(w8).submitResult(jobId, 0, prepared.shards[0].inputCommitment, prepared.tree.proof(0), r.outputCommitment, r.cipher, "", r.proof)).wait();
-    } finally {
-      await prover.close();
+    // the requester imports the job file: the screen shows the job, and the tab releases both claims' keys
+    const chainId = String((await mesh.d.provider.getNetwork()).chainId);
+    const file: JobFile = { chainId, core: (await core.getAddress()).toLowerCase(), jobId: jobId.toString(), modelId: modelId.toString(), modelVersion: 1, shards: prepared.shards, posted: { block: rc.blockNumber, blockHash: rc.blockHash, tx: rc.hash } };
+    await go("sandbox");
+    const heapBefore = await heap();
+    const t0 = Date.now();
+    await w.page.setInputFiles("#job-import", { name: "huge.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(file)) });
+    await w.page.waitForSelector(`${card} #shard-counts[data-with-events="2"]`, { timeout: 30_000 });
+    const renderMs = Date.now() - t0;
+    for (const until = Date.now() + 60_000; (await core.queryFilter(core.filters.ShardKeyReleased(jobId))).length < 2; ) {
+      if (Date.now() > until) throw new Error("the tab did not release the two claims");
+      await new Promise((r) => setTimeout(r, 300));
     }
+    const r = await proving;
+    await (await core.connect(w8).submitResult(jobId, 0, prepared.shards[0].inputCommitment, prepared.tree.proof(0), r.outputCommitment, r.cipher, "", r.proofBytes)).wait();
     await w.page.waitForSelector(`${card} .shard[data-shard="0"][data-state="settled"] .verified [data-shard-verify]`, { timeout: 30_000 });
     await w.page.waitForSelector(`${card} .shard[data-shard="1"][data-state="claimed"]:has-text("key released")`, { timeout: 30_000 });
     await w.page.waitForSelector(`${card} p:has-text("1/${MAX_SHARDS} settled")`); // getJob read again on the settlement
@@ -525,7 +520,7 @@ describe("dashboard in Chromium", function () {
     const read = (fn: string) => (c: (typeof calls)[number]) => c.method === "eth_call" && names.get(c.selector!) === fn;
     const heapAfter = await heap();
     const mib = (n: number) => (n / 2 ** 20).toFixed(1);
-    console.log(`      1,000,000-shard job: screen rendered in ${renderMs} ms; per block: ${per(() => true)} RPC calls (${per((c) => c.method === "eth_call")} eth_call: ${per(read("getShard"))} getShard, ${per(read("getJob")) + per(read("jobEscrow"))} getJob/jobEscrow; ${per((c) => c.method === "eth_getLogs")} eth_getLogs); JS heap ${mib(heapBefore)} MiB before the screen, ${mib(heapAfter)} MiB with it`);
+    console.log(`      1,000,000-shard job: screen rendered in ${renderMs} ms; per block: ${per(() => true).toFixed(1)} RPC calls (${per((c) => c.method === "eth_call").toFixed(1)} eth_call: ${per(read("getShard"))} getShard, ${per(read("getJob")) + per(read("jobEscrow"))} getJob/jobEscrow; ${per((c) => c.method === "eth_getLogs").toFixed(1)} eth_getLogs); JS heap ${mib(heapBefore)} MiB before the screen, ${mib(heapAfter)} MiB with it`);
     // no read per shard; the job's counters are read again only when one of its events lands (none did here); the
     // rest is the screen's fixed cost (the block, the wallet's balance, the model list, one log query per cache)
     expect(per(read("getShard"))).to.equal(0);
