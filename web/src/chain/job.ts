@@ -67,5 +67,6 @@ export function useJob(jobId: bigint, postedBlock?: number) {
 
   const settled = useMemo(() => new Map(logs.filter((e) => e.eventName === "ShardSettled").map((e) => [Number(e.args.shardIndex), e])), [logs]);
   const recordOf = useMemo(() => new Map(records.logs.map((r) => [r.args.record.shardIndex, r])), [records.logs]);
-  return { chain, view: state?.view, settled, recordOf, loading: events.loading, error: error ?? events.error };
+  /** `applied`: events applied to `view` so far (it changes whenever the view does). */
+  return { chain, view: state?.view, applied: state?.events ?? 0, settled, recordOf, loading: events.loading, error: error ?? events.error };
 }

@@ -6,7 +6,7 @@
  * events (chain/job.ts), not from a read per shard: a job of more than PAGE shards lists, a page at a time, the shards
  * that have had events, and counts the open ones nobody touched.
  */
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { usePublicClient } from "wagmi";
 import type { ShardView } from "../../../lib/chain/jobView";
 import { useApp } from "../app";
@@ -41,7 +41,7 @@ export default function JobWatch({ file }: { file: JobFile }) {
   const now = Math.max(useNow(), time);
   const agent = useAgentEvents();
   const jobId = BigInt(file.jobId);
-  const { chain: data, view, settled: settledShards, recordOf, loading } = useJob(jobId, file.posted?.block);
+  const { chain: data, view, applied, settled: settledShards, recordOf, loading } = useJob(jobId, file.posted?.block);
   const [page, setPage] = useState(0);
   const [results, setResults] = useState<{ rows: ResultRow[]; unreadable: string[] }>();
   const [resultError, setResultError] = useState<string>();
@@ -49,9 +49,10 @@ export default function JobWatch({ file }: { file: JobFile }) {
   const allSettled = !!data && data.job.settledShards === data.job.shardCount;
   // the rows: every shard of a small job; of a large one, the shards with events (the rest are open and untouched)
   const shardCount = view?.shardCount ?? 0;
-  const listed = view?.listed(PAGE) ?? [];
+  const listed = useMemo(() => view?.listed(PAGE) ?? [], [view, applied]); // eslint-disable-line react-hooks/exhaustive-deps -- the view changes in place
   const pages = Math.max(1, Math.ceil(listed.length / PAGE));
-  const shown = listed.slice(Math.min(page, pages - 1) * PAGE, (Math.min(page, pages - 1) + 1) * PAGE);
+  const at = Math.min(page, pages - 1);
+  const shown = listed.slice(at * PAGE, (at + 1) * PAGE);
   const untouched = view ? shardCount - view.touched.size : 0;
 
   async function fetchResults() {
@@ -83,9 +84,9 @@ export default function JobWatch({ file }: { file: JobFile }) {
       )}
       {pages > 1 && (
         <div className="row" id="shard-pages">
-          <button className="secondary" disabled={page === 0} onClick={() => setPage(Math.max(0, Math.min(page, pages - 1) - 1))}>previous</button>
-          <span>page {Math.min(page, pages - 1) + 1} of {pages}</span>
-          <button className="secondary" disabled={page >= pages - 1} onClick={() => setPage(Math.min(pages - 1, page + 1))}>next</button>
+          <button className="secondary" disabled={at === 0} onClick={() => setPage(at - 1)}>previous</button>
+          <span>page {at + 1} of {pages}</span>
+          <button className="secondary" disabled={at >= pages - 1} onClick={() => setPage(at + 1)}>next</button>
         </div>
       )}
       <div className="shards">
