@@ -1,0 +1,55 @@
+/**
+ * Expensive test artifacts made ahead, in a child process at the lowest CPU priority, from the moment the files
+ * that need them load: mocha loads every file of a run before it runs any, and then runs them one at a time in one
+ * process, so the child works on what the running files leave idle and the artifact is ready (or nearly) when its
+ * first user comes. The child writes the artifact by rename; its user waits for the child, then makes the artifact
+ * itself if it is still missing (the child failed: its output is printed).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { REPO_ROOT } from "../../lib/util/processes";
+
+interface Job {
+  child: ChildProcess;
+  done: Promise<void>;
+}
+
+const jobs = new Map<string, Job>();
+
+/** Starts `script` (a TypeScript file, run with ts-node) with `args` once per process under `key`. */
+export function startInBackground(key: string, script: string, args: string[]): void {
+  if (jobs.has(key)) return;
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json") } });
+  os.setPriority(child.pid!, 19);
+  let out = "";
+  for (const s of [child.stdout!, child.stderr!]) s.on("data", (d) => (out += d));
+  // Hardhat ends a run with process.exit: the child goes with it.
+  const kill = () => child.kill("SIGKILL");
+  process.on("exit", kill);
+  const done = new Promise<void>((resolve) =>
+    child.on("exit", (code, signal) => {
+      process.off("exit", kill);
+      if (code !== 0) console.log(`      (background ${key} ended with ${signal ?? `exit code ${code}`}: made in the foreground instead)\n${out.slice(-2000)}`);
+      resolve();
+    }),
+  );
+  jobs.set(key, { child, done });
+}
+
+/**
+ * Waits for the child started under `key`, if any. It now works for a waiting test: back to normal priority where
+ * the process may raise it (root), so that other jobs on a shared machine do not starve it.
+ */
+export async function backgroundDone(key: string): Promise<void> {
+  const job = jobs.get(key);
+  if (!job) return;
+  if (job.child.exitCode === null && job.child.signalCode === null) {
+    try {
+      os.setPriority(job.child.pid!, 0);
+    } catch {
+      // not permitted (not root): it keeps the lowest priority, which on an idle machine costs nothing
+    }
+  }
+  await job.done;
+}
