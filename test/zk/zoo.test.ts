@@ -14,6 +14,7 @@ import { createContentStore, type ContentStore } from "../../lib/storage";
 import { onnxAgreement } from "../../lib/zk/agreement";
 import { proveBatch, ProverThread } from "../../lib/zk/prover";
 import { registerOnnxModel } from "../../lib/zk/register";
+import { backgroundDone } from "../helpers/background";
 import { Groth16VkVerifier__factory } from "../../typechain-types";
 
 const DIR = path.join(__dirname, "..", "fixtures", "onnx-zoo");
@@ -33,6 +34,8 @@ describe("zk: the PyTorch ONNX zoo registers, proves and agrees with onnxruntime
   const rows: string[] = [];
 
   before(async function () {
+    // the soundness test's background compiles write the circom-only models' folders here too (test/zk/compile-ahead.ts)
+    await backgroundDone("soundness-circuits");
     t0 = Date.now();
     const [owner] = await ethers.getSigners();
     ({ contracts: c } = await deployProtocol(owner, { treasury: owner.address, unbondingPeriod: 3600 }));
