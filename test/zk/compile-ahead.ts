@@ -5,6 +5,7 @@
 import os from "node:os";
 import { compileCircuit } from "../../lib/zk/circuit";
 import { emitR1cs } from "../../lib/zk/emit";
+import { inTurns } from "../helpers/in-turns";
 import { CACHE, stepCase, zooCase, zooModels } from "./soundness-cases";
 import { stepModels } from "./models";
 
@@ -23,11 +24,7 @@ async function main(): Promise<void> {
       if (c.circomDir) jobs.push(() => compileCircuit(c.gen, c.circomDir!));
     }
   }
-  let next = 0;
-  const lane = async () => {
-    while (next < jobs.length) await jobs[next++]();
-  };
-  await Promise.all(Array.from({ length: Math.max(1, os.cpus().length) }, lane));
+  await inTurns(jobs, os.cpus().length, (job) => job());
 }
 
 main().then(
