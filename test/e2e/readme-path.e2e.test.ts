@@ -25,6 +25,7 @@ import { JsonRpcProvider } from "ethers";
 import { devAccount } from "../../lib/devnet/devnet";
 import { portIsFree, REPO_ROOT, startProcess, waitForRpc, type ManagedProcess } from "../../lib/util/processes";
 import { sleep } from "../../lib/util/retry";
+import { backgroundDone, startInBackground } from "../helpers/background";
 
 const HARDHAT = path.join(REPO_ROOT, "node_modules", ".bin", "hardhat");
 const PORT = 8545;
@@ -63,6 +64,9 @@ interface Proc {
   p: ManagedProcess;
   out: string[];
 }
+
+// A cold cache's MNIST training and circuit (model:example, model:register) are made ahead, from the start of the run.
+startInBackground("readme-example", path.join(__dirname, "prewarm-example.ts"), []);
 
 describe("e2e: the README's manual path, as separate processes", function () {
   this.timeout(1_800_000);
@@ -140,6 +144,7 @@ describe("e2e: the README's manual path, as separate processes", function () {
     }
     fs.rmSync(home, { recursive: true, force: true });
     fs.mkdirSync(home, { recursive: true });
+    await backgroundDone("readme-example");
     node = start(["node", "--hostname", "0.0.0.0"]); // npx hardhat node --hostname 0.0.0.0: workers on host B reach it
     await waitForRpc(URL_);
     provider = new JsonRpcProvider(URL_, undefined, { staticNetwork: true, pollingInterval: 200 });

@@ -5,17 +5,12 @@
  * first user comes. The child writes the artifact by rename; its user waits for the child, then makes the artifact
  * itself if it is still missing (the child failed: its output is printed).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../../lib/util/processes";
 
-interface Job {
-  child: ChildProcess;
-  done: Promise<void>;
-}
-
-const jobs = new Map<string, Job>();
+const jobs = new Map<string, { done: Promise<void> }>();
 
 /** Starts `script` (a TypeScript file, run with ts-node) with `args` once per process under `key`. */
 export function startInBackground(key: string, script: string, args: string[]): void {
@@ -34,22 +29,13 @@ export function startInBackground(key: string, script: string, args: string[]): 
       resolve();
     }),
   );
-  jobs.set(key, { child, done });
+  jobs.set(key, { done });
 }
 
 /**
- * Waits for the child started under `key`, if any. It now works for a waiting test: back to normal priority where
- * the process may raise it (root), so that other jobs on a shared machine do not starve it.
+ * Waits for the child started under `key`, if any. (It keeps its low priority: on an idle machine the waiting test
+ * leaves it the cores; on a shared one it may take longer.)
  */
 export async function backgroundDone(key: string): Promise<void> {
-  const job = jobs.get(key);
-  if (!job) return;
-  if (job.child.exitCode === null && job.child.signalCode === null) {
-    try {
-      os.setPriority(job.child.pid!, 0);
-    } catch {
-      // not permitted (not root): it keeps the lowest priority, which on an idle machine costs nothing
-    }
-  }
-  await job.done;
+  await jobs.get(key)?.done;
 }
