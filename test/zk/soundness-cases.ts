@@ -15,7 +15,7 @@ import { rng, stepModels } from "./models";
 export const CACHE = path.join(".cache", "zk-test");
 /** The zoo test's cache (.cache/zk/<source hash>-dev, lib/zk/model.ts): circom-only zoo models are compiled once. */
 export const ZOO_CACHE = path.join(".cache", "zk");
-const ZOO = path.join(__dirname, "..", "fixtures", "onnx-zoo");
+export const ZOO = path.join(__dirname, "..", "fixtures", "onnx-zoo");
 /**
  * Emitted zoo models also compiled with circom (plans linear,linear and linearMax,linear; the step models cover every
  * step kind); ZK_SOUNDNESS_ALL=1 compares all 18.
