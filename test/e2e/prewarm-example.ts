@@ -9,7 +9,7 @@ import path from "node:path";
 import { writeModelExample } from "../../lib/devnet/example";
 import { readInputs } from "../../lib/requester/inputs";
 import { buildModelArtifacts } from "../../lib/zk/model";
-import { releaseCurve } from "../helpers/snarkjs";
+import { exitAfter } from "../helpers/background";
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "readme-example-"));
@@ -21,12 +21,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .then(releaseCurve)
-  .then(
-    () => process.exit(0),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+exitAfter(main);

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../../lib/util/processes";
+import { releaseCurve } from "./snarkjs";
 
 const jobs = new Map<string, { done: Promise<void> }>();
 
@@ -38,4 +39,20 @@ export function startInBackground(key: string, script: string, args: string[]): 
  */
 export async function backgroundDone(key: string): Promise<void> {
   await jobs.get(key)?.done;
+}
+
+/**
+ * A background script's end: runs `main`, stops the curve threads, exits 0; or prints the error and exits 1. It exits
+ * rather than setting the exit code: a thread left open must not keep the test that waits for it waiting.
+ */
+export function exitAfter(main: () => Promise<unknown>): void {
+  main()
+    .then(releaseCurve)
+    .then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
 }

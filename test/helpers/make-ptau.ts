@@ -1,13 +1,5 @@
 /** Background maker of the test ptau (test/helpers/ptau.ts prewarmTestPtau): `make-ptau.ts <power>`. */
+import { exitAfter } from "./background";
 import { makeTestPtau } from "./ptau";
-import { releaseCurve } from "./snarkjs";
 
-makeTestPtau(Number(process.argv[2]))
-  .then(releaseCurve)
-  .then(
-    () => process.exit(0),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+exitAfter(() => makeTestPtau(Number(process.argv[2])));

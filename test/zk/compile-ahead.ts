@@ -5,6 +5,7 @@
 import os from "node:os";
 import { compileCircuit } from "../../lib/zk/circuit";
 import { emitR1cs } from "../../lib/zk/emit";
+import { exitAfter } from "../helpers/background";
 import { inTurns } from "../helpers/in-turns";
 import { CACHE, stepCase, zooCase, zooModels } from "./soundness-cases";
 import { stepModels } from "./models";
@@ -27,10 +28,4 @@ async function main(): Promise<void> {
   await inTurns(jobs, os.cpus().length, (job) => job());
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+exitAfter(main);

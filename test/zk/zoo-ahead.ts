@@ -6,20 +6,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { buildModelArtifacts } from "../../lib/zk/model";
-import { releaseCurve } from "../helpers/snarkjs";
 import { ZOO, zooModels } from "./soundness-cases";
+import { exitAfter } from "../helpers/background";
 
 async function main(): Promise<void> {
   const zoo = zooModels();
   for (const m of zoo.models) await buildModelArtifacts(new Uint8Array(fs.readFileSync(path.join(ZOO, m.file))), { calibration: zoo.calibration });
 }
 
-main()
-  .then(releaseCurve)
-  .then(
-    () => process.exit(0),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+exitAfter(main);
