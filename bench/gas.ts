@@ -156,9 +156,15 @@ async function main() {
     const p = await proveShard(env, hooked, i, env.worker.address);
     rows.push({ operation: "submitResult (verify + pay + audit)", gas: await gasOf(submit(env, hooked, i, env.worker, p)), note });
   };
-  await settleWith(0, 4, false, "hook at 2M gas reverts with a 4-byte error (pending for replay)");
-  await settleWith(1, 0, true, "hook at 2M gas burns all its gas (pending for replay)");
+  // The job's first record (the burner) pays the first-record premium; the 4-byte and the 900 kB hooks are later
+  // records of the same job, so their difference is the bomb's own memory (paid inside the hook's gas) and the copy.
+  await settleWith(0, 0, true, "hook at 2M gas burns all its gas (pending for replay)");
+  await settleWith(1, 4, false, "hook at 2M gas reverts with a 4-byte error (pending for replay)");
   await settleWith(2, 900_000, false, "hook at 2M gas reverts with 900 kB (G-05's revert bomb; 4 bytes and the length kept)");
+  const [plain, bomb] = rows.slice(-2);
+  const words = Math.ceil(900_000 / 32);
+  const hookMemory = 3 * words + Math.floor((words * words) / 512) - 3; // the EVM's memory cost, above one word
+  bomb.note += `; ${(bomb.gas - plain.gas).toLocaleString("en-US")} above the 4-byte hook, of which ${hookMemory.toLocaleString("en-US")} is the bomb's own memory inside its 2M: ${(bomb.gas - plain.gas - hookMemory).toLocaleString("en-US")} for the core`;
   await hook.set(900_000, false);
   await env.core.connect(env.worker2).claim(hooked.jobId, 3);
   await env.core.connect(env.requester).releaseShardKey(hooked.jobId, 3, await keylessRelease(env.core, hooked.jobId, 3));

@@ -5,6 +5,7 @@
  */
 import { expect } from "chai";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -182,6 +183,43 @@ describe("storage: reading store (local, then a job's endpoints, then configured
       const aborted = await reading.get(missing, { endpoints: [server.url], signal: abort.signal }).catch((e: Error) => e);
       expect((aborted as Error).message).to.equal("deadline");
     } finally {
+      await server.close();
+    }
+  });
+
+  it("hedges: a local store that never answers and an endpoint that hangs do not hold the read past the requester's endpoint", async () => {
+    const remote = new EmbeddedContentStore({ dir: tmp() });
+    const server = await startContentServer({ store: remote });
+    // an endpoint that accepts connections and never answers (a stalled gateway)
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const hanging = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    // a local store that never answers (a Kubo node searching the network for content it lacks) until aborted
+    const aborted: unknown[] = [];
+    const local = new EmbeddedContentStore({ dir: tmp() });
+    const stuck = Object.assign(Object.create(local), {
+      get: (_cid: string, o: { signal?: AbortSignal } = {}) => new Promise<Uint8Array>((_, reject) => o.signal?.addEventListener("abort", () => (aborted.push(o.signal!.reason), reject(o.signal!.reason)))),
+    }) as EmbeddedContentStore;
+    try {
+      const bytes = deterministicBytes(200_000, "hedged package");
+      const cid = await remote.put(bytes);
+      const reading = new SourcedContentStore(stuck, { endpoints: [server.url], timeoutMs: 30_000, hedgeMs: 200 });
+      const t0 = Date.now();
+      const got = await reading.get(cid, { endpoints: [hanging] });
+      const took = Date.now() - t0;
+      expect(Buffer.from(got).equals(Buffer.from(bytes))).to.equal(true);
+      // local (hangs) → hanging endpoint after 200 ms → the server after 400 ms; far inside the 30 s per-request timeout
+      expect(took, `${took} ms`).to.be.at.least(400).and.below(10_000);
+      expect(aborted.map((r) => (r as Error).message)).to.deep.equal(["another source answered first"]);
+      // a source that fails hands over at once: the local miss does not wait for the hedge
+      const quick = new SourcedContentStore(new EmbeddedContentStore({ dir: tmp() }), { hedgeMs: 60_000 });
+      const t1 = Date.now();
+      expect(Buffer.from(await quick.get(cid, { endpoints: [server.url] })).equals(Buffer.from(bytes))).to.equal(true);
+      expect(Date.now() - t1).to.be.below(10_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
       await server.close();
     }
   });

@@ -38,8 +38,7 @@ async function expectTaskError(name: string, args: Record<string, unknown>, patt
 describe("tasks", function () {
   after(releaseCurve);
 
-  // A separate node process compiles and runs uninstrumented code: nothing for solidity-coverage to measure.
-  (process.env.SOLIDITY_COVERAGE === "true" ? it.skip : it)("deploy against a running hardhat node writes the deployment file; a second run changes nothing", async function () {
+  it("deploy against a running hardhat node writes the deployment file; a second run changes nothing", async function () {
     const dir = tmpDir();
     const node = await startHardhatNode();
     try {

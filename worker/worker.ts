@@ -347,7 +347,13 @@ export class Worker {
       worker: this.address,
     });
     try {
-      const profile = await compute.prepare(job.modelId, job.modelVersion);
+      // The model is loaded (and measured) before the first claim, but a worker restarted with a claim loads it here:
+      // that load, too, ends before the inspection end, or the claim is left.
+      const profile = await beforeDeadline(compute.prepare(job.modelId, job.modelVersion), canLeave ? inspectBy : undefined);
+      if (!profile) {
+        await this.leave(job.jobId, shardIndex, "the model did not load before the chain's inspection end");
+        return;
+      }
       const inspection = await inspectRelease({
         release,
         oneTimeSecret: secret,
@@ -664,6 +670,18 @@ export class Worker {
     const p = this.txChain.then(run, run);
     this.txChain = p.catch(() => undefined);
     return p;
+  }
+}
+
+/** `p`'s value, or undefined when `deadlineMs` (wall clock) passes first; no deadline: `p`'s value. */
+async function beforeDeadline<T>(p: Promise<T>, deadlineMs: number | undefined): Promise<T | undefined> {
+  if (deadlineMs === undefined) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadlineMs - Date.now()))));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -7,7 +7,7 @@ import { setupInfo } from "../chain/setupKind";
 import { auditRecord } from "../chain/protocol";
 import type { Provider } from "ethers";
 import type { InferenceAudit, ModelRegistry, OblivionCore } from "../../typechain-types";
-import { JobBook, type BookEvent, type ShardState } from "../chain/jobbook";
+import { JobBook, type BookEvent } from "../chain/jobbook";
 import type { AuditSnapshot, JobSnapshot, MeshSnapshot, TrainingRound, WorkerSnapshot, WorkerStatus } from "./types";
 
 /**
@@ -55,8 +55,6 @@ export class MeshFollower {
   private readonly unvetted = new Map<bigint, boolean>();
   /** Setup of each (model, version) a job uses (fixed once a job can be posted on it). */
   private readonly setups = new Map<string, JobSnapshot["setup"]>();
-  /** Each job's shard states as the core reports them, re-read when an event touches the job. */
-  private readonly shardStates = new Map<bigint, string[]>();
   private nextBlock: number;
   private block = 0;
   private chainTime = 0;
@@ -77,11 +75,7 @@ export class MeshFollower {
       this.chainId = (await this.o.provider.getNetwork()).chainId;
     }
     const touched = new Set<string>();
-    const touchedJobs = new Set<bigint>();
-    for (const ev of await this.book.sync()) {
-      this.applyBookEvent(ev, touched);
-      if (ev.jobId !== undefined) touchedJobs.add(ev.jobId);
-    }
+    for (const ev of await this.book.sync()) this.applyBookEvent(ev, touched);
     const latest = await this.o.provider.getBlockNumber();
     const maxRange = this.o.maxRange ?? 5_000;
     while (this.nextBlock <= latest) {
@@ -97,7 +91,6 @@ export class MeshFollower {
       acc.locked = rec.locked;
       acc.lockedByManager = await this.o.core.lockedByManager(w);
     }
-    await this.readShardStates(touchedJobs);
     await this.fillVerifiers();
     await this.fillUnvetted();
     const changed = latest !== this.block || touched.size > 0;
@@ -143,16 +136,16 @@ export class MeshFollower {
       .sort((x, y) => (x.jobId < y.jobId ? 1 : -1))
       .slice(0, this.o.maxJobs ?? 30)
       .map((j) => {
-        const onChain = this.shardStates.get(j.jobId);
-        const count = (st: ShardState) => (onChain ? onChain.filter((s) => s === st).length : j.counts[st]);
+        // The book's counts follow the core's shard statuses event by event: O(1) per job, whatever its shard
+        // count (G-04: a million-shard job costs the view no read per shard).
         return {
           jobId: j.jobId.toString(),
           modelId: j.modelId.toString(),
           modelVersion: j.modelVersion.toString(),
           shardCount: j.shardCount,
-          open: count("open"),
-          claimed: count("claimed"),
-          settled: count("settled"),
+          open: j.counts.open,
+          claimed: j.counts.claimed,
+          settled: j.counts.settled,
           cancelled: j.cancelled,
           unvettedVerifier: this.unvetted.get(j.jobId) ?? false,
           setup: this.setups.get(`${j.modelId}:${j.modelVersion}`),
@@ -238,18 +231,6 @@ export class MeshFollower {
       });
     }
     if (fresh.length) this.audits = [...fresh.reverse(), ...this.audits].slice(0, this.o.maxAudits ?? 20);
-  }
-
-  /** Re-reads the shard states of jobs that events touched (ShardStatus: Open, Claimed, Settled, Forfeited). */
-  private async readShardStates(jobs: Set<bigint>): Promise<void> {
-    const names = ["open", "claimed", "settled", "forfeited"];
-    for (const id of jobs) {
-      const job = this.book.jobs.get(id);
-      if (!job) continue;
-      const states: string[] = [];
-      for (let i = 0; i < job.shardCount; i++) states.push(names[Number((await this.o.core.getShard(id, i)).status)] ?? "open");
-      this.shardStates.set(id, states);
-    }
   }
 
   /** Reads each new job's unvetted-verifier flag once (it cannot change after post). */

@@ -1,8 +1,12 @@
 /**
  * A local store plus remote sources: reads try the local store first, then the endpoints the read names (those a
  * requester published with its job), then the endpoints this process is configured with (OBLIVION_GATEWAYS), then
- * endpoints earlier reads named (model artifacts of the same job are read without hints). Every block fetched is
- * verified against its CID and, when the local store is the embedded one, kept there. Writes go to the local store.
+ * endpoints earlier reads named (model artifacts of the same job are read without hints). Reads are hedged: a source
+ * that fails hands over at once, and one that has not answered within `hedgeMs` gets the next source asked beside it
+ * (a Kubo node searching the network for content it lacks no longer holds a read past its deadline while the
+ * requester's own endpoint would answer); the first verified answer wins and the others are aborted. Every block
+ * fetched is verified against its CID and, when the local store is the embedded one, kept there. Writes go to the
+ * local store.
  */
 import type { ContentStore, ReadOptions } from "./content-store";
 import { KUBO_CIDV1, parseCid, type ImportProfile } from "./cid";
@@ -30,7 +34,12 @@ export interface SourcedStoreOptions {
   profile?: ImportProfile;
   /** How many endpoints named by earlier reads are remembered (default 8). */
   remember?: number;
+  /** How long a source may go without answering before the next one is asked beside it, ms (default 1 000). */
+  hedgeMs?: number;
 }
+
+/** Default of `SourcedStoreOptions.hedgeMs`. */
+export const DEFAULT_HEDGE_MS = 1_000;
 
 export class SourcedContentStore implements ContentStore {
   readonly kind: string;
@@ -39,6 +48,7 @@ export class SourcedContentStore implements ContentStore {
   private readonly timeoutMs: number;
   readonly profile: ImportProfile;
   private readonly keep: number;
+  private readonly hedgeMs: number;
 
   constructor(
     readonly local: ContentStore,
@@ -49,6 +59,7 @@ export class SourcedContentStore implements ContentStore {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
     this.profile = opts.profile ?? (local as { profile?: ImportProfile }).profile ?? KUBO_CIDV1;
     this.keep = opts.remember ?? 8;
+    this.hedgeMs = opts.hedgeMs ?? DEFAULT_HEDGE_MS;
   }
 
   /** The endpoints a read would try after its own: configured, then remembered. */
@@ -67,32 +78,20 @@ export class SourcedContentStore implements ContentStore {
     return this.local.put(bytes);
   }
 
-  async get(cid: string, opts: ReadOptions = {}): Promise<Uint8Array> {
+  get(cid: string, opts: ReadOptions = {}): Promise<Uint8Array> {
     parseCid(cid);
-    const tried: { source: string; reason: string }[] = [];
-    try {
-      return await this.local.get(cid, { signal: opts.signal });
-    } catch (err) {
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      tried.push({ source: `local ${this.local.kind}`, reason: err instanceof ContentNotFoundError ? "not found" : (err as Error).message });
-    }
     const sources = this.sources(opts.endpoints);
     this.learn(opts.endpoints ?? []);
     const cache = this.local instanceof EmbeddedContentStore ? this.local : undefined;
-    for (const source of sources) {
-      try {
-        return await readRemote(source, cid, this.profile, {
-          signal: opts.signal,
-          timeoutMs: this.timeoutMs,
-          onBlock: cache && ((c, b) => cache.putBlock(c, b)),
-        });
-      } catch (err) {
-        if (opts.signal?.aborted) throw opts.signal.reason;
-        if (err instanceof CidMismatchError) tried.push({ source, reason: err.message });
-        else tried.push({ source, reason: err instanceof ContentNotFoundError ? "not found" : (err as Error).message });
-      }
-    }
-    throw new ContentUnavailableError(cid, tried);
+    const reads: SourceRead[] = [
+      { source: `local ${this.local.kind}`, read: (signal) => this.local.get(cid, { signal }) },
+      ...sources.map((source) => ({
+        source,
+        read: (signal: AbortSignal) =>
+          readRemote(source, cid, this.profile, { signal, timeoutMs: this.timeoutMs, onBlock: cache && ((c, b) => cache.putBlock(c, b)) }),
+      })),
+    ];
+    return hedged(cid, reads, this.hedgeMs, opts.signal);
   }
 
   has(cid: string): Promise<boolean> {
@@ -128,4 +127,60 @@ function parseEndpointSafe(e: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+interface SourceRead {
+  source: string;
+  read: (signal: AbortSignal) => Promise<Uint8Array>;
+}
+
+/**
+ * The first answer of `reads`, asked in order: the next one starts when every running one has failed, or when
+ * `hedgeMs` passed since the last start. The winner aborts the others; when all fail, the error names each source's
+ * reason in order; `outer` aborting ends the read with its reason.
+ */
+function hedged(cid: string, reads: SourceRead[], hedgeMs: number, outer?: AbortSignal): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolve, reject) => {
+    if (outer?.aborted) return reject(outer.reason);
+    const tried: ({ source: string; reason: string } | undefined)[] = [];
+    const running = new Set<AbortController>();
+    let next = 0;
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (end: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onAbort);
+      for (const c of running) c.abort(new Error("another source answered first"));
+      end();
+    };
+    const onAbort = () => finish(() => reject(outer!.reason));
+    outer?.addEventListener("abort", onAbort, { once: true });
+    const start = () => {
+      clearTimeout(timer);
+      if (settled || next >= reads.length) return;
+      const i = next++;
+      const { source, read } = reads[i];
+      const own = new AbortController();
+      running.add(own);
+      read(outer ? AbortSignal.any([outer, own.signal]) : own.signal).then(
+        (bytes) => finish(() => resolve(bytes)),
+        (err) => {
+          running.delete(own);
+          if (settled) return;
+          tried[i] = { source, reason: reasonOf(err) };
+          if (next < reads.length) start();
+          else if (running.size === 0) finish(() => reject(new ContentUnavailableError(cid, tried.filter((t) => !!t))));
+        },
+      );
+      if (next < reads.length) timer = setTimeout(start, hedgeMs);
+    };
+    start();
+  });
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof CidMismatchError) return err.message;
+  return err instanceof ContentNotFoundError ? "not found" : (err as Error).message;
 }

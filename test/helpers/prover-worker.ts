@@ -50,8 +50,11 @@ export interface ProverEnv {
   honestInputs(seed: number): number[][];
   /** Posts a one-shard keyed job whose package is `spoil`ed (and stored through `mutate`); returns its id and CID. */
   post(opts?: { spoil?: Spoil; mutate?: (sealed: Uint8Array) => Uint8Array; commit?: number[][]; claimWindow?: number }): Promise<{ jobId: bigint; packageCid: string }>;
-  /** A worker for signer `i` with the shared real prover; `store` overrides what it reads from. */
-  worker(i: number, over?: Partial<WorkerConfig>, store?: ContentStore): Promise<{ worker: Worker; records: { msg: string; [k: string]: unknown }[]; runs: () => number }>;
+  /**
+   * A worker for signer `i` with the shared real prover; `store` overrides what it reads from, `wrap` what it computes
+   * with (a prover that fails, for example).
+   */
+  worker(i: number, over?: Partial<WorkerConfig>, store?: ContentStore, wrap?: (c: ShardCompute) => ShardCompute): Promise<{ worker: Worker; records: { msg: string; [k: string]: unknown }[]; runs: () => number }>;
   /** Ticks the agent and the worker until `done`, or throws after timeoutMs. */
   drive(worker: Worker, done: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -111,15 +114,15 @@ async function makeProverEnv(): Promise<ProverEnv> {
       }, jobsDir);
       return { jobId, packageCid };
     },
-    async worker(i, over = {}, readFrom = store) {
+    async worker(i, over = {}, readFrom = store, wrap = (x: ShardCompute) => x) {
       const { log, records } = capture();
       let n = 0;
-      const compute: ShardCompute = {
+      const compute: ShardCompute = wrap({
         prepare: (m, v) => prover.prepare(m, v),
         witness: (m, v, x, b, s) => prover.witness(m, v, x, b, s),
         run: (m, v, x, b, s) => (n++, prover.run(m, v, x, b, s)),
         close: () => Promise.resolve(), // the shared prover is closed with the environment
-      };
+      });
       const worker = new Worker({ ...TEST_WORKER_CONFIG, releaseTimeoutMs: 60_000, fetchTimeoutMs: 3_000, txMarginMs: 3_000, ...over }, {
         wallet: signers[i] as unknown as Wallet,
         contracts: c,

@@ -84,6 +84,22 @@ describe("security G-01: a malformed package never costs the honest worker", fun
     await leavesWithoutLoss(undefined, /does not open with the released key/, { mutate: (b) => b.slice(0, b.length - 20) });
   });
 
+  it("G-01 a prover that fails after an inspection that passed, inside the inspection window: the worker leaves without loss", async () => {
+    // A wider inspection window (claimWindow 600: 150 s) than the shard takes: the failure comes while the claim can be left.
+    const failing = await env.worker(7, {}, undefined, (c) => ({ ...c, run: () => Promise.reject(new Error("prover thread crashed")) }));
+    await failing.worker.ensureReady();
+    const before = await env.c.core.getWorker(failing.worker.address);
+    const { jobId } = await env.post();
+    await env.drive(failing.worker, async () => failing.worker.stats.left > 0 || failing.worker.stats.abandoned > 0);
+    expect(failing.worker.stats.abandoned, JSON.stringify(failing.records.slice(-3))).to.equal(0);
+    expect(String(failing.records.find((r) => r.msg === "left the claim without a slash")!.reason)).to.match(/^shard cannot be finished: prover thread crashed/);
+    const [ev] = await env.c.core.queryFilter(env.c.core.filters.ClaimLeft(jobId, 0));
+    expect([ev.args.worker, ev.args.keyReleased]).to.deep.equal([failing.worker.address, true]);
+    const after = await env.c.core.getWorker(failing.worker.address);
+    expect([after.stake, after.locked]).to.deep.equal([before.stake, 0n]);
+    expect((await env.c.core.queryFilter(env.c.core.filters.ClaimSlashed(jobId))).length).to.equal(0);
+  });
+
   it("G-01 the worker kept its whole stake through every malformed package", async () => {
     const info = await env.c.core.getWorker(addr);
     expect([info.stake, info.locked]).to.deep.equal([parseEther("1"), 0n]);

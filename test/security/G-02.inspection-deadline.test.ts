@@ -74,6 +74,40 @@ describe("security G-02: inspection ends in time, taken from the chain", functio
     expect((await env.c.core.getWorker(ok.worker.address)).locked).to.equal(parseEther("0.05"));
   });
 
+  it("G-02 a model load after a restart that does not end before the inspection end: the worker leaves in time, nobody slashed", async () => {
+    // The first load (before the claim) is measured as usual; the load after the release, as a restarted worker
+    // makes it, never ends.
+    let loads = 0;
+    // a 12 s margin to mine the leave (and a 1 s read, so the 15 s inspection still fits): the worker gives up on the
+    // load 3 s after the release
+    const { worker, records } = await env.worker(9, { txMarginMs: 12_000, fetchTimeoutMs: 1_000 }, undefined, (c) => ({ ...c, prepare: (m, v) => (++loads === 1 ? c.prepare(m, v) : new Promise(() => undefined)) }));
+    await worker.ensureReady();
+    const { jobId } = await env.post({ claimWindow: 60 });
+    await env.drive(worker, async () => worker.stats.left > 0 || worker.stats.abandoned > 0, 60_000);
+    expect(worker.stats.abandoned, JSON.stringify(records.slice(-3))).to.equal(0);
+    expect(String(records.find((r) => r.msg === "left the claim without a slash")!.reason)).to.equal("the model did not load before the chain's inspection end");
+    const [released] = await env.c.core.queryFilter(env.c.core.filters.ShardKeyReleased(jobId, 0));
+    const [left] = await env.c.core.queryFilter(env.c.core.filters.ClaimLeft(jobId, 0));
+    const t = async (e: { blockNumber: number }) => (await ethers.provider.getBlock(e.blockNumber))!.timestamp;
+    expect(await t(left)).to.be.at.most((await t(released)) + 60 / 4);
+    expect((await env.c.core.getWorker(worker.address)).locked).to.equal(0n);
+  });
+
+  it("G-02 a submission that meets an RPC outage is retried until it is mined, not abandoned to a slash", async () => {
+    const { worker, records } = await env.worker(8, {});
+    await worker.ensureReady();
+    // the first submission meets a dropped connection (what an RPC outage looks like to ethers)
+    let cut = 1;
+    const w = worker as unknown as { submitOnce: (...a: unknown[]) => Promise<unknown> };
+    const submitOnce = w.submitOnce.bind(worker);
+    w.submitOnce = (...a: unknown[]) => (cut-- > 0 ? Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8545"), { code: "ECONNREFUSED" })) : submitOnce(...a));
+    const { jobId } = await env.post();
+    await env.drive(worker, async () => worker.stats.settled > 0 || worker.stats.abandoned > 0 || worker.stats.left > 0);
+    expect([worker.stats.settled, worker.stats.abandoned, worker.stats.left], JSON.stringify(records.slice(-3))).to.deep.equal([1, 0, 0]);
+    expect(records.filter((r) => r.msg === "submission failed; retrying").length).to.equal(1);
+    expect((await env.c.core.getShard(jobId, 0)).status).to.equal(2n);
+  });
+
   it("G-02 the worker's timing settings come from its config or OBLIVION_* variables; bad values are one named line", () => {
     const env = { OBLIVION_PRIVATE_KEY: "0x" + "11".repeat(32) };
     const d = loadWorkerConfig(undefined, env);

@@ -5,6 +5,8 @@ import { PassThrough } from "node:stream";
 import { JobBook, nowSeconds } from "../../lib/chain/jobbook";
 import { createLogger } from "../../lib/util/log";
 import { ReclaimDuty } from "../../keepers/keeper";
+import { MeshFollower } from "../../lib/mesh/follower";
+import type { OblivionCore } from "../../typechain-types";
 import { deployEnv, keylessRelease, postJob, registerAndStake, spamJobParams, type Env } from "../helpers/protocol";
 
 const MAX_SHARDS = 1_000_000;
@@ -64,6 +66,36 @@ describe("security G-04: million-shard jobs cost the job book nothing per untouc
     expect(a.openShards(1, MAX_SHARDS - 1)).to.deep.equal([MAX_SHARDS - 1]); // open again ...
     // ... but not for worker2, whom the core bars from it after the void
     expect(a.openShards(1, MAX_SHARDS - 1, (s) => s.claimedBy.has(env.worker2.address.toLowerCase()))).to.deep.equal([0]);
+  });
+
+  it("G-04 the mesh view over two 1,000,000-shard jobs reads no shard: its job rows come from the book's counts", async function () {
+    const env = await loadFixture(huge);
+    // every core read the view makes, counted (it used to read each shard of a job an event touched: a million calls)
+    const reads = new Map<string, number>();
+    const core = new Proxy(env.core, {
+      get(target, prop, recv) {
+        const v = Reflect.get(target, prop, recv);
+        if (typeof prop !== "string" || typeof v !== "function" || !/^get|^lockedBy/.test(prop)) return v;
+        return (...args: unknown[]) => (reads.set(prop, (reads.get(prop) ?? 0) + 1), (v as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    }) as OblivionCore;
+    const follower = new MeshFollower({ network: "hardhat", core, audit: env.audit, registry: env.registry, provider: ethers.provider, fromBlock: 0 });
+    await follower.sync();
+    expect(reads.get("getShard") ?? 0, JSON.stringify([...reads])).to.equal(0);
+    const rows = new Map(follower.snapshot().jobs.map((j) => [j.jobId, [j.shardCount, j.open, j.claimed, j.settled]]));
+    expect(rows.get("1")).to.deep.equal([MAX_SHARDS, MAX_SHARDS - 1, 1, 0]);
+    expect(rows.get("2")).to.deep.equal([MAX_SHARDS, MAX_SHARDS, 0, 0]);
+    // the counts are the core's statuses: a settlement, a leave and a reclaim move them as the core does
+    await env.core.connect(env.worker).leaveClaim(env.honestJob, 2);
+    await time.increase(61);
+    await env.core.connect(env.keeper).reclaimExpired(1, MAX_SHARDS - 1);
+    await follower.sync();
+    expect(reads.get("getShard") ?? 0).to.equal(0);
+    const after = new Map(follower.snapshot().jobs.map((j) => [j.jobId, [j.open, j.claimed, j.settled]]));
+    expect(after.get("1")).to.deep.equal([MAX_SHARDS, 0, 0]);
+    const honest = await env.core.getJob(env.honestJob);
+    expect(after.get(env.honestJob.toString())).to.deep.equal([Number(honest.shardCount), 0, 0]);
+    for (let i = 0; i < Number(honest.shardCount); i++) expect((await env.core.getShard(env.honestJob, i)).status).to.equal(0n);
   });
 
   it("G-04 honest path: an honest job's claim, release and settlement read as before; nowSeconds deadlines kept", async function () {

@@ -140,35 +140,45 @@ describe("security G-07: results you paid for are results you can read", functio
     expect(lines.some((l) => l.includes("!"))).to.equal(false);
   });
 
-  it("G-07 layout 1 (no cipher; externally built verifiers): a settled shard whose off-chain result is missing is still marked, and the rest are read", async function () {
+  it("G-07 layout 1 (no cipher; externally built verifiers): a settled shard whose off-chain result is missing, or does not hash to the proven commitment, is marked, and the rest are read", async function () {
     // bookkeeping only: the verifier accepts exactly the layout-1 signals of the context its "proof" encodes
     const verifier = await (await ethers.getContractFactory("BookkeepingVerifier")).deploy();
     const [, modelOwner] = await ethers.getSigners();
     const spec = { onnxCid: "bafyonnx", circuitCid: "bafycircuit", provingKeyCid: "bafyzkey", circuitHash: ethers.ZeroHash, verifier: await verifier.getAddress(), proofSystem: 1, layoutVersion: 1, batchSize: 2, numPublicSignals: 3, devSetup: true, modelCommitment: 0n };
     await c.registry.connect(modelOwner).registerModel("external-v1", 0, spec);
     const modelId = await c.registry.modelCount();
-    const outs = [[[1n, -2n, 3n], [4n, 5n, -6n]], [[7n, 8n, 9n], [0n, 0n, 1n]]];
-    const keys = [randomBytes(32), randomBytes(32)];
-    const leaves = [11n, 12n];
+    const outs = [[[1n, -2n, 3n], [4n, 5n, -6n]], [[7n, 8n, 9n], [0n, 0n, 1n]], [[2n, 2n, 2n], [3n, 3n, 3n]]];
+    const keys = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    const leaves = [11n, 12n, 13n];
     const v1tree = new ShardTree(leaves);
-    const params = { modelId, modelVersion: 1, shardCount: 2, inputRoot: v1tree.root, pricePerShard: parseEther("0.01"), collateral: 0n, claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: true, inputCount: 0 };
+    const params = { modelId, modelVersion: 1, shardCount: 3, inputRoot: v1tree.root, pricePerShard: parseEther("0.01"), collateral: 0n, claimWindow: 600, minStake: 0n, gated: false, acceptUnvettedVerifier: true, inputCount: 0 };
     await c.core.connect(requester).postJob(params, { value: await c.core.jobEscrowFor(params) });
     const v1Job = await c.core.jobCount();
     const v1File: JobFile = { ...file, jobId: v1Job.toString(), modelId: modelId.toString(), shards: leaves.map((l, i) => ({ packageCid: "bafyunused", inputCommitment: l.toString(), dataKey: hexlify(keys[i]) })) };
     const coder = ethers.AbiCoder.defaultAbiCoder();
-    for (const i of [0, 1]) {
+    for (const i of [0, 1, 2]) {
       await c.core.connect(worker).claim(v1Job, i);
       const out = await outputCommitment(outs[i], 24);
       const proof = coder.encode(["uint256", "address", "uint256", "uint256", "address", "uint256", "uint256"], [file.chainId, file.core, v1Job, i, await worker.getAddress(), out, leaves[i]]);
       const result: ShardResult = { version: 1, jobId: v1File.jobId, shardIndex: i, outputs: outs[i].map((v) => v.map(Number)), quantizedOutputs: outs[i].map((v) => v.map(String)), outputCommitment: out.toString() };
-      const ref = i === 0 ? INLINE_PREFIX + Buffer.from(sealWithKey(encodeJson(result), keys[0])).toString("base64") : "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
+      // shard 1: a reference nobody serves; shard 2: sealed to the right key and shard, but its outputs are not the proven ones
+      if (i === 2) result.quantizedOutputs = [["2", "2", "2"], ["3", "3", "4"]];
+      const ref = i === 1 ? "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy" : INLINE_PREFIX + Buffer.from(sealWithKey(encodeJson(result), keys[i])).toString("base64");
       await (await c.core.connect(worker).submitResult(v1Job, i, leaves[i], v1tree.proof(i), out, [], ref, proof)).wait();
     }
     const quant = { ...reg.artifacts.quant, rangeBits: 24, outputSize: 3 };
     const { rows, unreadable } = await fetchJobResults(c.core, c.audit, store, v1File, { quant, batch: 2 });
     expect(rows.map((r) => r.shardIndex)).to.deep.equal([0]);
     expect(rows[0].quantizedOutputs).to.deep.equal(outs[0]);
-    expect(unreadable.map((u) => [u.shardIndex, u.problem.split(":")[0]])).to.deep.equal([[1, "output not retrievable"]]);
-    expect(resultsReport(v1Job, rows, v1File, undefined, unreadable).lines[0]).to.equal(`job ${v1Job}: 1 settled shard checked; 1 settled with an unreadable output (marked ! below)`);
+    expect(unreadable.map((u) => [u.shardIndex, u.problem.split(":")[0]])).to.deep.equal([[1, "output not retrievable"], [2, "quantized outputs do not hash to the proven output commitment"]]);
+    expect(unreadable.map((u) => u.worker)).to.deep.equal([await worker.getAddress(), await worker.getAddress()]);
+    const report = resultsReport(v1Job, rows, v1File, undefined, unreadable).lines;
+    expect(report[0]).to.equal(`job ${v1Job}: 1 settled shard checked; 2 settled with an unreadable output (marked ! below)`);
+    // the table: shard 0's predictions, shards 1 and 2 marked with their reason
+    expect(report.slice(2).map((l) => l.split(/\s+/).slice(0, 4).join(" "))).to.deep.equal([
+      `0 ${rows[0].recordId} ${await worker.getAddress()} 2,1`,
+      `1 ${unreadable[0].recordId} ${await worker.getAddress()} !`,
+      `2 ${unreadable[1].recordId} ${await worker.getAddress()} !`,
+    ]);
   });
 });

@@ -3,6 +3,8 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { parseAddressList } from "../../lib/chain/args";
 import { postJob as postJobLib } from "../../lib/chain/protocol";
+import { openEnvelope } from "../../lib/crypto";
+import { prepareShards } from "../../lib/requester/prepare";
 import { deployEnv, jobParams, keylessRelease, postJob, proveShard, registerAndStake, submit, type Env } from "../helpers/protocol";
 
 async function withWorkers(): Promise<Env> {
@@ -53,5 +55,22 @@ describe("security G-08: a requester can choose who may claim, and so read, its 
     await expect(env.core.connect(env.others[0]).claim(job.jobId, 2)).to.be.revertedWithCustomError(env.core, "NotAllowlisted");
     expect(() => parseAddressList("workers", "0x12")).to.throw(/^bad --workers: "0x12" is not an address$/);
     expect(() => parseAddressList("workers", `${env.worker.address},${env.worker.address}`)).to.throw(/listed twice/);
+  });
+
+  it("G-08 the storage provider holds sealed packages only: no input byte in the clear, and they open with the shard's own key only", async function () {
+    const held = new Map<string, Uint8Array>();
+    const provider = { put: async (b: Uint8Array) => (held.set(`cid${held.size}`, b), `cid${held.size - 1}`) };
+    const inputs = [[[17, 42, 99, 250], [3, 141, 59, 26]], [[5, 35, 89, 79], [32, 38, 46, 26]]];
+    const { shards } = await prepareShards(provider, inputs, true);
+    const keyOf = (i: number) => Buffer.from(shards[i].dataKey!.slice(2), "hex");
+    for (const [i, s] of shards.entries()) {
+      const bytes = held.get(s.packageCid)!;
+      const text = Buffer.from(bytes).toString("latin1");
+      expect(text).not.to.contain(JSON.stringify(inputs[i][0]));
+      expect(text).not.to.contain('"inputs"');
+      expect(() => openEnvelope(bytes)).to.throw(); // no key: nothing
+      expect(() => openEnvelope(bytes, keyOf(1 - i))).to.throw(); // another shard's key: nothing
+      expect(JSON.parse(Buffer.from(openEnvelope(bytes, keyOf(i))).toString()).inputs).to.deep.equal(inputs[i]);
+    }
   });
 });
