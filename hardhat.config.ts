@@ -1,4 +1,11 @@
-import "@nomicfoundation/hardhat-toolbox";
+// hardhat-toolbox's plugins, loaded one by one: Hardhat Ignition is not used here, and the gas reporter only when
+// REPORT_GAS asks for it; the two would be a third of every Hardhat start (every task, worker and keeper).
+import "@nomicfoundation/hardhat-chai-matchers";
+import "@nomicfoundation/hardhat-ethers";
+import "@nomicfoundation/hardhat-verify";
+import "@typechain/hardhat";
+import "solidity-coverage";
+import type {} from "hardhat-gas-reporter/dist/type-extensions";
 import "@fhevm/hardhat-plugin";
 import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES, TASK_TEST_RUN_MOCHA_TESTS } from "hardhat/builtin-tasks/task-names";
@@ -7,6 +14,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { checkCliArguments } from "./lib/util/cli";
 import { envTaskKeys } from "./lib/chain/signer";
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+if (process.env.REPORT_GAS) require("hardhat-gas-reporter");
 
 // Every file in tasks/ registers its own Hardhat tasks. They use the typechain bindings, which the first compile of
 // a fresh clone generates: until then (`npm run build`, which `npm test` and `npm run demo` run first) only

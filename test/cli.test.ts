@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { freePort, startHardhatNode, REPO_ROOT } from "../lib/util/processes";
 import { sleep } from "../lib/util/retry";
+import { inTurns } from "./helpers/in-turns";
 import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy";
 
 const HARDHAT = path.join(REPO_ROOT, "node_modules", ".bin", "hardhat");
@@ -133,21 +134,21 @@ describe("command line: one-line failures and chain identity", function () {
       [["fhe:deploy", "--layout", "sideways", "--network", "localhost"], /^Error: fhe:deploy: /],
       [["train:status", "--job", "x", "--network", "localhost"], /^Error: train:status: /],
     ];
-    // a few at a time: each is a Hardhat start (ts-node) on a shared machine
-    const results: Result[] = [];
-    for (let i = 0; i < cases.length; i += 3) results.push(...(await Promise.all(cases.slice(i, i + 3).map(([a]) => hh(a, env)))));
+    // three at a time: each is a Hardhat start (ts-node) on a shared machine
+    const results = await inTurns(cases, 3, ([a]) => hh(a, env));
     cases.forEach(([a, re], i) => expectOneLine(results[i], re, a.join(" ")));
 
     // with a worker key, worker:run gets as far as the RPC: one line within a few seconds, not a minute of silence
+    // (the keeper too; and --show-stack-traces still gives Hardhat's full report): the three at once
     fs.writeFileSync(path.join(deployments, "localhost.json"), JSON.stringify({ network: "localhost", chainId: "31337", contracts: { OblivionCore: { address: "0x" + "11".repeat(20) } } }));
-    const down = await hh(["worker:run", "--network", "localhost"], { ...env, OBLIVION_PRIVATE_KEY: KEY2 });
+    const [down, keeperDown, traced] = await Promise.all([
+      hh(["worker:run", "--network", "localhost"], { ...env, OBLIVION_PRIVATE_KEY: KEY2 }),
+      hh(["keeper:run", "--network", "localhost"], { ...env, OBLIVION_PRIVATE_KEY: KEY3 }),
+      hh(["job:status", "--job", "x", "--network", "localhost", "--show-stack-traces"], env),
+    ]);
     expect(down.ms, "worker:run gives up on a dead RPC within seconds").to.be.below(60_000);
     expectOneLine(down, new RegExp(`^Error: worker:run: RPC ${dead} is unreachable \\(ECONNREFUSED for \\d+ s\\)`), "worker:run, RPC down");
-    const keeperDown = await hh(["keeper:run", "--network", "localhost"], { ...env, OBLIVION_PRIVATE_KEY: KEY3 });
     expectOneLine(keeperDown, new RegExp(`^Error: keeper:run: RPC ${dead} is unreachable`), "keeper:run, RPC down");
-
-    // --show-stack-traces still gives Hardhat's full report
-    const traced = await hh(["job:status", "--job", "x", "--network", "localhost", "--show-stack-traces"], env);
     expect(traced.code).to.equal(1);
     expect(traced.stderr.split("\n").length).to.be.greaterThan(3);
   });

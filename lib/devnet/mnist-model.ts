@@ -40,7 +40,10 @@ export function loadOrTrainMnistMlp(o: MnistModelOptions = {}): TrainedModel {
   const floatAccuracy = mlpAccuracy(model, data.testX, data.testY);
   const onnx = mlpToOnnx(model);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(`${base}.onnx`, onnx);
-  fs.writeFileSync(`${base}.json`, JSON.stringify({ floatAccuracy, trainSeconds }));
+  // by rename, the .json last: a process that finds both reads whole files
+  for (const [file, data] of [[`${base}.onnx`, onnx], [`${base}.json`, JSON.stringify({ floatAccuracy, trainSeconds })]] as const) {
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, data);
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+  }
   return { onnx, floatAccuracy, data, cached: false, trainSeconds };
 }

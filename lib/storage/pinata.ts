@@ -4,7 +4,7 @@
  * (GET {gatewayUrl}/ipfs/{cid}). Reads use fetch, not the SDK: the SDK decodes gateway answers by content type
  * (JSON, text, blob) and forces https, while we need the exact bytes to check them against the CID.
  */
-import { PinataSDK } from "pinata";
+import type { PinataSDK } from "pinata";
 import type { ContentStore, ReadOptions } from "./content-store";
 import { KUBO_CIDV1, parseCid, uploadWithCidCheck, verifyContent, type ImportProfile } from "./cid";
 import { ContentNotFoundError, StorageBackendError } from "./errors";
@@ -53,7 +53,10 @@ export class PinataContentStore implements ContentStore {
     this.profile = opts.profile ?? KUBO_CIDV1;
     this.gatewayUrl = opts.gatewayUrl.replace(/\/+$/, "");
     this.gatewayToken = opts.gatewayToken;
-    this.sdk = new PinataSDK({ pinataJwt: opts.jwt, endpointUrl: opts.apiUrl, uploadUrl: opts.uploadUrl });
+    // required here, not at the top, as the Kubo client (lib/storage/kubo.ts)
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { PinataSDK: Sdk } = require("pinata") as typeof import("pinata");
+    this.sdk = new Sdk({ pinataJwt: opts.jwt, endpointUrl: opts.apiUrl, uploadUrl: opts.uploadUrl });
   }
 
   async put(bytes: Uint8Array): Promise<string> {

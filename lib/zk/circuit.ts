@@ -373,7 +373,11 @@ export async function compileCircuit(gen: GeneratedCircuit, dir: string): Promis
   const wasm = path.join(dir, "model_js", "model.wasm");
   let compileSeconds = 0;
   if (!fs.existsSync(r1cs) || !fs.existsSync(wasm) || !fs.existsSync(src) || fs.readFileSync(src, "utf8") !== gen.source) {
-    fs.writeFileSync(src, gen.source);
+    // Compiled in a folder of its own, then moved in file by file (each rename replaces at once), the R1CS last: a
+    // process that reads this cache meanwhile, or a compile cut short, never leaves or meets half a circuit.
+    const tmp = fs.mkdtempSync(path.join(dir, "compiling-"));
+    const tmpSrc = path.join(tmp, "model.circom");
+    fs.writeFileSync(tmpSrc, gen.source);
     // circom2's wasm sees the working directory and its parents only, and follows no absolute symlink: run it
     // from the folder that really holds node_modules, with relative paths.
     const root = path.dirname(fs.realpathSync(path.dirname(path.dirname(require.resolve("circomlib/package.json")))));
@@ -381,13 +385,19 @@ export async function compileCircuit(gen: GeneratedCircuit, dir: string): Promis
     const cli = require.resolve("circom2/cli.js");
     const t0 = Date.now();
     try {
-      const args = [cli, rel(src), "--r1cs", "--wasm", "-o", rel(dir), "-l", "node_modules"];
+      const args = [cli, rel(tmpSrc), "--r1cs", "--wasm", "-o", rel(tmp), "-l", "node_modules"];
       await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 64 << 20 });
     } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
       const err = e as { stderr?: string; stdout?: string; message: string };
       throw new Error(`circom2 failed on ${src}: ${(err.stderr || err.stdout || err.message).slice(-2000)}`);
     }
     compileSeconds = (Date.now() - t0) / 1000;
+    fs.mkdirSync(path.dirname(wasm), { recursive: true });
+    for (const f of fs.readdirSync(path.join(tmp, "model_js"))) fs.renameSync(path.join(tmp, "model_js", f), path.join(path.dirname(wasm), f));
+    fs.renameSync(tmpSrc, src);
+    fs.renameSync(path.join(tmp, "model.r1cs"), r1cs);
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
   return { dir, r1cs, wasm, constraints: readR1csConstraintCount(r1cs), compileSeconds };
 }

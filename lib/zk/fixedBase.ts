@@ -32,8 +32,12 @@ export function scalarsLE(scalars: bigint[]): Uint8Array {
 export class FixedBasePool {
   private readonly pool: PointWorkerPool;
 
-  constructor(readonly group: Group, threads = Math.max(1, os.cpus().length)) {
-    this.pool = new PointWorkerPool(`fixed-base worker (${group})`, path.join(__dirname, "fixedBaseWorker.js"), { group }, threads);
+  constructor(readonly group: Group, threads = Math.max(1, os.cpus().length), keepAlive = false) {
+    this.pool = new PointWorkerPool(`fixed-base worker (${group})`, path.join(__dirname, "fixedBaseWorker.js"), { group }, threads, keepAlive);
+  }
+
+  get failed(): boolean {
+    return this.pool.failed;
   }
 
   /** s * g for every scalar, as affine zkey points back to back (a zero scalar gives the point at infinity). */
@@ -44,4 +48,17 @@ export class FixedBasePool {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+const shared: Partial<Record<Group, FixedBasePool>> = {};
+
+/**
+ * The process's pool for `group`, started on first use and kept for every later setup (a thread's start and its
+ * table cost about as much as a small circuit's points); it holds the process open only while it works. A pool
+ * whose thread failed is replaced.
+ */
+export function sharedFixedBasePool(group: Group): FixedBasePool {
+  const p = shared[group];
+  if (p && !p.failed) return p;
+  return (shared[group] = new FixedBasePool(group, undefined, true));
 }

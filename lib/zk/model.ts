@@ -3,6 +3,7 @@
  * Solidity verifier, cached under .cache/zk/<circuit hash>/. A model set up without a ceremony file is a
  * development setup: `dev` is true and every log line about it says DEV-SETUP.
  */
+import { withDirLock } from "../util/dir-lock";
 import { phase } from "../util/phase";
 import fs from "node:fs";
 import path from "node:path";
@@ -110,65 +111,68 @@ export async function buildModelArtifacts(onnx: Uint8Array, opts: BuildOptions =
   const dir = path.join(opts.cacheRoot ?? path.join(".cache", "zk"), `${gen.hash.slice(2, 18)}-${dev ? "dev" : "ceremony"}`);
   let tag = modelTag({ circuitHash: gen.hash, dev });
   const metaFile = path.join(dir, "artifacts.json");
-  if (fs.existsSync(metaFile)) {
+  const cachedArtifacts = (): ModelArtifacts | undefined => {
+    if (!fs.existsSync(metaFile)) return undefined;
     const cached = loadModelArtifacts(dir);
-    if (cached.sourceHash === gen.hash && cached.witnessesChecked > 0 && fs.existsSync(cached.files.zkey)) {
-      opts.log?.info(`${tag}: artifacts cached`, { dir, constraints: cached.constraints });
-      return { ...cached, deviation, quant, fromCache: true };
+    if (cached.sourceHash !== gen.hash || cached.witnessesChecked === 0 || !fs.existsSync(cached.files.zkey)) return undefined;
+    opts.log?.info(`${tag}: artifacts cached`, { dir, constraints: cached.constraints });
+    return { ...cached, deviation, quant, fromCache: true };
+  };
+  const build = async (): Promise<ModelArtifacts> => {
+    const files = {
+      onnx: path.join(dir, "model.onnx"), circuit: path.join(dir, "model.circom"), r1cs: path.join(dir, "model.r1cs"),
+      wasm: path.join(dir, "model_js", "model.wasm"), zkey: path.join(dir, "model.zkey"), vkey: path.join(dir, "vkey.json"),
+      verifier: path.join(dir, "Groth16Verifier.sol"), quant: path.join(dir, "quant.json"),
+    };
+    fs.writeFileSync(files.onnx, onnx);
+    fs.writeFileSync(files.quant, serializeQuant(quant));
+    fs.writeFileSync(files.circuit, gen.source);
+    const emitted = opts.compiler === "circom" ? null : await phase(opts.log, `${tag}: R1CS emission`, () => emitR1cs(quant, gen.options, dir, opts.cacheRoot ?? path.join(".cache", "zk")));
+    let compiled: { r1cs: string; constraints: number; compileSeconds: number };
+    if (emitted) {
+      fs.mkdirSync(path.dirname(files.wasm), { recursive: true });
+      fs.copyFileSync(emitted.hashWasm, files.wasm);
+      compiled = { r1cs: emitted.r1cs, constraints: emitted.constraints, compileSeconds: emitted.seconds };
+      opts.log?.info(`${tag}: R1CS emitted directly (circom source written for audit)`, { constraints: compiled.constraints, seconds: compiled.compileSeconds, hashCircuitCompileSeconds: emitted.hashCompileSeconds });
+    } else {
+      opts.log?.info(`${tag}: compiling circuit`, { batch: gen.options.batch, privateWeights: gen.options.privateWeights });
+      compiled = await phase(opts.log, `${tag}: circuit compile`, () => compileCircuit(gen, dir));
+      opts.log?.info(`${tag}: compiled`, { constraints: compiled.constraints, seconds: compiled.compileSeconds });
     }
-  }
-  fs.mkdirSync(dir, { recursive: true });
-  const files = {
-    onnx: path.join(dir, "model.onnx"), circuit: path.join(dir, "model.circom"), r1cs: path.join(dir, "model.r1cs"),
-    wasm: path.join(dir, "model_js", "model.wasm"), zkey: path.join(dir, "model.zkey"), vkey: path.join(dir, "vkey.json"),
-    verifier: path.join(dir, "Groth16Verifier.sol"), quant: path.join(dir, "quant.json"),
+    const circuitHash = circuitHashOf(gen.hash, fs.readFileSync(compiled.r1cs));
+    tag = modelTag({ circuitHash, dev });
+    // A circuit that cannot prove its own model never gets a key: the witness of calibration inputs must check.
+    const B = gen.options.batch;
+    const bytes = calibration.map((x) => quantizeInput(quant, x));
+    const nBatches = Math.max(1, Math.min(opts.witnessChecks ?? 2, Math.ceil(bytes.length / B)));
+    const batches = Array.from({ length: nBatches }, (_, k) => Array.from({ length: B }, (_, s) => bytes[(k * B + s) % bytes.length]));
+    await phase(opts.log, `${tag}: witness check`, () =>
+      checkWitnesses({ quant, compiler: emitted ? "emit" : "circom", r1cs: compiled.r1cs, wasm: files.wasm, extraInput: gen.options.privateWeights ? { weights: modelWeights(quant).map((v) => mod(v).toString()) } : undefined }, batches),
+    );
+    opts.log?.info(`${tag}: witnesses of ${nBatches} calibration batch${nBatches === 1 ? "" : "es"} check`, { constraints: compiled.constraints });
+    const ptau = opts.ptau;
+    const setup = await phase(opts.log, `${tag}: ${ptau ? "initial key from the ptau (zkey new)" : "development setup"}`, async () => {
+      if (!ptau) return devSetup(compiled.r1cs, files.zkey);
+      const init = await initialKey(compiled.r1cs, ptau, path.join(opts.cacheRoot ?? path.join(".cache", "zk"), "..", "ceremony"));
+      fs.copyFileSync(init.file, files.zkey);
+      return { method: "ceremony" as const, seconds: init.seconds };
+    });
+    opts.log?.info(`${tag}: ${dev ? "development setup (single party, knows tau: NOT for production)" : "initial key made from the ptau alone: the phase-2 ceremony starts from it"}`, { seconds: setup.seconds });
+    fs.writeFileSync(files.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(files.zkey)));
+    fs.writeFileSync(files.verifier, await exportVerifierSource(files.zkey));
+    const art: ModelArtifacts = {
+      dir, circuitHash, sourceHash: gen.hash, r1csHash: keccak256(fs.readFileSync(compiled.r1cs)), witnessesChecked: nBatches, batch: gen.options.batch, privateWeights: gen.options.privateWeights, dev, setupMethod: setup.method,
+      inputShape: ir.inputShape, outputSize: quant.outputSize, constraints: compiled.constraints, compiler: emitted ? "emit" : "circom", compileSeconds: compiled.compileSeconds,
+      setupSeconds: setup.seconds, publicSignals: gen.publicSignals, layoutVersion: 2, cipherWords: gen.cipherWords, deviation, files, quant,
+      modelCommitment: gen.options.privateWeights && !gen.options.unboundWeights ? (await modelCommitment(quant)).toString() : undefined,
+    };
+    const { quant: _q, ...meta } = art;
+    void _q;
+    fs.writeFileSync(metaFile, JSON.stringify(meta, null, 1));
+    return art;
   };
-  fs.writeFileSync(files.onnx, onnx);
-  fs.writeFileSync(files.quant, serializeQuant(quant));
-  fs.writeFileSync(files.circuit, gen.source);
-  const emitted = opts.compiler === "circom" ? null : await phase(opts.log, `${tag}: R1CS emission`, () => emitR1cs(quant, gen.options, dir, opts.cacheRoot ?? path.join(".cache", "zk")));
-  let compiled: { r1cs: string; constraints: number; compileSeconds: number };
-  if (emitted) {
-    fs.mkdirSync(path.dirname(files.wasm), { recursive: true });
-    fs.copyFileSync(emitted.hashWasm, files.wasm);
-    compiled = { r1cs: emitted.r1cs, constraints: emitted.constraints, compileSeconds: emitted.seconds };
-    opts.log?.info(`${tag}: R1CS emitted directly (circom source written for audit)`, { constraints: compiled.constraints, seconds: compiled.compileSeconds, hashCircuitCompileSeconds: emitted.hashCompileSeconds });
-  } else {
-    opts.log?.info(`${tag}: compiling circuit`, { batch: gen.options.batch, privateWeights: gen.options.privateWeights });
-    compiled = await phase(opts.log, `${tag}: circuit compile`, () => compileCircuit(gen, dir));
-    opts.log?.info(`${tag}: compiled`, { constraints: compiled.constraints, seconds: compiled.compileSeconds });
-  }
-  const circuitHash = circuitHashOf(gen.hash, fs.readFileSync(compiled.r1cs));
-  tag = modelTag({ circuitHash, dev });
-  // A circuit that cannot prove its own model never gets a key: the witness of calibration inputs must check.
-  const B = gen.options.batch;
-  const bytes = calibration.map((x) => quantizeInput(quant, x));
-  const nBatches = Math.max(1, Math.min(opts.witnessChecks ?? 2, Math.ceil(bytes.length / B)));
-  const batches = Array.from({ length: nBatches }, (_, k) => Array.from({ length: B }, (_, s) => bytes[(k * B + s) % bytes.length]));
-  await phase(opts.log, `${tag}: witness check`, () =>
-    checkWitnesses({ quant, compiler: emitted ? "emit" : "circom", r1cs: compiled.r1cs, wasm: files.wasm, extraInput: gen.options.privateWeights ? { weights: modelWeights(quant).map((v) => mod(v).toString()) } : undefined }, batches),
-  );
-  opts.log?.info(`${tag}: witnesses of ${nBatches} calibration batch${nBatches === 1 ? "" : "es"} check`, { constraints: compiled.constraints });
-  const ptau = opts.ptau;
-  const setup = await phase(opts.log, `${tag}: ${ptau ? "initial key from the ptau (zkey new)" : "development setup"}`, async () => {
-    if (!ptau) return devSetup(compiled.r1cs, files.zkey);
-    const init = await initialKey(compiled.r1cs, ptau, path.join(opts.cacheRoot ?? path.join(".cache", "zk"), "..", "ceremony"));
-    fs.copyFileSync(init.file, files.zkey);
-    return { method: "ceremony" as const, seconds: init.seconds };
-  });
-  opts.log?.info(`${tag}: ${dev ? "development setup (single party, knows tau: NOT for production)" : "initial key made from the ptau alone: the phase-2 ceremony starts from it"}`, { seconds: setup.seconds });
-  fs.writeFileSync(files.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(files.zkey)));
-  fs.writeFileSync(files.verifier, await exportVerifierSource(files.zkey));
-  const art: ModelArtifacts = {
-    dir, circuitHash, sourceHash: gen.hash, r1csHash: keccak256(fs.readFileSync(compiled.r1cs)), witnessesChecked: nBatches, batch: gen.options.batch, privateWeights: gen.options.privateWeights, dev, setupMethod: setup.method,
-    inputShape: ir.inputShape, outputSize: quant.outputSize, constraints: compiled.constraints, compiler: emitted ? "emit" : "circom", compileSeconds: compiled.compileSeconds,
-    setupSeconds: setup.seconds, publicSignals: gen.publicSignals, layoutVersion: 2, cipherWords: gen.cipherWords, deviation, files, quant,
-    modelCommitment: gen.options.privateWeights && !gen.options.unboundWeights ? (await modelCommitment(quant)).toString() : undefined,
-  };
-  const { quant: _q, ...meta } = art;
-  void _q;
-  fs.writeFileSync(metaFile, JSON.stringify(meta, null, 1));
-  return art;
+  // Another process building the same artifacts (a second run, a background maker) is waited for, and its cache used.
+  return cachedArtifacts() ?? withDirLock(dir, async () => cachedArtifacts() ?? build());
 }
 
 export function loadModelArtifacts(dir: string): ModelArtifacts {

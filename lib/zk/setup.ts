@@ -18,7 +18,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { FixedBasePool } from "./fixedBase";
+import { sharedFixedBasePool } from "./fixedBase";
 import { readR1cs } from "./r1cs";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { buildBn128 } = require("ffjavascript");
@@ -180,11 +180,8 @@ export async function devSetup(r1csPath: string, zkeyPath: string, trapdoor?: De
   const hq = lagrangeAt(tau, 2 * n, w2, 1, 2, n, r).map((v) => (v * deltaInv) % r);
 
   const tField = Date.now();
-  const g1 = new FixedBasePool("G1");
-  const g2 = new FixedBasePool("G2");
-  const [pIC, pA, pB1, pC, pH, pB2] = await Promise.all([g1.times(ic), g1.times(a), g1.times(b), g1.times(cq), g1.times(hq), g2.times(b)]).finally(
-    () => Promise.all([g1.close(), g2.close()]),
-  );
+  const [g1, g2] = [sharedFixedBasePool("G1"), sharedFixedBasePool("G2")];
+  const [pIC, pA, pB1, pC, pH, pB2] = await Promise.all([g1.times(ic), g1.times(a), g1.times(b), g1.times(cq), g1.times(hq), g2.times(b)]);
 
   if (process.env.ZK_SETUP_DEBUG) console.log(`devSetup: field ${(tField - t0) / 1000}s, points ${(Date.now() - tField) / 1000}s`);
   const q: bigint = BigInt(curve.q.toString());

@@ -15,7 +15,11 @@ export class PointWorkerPool {
   private failure: Error | undefined;
   private closing = false;
 
-  constructor(private readonly label: string, file: string, workerData: unknown, threads = Math.max(1, os.cpus().length)) {
+  /**
+   * `keepAlive`: the threads stay for later jobs but hold the process open only while a job is in flight (a pool
+   * shared by every setup of a process, lib/zk/fixedBase.ts sharedFixedBasePool).
+   */
+  constructor(private readonly label: string, file: string, workerData: unknown, threads = Math.max(1, os.cpus().length), private readonly keepAlive = false) {
     this.workers = Array.from({ length: threads }, () => {
       // No inherited --require flags (`hardhat run` preloads hardhat/register): a thread that loads the Hardhat
       // config loads ffjavascript, whose web-worker dependency takes any non-main thread for its own and throws.
@@ -23,6 +27,7 @@ export class PointWorkerPool {
       w.on("message", ({ id, points }: { id: number; points: Uint8Array }) => {
         this.pending.get(id)?.resolve(points);
         this.pending.delete(id);
+        if (this.keepAlive && this.pending.size === 0) for (const t of this.workers) t.unref();
         this.idle.push(w);
         this.queue.shift()?.();
       });
@@ -31,6 +36,12 @@ export class PointWorkerPool {
       return w;
     });
     this.idle = [...this.workers];
+    if (keepAlive) for (const t of this.workers) t.unref();
+  }
+
+  /** Whether a thread failed: every later job fails too. */
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   /** One job on the next idle thread; the buffers in `transfer` move to it. */
@@ -38,6 +49,7 @@ export class PointWorkerPool {
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       const id = this.nextId++;
+      if (this.keepAlive && this.pending.size === 0) for (const t of this.workers) t.ref();
       this.pending.set(id, { resolve, reject });
       const go = () => this.idle.pop()!.postMessage({ id, ...payload }, transfer);
       if (this.idle.length > 0) go();

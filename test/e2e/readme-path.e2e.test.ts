@@ -25,6 +25,7 @@ import { JsonRpcProvider } from "ethers";
 import { devAccount } from "../../lib/devnet/devnet";
 import { portIsFree, REPO_ROOT, startProcess, waitForRpc, type ManagedProcess } from "../../lib/util/processes";
 import { sleep } from "../../lib/util/retry";
+import { backgroundDone, startInBackground } from "../helpers/background";
 
 const HARDHAT = path.join(REPO_ROOT, "node_modules", ".bin", "hardhat");
 const PORT = 8545;
@@ -63,6 +64,9 @@ interface Proc {
   p: ManagedProcess;
   out: string[];
 }
+
+// A cold cache's MNIST training and circuit (model:example, model:register) are made ahead, from the start of the run.
+startInBackground("readme-example", path.join(__dirname, "prewarm-example.ts"), []);
 
 describe("e2e: the README's manual path, as separate processes", function () {
   this.timeout(1_800_000);
@@ -140,6 +144,7 @@ describe("e2e: the README's manual path, as separate processes", function () {
     }
     fs.rmSync(home, { recursive: true, force: true });
     fs.mkdirSync(home, { recursive: true });
+    await backgroundDone("readme-example");
     node = start(["node", "--hostname", "0.0.0.0"]); // npx hardhat node --hostname 0.0.0.0: workers on host B reach it
     await waitForRpc(URL_);
     provider = new JsonRpcProvider(URL_, undefined, { staticNetwork: true, pollingInterval: 200 });
@@ -282,11 +287,13 @@ describe("e2e: the README's manual path, as separate processes", function () {
     expect(r.stdout).to.not.match(/would revert/);
     // Every transaction of the whole run, counted from the blocks: none that could have been told to revert did.
     // Two parties may both pass the static call of a claim (or a reclaim) on the same shard and send at the same
-    // moment: the later one loses the race (the other's call on that shard succeeded in an earlier block). Nothing
-    // else may revert: no release, no submission, no post.
+    // moment: the later one loses the race (the other's call on that shard succeeded in an earlier block). How many
+    // such races happen depends on the machine's load; what the reference software guarantees is that a party never
+    // loses twice to the same winning call (it does not retry a shard someone else took). Nothing else may revert:
+    // no release, no submission, no post.
     const latest = await provider.getBlockNumber();
     let sent = 0;
-    let lostRaces = 0;
+    const losses = new Set<string>(); // job:shard@winning block:loser
     const wins = new Map<string, { block: number; from: string }[]>(); // job:shard -> successful claim / reclaim
     for (let b = 1; b <= latest; b++) {
       const block = await provider.getBlock(b, true);
@@ -300,13 +307,14 @@ describe("e2e: the README's manual path, as separate processes", function () {
           if (racy) wins.set(k, [...(wins.get(k) ?? []), { block: b, from: tx.from.toLowerCase() }]);
           continue;
         }
-        const winner = (wins.get(k) ?? []).find((w) => w.block < b && w.from !== tx.from.toLowerCase());
+        const winner = (wins.get(k) ?? []).filter((w) => w.block < b && w.from !== tx.from.toLowerCase()).at(-1);
         expect(racy && winner, `tx ${tx.hash} (${call?.name ?? "?"}) in block ${b} reverted`).to.be.ok;
-        lostRaces++;
+        const loss = `${k}@${winner!.block}:${tx.from.toLowerCase()}`;
+        expect(losses.has(loss), `${tx.from} lost twice to the ${call!.name} of block ${winner!.block} on shard ${k}`).to.equal(false);
+        losses.add(loss);
       }
     }
     expect(sent).to.be.greaterThan(40);
-    expect(lostRaces, "races lost").to.be.at.most(3);
   });
 
   it("job:cancel credits the unclaimed shards' escrow; a second cancel is refused before anything is sent", async () => {

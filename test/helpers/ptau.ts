@@ -1,21 +1,43 @@
 /**
  * A small multi-party Powers of Tau for offline tests, made with snarkjs exactly as a public ceremony is:
  * `powersoftau new`, three `contribute`s, a `beacon` and `prepare phase2`. Cached under .cache/ptau/ keyed by the power
- * and the contributions (prepare phase2 takes about a minute at 2^12 on an idle 2-core machine).
+ * and the contributions (prepare phase2 takes about a minute at 2^12 on an idle 2-core machine): the files that use it
+ * call `prewarmTestPtau` when they load, so that a cold run makes it in the background while earlier files run.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { REPO_ROOT } from "../../lib/util/processes";
+import { backgroundDone, startInBackground } from "./background";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
 
 export const TEST_PTAU_CONTRIBUTORS = ["alice", "bob", "carol"];
 
-/** The prepared .ptau of 2^power, made once per cache. */
-export async function testPtau(power = 12, cacheDir = path.join(".cache", "ptau")): Promise<string> {
+const DEFAULT_CACHE = path.join(REPO_ROOT, ".cache", "ptau");
+
+function ptauFile(power: number, cacheDir: string): string {
   const key = crypto.createHash("sha256").update(JSON.stringify({ v: 1, power, c: TEST_PTAU_CONTRIBUTORS })).digest("hex").slice(0, 16);
-  const out = path.join(cacheDir, `test-${power}-${key}.ptau`);
+  return path.join(cacheDir, `test-${power}-${key}.ptau`);
+}
+
+/** Starts making the .ptau of 2^power in the background (test/helpers/background.ts) unless it is cached. */
+export function prewarmTestPtau(power = 12): void {
+  if (!fs.existsSync(ptauFile(power, DEFAULT_CACHE))) startInBackground(`ptau-${power}`, path.join(__dirname, "make-ptau.ts"), [String(power)]);
+}
+
+/** The prepared .ptau of 2^power, made once per cache. */
+export async function testPtau(power = 12, cacheDir = DEFAULT_CACHE): Promise<string> {
+  const out = ptauFile(power, cacheDir);
+  if (cacheDir === DEFAULT_CACHE) await backgroundDone(`ptau-${power}`);
   if (fs.existsSync(out)) return out;
+  await makeTestPtau(power, cacheDir);
+  return out;
+}
+
+/** Makes the .ptau of 2^power in `cacheDir` (written by rename: a reader never sees part of it). */
+export async function makeTestPtau(power: number, cacheDir = DEFAULT_CACHE): Promise<string> {
+  const out = ptauFile(power, cacheDir);
   fs.mkdirSync(cacheDir, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(cacheDir, "tmp-"));
   const f = (n: string) => path.join(tmp, n);

@@ -1,8 +1,10 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import { artifacts, ethers } from "hardhat";
+import { formatLog, parseEventLogs, toEventSelector, type Abi, type AbiEvent, type RpcLog } from "viem";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { PassThrough } from "node:stream";
 import { JobBook, nowSeconds } from "../../lib/chain/jobbook";
+import { applyCoreEvent, JobView } from "../../lib/chain/jobView";
 import { createLogger } from "../../lib/util/log";
 import { ReclaimDuty } from "../../keepers/keeper";
 import { MeshFollower } from "../../lib/mesh/follower";
@@ -112,5 +114,39 @@ describe("security G-04: million-shard jobs cost the job book nothing per untouc
     await book.sync();
     expect(s.state).to.equal("open");
     expect(book.job(env.honestJob).shard(2)).to.equal(s);
+  });
+
+  it("G-04 the dashboard's job screen state: one job's events, asked by its jobId topic and decoded by viem, give the job book's view; only shards with events are listed", async function () {
+    const env = await loadFixture(huge);
+    await env.core.connect(env.worker).claim(1, 7);
+    await env.core.connect(env.worker).leaveClaim(1, 7); // touched, open again
+    const book = new JobBook(env.core, ethers.provider);
+    await book.sync();
+    // what web/src/chain/job.ts does: the job's events only (topic 1 = jobId), decoded by viem, on a view made from getJob
+    const abi = (await artifacts.readArtifact("OblivionCore")).abi as Abi;
+    const events = abi.filter((x): x is AbiEvent => x.type === "event" && x.inputs[0]?.name === "jobId");
+    const screen = async (jobId: bigint) => {
+      const raw = (await ethers.provider.send("eth_getLogs", [{ address: await env.core.getAddress(), topics: [events.map((e) => toEventSelector(e)), ethers.toBeHex(jobId, 32)], fromBlock: "0x0", toBlock: "latest" }])) as RpcLog[];
+      const logs = parseEventLogs({ abi: events, logs: raw.map((l) => formatLog(l)), strict: true });
+      const j = await env.core.getJob(jobId);
+      const view = new JobView(jobId, j.requester.toLowerCase(), j.modelId, j.modelVersion, Number(j.shardCount), j.inputRoot, 0);
+      const jobs = new Map([[jobId, view]]);
+      for (const l of logs) if (l.eventName !== "JobPosted") applyCoreEvent(jobs, { name: l.eventName, args: l.args as Record<string, unknown>, blockNumber: Number(l.blockNumber), txHash: l.transactionHash! });
+      return { view, logs: logs.length };
+    };
+    for (const jobId of [1n, 2n, env.honestJob]) {
+      const { view, logs } = await screen(jobId);
+      const want = book.job(jobId);
+      expect(view.counts, `job ${jobId}`).to.deep.equal(want.counts);
+      expect([...view.touched.keys()].sort()).to.deep.equal([...want.touched.keys()].sort());
+      for (const [i, s] of want.touched) expect(view.shard(i), `job ${jobId} shard ${i}`).to.deep.equal(s);
+      expect(logs).to.be.at.most(6); // the job's own events, not the chain's
+    }
+    const big = (await screen(1n)).view;
+    expect(big.listed(100)).to.deep.equal([7, MAX_SHARDS - 1]); // a million-shard job lists its two touched shards
+    expect(big.shard(7)).to.deep.include({ state: "open", claimNonce: undefined });
+    expect(big.shard(MAX_SHARDS - 1).claimNonce).to.be.a("bigint"); // viem's uint32 numbers become the book's bigints
+    const honest = (await screen(env.honestJob)).view;
+    expect(honest.listed(100)).to.deep.equal(Array.from({ length: honest.shardCount }, (_, i) => i)); // a small job lists every shard
   });
 });

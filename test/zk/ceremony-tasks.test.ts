@@ -11,11 +11,13 @@ import { attach, readDeployment } from "../../lib/chain/deployments";
 import { createContentStore } from "../../lib/storage";
 import { uniformCalibration } from "../../lib/zk/model";
 import { checkSetupForUse } from "../../lib/zk/setup-policy";
-import { testPtau } from "../helpers/ptau";
+import { prewarmTestPtau, testPtau } from "../helpers/ptau";
 import { mlpOnnx } from "./models";
 import { taskOutput } from "../helpers/task-output";
 
 const capture = taskOutput;
+
+prewarmTestPtau(12);
 
 describe("ceremony tasks: register --ptau, contribute, finalize, verify-setup, and the DEV rule", function () {
   this.timeout(900_000);

@@ -28,7 +28,7 @@ import { devSetup, getCurve, type DevTrapdoor } from "../../lib/zk/setup";
 import { deployVettedVerifier, type SnarkjsVkey } from "../../lib/zk/vk-verifier";
 import { encodeProof, type Groth16Proof } from "../../lib/zk/verifier";
 import { IProofVerifier__factory } from "../../typechain-types";
-import { testPtau } from "../helpers/ptau";
+import { prewarmTestPtau, testPtau } from "../helpers/ptau";
 import { mlpOnnx } from "./models";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
@@ -72,6 +72,8 @@ function modInv(a: bigint): bigint {
   }
   return (t + R) % R;
 }
+
+prewarmTestPtau(12);
 
 describe("zk: ceremony setups (phase 1 from a ptau, phase 2 with named contributors)", function () {
   this.timeout(900_000);

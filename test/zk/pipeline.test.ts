@@ -6,7 +6,7 @@ import { proveBatch, ProverThread, type ProveResult } from "../../lib/zk/prover"
 import { compileVerifier, decodeProof, deployVerifier } from "../../lib/zk/verifier";
 import { FIELD_R } from "../../lib/zk/commitment";
 import { uniformCalibration } from "../../lib/zk/model";
-import { testPtau } from "../helpers/ptau";
+import { prewarmTestPtau, testPtau } from "../helpers/ptau";
 import { cnnOnnx, mlpOnnx } from "./models";
 import fs from "node:fs";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -91,6 +91,8 @@ describe("zk: build, dev setup, prove, verify on-chain", function () {
     });
   });
 });
+
+prewarmTestPtau(12);
 
 describe("zk: ceremony setup path (public ptau -> the ceremony's initial key)", function () {
   it("makes the initial key from a prepared powers-of-tau file (zkey new; proofs verify, but only a ceremony's final key is registered)", async () => {

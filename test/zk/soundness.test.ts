@@ -4,23 +4,20 @@
  * public signals, accepted witnesses) on the step models and the zoo. docs/zk.md says what each sweep checks.
  */
 import { expect } from "chai";
-import fs from "node:fs";
 import path from "node:path";
 import { loadOrTrainMnistMlp } from "../../lib/devnet/mnist-model";
 import { readOnnx } from "../../lib/onnx/read";
 import { compileCircuit, generateCircuit } from "../../lib/zk/circuit";
-import { canEmit, emitR1cs } from "../../lib/zk/emit";
+import { emitR1cs } from "../../lib/zk/emit";
 import { lowerGraph } from "../../lib/zk/lower";
 import { circuitPlan } from "../../lib/zk/plan";
 import { quantizeInput, quantizeModel, type QuantModel } from "../../lib/zk/quantize";
 import { checkWitnesses, computeWitness, R1csChecker } from "../../lib/zk/witnessCheck";
-import { rng, stepModels } from "./models";
+import { backgroundDone, startInBackground } from "../helpers/background";
+import { stepModels } from "./models";
 import { forgedSweep, localSweep, type SweepStats } from "./soundness";
+import { CACHE, stepCase, zooCase, zooModels } from "./soundness-cases";
 
-const CACHE = path.join(".cache", "zk-test");
-/** The zoo test's cache (.cache/zk/<source hash>-dev, lib/zk/model.ts): circom-only zoo models are compiled once. */
-const ZOO_CACHE = path.join(".cache", "zk");
-const ZOO = path.join(__dirname, "..", "fixtures", "onnx-zoo");
 const rows: string[] = [];
 
 const shiftsOf = (q: QuantModel) => [...new Set(q.ops.flatMap((op) => ("shift" in op && op.shift > 0 ? [op.shift] : [])))];
@@ -35,8 +32,7 @@ async function emitted(q: QuantModel, batch: number, dir: string) {
 
 /** Compiles q's circom source and checks it against the emitted R1CS: sizes, public signals, both witnesses accepted. */
 async function compareWithCircom(q: QuantModel, batch: number, dir: string, em: Awaited<ReturnType<typeof emitted>>, bytes: number[][]) {
-  const gen = generateCircuit(q, { batch, privateWeights: false });
-  const c = await compileCircuit(gen, dir);
+  const c = await compileCircuit(generateCircuit(q, { batch, privateWeights: false }), dir);
   const cc = R1csChecker.fromFile(c.r1cs);
   const [a, b] = [cc.r1cs, em.checker.r1cs];
   expect([b.nConstraints, b.nVars, b.nOutputs, b.nPubInputs, b.nPrvInputs]).to.deep.equal([a.nConstraints, a.nVars, a.nOutputs, a.nPubInputs, a.nPrvInputs]);
@@ -49,19 +45,17 @@ async function compareWithCircom(q: QuantModel, batch: number, dir: string, em: 
   expect(em.checker.firstFailing(ew)).to.equal(-1);
 }
 
+// Its circuits are compiled ahead, in the background from the start of the run (test/zk/compile-ahead.ts).
+startInBackground("soundness-circuits", path.join(__dirname, "compile-ahead.ts"), []);
+
 describe("zk soundness harness: every wire bound, no forged witness accepted", function () {
+  before(() => backgroundDone("soundness-circuits"));
   after(() => console.log(rows.join("\n")));
 
   for (const m of stepModels()) {
     it(`${m.name}: every wire changed alone or by a forger fails a constraint; circom gives the same circuit`, async () => {
-      const size = m.input.reduce((a, b) => a * b, 1);
-      const r = rng(size + m.plan.length);
-      const cal = Array.from({ length: 12 }, () => Float64Array.from({ length: size }, () => (m.signed ? r() * 2 - 1 : r())));
-      const q = quantizeModel(lowerGraph(readOnnx(m.onnx)), cal, { activationBits: 6 });
+      const { q, cal, batch, bytes, dir } = stepCase(m);
       expect(circuitPlan(q).map((s) => s.kind).join(",")).to.equal(m.plan);
-      const batch = m.input[1] === 6 ? 2 : 1; // 72 inputs: three input words
-      const bytes = cal.slice(0, batch).map((x) => quantizeInput(q, x));
-      const dir = path.join(CACHE, "sound", generateCircuit(q, { batch, privateWeights: false }).hash.slice(2, 14));
       const em = await emitted(q, batch, dir);
       // registration's own check: the witness of calibration inputs satisfies the R1CS with the reference's outputs
       await checkWitnesses({ quant: q, compiler: "emit", r1cs: em.r1cs, wasm: em.hashWasm }, [bytes, cal.slice(2, 2 + batch).map((x) => quantizeInput(q, x))], em.checker);
@@ -99,29 +93,23 @@ describe("zk soundness harness: every wire bound, no forged witness accepted", f
   });
 
   describe("the PyTorch zoo", () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(ZOO, "manifest.json"), "utf8")) as { models: { name: string; file: string }[] };
-    const digits = JSON.parse(fs.readFileSync(path.join(ZOO, "digits.json"), "utf8")) as { calibration: number[][] };
-    /** Emitted zoo models also compiled with circom here (plans linear,linear and linearMax,linear; the step models cover
- *  every step kind); ZK_SOUNDNESS_ALL=1 compares all 18. */
-    const COMPARE = new Set(["mlp_o13", "cnn_o13"]);
-    for (const m of manifest.models) {
+    const zoo = zooModels();
+    for (const m of zoo.models) {
       it(`${m.name}: every wire changed alone fails a constraint; sampled forgers on emitted ones`, async () => {
-        const q = quantizeModel(lowerGraph(readOnnx(new Uint8Array(fs.readFileSync(path.join(ZOO, m.file))))), digits.calibration);
-        const gen = generateCircuit(q, { batch: 1, privateWeights: false });
-        const bytes = [quantizeInput(q, digits.calibration[0])];
+        const { q, gen, bytes, emittable, dir, circomDir } = zooCase(m, zoo.calibration);
         let checker: R1csChecker;
         let honest: bigint[];
-        if (canEmit(q, gen.options)) {
-          const em = await emitted(q, 1, path.join(CACHE, "sound", gen.hash.slice(2, 14)));
+        if (emittable) {
+          const em = await emitted(q, 1, dir);
           checker = em.checker;
           honest = await computeWitness({ quant: q, compiler: "emit", r1cs: em.r1cs, wasm: em.hashWasm }, bytes, 5n);
           const forged = await forgedSweep(checker, { q, hashWasm: em.hashWasm, bytes, binding: 5n }, { budget: 30 });
           row(m.name, "forged", forged);
           none(forged);
-          if (COMPARE.has(m.name) || process.env.ZK_SOUNDNESS_ALL) await compareWithCircom(q, 1, path.join(CACHE, "sound", `${gen.hash.slice(2, 14)}-circom`), em, bytes);
+          if (circomDir) await compareWithCircom(q, 1, circomDir, em, bytes);
         } else {
           // compiled where buildModelArtifacts (the zoo test) compiles it, so it is compiled once per run
-          const c = await compileCircuit(gen, path.join(ZOO_CACHE, `${gen.hash.slice(2, 18)}-dev`));
+          const c = await compileCircuit(gen, dir);
           checker = R1csChecker.fromFile(c.r1cs);
           honest = await computeWitness({ quant: q, compiler: "circom", r1cs: c.r1cs, wasm: c.wasm }, bytes, 5n);
           expect(checker.firstFailing(honest)).to.equal(-1);

@@ -13,7 +13,7 @@ import { beaconKey, contributeKey, keyContributions } from "../../lib/zk/ceremon
 import { LAMBDA, R, SameScalarPool, schedule } from "../../lib/zk/sameScalar";
 import { getCurve } from "../../lib/zk/setup";
 import { newZkey } from "../../lib/zk/zkey-new";
-import { testPtau } from "../helpers/ptau";
+import { prewarmTestPtau, testPtau } from "../helpers/ptau";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require("snarkjs");
 
@@ -48,6 +48,8 @@ function syntheticR1cs(file: string, nConstraints: number, nVars: number, nPub: 
   const section = (id: number, data: Buffer) => Buffer.concat([le(BigInt(id), 4), le(BigInt(data.length), 8), data]);
   fs.writeFileSync(file, Buffer.concat([Buffer.from("r1cs"), le(1n, 4), le(2n, 4), section(1, header), section(2, Buffer.concat(cons))]));
 }
+
+prewarmTestPtau(12);
 
 describe("zk: our key generation and contributions, byte-compatible with snarkjs", function () {
   this.timeout(300_000);

@@ -14,6 +14,7 @@ import { createContentStore, type ContentStore } from "../../lib/storage";
 import { onnxAgreement } from "../../lib/zk/agreement";
 import { proveBatch, ProverThread } from "../../lib/zk/prover";
 import { registerOnnxModel } from "../../lib/zk/register";
+import { backgroundDone, startInBackground } from "../helpers/background";
 import { Groth16VkVerifier__factory } from "../../typechain-types";
 
 const DIR = path.join(__dirname, "..", "fixtures", "onnx-zoo");
@@ -25,6 +26,8 @@ const digits = JSON.parse(fs.readFileSync(path.join(DIR, "digits.json"), "utf8")
 /** The patterns of issue 13's table, each covered by at least one zoo model at the opsets listed. */
 const TABLE = ["view", "batchnorm1d", "softmax", "sigmoid", "tanh", "leakyrelu", "residual", "globalavgpool", "avgpool-defaults", "mlp", "cnn", "maxpool"];
 
+startInBackground("zoo-artifacts", path.join(__dirname, "zoo-ahead.ts"), []);
+
 describe("zk: the PyTorch ONNX zoo registers, proves and agrees with onnxruntime", function () {
   let c: ProtocolContracts;
   let store: ContentStore;
@@ -33,6 +36,9 @@ describe("zk: the PyTorch ONNX zoo registers, proves and agrees with onnxruntime
   const rows: string[] = [];
 
   before(async function () {
+    // the models' artifacts are made ahead, in the background from the start of the run (test/zk/zoo-ahead.ts; the
+    // soundness test's background compiles write the circom-only ones' folders too, test/zk/compile-ahead.ts)
+    await Promise.all([backgroundDone("zoo-artifacts"), backgroundDone("soundness-circuits")]);
     t0 = Date.now();
     const [owner] = await ethers.getSigners();
     ({ contracts: c } = await deployProtocol(owner, { treasury: owner.address, unbondingPeriod: 3600 }));

@@ -16,9 +16,11 @@ import { useBlock } from "./block";
 import { describeFailure } from "./errors";
 import { dropPending, JOBS_CHANGED, listJobs, listPending, PENDING_TTL_MS, saveJob, type JobFile } from "./jobStore";
 import type { AppConfig } from "../config";
+import type { AnyEventLog } from "./logs";
 import { useLogs } from "./useLogs";
 
-const CLAIMED = getAbiItem({ abi: coreAbi, name: "ShardClaimed" });
+/** A claim and every event that ends it or serves it: the agent reads no shard to know which claims still wait. */
+const EVENTS = (["ShardClaimed", "ShardKeyReleased", "ClaimLeft", "BadReleaseProven", "ShardSettled", "ClaimSlashed", "ClaimVoided"] as const).map((name) => getAbiItem({ abi: coreAbi, name }));
 
 export interface AgentEvent {
   at: number;
@@ -32,7 +34,9 @@ export function useReleaseAgent(enabled: boolean) {
   const client = usePublicClient();
   const { data: wallet } = useWalletClient();
   const { block, time } = useBlock();
-  const { logs } = useLogs("claims", enabled ? config.contracts.core : undefined, [CLAIMED]);
+  const logs = useLogs("claim-events", enabled ? config.contracts.core : undefined, EVENTS).logs as unknown as AnyEventLog[];
+  /** Each job's requester, read once. */
+  const requesters = useRef(new Map<string, string>());
   const [events, setEvents] = useState<AgentEvent[]>([]);
   const done = useRef(new Set<string>());
   const busy = useRef(false);
@@ -59,16 +63,26 @@ export function useReleaseAgent(enabled: boolean) {
     (async () => {
       const files = (await listJobs()).filter((f) => f.chainId === String(config.chainId) && f.core.toLowerCase() === config.contracts.core.toLowerCase());
       const byJob = new Map<string, JobFile>(files.map((f) => [f.jobId, f]));
-      for (const l of logs) {
-        const file = byJob.get(l.args.jobId.toString());
-        if (!file) continue;
+      // The last event of each shard of my jobs: a claim waits for its key while it is that shard's last event.
+      const last = new Map<string, AnyEventLog>();
+      for (const l of logs) if (byJob.has(l.args.jobId.toString())) last.set(`${l.args.jobId}:${l.args.shardIndex}`, l);
+      for (const l of last.values()) {
+        if (l.eventName !== "ShardClaimed") continue;
+        const file = byJob.get(l.args.jobId.toString())!;
         const key = `${l.args.jobId}:${l.args.shardIndex}:${l.args.claimNonce}`;
         if (done.current.has(key)) continue;
+        const job = l.args.jobId.toString();
+        const jobKey = `${config.contracts.core}:${job}`;
+        if (!requesters.current.has(jobKey)) requesters.current.set(jobKey, (await client.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "jobRequester", args: [l.args.jobId] })).toLowerCase());
+        if (requesters.current.get(jobKey) !== address.toLowerCase()) continue;
+        // Only a claim still live by the later of the wall clock and the chain's time (a release is its own event).
+        if (Number(l.args.deadline) <= Math.max(time, Date.now() / 1000)) {
+          done.current.add(key);
+          continue;
+        }
+        // The events say it waits; the shard itself decides (a release by the CLI's agent may be in a block not read yet).
         const s = await client.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "getShard", args: [l.args.jobId, l.args.shardIndex] });
-        const requester = await client.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "jobRequester", args: [l.args.jobId] });
-        if (requester.toLowerCase() !== address.toLowerCase()) continue;
-        // Only the current claim, still live by the later of the wall clock and the chain's time, without a release.
-        if (s.status !== 1 || s.claimNonce !== l.args.claimNonce || s.keyReleased || Number(s.deadline) <= Math.max(time, Date.now() / 1000)) {
+        if (s.status !== 1 || s.claimNonce !== Number(l.args.claimNonce) || s.keyReleased) {
           done.current.add(key);
           continue;
         }

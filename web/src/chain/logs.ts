@@ -3,15 +3,24 @@
  * it has read: the first read goes from the newest page back to the deployment block, publishing each page as it
  * lands (the newest records are on screen after one request), then only the blocks after the last read.
  */
-import type { AbiEvent, Address, PublicClient, Log } from "viem";
+import { formatLog, numberToHex, parseEventLogs, toEventSelector, type AbiEvent, type Address, type Hex, type PublicClient, type Log } from "viem";
 
 export const LOG_PAGE = 5_000n;
 
 type Logs<E extends AbiEvent> = Log<bigint, number, false, undefined, true, readonly E[]>[];
-type Query<E extends AbiEvent> = { address: Address; events: readonly E[]; fromBlock: bigint };
+/**
+ * `topics`: the indexed arguments after the event selector that every log must have (null: any), asked of the node,
+ * so that one job's events are read without the rest of the chain's (viem's getLogs drops `args` for several events).
+ */
+export type Query<E extends AbiEvent> = { address: Address; events: readonly E[]; fromBlock: bigint; topics?: (Hex | null)[] };
 
 async function logsIn<E extends AbiEvent>(client: PublicClient, q: Query<E>, from: bigint, to: bigint): Promise<Logs<E>> {
-  return (await client.getLogs({ address: q.address, events: q.events, fromBlock: from, toBlock: to, strict: true } as never)) as Logs<E>;
+  if (!q.topics) return (await client.getLogs({ address: q.address, events: q.events, fromBlock: from, toBlock: to, strict: true } as never)) as Logs<E>;
+  const raw = await client.request({
+    method: "eth_getLogs",
+    params: [{ address: q.address, topics: [q.events.map((e) => toEventSelector(e)), ...q.topics], fromBlock: numberToHex(from), toBlock: numberToHex(to) }],
+  });
+  return parseEventLogs({ abi: q.events, logs: raw.map((l) => formatLog(l)), strict: true }) as unknown as Logs<E>;
 }
 
 /** What a LogCache has read so far: oldest first; `complete` once every block back to the deployment is read. */

@@ -57,11 +57,12 @@ export async function resultsInTab(client: PublicClient, config: AppConfig, file
   const recorded = await client.getContractEvents({ address: config.contracts.audit, abi: auditAbi, eventName: "Recorded", args: { jobId }, fromBlock });
   const settled = await client.getContractEvents({ address: config.contracts.core, abi: coreAbi, eventName: "ShardSettled", args: { jobId }, fromBlock });
   // layout 2: the proven outputs ride in the event as the proof's cipher words (G-07); outputCid is the worker's float result
+  const recordOf = new Map(recorded.map((l) => [l.args.recordId!, l]));
   const settlementOf = new Map(settled.map((e) => [Number(e.args.shardIndex), { outputCid: e.args.outputCid as string, outputCipher: [...(e.args.outputCipher ?? [])] }]));
   const rows: ShardOutcome[] = [];
   const unreadable: UnreadableShard[] = [];
   for (const id of ids) {
-    const log = recorded.find((l) => l.args.recordId === id);
+    const log = recordOf.get(id);
     if (!log) throw new Error(`audit record ${id}: no Recorded log found`);
     const r = log.args.record!;
     if (!(await client.readContract({ address: config.contracts.audit, abi: auditAbi, functionName: "isRecord", args: [id, r] }))) throw new Error(`audit record ${id}: its log does not match the stored digest`);

@@ -2,27 +2,29 @@
  * One of my jobs, live: each shard open, claimed by whom (with its countdown), key released, settled with its proof
  * verified on-chain; the release agent's actions; checked results with the predicted classes, exported as CSV or
  * JSON; the job file for `job:follow` / `requester:run`; cancel. Results are read, opened and checked against the proven
- * output commitments in the tab (requester/tab.ts), as `job:results` does.
+ * output commitments in the tab (requester/tab.ts), as `job:results` does. The shards' states come from the job's
+ * events (chain/job.ts), not from a read per shard: a job of more than PAGE shards lists, a page at a time, the shards
+ * that have had events, and counts the open ones nobody touched.
  */
-import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
-import { getAbiItem } from "viem";
+import { useMemo, useState } from "react";
 import { usePublicClient } from "wagmi";
+import type { ShardView } from "../../../lib/chain/jobView";
 import { useApp } from "../app";
 import { useAgentEvents } from "../chain/agent";
 import { useBlock, useNow } from "../chain/block";
+import { useJob } from "../chain/job";
 import { jobFileName, type JobFile } from "../chain/jobStore";
-import type { AnyEventLog } from "../chain/logs";
-import { useLogs } from "../chain/useLogs";
-import { countdown, download, eth, short, toCsv } from "../format";
-import { auditAbi, coreAbi } from "../generated/abis";
+import { countdown, csvLines, download, downloadParts, eth, jsonLines, short } from "../format";
+import { coreAbi } from "../generated/abis";
 import { TxButton } from "../wallet/TxButton";
 import { Reverify } from "./Reverify";
+import { VirtualTable } from "./VirtualTable";
 import { useTx } from "../wallet/useTx";
 
-const STATUS = ["open", "claimed", "settled", "forfeited"];
-const EVENTS = (["ShardSettled", "ShardKeyReleased"] as const).map((name) => getAbiItem({ abi: coreAbi, name }));
-const RECORDED = getAbiItem({ abi: auditAbi, name: "Recorded" });
+const n = (x: number) => x.toLocaleString("en-US");
+
+/** Shard rows per page. A job of at most this many shards lists every shard; a larger one only those with events. */
+const PAGE = 100;
 
 interface ResultRow { shardIndex: number; recordId: string; worker: string; predictions: number[]; outputs: number[][]; disagreements: number[] }
 
@@ -35,31 +37,23 @@ function refOf(l: { args: { record: { jobId: bigint; shardIndex: number; modelId
 export default function JobWatch({ file }: { file: JobFile }) {
   const { config } = useApp();
   const client = usePublicClient();
-  const { block, time } = useBlock();
+  const { time } = useBlock();
   const now = Math.max(useNow(), time);
   const agent = useAgentEvents();
   const jobId = BigInt(file.jobId);
-  const events = useLogs("job-events", config.contracts.core, EVENTS).logs as unknown as AnyEventLog[];
-  const records = useLogs("audit-recorded", config.contracts.audit, [RECORDED]).logs;
-  const { data } = useQuery({
-    queryKey: ["job", file.jobId, block.toString()],
-    enabled: !!client && block > 0n,
-    placeholderData: (p) => p,
-    queryFn: async () => {
-      const job = await client!.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "getJob", args: [jobId] });
-      const shards = await Promise.all(Array.from({ length: job.shardCount }, (_, i) => client!.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "getShard", args: [jobId, BigInt(i)] })));
-      const escrow = await client!.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "jobEscrow", args: [jobId] });
-      return { job, shards, escrow };
-    },
-  });
+  const { chain: data, view, applied, settled: settledShards, recordOf, loading } = useJob(jobId, file.posted?.block);
+  const [page, setPage] = useState(0);
   const [results, setResults] = useState<{ rows: ResultRow[]; unreadable: string[] }>();
   const [resultError, setResultError] = useState<string>();
   const cancel = useTx("cancelJob");
-  const mine = events.filter((e) => e.args.jobId === jobId);
-  const settledShards = new Map(mine.filter((e) => e.eventName === "ShardSettled").map((e) => [Number(e.args.shardIndex), e]));
-  const released = new Set(mine.filter((e) => e.eventName === "ShardKeyReleased").map((e) => `${e.args.shardIndex}:${e.args.claimNonce}`));
-  const recordOf = new Map(records.filter((r) => r.args.jobId === jobId).map((r) => [r.args.record.shardIndex, r]));
-  const allSettled = !!data && data.shards.every((s) => s.status === 2);
+  const allSettled = !!data && data.job.settledShards === data.job.shardCount;
+  // the rows: every shard of a small job; of a large one, the shards with events (the rest are open and untouched)
+  const shardCount = view?.shardCount ?? 0;
+  const listed = useMemo(() => view?.listed(PAGE) ?? [], [view, applied]); // eslint-disable-line react-hooks/exhaustive-deps -- the view changes in place
+  const pages = Math.max(1, Math.ceil(listed.length / PAGE));
+  const at = Math.min(page, pages - 1);
+  const shown = listed.slice(at * PAGE, (at + 1) * PAGE);
+  const untouched = view ? shardCount - view.touched.size : 0;
 
   async function fetchResults() {
     setResultError(undefined);
@@ -82,33 +76,48 @@ export default function JobWatch({ file }: { file: JobFile }) {
           {data.job.cancelled ? " · cancelled" : ""}
         </p>
       )}
+      {view && (
+        <p id="shard-counts" data-open={view.counts.open} data-untouched={untouched} data-with-events={view.touched.size}>
+          {n(view.counts.open)} open ({n(untouched)} never claimed{loading ? ", reading the job's events…" : ""}) · {n(view.counts.claimed)} claimed · {n(view.counts.settled)} settled{view.counts.forfeited ? ` · ${n(view.counts.forfeited)} forfeited` : ""}
+          {shardCount > PAGE && ` · ${n(view.touched.size)} shards with events listed`}
+        </p>
+      )}
+      {pages > 1 && (
+        <div className="row" id="shard-pages">
+          <button className="secondary" disabled={at === 0} onClick={() => setPage(at - 1)}>previous</button>
+          <span>page {at + 1} of {pages}</span>
+          <button className="secondary" disabled={at >= pages - 1} onClick={() => setPage(at + 1)}>next</button>
+        </div>
+      )}
       <div className="shards">
-        {data?.shards.map((s, i) => {
-          const st = STATUS[s.status] ?? "open";
-          const settled = settledShards.get(i);
-          return (
-            <div key={i} className={`shard ${st}`} data-shard={i} data-state={st}>
-              <b>shard {i}</b> · {st}
-              {st === "claimed" && (
-                <div>
-                  by {short(s.worker)} · {countdown(s.deadline, now)}
-                  <br />
-                  {s.keyReleased || released.has(`${i}:${s.claimNonce}`) ? "key released" : "waiting for key release"}
-                </div>
-              )}
-              {settled && (
-                <div className="verified">
-                  proof verified on-chain · record {recordOf.get(i)?.args.recordId.toString() ?? "…"} · {short(String(settled.args.worker))} paid {eth(settled.args.workerPay as bigint, 6)}
-                  {recordOf.has(i) && (
-                    <div>
-                      <Reverify id={recordOf.get(i)!.args.recordId.toString()} record={refOf(recordOf.get(i)!)} attr="shard-" />
-                    </div>
-                  )}
-                </div>
-              )}
-            </div>
-          );
-        })}
+        {view &&
+          shown.map((i) => {
+            const s: ShardView = view.shard(i);
+            const st = s.state;
+            const settled = settledShards.get(i);
+            return (
+              <div key={i} className={`shard ${st}`} data-shard={i} data-state={st}>
+                <b>shard {i}</b> · {st}
+                {st === "claimed" && (
+                  <div>
+                    by {short(s.worker ?? "")} · {countdown(s.deadline ?? 0n, now)}
+                    <br />
+                    {s.release && s.release.claimNonce === s.claimNonce ? "key released" : "waiting for key release"}
+                  </div>
+                )}
+                {settled && (
+                  <div className="verified">
+                    proof verified on-chain · record {recordOf.get(i)?.args.recordId.toString() ?? "…"} · {short(String(settled.args.worker))} paid {eth(settled.args.workerPay as bigint, 6)}
+                    {recordOf.has(i) && (
+                      <div>
+                        <Reverify id={recordOf.get(i)!.args.recordId.toString()} record={refOf(recordOf.get(i)!)} attr="shard-" />
+                      </div>
+                    )}
+                  </div>
+                )}
+              </div>
+            );
+          })}
       </div>
       <div className="row">
         <button id="fetch-results" disabled={!data || data.job.settledShards === 0} onClick={() => void fetchResults()}>{allSettled ? "Get results" : "Get results so far"}</button>
@@ -122,13 +131,16 @@ export default function JobWatch({ file }: { file: JobFile }) {
       {results && (
         <>
           {results.unreadable.length > 0 && <ul id="results-unreadable">{results.unreadable.map((u) => <li key={u} className="warn">{u}</li>)}</ul>}
-          <table id="results">
-            <thead><tr><th>input</th><th>shard</th><th>record</th><th>worker</th><th>predicted class</th></tr></thead>
-            <tbody>{flat.map((r) => <tr key={r.input} data-input={r.input}><td>{r.input}</td><td>{r.shard}</td><td>{r.record}</td><td>{short(r.worker)}</td><td className="predicted">{r.predicted}</td></tr>)}</tbody>
-          </table>
+          <VirtualTable
+            id="results"
+            rows={flat}
+            height={Math.min(480, 28 * (flat.length + 1) + 4)}
+            columns={["input", "shard", "record", "worker", "predicted class"]}
+            row={(r) => <tr key={r.input} data-input={r.input}><td>{r.input}</td><td>{r.shard}</td><td>{r.record}</td><td>{short(r.worker)}</td><td className="predicted">{r.predicted}</td></tr>}
+          />
           <div className="row">
-            <button id="results-csv" onClick={() => download(`job-${file.jobId}-results.csv`, "text/csv", toCsv(["input", "shard", "record", "worker", "predicted", "outputs"], flat))}>Download CSV</button>
-            <button id="results-json" onClick={() => download(`job-${file.jobId}-results.json`, "application/json", JSON.stringify(flat, null, 2))}>Download JSON</button>
+            <button id="results-csv" onClick={() => void downloadParts(`job-${file.jobId}-results.csv`, "text/csv", csvLines(["input", "shard", "record", "worker", "predicted", "outputs"], flat))}>Download CSV</button>
+            <button id="results-json" onClick={() => void downloadParts(`job-${file.jobId}-results.json`, "application/json", jsonLines(flat))}>Download JSON</button>
           </div>
         </>
       )}

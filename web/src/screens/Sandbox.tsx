@@ -198,7 +198,7 @@ export default function Sandbox() {
       </div>
       {watching && jobs.find((j) => j.jobId === watching) && (
         <Suspense fallback={<p>Loading…</p>}>
-          <JobWatch file={jobs.find((j) => j.jobId === watching)!} />
+          <JobWatch key={watching} file={jobs.find((j) => j.jobId === watching)!} />
         </Suspense>
       )}
     </section>

@@ -5,7 +5,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { lazy, Suspense, useMemo, useState } from "react";
-import { getAbiItem, isHex, parseEther, type Address } from "viem";
+import { getAbiItem, isHex, pad, parseEther, type Address, type Hex } from "viem";
 import { useAccount, usePublicClient } from "wagmi";
 import { useApp } from "../app";
 import { useBlock, useNow } from "../chain/block";
@@ -17,7 +17,8 @@ import { TxButton } from "../wallet/TxButton";
 import { useTx } from "../wallet/useTx";
 
 const Reputation = lazy(() => import("./Reputation"));
-const EVENTS = (["ShardClaimed", "ShardSettled", "ClaimSlashed", "ClaimVoided", "ClaimLeft"] as const).map((name) => getAbiItem({ abi: coreAbi, name }));
+/** Every core event that starts or ends a claim; each names its claimant as its third indexed argument. */
+const EVENTS = (["ShardClaimed", "ShardSettled", "ClaimSlashed", "ClaimVoided", "ClaimLeft", "BadReleaseProven"] as const).map((name) => getAbiItem({ abi: coreAbi, name }));
 
 export default function Workers() {
   const { address } = useAccount();
@@ -99,29 +100,20 @@ function Stake({ me }: { me: Address }) {
   );
 }
 
+/**
+ * The claims this worker holds now and its earnings, from its own events only (asked of the node by its address topic):
+ * a claim is held while its last event of this worker is ShardClaimed. No read per claim or per shard.
+ */
 function Claims({ me }: { me: Address }) {
   const { config } = useApp();
-  const client = usePublicClient();
-  const { block } = useBlock();
   const now = useNow();
-  const logs = useLogs("worker-events", config.contracts.core, EVENTS).logs as unknown as AnyEventLog[];
+  const logs = useLogs(`worker-events:${me.toLowerCase()}`, config.contracts.core, EVENTS, { topics: [null, null, pad(me.toLowerCase() as Hex)] }).logs as unknown as AnyEventLog[];
   const mine = useMemo(() => logs.filter((l) => String(l.args.worker).toLowerCase() === me.toLowerCase()), [logs, me]);
-  const claimed = mine.filter((l) => l.eventName === "ShardClaimed");
-  const keys = [...new Set(claimed.map((l) => `${l.args.jobId}:${l.args.shardIndex}`))];
-  const { data: live } = useQuery({
-    queryKey: ["claims", me, block.toString(), keys.length],
-    enabled: !!client && block > 0n,
-    placeholderData: (p) => p,
-    queryFn: async () => {
-      const out: { job: bigint; shard: bigint; deadline: number }[] = [];
-      for (const k of keys) {
-        const [job, shard] = k.split(":").map(BigInt);
-        const s = await client!.readContract({ address: config.contracts.core, abi: coreAbi, functionName: "getShard", args: [job, shard] });
-        if (s.status === 1 && s.worker.toLowerCase() === me.toLowerCase()) out.push({ job, shard, deadline: Number(s.deadline) });
-      }
-      return out;
-    },
-  });
+  const live = useMemo(() => {
+    const last = new Map<string, AnyEventLog>();
+    for (const l of mine) last.set(`${l.args.jobId}:${l.args.shardIndex}`, l);
+    return [...last.values()].filter((l) => l.eventName === "ShardClaimed").map((l) => ({ job: l.args.jobId as bigint, shard: l.args.shardIndex as bigint, deadline: Number(l.args.deadline) }));
+  }, [mine]);
   const perJob = new Map<string, { settled: number; pay: bigint; slashed: number; lost: bigint }>();
   for (const l of mine) {
     const j = l.args.jobId.toString();
